@@ -1,0 +1,330 @@
+//! What the mock serves and how it misbehaves. Plain data with builder-style setters, shared by
+//! the library API (tests start the server in-process) and the CLI (`mock-arm serve`).
+
+use crate::error::Error;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default number of items per list page. ARM's own page sizes vary by provider (the Network RP
+/// pages at a few hundred, Compute at 1,000); 100 makes paging visible on small snapshots.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+/// Token handed out by the managed-identity endpoint when no `expected_token` is configured.
+pub const DEFAULT_TOKEN: &str = "mock-arm-token";
+
+/// Tenant id used in subscription bodies and `WWW-Authenticate` when none is configured.
+pub const DEFAULT_TENANT_ID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+/// Object id of the calling principal, quoted in `AuthorizationFailed` messages.
+pub const DEFAULT_PRINCIPAL_ID: &str = "5f1c3e2a-9b7d-4c8e-a1f0-3d2b6e4c8a90";
+
+/// Host that `foreign_next_link_types` point `nextLink` at.
+pub const DEFAULT_FOREIGN_HOST: &str = "https://evil.example.net";
+
+/// Everything the server needs: the snapshot, paging, authentication and injected faults.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// The snapshot document (`rdpaudit.snapshot/1`, a bare array, `{"value": [...]}` or
+    /// `{"data": [...]}`).
+    pub snapshot: Value,
+    /// Address to listen on. `127.0.0.1:0` picks a free port.
+    pub addr: SocketAddr,
+    /// Items per list page (at least 1).
+    pub page_size: usize,
+    /// Fixed delay before every response (and before a dropped connection is closed).
+    pub latency: Duration,
+    /// The bearer token ARM routes accept. `None`: any non-empty bearer token is accepted.
+    pub expected_token: Option<String>,
+    /// The `X-IDENTITY-HEADER` secret the managed-identity endpoint requires. `None`: any
+    /// non-empty value is accepted.
+    pub identity_header: Option<String>,
+    /// Tenant id reported for subscriptions and in `WWW-Authenticate`.
+    pub tenant_id: String,
+    /// Object id of the caller, used in `AuthorizationFailed` messages.
+    pub principal_id: String,
+    /// Injected faults.
+    pub faults: Faults,
+    /// Seed for every random choice (fault rates, request ids): same seed, same behaviour for
+    /// the same sequence of requests.
+    pub seed: u64,
+    /// Also append every logged request to this file as one JSON object per line.
+    pub log_file: Option<PathBuf>,
+}
+
+impl MockConfig {
+    /// A configuration serving `snapshot` with defaults: `127.0.0.1:0`, 100 items per page,
+    /// no latency, any bearer token, no faults, seed 0.
+    pub fn new(snapshot: Value) -> Self {
+        MockConfig {
+            snapshot,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            page_size: DEFAULT_PAGE_SIZE,
+            latency: Duration::ZERO,
+            expected_token: None,
+            identity_header: None,
+            tenant_id: DEFAULT_TENANT_ID.to_owned(),
+            principal_id: DEFAULT_PRINCIPAL_ID.to_owned(),
+            faults: Faults::default(),
+            seed: 0,
+            log_file: None,
+        }
+    }
+
+    /// Parses a snapshot document. The shape is checked here, so a bad file fails before the
+    /// server starts rather than on the first request.
+    pub fn from_snapshot_json(bytes: &[u8]) -> Result<Self, Error> {
+        let snapshot: Value = serde_json::from_slice(bytes)?;
+        crate::store::resources_of(&snapshot)?;
+        Ok(Self::new(snapshot))
+    }
+
+    /// Reads and parses a snapshot file.
+    pub fn from_snapshot_file(path: &Path) -> Result<Self, Error> {
+        let bytes = std::fs::read(path).map_err(|source| Error::File {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_snapshot_json(&bytes)
+    }
+
+    /// Sets the listening address.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Sets the page size (values below 1 are treated as 1).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// Sets a fixed per-request latency.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Requires exactly this bearer token on ARM routes (and serves it from `/msi/token`).
+    pub fn expected_token(mut self, token: impl Into<String>) -> Self {
+        self.expected_token = Some(token.into());
+        self
+    }
+
+    /// Requires exactly this `X-IDENTITY-HEADER` on the managed-identity endpoint.
+    pub fn identity_header(mut self, secret: impl Into<String>) -> Self {
+        self.identity_header = Some(secret.into());
+        self
+    }
+
+    /// Sets the tenant id.
+    pub fn tenant_id(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant_id = tenant.into();
+        self
+    }
+
+    /// Sets the caller's object id.
+    pub fn principal_id(mut self, oid: impl Into<String>) -> Self {
+        self.principal_id = oid.into();
+        self
+    }
+
+    /// Replaces the fault configuration.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets the random seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Also writes the request log to this file (JSON lines).
+    pub fn log_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.log_file = Some(path.into());
+        self
+    }
+
+    /// The token the managed-identity endpoint hands out: the one ARM routes expect.
+    pub fn served_token(&self) -> &str {
+        self.expected_token.as_deref().unwrap_or(DEFAULT_TOKEN)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let f = &self.faults;
+        for (name, rate) in [("error rate", f.error_rate), ("drop rate", f.drop_rate)] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(Error::Config(format!("{name} {rate} is not within 0..=1")));
+            }
+        }
+        if let Some(Throttle {
+            mode: ThrottleMode::Every(0),
+            ..
+        }) = f.throttle
+        {
+            return Err(Error::Config("throttle every 0th request".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Injected faults. They apply to ARM routes only, never to the managed-identity endpoint, and
+/// are checked in this order: drop, (authentication), throttle, server error, unregistered
+/// namespace, forbidden type. Counters ("first K", "every N-th") count ARM requests from server
+/// start; `MockServer::clear_log` does not reset them.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// 429 throttling.
+    pub throttle: Option<Throttle>,
+    /// Probability (0..=1) that an ARM request fails with 500 or 503.
+    pub error_rate: f64,
+    /// The first K ARM requests fail with 500 or 503.
+    pub error_first: u64,
+    /// The first K ARM requests have their connection closed without a response.
+    pub drop_first: u64,
+    /// Probability (0..=1) that an ARM request has its connection closed without a response.
+    pub drop_rate: f64,
+    /// Resource types (e.g. `Microsoft.Network/networkSecurityGroups`) the caller may not read:
+    /// 403 `AuthorizationFailed`.
+    pub forbidden_types: Vec<String>,
+    /// Provider namespaces (e.g. `Microsoft.ClassicCompute`) the subscription is not registered
+    /// for: 409 `MissingSubscriptionRegistration`.
+    pub unregistered_namespaces: Vec<String>,
+    /// Resource types whose lists get a `nextLink` on a foreign host on their first page, to
+    /// check that clients never send their token anywhere but the ARM endpoint.
+    pub foreign_next_link_types: Vec<String>,
+    /// Scheme and host of the foreign `nextLink` (default `https://evil.example.net`).
+    pub foreign_host: Option<String>,
+}
+
+impl Faults {
+    /// No faults.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Throttles with 429 according to `throttle`.
+    pub fn throttle(mut self, throttle: Throttle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Fails a fraction of requests with 500/503.
+    pub fn error_rate(mut self, rate: f64) -> Self {
+        self.error_rate = rate;
+        self
+    }
+
+    /// Fails the first `k` requests with 500/503.
+    pub fn error_first(mut self, k: u64) -> Self {
+        self.error_first = k;
+        self
+    }
+
+    /// Drops the connection of the first `k` requests.
+    pub fn drop_first(mut self, k: u64) -> Self {
+        self.drop_first = k;
+        self
+    }
+
+    /// Drops the connection of a fraction of requests.
+    pub fn drop_rate(mut self, rate: f64) -> Self {
+        self.drop_rate = rate;
+        self
+    }
+
+    /// Answers 403 `AuthorizationFailed` for this resource type.
+    pub fn forbid_type(mut self, resource_type: impl Into<String>) -> Self {
+        self.forbidden_types.push(resource_type.into());
+        self
+    }
+
+    /// Answers 409 `MissingSubscriptionRegistration` for this namespace.
+    pub fn unregistered(mut self, namespace: impl Into<String>) -> Self {
+        self.unregistered_namespaces.push(namespace.into());
+        self
+    }
+
+    /// Points the first page's `nextLink` of this type's lists at a foreign host.
+    pub fn foreign_next_link(mut self, resource_type: impl Into<String>) -> Self {
+        self.foreign_next_link_types.push(resource_type.into());
+        self
+    }
+}
+
+/// 429 throttling: which requests, what `Retry-After`, optionally only for one resource type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttle {
+    /// Which of the eligible requests are throttled.
+    pub mode: ThrottleMode,
+    /// The `Retry-After` value.
+    pub retry_after: RetryAfter,
+    /// Only requests for this resource type are eligible (and counted). `None`: all ARM
+    /// requests.
+    pub resource_type: Option<String>,
+}
+
+impl Throttle {
+    /// Throttles the first `k` eligible requests, `Retry-After: 1`.
+    pub fn first(k: u64) -> Self {
+        Throttle {
+            mode: ThrottleMode::First(k),
+            retry_after: RetryAfter::Seconds(1),
+            resource_type: None,
+        }
+    }
+
+    /// Throttles every `n`-th eligible request, `Retry-After: 1`.
+    pub fn every(n: u64) -> Self {
+        Throttle {
+            mode: ThrottleMode::Every(n),
+            retry_after: RetryAfter::Seconds(1),
+            resource_type: None,
+        }
+    }
+
+    /// Sets the `Retry-After` value.
+    pub fn retry_after(mut self, retry_after: RetryAfter) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// Limits throttling to one resource type.
+    pub fn only_type(mut self, resource_type: impl Into<String>) -> Self {
+        self.resource_type = Some(resource_type.into());
+        self
+    }
+}
+
+/// Which eligible requests are throttled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottleMode {
+    /// Requests 1..=K.
+    First(u64),
+    /// Requests N, 2N, 3N, ...
+    Every(u64),
+}
+
+/// The `Retry-After` header of a 429. RFC 9110 §10.2.3 allows delay-seconds or an HTTP-date;
+/// ARM sends seconds, but clients must handle both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// `Retry-After: <seconds>`.
+    Seconds(u64),
+    /// `Retry-After: <HTTP-date>`, that many seconds (rounded up to the next whole second)
+    /// after the response.
+    HttpDate(u64),
+}
+
+impl RetryAfter {
+    /// The delay in seconds.
+    pub fn seconds(&self) -> u64 {
+        match *self {
+            RetryAfter::Seconds(s) | RetryAfter::HttpDate(s) => s,
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Deciding which fault a request gets. Counters are atomics; randomness comes from a generator
+//! seeded with (seed, request number), so a given request number always gets the same dice
+//! whatever other requests ran concurrently.
+
+use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+/// A fault decided for one request before it reaches the resource handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Injected {
+    /// Close the connection without answering.
+    Drop,
+    /// 500 `InternalServerError` or 503 `ServiceUnavailable`.
+    ServerError(u16),
+}
+
+impl Injected {
+    /// Short label for the request log.
+    pub fn label(&self) -> String {
+        match self {
+            Injected::Drop => "drop".into(),
+            Injected::ServerError(s) => format!("error{s}"),
+        }
+    }
+}
+
+/// Fault configuration plus the counters it needs.
+#[derive(Debug)]
+pub(crate) struct FaultState {
+    pub cfg: Faults,
+    seed: u64,
+    /// ARM requests seen (1-based numbers are handed out).
+    requests: AtomicU64,
+    /// Requests eligible for throttling seen.
+    throttle_eligible: AtomicU64,
+}
+
+impl FaultState {
+    pub fn new(cfg: Faults, seed: u64) -> Self {
+        FaultState {
+            cfg,
+            seed,
+            requests: AtomicU64::new(0),
+            throttle_eligible: AtomicU64::new(0),
+        }
+    }
+
+    /// Numbers the next ARM request and returns its number and its private random generator.
+    pub fn next_request(&self) -> (u64, Xoshiro256PlusPlus) {
+        let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        (n, rng_for(self.seed, n))
+    }
+
+    /// Whether request `n` loses its connection.
+    pub fn drop_connection(&self, n: u64, rng: &mut Xoshiro256PlusPlus) -> bool {
+        n <= self.cfg.drop_first || chance(rng, self.cfg.drop_rate)
+    }
+
+    /// Whether request `n` (for `resource_type`, lower-cased, if known) is throttled, and with
+    /// which `Retry-After` value.
+    pub fn throttle(&self, resource_type: Option<&str>) -> Option<String> {
+        let t: &Throttle = self.cfg.throttle.as_ref()?;
+        if let Some(only) = &t.resource_type {
+            if !resource_type.is_some_and(|rt| rt.eq_ignore_ascii_case(only)) {
+                return None;
+            }
+        }
+        let k = self.throttle_eligible.fetch_add(1, Ordering::SeqCst) + 1;
+        let hit = match t.mode {
+            ThrottleMode::First(first) => k <= first,
+            ThrottleMode::Every(every) => every > 0 && k % every == 0,
+        };
+        hit.then(|| retry_after_value(t.retry_after, SystemTime::now()))
+    }
+
+    /// Whether request `n` fails with a server error, and which status.
+    pub fn server_error(&self, n: u64, rng: &mut Xoshiro256PlusPlus) -> Option<u16> {
+        let hit = n <= self.cfg.error_first || chance(rng, self.cfg.error_rate);
+        hit.then(|| if rng.random_bool(0.5) { 500 } else { 503 })
+    }
+}
+
+fn chance(rng: &mut Xoshiro256PlusPlus, p: f64) -> bool {
+    // Always draw, so the sequence of later draws does not depend on whether a rate is set.
+    let x: f64 = rng.random();
+    p > 0.0 && x < p
+}
+
+/// A generator for request `n`: independent of the order requests arrive in.
+pub(crate) fn rng_for(seed: u64, n: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The `Retry-After` header value. An HTTP-date has one-second resolution, so the date is
+/// rounded *up*: a client that waits until that date never retries early.
+pub(crate) fn retry_after_value(r: RetryAfter, now: SystemTime) -> String {
+    match r {
+        RetryAfter::Seconds(s) => s.to_string(),
+        RetryAfter::HttpDate(s) => {
+            let since = now
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO);
+            let whole = since.as_secs() + s + u64::from(since.subsec_nanos() > 0);
+            httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(whole))
+        }
+    }
+}
+
+/// A uuid-shaped (version 4 layout) identifier, for `x-ms-request-id` and friends.
+pub(crate) fn uuid_like(rng: &mut Xoshiro256PlusPlus) -> String {
+    let a: u64 = rng.random();
+    let b: u64 = rng.random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        8 + ((b >> 60) & 0x3),
+        (b >> 48) & 0x0fff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_first_and_every_count_only_eligible_requests() {
+        let st = FaultState::new(
+            Faults::none()
+                .throttle(Throttle::first(2).only_type("Microsoft.Network/networkInterfaces")),
+            1,
+        );
+        assert!(st
+            .throttle(Some("microsoft.compute/virtualmachines"))
+            .is_none());
+        assert!(st
+            .throttle(Some("microsoft.network/networkinterfaces"))
+            .is_some());
+        assert!(st
+            .throttle(Some("microsoft.network/networkinterfaces"))
+            .is_some());
+        assert!(st
+            .throttle(Some("microsoft.network/networkinterfaces"))
+            .is_none());
+
+        let st = FaultState::new(Faults::none().throttle(Throttle::every(3)), 1);
+        let hits: Vec<bool> = (0..6).map(|_| st.throttle(None).is_some()).collect();
+        assert_eq!(hits, [false, false, true, false, false, true]);
+    }
+
+    #[test]
+    fn rates_are_deterministic_per_seed() {
+        let faults = Faults::none().error_rate(0.3).drop_rate(0.2);
+        let run = |seed| {
+            let st = FaultState::new(faults.clone(), seed);
+            (0..200)
+                .map(|_| {
+                    let (n, mut rng) = st.next_request();
+                    (
+                        st.drop_connection(n, &mut rng),
+                        st.server_error(n, &mut rng),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        assert_ne!(run(7), run(8));
+        let errors = run(7).iter().filter(|(_, e)| e.is_some()).count();
+        assert!(
+            (30..=90).contains(&errors),
+            "{errors} errors of 200 at rate 0.3"
+        );
+    }
+
+    #[test]
+    fn http_date_retry_after_rounds_up() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_500);
+        let v = retry_after_value(RetryAfter::HttpDate(2), now);
+        let parsed = httpdate::parse_http_date(&v).expect("valid HTTP-date");
+        assert_eq!(
+            parsed,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_003)
+        );
+        assert_eq!(retry_after_value(RetryAfter::Seconds(5), now), "5");
+    }
+
+    #[test]
+    fn uuid_like_has_uuid_shape() {
+        let id = uuid_like(&mut rng_for(0, 1));
+        let parts: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(parts, [8, 4, 4, 4, 12]);
+        assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+    }
+}

@@ -1,0 +1,231 @@
+//! `mock-arm`: serve a snapshot as a mock ARM endpoint, or generate a large synthetic snapshot.
+//! Thin: parse arguments, call the library, print.
+
+use clap::{Args, Parser, Subcommand};
+use mock_arm::generate::{generate, GenerateOptions};
+use mock_arm::{Faults, MockConfig, MockServer, RetryAfter, Throttle};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "mock-arm",
+    version,
+    about = "A mock Azure Resource Manager for rdpaudit"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve a snapshot over HTTP with ARM semantics until killed.
+    Serve(Box<ServeArgs>),
+    /// Write a large, varied, deterministic snapshot.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Snapshot to serve (rdpaudit.snapshot/1, a bare array, {"value": [...]} or {"data": [...]}); `-` for stdin.
+    #[arg(long)]
+    snapshot: PathBuf,
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Items per list page.
+    #[arg(long, default_value_t = mock_arm::DEFAULT_PAGE_SIZE)]
+    page_size: usize,
+    /// Delay before every response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Bearer token ARM routes require (default: any non-empty token; /msi/token serves "mock-arm-token").
+    #[arg(long)]
+    token: Option<String>,
+    /// Secret the managed-identity endpoint requires in X-IDENTITY-HEADER.
+    #[arg(long, default_value = "mock-arm-identity-header")]
+    identity_header: String,
+    /// Answer the first K requests with 429.
+    #[arg(long, value_name = "K", conflicts_with = "throttle_every")]
+    throttle_first: Option<u64>,
+    /// Answer every N-th request with 429.
+    #[arg(long, value_name = "N")]
+    throttle_every: Option<u64>,
+    /// Throttle (and count) only requests for this resource type, e.g. Microsoft.Network/networkInterfaces.
+    #[arg(long, value_name = "TYPE")]
+    throttle_type: Option<String>,
+    /// Retry-After of a 429, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    retry_after: u64,
+    /// Send Retry-After as an HTTP-date instead of seconds.
+    #[arg(long)]
+    retry_after_date: bool,
+    /// Fraction (0..1) of requests answered with 500/503.
+    #[arg(long, value_name = "R", default_value_t = 0.0)]
+    error_rate: f64,
+    /// Answer the first K requests with 500/503.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    error_first: u64,
+    /// Close the connection of the first K requests without answering.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    drop_first: u64,
+    /// Fraction (0..1) of requests whose connection is closed without an answer.
+    #[arg(long, value_name = "R", default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Answer 403 AuthorizationFailed for this resource type (repeatable).
+    #[arg(long, value_name = "TYPE")]
+    forbid_type: Vec<String>,
+    /// Answer 409 MissingSubscriptionRegistration for this namespace (repeatable).
+    #[arg(long, value_name = "NAMESPACE")]
+    unregistered: Vec<String>,
+    /// Give this type's lists a nextLink on a foreign host (repeatable).
+    #[arg(long, value_name = "TYPE")]
+    foreign_next_link: Vec<String>,
+    /// Scheme and host of the foreign nextLink.
+    #[arg(long, value_name = "URL", default_value = mock_arm::DEFAULT_FOREIGN_HOST)]
+    foreign_host: String,
+    /// Tenant id in subscription bodies and WWW-Authenticate.
+    #[arg(long, default_value = mock_arm::DEFAULT_TENANT_ID)]
+    tenant_id: String,
+    /// Seed for random faults and request ids.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Append every request to this file as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Number of VMs.
+    #[arg(long)]
+    vms: usize,
+    /// Seed: the same seed gives the same snapshot.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of subscriptions the VMs are spread over.
+    #[arg(long, default_value_t = 1)]
+    subscriptions: usize,
+    /// Output file (default: stdout).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Indent the JSON.
+    #[arg(long)]
+    pretty: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(a) => serve(*a),
+        Command::Generate(a) => run_generate(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mock-arm: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(a: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let cfg = if a.snapshot.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+        MockConfig::from_snapshot_json(&buf)?
+    } else {
+        MockConfig::from_snapshot_file(&a.snapshot)?
+    };
+    let retry_after = if a.retry_after_date {
+        RetryAfter::HttpDate(a.retry_after)
+    } else {
+        RetryAfter::Seconds(a.retry_after)
+    };
+    let throttle = match (a.throttle_first, a.throttle_every) {
+        (Some(k), _) => Some(Throttle::first(k)),
+        (None, Some(n)) => Some(Throttle::every(n)),
+        (None, None) => None,
+    }
+    .map(|t| Throttle {
+        retry_after,
+        resource_type: a.throttle_type.clone(),
+        ..t
+    });
+    let faults = Faults {
+        throttle,
+        error_rate: a.error_rate,
+        error_first: a.error_first,
+        drop_first: a.drop_first,
+        drop_rate: a.drop_rate,
+        forbidden_types: a.forbid_type,
+        unregistered_namespaces: a.unregistered,
+        foreign_next_link_types: a.foreign_next_link,
+        foreign_host: Some(a.foreign_host),
+    };
+    let mut cfg = cfg
+        .addr(a.addr)
+        .page_size(a.page_size)
+        .latency(Duration::from_millis(a.latency_ms))
+        .identity_header(a.identity_header.clone())
+        .tenant_id(a.tenant_id)
+        .faults(faults)
+        .seed(a.seed);
+    if let Some(t) = a.token {
+        cfg = cfg.expected_token(t);
+    }
+    if let Some(l) = a.log {
+        cfg = cfg.log_file(l);
+    }
+    let server = MockServer::start(cfg)?;
+    for w in server.warnings() {
+        eprintln!("mock-arm: warning: {w}");
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "mock-arm listening on {}", server.url())?;
+    writeln!(
+        out,
+        "mock-arm managed identity: IDENTITY_ENDPOINT={} IDENTITY_HEADER={}",
+        server.identity_endpoint(),
+        a.identity_header
+    )?;
+    out.flush()?;
+    drop(out);
+    eprintln!(
+        "mock-arm: serving {} resources; token {:?}; Ctrl-C to stop",
+        server.resource_count(),
+        server.token()
+    );
+    loop {
+        std::thread::park();
+    }
+}
+
+fn run_generate(a: GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let opts = GenerateOptions {
+        vms: a.vms,
+        seed: a.seed,
+        subscriptions: a.subscriptions.max(1),
+    };
+    let snapshot = generate(&opts);
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        if a.pretty {
+            serde_json::to_writer_pretty(&mut *w, &snapshot)?;
+        } else {
+            serde_json::to_writer(&mut *w, &snapshot)?;
+        }
+        w.flush()
+    };
+    match &a.out {
+        Some(path) => {
+            let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            write(&mut std::io::BufWriter::new(f))?;
+        }
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+    }
+    Ok(())
+}

@@ -1,0 +1,576 @@
+//! The HTTP side: a hyper 1 server on its own tokio runtime in a background thread, and the
+//! per-request pipeline shared by every ARM route — latency, dropped connections,
+//! authentication, api-version, throttling, server errors, ARM headers, the request log.
+//!
+//! hyper is used directly (not a router framework) because ARM ids have arbitrary depth and
+//! because dropping a connection mid-request needs control over the connection task.
+
+use crate::config::MockConfig;
+use crate::error::Error;
+use crate::faults::{uuid_like, FaultState, Injected};
+use crate::log::{LoggedRequest, RequestLog};
+use crate::routes::{self, Ctx, Query, Reply, Route};
+use crate::store::Store;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Request, Response};
+use hyper_util::rt::TokioIo;
+use percent_encoding::percent_decode_str;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+use tokio::sync::{oneshot, Notify};
+
+/// A running mock ARM server. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Shared by all connections.
+#[derive(Debug)]
+pub(crate) struct State {
+    cfg: MockConfig,
+    store: Store,
+    faults: FaultState,
+    log: RequestLog,
+    started: Instant,
+    seq: AtomicU64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    addr: SocketAddr,
+}
+
+impl MockServer {
+    /// Starts on `cfg.addr` (default `127.0.0.1:0`) in a background thread with its own tokio
+    /// runtime; returns once the socket is listening.
+    pub fn start(cfg: MockConfig) -> Result<MockServer, Error> {
+        cfg.validate()?;
+        let store = Store::build(&cfg.snapshot, &cfg.tenant_id)?;
+        let log = RequestLog::new(cfg.log_file.as_deref()).map_err(|source| Error::File {
+            path: cfg.log_file.clone().unwrap_or_default(),
+            source,
+        })?;
+        let listener = std::net::TcpListener::bind(cfg.addr)
+            .map_err(|e| Error::Start(format!("bind {}: {e}", cfg.addr)))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::Start(e.to_string()))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Start(e.to_string()))?;
+        let state = Arc::new(State {
+            faults: FaultState::new(cfg.faults.clone(), cfg.seed),
+            cfg,
+            store,
+            log,
+            started: Instant::now(),
+            seq: AtomicU64::new(0),
+            buckets: Mutex::new(HashMap::new()),
+            addr,
+        });
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let thread_state = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("mock-arm".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    accept_loop(listener, thread_state, shutdown_rx).await;
+                });
+            })
+            .map_err(|e| Error::Start(e.to_string()))?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(MockServer {
+                addr,
+                state,
+                shutdown: Some(shutdown_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(Error::Start(e)),
+            Err(_) => Err(Error::Start("server thread exited before listening".into())),
+        }
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The managed-identity endpoint to put in `IDENTITY_ENDPOINT`.
+    pub fn identity_endpoint(&self) -> String {
+        format!("{}/msi/token", self.url())
+    }
+
+    /// The socket address listened on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The token ARM routes accept and `/msi/token` hands out.
+    pub fn token(&self) -> String {
+        self.state.cfg.served_token().to_owned()
+    }
+
+    /// Every request received since start (or since the last [`clear_log`](Self::clear_log)).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state.log.snapshot()
+    }
+
+    /// Requests that matched no route (tests assert this is empty).
+    pub fn unmatched_requests(&self) -> Vec<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.unmatched)
+            .collect()
+    }
+
+    /// Forgets the logged requests. Fault counters keep counting.
+    pub fn clear_log(&self) {
+        self.state.log.clear();
+    }
+
+    /// Problems found while loading the snapshot (skipped resources).
+    pub fn warnings(&self) -> &[String] {
+        &self.state.store.warnings
+    }
+
+    /// Number of resources served.
+    pub fn resource_count(&self) -> usize {
+        self.state.store.entries.len()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve_connection(stream, state.clone()));
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            },
+        }
+    }
+}
+
+type Body = Full<Bytes>;
+
+/// Serves one connection. A handler that decides to drop the connection signals `kill`; the
+/// connection future is then dropped, which closes the socket without writing a response.
+async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<State>) {
+    let _ = stream.set_nodelay(true);
+    let kill = Arc::new(Notify::new());
+    let svc_kill = kill.clone();
+    let service = service_fn(move |req: Request<Incoming>| {
+        let state = state.clone();
+        let kill = svc_kill.clone();
+        async move {
+            match handle(&state, req).await {
+                Some(resp) => Ok::<Response<Body>, Infallible>(resp),
+                None => {
+                    kill.notify_one();
+                    std::future::pending().await
+                }
+            }
+        }
+    });
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.notified() => {}
+    }
+}
+
+/// Handles one request; `None` means "drop the connection".
+async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>> {
+    let at = state.started.elapsed();
+    let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    let method = req.method().clone();
+    let raw_path = req.uri().path().to_owned();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| raw_path.clone());
+    let query = Query::parse(req.uri().query());
+    let segs: Vec<String> = raw_path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let route = Route::parse(&method, &segs);
+    let headers = req.headers();
+    let base_url = match headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+    {
+        Some(host) if !host.is_empty() => format!("http://{host}"),
+        _ => format!("http://{}", state.addr),
+    };
+
+    if !state.cfg.latency.is_zero() {
+        tokio::time::sleep(state.cfg.latency).await;
+    }
+
+    let mut entry = LoggedRequest {
+        seq,
+        method: method.to_string(),
+        path: path_and_query,
+        route: route.kind().to_owned(),
+        resource_type: route.resource_type(),
+        bearer_present: false,
+        token_matched: false,
+        status: None,
+        fault: None,
+        unmatched: false,
+        at,
+    };
+
+    if route == Route::Msi {
+        let reply = crate::msi::token(&state.cfg, headers, &query);
+        let mut rng = crate::faults::rng_for(state.cfg.seed, u64::MAX - seq);
+        let request_id = uuid_like(&mut rng);
+        entry.status = Some(reply.status);
+        state.log.push(entry);
+        return Some(build(reply, &request_id, &request_id, None));
+    }
+
+    let (n, mut rng) = state.faults.next_request();
+    let bearer = bearer_token(headers);
+    entry.bearer_present = bearer.is_some();
+    entry.token_matched = match (&bearer, &state.cfg.expected_token) {
+        (Some(_), None) => true,
+        (Some(got), Some(want)) => got == want,
+        (None, _) => false,
+    };
+
+    if state.faults.drop_connection(n, &mut rng) {
+        entry.fault = Some(Injected::Drop.label());
+        state.log.push(entry);
+        return None;
+    }
+
+    let request_id = uuid_like(&mut rng);
+    let correlation = headers
+        .get("x-ms-correlation-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid_like(&mut rng));
+
+    let reply = if !headers.contains_key(hyper::header::AUTHORIZATION) {
+        unauthenticated(
+            state,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.",
+            "The authentication failed because of missing 'Authorization' header.",
+        )
+    } else if !entry.token_matched {
+        unauthenticated(
+            state,
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+            "The access token is invalid.",
+        )
+    } else if let Some(r) = api_version_error(&query) {
+        r
+    } else if let Some(retry_after) = state.faults.throttle(entry.resource_type.as_deref()) {
+        throttled(state, &route, retry_after)
+    } else if let Some(status) = state.faults.server_error(n, &mut rng) {
+        server_error(status, &route, &correlation)
+    } else {
+        let ctx = Ctx {
+            store: &state.store,
+            cfg: &state.cfg,
+            query: &query,
+            base_url: &base_url,
+            raw_path: &raw_path,
+            method: &method,
+        };
+        match route {
+            Route::Unmatched => routes::unmatched(&ctx),
+            _ => routes::dispatch(&ctx, &route),
+        }
+    };
+
+    // ARM reports the remaining read budget on every authenticated answer; a 401 is rejected
+    // before the request is counted.
+    let remaining = if reply.status == 401 {
+        None
+    } else {
+        Some(state.consume_read(route.subscription(), reply.status == 429))
+    };
+    entry.status = Some(reply.status);
+    entry.fault = reply.fault.clone();
+    entry.unmatched = reply.unmatched;
+    state.log.push(entry);
+    Some(build(reply, &request_id, &correlation, remaining))
+}
+
+/// `Authorization: Bearer <token>` → the token, if present and non-empty.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// 401 with the `WWW-Authenticate` challenge ARM sends, which tells a client where to get a
+/// token (<https://learn.microsoft.com/azure/azure-resource-manager/management/authenticate-multi-tenant>).
+fn unauthenticated(state: &State, code: &str, message: &str, description: &str) -> Reply {
+    Reply::error(401, code, message).with_header(
+        "www-authenticate",
+        format!(
+            "Bearer authorization_uri=\"https://login.microsoftonline.com/{}\", error=\"invalid_token\", error_description=\"{description}\"",
+            state.cfg.tenant_id
+        ),
+    )
+}
+
+/// Every ARM request needs `api-version`; ARM rejects a missing or malformed one with 400.
+fn api_version_error(query: &Query) -> Option<Reply> {
+    match query.get("api-version") {
+        None | Some("") => Some(Reply::error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )),
+        Some(v) if !is_api_version(v) => Some(Reply::error(
+            400,
+            "InvalidApiVersionParameter",
+            format!("The api-version '{v}' is invalid. The supported versions are in the form 'yyyy-mm-dd' or 'yyyy-mm-dd-preview'."),
+        )),
+        Some(_) => None,
+    }
+}
+
+/// `yyyy-mm-dd` with an optional `-suffix` (`-preview`, `-beta`, ...).
+fn is_api_version(v: &str) -> bool {
+    let (date, suffix) = match v.get(10..) {
+        Some(rest) => (&v[..10], rest),
+        None => return false,
+    };
+    let b = date.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (suffix.is_empty()
+            || (suffix.starts_with('-')
+                && suffix[1..].chars().all(|c| c.is_ascii_alphanumeric())
+                && suffix.len() > 1))
+}
+
+/// 429 as ARM's regional token-bucket throttling answers it
+/// (<https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling>).
+fn throttled(state: &State, route: &Route, retry_after: String) -> Reply {
+    let oid = &state.cfg.principal_id;
+    let (code, scope) = match route.subscription() {
+        Some(sub) => (
+            "SubscriptionRequestsThrottled",
+            format!("subscription '{sub}'"),
+        ),
+        None => (
+            "TenantRequestsThrottled",
+            format!("tenant '{}'", state.cfg.tenant_id),
+        ),
+    };
+    let seconds = retry_after
+        .parse::<u64>()
+        .ok()
+        .or_else(|| {
+            state
+                .cfg
+                .faults
+                .throttle
+                .as_ref()
+                .map(|t| t.retry_after.seconds())
+        })
+        .unwrap_or(1);
+    Reply::error(
+        429,
+        code,
+        format!(
+            "Number of 'read' requests for {scope} actor '{oid}' exceeded. Please try again after '{seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information."
+        ),
+    )
+    .with_header("retry-after", retry_after)
+    .with_fault("throttle")
+}
+
+fn server_error(status: u16, route: &Route, correlation: &str) -> Reply {
+    let r = if status == 503 {
+        Reply::error(
+            503,
+            "ServiceUnavailable",
+            "The service is currently unavailable. Please try again later.",
+        )
+    } else {
+        Reply::error(
+            500,
+            "InternalServerError",
+            format!(
+                "Encountered internal server error. Diagnostic information: subscription id '{}', request correlation id '{correlation}'.",
+                route.subscription().unwrap_or("")
+            ),
+        )
+    };
+    r.with_fault(&Injected::ServerError(status).label())
+}
+
+/// A token bucket per subscription (and one for tenant-level requests), as ARM has kept since
+/// 2024: 250 reads, refilled at 25 per second. Reported, never enforced (throttling is an
+/// explicit fault).
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+const BUCKET_SIZE: f64 = 250.0;
+const REFILL_PER_SEC: f64 = 25.0;
+
+impl State {
+    /// Takes one read from the caller's bucket; returns the header name and remaining count.
+    fn consume_read(&self, sub: Option<&str>, throttled: bool) -> (&'static str, u64) {
+        let (header, key) = match sub {
+            Some(s) => (
+                "x-ms-ratelimit-remaining-subscription-reads",
+                s.to_ascii_lowercase(),
+            ),
+            None => ("x-ms-ratelimit-remaining-tenant-reads", String::new()),
+        };
+        if throttled {
+            return (header, 0);
+        }
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return (header, 0);
+        };
+        let b = buckets.entry(key).or_insert(Bucket {
+            tokens: BUCKET_SIZE,
+            last: now,
+        });
+        let refill = now.duration_since(b.last).as_secs_f64() * REFILL_PER_SEC;
+        b.tokens = (b.tokens + refill).min(BUCKET_SIZE);
+        b.last = now;
+        b.tokens = (b.tokens - 1.0).max(0.0);
+        (header, b.tokens.floor() as u64)
+    }
+}
+
+/// Turns a [`Reply`] into an HTTP response with ARM's standard headers.
+fn build(
+    reply: Reply,
+    request_id: &str,
+    correlation: &str,
+    remaining: Option<(&'static str, u64)>,
+) -> Response<Body> {
+    let mut b = Response::builder()
+        .status(reply.status)
+        .header(
+            hyper::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .header(hyper::header::CACHE_CONTROL, "no-cache")
+        .header("x-ms-request-id", request_id)
+        .header("x-ms-correlation-request-id", correlation);
+    if let Some((name, n)) = remaining {
+        b = b.header(name, n.to_string());
+    }
+    for (name, value) in &reply.headers {
+        b = b.header(*name, value.as_str());
+    }
+    b.body(Full::new(Bytes::from(reply.body))).unwrap_or_else(|_| {
+        // Only reachable if a header value were invalid; every value here is ASCII we built.
+        let mut r = Response::new(Full::new(Bytes::from_static(
+            br#"{"error":{"code":"InternalServerError","message":"mock-arm built an invalid response"}}"#,
+        )));
+        *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_version_format() {
+        assert!(is_api_version("2025-04-01"));
+        assert!(is_api_version("2024-04-01-preview"));
+        assert!(!is_api_version("2025-4-1"));
+        assert!(!is_api_version("latest"));
+        assert!(!is_api_version("2025-04-01-"));
+        assert!(!is_api_version("2025-04-01x"));
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer_token(&h), None);
+        h.insert(
+            hyper::header::AUTHORIZATION,
+            "bearer abc".parse().expect("header"),
+        );
+        assert_eq!(bearer_token(&h).as_deref(), Some("abc"));
+        h.insert(
+            hyper::header::AUTHORIZATION,
+            "Basic abc".parse().expect("header"),
+        );
+        assert_eq!(bearer_token(&h), None);
+        h.insert(
+            hyper::header::AUTHORIZATION,
+            "Bearer ".parse().expect("header"),
+        );
+        assert_eq!(bearer_token(&h), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! The `mock-arm` binary: `generate` is deterministic, `serve` announces its URL and serves.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mock-arm");
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mock-arm-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    dir.join(name)
+}
+
+/// Kills the child on drop, so a failing assertion does not leak a server.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn generate_is_deterministic() {
+    let run = |seed: &str, out: &PathBuf| {
+        let status = Command::new(BIN)
+            .args([
+                "generate",
+                "--vms",
+                "40",
+                "--seed",
+                seed,
+                "--subscriptions",
+                "2",
+                "--out",
+            ])
+            .arg(out)
+            .status()
+            .expect("runs");
+        assert!(status.success());
+        std::fs::read(out).expect("written")
+    };
+    let a = run("9", &tmp("a.json"));
+    let b = run("9", &tmp("b.json"));
+    let c = run("10", &tmp("c.json"));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let doc: serde_json::Value = serde_json::from_slice(&a).expect("JSON");
+    assert_eq!(doc["schema"], "rdpaudit.snapshot/1");
+    assert_eq!(doc["subscriptions"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn serve_prints_its_url_and_answers() {
+    let snapshot = tmp("serve.json");
+    let status = Command::new(BIN)
+        .args(["generate", "--vms", "30", "--seed", "1", "--out"])
+        .arg(&snapshot)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let log = tmp("serve.jsonl");
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--page-size",
+            "7",
+            "--token",
+            "cli-token",
+            "--identity-header",
+            "h",
+            "--snapshot",
+        ])
+        .arg(&snapshot)
+        .arg("--log")
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().and_then(Result::ok).expect("first line");
+    let url = first
+        .strip_prefix("mock-arm listening on ")
+        .expect("announces URL")
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"));
+    let second = lines.next().and_then(Result::ok).expect("second line");
+    assert_eq!(
+        second,
+        format!("mock-arm managed identity: IDENTITY_ENDPOINT={url}/msi/token IDENTITY_HEADER=h")
+    );
+
+    let client = reqwest::blocking::Client::new();
+    let subs: serde_json::Value = client
+        .get(format!("{url}/subscriptions?api-version=2022-12-01"))
+        .bearer_auth("cli-token")
+        .send()
+        .and_then(|r| r.json())
+        .expect("subscriptions");
+    let sub = subs["value"][0]["subscriptionId"]
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    let mut url_next = Some(format!("{url}/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines?api-version=2025-04-01"));
+    let mut count = 0;
+    while let Some(u) = url_next {
+        let page: serde_json::Value = client
+            .get(u)
+            .bearer_auth("cli-token")
+            .send()
+            .and_then(|r| r.json())
+            .expect("page");
+        count += page["value"].as_array().map_or(0, Vec::len);
+        url_next = page["nextLink"].as_str().map(str::to_owned);
+    }
+    assert_eq!(count, 30);
+    drop(server);
+    let logged = std::fs::read_to_string(&log).expect("log file");
+    assert_eq!(
+        logged.lines().count(),
+        1 + 5,
+        "one subscriptions call and five pages of 7"
+    );
+}

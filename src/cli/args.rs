@@ -1,0 +1,217 @@
+//! Command-line arguments (clap derive types only). Names are fixed by product.md §2.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rdpaudit",
+    version,
+    about = "Why can't I Remote Desktop into this Azure VM, and who can?",
+    long_about = "rdpaudit follows the path an RDP connection takes to each Windows VM in Azure \
+(public IP / load-balancer NAT rule / classic endpoint → subnet NSG → NIC NSG → reply route → \
+power state → guest) and says where it breaks and how to fix it. It also computes exactly which \
+source addresses RDP is open to and flags Internet exposure.",
+    after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not run, 3 incomplete.\n\
+Try it without Azure: rdpaudit audit --demo"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit every Windows VM in scope.
+    Audit(AuditArgs),
+    /// Check one VM by resource id, with the full path explained hop by hop.
+    Check(CheckArgs),
+    /// Print the rule catalogue.
+    Rules(RulesArgs),
+    /// Explain one rule: what, why, how to fix, example.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
+    pub vm_resource_id: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Subscription to audit (repeatable). Default: AZURE_SUBSCRIPTION_ID or the only visible one.
+    #[arg(long = "subscription", value_name = "ID")]
+    pub subscriptions: Vec<String>,
+    /// Every enabled subscription the identity can read.
+    #[arg(long)]
+    pub all_subscriptions: bool,
+    /// Limit to these resource groups (repeatable).
+    #[arg(long = "resource-group", value_name = "NAME")]
+    pub resource_groups: Vec<String>,
+    /// Every subscription under this management group (Resource Graph backend).
+    #[arg(long, value_name = "ID")]
+    pub management_group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Audit the sample subscription compiled into the binary (no Azure needed).
+    #[arg(long, conflicts_with = "snapshot")]
+    pub demo: bool,
+    /// Audit a saved snapshot offline (`-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// How live data is collected.
+    #[arg(long, value_enum, default_value_t = Backend::Arm)]
+    pub backend: Backend,
+    /// The Azure cloud.
+    #[arg(long, value_enum, default_value_t = Cloud::Public)]
+    pub cloud: Cloud,
+    /// Override the cloud's ARM endpoint.
+    #[arg(long, env = "RDPAUDIT_ARM_ENDPOINT", value_name = "URL")]
+    pub arm_endpoint: Option<String>,
+    /// Which credential to use.
+    #[arg(long, value_enum, default_value_t = Auth::Auto)]
+    pub auth: Auth,
+    /// The most ARM requests in flight.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Also write what was read as a snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Evaluate as if the RDP client had this public address (IP or CIDR). Default: any Internet address.
+    #[arg(long, value_name = "IP|CIDR")]
+    pub client_ip: Option<String>,
+    /// The RDP port to expect when the guest's real port is unknown.
+    #[arg(long, default_value_t = 3389, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+    /// Also inspect the guest OS through VM Run Command (live only).
+    #[arg(long)]
+    pub guest: bool,
+    /// Also test from this machine: DNS and a TCP connect to each public RDP endpoint (live only).
+    #[arg(long)]
+    pub probe: bool,
+    /// Seconds to wait for each probe.
+    #[arg(long, default_value_t = 3, value_name = "SECONDS")]
+    pub probe_timeout: u64,
+    /// Which findings to report.
+    #[arg(long, value_enum, default_value_t = CategoryArg::All)]
+    pub category: CategoryArg,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+    /// Exit 1 when an unsuppressed finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Medium)]
+    pub fail_on: FailOn,
+    /// When to use colour (NO_COLOR always turns it off).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Print nothing but errors (the exit code still tells).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// More logging on stderr (repeatable).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
+    pub output: RulesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id such as RDP401.
+    pub rule_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    Arm,
+    Graph,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Cloud {
+    Public,
+    China,
+    Usgov,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Auth {
+    Auto,
+    Env,
+    WorkloadIdentity,
+    ManagedIdentity,
+    Cli,
+    Azd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CategoryArg {
+    Connectivity,
+    Exposure,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Sarif,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}

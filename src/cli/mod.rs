@@ -1,0 +1,233 @@
+//! The shell: parses arguments, reads input, prints, and maps the outcome to an exit code.
+//! The only module that prints or exits.
+
+pub mod args;
+mod check;
+mod info;
+
+use clap::Parser;
+use std::io::{IsTerminal, Read, Write};
+
+use crate::engine::analyze::Client;
+use crate::engine::Options;
+use crate::pipeline::{self, Scope};
+use crate::report::{self, CategoryFilter, Report};
+use crate::rules::{Category, Severity};
+use crate::snapshot;
+use args::*;
+
+/// The demo subscription (mocks/demo), compiled in so `audit --demo` needs nothing else.
+pub const DEMO: &str = include_str!("../../mocks/demo/demo-subscription.json");
+
+/// Exit codes (product.md §2).
+pub mod exit {
+    pub const CLEAN: i32 = 0;
+    pub const FINDINGS: i32 = 1;
+    pub const ERROR: i32 = 2;
+    pub const INCOMPLETE: i32 = 3;
+}
+
+/// A failure that stops the run: printed as one message, exit 2.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        Fatal(e.to_string())
+    }
+}
+
+/// Entry point: returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Audit(a) => audit(&a.input, &a.eval, &a.output, &a.scope, Scope::All),
+        Command::Check(c) => {
+            let scope = Scope::Vm(c.vm_resource_id.clone());
+            audit(
+                &c.input,
+                &c.eval,
+                &c.output,
+                &ScopeArgs::default_scope(),
+                scope,
+            )
+        }
+        Command::Rules(r) => info::rules(r.output),
+        Command::Explain(e) => info::explain(&e.rule_id),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(msg)) => {
+            eprintln!("rdpaudit: error: {msg}");
+            exit::ERROR
+        }
+    }
+}
+
+impl ScopeArgs {
+    fn default_scope() -> ScopeArgs {
+        ScopeArgs {
+            subscriptions: Vec::new(),
+            all_subscriptions: false,
+            resource_groups: Vec::new(),
+            management_group: None,
+        }
+    }
+}
+
+fn read_input(input: &InputArgs) -> Result<Vec<u8>, Fatal> {
+    if input.demo {
+        return Ok(DEMO.as_bytes().to_vec());
+    }
+    match &input.snapshot {
+        Some(p) if p.as_os_str() == "-" => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Fatal(format!("cannot read the snapshot from standard input: {e}")))?;
+            Ok(buf)
+        }
+        Some(p) => std::fs::read(p)
+            .map_err(|e| Fatal(format!("cannot read snapshot {}: {e}", p.display()))),
+        None => Err(Fatal(
+            "live Azure collection is not available in this version yet: use --snapshot FILE \
+             (or - for standard input) or --demo"
+                .into(),
+        )),
+    }
+}
+
+fn options(eval: &EvalArgs) -> Result<(Options, CategoryFilter), Fatal> {
+    if eval.guest || eval.probe {
+        return Err(Fatal(format!(
+            "{} needs live Azure access, which this version does not have yet; snapshots carry guest facts in their `guest` section",
+            if eval.guest { "--guest" } else { "--probe" }
+        )));
+    }
+    let client = eval
+        .client_ip
+        .as_deref()
+        .map(Client::parse)
+        .transpose()
+        .map_err(Fatal)?;
+    let filter = match eval.category {
+        CategoryArg::All => CategoryFilter::All,
+        CategoryArg::Connectivity => CategoryFilter::Only(Category::Connectivity),
+        CategoryArg::Exposure => CategoryFilter::Only(Category::Exposure),
+    };
+    Ok((
+        Options {
+            client,
+            port: eval.port,
+        },
+        filter,
+    ))
+}
+
+fn audit(
+    input: &InputArgs,
+    eval: &EvalArgs,
+    out: &OutputArgs,
+    scope: &ScopeArgs,
+    what: Scope,
+) -> Result<i32, Fatal> {
+    if !scope.subscriptions.is_empty()
+        || scope.all_subscriptions
+        || scope.management_group.is_some()
+        || !scope.resource_groups.is_empty()
+    {
+        if input.demo || input.snapshot.is_some() {
+            return Err(Fatal("--subscription, --all-subscriptions, --resource-group and --management-group select live data; they cannot be used with --snapshot or --demo".into()));
+        }
+    }
+    let (opts, filter) = options(eval)?;
+    let bytes = read_input(input)?;
+    let text = snapshot::as_text(&bytes)?;
+    let snap = snapshot::parse(text)?;
+    if out.verbose > 0 {
+        eprintln!("rdpaudit: read {} resources", snap.resources.len());
+    }
+    let report = pipeline::run(
+        &snap.resources,
+        snap.guest,
+        &snap.diagnostics,
+        opts,
+        filter,
+        &what,
+    )?;
+    let color = use_color(out.color);
+    let rendered = match (out.output, &what) {
+        (Format::Table, Scope::Vm(_)) => check::render(&report, color),
+        (Format::Table, Scope::All) => report::table::render(&report, color, terminal_width()),
+        (Format::Json, _) => report::json::render(&report),
+        (Format::Csv, _) => report::csv::render(&report),
+        (Format::Sarif, _) => report::sarif::render(&report),
+        (Format::Markdown, _) => report::markdown::render(&report),
+    };
+    if !out.quiet {
+        print(&rendered);
+    }
+    Ok(exit_code(&report, out.fail_on))
+}
+
+/// 1 when an unsuppressed finding reaches `--fail-on`; else 3 when incomplete; else 0.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    let threshold = match fail_on {
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::High => Some(Severity::High),
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|t| {
+        report
+            .vms
+            .iter()
+            .flat_map(|v| v.findings.iter())
+            .any(|f| !f.suppressed && f.severity >= t)
+    });
+    if failing {
+        exit::FINDINGS
+    } else if !report.complete {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
+    }
+}
+
+/// Colour only on a terminal, never with `NO_COLOR` (https://no-color.org).
+fn use_color(arg: ColorArg) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color
+        && match arg {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => std::io::stdout().is_terminal(),
+        }
+}
+
+fn terminal_width() -> Option<u16> {
+    if std::io::stdout().is_terminal() {
+        None // comfy-table asks the terminal
+    } else {
+        Some(160)
+    }
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|_| out.flush());
+}

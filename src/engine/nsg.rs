@@ -1,0 +1,346 @@
+//! Exact evaluation of one NSG's inbound rules over a set of source addresses (decision 6).
+//!
+//! Rules are walked by ascending priority; each rule that matches protocol (TCP), destination
+//! address and destination port takes the part of the still-undecided source set that it
+//! covers. A rule that only *may* match — its source is a tag whose addresses the data does not
+//! show, or its source ports cover only part of the ephemeral range — moves the part it may
+//! cover into a "pending" class: the final outcome of those addresses is certain only when every
+//! possible deciding rule agrees. Every part of the result keeps the rule that decided it.
+
+use std::net::IpAddr;
+
+use super::addrset::AddrSet;
+use crate::model::{Access, AddrSpec, Coverage, Nsg, ResId, SecurityRule, ServiceTag, EPHEMERAL};
+
+/// What an NSG (or a whole path) decided for a part of the source set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Allow,
+    Deny,
+    /// Some connections are admitted, depending on the client's source port (RDP405).
+    Partial,
+    /// Depends on a tag, ASG or destination the data cannot expand (RDP407).
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Partial => "partial",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    /// Admits at least some connections.
+    pub fn admits(self) -> bool {
+        matches!(self, Outcome::Allow | Outcome::Partial)
+    }
+
+    /// Both levels in sequence (subnet then NIC): a definite deny anywhere wins.
+    pub fn then(self, next: Outcome) -> Outcome {
+        use Outcome::*;
+        match (self, next) {
+            (Deny, _) | (_, Deny) => Deny,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            (Partial, _) | (_, Partial) => Partial,
+            (Allow, Allow) => Allow,
+        }
+    }
+}
+
+/// The rule behind a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRef {
+    pub name: String,
+    pub priority: u32,
+    pub access: Access,
+    pub is_default: bool,
+    /// Why the rule only possibly matched (for pending decisions).
+    pub note: Option<String>,
+    /// Service tags of the rule's source the data cannot expand (`AzureCloud`, …).
+    pub opaque_tags: Vec<String>,
+}
+
+impl RuleRef {
+    fn of(r: &SecurityRule, note: Option<String>) -> RuleRef {
+        RuleRef {
+            opaque_tags: r
+                .source
+                .tags
+                .iter()
+                .filter(|t| matches!(t, ServiceTag::Other(_)))
+                .map(|t| t.name().to_string())
+                .collect(),
+            name: r.name.clone(),
+            priority: r.priority,
+            access: r.access,
+            is_default: r.is_default,
+            note,
+        }
+    }
+}
+
+/// One part of the evaluated source set and how it was decided.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub set: AddrSet,
+    pub outcome: Outcome,
+    /// The rule that finally decided these addresses (`None`: no NSG at this level, or the
+    /// implicit end of the rule list).
+    pub rule: Option<RuleRef>,
+    /// The first rule that only possibly matched these addresses before `rule` decided.
+    pub maybe: Option<RuleRef>,
+}
+
+/// What the NSG compares against (decision 7), and how tags expand for this subnet (decision 8).
+pub struct Target<'a> {
+    /// The target IP configuration's private IP (or the LB frontend IP with floating IP).
+    pub dest_ip: Option<IpAddr>,
+    pub dest_port: u16,
+    /// ASGs the target IP configuration belongs to.
+    pub dest_asgs: &'a [ResId],
+    pub tags: &'a TagSets,
+}
+
+/// Expansions of the service tags for one subnet.
+#[derive(Debug, Clone)]
+pub struct TagSets {
+    pub internet: AddrSet,
+    pub virtual_network: AddrSet,
+    pub azure_load_balancer: AddrSet,
+    /// Private addresses of members of each ASG (key → set).
+    pub asg_members: std::collections::HashMap<String, AddrSet>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct Pending {
+    allow: bool,
+    deny: bool,
+    opaque: bool,
+}
+
+impl Pending {
+    fn add(self, access: Access, opaque: bool) -> Pending {
+        Pending {
+            allow: self.allow || access == Access::Allow,
+            deny: self.deny || access == Access::Deny,
+            opaque: self.opaque || opaque,
+        }
+    }
+
+    fn resolve(self, last: Access) -> Outcome {
+        let disagree = match last {
+            Access::Allow => self.deny,
+            Access::Deny => self.allow,
+        };
+        if !disagree {
+            match last {
+                Access::Allow => Outcome::Allow,
+                Access::Deny => Outcome::Deny,
+            }
+        } else if self.opaque {
+            Outcome::Unknown
+        } else {
+            Outcome::Partial
+        }
+    }
+}
+
+struct Class {
+    pending: Pending,
+    set: AddrSet,
+    maybe: Option<RuleRef>,
+}
+
+enum Match {
+    No,
+    Yes,
+    /// May match: the string says why; `true` when the reason is missing data (opaque).
+    Maybe(String, bool),
+}
+
+fn match_destination(spec: &AddrSpec, t: &Target<'_>) -> Match {
+    if spec.any {
+        return Match::Yes;
+    }
+    if spec
+        .asgs
+        .iter()
+        .any(|a| t.dest_asgs.iter().any(|m| m.key == a.key))
+    {
+        return Match::Yes;
+    }
+    let Some(ip) = t.dest_ip else {
+        return if spec.prefixes.is_empty() && spec.tags.is_empty() {
+            Match::No
+        } else {
+            Match::Maybe("the target's private IP is not in the data".into(), true)
+        };
+    };
+    if spec.prefixes.iter().any(|p| p.contains(&ip)) {
+        return Match::Yes;
+    }
+    let mut maybe = None;
+    for tag in &spec.tags {
+        let set = match tag {
+            ServiceTag::Internet => &t.tags.internet,
+            ServiceTag::VirtualNetwork => &t.tags.virtual_network,
+            ServiceTag::AzureLoadBalancer => &t.tags.azure_load_balancer,
+            ServiceTag::Other(name) => {
+                // Opaque tags are parts of the public space; a private destination is never in one.
+                if t.tags.internet.contains(ip) {
+                    maybe = Some(Match::Maybe(
+                        format!("destination tag {name} is not expandable from the data"),
+                        true,
+                    ));
+                }
+                continue;
+            }
+        };
+        if set.contains(ip) {
+            return Match::Yes;
+        }
+    }
+    maybe.unwrap_or(Match::No)
+}
+
+/// The definite and possible source sets of a rule.
+fn source_sets(spec: &AddrSpec, t: &Target<'_>) -> (AddrSet, AddrSet, Option<String>) {
+    if spec.any {
+        return (AddrSet::all(), AddrSet::empty(), None);
+    }
+    let mut definite = AddrSet::from_nets(&spec.prefixes);
+    let mut maybe = AddrSet::empty();
+    let mut why = None;
+    for tag in &spec.tags {
+        match tag {
+            ServiceTag::Internet => definite = definite.union(&t.tags.internet),
+            ServiceTag::VirtualNetwork => definite = definite.union(&t.tags.virtual_network),
+            ServiceTag::AzureLoadBalancer => definite = definite.union(&t.tags.azure_load_balancer),
+            ServiceTag::Other(name) => {
+                maybe = maybe.union(&t.tags.internet);
+                why.get_or_insert_with(|| {
+                    format!("source tag {name} is not expandable from the data")
+                });
+            }
+        }
+    }
+    for asg in &spec.asgs {
+        if let Some(members) = t.tags.asg_members.get(&asg.key) {
+            definite = definite.union(members);
+        }
+    }
+    let maybe = maybe.difference(&definite);
+    (definite, maybe, why)
+}
+
+/// Evaluates `nsg` for TCP flows from `candidates` to the target (decision 6).
+pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
+    let mut classes = vec![Class {
+        pending: Pending::default(),
+        set: candidates.clone(),
+        maybe: None,
+    }];
+    let mut parts: Vec<Part> = Vec::new();
+    for rule in &nsg.inbound {
+        if classes.iter().all(|c| c.set.is_empty()) {
+            break;
+        }
+        if !rule.protocol.matches_tcp() || !rule.destination_ports.contains(t.dest_port) {
+            continue;
+        }
+        let mut rule_maybe: Option<(String, bool)> = match match_destination(&rule.destination, t) {
+            Match::No => continue,
+            Match::Yes => None,
+            Match::Maybe(why, opaque) => Some((why, opaque)),
+        };
+        match rule.source_ports.coverage(EPHEMERAL.0, EPHEMERAL.1) {
+            Coverage::None => continue,
+            Coverage::All => {}
+            Coverage::Some => {
+                if rule_maybe.is_none() {
+                    rule_maybe = Some((
+                        format!("source ports {} cover only part of the client's ephemeral range 49152-65535", rule.source_ports),
+                        false,
+                    ));
+                }
+            }
+        }
+        let (definite, maybe_src, tag_why) = source_sets(&rule.source, t);
+        let (certain_src, maybe_src, why, opaque) = match rule_maybe {
+            None => (definite, maybe_src, tag_why, true),
+            Some((why, opaque)) => (
+                AddrSet::empty(),
+                definite.union(&maybe_src),
+                Some(why),
+                opaque,
+            ),
+        };
+        let mut new_classes: Vec<Class> = Vec::new();
+        for class in &mut classes {
+            if class.set.is_empty() {
+                continue;
+            }
+            let covered = class.set.intersect(&certain_src);
+            if !covered.is_empty() {
+                class.set = class.set.difference(&covered);
+                parts.push(Part {
+                    set: covered,
+                    outcome: class.pending.resolve(rule.access),
+                    rule: Some(RuleRef::of(rule, None)),
+                    maybe: class.maybe.clone(),
+                });
+            }
+            let possible = class.set.intersect(&maybe_src);
+            if !possible.is_empty() {
+                class.set = class.set.difference(&possible);
+                new_classes.push(Class {
+                    pending: class.pending.add(rule.access, opaque),
+                    set: possible,
+                    maybe: class
+                        .maybe
+                        .clone()
+                        .or_else(|| Some(RuleRef::of(rule, why.clone()))),
+                });
+            }
+        }
+        for nc in new_classes {
+            match classes
+                .iter_mut()
+                .find(|c| c.pending == nc.pending && c.maybe == nc.maybe)
+            {
+                Some(c) => c.set = c.set.union(&nc.set),
+                None => classes.push(nc),
+            }
+        }
+    }
+    // Azure always ends with DenyAllInBound; a rule list without it still denies the rest.
+    for class in classes {
+        if !class.set.is_empty() {
+            parts.push(Part {
+                set: class.set,
+                outcome: class.pending.resolve(Access::Deny),
+                rule: None,
+                maybe: class.maybe,
+            });
+        }
+    }
+    merge_parts(parts)
+}
+
+/// Merges parts with the same outcome and rules, keeping first-seen order.
+pub fn merge_parts(parts: Vec<Part>) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match out
+            .iter_mut()
+            .find(|o| o.outcome == p.outcome && o.rule == p.rule && o.maybe == p.maybe)
+        {
+            Some(o) => o.set = o.set.union(&p.set),
+            None => out.push(p),
+        }
+    }
+    out
+}

@@ -1,0 +1,100 @@
+//! Service-tag expansion for one subnet (semantics.md decision 8).
+
+use ipnet::IpNet;
+use std::collections::HashMap;
+
+use super::addrset::{parse_prefix, AddrSet};
+use super::nsg::TagSets;
+use crate::model::{Model, Subnet, Vnet};
+
+/// The Azure host address (DNS, health probes, agent). Never an RDP client.
+pub const AZURE_HOST: &str = "168.63.129.16/32";
+
+/// IPv4 ranges that are never public Internet addresses (decision 8).
+const NOT_INTERNET_V4: &[&str] = &[
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/3",
+    AZURE_HOST,
+];
+
+fn nets(list: &[&str]) -> AddrSet {
+    let v: Vec<IpNet> = list.iter().filter_map(|s| parse_prefix(s)).collect();
+    AddrSet::from_nets(&v)
+}
+
+/// The public address space: IPv4 minus the reserved ranges, IPv6 global unicast (2000::/3).
+pub fn public_space() -> AddrSet {
+    let v4 = AddrSet::all().difference(&nets(NOT_INTERNET_V4));
+    let v6 = nets(&["2000::/3"]);
+    AddrSet {
+        v4: v4.v4,
+        v6: v6.v6,
+    }
+}
+
+/// `Internet` for a VNet: the public space minus the VNet's own address space.
+pub fn internet_for(vnet: Option<&Vnet>) -> AddrSet {
+    let space = vnet
+        .map(|v| AddrSet::from_nets(&v.address_space))
+        .unwrap_or_default();
+    public_space().difference(&space)
+}
+
+/// `VirtualNetwork` for a subnet: the VNet's spaces ∪ connected peers' spaces ∪ the prefixes of
+/// the subnet's user routes (a `0.0.0.0/0` route makes it every address) ∪ the Azure host.
+/// <https://learn.microsoft.com/azure/virtual-network/service-tags-overview#available-service-tags>
+pub fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -> AddrSet {
+    let mut v: Vec<IpNet> = vnet.address_space.clone();
+    for p in vnet.peerings.iter().filter(|p| p.connected) {
+        v.extend(p.remote_space.iter().copied());
+    }
+    if let Some(rt) = subnet
+        .route_table
+        .as_ref()
+        .and_then(|r| model.route_tables.get(&r.key))
+    {
+        v.extend(rt.routes.iter().filter_map(|r| r.prefix));
+    }
+    v.extend(parse_prefix(AZURE_HOST));
+    AddrSet::from_nets(&v)
+}
+
+/// Private addresses of the members of every ASG (membership lives on NIC IP configurations).
+pub fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
+    let mut m: HashMap<String, Vec<IpNet>> = HashMap::new();
+    for nic in model.nics.values() {
+        for c in &nic.ip_configs {
+            let Some(ip) = c.private_ip else { continue };
+            for a in &c.asgs {
+                m.entry(a.key.clone()).or_default().push(IpNet::from(ip));
+            }
+        }
+    }
+    m.into_iter()
+        .map(|(k, v)| (k, AddrSet::from_nets(&v)))
+        .collect()
+}
+
+/// All tag expansions for a subnet (or for no VNet at all, e.g. a classic VM).
+pub fn tag_sets(
+    model: &Model,
+    place: Option<(&Vnet, &Subnet)>,
+    asgs: &HashMap<String, AddrSet>,
+) -> TagSets {
+    let host = nets(&[AZURE_HOST]);
+    TagSets {
+        internet: internet_for(place.map(|p| p.0)),
+        virtual_network: match place {
+            Some((v, s)) => virtual_network_for(model, v, s),
+            None => host.clone(),
+        },
+        azure_load_balancer: host,
+        asg_members: asgs.clone(),
+    }
+}

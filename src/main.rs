@@ -1,0 +1,5 @@
+//! rdpaudit: thin binary; everything else is the library.
+
+fn main() {
+    std::process::exit(rdpaudit::cli::main());
+}

@@ -1,0 +1,535 @@
+//! Typed domain values parsed once from ARM strings (semantics.md Part A, decisions 1–3).
+
+use ipnet::IpNet;
+use std::fmt;
+
+use crate::engine::addrset::parse_prefix;
+
+/// A resource id as ARM printed it, plus its case-folded key for joins (ids compare
+/// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResId {
+    pub key: String,
+    pub id: String,
+}
+
+impl ResId {
+    pub fn new(id: &str) -> ResId {
+        let trimmed = id.trim().trim_end_matches('/');
+        ResId {
+            key: trimmed.to_ascii_lowercase(),
+            id: trimmed.to_string(),
+        }
+    }
+
+    /// The last path segment (the resource name).
+    pub fn name(&self) -> &str {
+        self.id.rsplit('/').next().unwrap_or(&self.id)
+    }
+
+    /// The value after a segment such as `resourceGroups` or `subscriptions`.
+    pub fn segment_after(&self, segment: &str) -> Option<&str> {
+        let mut parts = self.id.split('/');
+        while let Some(p) = parts.next() {
+            if p.eq_ignore_ascii_case(segment) {
+                return parts.next();
+            }
+        }
+        None
+    }
+
+    pub fn subscription(&self) -> Option<&str> {
+        self.segment_after("subscriptions")
+    }
+
+    pub fn resource_group(&self) -> Option<&str> {
+        self.segment_after("resourceGroups")
+    }
+
+    /// For a child id `…/networkInterfaces/nic/ipConfigurations/ipc`, the parent id and the
+    /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
+    pub fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
+        let lower = format!("/{}/", child_type.to_ascii_lowercase());
+        let pos = self.key.rfind(&lower)?;
+        let parent = &self.id[..pos];
+        let name = &self.id[pos + lower.len()..];
+        if name.is_empty() || name.contains('/') {
+            return None;
+        }
+        Some((ResId::new(parent), name.to_string()))
+    }
+}
+
+impl fmt::Display for ResId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Icmp,
+    Esp,
+    Ah,
+    Any,
+}
+
+impl Protocol {
+    pub fn parse(s: &str) -> Option<Protocol> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "tcp" => Protocol::Tcp,
+            "udp" => Protocol::Udp,
+            "icmp" => Protocol::Icmp,
+            "esp" => Protocol::Esp,
+            "ah" => Protocol::Ah,
+            // `All` is how effective-rule and NAT-rule bodies spell "any".
+            "*" | "any" | "all" => Protocol::Any,
+            _ => return None,
+        })
+    }
+
+    /// RDP is TCP (decision 4).
+    pub fn matches_tcp(self) -> bool {
+        matches!(self, Protocol::Tcp | Protocol::Any)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    Allow,
+    Deny,
+}
+
+impl Access {
+    pub fn parse(s: &str) -> Option<Access> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "allow" => Some(Access::Allow),
+            "deny" => Some(Access::Deny),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Allow => "allow",
+            Access::Deny => "deny",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "inbound" => Some(Direction::Inbound),
+            "outbound" => Some(Direction::Outbound),
+            _ => None,
+        }
+    }
+}
+
+/// A set of TCP/UDP ports as sorted, merged inclusive ranges.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PortSet {
+    ranges: Vec<(u16, u16)>,
+}
+
+/// The ephemeral range an RDP client's source port comes from (decision 5).
+pub const EPHEMERAL: (u16, u16) = (49152, 65535);
+
+impl PortSet {
+    pub fn all() -> PortSet {
+        PortSet {
+            ranges: vec![(0, 65535)],
+        }
+    }
+
+    pub fn single(p: u16) -> PortSet {
+        PortSet {
+            ranges: vec![(p, p)],
+        }
+    }
+
+    pub fn from_ranges(mut v: Vec<(u16, u16)>) -> PortSet {
+        v.sort_unstable();
+        let mut out: Vec<(u16, u16)> = Vec::with_capacity(v.len());
+        for (a, b) in v {
+            if let Some(last) = out.last_mut() {
+                if u32::from(a) <= u32::from(last.1) + 1 {
+                    last.1 = last.1.max(b);
+                    continue;
+                }
+            }
+            out.push((a, b));
+        }
+        PortSet { ranges: out }
+    }
+
+    /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive). `Err` says why.
+    pub fn parse_item(s: &str) -> Result<(u16, u16), String> {
+        let t = s.trim();
+        if t == "*" || t.eq_ignore_ascii_case("any") {
+            return Ok((0, 65535));
+        }
+        let port = |p: &str| -> Result<u16, String> {
+            let p = p.trim();
+            let n: u64 = p
+                .parse()
+                .map_err(|_| format!("\"{s}\" is not a port, a range a-b, or *"))?;
+            u16::try_from(n).map_err(|_| format!("port {n} is out of range 0-65535"))
+        };
+        match t.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (port(a)?, port(b)?);
+                if a > b {
+                    return Err(format!("range \"{t}\" is empty (start {a} > end {b})"));
+                }
+                Ok((a, b))
+            }
+            None => {
+                let p = port(t)?;
+                Ok((p, p))
+            }
+        }
+    }
+
+    pub fn contains(&self, p: u16) -> bool {
+        self.ranges.iter().any(|&(a, b)| a <= p && p <= b)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        &self.ranges
+    }
+
+    /// How this set relates to a range: covers all of it, some of it, or none.
+    pub fn coverage(&self, lo: u16, hi: u16) -> Coverage {
+        let covered: u32 = self
+            .ranges
+            .iter()
+            .map(|&(a, b)| {
+                let (x, y) = (a.max(lo), b.min(hi));
+                if x <= y {
+                    u32::from(y - x) + 1
+                } else {
+                    0
+                }
+            })
+            .sum();
+        if covered == 0 {
+            Coverage::None
+        } else if covered == u32::from(hi - lo) + 1 {
+            Coverage::All
+        } else {
+            Coverage::Some
+        }
+    }
+}
+
+impl fmt::Display for PortSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .ranges
+            .iter()
+            .map(|&(a, b)| match (a, b) {
+                (0, 65535) => "*".to_string(),
+                (a, b) if a == b => a.to_string(),
+                (a, b) => format!("{a}-{b}"),
+            })
+            .collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    All,
+    Some,
+    None,
+}
+
+/// A service tag named in a rule (decision 8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceTag {
+    Internet,
+    VirtualNetwork,
+    AzureLoadBalancer,
+    /// Any other tag (`AzureCloud`, `Storage.WestEurope`, …): an opaque part of the public space.
+    Other(String),
+}
+
+impl ServiceTag {
+    /// Recognises the tag names including the classic spellings (`INTERNET`, `VIRTUAL_NETWORK`,
+    /// `AZURE_LOADBALANCER`). `None` when `s` does not look like a tag name at all.
+    pub fn parse(s: &str) -> Option<ServiceTag> {
+        let t = s.trim();
+        let mut chars = t.chars();
+        let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+        if !first_ok
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return None;
+        }
+        Some(match t.to_ascii_lowercase().as_str() {
+            "internet" => ServiceTag::Internet,
+            "virtualnetwork" | "virtual_network" => ServiceTag::VirtualNetwork,
+            "azureloadbalancer" | "azure_loadbalancer" => ServiceTag::AzureLoadBalancer,
+            _ => ServiceTag::Other(t.to_string()),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ServiceTag::Internet => "Internet",
+            ServiceTag::VirtualNetwork => "VirtualNetwork",
+            ServiceTag::AzureLoadBalancer => "AzureLoadBalancer",
+            ServiceTag::Other(s) => s,
+        }
+    }
+}
+
+/// One side (source or destination) of a security rule: decision 2.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddrSpec {
+    /// `*`, `Any`, or any `x/0`.
+    pub any: bool,
+    pub prefixes: Vec<IpNet>,
+    pub tags: Vec<ServiceTag>,
+    pub asgs: Vec<ResId>,
+}
+
+impl AddrSpec {
+    /// Adds one ARM address item (`*`, a CIDR, a bare IP or a service tag).
+    pub fn push_item(&mut self, s: &str) -> Result<(), String> {
+        let t = s.trim();
+        if t == "*" || t.eq_ignore_ascii_case("any") {
+            self.any = true;
+            return Ok(());
+        }
+        if let Some(net) = parse_prefix(t) {
+            if net.prefix_len() == 0 {
+                self.any = true;
+            } else {
+                self.prefixes.push(net);
+            }
+            return Ok(());
+        }
+        if let Some(tag) = ServiceTag::parse(t) {
+            self.tags.push(tag);
+            return Ok(());
+        }
+        Err(format!(
+            "\"{s}\" is neither *, an IP address, a CIDR prefix, nor a service tag"
+        ))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.any && self.prefixes.is_empty() && self.tags.is_empty() && self.asgs.is_empty()
+    }
+
+    /// How the rule's side reads in a message: `*`, `Internet`, `203.0.113.0/24`, `asg-web`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if self.any {
+            parts.push("*".into());
+        }
+        parts.extend(self.prefixes.iter().map(|p| p.to_string()));
+        parts.extend(self.tags.iter().map(|t| t.name().to_string()));
+        parts.extend(self.asgs.iter().map(|a| format!("asg {}", a.name())));
+        parts.join(",")
+    }
+}
+
+/// Public IP / load balancer SKU (decision 10). A missing `sku` is Basic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sku {
+    Basic,
+    Standard,
+}
+
+impl Sku {
+    pub fn parse(name: Option<&str>) -> Sku {
+        match name.map(|s| s.trim().to_ascii_lowercase()) {
+            Some(s) if s.starts_with("standard") => Sku::Standard,
+            _ => Sku::Basic,
+        }
+    }
+}
+
+impl fmt::Display for Sku {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Sku::Basic => "Basic",
+            Sku::Standard => "Standard",
+        })
+    }
+}
+
+/// VM power state from the instance view (`PowerState/<x>`), states-billing.md.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PowerState {
+    Running,
+    Starting,
+    Stopping,
+    Stopped,
+    Deallocating,
+    Deallocated,
+    Hibernated,
+    /// No instance view in the data.
+    Unknown,
+    Other(String),
+}
+
+impl PowerState {
+    pub fn from_code(code: &str) -> PowerState {
+        let state = code
+            .split_once('/')
+            .map(|(_, s)| s)
+            .unwrap_or(code)
+            .to_ascii_lowercase();
+        match state.as_str() {
+            "running" => PowerState::Running,
+            "starting" => PowerState::Starting,
+            "stopping" => PowerState::Stopping,
+            "stopped" => PowerState::Stopped,
+            "deallocating" => PowerState::Deallocating,
+            "deallocated" => PowerState::Deallocated,
+            "hibernated" => PowerState::Hibernated,
+            "unknown" | "" => PowerState::Unknown,
+            _ => PowerState::Other(state),
+        }
+    }
+
+    /// Classic instance views say `Started` / `Stopped` / `StoppedDeallocated`.
+    pub fn from_classic(s: &str) -> PowerState {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "started" | "running" => PowerState::Running,
+            "starting" => PowerState::Starting,
+            "stopping" => PowerState::Stopping,
+            "stopped" => PowerState::Stopped,
+            "stoppeddeallocated" | "deallocated" => PowerState::Deallocated,
+            "" | "unknown" => PowerState::Unknown,
+            other => PowerState::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            PowerState::Running => "running",
+            PowerState::Starting => "starting",
+            PowerState::Stopping => "stopping",
+            PowerState::Stopped => "stopped",
+            PowerState::Deallocating => "deallocating",
+            PowerState::Deallocated => "deallocated",
+            PowerState::Hibernated => "hibernated",
+            PowerState::Unknown => "unknown",
+            PowerState::Other(s) => s,
+        }
+    }
+}
+
+/// Route next hop types (udr-overview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextHop {
+    Internet,
+    VirtualAppliance,
+    VirtualNetworkGateway,
+    VnetLocal,
+    None,
+    Other(String),
+}
+
+impl NextHop {
+    pub fn parse(s: &str) -> NextHop {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "internet" => NextHop::Internet,
+            "virtualappliance" => NextHop::VirtualAppliance,
+            "virtualnetworkgateway" => NextHop::VirtualNetworkGateway,
+            "vnetlocal" => NextHop::VnetLocal,
+            "none" => NextHop::None,
+            other => NextHop::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            NextHop::Internet => "Internet",
+            NextHop::VirtualAppliance => "VirtualAppliance",
+            NextHop::VirtualNetworkGateway => "VirtualNetworkGateway",
+            NextHop::VnetLocal => "VnetLocal",
+            NextHop::None => "None",
+            NextHop::Other(s) => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_items() {
+        assert_eq!(PortSet::parse_item("*"), Ok((0, 65535)));
+        assert_eq!(PortSet::parse_item("3389"), Ok((3389, 3389)));
+        assert_eq!(PortSet::parse_item(" 3380-3390 "), Ok((3380, 3390)));
+        assert!(PortSet::parse_item("99999").is_err());
+        assert!(PortSet::parse_item("4000-3000").is_err());
+        assert!(PortSet::parse_item("rdp").is_err());
+        assert!(PortSet::parse_item("").is_err());
+    }
+
+    #[test]
+    fn port_coverage() {
+        let p = PortSet::from_ranges(vec![(1024, 50000)]);
+        assert_eq!(p.coverage(EPHEMERAL.0, EPHEMERAL.1), Coverage::Some);
+        assert_eq!(PortSet::all().coverage(49152, 65535), Coverage::All);
+        assert_eq!(PortSet::single(80).coverage(49152, 65535), Coverage::None);
+        assert_eq!(
+            PortSet::from_ranges(vec![(3389, 3389), (3390, 3400)]).to_string(),
+            "3389-3400"
+        );
+    }
+
+    #[test]
+    fn address_items() {
+        let mut a = AddrSpec::default();
+        a.push_item("Internet").unwrap();
+        a.push_item("INTERNET").unwrap();
+        a.push_item("VIRTUAL_NETWORK").unwrap();
+        a.push_item("Storage.WestEurope").unwrap();
+        a.push_item("10.0.0.1").unwrap();
+        a.push_item("0.0.0.0/0").unwrap();
+        assert!(a.any);
+        assert_eq!(a.tags[0], ServiceTag::Internet);
+        assert_eq!(a.tags[1], ServiceTag::Internet);
+        assert_eq!(a.tags[2], ServiceTag::VirtualNetwork);
+        assert!(a.push_item("300.1.1.1/33").is_err());
+        assert!(a.push_item("10.0.0.0/40").is_err());
+    }
+
+    #[test]
+    fn ids_compare_case_insensitively() {
+        let a = ResId::new("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkInterfaces/Nic1/ipConfigurations/ipconfig1");
+        let (parent, child) = a.split_child("ipConfigurations").unwrap();
+        assert_eq!(child, "ipconfig1");
+        assert_eq!(
+            parent.key,
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/nic1"
+        );
+        assert_eq!(a.resource_group(), Some("RG"));
+    }
+}

@@ -1,0 +1,63 @@
+//! `--output csv`: one row per finding (a VM without findings still gets one row), for
+//! spreadsheets and SIEM imports.
+
+use super::Report;
+
+pub const HEADER: [&str; 13] = [
+    "vm_id",
+    "vm_name",
+    "resource_group",
+    "subscription_id",
+    "deployment",
+    "power_state",
+    "rdp_port",
+    "verdict",
+    "explanation",
+    "rule_id",
+    "severity",
+    "message",
+    "resource_id",
+];
+
+pub fn render(report: &Report) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for vm in &report.vms {
+        let base = vec![
+            vm.id.clone(),
+            vm.name.clone(),
+            vm.resource_group.clone(),
+            vm.subscription_id.clone(),
+            vm.deployment.to_string(),
+            vm.power_state.clone(),
+            vm.rdp.port.to_string(),
+            vm.rdp.verdict.as_str().to_string(),
+            vm.rdp.explanation.clone(),
+        ];
+        if vm.findings.is_empty() {
+            let mut r = base.clone();
+            r.extend([String::new(), String::new(), String::new(), String::new()]);
+            rows.push(r);
+        }
+        for f in &vm.findings {
+            let mut r = base.clone();
+            r.extend([
+                f.rule_id.to_string(),
+                format!("{:?}", f.severity).to_lowercase(),
+                f.message.clone(),
+                f.resource_id.clone(),
+            ]);
+            rows.push(r);
+        }
+    }
+    // Writing to a Vec cannot fail for I/O reasons; a failure here is a bug, reported inline.
+    let result = w
+        .write_record(HEADER)
+        .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)))
+        .map_err(|e| e.to_string())
+        .and_then(|_| w.into_inner().map_err(|e| e.to_string()));
+    match result {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => format!("error: {e}\n"),
+    }
+}

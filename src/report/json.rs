@@ -1,0 +1,13 @@
+//! `--output json`: the report exactly as product.md §5 and `docs/schemas/report.schema.json`.
+
+use super::Report;
+
+pub fn render(report: &Report) -> String {
+    // Serialising plain data structures cannot fail; fall back to an error object regardless.
+    serde_json::to_string_pretty(report)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
+}

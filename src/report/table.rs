@@ -1,0 +1,127 @@
+//! `--output table` (default): per VM a verdict line naming the deciding hop, then its findings
+//! in a table, then a summary. Colour only when asked (decided once by the CLI).
+
+use comfy_table::{presets, ContentArrangement, Table};
+
+use super::{Report, VmReport};
+use crate::engine::Verdict;
+
+const RESET: &str = "\x1b[0m";
+
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}{RESET}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The client as the verdict line names it.
+pub fn client_phrase(report: &Report) -> String {
+    if report.client == "internet" {
+        "RDP from Internet".into()
+    } else {
+        format!("RDP from {}", report.client)
+    }
+}
+
+pub fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
+    let (word, code) = match vm.rdp.verdict {
+        Verdict::Reachable => ("REACHABLE", "1;32"),
+        Verdict::Blocked => ("BLOCKED", "1;31"),
+        Verdict::Unknown => ("UNKNOWN", "1;33"),
+    };
+    let sep = if vm.rdp.explanation.starts_with("by ") || vm.rdp.explanation.starts_with("via ") {
+        " "
+    } else {
+        ": "
+    };
+    format!(
+        "{}  {}: {}{}{}",
+        paint(color, "1", &vm.name),
+        client_phrase(report),
+        paint(color, code, word),
+        if vm.rdp.explanation.is_empty() {
+            ""
+        } else {
+            sep
+        },
+        vm.rdp.explanation
+    )
+}
+
+pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
+    let mut out = String::new();
+    for vm in &report.vms {
+        out.push_str(&verdict_line(report, vm, color));
+        out.push('\n');
+        if !vm.findings.is_empty() {
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+            if let Some(w) = width {
+                t.set_width(w);
+            }
+            t.set_header(vec!["Severity", "Rule", "Finding", "Fix"]);
+            for f in &vm.findings {
+                let sev = format!("{:?}", f.severity).to_lowercase();
+                t.add_row(vec![
+                    if f.suppressed {
+                        format!("{sev} (suppressed)")
+                    } else {
+                        sev
+                    },
+                    f.rule_id.to_string(),
+                    f.message.clone(),
+                    f.remediation.clone(),
+                ]);
+            }
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    if !report.diagnostics.is_empty() {
+        out.push_str(&format!(
+            "\n{} diagnostic(s){}:\n",
+            report.diagnostics.len(),
+            if report.complete {
+                ""
+            } else {
+                " — the audit is INCOMPLETE"
+            }
+        ));
+        for d in &report.diagnostics {
+            out.push_str(&format!(
+                "  {:?}: {}{}\n",
+                d.level,
+                d.scope
+                    .as_ref()
+                    .map(|s| format!("{s}: "))
+                    .unwrap_or_default(),
+                d.message
+            ));
+        }
+    }
+    out
+}
+
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let f = &s.findings;
+    format!(
+        "Summary: {} Windows VM(s){}: {} reachable, {} blocked, {} unknown; findings: {} critical, {} high, {} medium, {} low, {} info",
+        s.vms,
+        if s.skipped > 0 { format!(" ({} non-Windows skipped)", s.skipped) } else { String::new() },
+        s.reachable,
+        s.blocked,
+        s.unknown,
+        f.critical,
+        f.high,
+        f.medium,
+        f.low,
+        f.info
+    )
+}

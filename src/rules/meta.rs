@@ -1,0 +1,44 @@
+//! Rule metadata: what every rule declares about itself (see `spec/rules.md`).
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered from least to most severe so that `>=` compares thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// `connectivity`: a reason RDP fails. `exposure`: a security risk while it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Connectivity,
+    Exposure,
+}
+
+/// Everything a rule says about itself; `rdpaudit explain ID` prints it and `docs/rules.md` is
+/// generated from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleMeta {
+    /// Fixed id, e.g. `RDP401`.
+    pub id: &'static str,
+    /// One line, no trailing period.
+    pub title: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// The part of the troubleshooting article (`../shared/seed/`) the rule comes from.
+    pub seed: &'static str,
+    /// Why it matters (a few sentences).
+    pub rationale: &'static str,
+    /// How to fix it: a pasteable `az` command or an exact portal step.
+    pub remediation: &'static str,
+    /// Microsoft Learn pages behind the rule.
+    pub links: &'static [&'static str],
+    /// An example finding message, as the report would print it.
+    pub example: &'static str,
+}

@@ -1,0 +1,36 @@
+//! RDP201 — The RDP port times out from this machine.
+//!
+//! With `--probe`: the evaluated configuration admits this machine, but a TCP connect to the
+//! public RDP endpoint timed out (the packet was silently dropped somewhere).
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP201",
+    title: "The RDP port times out from this machine",
+    severity: Severity::High,
+    category: Category::Connectivity,
+    seed: "Sources 1 and 2: Remote Desktop client computer and organization intranet edge device",
+    rationale: "rdpaudit's evaluation of the NSGs, routes and guest says the path is open, yet a \
+        TCP connect from this machine got no answer. A silent drop usually happens on the client \
+        side: a local firewall, proxy, monitoring or security software, or the organisation's \
+        edge firewall, proxy or intrusion detection (article sources 1 and 2); a guest firewall \
+        rule the data does not show drops silently too. Retrying from a computer directly on the \
+        Internet tells the two apart, as the article does.",
+    remediation: "From a computer directly on the Internet, run: Test-NetConnection -ComputerName \
+        <address> -Port <port>\n\
+        If it connects there, ask the network team to allow outbound TCP <port> to <address> on \
+        this computer's firewall, proxy and the edge devices",
+    links: &[
+        "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/detailed-troubleshoot-rdp",
+        "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/troubleshoot-rdp-connection",
+    ],
+    example: "a TCP connect to 20.50.1.9:3389 timed out although nsg-web rule AllowRDP (priority \
+        300) admits this machine; retry from a computer directly on the Internet",
+};
+
+/// Needs `--probe` (a live TCP test from this machine), which is not part of offline audits.
+pub fn check(_cx: &Cx<'_, '_>) -> Vec<Finding> {
+    Vec::new()
+}

@@ -1,0 +1,52 @@
+//! RDP403 — The NSG allows the NAT frontend port, not the backend port.
+//!
+//! For an inbound NAT rule mapping frontend port F to backend port B != F: raised when the
+//! NSGs allow F but not B.
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP403",
+    title: "The NSG allows the NAT frontend port, not the backend port",
+    severity: Severity::High,
+    category: Category::Connectivity,
+    seed: "Source 4: network security groups (what the NSG sees behind a NAT rule)",
+    rationale: "An inbound NAT rule translates frontend port F to backend port B before the NSG \
+        sees the packet, so NSG rules must allow the backend port B on the VM's private IP. A \
+        rule that allows the frontend port F never matches RDP arriving through the load balancer.",
+    remediation: "az network nsg rule update --resource-group <rg> --nsg-name <nsg> --name <rule> \
+        --destination-port-ranges <backend port>",
+    links: &[
+        "https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview",
+        "https://learn.microsoft.com/en-us/azure/load-balancer/inbound-nat-rules",
+    ],
+    example: "NAT rule rdp-web-02 on lb-public maps 50001 to 3389, but nsg-web rule AllowRDP \
+        (priority 300) allows tcp/50001, not tcp/3389",
+};
+
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    super::arm_paths(cx)
+        .filter(|p| p.admits_frontend_port == Some(true) && p.client.admitted.is_empty())
+        .filter_map(|p| Some((p, p.lb?, p.nat_rule?)))
+        .map(|(p, lb, rule)| {
+            let nsgs: Vec<String> = super::path_nsgs(p).iter().map(|(n, _)| n.name.clone()).collect();
+            let front = p.connect_port.unwrap_or_default().to_string();
+            cx.finding(
+                &RULE,
+                &lb.id.id,
+                format!(
+                    "NAT rule {} on {} maps port {} to {}, and {} allow {} but not {} (NSGs see the backend port)",
+                    rule.name,
+                    lb.name,
+                    front,
+                    p.delivered_port,
+                    nsgs.join(" and "),
+                    front,
+                    p.delivered_port
+                ),
+                &[("<nsg>", nsgs.first().map(String::as_str).unwrap_or("<nsg>"))],
+            )
+        })
+        .collect()
+}

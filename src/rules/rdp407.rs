@@ -1,0 +1,60 @@
+//! RDP407 — The verdict depends on an unexpandable service tag or ASG.
+//!
+//! Raised when the deciding rule uses a service tag or application security group whose
+//! addresses or members the data does not show; the verdict is `unknown`.
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP407",
+    title: "The verdict depends on an unexpandable service tag or ASG",
+    severity: Severity::Medium,
+    category: Category::Connectivity,
+    seed: "Source 4: network security groups",
+    rationale: "Service tags other than Internet, VirtualNetwork and AzureLoadBalancer \
+        (AzureCloud, Storage.WestEurope, ...) stand for Microsoft-published ranges that the data \
+        does not include, and an application security group's members are known only from the \
+        NICs in the data. Whether the client matches cannot be decided, so the verdict is unknown \
+        rather than a guess.",
+    remediation: "az network watcher test-ip-flow --resource-group <rg> --vm <vm> --direction \
+        Inbound --protocol TCP --local <VM private IP>:3389 --remote <client IP>:60000\n\
+        Or expand the tag: az network list-service-tags --location <region> --query \
+        \"values[?name=='<tag>'].properties.addressPrefixes\"",
+    links: &[
+        "https://learn.microsoft.com/en-us/azure/virtual-network/service-tags-overview",
+        "https://learn.microsoft.com/en-us/azure/virtual-network/application-security-groups",
+        "https://learn.microsoft.com/en-us/azure/network-watcher/ip-flow-verify-overview",
+    ],
+    example: "nsg-web rule AllowAzureCloud (priority 200) admits tcp/3389 from service tag \
+        AzureCloud, whose addresses the data does not show",
+};
+
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    use crate::engine::nsg::Outcome;
+    if cx.vm.verdict == crate::engine::Verdict::Reachable {
+        return Vec::new();
+    }
+    super::arm_paths(cx)
+        .filter(|p| p.client.unusable.is_none() && !p.client.unknown.is_empty())
+        .filter_map(|p| {
+            let (nsg, level, part) = super::deciding(p, |o| o == Outcome::Unknown)?;
+            let rule = part.maybe.as_ref().or(part.rule.as_ref())?;
+            Some(cx.finding(
+                &RULE,
+                &nsg.id.id,
+                format!(
+                    "{} ({}) rule {} (priority {}) decides RDP for {} but {}",
+                    nsg.name,
+                    level.to_lowercase(),
+                    rule.name,
+                    rule.priority,
+                    super::client_text(cx),
+                    rule.note.clone().unwrap_or_else(|| "its addresses are not in the data".into())
+                ),
+                &[("<nsg>", &nsg.name)],
+            ))
+        })
+        .take(1)
+        .collect()
+}

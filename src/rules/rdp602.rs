@@ -1,0 +1,37 @@
+//! RDP602 — The public IP has no address.
+//!
+//! Raised when the public IP on the path has no `ipAddress` (dynamic IP while deallocated, or
+//! allocation failed).
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP602",
+    title: "The public IP has no address",
+    severity: Severity::High,
+    category: Category::Connectivity,
+    seed: "Preliminary steps: the VIP changed (public IP address)",
+    rationale: "A dynamic public IP holds an address only while its VM is allocated: the address \
+        is released on deallocation and a new one is assigned at start. A public IP with no \
+        address gives clients nothing to connect to.",
+    remediation: "az vm start --resource-group <rg> --name <vm>\n\
+        az network public-ip show --resource-group <rg> --name <pip> --query ipAddress --output \
+        tsv\n\
+        To keep the address: az network public-ip update --resource-group <rg> --name <pip> \
+        --allocation-method Static",
+    links: &[
+        "https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/public-ip-addresses",
+        "https://learn.microsoft.com/en-us/azure/virtual-machines/states-billing",
+    ],
+    example: "pip-web-01 (Dynamic) on vm-web-01 has no address assigned",
+};
+
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    cx.vm
+        .direct_paths()
+        .flat_map(|p| p.blocks.iter().filter(|b| b.hop == "publicIp"))
+        .map(|b| cx.finding(&RULE, &b.resource, b.message.clone(), &[]))
+        .take(1)
+        .collect()
+}

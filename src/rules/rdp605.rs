@@ -1,0 +1,33 @@
+//! RDP605 — An RDP NAT rule is not wired up.
+//!
+//! Looks at inbound NAT rules aimed at the RDP port: raised when one has no backend IP
+//! configuration, or its frontend IP configuration has no public IP.
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP605",
+    title: "An RDP NAT rule is not wired up",
+    severity: Severity::Medium,
+    category: Category::Connectivity,
+    seed: "Extends source 3: load-balancer inbound NAT rule, the ARM successor of the endpoint",
+    rationale: "An inbound NAT rule forwards only when it is bound to a backend IP configuration \
+        (the VM's NIC) and its frontend carries a public IP. A rule missing either one is a dead \
+        end: packets reach no VM, or the load balancer has no Internet-facing address.",
+    remediation: "az network nic ip-config inbound-nat-rule add --resource-group <rg> --nic-name \
+        <nic> --ip-config-name <ipconfig> --lb-name <lb> --inbound-nat-rule <rule>\n\
+        If the frontend has no public IP: az network lb frontend-ip update --resource-group <rg> \
+        --lb-name <lb> --name <frontend> --public-ip-address <pip>",
+    links: &["https://learn.microsoft.com/en-us/azure/load-balancer/inbound-nat-rules"],
+    example: "NAT rule rdp-web-03 on lb-public targets port 3389 but is bound to no backend IP \
+        configuration",
+};
+
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    cx.vm
+        .direct_paths()
+        .flat_map(|p| p.blocks.iter().filter(|b| b.hop == "natRule"))
+        .map(|b| cx.finding(&RULE, &b.resource, b.message.clone(), &[]))
+        .collect()
+}

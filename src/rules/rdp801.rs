@@ -1,0 +1,69 @@
+//! RDP801 — RDP is open to the whole Internet.
+//!
+//! Raised when RDP on the VM admits every Internet address through some direct path, after
+//! exact evaluation (deny shadowing, both NSG levels, SKU, routing), as if the VM were running.
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP801",
+    title: "RDP is open to the whole Internet",
+    severity: Severity::High,
+    category: Category::Exposure,
+    seed: "Exposure: CIS Microsoft Azure Foundations 'RDP access from the Internet is restricted'",
+    rationale: "RDP on this VM is reachable from any Internet address once every rule, both NSG \
+        levels, the SKU and routing are taken into account. Internet-facing RDP is scanned and \
+        brute-forced continuously and is a common ransomware entry point, and a deallocated VM is \
+        exposed again the moment it starts. CIS Microsoft Azure Foundations requires RDP access \
+        from the Internet to be restricted.",
+    remediation: "az network nsg rule update --resource-group <rg> --nsg-name <nsg> --name <rule> \
+        --source-address-prefixes <admin public IP>/32   (or: az network nsg rule delete \
+        --resource-group <rg> --nsg-name <nsg> --name <rule>)\n\
+        Then administer through just-in-time access (portal <vm> > Configuration > Enable \
+        just-in-time) or Azure Bastion",
+    links: &[
+        "https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview",
+        "https://learn.microsoft.com/en-us/azure/defender-for-cloud/just-in-time-access-overview",
+        "https://learn.microsoft.com/en-us/azure/bastion/bastion-overview",
+    ],
+    example: "nsg-web rule AllowRDP (priority 300) admits tcp/3389 from any address",
+};
+
+use crate::engine::nsg::Outcome;
+
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    for p in cx.vm.direct_paths() {
+        let exposed = p.exposed();
+        if exposed.is_empty() || !p.internet.candidates.is_subset(&exposed) {
+            continue;
+        }
+        return vec![match super::deciding_internet(p, |o| o == Outcome::Allow) {
+            Some((nsg, _, rule)) => cx.finding(
+                &RULE,
+                &nsg.id.id,
+                format!(
+                    "{} rule {} (priority {}) admits tcp/{} to {} from any address",
+                    nsg.name, rule.name, rule.priority, p.delivered_port, cx.vm.name
+                ),
+                &[("<nsg>", &nsg.name), ("<rule>", &rule.name)],
+            ),
+            None => cx.finding(
+                &RULE,
+                cx.vm_id(),
+                format!(
+                    "{} accepts tcp/{} from any address through {}: {}",
+                    cx.vm.name,
+                    p.delivered_port,
+                    p.connect_to().unwrap_or_default(),
+                    match p.kind {
+                        crate::engine::PathKind::ClassicEndpoint => "the endpoint has no ACL",
+                        _ => "no NSG filters it",
+                    }
+                ),
+                &[],
+            ),
+        }];
+    }
+    Vec::new()
+}

@@ -1,0 +1,63 @@
+//! RDP804 — RDP is reachable without just-in-time access.
+//!
+//! Raised when RDP is reachable from some Internet address through a standing allow rule
+//! rather than a just-in-time (JIT) grant.
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+
+pub const RULE: RuleMeta = RuleMeta {
+    id: "RDP804",
+    title: "RDP is reachable without just-in-time access",
+    severity: Severity::Low,
+    category: Category::Exposure,
+    seed: "Exposure: CIS Microsoft Azure Foundations 'RDP access from the Internet is restricted' \
+        (just-in-time access)",
+    rationale: "A standing allow rule keeps RDP open around the clock to its sources. \
+        Just-in-time VM access in Microsoft Defender for Cloud keeps the port closed and opens it \
+        only for an approved request, for a limited time and for the requester's address.",
+    remediation: "Portal: <vm> > Configuration > Just-in-time access > Enable just-in-time (needs \
+        Defender for Servers Plan 2), then delete the standing rule: az network nsg rule delete \
+        --resource-group <rg> --nsg-name <nsg> --name <rule>",
+    links: &[
+        "https://learn.microsoft.com/en-us/azure/defender-for-cloud/just-in-time-access-overview",
+        "https://learn.microsoft.com/en-us/azure/defender-for-cloud/just-in-time-access-usage",
+    ],
+    example: "nsg-web rule AllowRDP-Office (priority 300) admits tcp/3389 from 203.0.113.0/24 \
+        permanently, without just-in-time access",
+};
+
+use crate::engine::nsg::Outcome;
+
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    for p in cx.vm.direct_paths() {
+        if p.exposed().is_empty() {
+            continue;
+        }
+        let rule = super::deciding_internet(p, Outcome::admits);
+        if rule
+            .as_ref()
+            .is_some_and(|(_, _, r)| super::is_jit(&r.name))
+        {
+            continue;
+        }
+        let by = match &rule {
+            Some((nsg, _, r)) => format!("{} rule {} (priority {})", nsg.name, r.name, r.priority),
+            None => "the entry point itself".to_string(),
+        };
+        return vec![cx.finding(
+            &RULE,
+            rule.as_ref()
+                .map(|(n, _, _)| n.id.id.as_str())
+                .unwrap_or(cx.vm_id()),
+            format!(
+                "RDP on {} is open to {} by a standing rule, {}, not just-in-time access",
+                cx.vm.name,
+                crate::engine::analyze::describe_set(&p.exposed(), &p.internet.candidates),
+                by
+            ),
+            &[],
+        )];
+    }
+    Vec::new()
+}

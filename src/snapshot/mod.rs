@@ -1,0 +1,227 @@
+//! The snapshot format (product.md §4): reading every accepted shape, and writing
+//! `rdpaudit.snapshot/1`.
+//!
+//! Accepted input: the `rdpaudit.snapshot/1` document, a bare JSON array of resources, an ARM
+//! list `{"value": [...]}`, and a Resource Graph response `{"data": [...]}`. Resources are kept as
+//! borrowed raw JSON (`&RawValue`) so a 65 MB snapshot is not copied before `model::build`
+//! parses each resource once.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+use crate::model::{Diagnostic, GuestFacts};
+
+pub const SCHEMA: &str = "rdpaudit.snapshot/1";
+
+/// A document that cannot be used at all (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("the snapshot is empty")]
+    Empty,
+    #[error("the snapshot is not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+    #[error("the snapshot is not valid JSON: {0}")]
+    Json(String),
+    #[error("the snapshot is JSON `null`, not a snapshot document")]
+    Null,
+    #[error("unknown snapshot schema \"{0}\" (this rdpaudit reads \"{SCHEMA}\")")]
+    UnknownSchema(String),
+    #[error("{0}")]
+    Shape(String),
+}
+
+/// A subscription in scope (`subscriptions[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub subscription_id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<String>,
+}
+
+/// What a snapshot holds, with resources borrowed from the input text.
+#[derive(Debug, Default)]
+pub struct Snapshot<'a> {
+    pub cloud: Option<String>,
+    pub collected_at: Option<String>,
+    pub subscriptions: Vec<Subscription>,
+    pub resources: Vec<&'a RawValue>,
+    pub guest: HashMap<String, GuestFacts>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Doc<'a> {
+    schema: Option<serde_json::Value>,
+    cloud: Option<String>,
+    collected_at: Option<String>,
+    subscriptions: Option<Vec<Subscription>>,
+    #[serde(borrow)]
+    resources: Option<Vec<&'a RawValue>>,
+    #[serde(borrow)]
+    guest: Option<HashMap<String, &'a RawValue>>,
+    diagnostics: Option<Vec<Diagnostic>>,
+    #[serde(borrow)]
+    value: Option<Vec<&'a RawValue>>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+}
+
+/// Checks the bytes are UTF-8 and not blank.
+pub fn as_text(bytes: &[u8]) -> Result<&str, SnapshotError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| SnapshotError::NotUtf8(e.valid_up_to()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(SnapshotError::Empty);
+    }
+    Ok(text)
+}
+
+/// Reads any accepted shape. Guest facts with wrong types become diagnostics, not failures.
+pub fn parse(text: &str) -> Result<Snapshot<'_>, SnapshotError> {
+    let json_err = |e: serde_json::Error| SnapshotError::Json(e.to_string());
+    let first = text.trim_start().chars().next();
+    match first {
+        Some('[') => {
+            let resources: Vec<&RawValue> = serde_json::from_str(text).map_err(json_err)?;
+            return Ok(Snapshot {
+                resources,
+                ..Snapshot::default()
+            });
+        }
+        Some('{') => {}
+        _ => {
+            // Let serde_json say precisely what is wrong (or that it is `null`).
+            let v: serde_json::Value = serde_json::from_str(text).map_err(json_err)?;
+            return Err(match v {
+                serde_json::Value::Null => SnapshotError::Null,
+                other => SnapshotError::Shape(format!(
+                    "the snapshot must be a JSON object or array, found {}",
+                    match other {
+                        serde_json::Value::Bool(_) => "a boolean",
+                        serde_json::Value::Number(_) => "a number",
+                        _ => "a string",
+                    }
+                )),
+            });
+        }
+    }
+    let doc: Doc<'_> = serde_json::from_str(text).map_err(json_err)?;
+    if let Some(schema) = &doc.schema {
+        match schema.as_str() {
+            Some(SCHEMA) => {}
+            Some(other) => return Err(SnapshotError::UnknownSchema(other.to_string())),
+            None => {
+                return Err(SnapshotError::Shape(format!(
+                    "field `schema` must be the string \"{SCHEMA}\""
+                )))
+            }
+        }
+    }
+    let resources = match (doc.schema.is_some(), doc.resources, doc.value, doc.data) {
+        (true, Some(r), _, _) => r,
+        (true, None, _, _) => return Err(SnapshotError::Shape("field `resources` is missing".into())),
+        (false, Some(r), _, _) => r,
+        (false, None, Some(v), _) => v,
+        (false, None, None, Some(d)) => serde_json::from_str::<Vec<&RawValue>>(d.get()).map_err(|_| {
+            SnapshotError::Shape(
+                "field `data` of a Resource Graph response must be an array (resultFormat objectArray), \
+                 not a table"
+                    .into(),
+            )
+        })?,
+        (false, None, None, None) => {
+            return Err(SnapshotError::Shape(
+                "not a snapshot: expected {\"schema\": \"rdpaudit.snapshot/1\", \"resources\": [...]}, \
+                 an ARM list {\"value\": [...]}, a Resource Graph response {\"data\": [...]}, or an array"
+                    .into(),
+            ))
+        }
+    };
+    let mut diagnostics = doc.diagnostics.unwrap_or_default();
+    let mut guest = HashMap::new();
+    for (vm, raw) in doc.guest.unwrap_or_default() {
+        match serde_path_to_error::deserialize::<_, GuestFacts>(
+            &mut serde_json::Deserializer::from_str(raw.get()),
+        ) {
+            Ok(g) => {
+                guest.insert(vm, g);
+            }
+            Err(e) => diagnostics.push(Diagnostic::warning(
+                vm.clone(),
+                format!("guest facts ignored: field `{}`: {}", e.path(), e.inner()),
+            )),
+        }
+    }
+    Ok(Snapshot {
+        cloud: doc.cloud,
+        collected_at: doc.collected_at,
+        subscriptions: doc.subscriptions.unwrap_or_default(),
+        resources,
+        guest,
+        diagnostics,
+    })
+}
+
+/// The `rdpaudit.snapshot/1` document `collect` and `--save-snapshot` write.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotOut<'a> {
+    pub schema: &'static str,
+    pub cloud: &'a str,
+    pub collected_at: &'a str,
+    pub subscriptions: &'a [Subscription],
+    pub resources: &'a [&'a RawValue],
+    pub guest: &'a HashMap<String, GuestFacts>,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(parse("[]").unwrap().resources.len(), 0);
+        assert_eq!(
+            parse(r#"{"value":[{"id":"/x"}]}"#).unwrap().resources.len(),
+            1
+        );
+        assert_eq!(
+            parse(r#"{"data":[{"id":"/x"}],"count":1}"#)
+                .unwrap()
+                .resources
+                .len(),
+            1
+        );
+        assert!(matches!(parse("null"), Err(SnapshotError::Null)));
+        assert!(matches!(
+            parse(r#"{"schema":"rdpaudit.snapshot/9","resources":[]}"#),
+            Err(SnapshotError::UnknownSchema(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"resources":["#),
+            Err(SnapshotError::Json(_))
+        ));
+        assert!(matches!(as_text(b"  \n"), Err(SnapshotError::Empty)));
+        assert!(matches!(as_text(b"[\xff]"), Err(SnapshotError::NotUtf8(1))));
+        let deep = "[".repeat(100_000);
+        assert!(matches!(parse(&deep), Err(SnapshotError::Json(_))));
+    }
+
+    #[test]
+    fn bad_guest_facts_are_a_diagnostic() {
+        let s = parse(r#"{"schema":"rdpaudit.snapshot/1","resources":[],"guest":{"/subscriptions/s/x":{"rdpPort":99999}}}"#).unwrap();
+        assert!(s.guest.is_empty());
+        assert_eq!(s.diagnostics.len(), 1);
+        assert!(
+            s.diagnostics[0].message.contains("rdpPort"),
+            "{}",
+            s.diagnostics[0].message
+        );
+    }
+}
