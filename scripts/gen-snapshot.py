@@ -613,7 +613,7 @@ class Gen:
 
     @staticmethod
     def rule_name(access, direction, dports, src, src_asgs):
-        port = dports if isinstance(dports, str) else "-".join(dports[:2])
+        port = dports if isinstance(dports, str) else "_".join(dports[:2])
         what = {"3389": "RDP", "22": "SSH", "443": "HTTPS", "1433": "SQL", "*": "Any",
                 "5985-5986": "WinRM", "3380-3390": "RDP-Range"}.get(port, "Port_" + port.replace("*", "any"))
         if src_asgs:

@@ -3,7 +3,7 @@
 //! The shape follows a typical hub-less enterprise landing zone: per region a network resource
 //! group (VNets, subnet NSGs, route tables, ASGs, Bastions), and application resource groups
 //! (VMs, NICs, public IPs, NIC NSGs, load balancers). Proportions per VM: one NIC; ~70% with an
-//! instance public IP (85% Standard); ~10% behind a load-balancer inbound NAT rule; ~10% Linux;
+//! instance public IP (85% Standard); ~7% behind a load-balancer inbound NAT rule; ~10% Linux;
 //! ~10% deallocated. About VMs/5 NSGs of ~20 custom rules plus the six default rules, about
 //! VMs/20 VNets. Every reference resolves, back-links included (NSG → subnets/NICs, subnet →
 //! ipConfigurations, public IP → ipConfiguration, route table → subnets), and some references
@@ -17,6 +17,7 @@ use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
+use std::io::Write;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,46 +72,114 @@ const CORP_CIDRS: &[&str] = &[
 
 const COLLECTED_AT: &str = "2026-01-15T02:00:00Z";
 
-/// Generates a complete `rdpaudit.snapshot/1` document.
+/// Generates a complete `rdpaudit.snapshot/1` document in memory.
 pub fn generate(opts: &GenerateOptions) -> Value {
-    let mut g = Gen {
-        rng: Xoshiro256PlusPlus::seed_from_u64(opts.seed),
-        out: Vec::with_capacity(opts.vms * 4),
-        vnet_counter: 0,
-        pip_counter: 0,
-        guest: Map::new(),
-    };
-    let subs = opts.subscriptions.max(1);
-    let mut sub_bodies = Vec::with_capacity(subs);
-    for s in 0..subs {
-        let share = opts.vms / subs + usize::from(s < opts.vms % subs);
-        let sid = uuid_like(&mut g.rng);
-        let state = if s > 0 && s % 10 == 9 {
-            "Warned"
-        } else {
-            "Enabled"
-        };
-        sub_bodies.push(json!({
-            "subscriptionId": sid,
-            "displayName": format!("Contoso Landing Zone {:02}", s + 1),
-            "state": state
-        }));
-        g.subscription(&sid, share);
-    }
+    let mut resources = Vec::with_capacity(opts.vms * 4);
+    let (subscriptions, guest) = run(opts, &mut |v| {
+        resources.push(v);
+        Ok(())
+    })
+    .unwrap_or_default();
     json!({
         "schema": "rdpaudit.snapshot/1",
         "cloud": "public",
         "collectedAt": COLLECTED_AT,
-        "subscriptions": sub_bodies,
-        "resources": g.out,
-        "guest": Value::Object(g.guest),
+        "subscriptions": subscriptions,
+        "resources": resources,
+        "guest": Value::Object(guest),
         "diagnostics": []
     })
 }
 
-struct Gen {
+/// Writes the same document as [`generate`] without holding it in memory: each resource is
+/// serialised as soon as it is complete (a 10,000-VM estate is ~100 MB of JSON; building it as
+/// one `Value` tree first would cost several times that and most of the run time).
+pub fn write_snapshot(
+    opts: &GenerateOptions,
+    pretty: bool,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let subscriptions = subscription_bodies(opts);
+    let header =
+        json!({"schema": "rdpaudit.snapshot/1", "cloud": "public", "collectedAt": COLLECTED_AT});
+    let header = header.to_string();
+    // `{"cloud":…,"collectedAt":…,"schema":…` without the closing brace, then the arrays.
+    w.write_all(header[..header.len() - 1].as_bytes())?;
+    w.write_all(b",\"subscriptions\":")?;
+    write_value(w, &Value::Array(subscriptions), pretty)?;
+    w.write_all(b",\"resources\":[")?;
+    let mut first = true;
+    let (_, guest) = run(opts, &mut |v| {
+        if !first {
+            w.write_all(b",")?;
+        }
+        first = false;
+        if pretty {
+            w.write_all(b"\n")?;
+        }
+        write_value(w, &v, pretty)
+    })?;
+    w.write_all(b"],\"guest\":")?;
+    write_value(w, &Value::Object(guest), pretty)?;
+    w.write_all(b",\"diagnostics\":[]}\n")?;
+    w.flush()
+}
+
+fn write_value(w: &mut dyn Write, v: &Value, pretty: bool) -> std::io::Result<()> {
+    if pretty {
+        serde_json::to_writer_pretty(&mut *w, v)?;
+    } else {
+        serde_json::to_writer(&mut *w, v)?;
+    }
+    Ok(())
+}
+
+/// The `subscriptions` entries; their ids come from a generator of their own so that the
+/// resources do not depend on how the subscriptions are written.
+fn subscription_bodies(opts: &GenerateOptions) -> Vec<Value> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ 0x5eed_5eed);
+    (0..opts.subscriptions.max(1))
+        .map(|s| {
+            let state = if s % 10 == 9 { "Warned" } else { "Enabled" };
+            json!({
+                "subscriptionId": uuid_like(&mut rng),
+                "displayName": format!("Contoso Landing Zone {:02}", s + 1),
+                "state": state
+            })
+        })
+        .collect()
+}
+
+type Sink<'a> = &'a mut dyn FnMut(Value) -> std::io::Result<()>;
+
+/// Generates every resource into `sink`; returns the subscription entries and guest facts.
+fn run(
+    opts: &GenerateOptions,
+    sink: Sink<'_>,
+) -> std::io::Result<(Vec<Value>, Map<String, Value>)> {
+    let subscriptions = subscription_bodies(opts);
+    let mut g = Gen {
+        rng: Xoshiro256PlusPlus::seed_from_u64(opts.seed),
+        sink,
+        vnet_counter: 0,
+        pip_counter: 0,
+        guest: Map::new(),
+    };
+    let subs = subscriptions.len();
+    for (s, body) in subscriptions.iter().enumerate() {
+        let share = opts.vms / subs + usize::from(s < opts.vms % subs);
+        let sid = body["subscriptionId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        g.subscription(&sid, share)?;
+    }
+    Ok((subscriptions, g.guest))
+}
+
+struct Gen<'a> {
     rng: Xoshiro256PlusPlus,
-    out: Vec<Value>,
+    sink: Sink<'a>,
     vnet_counter: usize,
     pip_counter: usize,
     guest: Map<String, Value>,
@@ -174,6 +243,8 @@ struct Vnet {
     nic_nsgs: Vec<usize>,
     bastion_subnet: Option<usize>,
     lbs: Vec<usize>,
+    /// Whether VMs here may sit behind a load balancer.
+    lb_allowed: bool,
     asgs: Vec<String>,
 }
 
@@ -204,7 +275,11 @@ struct Lb {
     range_rule: bool,
 }
 
-impl Gen {
+impl Gen<'_> {
+    fn emit(&mut self, v: Value) -> std::io::Result<()> {
+        (self.sink)(v)
+    }
+
     fn chance(&mut self, p: f64) -> bool {
         self.rng.random_bool(p)
     }
@@ -234,9 +309,9 @@ impl Gen {
         }
     }
 
-    fn subscription(&mut self, sid: &str, vms: usize) {
+    fn subscription(&mut self, sid: &str, vms: usize) -> std::io::Result<()> {
         if vms == 0 {
-            return;
+            return Ok(());
         }
         let n_regions = (vms / 400 + 1).min(REGIONS.len());
         let first = self.rng.random_range(0..REGIONS.len());
@@ -265,7 +340,7 @@ impl Gen {
                 "type": "Microsoft.Network/applicationSecurityGroups", "location": region,
                 "properties": {"provisioningState": "Succeeded", "resourceGuid": uuid_like(&mut self.rng)}
             });
-            self.out.push(body);
+            self.emit(body)?;
             asgs_by_region[ri].push(id);
         }
 
@@ -314,6 +389,7 @@ impl Gen {
                 nic_nsgs: Vec::new(),
                 bastion_subnet,
                 lbs: Vec::new(),
+                lb_allowed: v % 4 == 0,
                 asgs: asgs_by_region[ri].clone(),
             });
         }
@@ -388,13 +464,13 @@ impl Gen {
         let mut lbs: Vec<Lb> = Vec::new();
         for i in 0..vms {
             let vi = (i * n_vnets / vms).min(n_vnets - 1);
-            self.vm(sid, i, &mut vnets[vi], &mut nsgs, &mut lbs);
+            self.vm(sid, i, &mut vnets[vi], &mut nsgs, &mut lbs)?;
         }
 
         // Bastions.
         for vnet in vnets.iter_mut() {
             if let Some(si) = vnet.bastion_subnet {
-                self.bastion(sid, vnet, si);
+                self.bastion(sid, vnet, si)?;
             }
         }
 
@@ -412,20 +488,21 @@ impl Gen {
         }
         for vnet in &vnets {
             let body = self.vnet_body(vnet, &nsgs, &rts);
-            self.out.push(body);
+            self.emit(body)?;
         }
         for nsg in &nsgs {
             let body = self.nsg_body(nsg, &vnets[0].net_rg);
-            self.out.push(body);
+            self.emit(body)?;
         }
         for rt in &rts {
             let body = self.route_table_body(rt);
-            self.out.push(body);
+            self.emit(body)?;
         }
         for lb in &lbs {
             let body = self.lb_body(lb);
-            self.out.push(body);
+            self.emit(body)?;
         }
+        Ok(())
     }
 
     fn subnet(&mut self, name: &str, base: [u8; 3], bits: u8) -> Subnet {
@@ -797,7 +874,7 @@ impl Gen {
         standard: bool,
         attached_to: &str,
         deallocated: bool,
-    ) -> String {
+    ) -> std::io::Result<String> {
         let id = format!("/subscriptions/{sid}/resourceGroups/{rg}/providers/Microsoft.Network/publicIPAddresses/{name}");
         let dynamic = !standard && self.chance(0.5);
         let mut props = Map::new();
@@ -841,11 +918,18 @@ impl Gen {
                 o.insert("zones".into(), json!(["1", "2", "3"]));
             }
         }
-        self.out.push(body);
-        id
+        self.emit(body)?;
+        Ok(id)
     }
 
-    fn vm(&mut self, sid: &str, i: usize, vnet: &mut Vnet, nsgs: &mut [Nsg], lbs: &mut Vec<Lb>) {
+    fn vm(
+        &mut self,
+        sid: &str,
+        i: usize,
+        vnet: &mut Vnet,
+        nsgs: &mut [Nsg],
+        lbs: &mut Vec<Lb>,
+    ) -> std::io::Result<()> {
         let role = ROLES[i % ROLES.len()];
         let name = format!("vm{}{role}{i:04}", vnet.region_short);
         let rg = vnet.app_rg.clone();
@@ -879,8 +963,15 @@ impl Gen {
         );
         subnet.ip_configs.push(ipc_id.clone());
 
-        // Ingress: instance public IP (70%), LB NAT rule (10%), or private only.
-        let path = self.rng.random_range(0..100);
+        // Ingress: an instance public IP, a load-balancer NAT rule (only in every fourth VNet, so
+        // load balancers stay few and well filled), or private only. Overall ~70% / ~7% / ~23%.
+        let roll = self.rng.random_range(0..100);
+        let path = match (vnet.lb_allowed, roll) {
+            (true, r) if r < 60 => 0,
+            (true, r) if r < 90 => 75,
+            (false, r) if r < 73 => 0,
+            _ => 99,
+        };
         let mut pip_id = None;
         let mut nat_rule_ids = Vec::new();
         let mut pool_ids = Vec::new();
@@ -894,7 +985,7 @@ impl Gen {
                 standard,
                 &ipc_id,
                 deallocated,
-            ));
+            )?);
         } else if path < 80 {
             let lbi = match vnet.lbs.last() {
                 Some(&l) if lbs[l].nat_rules.len() < 25 => l,
@@ -911,7 +1002,7 @@ impl Gen {
                         standard,
                         &fe,
                         false,
-                    );
+                    )?;
                     let range_rule = self.chance(0.3);
                     lbs.push(Lb {
                         id: lb_id,
@@ -1037,12 +1128,12 @@ impl Gen {
             "type": "Microsoft.Network/networkInterfaces", "kind": "Regular",
             "properties": nic_props
         });
-        self.out.push(nic);
+        self.emit(nic)?;
 
         // VM.
         let nic_ref = self.reference(&nic_id);
         let body = self.vm_body(&name, &vm_id, region, linux, power, &nic_ref, &rg, sid);
-        self.out.push(body);
+        self.emit(body)?;
 
         // Guest facts for ~5% of running Windows VMs (as `rdpaudit --guest` would record).
         if !linux && power == Some("running") && self.chance(0.05) {
@@ -1056,6 +1147,7 @@ impl Gen {
                 }),
             );
         }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1204,7 +1296,7 @@ impl Gen {
         iv
     }
 
-    fn bastion(&mut self, sid: &str, vnet: &mut Vnet, si: usize) {
+    fn bastion(&mut self, sid: &str, vnet: &mut Vnet, si: usize) -> std::io::Result<()> {
         let name = format!("bas-{}", vnet.name);
         let rg = vnet.net_rg.clone();
         let id = format!("/subscriptions/{sid}/resourceGroups/{rg}/providers/Microsoft.Network/bastionHosts/{name}");
@@ -1217,7 +1309,7 @@ impl Gen {
             true,
             &ipc,
             false,
-        );
+        )?;
         let subnet_id = format!("{}/subnets/AzureBastionSubnet", vnet.id);
         vnet.subnets[si].ip_configs.push(ipc.clone());
         let standard = self.chance(0.5);
@@ -1246,7 +1338,8 @@ impl Gen {
                 }]
             }
         });
-        self.out.push(body);
+        self.emit(body)?;
+        Ok(())
     }
 
     fn vnet_body(&mut self, vnet: &Vnet, nsgs: &[Nsg], rts: &[RouteTable]) -> Value {
@@ -1624,6 +1717,21 @@ mod tests {
                 ..opts.clone()
             })
         );
+    }
+
+    #[test]
+    fn streamed_output_equals_the_in_memory_document() {
+        let opts = GenerateOptions {
+            vms: 50,
+            seed: 4,
+            subscriptions: 2,
+        };
+        for pretty in [false, true] {
+            let mut buf = Vec::new();
+            write_snapshot(&opts, pretty, &mut buf).expect("writes");
+            let streamed: Value = serde_json::from_slice(&buf).expect("valid JSON");
+            assert_eq!(streamed, generate(&opts));
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Thin: parse arguments, call the library, print.
 
 use clap::{Args, Parser, Subcommand};
-use mock_arm::generate::{generate, GenerateOptions};
+use mock_arm::generate::{write_snapshot, GenerateOptions};
 use mock_arm::{Faults, MockConfig, MockServer, RetryAfter, Throttle};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -211,21 +211,16 @@ fn run_generate(a: GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         seed: a.seed,
         subscriptions: a.subscriptions.max(1),
     };
-    let snapshot = generate(&opts);
-    let write = |w: &mut dyn Write| -> std::io::Result<()> {
-        if a.pretty {
-            serde_json::to_writer_pretty(&mut *w, &snapshot)?;
-        } else {
-            serde_json::to_writer(&mut *w, &snapshot)?;
-        }
-        w.flush()
-    };
     match &a.out {
         Some(path) => {
             let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            write(&mut std::io::BufWriter::new(f))?;
+            write_snapshot(&opts, a.pretty, &mut std::io::BufWriter::new(f))?;
         }
-        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+        None => write_snapshot(
+            &opts,
+            a.pretty,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        )?,
     }
     Ok(())
 }
