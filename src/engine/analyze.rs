@@ -985,7 +985,7 @@ pub fn host_verdict(a: &VmAnalysis<'_>) -> Verdict {
 
 /// Evaluates both NSG levels, the SKU rule and the reply route for `cands`.
 #[allow(clippy::too_many_arguments)]
-fn net_eval(
+pub fn net_eval(
     cands: &AddrSet,
     subnet: &Slot<'_>,
     nic: &Slot<'_>,

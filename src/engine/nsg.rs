@@ -268,14 +268,13 @@ pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
                 }
             }
         }
-        let (definite, maybe_src, tag_why) = source_sets(&rule.source, t);
-        let (certain_src, maybe_src, why, opaque) = match rule_maybe {
-            None => (definite, maybe_src, tag_why, true),
+        let (definite, tag_maybe, tag_why) = source_sets(&rule.source, t);
+        // Sets this rule may (not must) match, each with whether missing data is the reason.
+        let (certain_src, maybes) = match rule_maybe {
+            None => (definite, vec![(tag_maybe, true, tag_why)]),
             Some((why, opaque)) => (
                 AddrSet::empty(),
-                definite.union(&maybe_src),
-                Some(why),
-                opaque,
+                vec![(definite, opaque, Some(why.clone())), (tag_maybe, true, tag_why.or(Some(why)))],
             ),
         };
         let mut new_classes: Vec<Class> = Vec::new();
@@ -293,11 +292,14 @@ pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
                     maybe: class.maybe.clone(),
                 });
             }
-            let possible = class.set.intersect(&maybe_src);
-            if !possible.is_empty() {
+            for (maybe_src, opaque, why) in &maybes {
+                let possible = class.set.intersect(maybe_src);
+                if possible.is_empty() {
+                    continue;
+                }
                 class.set = class.set.difference(&possible);
                 new_classes.push(Class {
-                    pending: class.pending.add(rule.access, opaque),
+                    pending: class.pending.add(rule.access, *opaque),
                     set: possible,
                     maybe: class
                         .maybe

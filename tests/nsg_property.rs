@@ -1,0 +1,276 @@
+//! Property test: the set evaluator (both NSG levels, priorities, deny shadowing, port ranges and
+//! lists, tags, partial source ports) agrees with a brute-force evaluator that walks the rules
+//! for one address at a time.
+
+use ipnet::IpNet;
+use proptest::prelude::*;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use rdpaudit::engine::addrset::{parse_prefix, AddrSet};
+use rdpaudit::engine::analyze::{net_eval, Slot};
+use rdpaudit::engine::nsg::{Outcome, TagSets, Target};
+use rdpaudit::engine::tags;
+use rdpaudit::model::{Access, AddrSpec, Coverage, Nsg, PortSet, Protocol, ResId, SecurityRule, ServiceTag, EPHEMERAL};
+
+const VM_IP: &str = "10.0.0.4";
+const PORT: u16 = 3389;
+
+/// Addresses the candidates are drawn from: inside the VNet, public, and other private space.
+const POOLS: [&str; 3] = ["10.0.0.0/24", "20.1.2.0/24", "192.168.7.0/24"];
+
+#[derive(Debug, Clone)]
+enum Src {
+    Any,
+    Prefix(u8, u8, u8), // pool, offset (host), length
+    Internet,
+    VirtualNetwork,
+    Opaque,
+}
+
+fn src_strategy() -> impl Strategy<Value = Src> {
+    prop_oneof![
+        Just(Src::Any),
+        (0u8..3, any::<u8>(), 24u8..=32).prop_map(|(p, o, l)| Src::Prefix(p, o, l)),
+        Just(Src::Internet),
+        Just(Src::VirtualNetwork),
+        Just(Src::Opaque),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct RuleSpec {
+    access: bool,
+    protocol: u8,
+    sources: Vec<Src>,
+    dest_any: bool,
+    ports: Vec<(u16, u16)>,
+    sport: u8,
+}
+
+fn rule_strategy() -> impl Strategy<Value = RuleSpec> {
+    let port_item = prop_oneof![
+        Just((3389u16, 3389u16)),
+        Just((0u16, 65535u16)),
+        (3380u16..3400, 0u16..20).prop_map(|(a, w)| (a, a + w)),
+        Just((80u16, 80u16)),
+    ];
+    (
+        any::<bool>(),
+        0u8..3,
+        prop::collection::vec(src_strategy(), 1..3),
+        any::<bool>(),
+        prop::collection::vec(port_item, 1..3),
+        0u8..3,
+    )
+        .prop_map(|(access, protocol, sources, dest_any, ports, sport)| RuleSpec {
+            access,
+            protocol,
+            sources,
+            dest_any,
+            ports,
+            sport,
+        })
+}
+
+fn prefix_of(s: &Src) -> Option<IpNet> {
+    match s {
+        Src::Prefix(p, o, l) => {
+            let base = parse_prefix(POOLS[*p as usize])?;
+            let IpNet::V4(b) = base else { return None };
+            let ip = Ipv4Addr::from(u32::from(b.network()) + u32::from(*o));
+            parse_prefix(&format!("{ip}/{l}"))
+        }
+        _ => None,
+    }
+}
+
+fn build_rule(i: usize, r: &RuleSpec, default: bool) -> SecurityRule {
+    let mut source = AddrSpec::default();
+    for s in &r.sources {
+        match s {
+            Src::Any => source.any = true,
+            Src::Prefix(..) => source.prefixes.extend(prefix_of(s)),
+            Src::Internet => source.tags.push(ServiceTag::Internet),
+            Src::VirtualNetwork => source.tags.push(ServiceTag::VirtualNetwork),
+            Src::Opaque => source.tags.push(ServiceTag::Other("AzureCloud".into())),
+        }
+    }
+    let mut destination = AddrSpec::default();
+    if r.dest_any {
+        destination.any = true;
+    } else {
+        destination.prefixes.extend(parse_prefix(if i % 2 == 0 { VM_IP } else { "10.0.0.5" }));
+    }
+    SecurityRule {
+        name: format!("r{i}"),
+        priority: 100 + i as u32 * 10,
+        access: if r.access { Access::Allow } else { Access::Deny },
+        protocol: [Protocol::Tcp, Protocol::Udp, Protocol::Any][r.protocol as usize],
+        source,
+        source_ports: match r.sport {
+            0 => PortSet::all(),
+            1 => PortSet::from_ranges(vec![(1024, 50000)]),
+            _ => PortSet::from_ranges(vec![(1, 1023)]),
+        },
+        destination,
+        destination_ports: PortSet::from_ranges(r.ports.clone()),
+        is_default: default,
+        description: None,
+    }
+}
+
+fn nsg(name: &str, rules: &[RuleSpec]) -> Nsg {
+    let mut inbound: Vec<SecurityRule> = rules.iter().enumerate().map(|(i, r)| build_rule(i, r, false)).collect();
+    // The three inbound defaults.
+    let mut vnet = AddrSpec::default();
+    vnet.tags.push(ServiceTag::VirtualNetwork);
+    let any = AddrSpec { any: true, ..AddrSpec::default() };
+    let mut lb = AddrSpec::default();
+    lb.tags.push(ServiceTag::AzureLoadBalancer);
+    for (n, p, a, s, d) in [
+        ("AllowVnetInBound", 65000, Access::Allow, vnet.clone(), vnet.clone()),
+        ("AllowAzureLoadBalancerInBound", 65001, Access::Allow, lb, any.clone()),
+        ("DenyAllInBound", 65500, Access::Deny, any.clone(), any),
+    ] {
+        inbound.push(SecurityRule {
+            name: n.into(),
+            priority: p,
+            access: a,
+            protocol: Protocol::Any,
+            source: s,
+            source_ports: PortSet::all(),
+            destination: d,
+            destination_ports: PortSet::all(),
+            is_default: true,
+            description: None,
+        });
+    }
+    Nsg {
+        id: ResId::new(&format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/{name}")),
+        name: name.into(),
+        provisioning_state: None,
+        inbound,
+    }
+}
+
+fn tag_sets() -> TagSets {
+    let vnet = AddrSet::from_nets(&[parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())]);
+    let host = AddrSet::from_nets(&[parse_prefix("168.63.129.16/32").unwrap_or_else(|| unreachable!())]);
+    TagSets {
+        internet: tags::public_space().difference(&vnet),
+        virtual_network: vnet.union(&host),
+        azure_load_balancer: host,
+        asg_members: HashMap::new(),
+    }
+}
+
+/// The oracle: one address, one NSG, rules in order (decision 6), three-valued.
+fn brute_one(n: &Nsg, x: IpAddr, t: &TagSets) -> Outcome {
+    let vm: IpAddr = VM_IP.parse().unwrap_or_else(|_| unreachable!());
+    let (mut may_allow, mut may_deny, mut opaque) = (false, false, false);
+    for r in &n.inbound {
+        if !matches!(r.protocol, Protocol::Tcp | Protocol::Any) || !r.destination_ports.contains(PORT) {
+            continue;
+        }
+        let dest = r.destination.any
+            || r.destination.prefixes.iter().any(|p| p.contains(&vm))
+            || r.destination.tags.iter().any(|tg| *tg == ServiceTag::VirtualNetwork && t.virtual_network.contains(vm));
+        if !dest {
+            continue;
+        }
+        let sport = r.source_ports.coverage(EPHEMERAL.0, EPHEMERAL.1);
+        if sport == Coverage::None {
+            continue;
+        }
+        let s = &r.source;
+        let certain_src = s.any
+            || s.prefixes.iter().any(|p| p.contains(&x))
+            || s.tags.iter().any(|tg| match tg {
+                ServiceTag::Internet => t.internet.contains(x),
+                ServiceTag::VirtualNetwork => t.virtual_network.contains(x),
+                ServiceTag::AzureLoadBalancer => t.azure_load_balancer.contains(x),
+                ServiceTag::Other(_) => false,
+            });
+        let maybe_src = !certain_src
+            && s.tags.iter().any(|tg| matches!(tg, ServiceTag::Other(_)))
+            && t.internet.contains(x);
+        let allow = r.access == Access::Allow;
+        if certain_src && sport == Coverage::All {
+            let disagree = if allow { may_deny } else { may_allow };
+            return match (disagree, opaque) {
+                (false, _) => if allow { Outcome::Allow } else { Outcome::Deny },
+                (true, true) => Outcome::Unknown,
+                (true, false) => Outcome::Partial,
+            };
+        }
+        if certain_src || maybe_src {
+            may_allow |= allow;
+            may_deny |= !allow;
+            opaque |= maybe_src || sport == Coverage::All;
+        }
+    }
+    if may_allow {
+        if opaque { Outcome::Unknown } else { Outcome::Partial }
+    } else {
+        Outcome::Deny
+    }
+}
+
+/// Subnet then NIC, written out independently of `Outcome::then`.
+fn combine(a: Outcome, b: Outcome) -> Outcome {
+    use Outcome::*;
+    if a == Deny || b == Deny {
+        Deny
+    } else if a == Unknown || b == Unknown {
+        Unknown
+    } else if a == Partial || b == Partial {
+        Partial
+    } else {
+        Allow
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn set_evaluator_matches_brute_force(
+        subnet_rules in prop::collection::vec(rule_strategy(), 0..6),
+        nic_rules in prop::collection::vec(rule_strategy(), 0..6),
+        has_subnet in any::<bool>(),
+        has_nic in any::<bool>(),
+        cand_mask in 1u8..8,
+    ) {
+        let t = tag_sets();
+        let subnet = nsg("subnet", &subnet_rules);
+        let nic = nsg("nic", &nic_rules);
+        let subnet_slot = if has_subnet { Slot::Present(&subnet) } else { Slot::None };
+        let nic_slot = if has_nic { Slot::Present(&nic) } else { Slot::None };
+        let nets: Vec<IpNet> = POOLS.iter().enumerate()
+            .filter(|(i, _)| cand_mask & (1 << i) != 0)
+            .filter_map(|(_, p)| parse_prefix(p))
+            .collect();
+        let cands = AddrSet::from_nets(&nets);
+        let target = Target { dest_ip: VM_IP.parse().ok(), dest_port: PORT, dest_asgs: &[], tags: &t };
+        let ev = net_eval(&cands, &subnet_slot, &nic_slot, None, &target, None, None, false);
+        // The parts partition the candidates.
+        let mut union = AddrSet::empty();
+        for p in &ev.parts {
+            prop_assert!(!union.intersects(&p.set), "parts overlap");
+            union = union.union(&p.set);
+        }
+        prop_assert_eq!(&union, &cands);
+        for net in &nets {
+            for x in net.hosts().chain([net.network(), net.broadcast()]) {
+                let got = ev.parts.iter().find(|p| p.set.contains(x)).map(|p| p.outcome);
+                let s = if has_subnet { brute_one(&subnet, x, &t) } else { Outcome::Allow };
+                let want = if s == Outcome::Deny {
+                    Outcome::Deny
+                } else {
+                    combine(s, if has_nic { brute_one(&nic, x, &t) } else { Outcome::Allow })
+                };
+                prop_assert_eq!(got, Some(want), "address {}", x);
+            }
+        }
+    }
+}
