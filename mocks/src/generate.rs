@@ -446,7 +446,8 @@ impl Gen<'_> {
                     vnet.net_rg
                 );
                 let base = vnet.subnets[0].base;
-                let routes = self.routes(&id, base);
+                // Every seventh table (the first included) forces traffic through an appliance.
+                let routes = self.routes(&id, base, rts.len() % 7 == 0);
                 vnet.subnets[si].route_table = Some(rts.len());
                 let disable_bgp = self.chance(0.3);
                 rts.push(RouteTable {
@@ -814,7 +815,7 @@ impl Gen<'_> {
         }
     }
 
-    fn routes(&mut self, rt_id: &str, base: [u8; 3]) -> Vec<Value> {
+    fn routes(&mut self, rt_id: &str, base: [u8; 3], nva: bool) -> Vec<Value> {
         let mut routes = Vec::new();
         let mut add = |g: &mut Gen, name: &str, prefix: &str, hop: &str, ip: Option<String>| {
             let mut props = json!({"provisioningState": "Succeeded", "addressPrefix": prefix, "nextHopType": hop, "hasBgpOverride": false});
@@ -826,7 +827,7 @@ impl Gen<'_> {
                 "type": "Microsoft.Network/routeTables/routes", "properties": props
             }));
         };
-        if self.chance(0.15) {
+        if nva {
             add(
                 self,
                 "default-to-nva",

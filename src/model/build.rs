@@ -237,6 +237,18 @@ fn parse_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, String> {
     }
 }
 
+/// An ipconfig's private address. With an IP prefix on the NIC (`privateIPAddressPrefixLength`)
+/// ARM writes `a.b.c.d/n` here; the first address stands for the configuration.
+fn private_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, String> {
+    match s.as_deref().map(str::trim) {
+        Some(t) if t.contains('/') => t
+            .parse::<IpNet>()
+            .map(|n| Some(n.addr()))
+            .map_err(|_| format!("field `{field}`: \"{t}\" is not an IP address or prefix")),
+        _ => parse_ip(field, s),
+    }
+}
+
 fn port(field: &str, v: Option<i64>) -> Result<Option<u16>, String> {
     match v {
         None => Ok(None),
@@ -497,7 +509,7 @@ fn nic(m: &mut Model, rid: &ResId, env: Envelope<wire::NicProps>) -> Result<(), 
             id,
             name,
             primary: cp.primary,
-            private_ip: parse_ip(
+            private_ip: private_ip(
                 &field("properties.privateIPAddress"),
                 &cp.private_ip_address,
             )?,
