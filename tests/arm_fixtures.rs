@@ -6,7 +6,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -40,8 +42,10 @@ fn resources(body: &Value) -> Vec<Value> {
 }
 
 fn audit(resources: &[Value]) -> rdpaudit::report::Report {
-    let text = serde_json::to_string(&serde_json::json!({"schema": "rdpaudit.snapshot/1", "resources": resources}))
-        .expect("serialise");
+    let text = serde_json::to_string(
+        &serde_json::json!({"schema": "rdpaudit.snapshot/1", "resources": resources}),
+    )
+    .expect("serialise");
     let snap = rdpaudit::snapshot::parse(&text).expect("parse");
     rdpaudit::pipeline::run(
         &snap.resources,
@@ -64,7 +68,9 @@ fn expected(file: &Path, message: &str) -> bool {
     let name = file.to_string_lossy();
     message.contains("dangling reference")
         || (message == "field `properties` is missing or null"
-            && (name.contains("resources-list-classic") || name.contains("MinimumSet") || name.contains("ResourcesFilterQuery")))
+            && (name.contains("resources-list-classic")
+                || name.contains("MinimumSet")
+                || name.contains("ResourcesFilterQuery")))
 }
 
 #[test]
@@ -73,7 +79,11 @@ fn every_arm_body_loads_alone_and_together() {
     let mut files = Vec::new();
     json_files(&root, &mut files);
     files.sort();
-    assert!(files.len() > 100, "expected the copied examples and recordings, found {}", files.len());
+    assert!(
+        files.len() > 100,
+        "expected the copied examples and recordings, found {}",
+        files.len()
+    );
     let mut all = Vec::new();
     let mut failures = Vec::new();
     let mut loaded = 0;
@@ -93,7 +103,11 @@ fn every_arm_body_loads_alone_and_together() {
         }
         loaded += res.len();
         let report = audit(&res);
-        for d in report.diagnostics.iter().filter(|d| !expected(f, &d.message)) {
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| !expected(f, &d.message))
+        {
             failures.push(format!("{}: {:?}", f.display(), d));
         }
         all.extend(res);
@@ -133,6 +147,10 @@ fn duplicate_keys_last_one_wins() {
     let snap = rdpaudit::snapshot::parse(&raw).expect("parse");
     let model = rdpaudit::model::build(&snap.resources, Default::default());
     assert!(model.diagnostics.is_empty(), "{:?}", model.diagnostics);
-    let lb = model.load_balancers.values().next().expect("the load balancer");
+    let lb = model
+        .load_balancers
+        .values()
+        .next()
+        .expect("the load balancer");
     assert_eq!(lb.sku, rdpaudit::model::Sku::Basic, "the last `sku` wins");
 }

@@ -11,7 +11,9 @@ use rdpaudit::engine::addrset::{parse_prefix, AddrSet};
 use rdpaudit::engine::analyze::{net_eval, Slot};
 use rdpaudit::engine::nsg::{Outcome, TagSets, Target};
 use rdpaudit::engine::tags;
-use rdpaudit::model::{Access, AddrSpec, Coverage, Nsg, PortSet, Protocol, ResId, SecurityRule, ServiceTag, EPHEMERAL};
+use rdpaudit::model::{
+    Access, AddrSpec, Coverage, Nsg, PortSet, Protocol, ResId, SecurityRule, ServiceTag, EPHEMERAL,
+};
 
 const VM_IP: &str = "10.0.0.4";
 const PORT: u16 = 3389;
@@ -63,14 +65,16 @@ fn rule_strategy() -> impl Strategy<Value = RuleSpec> {
         prop::collection::vec(port_item, 1..3),
         0u8..3,
     )
-        .prop_map(|(access, protocol, sources, dest_any, ports, sport)| RuleSpec {
-            access,
-            protocol,
-            sources,
-            dest_any,
-            ports,
-            sport,
-        })
+        .prop_map(
+            |(access, protocol, sources, dest_any, ports, sport)| RuleSpec {
+                access,
+                protocol,
+                sources,
+                dest_any,
+                ports,
+                sport,
+            },
+        )
 }
 
 fn prefix_of(s: &Src) -> Option<IpNet> {
@@ -100,12 +104,18 @@ fn build_rule(i: usize, r: &RuleSpec, default: bool) -> SecurityRule {
     if r.dest_any {
         destination.any = true;
     } else {
-        destination.prefixes.extend(parse_prefix(if i % 2 == 0 { VM_IP } else { "10.0.0.5" }));
+        destination
+            .prefixes
+            .extend(parse_prefix(if i % 2 == 0 { VM_IP } else { "10.0.0.5" }));
     }
     SecurityRule {
         name: format!("r{i}"),
         priority: 100 + i as u32 * 10,
-        access: if r.access { Access::Allow } else { Access::Deny },
+        access: if r.access {
+            Access::Allow
+        } else {
+            Access::Deny
+        },
         protocol: [Protocol::Tcp, Protocol::Udp, Protocol::Any][r.protocol as usize],
         source,
         source_ports: match r.sport {
@@ -121,16 +131,35 @@ fn build_rule(i: usize, r: &RuleSpec, default: bool) -> SecurityRule {
 }
 
 fn nsg(name: &str, rules: &[RuleSpec]) -> Nsg {
-    let mut inbound: Vec<SecurityRule> = rules.iter().enumerate().map(|(i, r)| build_rule(i, r, false)).collect();
+    let mut inbound: Vec<SecurityRule> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| build_rule(i, r, false))
+        .collect();
     // The three inbound defaults.
     let mut vnet = AddrSpec::default();
     vnet.tags.push(ServiceTag::VirtualNetwork);
-    let any = AddrSpec { any: true, ..AddrSpec::default() };
+    let any = AddrSpec {
+        any: true,
+        ..AddrSpec::default()
+    };
     let mut lb = AddrSpec::default();
     lb.tags.push(ServiceTag::AzureLoadBalancer);
     for (n, p, a, s, d) in [
-        ("AllowVnetInBound", 65000, Access::Allow, vnet.clone(), vnet.clone()),
-        ("AllowAzureLoadBalancerInBound", 65001, Access::Allow, lb, any.clone()),
+        (
+            "AllowVnetInBound",
+            65000,
+            Access::Allow,
+            vnet.clone(),
+            vnet.clone(),
+        ),
+        (
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            Access::Allow,
+            lb,
+            any.clone(),
+        ),
         ("DenyAllInBound", 65500, Access::Deny, any.clone(), any),
     ] {
         inbound.push(SecurityRule {
@@ -156,7 +185,8 @@ fn nsg(name: &str, rules: &[RuleSpec]) -> Nsg {
 
 fn tag_sets() -> TagSets {
     let vnet = AddrSet::from_nets(&[parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())]);
-    let host = AddrSet::from_nets(&[parse_prefix("168.63.129.16/32").unwrap_or_else(|| unreachable!())]);
+    let host =
+        AddrSet::from_nets(&[parse_prefix("168.63.129.16/32").unwrap_or_else(|| unreachable!())]);
     TagSets {
         internet: tags::public_space().difference(&vnet),
         virtual_network: vnet.union(&host),
@@ -170,12 +200,17 @@ fn brute_one(n: &Nsg, x: IpAddr, t: &TagSets) -> Outcome {
     let vm: IpAddr = VM_IP.parse().unwrap_or_else(|_| unreachable!());
     let (mut may_allow, mut may_deny, mut opaque) = (false, false, false);
     for r in &n.inbound {
-        if !matches!(r.protocol, Protocol::Tcp | Protocol::Any) || !r.destination_ports.contains(PORT) {
+        if !matches!(r.protocol, Protocol::Tcp | Protocol::Any)
+            || !r.destination_ports.contains(PORT)
+        {
             continue;
         }
         let dest = r.destination.any
             || r.destination.prefixes.iter().any(|p| p.contains(&vm))
-            || r.destination.tags.iter().any(|tg| *tg == ServiceTag::VirtualNetwork && t.virtual_network.contains(vm));
+            || r.destination
+                .tags
+                .iter()
+                .any(|tg| *tg == ServiceTag::VirtualNetwork && t.virtual_network.contains(vm));
         if !dest {
             continue;
         }
@@ -199,7 +234,13 @@ fn brute_one(n: &Nsg, x: IpAddr, t: &TagSets) -> Outcome {
         if certain_src && sport == Coverage::All {
             let disagree = if allow { may_deny } else { may_allow };
             return match (disagree, opaque) {
-                (false, _) => if allow { Outcome::Allow } else { Outcome::Deny },
+                (false, _) => {
+                    if allow {
+                        Outcome::Allow
+                    } else {
+                        Outcome::Deny
+                    }
+                }
                 (true, true) => Outcome::Unknown,
                 (true, false) => Outcome::Partial,
             };
@@ -211,7 +252,11 @@ fn brute_one(n: &Nsg, x: IpAddr, t: &TagSets) -> Outcome {
         }
     }
     if may_allow {
-        if opaque { Outcome::Unknown } else { Outcome::Partial }
+        if opaque {
+            Outcome::Unknown
+        } else {
+            Outcome::Partial
+        }
     } else {
         Outcome::Deny
     }

@@ -494,7 +494,10 @@ fn get(ctx: &Ctx<'_>, id: &ResourceId, instance_view: bool) -> Reply {
             _ => Reply::ok(entry.plain.clone()),
         };
     }
-    match child(&entry.value, &id.types[1..], &id.names[1..]) {
+    // Children are rare requests: re-read the parent from its serialised form rather than keep
+    // every resource twice in memory.
+    let parent: Value = serde_json::from_str(&entry.plain).unwrap_or_default();
+    match child(&parent, &id.types[1..], &id.names[1..]) {
         Some(mut c) => {
             if let Some(o) = c.as_object_mut() {
                 o.entry("type").or_insert_with(|| json!(action));

@@ -54,8 +54,10 @@ impl MockServer {
     /// Starts on `cfg.addr` (default `127.0.0.1:0`) in a background thread with its own tokio
     /// runtime; returns once the socket is listening.
     pub fn start(cfg: MockConfig) -> Result<MockServer, Error> {
+        let mut cfg = cfg;
         cfg.validate()?;
-        let store = Store::build(&cfg.snapshot, &cfg.tenant_id)?;
+        let snapshot = std::mem::take(&mut cfg.snapshot);
+        let store = Store::build(snapshot, &cfg.tenant_id)?;
         let log = RequestLog::new(cfg.log_file.as_deref()).map_err(|source| Error::File {
             path: cfg.log_file.clone().unwrap_or_default(),
             source,

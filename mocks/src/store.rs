@@ -24,6 +24,26 @@ pub(crate) enum Shape {
     Graph,
 }
 
+/// Takes the resource array out of any accepted snapshot shape.
+fn take_resources(snapshot: &mut Value) -> Result<(Vec<Value>, Shape), Error> {
+    let shape = resources_of(snapshot)?.1;
+    let items = match (snapshot, shape) {
+        (Value::Array(items), _) => std::mem::take(items),
+        (Value::Object(o), Shape::Snapshot) => take_array(o, "resources"),
+        (Value::Object(o), Shape::ArmList) => take_array(o, "value"),
+        (Value::Object(o), _) => take_array(o, "data"),
+        _ => Vec::new(),
+    };
+    Ok((items, shape))
+}
+
+fn take_array(o: &mut Map<String, Value>, key: &str) -> Vec<Value> {
+    match o.get_mut(key) {
+        Some(Value::Array(items)) => std::mem::take(items),
+        _ => Vec::new(),
+    }
+}
+
 /// Finds the resource array of any accepted snapshot shape.
 pub(crate) fn resources_of(snapshot: &Value) -> Result<(&[Value], Shape), Error> {
     let found = match snapshot {
@@ -52,8 +72,6 @@ pub(crate) fn resources_of(snapshot: &Value) -> Result<(&[Value], Shape), Error>
 /// One served resource.
 #[derive(Debug)]
 pub(crate) struct Entry {
-    /// The resource as ARM returns it from `$expand=instanceView` (VMs) or a plain GET.
-    pub value: Value,
     /// Serialised without `properties.instanceView` (plain GET, plain list).
     pub plain: String,
     /// VMs only: serialised with `properties.instanceView` (`$expand`, `statusOnly=true`).
@@ -96,13 +114,14 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Indexes `snapshot`. `tenant_id` fills subscriptions that do not name their tenant.
-    pub fn build(snapshot: &Value, tenant_id: &str) -> Result<Store, Error> {
-        let (items, shape) = resources_of(snapshot)?;
+    /// Indexes `snapshot`, consuming it (a large estate is not worth holding twice).
+    /// `tenant_id` fills subscriptions that do not name their tenant.
+    pub fn build(mut snapshot: Value, tenant_id: &str) -> Result<Store, Error> {
+        let (items, shape) = take_resources(&mut snapshot)?;
         let mut store = Store::default();
         let mut staged: Vec<(String, ResourceId, Value)> = Vec::with_capacity(items.len());
         let mut seen: HashMap<String, ()> = HashMap::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in items.into_iter().enumerate() {
             let Some(id) = item.get("id").and_then(Value::as_str) else {
                 store
                     .warnings
@@ -165,7 +184,7 @@ impl Store {
             store.by_id.insert(id_lc, idx);
             store.entries.push(entry(value, ty == VM_TYPE_LC)?);
         }
-        store.load_subscriptions(snapshot, tenant_id)?;
+        store.load_subscriptions(&snapshot, tenant_id)?;
         Ok(store)
     }
 
@@ -268,7 +287,6 @@ fn entry(value: Value, is_vm: bool) -> Result<Entry, Error> {
     if !is_vm {
         return Ok(Entry {
             plain: serde_json::to_string(&value)?,
-            value,
             with_instance_view: None,
             instance_view: None,
         });
@@ -289,7 +307,6 @@ fn entry(value: Value, is_vm: bool) -> Result<Entry, Error> {
         plain: serde_json::to_string(&plain)?,
         with_instance_view: Some(serde_json::to_string(&full)?),
         instance_view: Some(serde_json::to_string(&iv)?),
-        value: full,
     })
 }
 
@@ -315,8 +332,8 @@ fn provisioning_status(state: &str) -> Value {
 /// Turns a snapshot item into what an ARM GET returns: canonical type casing and, for Resource
 /// Graph rows, no Graph-only columns and the power state moved from
 /// `properties.extended.instanceView.powerState` into `properties.instanceView.statuses`.
-fn to_arm_shape(item: &Value, shape: Shape) -> Value {
-    let mut v = item.clone();
+fn to_arm_shape(item: Value, shape: Shape) -> Value {
+    let mut v = item;
     let Some(obj) = v.as_object_mut() else {
         return v;
     };
@@ -438,7 +455,7 @@ mod tests {
             json!({"value": [vm("a")]}),
             json!({"data": [vm("a")]}),
         ] {
-            let store = Store::build(&doc, "t").expect("builds");
+            let store = Store::build(doc.clone(), "t").expect("builds");
             assert_eq!(store.entries.len(), 1);
             assert_eq!(store.subscriptions.len(), 1);
         }
@@ -449,11 +466,14 @@ mod tests {
     #[test]
     fn sorts_case_insensitively_and_strips_instance_view_from_plain() {
         let doc = json!([vm("b"), vm("A"), vm("c")]);
-        let store = Store::build(&doc, "t").expect("builds");
-        let names: Vec<&str> = store
+        let store = Store::build(doc.clone(), "t").expect("builds");
+        let names: Vec<String> = store
             .list(SUB, None, "microsoft.compute/VIRTUALMACHINES")
             .iter()
-            .map(|&i| store.entries[i].value["name"].as_str().unwrap_or(""))
+            .map(|&i| {
+                let v: Value = serde_json::from_str(&store.entries[i].plain).unwrap_or_default();
+                v["name"].as_str().unwrap_or("").to_owned()
+            })
             .collect();
         assert_eq!(names, ["A", "b", "c"]);
         let e = &store.entries[0];
@@ -473,8 +493,14 @@ mod tests {
             "properties": {"provisioningState": "Succeeded",
                 "extended": {"instanceView": {"powerState": {"code": "PowerState/deallocated"}}}}
         });
-        let store = Store::build(&json!({"data": [row]}), "t").expect("builds");
-        let v = &store.entries[0].value;
+        let store = Store::build(json!({"data": [row]}), "t").expect("builds");
+        let v: Value = serde_json::from_str(
+            store.entries[0]
+                .with_instance_view
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default();
         assert_eq!(v["type"], "Microsoft.Compute/virtualMachines");
         assert!(v.get("resourceGroup").is_none() && v.get("plan").is_none());
         assert!(v.pointer("/properties/extended").is_none());
@@ -493,7 +519,7 @@ mod tests {
         let doc = json!({"schema": "rdpaudit.snapshot/1",
             "subscriptions": [{"subscriptionId": "s2", "displayName": "Two", "state": "Disabled"}],
             "resources": [vm("a")]});
-        let store = Store::build(&doc, "tenant").expect("builds");
+        let store = Store::build(doc, "tenant").expect("builds");
         assert_eq!(store.subscriptions.len(), 2);
         let two: Value =
             serde_json::from_str(&store.subscription("S2").expect("listed").json).expect("json");
@@ -509,7 +535,7 @@ mod tests {
         if let Some(p) = v["properties"].as_object_mut() {
             p.remove("instanceView");
         }
-        let store = Store::build(&json!([v]), "t").expect("builds");
+        let store = Store::build(json!([v]), "t").expect("builds");
         let iv = store.entries[0].instance_view.as_deref().unwrap_or("");
         assert!(iv.contains("ProvisioningState/succeeded") && !iv.contains("PowerState"));
     }

@@ -274,7 +274,10 @@ pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
             None => (definite, vec![(tag_maybe, true, tag_why)]),
             Some((why, opaque)) => (
                 AddrSet::empty(),
-                vec![(definite, opaque, Some(why.clone())), (tag_maybe, true, tag_why.or(Some(why)))],
+                vec![
+                    (definite, opaque, Some(why.clone())),
+                    (tag_maybe, true, tag_why.or(Some(why))),
+                ],
             ),
         };
         let mut new_classes: Vec<Class> = Vec::new();

@@ -43,7 +43,10 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         }
         let by = match &rule {
             Some((nsg, _, r)) => format!("{} rule {} (priority {})", nsg.name, r.name, r.priority),
-            None => "the entry point itself".to_string(),
+            None => match p.endpoint {
+                Some(ep) => format!("the ACL of endpoint {}", ep.name),
+                None => "the absence of any NSG".to_string(),
+            },
         };
         return vec![cx.finding(
             &RULE,

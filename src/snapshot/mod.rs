@@ -27,8 +27,41 @@ pub enum SnapshotError {
     Null,
     #[error("unknown snapshot schema \"{0}\" (this rdpaudit reads \"{SCHEMA}\")")]
     UnknownSchema(String),
+    #[error("the snapshot is nested deeper than {MAX_DEPTH} levels (at byte {0}); ARM documents are never that deep")]
+    TooDeep(usize),
     #[error("{0}")]
     Shape(String),
+}
+
+/// ARM resources nest about 15 levels deep; anything past this is not ARM data.
+pub const MAX_DEPTH: usize = 128;
+
+/// Rejects absurd nesting before parsing (a cheap byte scan, outside strings).
+fn check_depth(text: &str) -> Result<(), SnapshotError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(SnapshotError::TooDeep(i));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A subscription in scope (`subscriptions[]`).
@@ -83,6 +116,7 @@ pub fn as_text(bytes: &[u8]) -> Result<&str, SnapshotError> {
 
 /// Reads any accepted shape. Guest facts with wrong types become diagnostics, not failures.
 pub fn parse(text: &str) -> Result<Snapshot<'_>, SnapshotError> {
+    check_depth(text)?;
     let json_err = |e: serde_json::Error| SnapshotError::Json(e.to_string());
     let first = text.trim_start().chars().next();
     match first {
@@ -210,7 +244,11 @@ mod tests {
         assert!(matches!(as_text(b"  \n"), Err(SnapshotError::Empty)));
         assert!(matches!(as_text(b"[\xff]"), Err(SnapshotError::NotUtf8(1))));
         let deep = "[".repeat(100_000);
-        assert!(matches!(parse(&deep), Err(SnapshotError::Json(_))));
+        assert!(matches!(parse(&deep), Err(SnapshotError::TooDeep(128))));
+        let balanced = format!("{deep}{}", "]".repeat(100_000));
+        assert!(matches!(parse(&balanced), Err(SnapshotError::TooDeep(_))));
+        // Brackets inside strings do not count.
+        assert!(parse(&format!("[\"{deep}\"]")).is_ok());
     }
 
     #[test]

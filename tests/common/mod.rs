@@ -91,15 +91,23 @@ impl World {
         format!("{}/subnets/{name}", World::vnet_id())
     }
 
-    pub fn subnet(mut self, name: &str, prefix: &str, nsg: Option<&str>, route_table: Option<&str>) -> World {
+    pub fn subnet(
+        mut self,
+        name: &str,
+        prefix: &str,
+        nsg: Option<&str>,
+        route_table: Option<&str>,
+    ) -> World {
         let mut p = json!({"addressPrefix": prefix, "provisioningState": "Succeeded"});
         if let Some(n) = nsg {
-            p["networkSecurityGroup"] = json!({"id": rid("rg", "Microsoft.Network/networkSecurityGroups", n)});
+            p["networkSecurityGroup"] =
+                json!({"id": rid("rg", "Microsoft.Network/networkSecurityGroups", n)});
         }
         if let Some(r) = route_table {
             p["routeTable"] = json!({"id": rid("rg", "Microsoft.Network/routeTables", r)});
         }
-        self.subnets.push(json!({"id": World::subnet_id(name), "name": name, "properties": p}));
+        self.subnets
+            .push(json!({"id": World::subnet_id(name), "name": name, "properties": p}));
         self
     }
 
@@ -144,14 +152,19 @@ impl World {
 
     /// A Windows VM with one NIC (`<name>-nic`, ipconfig `ipconfig1`).
     pub fn vm(mut self, spec: VmSpec) -> World {
-        let nic_id = rid("rg", "Microsoft.Network/networkInterfaces", &format!("{}-nic", spec.name));
+        let nic_id = rid(
+            "rg",
+            "Microsoft.Network/networkInterfaces",
+            &format!("{}-nic", spec.name),
+        );
         let mut ipc = json!({
             "privateIPAddress": spec.ip, "privateIPAllocationMethod": "Static", "primary": true,
             "subnet": {"id": World::subnet_id(&spec.subnet)},
         });
         if let Some((sku, addr)) = &spec.pip {
             let pname = format!("{}-pip", spec.name);
-            ipc["publicIPAddress"] = json!({"id": rid("rg", "Microsoft.Network/publicIPAddresses", &pname)});
+            ipc["publicIPAddress"] =
+                json!({"id": rid("rg", "Microsoft.Network/publicIPAddresses", &pname)});
             self = self.pip(&pname, sku, addr);
         }
         if !spec.asgs.is_empty() {
@@ -162,7 +175,11 @@ impl World {
                 .collect::<Vec<_>>());
         }
         if !spec.nat_rules.is_empty() {
-            ipc["loadBalancerInboundNatRules"] = json!(spec.nat_rules.iter().map(|r| json!({"id": r})).collect::<Vec<_>>());
+            ipc["loadBalancerInboundNatRules"] = json!(spec
+                .nat_rules
+                .iter()
+                .map(|r| json!({"id": r}))
+                .collect::<Vec<_>>());
         }
         let mut nic = json!({
             "id": nic_id, "name": format!("{}-nic", spec.name), "type": "Microsoft.Network/networkInterfaces",
@@ -170,10 +187,15 @@ impl World {
             "properties": {"ipConfigurations": [{"id": format!("{nic_id}/ipConfigurations/ipconfig1"), "name": "ipconfig1", "properties": ipc}]}
         });
         if let Some(n) = &spec.nic_nsg {
-            nic["properties"]["networkSecurityGroup"] = json!({"id": rid("rg", "Microsoft.Network/networkSecurityGroups", n)});
+            nic["properties"]["networkSecurityGroup"] =
+                json!({"id": rid("rg", "Microsoft.Network/networkSecurityGroups", n)});
         }
         self.resources.push(nic);
-        let power = if spec.power.is_empty() { "running".to_string() } else { spec.power.clone() };
+        let power = if spec.power.is_empty() {
+            "running".to_string()
+        } else {
+            spec.power.clone()
+        };
         self.resources.push(json!({
             "id": World::vm_id(&spec.name), "name": spec.name, "type": "Microsoft.Compute/virtualMachines",
             "location": "westeurope",
@@ -204,12 +226,23 @@ impl World {
 
     /// A Standard public load balancer `lb` with a frontend on `pip-lb` and one NAT rule to the
     /// VM's ipconfig. Returns the NAT rule id to put on the VM.
-    pub fn lb_nat(mut self, sku: &str, address: &str, vm: &str, frontend: u16, backend: u16) -> (World, String) {
+    pub fn lb_nat(
+        mut self,
+        sku: &str,
+        address: &str,
+        vm: &str,
+        frontend: u16,
+        backend: u16,
+    ) -> (World, String) {
         let lb_id = rid("rg", "Microsoft.Network/loadBalancers", "lb");
         let fe_id = format!("{lb_id}/frontendIPConfigurations/fe");
         let rule_id = format!("{lb_id}/inboundNatRules/rdp-{vm}");
         self = self.pip("pip-lb", sku, address);
-        let nic_id = rid("rg", "Microsoft.Network/networkInterfaces", &format!("{vm}-nic"));
+        let nic_id = rid(
+            "rg",
+            "Microsoft.Network/networkInterfaces",
+            &format!("{vm}-nic"),
+        );
         self.resources.push(json!({
             "id": lb_id, "name": "lb", "type": "Microsoft.Network/loadBalancers", "location": "westeurope",
             "sku": {"name": sku},
@@ -270,7 +303,11 @@ pub fn audit(w: &World, client: Option<&str>, port: u16) -> Value {
     )
     .expect("pipeline");
     let v = serde_json::to_value(&report).expect("report serialises");
-    assert!(report.diagnostics.is_empty(), "unexpected diagnostics: {:?}", report.diagnostics);
+    assert!(
+        report.diagnostics.is_empty(),
+        "unexpected diagnostics: {:?}",
+        report.diagnostics
+    );
     v
 }
 
@@ -282,7 +319,10 @@ pub fn vm<'a>(report: &'a Value, name: &str) -> &'a Value {
 }
 
 pub fn verdict(report: &Value, name: &str) -> String {
-    vm(report, name)["rdp"]["verdict"].as_str().unwrap_or_default().to_string()
+    vm(report, name)["rdp"]["verdict"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The first path of `kind`.
@@ -304,7 +344,11 @@ pub fn hop<'a>(path: &'a Value, hop: &str) -> &'a Value {
 pub fn rule_ids(report: &Value, name: &str) -> Vec<String> {
     vm(report, name)["findings"]
         .as_array()
-        .map(|a| a.iter().filter_map(|f| f["ruleId"].as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["ruleId"].as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

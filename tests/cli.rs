@@ -1,0 +1,623 @@
+//! The real binary, end to end: the demo, exit codes, outputs against the JSON Schema, `check`,
+//! `rules`, `explain`, and unusable input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn rdpaudit() -> Command {
+    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
+    c.env_remove("NO_COLOR").env_remove("RDPAUDIT_ARM_ENDPOINT");
+    c
+}
+
+fn schema(name: &str) -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/schemas")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(p).expect("schema")).expect("schema JSON")
+}
+
+fn assert_valid(schema_name: &str, doc: &Value) {
+    let s = schema(schema_name);
+    let v = jsonschema::validator_for(&s).expect("compiles");
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema_name}: {errors:#?}");
+}
+
+fn json_of(out: &[u8]) -> Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+/// Every demo VM's verdict and rule ids, pinned (mocks/demo/README.md tells each story).
+const DEMO: &[(&str, &str, &[&str])] = &[
+    ("app-01", "blocked", &["RDP401"]),
+    ("batch-01", "blocked", &["RDP402"]),
+    ("dev-01", "blocked", &["RDP101", "RDP801", "RDP804"]),
+    ("finance-01", "blocked", &["RDP406"]),
+    ("fw-app-01", "blocked", &["RDP701"]),
+    ("hr-01", "blocked", &["RDP502"]),
+    (
+        "kiosk-01",
+        "reachable",
+        &["RDP105", "RDP603", "RDP801", "RDP803", "RDP804"],
+    ),
+    (
+        "legacy-rdp-01",
+        "reachable",
+        &["RDP106", "RDP606", "RDP804"],
+    ),
+    ("ops-jump-01", "reachable", &["RDP804"]),
+    ("reporting-01", "unknown", &["RDP407"]),
+    ("sql-01", "blocked", &["RDP601"]),
+    ("web-01", "reachable", &["RDP801", "RDP804"]),
+    ("web-02", "blocked", &["RDP403"]),
+];
+
+#[test]
+fn demo_json_is_pinned_and_valid() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let r = json_of(&out);
+    assert_valid("report.schema.json", &r);
+    assert_eq!(r["complete"], true);
+    assert_eq!(r["client"], "internet");
+    assert_eq!(r["summary"]["skipped"], 1, "the Linux VM is skipped");
+    let vms = r["vms"].as_array().expect("vms");
+    assert_eq!(vms.len(), DEMO.len());
+    for (name, verdict, rules) in DEMO {
+        let vm = vms
+            .iter()
+            .find(|v| v["name"] == *name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(vm["rdp"]["verdict"], *verdict, "{name}");
+        let mut ids: Vec<&str> = vm["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["ruleId"].as_str())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, *rules, "{name}");
+    }
+    // Deterministic order: VMs by id.
+    let ids: Vec<String> = vms
+        .iter()
+        .map(|v| v["id"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    let web01 = vms.iter().find(|v| v["name"] == "web-01").expect("web-01");
+    assert_eq!(
+        web01["rdp"]["paths"][0]["allowedSources"],
+        serde_json::json!(["0.0.0.0/0"])
+    );
+    let ops = vms
+        .iter()
+        .find(|v| v["name"] == "ops-jump-01")
+        .expect("ops");
+    assert_eq!(
+        ops["rdp"]["paths"][0]["allowedSources"],
+        serde_json::json!(["203.0.113.0/24"])
+    );
+}
+
+#[test]
+fn demo_table_names_the_deciding_hop() {
+    rdpaudit()
+        .args(["audit", "--demo"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "app-01  RDP from Internet: BLOCKED by nsg-app-subnet / DenyAllInBound (65500, subnet)",
+        ))
+        .stdout(predicate::str::contains(
+            "web-01  RDP from Internet: REACHABLE via 20.61.14.203:3389 — open to 0.0.0.0/0",
+        ))
+        .stdout(predicate::str::contains("Summary: 13 Windows VM(s)"))
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn fail_on_and_category_set_the_exit_code() {
+    rdpaudit()
+        .args(["audit", "--demo", "--fail-on", "never"])
+        .assert()
+        .code(0);
+    rdpaudit()
+        .args(["audit", "--demo", "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    rdpaudit()
+        .args(["audit", "--demo", "--fail-on", "high"])
+        .assert()
+        .code(1);
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--category",
+            "exposure",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let r = json_of(&out);
+    for vm in r["vms"].as_array().expect("vms") {
+        for f in vm["findings"].as_array().expect("findings") {
+            assert_eq!(f["category"], "exposure");
+        }
+    }
+}
+
+#[test]
+fn client_ip_narrows_the_question() {
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--client-ip",
+            "203.0.113.10",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let r = json_of(&out);
+    assert_eq!(r["client"], "203.0.113.10/32");
+    let ops = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "ops-jump-01"))
+        .expect("ops");
+    assert_eq!(ops["rdp"]["verdict"], "reachable");
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--client-ip",
+            "198.51.100.1",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("run");
+    let r = json_of(&out.stdout);
+    let ops = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "ops-jump-01"))
+        .expect("ops");
+    assert_eq!(ops["rdp"]["verdict"], "blocked");
+    rdpaudit()
+        .args(["audit", "--demo", "--client-ip", "300.1.1.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--client-ip"));
+}
+
+#[test]
+fn other_formats() {
+    let csv = rdpaudit()
+        .args(["audit", "--demo", "-o", "csv"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(csv).expect("utf8");
+    assert!(csv.starts_with("vm_id,vm_name,"));
+    assert!(csv.lines().count() > 13);
+    let md = rdpaudit()
+        .args(["audit", "--demo", "-o", "markdown"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8(md).expect("utf8");
+    assert!(md.contains("| app-01 |") && md.contains("## web-01"));
+    let sarif = rdpaudit()
+        .args(["audit", "--demo", "-o", "sarif"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let s = json_of(&sarif);
+    assert_eq!(s["version"], "2.1.0");
+    assert!(s["runs"][0]["results"]
+        .as_array()
+        .is_some_and(|r| r.len() > 10));
+}
+
+#[test]
+fn snapshot_from_file_and_stdin_and_other_shapes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let demo: Value = serde_json::from_str(rdpaudit::cli::DEMO).expect("demo");
+    assert_valid("snapshot.schema.json", &demo);
+    let file = dir.path().join("snap.json");
+    std::fs::write(&file, rdpaudit::cli::DEMO).expect("write");
+    let a = rdpaudit()
+        .args(["audit", "-o", "json", "--snapshot"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    let b = rdpaudit()
+        .args(["audit", "-o", "json", "--snapshot", "-"])
+        .write_stdin(rdpaudit::cli::DEMO)
+        .output()
+        .expect("run");
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(a.stdout, b.stdout, "file and stdin give the same report");
+    // The same resources as an ARM list, a bare array and a Resource Graph response.
+    let resources = demo["resources"].clone();
+    for doc in [
+        serde_json::json!({"value": resources}),
+        resources.clone(),
+        serde_json::json!({"data": resources, "count": 1, "totalRecords": 1}),
+    ] {
+        let out = rdpaudit()
+            .args([
+                "audit",
+                "-o",
+                "json",
+                "--fail-on",
+                "never",
+                "--snapshot",
+                "-",
+            ])
+            .write_stdin(doc.to_string())
+            .output()
+            .expect("run");
+        let r = json_of(&out.stdout);
+        assert_eq!(r["summary"]["vms"], 13);
+    }
+}
+
+#[test]
+fn resource_graph_power_state_and_lower_case_types() {
+    let demo: Value = serde_json::from_str(rdpaudit::cli::DEMO).expect("demo");
+    let mut rows = Vec::new();
+    for r in demo["resources"].as_array().expect("resources") {
+        let mut r = r.clone();
+        let t = r["type"].as_str().unwrap_or_default().to_lowercase();
+        r["type"] = Value::String(t.clone());
+        r["id"] = Value::String(r["id"].as_str().unwrap_or_default().to_lowercase());
+        if t == "microsoft.compute/virtualmachines" {
+            let code = r["properties"]["instanceView"]["statuses"]
+                .as_array()
+                .and_then(|s| {
+                    s.iter()
+                        .find_map(|x| x["code"].as_str().filter(|c| c.starts_with("PowerState/")))
+                })
+                .map(String::from);
+            if let Some(props) = r["properties"].as_object_mut() {
+                props.remove("instanceView");
+            }
+            if let Some(code) = code {
+                r["properties"]["extended"] =
+                    serde_json::json!({"instanceView": {"powerState": {"code": code}}});
+            }
+        }
+        rows.push(r);
+    }
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            "-",
+        ])
+        .write_stdin(serde_json::json!({"data": rows}).to_string())
+        .output()
+        .expect("run");
+    let r = json_of(&out.stdout);
+    let dev = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "dev-01"))
+        .expect("dev-01");
+    assert_eq!(dev["powerState"], "deallocated");
+    // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so
+    // the network path counts (4 reachable with guest facts, 5 without).
+    assert_eq!(r["summary"]["reachable"], 5);
+}
+
+#[test]
+fn unusable_documents_exit_2_with_a_message() {
+    let deep = "[".repeat(100_000);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"".to_vec(), "empty"),
+        (
+            b"{\"schema\": \"rdpaudit.snapshot/1\", \"resources\": [".to_vec(),
+            "not valid JSON",
+        ),
+        (b"hello".to_vec(), "not valid JSON"),
+        (b"null".to_vec(), "null"),
+        (
+            b"{\"schema\": \"rdpaudit.snapshot/7\", \"resources\": []}".to_vec(),
+            "unknown snapshot schema",
+        ),
+        (deep.clone().into_bytes(), "nested deeper than"),
+        (
+            format!("{deep}{}", "]".repeat(100_000)).into_bytes(),
+            "nested deeper than",
+        ),
+        (b"[\"\xff\"]".to_vec(), "not UTF-8"),
+        (b"{\"foo\": 1}".to_vec(), "not a snapshot"),
+    ];
+    for (input, msg) in cases {
+        rdpaudit()
+            .args(["audit", "--snapshot", "-"])
+            .write_stdin(input)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(msg));
+    }
+    rdpaudit()
+        .args(["audit", "--snapshot", "/nonexistent/snap.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read snapshot /nonexistent/snap.json",
+        ));
+}
+
+fn demo_with(edit: impl Fn(&mut Value)) -> String {
+    let mut demo: Value = serde_json::from_str(rdpaudit::cli::DEMO).expect("demo");
+    edit(&mut demo);
+    demo.to_string()
+}
+
+fn find_resource<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
+    doc["resources"]
+        .as_array_mut()
+        .and_then(|a| a.iter_mut().find(|r| r["name"] == name))
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+#[test]
+fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
+    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        (
+            Box::new(|d| {
+                find_resource(d, "web-01-nsg")["properties"]["securityRules"][0]["properties"]
+                    ["priority"] = "high".into()
+            }),
+            "priority",
+        ),
+        (
+            Box::new(|d| {
+                find_resource(d, "web-01-nsg")["properties"]["securityRules"][0]["properties"]
+                    ["destinationPortRange"] = "99999".into()
+            }),
+            "port 99999 is out of range",
+        ),
+        (
+            Box::new(|d| {
+                find_resource(d, "web-01-nsg")["properties"]["securityRules"][0]["properties"]
+                    ["destinationPortRange"] = "4000-3000".into()
+            }),
+            "range \\\"4000-3000\\\" is empty",
+        ),
+        (
+            Box::new(|d| {
+                find_resource(d, "web-01-nsg")["properties"]["securityRules"][0]["properties"]
+                    ["sourceAddressPrefix"] = "300.1.1.1/33".into()
+            }),
+            "300.1.1.1/33",
+        ),
+        (
+            Box::new(|d| find_resource(d, "web-01-nsg")["properties"] = Value::Null),
+            "`properties` is missing or null",
+        ),
+    ];
+    for (edit, msg) in cases {
+        let out = rdpaudit()
+            .args([
+                "audit",
+                "-o",
+                "json",
+                "--fail-on",
+                "never",
+                "--snapshot",
+                "-",
+            ])
+            .write_stdin(demo_with(edit))
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "incomplete audit: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = json_of(&out.stdout);
+        assert_valid("report.schema.json", &r);
+        assert_eq!(r["complete"], false);
+        let diags = r["diagnostics"].to_string();
+        assert!(
+            diags.contains("web-01-nsg") && diags.contains(msg),
+            "{msg}: {diags}"
+        );
+        let web = r["vms"]
+            .as_array()
+            .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
+            .expect("web-01");
+        assert_eq!(web["rdp"]["verdict"], "unknown", "{msg}");
+    }
+    // A resource without an id cannot be identified: a diagnostic, the rest still audited.
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            "-",
+        ])
+        .write_stdin(demo_with(|d| {
+            if let Some(o) = find_resource(d, "pip-web-01").as_object_mut() {
+                o.remove("id");
+            }
+        }))
+        .output()
+        .expect("run");
+    let r = json_of(&out.stdout);
+    assert!(r["diagnostics"]
+        .to_string()
+        .contains("field `id` is missing"));
+    assert_eq!(r["summary"]["vms"], 13);
+    let web = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
+        .expect("web-01");
+    assert_eq!(
+        web["rdp"]["verdict"], "unknown",
+        "the public IP is a dangling reference now"
+    );
+}
+
+#[test]
+fn check_walks_the_path_hop_by_hop() {
+    let demo: Value = serde_json::from_str(rdpaudit::cli::DEMO).expect("demo");
+    let id = demo["resources"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["name"] == "web-02"))
+        .and_then(|r| r["id"].as_str())
+        .expect("web-02")
+        .to_string();
+    rdpaudit()
+        .args(["check", "--demo"])
+        .arg(id.to_uppercase())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("natRule"))
+        .stdout(predicate::str::contains("nicNsg"))
+        .stdout(predicate::str::contains("DenyAllInBound (65500)"))
+        .stdout(predicate::str::contains("RDP403"));
+    let out = rdpaudit()
+        .args(["check", "--demo", "-o", "json"])
+        .arg(&id)
+        .output()
+        .expect("run");
+    let r = json_of(&out.stdout);
+    assert_valid("report.schema.json", &r);
+    assert_eq!(r["vms"].as_array().map(Vec::len), Some(1));
+    assert!(r["vms"][0]["rdp"]["paths"][0]["hops"]
+        .as_array()
+        .is_some_and(|h| h.len() >= 4));
+    rdpaudit()
+        .args([
+            "check",
+            "--demo",
+            "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachines/nope",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not in the data"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = rdpaudit()
+        .args(["rules", "-o", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let r = json_of(&out);
+    let rules = r["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 40);
+    for key in [
+        "id",
+        "title",
+        "severity",
+        "category",
+        "seed",
+        "rationale",
+        "remediation",
+        "links",
+    ] {
+        assert!(rules.iter().all(|x| x.get(key).is_some()), "{key}");
+    }
+    rdpaudit()
+        .args(["rules"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("RDP804"));
+    rdpaudit()
+        .args(["explain", "rdp401"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("RDP401"))
+        .stdout(predicate::str::contains("az network nsg rule create"));
+    rdpaudit()
+        .args(["explain", "RDP999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule id"));
+}
+
+#[test]
+fn argument_errors_exit_2() {
+    rdpaudit()
+        .args(["audit", "--output", "yaml", "--demo"])
+        .assert()
+        .code(2);
+    rdpaudit()
+        .args(["audit", "--demo", "--snapshot", "x.json"])
+        .assert()
+        .code(2);
+    rdpaudit().args(["frobnicate"]).assert().code(2);
+    rdpaudit()
+        .args(["audit", "--demo", "--port", "0"])
+        .assert()
+        .code(2);
+    rdpaudit()
+        .args(["--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("audit"));
+}
+
+#[test]
+fn color_only_when_asked_and_never_with_no_color() {
+    rdpaudit()
+        .args(["audit", "--demo", "--color", "always"])
+        .assert()
+        .stdout(predicate::str::contains("\x1b[1;31mBLOCKED"));
+    rdpaudit()
+        .env("NO_COLOR", "1")
+        .args(["audit", "--demo", "--color", "always"])
+        .assert()
+        .stdout(predicate::str::contains("\x1b[").not());
+}
