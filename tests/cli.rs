@@ -404,7 +404,8 @@ fn find_resource<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
 
 #[test]
 fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(|d| {
                 find_resource(d, "web-01-nsg")["properties"]["securityRules"][0]["properties"]

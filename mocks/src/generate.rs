@@ -100,11 +100,10 @@ pub fn write_snapshot(
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
     let subscriptions = subscription_bodies(opts);
-    let header =
-        json!({"schema": "rdpaudit.snapshot/1", "cloud": "public", "collectedAt": COLLECTED_AT});
-    let header = header.to_string();
-    // `{"cloud":…,"collectedAt":…,"schema":…` without the closing brace, then the arrays.
-    w.write_all(header[..header.len() - 1].as_bytes())?;
+    write!(
+        w,
+        "{{\"schema\":\"rdpaudit.snapshot/1\",\"cloud\":\"public\",\"collectedAt\":\"{COLLECTED_AT}\""
+    )?;
     w.write_all(b",\"subscriptions\":")?;
     write_value(w, &Value::Array(subscriptions), pretty)?;
     w.write_all(b",\"resources\":[")?;

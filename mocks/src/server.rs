@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{HeaderMap, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use percent_encoding::percent_decode_str;
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -222,7 +222,10 @@ async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<State>) {
             }
         }
     });
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // A timer lets hyper enforce its 30 s header-read timeout on idle or stuck clients.
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = conn => {}
         _ = kill.notified() => {}

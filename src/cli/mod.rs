@@ -142,14 +142,16 @@ fn audit(
     scope: &ScopeArgs,
     what: Scope,
 ) -> Result<i32, Fatal> {
-    if !scope.subscriptions.is_empty()
+    let live_scope = !scope.subscriptions.is_empty()
         || scope.all_subscriptions
         || scope.management_group.is_some()
-        || !scope.resource_groups.is_empty()
-    {
-        if input.demo || input.snapshot.is_some() {
-            return Err(Fatal("--subscription, --all-subscriptions, --resource-group and --management-group select live data; they cannot be used with --snapshot or --demo".into()));
-        }
+        || !scope.resource_groups.is_empty();
+    if live_scope && (input.demo || input.snapshot.is_some()) {
+        return Err(Fatal(
+            "--subscription, --all-subscriptions, --resource-group and --management-group select \
+             live data; they cannot be used with --snapshot or --demo"
+                .into(),
+        ));
     }
     let (opts, filter) = options(eval)?;
     let bytes = read_input(input)?;

@@ -32,14 +32,16 @@ pub enum ReplyFate {
     Unknown,
 }
 
+/// (prefix length, user route?, prefix, next hop, route name, next hop IP)
+type Candidate = (u8, bool, IpNet, NextHop, Option<String>, Option<String>);
+
 /// Splits `clients` by the route that carries replies to them.
 pub fn reply_routes(
     clients: &AddrSet,
     vnet: Option<&Vnet>,
     table: Option<&RouteTable>,
 ) -> Vec<RoutePart> {
-    // (prefix length, is_user, prefix, hop, name, hop ip)
-    let mut routes: Vec<(u8, bool, IpNet, NextHop, Option<String>, Option<String>)> = Vec::new();
+    let mut routes: Vec<Candidate> = Vec::new();
     let mut tag_routes = false;
     if let Some(t) = table {
         for r in &t.routes {

@@ -1,0 +1,220 @@
+//! Good and bad fixture snapshots for every rule: `tests/fixtures/rules/<ID>/bad-*.json` must
+//! raise rule `<ID>`, `good-*.json` must not. Each fixture is a small `rdpaudit.snapshot/1`
+//! document with exactly one Windows VM and the resources it references; its top-level
+//! `description` (ignored by the reader) says what it shows. A good fixture is a near miss of a
+//! bad one — the same setup with the one thing fixed — so each pair pins down the trigger.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rdpaudit::engine::Options;
+use rdpaudit::pipeline::{self, Scope};
+use rdpaudit::report::{CategoryFilter, Report};
+use rdpaudit::rules::CATALOGUE;
+use rdpaudit::snapshot;
+
+/// Rules raised only by a live probe from this machine (`--probe`: TCP connect, DNS lookup).
+/// Their checks return nothing offline, so no snapshot can make them fire: they have no fixtures.
+const PROBE_ONLY: &[&str] = &["RDP201", "RDP202", "RDP203"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
+}
+
+/// The rule directories, sorted.
+fn rule_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root())
+        .expect("tests/fixtures/rules exists")
+        .map(|e| e.expect("readable directory entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The `*.json` files of one rule directory, sorted.
+fn fixtures_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("readable rule directory")
+        .map(|e| e.expect("readable directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().unwrap_or_default().to_string_lossy().into_owned()
+}
+
+fn relative(p: &Path) -> String {
+    p.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(p)
+        .display()
+        .to_string()
+}
+
+/// Reads and audits one fixture exactly as `rdpaudit audit --snapshot FILE` does.
+fn audit(path: &Path) -> Result<Report, String> {
+    let bytes = fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = snapshot::as_text(&bytes).map_err(|e| e.to_string())?;
+    let snap = snapshot::parse(text).map_err(|e| e.to_string())?;
+    pipeline::run(
+        &snap.resources,
+        snap.guest,
+        &snap.diagnostics,
+        Options::default(),
+        CategoryFilter::All,
+        &Scope::All,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Checks what the fixture's shape promises; returns the problems found.
+fn check_shape(path: &Path, schema: &jsonschema::Validator) -> Vec<String> {
+    let mut out = Vec::new();
+    let doc: serde_json::Value = match fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v,
+        Err(e) => return vec![format!("not JSON: {e}")],
+    };
+    if let Err(e) = schema.validate(&doc) {
+        out.push(format!(
+            "does not validate against docs/schemas/snapshot.schema.json: {e}"
+        ));
+    }
+    let described = doc["description"]
+        .as_str()
+        .is_some_and(|s| !s.trim().is_empty());
+    if !described {
+        out.push("has no top-level \"description\" saying what it shows".into());
+    }
+    out
+}
+
+fn found_ids(report: &Report) -> BTreeSet<&'static str> {
+    report
+        .vms
+        .iter()
+        .flat_map(|v| v.findings.iter().map(|f| f.rule_id))
+        .collect()
+}
+
+#[test]
+fn every_fixture_raises_exactly_what_its_name_says() {
+    let schema_text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas/snapshot.schema.json"),
+    )
+    .expect("snapshot schema");
+    let schema = jsonschema::validator_for(&serde_json::from_str(&schema_text).unwrap())
+        .expect("the snapshot schema compiles");
+    let mut failures: Vec<String> = Vec::new();
+    let mut count = 0;
+    for dir in rule_dirs() {
+        let id = file_name(&dir);
+        for path in fixtures_in(&dir) {
+            count += 1;
+            let name = file_name(&path);
+            let fail = |what: String| format!("{}: {what}", relative(&path));
+            let want_fire = if name.starts_with("bad-") {
+                true
+            } else if name.starts_with("good-") {
+                false
+            } else {
+                failures.push(fail("the name must start with bad- or good-".into()));
+                continue;
+            };
+            failures.extend(check_shape(&path, &schema).into_iter().map(&fail));
+            let report = match audit(&path) {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(fail(format!("cannot be audited: {e}")));
+                    continue;
+                }
+            };
+            if report.vms.len() != 1 || report.summary.skipped != 0 {
+                failures.push(fail(format!(
+                    "must hold exactly one Windows VM, the report has {} (and {} skipped)",
+                    report.vms.len(),
+                    report.summary.skipped
+                )));
+            }
+            if !name.contains("diag") && !report.diagnostics.is_empty() {
+                let diags: Vec<String> = report
+                    .diagnostics
+                    .iter()
+                    .map(|d| format!("{} ({})", d.message, d.scope.as_deref().unwrap_or("-")))
+                    .collect();
+                failures.push(fail(format!(
+                    "parsed with diagnostics: {}",
+                    diags.join("; ")
+                )));
+            }
+            let found = found_ids(&report);
+            if found.contains(id.as_str()) != want_fire {
+                let explanations: Vec<String> = report
+                    .vms
+                    .iter()
+                    .map(|v| format!("{}: {}", v.name, v.rdp.explanation))
+                    .collect();
+                failures.push(fail(format!(
+                    "expected {id} {}; found [{}]; rdp.explanation: {}",
+                    if want_fire { "to fire" } else { "NOT to fire" },
+                    found.into_iter().collect::<Vec<_>>().join(", "),
+                    explanations.join(" | ")
+                )));
+            }
+        }
+    }
+    assert!(count > 0, "no fixtures found under {}", root().display());
+    assert!(
+        failures.is_empty(),
+        "{} of {count} rule fixtures failed:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+#[test]
+fn every_rule_has_good_and_bad_fixtures_and_every_directory_is_a_rule() {
+    let mut problems: Vec<String> = Vec::new();
+    for rule in CATALOGUE {
+        let id = rule.meta.id;
+        if PROBE_ONLY.contains(&id) {
+            continue;
+        }
+        let dir = root().join(id);
+        if !dir.is_dir() {
+            problems.push(format!("{id}: no directory {}", relative(&dir)));
+            continue;
+        }
+        let names: Vec<String> = fixtures_in(&dir).iter().map(|p| file_name(p)).collect();
+        for prefix in ["bad-", "good-"] {
+            if !names.iter().any(|n| n.starts_with(prefix)) {
+                problems.push(format!("{id}: no {prefix}*.json fixture"));
+            }
+        }
+    }
+    for dir in rule_dirs() {
+        let id = file_name(&dir);
+        if PROBE_ONLY.contains(&id.as_str()) {
+            problems.push(format!(
+                "{id}: a probe-only rule cannot fire offline, so it has no fixtures"
+            ));
+        } else if !CATALOGUE.iter().any(|r| r.meta.id == id) {
+            problems.push(format!("{id}: not a rule id of the catalogue"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_snapshot_reader_ignores_the_description_key() {
+    let with = r#"{"schema": "rdpaudit.snapshot/1", "description": "what it shows",
+                  "resources": [], "guest": {}}"#;
+    let snap = snapshot::parse(with).expect("an unknown top-level key is ignored");
+    assert!(snap.resources.is_empty() && snap.guest.is_empty() && snap.diagnostics.is_empty());
+}
