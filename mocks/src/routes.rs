@@ -258,12 +258,8 @@ pub(crate) struct Ctx<'a> {
 /// Answers an authenticated, well-formed ARM request.
 pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
     if let Some(sub) = route.subscription() {
-        if ctx.store.subscription(sub).is_none() && !matches!(route, Route::Unmatched) {
-            return Reply::error(
-                404,
-                "SubscriptionNotFound",
-                format!("The subscription '{sub}' could not be found."),
-            );
+        if ctx.store.subscription(sub).is_none() {
+            return subscription_not_found(sub);
         }
     }
     match route {
@@ -273,7 +269,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
         }
         Route::GetSubscription { sub } => match ctx.store.subscription(sub) {
             Some(s) => Reply::ok(s.json.clone()),
-            None => unreachable_subscription(sub),
+            None => subscription_not_found(sub),
         },
         Route::ListResourceGroups { sub } => {
             let key = sub.to_ascii_lowercase();
@@ -303,7 +299,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
     }
 }
 
-fn unreachable_subscription(sub: &str) -> Reply {
+fn subscription_not_found(sub: &str) -> Reply {
     Reply::error(
         404,
         "SubscriptionNotFound",
