@@ -732,7 +732,7 @@ impl<'m> Context<'m> {
             path.client.clone()
         };
         if path.kind == PathKind::PublicIp && a.port != a.default_port {
-            let alt = eval_at(a.default_port, &internet);
+            let alt = eval_at(a.default_port, &client);
             path.admits_default_port = Some(!alt.reachable.is_empty());
         }
         if let (PathKind::NatRule, Some(front)) = (path.kind, path.connect_port) {

@@ -96,7 +96,8 @@ pub fn reply_routes(
         let mut fate = match (&hop, user) {
             (NextHop::Internet, _) => ReplyFate::Returns,
             (_, false) => ReplyFate::Returns,
-            (NextHop::None, true) => ReplyFate::Dropped,
+            // Nothing in the VNet owns a public client's address: `VnetLocal` drops it too.
+            (NextHop::None | NextHop::VnetLocal, true) => ReplyFate::Dropped,
             (_, true) => ReplyFate::Asymmetric,
         };
         // A service-tag route might be more specific than anything but a host route.

@@ -44,12 +44,14 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 && p.client.admitted.is_empty()
                 && p.client.unknown.is_empty()
         });
-    // ...and no more specific rule explains it (frontend port: RDP403; guest port: RDP502; JIT: RDP406).
+    // ...and no more specific rule explains it (frontend port: RDP403; guest port: RDP502;
+    // JIT: RDP406; a rule aimed at the public IP: RDP404).
     if !all_denied
         || paths
             .iter()
             .any(|p| p.admits_frontend_port == Some(true) || p.admits_default_port == Some(true))
         || !super::rdp406::check(cx).is_empty()
+        || !super::rdp404::check(cx).is_empty()
     {
         return Vec::new();
     }

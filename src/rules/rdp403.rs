@@ -36,12 +36,13 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 &RULE,
                 &lb.id.id,
                 format!(
-                    "NAT rule {} on {} maps port {} to {}, and {} allow {} but not {} (NSGs see the backend port)",
+                    "NAT rule {} on {} maps port {} to {}, and {} {} {} but not {} (NSGs see the backend port)",
                     rule.name,
                     lb.name,
                     front,
                     p.delivered_port,
                     nsgs.join(" and "),
+                    if nsgs.len() == 1 { "allows" } else { "allow" },
                     front,
                     p.delivered_port
                 ),

@@ -39,9 +39,10 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 &RULE,
                 &table.id.id,
                 format!(
-                    "route {} ({} → None) in {} drops replies to {}",
+                    "route {} ({} → {}) in {} drops replies to {}",
                     r.route.clone().unwrap_or_default(),
                     r.prefix,
+                    r.next_hop.as_str(),
                     table.name,
                     super::client_text(cx)
                 ),

@@ -35,10 +35,11 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     if super::arm_paths(cx).next().is_none() {
         return Vec::new();
     }
-    let gateway_subnet = vnet
-        .subnets
-        .iter()
-        .any(|s| s.name.eq_ignore_ascii_case("GatewaySubnet") && s.ip_config_count != Some(0));
+    let gateway_subnet = vnet.subnets.iter().any(|s| {
+        // ARM lists a subnet's ipConfigurations only when it has some: an empty
+        // GatewaySubnet (no gateway deployed) comes without the key.
+        s.name.eq_ignore_ascii_case("GatewaySubnet") && s.ip_config_count.is_some_and(|n| n > 0)
+    });
     let remote_gateway = vnet
         .peerings
         .iter()

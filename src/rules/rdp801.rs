@@ -57,7 +57,9 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     p.delivered_port,
                     p.connect_to().unwrap_or_default(),
                     match p.kind {
-                        crate::engine::PathKind::ClassicEndpoint => "the endpoint has no ACL",
+                        crate::engine::PathKind::ClassicEndpoint => {
+                            "the endpoint ACL permits every address"
+                        }
                         _ => "no NSG filters it",
                     }
                 ),
