@@ -5,6 +5,7 @@
 //! [`report`] (table, JSON, CSV, SARIF, Markdown). Everything below the sources is pure: no
 //! network, files, clock, environment or printing. Only `cli` prints or exits.
 
+pub mod arm;
 pub mod cli;
 pub mod engine;
 pub mod model;

@@ -26,6 +26,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Check one VM by resource id, with the full path explained hop by hop.
     Check(CheckArgs),
+    /// Save what was read as a snapshot (`rdpaudit.snapshot/1`), to audit offline later.
+    Collect(CollectArgs),
     /// Print the rule catalogue.
     Rules(RulesArgs),
     /// Explain one rule: what, why, how to fix, example.
@@ -54,6 +56,20 @@ pub struct CheckArgs {
     pub eval: EvalArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where to write the snapshot (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// More logging on stderr (repeatable).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod args;
 mod check;
 mod info;
+mod live;
 
 use clap::Parser;
 use std::io::{IsTerminal, Read, Write};
@@ -86,6 +87,28 @@ impl ScopeArgs {
     }
 }
 
+/// `-v` info, `-vv` debug, `-vvv` trace; to stderr only. No log line carries a token: the
+/// ARM client logs methods, URLs and statuses, never headers.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "rdpaudit=info",
+        2 => "rdpaudit=debug",
+        _ => "rdpaudit=trace,azure_identity=debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+}
+
+/// Whether this run reads live Azure (neither `--demo` nor `--snapshot`).
+fn is_live(input: &InputArgs) -> bool {
+    !input.demo && input.snapshot.is_none()
+}
+
 fn read_input(input: &InputArgs) -> Result<Vec<u8>, Fatal> {
     if input.demo {
         return Ok(DEMO.as_bytes().to_vec());
@@ -100,18 +123,14 @@ fn read_input(input: &InputArgs) -> Result<Vec<u8>, Fatal> {
         }
         Some(p) => std::fs::read(p)
             .map_err(|e| Fatal(format!("cannot read snapshot {}: {e}", p.display()))),
-        None => Err(Fatal(
-            "live Azure collection is not available in this version yet: use --snapshot FILE \
-             (or - for standard input) or --demo"
-                .into(),
-        )),
+        None => Err(Fatal("no input: use --snapshot FILE, --demo, or live Azure".into())),
     }
 }
 
 fn options(eval: &EvalArgs) -> Result<(Options, CategoryFilter), Fatal> {
     if eval.guest || eval.probe {
         return Err(Fatal(format!(
-            "{} needs live Azure access, which this version does not have yet; snapshots carry guest facts in their `guest` section",
+            "{} is not available in this version yet (it is on the roadmap); snapshots can carry guest facts in their `guest` section",
             if eval.guest { "--guest" } else { "--probe" }
         )));
     }
@@ -181,6 +200,43 @@ fn audit(
         print(&rendered);
     }
     Ok(exit_code(&report, out.fail_on))
+}
+
+fn write_snapshot(path: &std::path::Path, cloud: &str, c: &crate::arm::collect::Collected) -> Result<(), Fatal> {
+    let refs = c.resource_refs();
+    let guest = Default::default();
+    let out = snapshot::SnapshotOut {
+        schema: snapshot::SCHEMA,
+        cloud,
+        collected_at: &live::now_rfc3339(),
+        subscriptions: &c.subscriptions,
+        resources: &refs,
+        guest: &guest,
+        diagnostics: &c.diagnostics,
+    };
+    write_json(path, &out)
+}
+
+/// Writes JSON to a file, or to standard output for `-`.
+fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), Fatal> {
+    let text = serde_json::to_string_pretty(value)? + "\n";
+    if path.as_os_str() == "-" {
+        print(&text);
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// `collect --out FILE`: 0 when everything in scope was read, 3 when something could not be.
+fn collect(c: &CollectArgs) -> Result<i32, Fatal> {
+    if !is_live(&c.input) {
+        return Err(Fatal("collect reads live Azure; --demo and --snapshot are already snapshots".into()));
+    }
+    let (collected, cloud) = live::collect(&c.input, live::Target::Scope(&c.scope))?;
+    write_snapshot(&c.out, &cloud, &collected)?;
+    let incomplete = collected.diagnostics.iter().any(crate::model::Diagnostic::makes_incomplete);
+    tracing::info!(resources = collected.resources.len(), "snapshot written");
+    Ok(if incomplete { exit::INCOMPLETE } else { exit::CLEAN })
 }
 
 /// 1 when an unsuppressed finding reaches `--fail-on`; else 3 when incomplete; else 0.

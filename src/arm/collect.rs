@@ -1,0 +1,420 @@
+//! Collection: subscriptions, resource groups or one VM → the raw ARM resources a snapshot holds.
+//!
+//! A subscription audit makes one paged list per resource type per subscription (VM power states
+//! from the `statusOnly=true` VM list), all concurrently under the client's limit, then fetches
+//! by id whatever the collected resources reference but the lists did not return (resources in
+//! other resource groups or subscriptions). A one-VM check fetches only what that VM references,
+//! in at most four sequential rounds of parallel GETs.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+use super::client::{ArmClient, ArmError};
+use super::request::{self, ResourceType, BASTION_HOSTS, TYPES};
+use crate::model::{self, DiagLevel, Diagnostic, Model, ResId};
+use crate::snapshot::Subscription;
+
+/// What to collect (product.md §2 SCOPE).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub subscriptions: Vec<String>,
+    pub all_subscriptions: bool,
+    pub resource_groups: Vec<String>,
+    /// `AZURE_SUBSCRIPTION_ID`, read by the CLI.
+    pub default_subscription: Option<String>,
+}
+
+/// What was read: the same shape as a snapshot.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub subscriptions: Vec<Subscription>,
+    pub resources: Vec<Box<RawValue>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Collected {
+    pub fn resource_refs(&self) -> Vec<&RawValue> {
+        self.resources.iter().map(|r| r.as_ref()).collect()
+    }
+}
+
+/// Why nothing useful could be collected (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("authentication failed: {0}")]
+    Auth(ArmError),
+    #[error("{0}")]
+    Scope(String),
+    #[error("nothing could be read: {0}")]
+    Nothing(ArmError),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionItem {
+    subscription_id: Option<String>,
+    display_name: Option<String>,
+    state: Option<String>,
+}
+
+/// The subscriptions in scope: `--subscription`, else `AZURE_SUBSCRIPTION_ID`, else the one
+/// enabled subscription the identity sees; `--all-subscriptions`: every enabled one.
+pub async fn resolve_subscriptions(client: &ArmClient, scope: &Scope) -> Result<Vec<Subscription>, CollectError> {
+    let url = request::subscriptions(client.base());
+    let listed = client.list(&url, "/subscriptions").await.map_err(|e| {
+        if e.is_auth() {
+            CollectError::Auth(e)
+        } else {
+            CollectError::Nothing(e)
+        }
+    })?;
+    let visible: Vec<Subscription> = listed
+        .items
+        .iter()
+        .filter_map(|raw| serde_json::from_str::<SubscriptionItem>(raw.get()).ok())
+        .filter_map(|s| {
+            Some(Subscription {
+                subscription_id: s.subscription_id?,
+                display_name: s.display_name,
+                state: s.state,
+            })
+        })
+        .collect();
+    let enabled = |s: &&Subscription| s.state.as_deref().is_none_or(|st| st.eq_ignore_ascii_case("enabled"));
+    let wanted: Vec<String> = if !scope.subscriptions.is_empty() {
+        scope.subscriptions.clone()
+    } else if scope.all_subscriptions {
+        return Ok(visible.iter().filter(enabled).cloned().collect());
+    } else if let Some(s) = &scope.default_subscription {
+        vec![s.clone()]
+    } else {
+        let en: Vec<&Subscription> = visible.iter().filter(enabled).collect();
+        return match en.as_slice() {
+            [one] => Ok(vec![(*one).clone()]),
+            [] => Err(CollectError::Scope(
+                "this identity sees no enabled subscription: pass --subscription ID, or grant it Reader on one".into(),
+            )),
+            many => Err(CollectError::Scope(format!(
+                "this identity sees {} subscriptions; choose with --subscription ID (repeatable) or --all-subscriptions:\n{}",
+                many.len(),
+                many.iter()
+                    .map(|s| format!("  {}  {}", s.subscription_id, s.display_name.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))),
+        };
+    };
+    Ok(wanted
+        .into_iter()
+        .map(|id| {
+            visible
+                .iter()
+                .find(|s| s.subscription_id.eq_ignore_ascii_case(&id))
+                .cloned()
+                .unwrap_or(Subscription {
+                    subscription_id: id,
+                    display_name: None,
+                    state: None,
+                })
+        })
+        .collect())
+}
+
+enum Job {
+    List(String, ResourceType, Option<String>),
+    Get(String),
+}
+
+enum JobResult {
+    Items(Vec<Box<RawValue>>, Option<Diagnostic>),
+    Failed(ArmError, String),
+}
+
+async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
+    match job {
+        Job::List(sub, t, rg) => {
+            let url = request::list(client.base(), &sub, rg.as_deref(), &t);
+            let scope = match &rg {
+                Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg} {}", t.full_name()),
+                None => format!("/subscriptions/{sub} {}", t.full_name()),
+            };
+            match client.list(&url, &scope).await {
+                Ok(l) => JobResult::Items(l.items, l.stopped),
+                Err(e) => JobResult::Failed(e, scope),
+            }
+        }
+        Job::Get(id) => {
+            let expand = is_vm_id(&id).then_some("instanceView");
+            let url = request::get(client.base(), &id, expand);
+            match client.get(&url).await {
+                Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
+                    Ok(raw) => JobResult::Items(vec![raw], None),
+                    Err(e) => JobResult::Failed(ArmError {
+                        method: "GET",
+                        url: url.to_string(),
+                        status: None,
+                        code: None,
+                        message: format!("the response is not JSON: {e}"),
+                        request_id: None,
+                    }, id),
+                },
+                Err(e) => JobResult::Failed(e, id),
+            }
+        }
+    }
+}
+
+fn is_vm_id(id: &str) -> bool {
+    id.to_ascii_lowercase().contains("/providers/microsoft.compute/virtualmachines/")
+}
+
+/// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
+async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
+    let mut set = JoinSet::new();
+    for job in jobs {
+        set.spawn(run_job(client.clone(), job));
+    }
+    let mut failures = Vec::new();
+    while let Some(done) = set.join_next().await {
+        match done {
+            Ok(JobResult::Items(items, stopped)) => {
+                out.resources.extend(items);
+                out.diagnostics.extend(stopped);
+            }
+            Ok(JobResult::Failed(e, scope)) => {
+                if e.means_none() {
+                    tracing::debug!(%scope, "none here: {}", e);
+                    if !scope.starts_with("/subscriptions/") || scope.contains(' ') {
+                        continue; // a type that does not exist in this subscription: none
+                    }
+                    // A referenced resource that does not exist: the model reports it dangling.
+                    continue;
+                }
+                let level = if e.status == Some(403) { DiagLevel::Error } else { DiagLevel::Error };
+                out.diagnostics.push(e.diagnostic(level, &scope));
+                failures.push(e);
+            }
+            Err(join) => out.diagnostics.push(Diagnostic::error("collection", format!("a collection task failed: {join}"))),
+        }
+    }
+    failures
+}
+
+/// Audits whole subscriptions (optionally limited to resource groups).
+pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected, CollectError> {
+    let mut out = Collected {
+        subscriptions: resolve_subscriptions(&client, scope).await?,
+        ..Collected::default()
+    };
+    let mut jobs = Vec::new();
+    for sub in &out.subscriptions {
+        for t in TYPES {
+            if scope.resource_groups.is_empty() {
+                jobs.push(Job::List(sub.subscription_id.clone(), t, None));
+            } else {
+                for rg in &scope.resource_groups {
+                    jobs.push(Job::List(sub.subscription_id.clone(), t, Some(rg.clone())));
+                }
+            }
+        }
+    }
+    let total = jobs.len();
+    let failures = run_all(&client, jobs, &mut out).await;
+    if failures.len() == total && total > 0 {
+        let first = failures.into_iter().next().unwrap_or_else(|| unreachable!());
+        return Err(if first.is_auth() { CollectError::Auth(first) } else { CollectError::Nothing(first) });
+    }
+    if failures.iter().any(ArmError::is_auth) {
+        if let Some(e) = failures.into_iter().find(ArmError::is_auth) {
+            return Err(CollectError::Auth(e));
+        }
+    }
+    if !scope.resource_groups.is_empty() {
+        // A resource-group list carries no power state: read each VM's instance view.
+        add_instance_views(&client, &mut out).await;
+    }
+    // Referenced resources the lists did not return (other groups or subscriptions).
+    for _round in 0..3 {
+        let missing = missing_references(&out, None);
+        if missing.is_empty() {
+            break;
+        }
+        run_all(&client, missing.into_iter().map(Job::Get).collect(), &mut out).await;
+    }
+    dedup(&mut out);
+    Ok(out)
+}
+
+/// Checks one VM: GET it with its instance view (and the subscription's Bastion hosts), then
+/// only what it references, round by round: NICs; their NSGs, VNets, public IPs and load
+/// balancers; the VM subnets' NSGs and route tables, the frontends' public IPs and the VNets of
+/// Bastion hosts. Four sequential rounds at most.
+pub async fn collect_vm(client: Arc<ArmClient>, vm_id: &str) -> Result<Collected, CollectError> {
+    let id = ResId::new(vm_id);
+    let Some(sub) = id.subscription().map(str::to_string) else {
+        return Err(CollectError::Scope(format!("\"{vm_id}\" is not a VM resource id (/subscriptions/…/virtualMachines/NAME)")));
+    };
+    let mut out = Collected {
+        subscriptions: vec![Subscription {
+            subscription_id: sub.clone(),
+            display_name: None,
+            state: None,
+        }],
+        ..Collected::default()
+    };
+    let first = vec![Job::Get(id.id.clone()), Job::List(sub, BASTION_HOSTS, None)];
+    let failures = run_all(&client, first, &mut out).await;
+    if let Some(e) = failures.iter().find(|e| e.url.contains("/virtualMachines/") || e.is_auth()) {
+        let e = e.clone();
+        return Err(if e.is_auth() { CollectError::Auth(e) } else { CollectError::Nothing(e) });
+    }
+    if out.resources.is_empty() {
+        return Err(CollectError::Scope(format!("VM {vm_id} was not found")));
+    }
+    for _round in 0..3 {
+        let missing = missing_references(&out, Some(&id));
+        if missing.is_empty() {
+            break;
+        }
+        run_all(&client, missing.into_iter().map(Job::Get).collect(), &mut out).await;
+    }
+    dedup(&mut out);
+    Ok(out)
+}
+
+async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
+    let vm_ids: Vec<(usize, String)> = out
+        .resources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let head: serde_json::Value = serde_json::from_str(r.get()).ok()?;
+            let id = head.get("id")?.as_str()?;
+            (is_vm_id(id) && head.pointer("/properties/instanceView").is_none()).then(|| (i, id.to_string()))
+        })
+        .collect();
+    let mut set = JoinSet::new();
+    for (i, id) in vm_ids {
+        let c = client.clone();
+        set.spawn(async move {
+            let url = request::instance_view(c.base(), &id);
+            (i, id, c.get(&url).await)
+        });
+    }
+    while let Some(done) = set.join_next().await {
+        let Ok((i, id, res)) = done else { continue };
+        match res {
+            Ok(body) => {
+                let merged = serde_json::from_str::<serde_json::Value>(out.resources[i].get()).ok().and_then(|mut vm| {
+                    let iv: serde_json::Value = serde_json::from_slice(&body).ok()?;
+                    vm.get_mut("properties")?.as_object_mut()?.insert("instanceView".into(), iv);
+                    serde_json::value::to_raw_value(&vm).ok()
+                });
+                if let Some(m) = merged {
+                    out.resources[i] = m;
+                }
+            }
+            Err(e) => out.diagnostics.push(e.diagnostic(DiagLevel::Warning, &id)),
+        }
+    }
+}
+
+/// Top-level ids the collected resources reference but do not contain. With `focus`, only what
+/// that VM's path needs (its NICs' subnets, not every subnet of their VNets).
+fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
+    let refs = out.resource_refs();
+    let m: Model = model::build(&refs, Default::default());
+    let present = |id: &ResId| {
+        m.broken.contains_key(&id.key)
+            || m.nics.contains_key(&id.key)
+            || m.nsgs.contains_key(&id.key)
+            || m.public_ips.contains_key(&id.key)
+            || m.vnets.contains_key(&id.key)
+            || m.load_balancers.contains_key(&id.key)
+            || m.route_tables.contains_key(&id.key)
+    };
+    let mut want: BTreeSet<String> = BTreeSet::new();
+    let mut add = |id: &ResId| {
+        if !present(id) {
+            want.insert(id.id.clone());
+        }
+    };
+    let parent = |id: &ResId, child: &str| id.split_child(child).map(|(p, _)| p);
+    let vms: Vec<&model::Vm> = match focus {
+        Some(f) => m.vms.iter().filter(|v| v.id.key == f.key).collect(),
+        None => m.vms.iter().collect(),
+    };
+    let mut subnets: HashSet<String> = HashSet::new();
+    let mut lbs: HashSet<String> = HashSet::new();
+    for vm in &vms {
+        for (nic_id, _) in &vm.nics {
+            add(nic_id);
+            let Some(nic) = m.nics.get(&nic_id.key) else { continue };
+            if let Some(n) = &nic.nsg {
+                add(n);
+            }
+            for c in &nic.ip_configs {
+                if let Some(s) = &c.subnet {
+                    subnets.insert(s.key.clone());
+                    if let Some(v) = parent(s, "subnets") {
+                        add(&v);
+                    }
+                }
+                if let Some(p) = &c.public_ip {
+                    add(p);
+                }
+                for r in c.nat_rules.iter().chain(&c.backend_pools) {
+                    let lb = parent(r, "inboundNatRules").or_else(|| parent(r, "backendAddressPools"));
+                    if let Some(lb) = lb {
+                        lbs.insert(lb.key.clone());
+                        add(&lb);
+                    }
+                }
+            }
+        }
+    }
+    for vnet in m.vnets.values() {
+        for s in &vnet.subnets {
+            if focus.is_some() && !subnets.contains(&s.id.key) {
+                continue;
+            }
+            for r in s.nsg.iter().chain(&s.route_table) {
+                add(r);
+            }
+        }
+    }
+    for lb in m.load_balancers.values() {
+        if focus.is_some() && !lbs.contains(&lb.id.key) {
+            continue;
+        }
+        for f in &lb.frontends {
+            if let Some(p) = &f.public_ip {
+                add(p);
+            }
+        }
+    }
+    for b in &m.bastions {
+        for s in &b.subnets {
+            if let Some(v) = parent(s, "subnets") {
+                add(&v);
+            }
+        }
+    }
+    want.into_iter().collect()
+}
+
+/// Drops resources read twice (a list and a GET by id), keeping the first.
+fn dedup(out: &mut Collected) {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Option<String>,
+    }
+    let mut seen = HashSet::new();
+    out.resources.retain(|r| match serde_json::from_str::<IdOnly>(r.get()).ok().and_then(|h| h.id) {
+        Some(id) => seen.insert(id.to_ascii_lowercase()),
+        None => true,
+    });
+}

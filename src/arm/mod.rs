@@ -1,0 +1,11 @@
+//! Azure Resource Manager access: the only code that talks to the network.
+//!
+//! `auth` picks a credential (azure_identity) and hands out ARM tokens for the chosen cloud;
+//! `client` sends requests (retries, 429 `Retry-After`, paging pinned to the ARM host,
+//! concurrency); `collect` reads a subscription, a resource group or one VM and returns the same
+//! list of raw ARM resources a snapshot holds, so everything after collection is shared.
+
+pub mod auth;
+pub mod client;
+pub mod collect;
+pub mod request;
