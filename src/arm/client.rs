@@ -38,7 +38,11 @@ impl fmt::Debug for Credential {
 impl Credential {
     async fn bearer(&self) -> Result<String, String> {
         match self {
-            Credential::Azure(a) => a.token().await.map(|t| t.secret().to_string()).map_err(|e| e.to_string()),
+            Credential::Azure(a) => a
+                .token()
+                .await
+                .map(|t| t.secret().to_string())
+                .map_err(|e| e.to_string()),
             Credential::Static(t) => Ok(t.to_string()),
         }
     }
@@ -131,7 +135,11 @@ impl ArmError {
         matches!(self.status, Some(404))
             || matches!(
                 self.code.as_deref(),
-                Some("MissingSubscriptionRegistration" | "NoRegisteredProviderFound" | "InvalidResourceType")
+                Some(
+                    "MissingSubscriptionRegistration"
+                        | "NoRegisteredProviderFound"
+                        | "InvalidResourceType"
+                )
             )
     }
 }
@@ -176,7 +184,12 @@ pub struct ArmClient {
 }
 
 impl ArmClient {
-    pub fn new(base: Url, credential: Credential, concurrency: usize, policy: RetryPolicy) -> Result<ArmClient, String> {
+    pub fn new(
+        base: Url,
+        credential: Credential,
+        concurrency: usize,
+        policy: RetryPolicy,
+    ) -> Result<ArmClient, String> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("rdpaudit/", env!("CARGO_PKG_VERSION")))
             // Redirects could carry the Authorization header elsewhere: never follow them.
@@ -204,7 +217,10 @@ impl ArmClient {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.policy.base_backoff.saturating_mul(1u32 << attempt.min(16));
+        let exp = self
+            .policy
+            .base_backoff
+            .saturating_mul(1u32 << attempt.min(16));
         let capped = exp.min(self.policy.max_backoff);
         // Full jitter in [capped/2, capped]: spreads retries of concurrent requests.
         let half = capped / 2;
@@ -213,6 +229,15 @@ impl ArmClient {
 
     /// GET with retries. Refuses (sends nothing) when `url` is not on the ARM origin.
     pub async fn get(&self, url: &Url) -> Result<Vec<u8>, ArmError> {
+        self.send(url, None).await
+    }
+
+    /// POST a JSON body (Resource Graph queries are reads sent as POST), with the same retries.
+    pub async fn post(&self, url: &Url, body: &serde_json::Value) -> Result<Vec<u8>, ArmError> {
+        self.send(url, Some(body)).await
+    }
+
+    async fn send(&self, url: &Url, body: Option<&serde_json::Value>) -> Result<Vec<u8>, ArmError> {
         if !same_origin(&self.base, url) {
             return Err(ArmError::new(
                 url,
@@ -225,21 +250,29 @@ impl ArmClient {
         }
         let mut attempt = 0u32;
         loop {
-            let outcome = self.attempt(url).await;
+            let outcome = self.attempt(url, body).await;
             let wait = match outcome {
                 Ok(body) => return Ok(body),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Retry(e, wait)) => {
                     if attempt >= self.policy.max_retries {
                         return Err(ArmError {
-                            message: format!("{} (gave up after {} attempts)", e.message, attempt + 1),
+                            message: format!(
+                                "{} (gave up after {} attempts)",
+                                e.message,
+                                attempt + 1
+                            ),
                             ..e
                         });
                     }
                     match wait {
                         Some(w) if w > self.policy.max_retry_after => {
                             return Err(ArmError {
-                                message: format!("{} (Retry-After {}s is longer than the retry budget)", e.message, w.as_secs()),
+                                message: format!(
+                                    "{} (Retry-After {}s is longer than the retry budget)",
+                                    e.message,
+                                    w.as_secs()
+                                ),
                                 ..e
                             })
                         }
@@ -255,22 +288,34 @@ impl ArmClient {
         }
     }
 
-    async fn attempt(&self, url: &Url) -> Result<Vec<u8>, Failure> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, Failure> {
+        let method = if body.is_some() { "POST" } else { "GET" };
         let permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| Failure::Final(ArmError::new(url, "the client is shutting down")))?;
-        let token = self
-            .credential
-            .bearer()
-            .await
-            .map_err(|e| Failure::Final(ArmError { status: Some(401), ..ArmError::new(url, e) }))?;
+        let token = self.credential.bearer().await.map_err(|e| {
+            Failure::Final(ArmError {
+                status: Some(401),
+                ..ArmError::new(url, e)
+            })
+        })?;
         self.sent.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(url = %url, "GET");
-        let sent = self
-            .http
-            .get(url.clone())
+        tracing::debug!(url = %url, "{method}");
+        let request = match body {
+            None => self.http.get(url.clone()),
+            Some(b) => self
+                .http
+                .post(url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string()),
+        };
+        let sent = request
             .bearer_auth(token)
             .timeout(self.policy.timeout)
             .send()
@@ -278,8 +323,15 @@ impl ArmClient {
         let resp = match sent {
             Ok(r) => r,
             Err(e) => {
-                let why = if e.is_timeout() { "timed out" } else { "connection failed" };
-                return Err(Failure::Retry(ArmError::new(url, format!("{why}: {}", root_cause(&e))), None));
+                let why = if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "connection failed"
+                };
+                return Err(Failure::Retry(
+                    ArmError::new(url, format!("{why}: {}", root_cause(&e))),
+                    None,
+                ));
             }
         };
         let status = resp.status();
@@ -291,16 +343,26 @@ impl ArmClient {
         let retry_after = retry_after(resp.headers());
         let body = match resp.bytes().await {
             Ok(b) => b.to_vec(),
-            Err(e) => return Err(Failure::Retry(ArmError::new(url, format!("reading the response failed: {}", root_cause(&e))), None)),
+            Err(e) => {
+                return Err(Failure::Retry(
+                    ArmError::new(
+                        url,
+                        format!("reading the response failed: {}", root_cause(&e)),
+                    ),
+                    None,
+                ))
+            }
         };
         drop(permit);
         tracing::debug!(url = %url, status = status.as_u16(), "response");
         if status.is_success() {
             return Ok(body);
         }
-        let detail = serde_json::from_slice::<ErrorBody>(&body).ok().and_then(|b| b.error);
+        let detail = serde_json::from_slice::<ErrorBody>(&body)
+            .ok()
+            .and_then(|b| b.error);
         let err = ArmError {
-            method: "GET",
+            method,
             url: url.to_string(),
             status: Some(status.as_u16()),
             code: detail.as_ref().and_then(|d| d.code.clone()),
@@ -324,8 +386,9 @@ impl ArmClient {
         let mut url = first.clone();
         loop {
             let body = self.get(&url).await?;
-            let page: Page = serde_json::from_slice(&body)
-                .map_err(|e| ArmError::new(&url, format!("the response is not an ARM list: {e}")))?;
+            let page: Page = serde_json::from_slice(&body).map_err(|e| {
+                ArmError::new(&url, format!("the response is not an ARM list: {e}"))
+            })?;
             out.pages += 1;
             out.items.extend(page.value.unwrap_or_default());
             let Some(next) = page.next_link.filter(|s| !s.trim().is_empty()) else {
@@ -382,12 +445,19 @@ fn root_cause(e: &dyn std::error::Error) -> String {
 
 /// `Retry-After`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -401,9 +471,16 @@ mod tests {
         h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
         let later = SystemTime::now() + Duration::from_secs(120);
-        h.insert(RETRY_AFTER, HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&httpdate::fmt_http_date(later))
+                .unwrap_or_else(|_| unreachable!()),
+        );
         let d = retry_after(&h).unwrap_or_default();
-        assert!(d > Duration::from_secs(115) && d <= Duration::from_secs(120), "{d:?}");
+        assert!(
+            d > Duration::from_secs(115) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
     }

@@ -62,7 +62,10 @@ struct SubscriptionItem {
 
 /// The subscriptions in scope: `--subscription`, else `AZURE_SUBSCRIPTION_ID`, else the one
 /// enabled subscription the identity sees; `--all-subscriptions`: every enabled one.
-pub async fn resolve_subscriptions(client: &ArmClient, scope: &Scope) -> Result<Vec<Subscription>, CollectError> {
+pub async fn resolve_subscriptions(
+    client: &ArmClient,
+    scope: &Scope,
+) -> Result<Vec<Subscription>, CollectError> {
     let url = request::subscriptions(client.base());
     let listed = client.list(&url, "/subscriptions").await.map_err(|e| {
         if e.is_auth() {
@@ -83,7 +86,11 @@ pub async fn resolve_subscriptions(client: &ArmClient, scope: &Scope) -> Result<
             })
         })
         .collect();
-    let enabled = |s: &&Subscription| s.state.as_deref().is_none_or(|st| st.eq_ignore_ascii_case("enabled"));
+    let enabled = |s: &&Subscription| {
+        s.state
+            .as_deref()
+            .is_none_or(|st| st.eq_ignore_ascii_case("enabled"))
+    };
     let wanted: Vec<String> = if !scope.subscriptions.is_empty() {
         scope.subscriptions.clone()
     } else if scope.all_subscriptions {
@@ -152,14 +159,17 @@ async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
             match client.get(&url).await {
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
                     Ok(raw) => JobResult::Items(vec![raw], None),
-                    Err(e) => JobResult::Failed(ArmError {
-                        method: "GET",
-                        url: url.to_string(),
-                        status: None,
-                        code: None,
-                        message: format!("the response is not JSON: {e}"),
-                        request_id: None,
-                    }, id),
+                    Err(e) => JobResult::Failed(
+                        ArmError {
+                            method: "GET",
+                            url: url.to_string(),
+                            status: None,
+                            code: None,
+                            message: format!("the response is not JSON: {e}"),
+                            request_id: None,
+                        },
+                        id,
+                    ),
                 },
                 Err(e) => JobResult::Failed(e, id),
             }
@@ -168,7 +178,8 @@ async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
 }
 
 fn is_vm_id(id: &str) -> bool {
-    id.to_ascii_lowercase().contains("/providers/microsoft.compute/virtualmachines/")
+    id.to_ascii_lowercase()
+        .contains("/providers/microsoft.compute/virtualmachines/")
 }
 
 /// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
@@ -186,18 +197,18 @@ async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -
             }
             Ok(JobResult::Failed(e, scope)) => {
                 if e.means_none() {
+                    // A type the subscription does not have (provider not registered, 404), or a
+                    // referenced resource that no longer exists (the model reports it dangling).
                     tracing::debug!(%scope, "none here: {}", e);
-                    if !scope.starts_with("/subscriptions/") || scope.contains(' ') {
-                        continue; // a type that does not exist in this subscription: none
-                    }
-                    // A referenced resource that does not exist: the model reports it dangling.
                     continue;
                 }
-                let level = if e.status == Some(403) { DiagLevel::Error } else { DiagLevel::Error };
-                out.diagnostics.push(e.diagnostic(level, &scope));
+                out.diagnostics.push(e.diagnostic(DiagLevel::Error, &scope));
                 failures.push(e);
             }
-            Err(join) => out.diagnostics.push(Diagnostic::error("collection", format!("a collection task failed: {join}"))),
+            Err(join) => out.diagnostics.push(Diagnostic::error(
+                "collection",
+                format!("a collection task failed: {join}"),
+            )),
         }
     }
     failures
@@ -224,8 +235,15 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected,
     let total = jobs.len();
     let failures = run_all(&client, jobs, &mut out).await;
     if failures.len() == total && total > 0 {
-        let first = failures.into_iter().next().unwrap_or_else(|| unreachable!());
-        return Err(if first.is_auth() { CollectError::Auth(first) } else { CollectError::Nothing(first) });
+        let first = failures
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| unreachable!());
+        return Err(if first.is_auth() {
+            CollectError::Auth(first)
+        } else {
+            CollectError::Nothing(first)
+        });
     }
     if failures.iter().any(ArmError::is_auth) {
         if let Some(e) = failures.into_iter().find(ArmError::is_auth) {
@@ -242,7 +260,12 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected,
         if missing.is_empty() {
             break;
         }
-        run_all(&client, missing.into_iter().map(Job::Get).collect(), &mut out).await;
+        run_all(
+            &client,
+            missing.into_iter().map(Job::Get).collect(),
+            &mut out,
+        )
+        .await;
     }
     dedup(&mut out);
     Ok(out)
@@ -255,7 +278,9 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected,
 pub async fn collect_vm(client: Arc<ArmClient>, vm_id: &str) -> Result<Collected, CollectError> {
     let id = ResId::new(vm_id);
     let Some(sub) = id.subscription().map(str::to_string) else {
-        return Err(CollectError::Scope(format!("\"{vm_id}\" is not a VM resource id (/subscriptions/…/virtualMachines/NAME)")));
+        return Err(CollectError::Scope(format!(
+            "\"{vm_id}\" is not a VM resource id (/subscriptions/…/virtualMachines/NAME)"
+        )));
     };
     let mut out = Collected {
         subscriptions: vec![Subscription {
@@ -267,9 +292,16 @@ pub async fn collect_vm(client: Arc<ArmClient>, vm_id: &str) -> Result<Collected
     };
     let first = vec![Job::Get(id.id.clone()), Job::List(sub, BASTION_HOSTS, None)];
     let failures = run_all(&client, first, &mut out).await;
-    if let Some(e) = failures.iter().find(|e| e.url.contains("/virtualMachines/") || e.is_auth()) {
+    if let Some(e) = failures
+        .iter()
+        .find(|e| e.url.contains("/virtualMachines/") || e.is_auth())
+    {
         let e = e.clone();
-        return Err(if e.is_auth() { CollectError::Auth(e) } else { CollectError::Nothing(e) });
+        return Err(if e.is_auth() {
+            CollectError::Auth(e)
+        } else {
+            CollectError::Nothing(e)
+        });
     }
     if out.resources.is_empty() {
         return Err(CollectError::Scope(format!("VM {vm_id} was not found")));
@@ -279,7 +311,12 @@ pub async fn collect_vm(client: Arc<ArmClient>, vm_id: &str) -> Result<Collected
         if missing.is_empty() {
             break;
         }
-        run_all(&client, missing.into_iter().map(Job::Get).collect(), &mut out).await;
+        run_all(
+            &client,
+            missing.into_iter().map(Job::Get).collect(),
+            &mut out,
+        )
+        .await;
     }
     dedup(&mut out);
     Ok(out)
@@ -293,7 +330,8 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
         .filter_map(|(i, r)| {
             let head: serde_json::Value = serde_json::from_str(r.get()).ok()?;
             let id = head.get("id")?.as_str()?;
-            (is_vm_id(id) && head.pointer("/properties/instanceView").is_none()).then(|| (i, id.to_string()))
+            (is_vm_id(id) && head.pointer("/properties/instanceView").is_none())
+                .then(|| (i, id.to_string()))
         })
         .collect();
     let mut set = JoinSet::new();
@@ -308,11 +346,15 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
         let Ok((i, id, res)) = done else { continue };
         match res {
             Ok(body) => {
-                let merged = serde_json::from_str::<serde_json::Value>(out.resources[i].get()).ok().and_then(|mut vm| {
-                    let iv: serde_json::Value = serde_json::from_slice(&body).ok()?;
-                    vm.get_mut("properties")?.as_object_mut()?.insert("instanceView".into(), iv);
-                    serde_json::value::to_raw_value(&vm).ok()
-                });
+                let merged = serde_json::from_str::<serde_json::Value>(out.resources[i].get())
+                    .ok()
+                    .and_then(|mut vm| {
+                        let iv: serde_json::Value = serde_json::from_slice(&body).ok()?;
+                        vm.get_mut("properties")?
+                            .as_object_mut()?
+                            .insert("instanceView".into(), iv);
+                        serde_json::value::to_raw_value(&vm).ok()
+                    });
                 if let Some(m) = merged {
                     out.resources[i] = m;
                 }
@@ -352,7 +394,9 @@ fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
     for vm in &vms {
         for (nic_id, _) in &vm.nics {
             add(nic_id);
-            let Some(nic) = m.nics.get(&nic_id.key) else { continue };
+            let Some(nic) = m.nics.get(&nic_id.key) else {
+                continue;
+            };
             if let Some(n) = &nic.nsg {
                 add(n);
             }
@@ -367,7 +411,8 @@ fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
                     add(p);
                 }
                 for r in c.nat_rules.iter().chain(&c.backend_pools) {
-                    let lb = parent(r, "inboundNatRules").or_else(|| parent(r, "backendAddressPools"));
+                    let lb =
+                        parent(r, "inboundNatRules").or_else(|| parent(r, "backendAddressPools"));
                     if let Some(lb) = lb {
                         lbs.insert(lb.key.clone());
                         add(&lb);
@@ -413,8 +458,13 @@ fn dedup(out: &mut Collected) {
         id: Option<String>,
     }
     let mut seen = HashSet::new();
-    out.resources.retain(|r| match serde_json::from_str::<IdOnly>(r.get()).ok().and_then(|h| h.id) {
-        Some(id) => seen.insert(id.to_ascii_lowercase()),
-        None => true,
+    out.resources.retain(|r| {
+        match serde_json::from_str::<IdOnly>(r.get())
+            .ok()
+            .and_then(|h| h.id)
+        {
+            Some(id) => seen.insert(id.to_ascii_lowercase()),
+            None => true,
+        }
     });
 }

@@ -48,8 +48,16 @@ pub const TYPES: [ResourceType; 10] = [
     t("Microsoft.Network", "loadBalancers", API_NETWORK),
     t("Microsoft.Network", "routeTables", API_NETWORK),
     BASTION_HOSTS,
-    t("Microsoft.Network", "applicationSecurityGroups", API_NETWORK),
-    t("Microsoft.ClassicCompute", "virtualMachines", API_CLASSIC_COMPUTE),
+    t(
+        "Microsoft.Network",
+        "applicationSecurityGroups",
+        API_NETWORK,
+    ),
+    t(
+        "Microsoft.ClassicCompute",
+        "virtualMachines",
+        API_CLASSIC_COMPUTE,
+    ),
 ];
 
 /// The api-version for a resource id, by its provider namespace.
@@ -77,7 +85,8 @@ fn join(base: &Url, path: &str) -> Url {
 /// `GET /subscriptions?api-version=…`
 pub fn subscriptions(base: &Url) -> Url {
     let mut u = join(base, "/subscriptions");
-    u.query_pairs_mut().append_pair("api-version", API_SUBSCRIPTIONS);
+    u.query_pairs_mut()
+        .append_pair("api-version", API_SUBSCRIPTIONS);
     u
 }
 
@@ -89,7 +98,10 @@ pub fn list(base: &Url, subscription: &str, resource_group: Option<&str>, t: &Re
         Some(rg) => format!("/subscriptions/{subscription}/resourceGroups/{rg}"),
         None => format!("/subscriptions/{subscription}"),
     };
-    let mut u = join(base, &format!("{scope}/providers/{}/{}", t.namespace, t.name));
+    let mut u = join(
+        base,
+        &format!("{scope}/providers/{}/{}", t.namespace, t.name),
+    );
     {
         let mut q = u.query_pairs_mut();
         q.append_pair("api-version", t.api_version);
@@ -115,14 +127,19 @@ pub fn get(base: &Url, id: &str, expand: Option<&str>) -> Url {
 
 /// `GET {vm id}/instanceView`.
 pub fn instance_view(base: &Url, vm_id: &str) -> Url {
-    let mut u = join(base, &format!("{}/instanceView", vm_id.trim_end_matches('/')));
+    let mut u = join(
+        base,
+        &format!("{}/instanceView", vm_id.trim_end_matches('/')),
+    );
     u.query_pairs_mut().append_pair("api-version", API_COMPUTE);
     u
 }
 
 /// Same scheme, host and port: the only URLs the bearer token may be sent to.
 pub fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 #[cfg(test)]
@@ -160,23 +177,33 @@ mod tests {
             instance_view(&base(), vm).as_str(),
             "https://management.azure.com/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-01/instanceView?api-version=2025-04-01"
         );
-        let nic = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n";
-        assert!(get(&base(), nic, None).as_str().ends_with("networkInterfaces/n?api-version=2025-07-01"));
+        let nic =
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n";
+        assert!(get(&base(), nic, None)
+            .as_str()
+            .ends_with("networkInterfaces/n?api-version=2025-07-01"));
     }
 
     #[test]
     fn a_base_path_is_kept() {
         let b = Url::parse("http://127.0.0.1:8080/arm/").unwrap_or_else(|_| unreachable!());
-        assert_eq!(subscriptions(&b).as_str(), "http://127.0.0.1:8080/arm/subscriptions?api-version=2022-12-01");
+        assert_eq!(
+            subscriptions(&b).as_str(),
+            "http://127.0.0.1:8080/arm/subscriptions?api-version=2022-12-01"
+        );
     }
 
     #[test]
     fn origin_pinning() {
         let b = base();
-        let ok = Url::parse("https://management.azure.com:443/subscriptions?x=1").unwrap_or_else(|_| unreachable!());
-        let other_host = Url::parse("https://evil.example.net/subscriptions").unwrap_or_else(|_| unreachable!());
-        let other_scheme = Url::parse("http://management.azure.com/subscriptions").unwrap_or_else(|_| unreachable!());
-        let other_port = Url::parse("https://management.azure.com:8443/").unwrap_or_else(|_| unreachable!());
+        let ok = Url::parse("https://management.azure.com:443/subscriptions?x=1")
+            .unwrap_or_else(|_| unreachable!());
+        let other_host =
+            Url::parse("https://evil.example.net/subscriptions").unwrap_or_else(|_| unreachable!());
+        let other_scheme = Url::parse("http://management.azure.com/subscriptions")
+            .unwrap_or_else(|_| unreachable!());
+        let other_port =
+            Url::parse("https://management.azure.com:8443/").unwrap_or_else(|_| unreachable!());
         assert!(same_origin(&b, &ok));
         assert!(!same_origin(&b, &other_host));
         assert!(!same_origin(&b, &other_scheme));

@@ -7,7 +7,7 @@ use super::args::{Auth, Cloud as CloudArg, InputArgs, ScopeArgs};
 use super::Fatal;
 use crate::arm::auth::{AuthMethod, Authenticator, Cloud, CloudName};
 use crate::arm::client::{ArmClient, Credential, RetryPolicy};
-use crate::arm::collect::{self, Collected, CollectError, Scope};
+use crate::arm::collect::{self, CollectError, Collected, Scope};
 
 /// What to read live.
 pub enum Target<'a> {
@@ -82,6 +82,9 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }

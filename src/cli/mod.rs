@@ -52,6 +52,13 @@ pub fn main() -> i32 {
             };
         }
     };
+    let verbosity = match &cli.command {
+        Command::Audit(a) => a.output.verbose,
+        Command::Check(c) => c.output.verbose,
+        Command::Collect(c) => c.verbose,
+        _ => 0,
+    };
+    init_logging(verbosity);
     let result = match cli.command {
         Command::Audit(a) => audit(&a.input, &a.eval, &a.output, &a.scope, Scope::All),
         Command::Check(c) => {
@@ -64,6 +71,7 @@ pub fn main() -> i32 {
                 scope,
             )
         }
+        Command::Collect(c) => collect(&c),
         Command::Rules(r) => info::rules(r.output),
         Command::Explain(e) => info::explain(&e.rule_id),
     };
@@ -123,7 +131,9 @@ fn read_input(input: &InputArgs) -> Result<Vec<u8>, Fatal> {
         }
         Some(p) => std::fs::read(p)
             .map_err(|e| Fatal(format!("cannot read snapshot {}: {e}", p.display()))),
-        None => Err(Fatal("no input: use --snapshot FILE, --demo, or live Azure".into())),
+        None => Err(Fatal(
+            "no input: use --snapshot FILE, --demo, or live Azure".into(),
+        )),
     }
 }
 
@@ -173,20 +183,51 @@ fn audit(
         ));
     }
     let (opts, filter) = options(eval)?;
-    let bytes = read_input(input)?;
-    let text = snapshot::as_text(&bytes)?;
-    let snap = snapshot::parse(text)?;
-    if out.verbose > 0 {
-        eprintln!("rdpaudit: read {} resources", snap.resources.len());
-    }
-    let report = pipeline::run(
-        &snap.resources,
-        snap.guest,
-        &snap.diagnostics,
-        opts,
-        filter,
-        &what,
-    )?;
+    let report = if is_live(input) {
+        let target = match &what {
+            Scope::All => live::Target::Scope(scope),
+            Scope::Vm(id) => live::Target::Vm(id),
+        };
+        let (collected, cloud) = live::collect(input, target)?;
+        if let Some(path) = &input.save_snapshot {
+            write_snapshot(path, &cloud, &collected)?;
+        }
+        let refs = collected.resource_refs();
+        pipeline::run(
+            &refs,
+            Default::default(),
+            &collected.diagnostics,
+            opts,
+            filter,
+            &what,
+        )?
+    } else {
+        let bytes = read_input(input)?;
+        let text = snapshot::as_text(&bytes)?;
+        let snap = snapshot::parse(text)?;
+        tracing::info!(resources = snap.resources.len(), "snapshot read");
+        if let Some(path) = &input.save_snapshot {
+            let collected_at = snap.collected_at.clone().unwrap_or_else(live::now_rfc3339);
+            let out = snapshot::SnapshotOut {
+                schema: snapshot::SCHEMA,
+                cloud: snap.cloud.as_deref().unwrap_or("public"),
+                collected_at: &collected_at,
+                subscriptions: &snap.subscriptions,
+                resources: &snap.resources,
+                guest: &snap.guest,
+                diagnostics: &snap.diagnostics,
+            };
+            write_json(path, &out)?;
+        }
+        pipeline::run(
+            &snap.resources,
+            snap.guest,
+            &snap.diagnostics,
+            opts,
+            filter,
+            &what,
+        )?
+    };
     let color = use_color(out.color);
     let rendered = match (out.output, &what) {
         (Format::Table, Scope::Vm(_)) => check::render(&report, color),
@@ -202,7 +243,11 @@ fn audit(
     Ok(exit_code(&report, out.fail_on))
 }
 
-fn write_snapshot(path: &std::path::Path, cloud: &str, c: &crate::arm::collect::Collected) -> Result<(), Fatal> {
+fn write_snapshot(
+    path: &std::path::Path,
+    cloud: &str,
+    c: &crate::arm::collect::Collected,
+) -> Result<(), Fatal> {
     let refs = c.resource_refs();
     let guest = Default::default();
     let out = snapshot::SnapshotOut {
@@ -230,13 +275,22 @@ fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(
 /// `collect --out FILE`: 0 when everything in scope was read, 3 when something could not be.
 fn collect(c: &CollectArgs) -> Result<i32, Fatal> {
     if !is_live(&c.input) {
-        return Err(Fatal("collect reads live Azure; --demo and --snapshot are already snapshots".into()));
+        return Err(Fatal(
+            "collect reads live Azure; --demo and --snapshot are already snapshots".into(),
+        ));
     }
     let (collected, cloud) = live::collect(&c.input, live::Target::Scope(&c.scope))?;
     write_snapshot(&c.out, &cloud, &collected)?;
-    let incomplete = collected.diagnostics.iter().any(crate::model::Diagnostic::makes_incomplete);
+    let incomplete = collected
+        .diagnostics
+        .iter()
+        .any(crate::model::Diagnostic::makes_incomplete);
     tracing::info!(resources = collected.resources.len(), "snapshot written");
-    Ok(if incomplete { exit::INCOMPLETE } else { exit::CLEAN })
+    Ok(if incomplete {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
+    })
 }
 
 /// 1 when an unsuppressed finding reaches `--fail-on`; else 3 when incomplete; else 0.

@@ -1,0 +1,581 @@
+//! Live collection end to end: the real `rdpaudit` binary against `mock-arm` over real HTTP.
+//! Credentials come from the mock's App Service managed-identity endpoint (or a stand-in `az`),
+//! set only in the child process's environment.
+#![cfg(unix)]
+
+use assert_cmd::Command;
+use mock_arm::{Faults, MockConfig, MockServer, RetryAfter, Throttle};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+const DEMO_SUB: &str = "3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10";
+const HEADER: &str = "test-identity-header";
+
+fn demo_value() -> Value {
+    serde_json::from_str(rdpaudit::cli::DEMO).expect("demo")
+}
+
+/// The demo without its guest section: live ARM has no guest facts (they need `--guest`).
+fn demo_without_guest() -> Value {
+    let mut d = demo_value();
+    if let Some(o) = d.as_object_mut() {
+        o.remove("guest");
+    }
+    d
+}
+
+fn serve(snapshot: &Value, cfg: impl FnOnce(MockConfig) -> MockConfig) -> MockServer {
+    let base = MockConfig::new(snapshot.clone()).identity_header(HEADER);
+    MockServer::start(cfg(base)).expect("mock-arm starts")
+}
+
+/// `rdpaudit` pointed at the mock, authenticating with its managed-identity endpoint.
+fn live(server: &MockServer, command: &str) -> Command {
+    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("IDENTITY_ENDPOINT", server.identity_endpoint())
+        .env("IDENTITY_HEADER", HEADER)
+        .args([
+            command,
+            "--arm-endpoint",
+            &server.url(),
+            "--auth",
+            "managed-identity",
+        ])
+        .timeout(Duration::from_secs(120));
+    c
+}
+
+fn offline(snapshot: &Value, extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("rdpaudit")
+        .expect("binary")
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            "-",
+        ])
+        .args(extra)
+        .write_stdin(snapshot.to_string())
+        .output()
+        .expect("run");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stdout: {} stderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn assert_same_report(live: &Value, offline: &Value) {
+    assert_eq!(live["summary"], offline["summary"]);
+    assert_eq!(
+        live["vms"], offline["vms"],
+        "live and offline audits differ"
+    );
+    assert_eq!(live["complete"], offline["complete"]);
+}
+
+#[test]
+fn live_audit_of_the_demo_equals_the_offline_audit() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c.page_size(3));
+    let mut cmd = live(&server, "audit");
+    cmd.args([
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "--subscription",
+        DEMO_SUB,
+    ]);
+    let out = cmd.output().expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert!(
+        server.unmatched_requests().is_empty(),
+        "{:?}",
+        server.unmatched_requests()
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .filter(|r| r.route != "msi")
+        .all(|r| r.token_matched));
+}
+
+/// Lower bound of requests: the subscription look-up plus one per page per resource type.
+fn lower_bound(snapshot: &Value, page: usize) -> usize {
+    let mut per_type: BTreeMap<String, usize> = BTreeMap::new();
+    for r in snapshot["resources"].as_array().expect("resources") {
+        *per_type
+            .entry(r["type"].as_str().unwrap_or_default().to_lowercase())
+            .or_default() += 1;
+    }
+    let types = [
+        "microsoft.compute/virtualmachines",
+        "microsoft.network/networkinterfaces",
+        "microsoft.network/networksecuritygroups",
+        "microsoft.network/publicipaddresses",
+        "microsoft.network/virtualnetworks",
+        "microsoft.network/loadbalancers",
+        "microsoft.network/routetables",
+        "microsoft.network/bastionhosts",
+        "microsoft.network/applicationsecuritygroups",
+        "microsoft.classiccompute/virtualmachines",
+    ];
+    1 + types
+        .iter()
+        .map(|t| per_type.get(*t).copied().unwrap_or(0).div_ceil(page).max(1))
+        .sum::<usize>()
+}
+
+#[test]
+fn generated_300_vm_subscription_50_per_page_live_equals_offline_at_the_request_lower_bound() {
+    let mut snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+        vms: 300,
+        seed: 7,
+        subscriptions: 1,
+    });
+    if let Some(o) = snap.as_object_mut() {
+        o.remove("guest"); // guest facts come from --guest, not from ARM
+    }
+    let server = serve(&snap, |c| c.page_size(50));
+    let out = live(&server, "audit")
+        .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 3)),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_report(&json(&out), &offline(&snap, &[]));
+    let arm: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.route != "msi")
+        .collect();
+    assert_eq!(
+        arm.len(),
+        lower_bound(&snap, 50),
+        "requests: {:#?}",
+        arm.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn throttling_waits_exactly_retry_after() {
+    let snap = demo_without_guest();
+    for retry_after in [RetryAfter::Seconds(2), RetryAfter::HttpDate(2)] {
+        let server = serve(&snap, |c| {
+            c.faults(
+                Faults::none().throttle(
+                    Throttle::first(1)
+                        .retry_after(retry_after)
+                        .only_type("Microsoft.Network/networkSecurityGroups"),
+                ),
+            )
+        });
+        let out = live(&server, "audit")
+            .args([
+                "-o",
+                "json",
+                "--fail-on",
+                "never",
+                "--subscription",
+                DEMO_SUB,
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_same_report(&json(&out), &offline(&snap, &[]));
+        let nsg: Vec<_> = server
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r.resource_type.as_deref() == Some("Microsoft.Network/networkSecurityGroups")
+            })
+            .collect();
+        assert_eq!(nsg[0].status, Some(429));
+        let waited = nsg[1].at.saturating_sub(nsg[0].at);
+        // HTTP-dates have whole seconds: the mock rounds up, so at least 1 s is guaranteed.
+        let floor = if matches!(retry_after, RetryAfter::Seconds(_)) {
+            2000
+        } else {
+            1000
+        };
+        assert!(
+            waited >= Duration::from_millis(floor),
+            "retried after {waited:?}"
+        );
+    }
+}
+
+#[test]
+fn server_errors_and_dropped_connections_are_retried() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| {
+        c.faults(Faults::none().error_first(3).drop_first(2))
+    });
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.fault.as_deref() == Some("drop")));
+}
+
+#[test]
+fn forbidden_type_is_a_diagnostic_and_exit_3() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| {
+        c.faults(Faults::none().forbid_type("Microsoft.Network/routeTables"))
+    });
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert_eq!(r["complete"], false);
+    let d = r["diagnostics"].to_string();
+    assert!(
+        d.contains("AuthorizationFailed") && d.contains("403"),
+        "{d}"
+    );
+    // The VM behind the route table is unknown, not guessed.
+    let fw = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "fw-app-01"))
+        .expect("fw-app-01");
+    assert_eq!(fw["rdp"]["verdict"], "unknown");
+}
+
+#[test]
+fn unregistered_provider_means_none() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| {
+        c.faults(Faults::none().unregistered("Microsoft.ClassicCompute"))
+    });
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json(&out)["summary"]["vms"],
+        12,
+        "the classic VM is not listed"
+    );
+}
+
+/// A directory with a stand-in `az` that prints `token` like Azure CLI 2.54+.
+fn stand_in_az(dir: &Path, token: &str) {
+    let script = format!(
+        "#!/bin/sh\n\
+         case \"$*\" in\n\
+         *get-access-token*) printf '%s' '{{\"accessToken\": \"{token}\", \"expiresOn\": \"2099-01-01 00:00:00.000000\", \"expires_on\": 4070908800, \"subscription\": \"{DEMO_SUB}\", \"tenant\": \"00000000-0000-0000-0000-000000000001\", \"tokenType\": \"Bearer\"}}';;\n\
+         *) echo \"unexpected: $*\" >&2; exit 2;;\n\
+         esac\n"
+    );
+    let path = dir.join("az");
+    std::fs::write(&path, script).expect("write az");
+    let mut perm = std::fs::metadata(&path).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&path, perm).expect("chmod");
+}
+
+fn with_az(server: &MockServer, dir: &Path, command: &str) -> Command {
+    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    c.env_clear()
+        .env("PATH", path)
+        .env("HOME", dir)
+        .args([command, "--arm-endpoint", &server.url(), "--auth", "cli"])
+        .timeout(Duration::from_secs(120));
+    c
+}
+
+#[test]
+fn azure_cli_credential_through_a_stand_in_az() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c.expected_token("token-from-az"));
+    let dir = tempfile::tempdir().expect("tmp");
+    stand_in_az(dir.path(), "token-from-az");
+    let out = with_az(&server, dir.path(), "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_report(&json(&out), &offline(&snap, &[]));
+}
+
+#[test]
+fn a_rejected_token_exits_2_with_an_authentication_message() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c.expected_token("the-right-token"));
+    let dir = tempfile::tempdir().expect("tmp");
+    stand_in_az(dir.path(), "a-wrong-token");
+    let out = with_az(&server, dir.path(), "audit")
+        .args(["--subscription", DEMO_SUB])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("authentication failed") && err.contains("401"),
+        "{err}"
+    );
+    assert!(!err.contains("a-wrong-token"), "the token leaked: {err}");
+}
+
+#[test]
+fn no_credential_exits_2_listing_what_was_tried() {
+    let server = serve(&demo_without_guest(), |c| c);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = Command::cargo_bin("rdpaudit")
+        .expect("binary")
+        .env_clear()
+        .env("PATH", dir.path())
+        .env("HOME", dir.path())
+        .args(["audit", "--arm-endpoint", &server.url()])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("az login"), "{err}");
+    assert!(err.contains("AZURE_CLIENT_ID"), "{err}");
+}
+
+#[test]
+fn a_foreign_next_link_never_receives_the_token() {
+    let snap = demo_without_guest();
+    // The "foreign" host is a second server on another port: it must see no request at all.
+    let foreign = serve(&snap, |c| c);
+    let foreign_origin = foreign.url();
+    let server = serve(&snap, |c| {
+        let mut f = Faults::none().foreign_next_link("Microsoft.Network/networkInterfaces");
+        f.foreign_host = Some(foreign_origin.clone());
+        c.faults(f)
+    });
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&out)["diagnostics"]
+        .to_string()
+        .contains("refused a nextLink"));
+    assert!(
+        foreign.requests().is_empty(),
+        "the foreign host was contacted: {:?}",
+        foreign.requests()
+    );
+}
+
+#[test]
+fn verbose_logs_never_contain_the_token() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c.expected_token("super-secret-token-value"));
+    let out = live(&server, "audit")
+        .args([
+            "-vvv",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("GET"), "expected request logs at -vvv: {err}");
+    assert!(!err.contains("super-secret-token-value"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("super-secret-token-value"));
+}
+
+#[test]
+fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
+    let snap = demo_without_guest();
+    let id = format!("/subscriptions/{DEMO_SUB}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/web-02");
+    // 300 ms per request: requests of one round arrive together, rounds 300 ms apart.
+    let server = serve(&snap, |c| c.latency(Duration::from_millis(300)));
+    let out = live(&server, "check")
+        .args(["-o", "json", &id])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live_report = json(&out);
+    let arm: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.route != "msi")
+        .collect();
+    let lists: Vec<_> = arm.iter().filter(|r| r.route == "list").collect();
+    assert_eq!(lists.len(), 1, "only the Bastion list: {lists:?}");
+    assert_eq!(
+        lists[0].resource_type.as_deref(),
+        Some("Microsoft.Network/bastionHosts")
+    );
+    let mut rounds = 1;
+    let mut times: Vec<Duration> = arm.iter().map(|r| r.at).collect();
+    times.sort();
+    for w in times.windows(2) {
+        if w[1] - w[0] > Duration::from_millis(150) {
+            rounds += 1;
+        }
+    }
+    assert!(
+        rounds <= 4,
+        "{rounds} sequential rounds: {:#?}",
+        arm.iter().map(|r| (&r.path, r.at)).collect::<Vec<_>>()
+    );
+    // The same verdict and findings as the offline check.
+    let off = Command::cargo_bin("rdpaudit")
+        .expect("binary")
+        .args(["check", "-o", "json", "--snapshot", "-", &id])
+        .write_stdin(snap.to_string())
+        .output()
+        .expect("run");
+    assert_eq!(live_report["vms"], json(&off)["vms"]);
+}
+
+#[test]
+fn collect_writes_a_snapshot_that_replays_identically() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c.page_size(5));
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("collected.json");
+    live(&server, "collect")
+        .args(["--subscription", DEMO_SUB, "--out"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let collected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert_eq!(collected["schema"], "rdpaudit.snapshot/1");
+    assert_eq!(collected["subscriptions"][0]["subscriptionId"], DEMO_SUB);
+    let live_out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+            "--save-snapshot",
+        ])
+        .arg(dir.path().join("saved.json"))
+        .output()
+        .expect("run");
+    let replay = offline(&collected, &[]);
+    assert_same_report(&json(&live_out), &replay);
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("saved.json")).expect("read"),
+    )
+    .expect("json");
+    assert_same_report(&offline(&saved, &[]), &replay);
+}
