@@ -398,6 +398,10 @@ fn managed_identity_through_the_mock_app_service_endpoint() {
     assert!(msg.contains("--auth managed-identity"), "{msg}");
     assert!(msg.contains("managed identity:"), "{msg}");
     assert!(msg.contains("Invalid secret token header"), "{msg}");
+    assert!(
+        msg.contains("check that IDENTITY_ENDPOINT and IDENTITY_HEADER"),
+        "{msg}"
+    );
     assert!(!msg.contains("wrong-identity-header"), "{msg}");
     assert!(server.unmatched_requests().is_empty());
 }

@@ -998,14 +998,19 @@ impl Ctx<'_> {
                 message,
                 "check the federated identity credential (issuer and subject) of the application or managed identity AZURE_CLIENT_ID, and --cloud",
             ),
-            Step::ManagedIdentity => self.failure(
-                step,
-                message,
-                match self.env.user_assigned_client_id() {
-                    Some(_) => "check that the user-assigned identity whose client id is AZURE_CLIENT_ID is assigned to this resource",
-                    None => "assign a managed identity to this resource (for a user-assigned one, set AZURE_CLIENT_ID to its client id)",
-                },
-            ),
+            Step::ManagedIdentity => {
+                let identity = match self.env.user_assigned_client_id() {
+                    Some(_) => "that the user-assigned identity whose client id is AZURE_CLIENT_ID is assigned to this resource",
+                    None => "that a managed identity is assigned to this resource (for a user-assigned one, set AZURE_CLIENT_ID to its client id)",
+                };
+                let fix = match managed_identity_plan(self.env, self.auto) {
+                    ManagedIdentityPlan::AppService => format!(
+                        "check that IDENTITY_ENDPOINT and IDENTITY_HEADER are the values the platform set, and {identity}"
+                    ),
+                    _ => format!("check {identity}"),
+                };
+                self.failure(step, message, fix)
+            }
         }
     }
 }

@@ -229,15 +229,16 @@ impl ArmClient {
 
     /// GET with retries. Refuses (sends nothing) when `url` is not on the ARM origin.
     pub async fn get(&self, url: &Url) -> Result<Vec<u8>, ArmError> {
-        self.send(url, None).await
+        self.send(url, None).await.map(|(body, _)| body)
     }
 
     /// POST a JSON body (Resource Graph queries are reads sent as POST), with the same retries.
-    pub async fn post(&self, url: &Url, body: &serde_json::Value) -> Result<Vec<u8>, ArmError> {
+    /// Returns the response headers too (Resource Graph reports its quota there).
+    pub async fn post(&self, url: &Url, body: &serde_json::Value) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
         self.send(url, Some(body)).await
     }
 
-    async fn send(&self, url: &Url, body: Option<&serde_json::Value>) -> Result<Vec<u8>, ArmError> {
+    async fn send(&self, url: &Url, body: Option<&serde_json::Value>) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
         if !same_origin(&self.base, url) {
             return Err(ArmError::new(
                 url,
@@ -292,7 +293,7 @@ impl ArmClient {
         &self,
         url: &Url,
         body: Option<&serde_json::Value>,
-    ) -> Result<Vec<u8>, Failure> {
+    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), Failure> {
         let method = if body.is_some() { "POST" } else { "GET" };
         let permit = self
             .permits
@@ -341,6 +342,7 @@ impl ArmClient {
             .and_then(|v| v.to_str().ok())
             .map(String::from);
         let retry_after = retry_after(resp.headers());
+        let headers = resp.headers().clone();
         let body = match resp.bytes().await {
             Ok(b) => b.to_vec(),
             Err(e) => {
@@ -356,7 +358,7 @@ impl ArmClient {
         drop(permit);
         tracing::debug!(url = %url, status = status.as_u16(), "response");
         if status.is_success() {
-            return Ok(body);
+            return Ok((body, headers));
         }
         let detail = serde_json::from_slice::<ErrorBody>(&body)
             .ok()

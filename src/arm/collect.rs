@@ -130,7 +130,7 @@ pub async fn resolve_subscriptions(
         .collect())
 }
 
-enum Job {
+pub(crate) enum Job {
     List(String, ResourceType, Option<String>),
     Get(String),
 }
@@ -183,7 +183,7 @@ fn is_vm_id(id: &str) -> bool {
 }
 
 /// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
-async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
+pub(crate) async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
     let mut set = JoinSet::new();
     for job in jobs {
         set.spawn(run_job(client.clone(), job));
@@ -366,7 +366,7 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
 
 /// Top-level ids the collected resources reference but do not contain. With `focus`, only what
 /// that VM's path needs (its NICs' subnets, not every subnet of their VNets).
-fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
+pub(crate) fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
     let refs = out.resource_refs();
     let m: Model = model::build(&refs, Default::default());
     let present = |id: &ResId| {
@@ -452,7 +452,7 @@ fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
 }
 
 /// Drops resources read twice (a list and a GET by id), keeping the first.
-fn dedup(out: &mut Collected) {
+pub(crate) fn dedup(out: &mut Collected) {
     #[derive(Deserialize)]
     struct IdOnly {
         id: Option<String>,

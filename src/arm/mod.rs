@@ -8,4 +8,5 @@
 pub mod auth;
 pub mod client;
 pub mod collect;
+pub mod graph;
 pub mod request;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::args::{Auth, Cloud as CloudArg, InputArgs, ScopeArgs};
+use super::args::{Auth, Backend, Cloud as CloudArg, InputArgs, ScopeArgs};
 use super::Fatal;
 use crate::arm::auth::{AuthMethod, Authenticator, Cloud, CloudName};
 use crate::arm::client::{ArmClient, Credential, RetryPolicy};
@@ -62,7 +62,13 @@ pub fn collect(input: &InputArgs, target: Target<'_>) -> Result<(Collected, Stri
                     resource_groups: s.resource_groups.clone(),
                     default_subscription: std::env::var("AZURE_SUBSCRIPTION_ID").ok().filter(|v| !v.trim().is_empty()),
                 };
-                collect::collect(client.clone(), &scope).await
+                // A management group can only be enumerated through Resource Graph.
+                let mg = s.management_group.as_deref();
+                if input.backend == Backend::Graph || mg.is_some() {
+                    graph::collect(client.clone(), &scope, mg).await
+                } else {
+                    collect::collect(client.clone(), &scope).await
+                }
             }
         };
         tracing::info!(requests = client.requests_sent(), "collection finished");
