@@ -8,6 +8,7 @@ use super::Fatal;
 use crate::arm::auth::{AuthMethod, Authenticator, Cloud, CloudName};
 use crate::arm::client::{ArmClient, Credential, RetryPolicy};
 use crate::arm::collect::{self, CollectError, Collected, Scope};
+use crate::arm::graph;
 
 /// What to read live.
 pub enum Target<'a> {
