@@ -622,3 +622,91 @@ fn color_only_when_asked_and_never_with_no_color() {
         .assert()
         .stdout(predicate::str::contains("\x1b[").not());
 }
+
+#[test]
+fn a_missing_referenced_resource_makes_the_audit_incomplete() {
+    // Regression: a NIC pointing at an NSG absent from the data made web-01 `unknown` while the
+    // audit still said complete and exited 0; a nightly job would have read that as clean.
+    let snapshot = demo_with(|d| {
+        if let Some(a) = d["resources"].as_array_mut() {
+            a.retain(|r| r["name"] != "web-01-nsg");
+        }
+    });
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            "-",
+        ])
+        .write_stdin(snapshot)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let r = json_of(&out.stdout);
+    assert_eq!(r["complete"], false);
+    assert!(r["diagnostics"]
+        .to_string()
+        .contains("web-01-nsg is not in the data"));
+    let web = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
+        .expect("web-01");
+    assert_eq!(web["rdp"]["verdict"], "unknown");
+}
+
+#[test]
+fn sarif_results_have_a_physical_location() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "sarif"])
+        .output()
+        .expect("run");
+    let s = json_of(&out.stdout);
+    for r in s["runs"][0]["results"].as_array().expect("results") {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(uri.starts_with("azure://subscriptions/"), "{uri}");
+    }
+}
+
+#[test]
+fn allowed_sources_are_exact_for_small_candidate_sets() {
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--client-ip",
+            "203.0.113.10",
+        ])
+        .output()
+        .expect("run");
+    let r = json_of(&out.stdout);
+    let vm = |n: &str| {
+        r["vms"]
+            .as_array()
+            .and_then(|a| a.iter().find(|v| v["name"] == n))
+            .cloned()
+            .expect("vm")
+    };
+    assert_eq!(
+        vm("ops-jump-01")["rdp"]["paths"][0]["allowedSources"],
+        serde_json::json!(["203.0.113.10/32"])
+    );
+    let sql = vm("sql-01");
+    let bastion = sql["rdp"]["paths"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["kind"] == "bastion"))
+        .expect("bastion");
+    assert_eq!(
+        bastion["allowedSources"],
+        serde_json::json!(["10.10.1.0/26"])
+    );
+}

@@ -579,3 +579,76 @@ fn collect_writes_a_snapshot_that_replays_identically() {
     .expect("json");
     assert_same_report(&offline(&saved, &[]), &replay);
 }
+
+fn generated(vms: usize, subscriptions: usize, seed: u64) -> Value {
+    let mut snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+        vms,
+        seed,
+        subscriptions,
+    });
+    if let Some(o) = snap.as_object_mut() {
+        o.remove("guest"); // guest facts come from --guest, not from ARM
+    }
+    snap
+}
+
+fn subscription_ids(snap: &Value) -> Vec<String> {
+    snap["subscriptions"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["subscriptionId"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn many_subscriptions_concurrently_and_a_failing_one_is_a_diagnostic() {
+    let snap = generated(60, 3, 11);
+    let subs = subscription_ids(&snap);
+    assert_eq!(subs.len(), 3);
+    let server = serve(&snap, |c| c.page_size(20));
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--all-subscriptions",
+            "--concurrency",
+            "4",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_report(&json(&out), &offline(&snap, &[]));
+    // One subscription that does not exist: recorded, the others still audited, exit 3.
+    let missing = "99999999-9999-9999-9999-999999999999";
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            &subs[0],
+            "--subscription",
+            missing,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert!(r["diagnostics"].to_string().contains(missing));
+    assert!(r["summary"]["vms"].as_u64().unwrap_or(0) > 0);
+}

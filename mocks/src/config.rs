@@ -5,6 +5,7 @@ use crate::error::Error;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Default number of items per list page. ARM's own page sizes vary by provider (the Network RP
@@ -22,6 +23,13 @@ pub const DEFAULT_PRINCIPAL_ID: &str = "5f1c3e2a-9b7d-4c8e-a1f0-3d2b6e4c8a90";
 
 /// Host that `foreign_next_link_types` point `nextLink` at.
 pub const DEFAULT_FOREIGN_HOST: &str = "https://evil.example.net";
+
+/// Rows per Resource Graph page when the request sets no `$top`. Resource Graph returns at most
+/// 1,000 rows per response (`$top` is declared `1..=1000` in the 2024-04-01 swagger).
+pub const DEFAULT_GRAPH_PAGE_SIZE: usize = 1000;
+
+/// The largest Resource Graph page, whatever is configured or asked for.
+pub const MAX_GRAPH_PAGE_SIZE: usize = 1000;
 
 /// Everything the server needs: the snapshot, paging, authentication and injected faults.
 #[derive(Debug, Clone)]
@@ -51,6 +59,13 @@ pub struct MockConfig {
     pub seed: u64,
     /// Also append every logged request to this file as one JSON object per line.
     pub log_file: Option<PathBuf>,
+    /// Management groups Resource Graph queries can be scoped to. The tenant root group (named
+    /// after `tenant_id`, holding every subscription) exists unless one here has that name.
+    pub management_groups: Vec<ManagementGroup>,
+    /// Resource Graph rows per page when the request sets no `$top` (1..=1000).
+    pub graph_page_size: usize,
+    /// Resource Graph's per-caller query quota.
+    pub graph_quota: GraphQuota,
 }
 
 impl MockConfig {
@@ -69,6 +84,9 @@ impl MockConfig {
             faults: Faults::default(),
             seed: 0,
             log_file: None,
+            management_groups: Vec::new(),
+            graph_page_size: DEFAULT_GRAPH_PAGE_SIZE,
+            graph_quota: GraphQuota::default(),
         }
     }
 
@@ -149,6 +167,36 @@ impl MockConfig {
         self
     }
 
+    /// Adds (or replaces, by case-insensitive name) a management group for Resource Graph
+    /// queries. Subscriptions the snapshot does not hold may be listed: they yield no rows.
+    pub fn management_group<S: Into<String>>(
+        mut self,
+        name: impl Into<String>,
+        subscriptions: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let mg = ManagementGroup {
+            name: name.into(),
+            subscriptions: subscriptions.into_iter().map(Into::into).collect(),
+        };
+        self.management_groups
+            .retain(|m| !m.name.eq_ignore_ascii_case(&mg.name));
+        self.management_groups.push(mg);
+        self
+    }
+
+    /// Sets the Resource Graph page size used when a request has no `$top` (clamped to
+    /// 1..=1000, Resource Graph's own limit).
+    pub fn graph_page_size(mut self, n: usize) -> Self {
+        self.graph_page_size = n.clamp(1, MAX_GRAPH_PAGE_SIZE);
+        self
+    }
+
+    /// Sets Resource Graph's per-caller quota: `queries` per `window` (default 15 per 5 s).
+    pub fn graph_quota(mut self, queries: u32, window: Duration) -> Self {
+        self.graph_quota = GraphQuota { queries, window };
+        self
+    }
+
     /// The token the managed-identity endpoint hands out: the one ARM routes expect.
     pub fn served_token(&self) -> &str {
         self.expected_token.as_deref().unwrap_or(DEFAULT_TOKEN)
@@ -168,7 +216,99 @@ impl MockConfig {
         {
             return Err(Error::Config("throttle every 0th request".into()));
         }
+        let q = &self.graph_quota;
+        if q.queries == 0 || q.window.is_zero() {
+            return Err(Error::Config(format!(
+                "Resource Graph quota {q} allows no query (need at least 1 query per non-zero window)"
+            )));
+        }
         Ok(())
+    }
+}
+
+/// A management group as Resource Graph sees it: a name and the subscriptions below it
+/// (flattened: the mock has no nesting). Parsed from the CLI form `NAME=SUB1,SUB2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagementGroup {
+    /// The management group name (ARG's `managementGroups` takes names, not ids).
+    pub name: String,
+    /// Subscription ids below the group.
+    pub subscriptions: Vec<String>,
+}
+
+impl FromStr for ManagementGroup {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, subs) = s
+            .split_once('=')
+            .ok_or_else(|| format!("{s:?} is not NAME=SUB1,SUB2"))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(format!("{s:?} has an empty management group name"));
+        }
+        Ok(ManagementGroup {
+            name: name.to_owned(),
+            subscriptions: subs
+                .split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+}
+
+/// Resource Graph's per-user quota: at most `queries` queries in every `window`, counted per
+/// caller token (<https://learn.microsoft.com/azure/governance/resource-graph/concepts/guidance-for-throttled-requests>).
+/// Parsed from the CLI form `15/5s` (window units `ms`, `s`, `m`; a bare number is seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphQuota {
+    /// Queries allowed per window (each page is one query).
+    pub queries: u32,
+    /// The window; it starts with a caller's first query and resets when it has elapsed.
+    pub window: Duration,
+}
+
+impl Default for GraphQuota {
+    /// 15 queries per 5 seconds: the example the Resource Graph throttling guidance gives.
+    fn default() -> Self {
+        GraphQuota {
+            queries: 15,
+            window: Duration::from_secs(5),
+        }
+    }
+}
+
+impl std::fmt::Display for GraphQuota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}ms", self.queries, self.window.as_millis())
+    }
+}
+
+impl FromStr for GraphQuota {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not QUERIES/WINDOW (e.g. 15/5s, 100/500ms, 30/1m)");
+        let (q, w) = s.split_once('/').ok_or_else(bad)?;
+        let queries: u32 = q.trim().parse().map_err(|_| bad())?;
+        let w = w.trim();
+        let (num, unit_ms) = if let Some(n) = w.strip_suffix("ms") {
+            (n, 1)
+        } else if let Some(n) = w.strip_suffix('s') {
+            (n, 1000)
+        } else if let Some(n) = w.strip_suffix('m') {
+            (n, 60_000)
+        } else {
+            (w, 1000)
+        };
+        let n: u64 = num.trim().parse().map_err(|_| bad())?;
+        let window = Duration::from_millis(n.checked_mul(unit_ms).ok_or_else(bad)?);
+        if queries == 0 || window.is_zero() {
+            return Err(format!("{s:?} allows no query"));
+        }
+        Ok(GraphQuota { queries, window })
     }
 }
 

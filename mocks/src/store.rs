@@ -6,6 +6,7 @@
 //! no per-request re-serialisation.
 
 use crate::error::Error;
+use crate::graph::GraphRow;
 use crate::ids::{canonical_type, ResourceId, VM_TYPE_LC};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -78,6 +79,8 @@ pub(crate) struct Entry {
     pub with_instance_view: Option<String>,
     /// VMs only: the instance view alone (`GET {vm}/instanceView`).
     pub instance_view: Option<String>,
+    /// The resource as a Resource Graph `Resources` row.
+    pub graph: GraphRow,
 }
 
 /// A subscription as `GET /subscriptions` returns it.
@@ -102,6 +105,10 @@ pub(crate) struct Store {
     by_id: HashMap<String, usize>,
     by_sub_type: HashMap<(String, String), Vec<usize>>,
     by_rg_type: HashMap<(String, String, String), Vec<usize>>,
+    /// Each subscription's entries as runs of `entries` (`start..end`). Ids sort by
+    /// subscription first, so there is normally one run per subscription: Resource Graph
+    /// queries scan only their scopes.
+    sub_ranges: HashMap<String, Vec<(usize, usize)>>,
     /// Subscriptions, sorted by lower-cased id.
     pub subscriptions: Vec<Subscription>,
     sub_index: HashMap<String, usize>,
@@ -118,6 +125,7 @@ impl Store {
     /// `tenant_id` fills subscriptions that do not name their tenant.
     pub fn build(mut snapshot: Value, tenant_id: &str) -> Result<Store, Error> {
         let (items, shape) = take_resources(&mut snapshot)?;
+        let tenants = listed_tenants(&snapshot);
         let mut store = Store::default();
         let mut staged: Vec<(String, ResourceId, Value)> = Vec::with_capacity(items.len());
         let mut seen: HashMap<String, ()> = HashMap::with_capacity(items.len());
@@ -168,6 +176,13 @@ impl Store {
                         .unwrap_or("westeurope")
                         .to_owned(),
                 });
+            let runs = store.sub_ranges.entry(sub.clone()).or_default();
+            match runs.last_mut() {
+                Some(run) if run.1 == idx => run.1 += 1,
+                _ => runs.push((idx, idx + 1)),
+            }
+            let tenant = tenants.get(&sub).map_or(tenant_id, String::as_str);
+            let row_entry = entry(value, ty == VM_TYPE_LC, &parsed, tenant)?;
             store
                 .by_sub_type
                 .entry((sub.clone(), ty.clone()))
@@ -182,7 +197,7 @@ impl Store {
                 store.present_types.push(ty.clone());
             }
             store.by_id.insert(id_lc, idx);
-            store.entries.push(entry(value, ty == VM_TYPE_LC)?);
+            store.entries.push(row_entry);
         }
         store.load_subscriptions(&snapshot, tenant_id)?;
         Ok(store)
@@ -224,6 +239,21 @@ impl Store {
         self.sub_index
             .get(&sub.to_ascii_lowercase())
             .map(|&i| &self.subscriptions[i])
+    }
+
+    /// Lower-cased ids of every subscription served (listed or derived), sorted.
+    pub fn subscription_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.sub_index.keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The runs of `entries` (`start..end`) holding this subscription's resources.
+    pub fn subscription_runs(&self, sub: &str) -> &[(usize, usize)] {
+        self.sub_ranges
+            .get(&sub.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Whether a resource group exists (has at least one resource).
@@ -282,13 +312,30 @@ impl Store {
     }
 }
 
-/// Builds an [`Entry`], pre-serialising the views ARM can return.
-fn entry(value: Value, is_vm: bool) -> Result<Entry, Error> {
+/// The tenant of each subscription the snapshot lists with a `tenantId` (lower-cased keys):
+/// Resource Graph rows carry it.
+fn listed_tenants(snapshot: &Value) -> HashMap<String, String> {
+    let Some(Value::Array(listed)) = snapshot.get("subscriptions") else {
+        return HashMap::new();
+    };
+    listed
+        .iter()
+        .filter_map(|s| {
+            let sid = s.get("subscriptionId")?.as_str()?;
+            let tenant = s.get("tenantId")?.as_str()?;
+            Some((sid.to_ascii_lowercase(), tenant.to_owned()))
+        })
+        .collect()
+}
+
+/// Builds an [`Entry`], pre-serialising the views ARM can return and the Resource Graph row.
+fn entry(value: Value, is_vm: bool, id: &ResourceId, tenant: &str) -> Result<Entry, Error> {
     if !is_vm {
         return Ok(Entry {
             plain: serde_json::to_string(&value)?,
             with_instance_view: None,
             instance_view: None,
+            graph: GraphRow::build(&value, id, tenant, None)?,
         });
     }
     let iv = value
@@ -307,6 +354,7 @@ fn entry(value: Value, is_vm: bool) -> Result<Entry, Error> {
         plain: serde_json::to_string(&plain)?,
         with_instance_view: Some(serde_json::to_string(&full)?),
         instance_view: Some(serde_json::to_string(&iv)?),
+        graph: GraphRow::build(&plain, id, tenant, Some(&iv))?,
     })
 }
 

@@ -132,7 +132,12 @@ impl ArmError {
 
     /// "This type does not exist here": the provider is not registered or the type answers 404.
     pub fn means_none(&self) -> bool {
-        matches!(self.status, Some(404))
+        // A missing subscription or resource group is an error in the scope, not "no resources".
+        let scope_missing = matches!(
+            self.code.as_deref(),
+            Some("SubscriptionNotFound" | "ResourceGroupNotFound")
+        );
+        (matches!(self.status, Some(404)) && !scope_missing)
             || matches!(
                 self.code.as_deref(),
                 Some(
@@ -173,7 +178,9 @@ pub struct Listed {
 /// The most pages one list may take (1,000 items each at most: a million resources).
 pub const MAX_PAGES: usize = 1000;
 
-#[derive(Debug)]
+/// Told the number of responses so far, after each one (the CLI draws progress with it).
+pub type Observer = Arc<dyn Fn(usize) + Send + Sync>;
+
 pub struct ArmClient {
     http: reqwest::Client,
     base: Url,
@@ -181,6 +188,18 @@ pub struct ArmClient {
     permits: Arc<Semaphore>,
     policy: RetryPolicy,
     sent: AtomicUsize,
+    done: AtomicUsize,
+    observer: Option<Observer>,
+}
+
+impl fmt::Debug for ArmClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArmClient")
+            .field("base", &self.base.as_str())
+            .field("credential", &self.credential)
+            .field("sent", &self.sent)
+            .finish()
+    }
 }
 
 impl ArmClient {
@@ -204,7 +223,15 @@ impl ArmClient {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             policy,
             sent: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            observer: None,
         })
+    }
+
+    /// Calls `f` after each response (progress display).
+    pub fn with_observer(mut self, f: Observer) -> ArmClient {
+        self.observer = Some(f);
+        self
     }
 
     pub fn base(&self) -> &Url {
@@ -234,11 +261,19 @@ impl ArmClient {
 
     /// POST a JSON body (Resource Graph queries are reads sent as POST), with the same retries.
     /// Returns the response headers too (Resource Graph reports its quota there).
-    pub async fn post(&self, url: &Url, body: &serde_json::Value) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
+    pub async fn post(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
         self.send(url, Some(body)).await
     }
 
-    async fn send(&self, url: &Url, body: Option<&serde_json::Value>) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
+    async fn send(
+        &self,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
         if !same_origin(&self.base, url) {
             return Err(ArmError::new(
                 url,
@@ -336,6 +371,10 @@ impl ArmClient {
             }
         };
         let status = resp.status();
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(o) = &self.observer {
+            o(done);
+        }
         let request_id = resp
             .headers()
             .get("x-ms-request-id")

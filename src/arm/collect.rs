@@ -183,7 +183,11 @@ fn is_vm_id(id: &str) -> bool {
 }
 
 /// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
-pub(crate) async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
+pub(crate) async fn run_all(
+    client: &Arc<ArmClient>,
+    jobs: Vec<Job>,
+    out: &mut Collected,
+) -> Vec<ArmError> {
     let mut set = JoinSet::new();
     for job in jobs {
         set.spawn(run_job(client.clone(), job));

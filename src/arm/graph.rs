@@ -10,14 +10,14 @@
 
 use reqwest::Url;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::json;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::client::{ArmClient, ArmError};
-use super::collect::{self, Collected, CollectError, Job, Scope};
+use super::collect::{self, CollectError, Collected, Job, Scope};
 use super::request::TYPES;
 use crate::snapshot::Subscription;
 
@@ -33,9 +33,12 @@ pub const PAGE: u32 = 1000;
 pub fn url(base: &Url) -> Url {
     let mut u = base.clone();
     let prefix = base.path().trim_end_matches('/').to_string();
-    u.set_path(&format!("{prefix}/providers/Microsoft.ResourceGraph/resources"));
+    u.set_path(&format!(
+        "{prefix}/providers/Microsoft.ResourceGraph/resources"
+    ));
     u.set_query(None);
-    u.query_pairs_mut().append_pair("api-version", API_RESOURCE_GRAPH);
+    u.query_pairs_mut()
+        .append_pair("api-version", API_RESOURCE_GRAPH);
     u
 }
 
@@ -47,7 +50,10 @@ pub fn query(resource_groups: &[String]) -> String {
         .collect();
     let mut q = format!("Resources\n| where type in~ ({})\n", types.join(", "));
     if !resource_groups.is_empty() {
-        let rgs: Vec<String> = resource_groups.iter().map(|r| format!("'{}'", r.replace('\'', ""))).collect();
+        let rgs: Vec<String> = resource_groups
+            .iter()
+            .map(|r| format!("'{}'", r.replace('\'', "")))
+            .collect();
         q.push_str(&format!("| where resourceGroup in~ ({})\n", rgs.join(", ")));
     }
     q.push_str("| project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc");
@@ -98,13 +104,21 @@ impl Quota {
             }
         };
         if let Some(t) = until {
-            tracing::info!(wait_ms = t.saturating_duration_since(Instant::now()).as_millis() as u64, "Resource Graph quota exhausted; waiting");
+            tracing::info!(
+                wait_ms = t.saturating_duration_since(Instant::now()).as_millis() as u64,
+                "Resource Graph quota exhausted; waiting"
+            );
             tokio::time::sleep_until(t.into()).await;
         }
     }
 
     async fn update(&self, headers: &reqwest::header::HeaderMap) {
-        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
         let remaining = get("x-ms-user-quota-remaining").and_then(|v| v.parse::<u64>().ok());
         let resets = get("x-ms-user-quota-resets-after").and_then(parse_hms);
         if let (Some(r), Some(d)) = (remaining, resets) {
@@ -116,21 +130,33 @@ impl Quota {
 /// `hh:mm:ss` (as in `x-ms-user-quota-resets-after`).
 pub fn parse_hms(s: &str) -> Option<Duration> {
     let mut parts = s.split(':').map(|p| p.trim().parse::<f64>());
-    let (h, m, sec) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+    let (h, m, sec) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
     if parts.next().is_some() || h < 0.0 || m < 0.0 || sec < 0.0 {
         return None;
     }
     Some(Duration::from_secs_f64(h * 3600.0 + m * 60.0 + sec))
 }
 
-async fn run_query(client: &ArmClient, quota: &Quota, scope: &GraphScope, q: &str, label: &str) -> Result<Vec<Box<RawValue>>, ArmError> {
+async fn run_query(
+    client: &ArmClient,
+    quota: &Quota,
+    scope: &GraphScope,
+    q: &str,
+    label: &str,
+) -> Result<Vec<Box<RawValue>>, ArmError> {
     let endpoint = url(client.base());
     let mut rows = Vec::new();
     let mut token: Option<String> = None;
     let mut pages = 0usize;
     loop {
         quota.wait().await;
-        let (bytes, headers) = client.post(&endpoint, &body(scope, q, token.as_deref())).await?;
+        let (bytes, headers) = client
+            .post(&endpoint, &body(scope, q, token.as_deref()))
+            .await?;
         quota.update(&headers).await;
         pages += 1;
         let r: Response = serde_json::from_slice(&bytes).map_err(|e| ArmError {
@@ -162,7 +188,11 @@ async fn run_query(client: &ArmClient, quota: &Quota, scope: &GraphScope, q: &st
 }
 
 /// Collects through Resource Graph; what it references outside the scope is read by id via ARM.
-pub async fn collect(client: Arc<ArmClient>, scope: &Scope, management_group: Option<&str>) -> Result<Collected, CollectError> {
+pub async fn collect(
+    client: Arc<ArmClient>,
+    scope: &Scope,
+    management_group: Option<&str>,
+) -> Result<Collected, CollectError> {
     let quota = Quota::default();
     let q = query(&scope.resource_groups);
     let mut out = Collected::default();
@@ -170,22 +200,33 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope, management_group: Op
         Some(mg) => vec![GraphScope::ManagementGroup(mg.to_string())],
         None => {
             out.subscriptions = collect::resolve_subscriptions(&client, scope).await?;
-            let ids: Vec<String> = out.subscriptions.iter().map(|s| s.subscription_id.clone()).collect();
-            ids.chunks(BATCH).map(|c| GraphScope::Subscriptions(c.to_vec())).collect()
+            let ids: Vec<String> = out
+                .subscriptions
+                .iter()
+                .map(|s| s.subscription_id.clone())
+                .collect();
+            ids.chunks(BATCH)
+                .map(|c| GraphScope::Subscriptions(c.to_vec()))
+                .collect()
         }
     };
     let mut failures = 0;
     for (i, s) in scopes.iter().enumerate() {
         let label = match s {
             GraphScope::ManagementGroup(m) => format!("management group {m}"),
-            GraphScope::Subscriptions(v) => format!("subscriptions batch {} ({} subscriptions)", i + 1, v.len()),
+            GraphScope::Subscriptions(v) => {
+                format!("subscriptions batch {} ({} subscriptions)", i + 1, v.len())
+            }
         };
         match run_query(&client, &quota, s, &q, &label).await {
             Ok(rows) => out.resources.extend(rows),
             Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),
             Err(e) => {
                 failures += 1;
-                out.diagnostics.push(e.diagnostic(crate::model::DiagLevel::Error, &format!("Resource Graph, {label}")));
+                out.diagnostics.push(e.diagnostic(
+                    crate::model::DiagLevel::Error,
+                    &format!("Resource Graph, {label}"),
+                ));
                 if failures == scopes.len() {
                     return Err(CollectError::Nothing(e));
                 }
@@ -200,7 +241,12 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope, management_group: Op
         if missing.is_empty() {
             break;
         }
-        collect::run_all(&client, missing.into_iter().map(Job::Get).collect(), &mut out).await;
+        collect::run_all(
+            &client,
+            missing.into_iter().map(Job::Get).collect(),
+            &mut out,
+        )
+        .await;
     }
     collect::dedup(&mut out);
     Ok(out)
@@ -243,9 +289,16 @@ mod tests {
         assert!(q.starts_with("Resources\n| where type in~ ('microsoft.compute/virtualmachines', "));
         assert!(q.contains("| where resourceGroup in~ ('rg-web')"));
         assert!(q.ends_with("| project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc"));
-        let b = body(&GraphScope::Subscriptions(vec!["s1".into()]), "Q", Some("tok"));
+        let b = body(
+            &GraphScope::Subscriptions(vec!["s1".into()]),
+            "Q",
+            Some("tok"),
+        );
         assert_eq!(b["subscriptions"], json!(["s1"]));
-        assert_eq!(b["options"], json!({"resultFormat": "objectArray", "$top": 1000, "$skipToken": "tok"}));
+        assert_eq!(
+            b["options"],
+            json!({"resultFormat": "objectArray", "$top": 1000, "$skipToken": "tok"})
+        );
         let m = body(&GraphScope::ManagementGroup("mg".into()), "Q", None);
         assert_eq!(m["managementGroups"], json!(["mg"]));
         assert!(m["options"].get("$skipToken").is_none());

@@ -53,6 +53,17 @@ pub fn collect(input: &InputArgs, target: Target<'_>) -> Result<(Collected, Stri
             RetryPolicy::default(),
         )
         .map_err(Fatal)?;
+        let progress = progress_bar();
+        let client = match &progress {
+            Some(bar) => {
+                let bar = bar.clone();
+                client.with_observer(Arc::new(move |n| {
+                    bar.set_message(format!("{n} ARM responses"));
+                    bar.tick();
+                }))
+            }
+            None => client,
+        };
         let client = Arc::new(client);
         let result = match target {
             Target::Vm(id) => collect::collect_vm(client.clone(), id).await,
@@ -72,6 +83,9 @@ pub fn collect(input: &InputArgs, target: Target<'_>) -> Result<(Collected, Stri
                 }
             }
         };
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
         tracing::info!(requests = client.requests_sent(), "collection finished");
         match result {
             Ok(c) => Ok((c, cloud.name.to_string())),
@@ -94,4 +108,16 @@ pub fn now_rfc3339() -> String {
                 .ok()
         })
         .unwrap_or_default()
+}
+
+/// A spinner on stderr, only when stderr is a terminal (never in pipes, logs or CI).
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message("reading Azure Resource Manager…");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }

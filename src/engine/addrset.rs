@@ -315,14 +315,13 @@ impl AddrSet {
         out
     }
 
-    /// A minimal list of CIDRs that covers `self ∩ care` exactly within `care`: addresses outside
-    /// `care` ("don't care") may be included when that makes the list shorter. Used to print
-    /// "open to 0.0.0.0/0" rather than the 30 prefixes of the Internet tag when every Internet
-    /// address is admitted.
-    pub fn to_cidrs_within(&self, care: &AddrSet) -> Vec<IpNet> {
+    /// A minimal list of CIDRs that covers `self ∩ care` exactly within `care`, where addresses
+    /// of `filler` (outside `care`) may be included when that makes the list shorter. Used to
+    /// print "open to 0.0.0.0/0" rather than the 30 prefixes of the Internet tag when every
+    /// Internet address is admitted (`filler` = the non-public ranges).
+    pub fn to_cidrs_within(&self, care: &AddrSet, filler: &AddrSet) -> Vec<IpNet> {
         let target = self.intersect(care);
-        let dont_care = care.complement();
-        let widened = target.union(&dont_care);
+        let widened = target.union(&filler.difference(care));
         widened
             .to_cidrs()
             .into_iter()
@@ -391,17 +390,18 @@ mod tests {
 
     #[test]
     fn cidrs_within_care_set_prefers_short_lists() {
-        let care = AddrSet::all().difference(&set(&["10.0.0.0/8", "192.168.0.0/16"]));
+        let private = set(&["10.0.0.0/8", "192.168.0.0/16"]);
+        let care = AddrSet::all().difference(&private);
         let all = AddrSet::all();
         let v: Vec<String> = all
-            .to_cidrs_within(&care)
+            .to_cidrs_within(&care, &private)
             .iter()
             .map(|n| n.to_string())
             .collect();
         assert_eq!(v, vec!["0.0.0.0/0", "::/0"]);
         let office = set(&["203.0.113.0/24"]);
         let v: Vec<String> = office
-            .to_cidrs_within(&care)
+            .to_cidrs_within(&care, &private)
             .iter()
             .map(|n| n.to_string())
             .collect();

@@ -98,3 +98,15 @@ pub fn tag_sets(
         asg_members: asgs.clone(),
     }
 }
+
+/// The shortest exact description of `set ∩ candidates` as CIDRs. When the candidates are public
+/// addresses (the Internet, a `--client-ip`), non-public ranges may fill gaps, so admitting the
+/// whole Internet prints as `0.0.0.0/0`; private candidates (a Bastion subnet) print exactly.
+pub fn minimal_cidrs(set: &AddrSet, candidates: &AddrSet) -> Vec<IpNet> {
+    let public = public_space();
+    if candidates.is_subset(&public) {
+        set.to_cidrs_within(candidates, &public.complement())
+    } else {
+        set.intersect(candidates).to_cidrs()
+    }
+}

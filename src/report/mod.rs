@@ -225,9 +225,7 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
 fn allowed_sources(p: &PathAnalysis<'_>) -> Vec<String> {
     let ev = &p.client;
     if !ev.reachable.is_empty() {
-        return ev
-            .reachable
-            .to_cidrs_within(&ev.candidates)
+        return crate::engine::tags::minimal_cidrs(&ev.reachable, &ev.candidates)
             .iter()
             .map(|n| n.to_string())
             .collect();

@@ -38,7 +38,11 @@ pub fn render(report: &Report) -> String {
                 "ruleId": f.rule_id,
                 "level": level(f.severity),
                 "message": {"text": f.message},
-                "locations": [{"logicalLocations": [
+                // Code-scanning services require a physical location: the resource id as a URI.
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": format!("azure://{}", f.resource_id.trim_start_matches('/'))},
+                    "region": {"startLine": 1}
+                }, "logicalLocations": [
                     {"fullyQualifiedName": f.resource_id, "kind": "resource"},
                     {"fullyQualifiedName": vm.id, "name": vm.name, "kind": "virtualMachine"}
                 ]}],
