@@ -468,3 +468,61 @@ impl RetryAfter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_graph_quotas() {
+        let q = |s: &str| s.parse::<GraphQuota>();
+        assert_eq!(
+            q("15/5s"),
+            Ok(GraphQuota {
+                queries: 15,
+                window: Duration::from_secs(5)
+            })
+        );
+        assert_eq!(
+            q("100/500ms").map(|g| g.window),
+            Ok(Duration::from_millis(500))
+        );
+        assert_eq!(q("30/1m").map(|g| g.window), Ok(Duration::from_secs(60)));
+        assert_eq!(q(" 3 / 2 ").map(|g| g.window), Ok(Duration::from_secs(2)));
+        for bad in ["15", "x/5s", "15/5h", "0/5s", "15/0s", "-1/5s"] {
+            assert!(q(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_management_groups() {
+        let mg: ManagementGroup = "prod=S1, s2,".parse().expect("parses");
+        assert_eq!(mg.name, "prod");
+        assert_eq!(mg.subscriptions, ["S1", "s2"]);
+        let empty: ManagementGroup = "empty=".parse().expect("parses");
+        assert!(empty.subscriptions.is_empty());
+        assert!("noequals".parse::<ManagementGroup>().is_err());
+        assert!("=s1".parse::<ManagementGroup>().is_err());
+    }
+
+    #[test]
+    fn builders_replace_groups_and_clamp_page_sizes() {
+        let cfg = MockConfig::new(Value::Null)
+            .management_group("Prod", ["a"])
+            .management_group("prod", ["b", "c"])
+            .graph_page_size(5000);
+        assert_eq!(cfg.management_groups.len(), 1);
+        assert_eq!(cfg.management_groups[0].subscriptions, ["b", "c"]);
+        assert_eq!(cfg.graph_page_size, MAX_GRAPH_PAGE_SIZE);
+        assert_eq!(cfg.clone().graph_page_size(0).graph_page_size, 1);
+        assert!(cfg
+            .clone()
+            .graph_quota(0, Duration::from_secs(1))
+            .validate()
+            .is_err());
+        assert!(cfg
+            .graph_quota(1, Duration::from_secs(1))
+            .validate()
+            .is_ok());
+    }
+}

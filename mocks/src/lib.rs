@@ -18,13 +18,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! It also answers Azure Resource Graph queries (`POST /providers/Microsoft.ResourceGraph/resources`)
+//! in the KQL subset rdpaudit sends, with `$skipToken` paging, subscription / management-group /
+//! tenant scopes and the per-caller quota (see mocks/README.md).
+//!
 //! What the mock does not model: writes, long-running operations (Run Command, effective NSG),
-//! Resource Graph queries, and list filters (`$filter` is accepted and ignored).
+//! KQL beyond that subset, and list filters (`$filter` is accepted and ignored).
 
 mod config;
 mod error;
 mod faults;
 pub mod generate;
+mod graph;
 mod ids;
 mod log;
 mod msi;
@@ -33,8 +38,9 @@ mod server;
 mod store;
 
 pub use config::{
-    Faults, MockConfig, RetryAfter, Throttle, ThrottleMode, DEFAULT_FOREIGN_HOST,
-    DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID, DEFAULT_TENANT_ID, DEFAULT_TOKEN,
+    Faults, GraphQuota, ManagementGroup, MockConfig, RetryAfter, Throttle, ThrottleMode,
+    DEFAULT_FOREIGN_HOST, DEFAULT_GRAPH_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID,
+    DEFAULT_TENANT_ID, DEFAULT_TOKEN, MAX_GRAPH_PAGE_SIZE,
 };
 pub use error::Error;
 pub use log::LoggedRequest;

@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use mock_arm::generate::{write_snapshot, GenerateOptions};
-use mock_arm::{Faults, MockConfig, MockServer, RetryAfter, Throttle};
+use mock_arm::{Faults, GraphQuota, ManagementGroup, MockConfig, MockServer, RetryAfter, Throttle};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -97,6 +97,17 @@ struct ServeArgs {
     /// Append every request to this file as JSON lines.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// A management group for Resource Graph queries (repeatable). The tenant root group, named
+    /// after --tenant-id and holding every subscription, always exists unless redefined here.
+    #[arg(long, value_name = "NAME=SUB1,SUB2")]
+    management_group: Vec<ManagementGroup>,
+    /// Resource Graph rows per page when a query sets no $top (1..1000).
+    #[arg(long, value_name = "N", default_value_t = mock_arm::DEFAULT_GRAPH_PAGE_SIZE as u64,
+          value_parser = clap::value_parser!(u64).range(1..=mock_arm::MAX_GRAPH_PAGE_SIZE as u64))]
+    graph_page_size: u64,
+    /// Resource Graph quota per caller token: QUERIES/WINDOW (window in ms, s or m).
+    #[arg(long, value_name = "Q/WINDOW", default_value = "15/5s")]
+    graph_quota: GraphQuota,
 }
 
 #[derive(Args)]
@@ -174,7 +185,14 @@ fn serve(a: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         .identity_header(a.identity_header.clone())
         .tenant_id(a.tenant_id)
         .faults(faults)
-        .seed(a.seed);
+        .seed(a.seed)
+        .graph_page_size(
+            usize::try_from(a.graph_page_size).unwrap_or(mock_arm::MAX_GRAPH_PAGE_SIZE),
+        )
+        .graph_quota(a.graph_quota.queries, a.graph_quota.window);
+    for mg in a.management_group {
+        cfg = cfg.management_group(mg.name, mg.subscriptions);
+    }
     if let Some(t) = a.token {
         cfg = cfg.expected_token(t);
     }

@@ -5,7 +5,8 @@
 //! `GET /subscriptions/{sub}[/resourceGroups/{rg}]/providers/{ns}/{type}`, GET by id, child
 //! resources inline in their parent (subnets in a VNet, NAT rules in a load balancer), and the VM
 //! instance view only on request (`$expand=instanceView`, `statusOnly=true`, `/instanceView`;
-//! <https://learn.microsoft.com/rest/api/compute/virtual-machines/get>).
+//! <https://learn.microsoft.com/rest/api/compute/virtual-machines/get>). Resource Graph's one
+//! POST route is answered by `graph`.
 
 use crate::config::MockConfig;
 use crate::ids::{canonical_type, eq, ResourceId, VM_TYPE_LC};
@@ -38,6 +39,8 @@ pub(crate) enum Route {
     },
     /// GET by id (top-level or child), or a VM's `/instanceView`.
     Get { id: ResourceId, instance_view: bool },
+    /// `POST /providers/Microsoft.ResourceGraph/resources`: a Resource Graph query.
+    Graph,
     /// Nothing matched (or not a GET).
     Unmatched,
 }
@@ -45,10 +48,15 @@ pub(crate) enum Route {
 impl Route {
     /// Matches percent-decoded path segments.
     pub fn parse(method: &Method, segs: &[String]) -> Route {
+        let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+        if let ["providers", ns, ty] = s.as_slice() {
+            if eq(ns, "Microsoft.ResourceGraph") && eq(ty, "resources") && method == Method::POST {
+                return Route::Graph;
+            }
+        }
         if method != Method::GET {
             return Route::Unmatched;
         }
-        let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         match s.as_slice() {
             ["msi", "token"] => Route::Msi,
             [subs] if eq(subs, "subscriptions") => Route::ListSubscriptions,
@@ -128,6 +136,7 @@ impl Route {
             } => "instanceView",
             Route::Get { id, .. } if id.types.len() > 1 => "getChild",
             Route::Get { .. } => "get",
+            Route::Graph => "graph",
             Route::Unmatched => "unmatched",
         }
     }
@@ -144,6 +153,7 @@ impl Route {
             }
             Route::List { ns, ty, .. } => Some(canonical_type(&format!("{ns}/{ty}")).to_owned()),
             Route::Get { id, .. } => Some(canonical_type(&id.top_type()).to_owned()),
+            Route::Graph => Some("Microsoft.ResourceGraph/resources".into()),
             Route::Msi | Route::GetProvider { .. } | Route::Unmatched => None,
         }
     }
@@ -157,7 +167,7 @@ impl Route {
             | Route::GetProvider { sub, .. }
             | Route::List { sub, .. } => Some(sub),
             Route::Get { id, .. } => Some(&id.subscription),
-            Route::Msi | Route::ListSubscriptions | Route::Unmatched => None,
+            Route::Msi | Route::ListSubscriptions | Route::Graph | Route::Unmatched => None,
         }
     }
 }
@@ -253,6 +263,10 @@ pub(crate) struct Ctx<'a> {
     /// The request path exactly as received (still percent-encoded).
     pub raw_path: &'a str,
     pub method: &'a Method,
+    /// The request body (read for Resource Graph queries only; empty otherwise).
+    pub body: &'a [u8],
+    /// The response's `x-ms-correlation-request-id` (Resource Graph quotes it in errors).
+    pub correlation: &'a str,
 }
 
 /// Answers an authenticated, well-formed ARM request.
@@ -295,6 +309,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
         Route::GetProvider { sub, ns } => provider(ctx, sub, ns),
         Route::List { sub, rg, ns, ty } => list(ctx, sub, rg.as_deref(), ns, ty),
         Route::Get { id, instance_view } => get(ctx, id, *instance_view),
+        Route::Graph => crate::graph::query(ctx),
         Route::Msi | Route::Unmatched => unmatched(ctx),
     }
 }
@@ -696,6 +711,15 @@ mod tests {
         assert_eq!(Route::parse(&g, &segs("/foo")), Route::Unmatched);
         assert_eq!(
             Route::parse(&Method::POST, &segs("/subscriptions")),
+            Route::Unmatched
+        );
+        let graph = Route::parse(
+            &Method::POST,
+            &segs("/providers/microsoft.resourcegraph/Resources"),
+        );
+        assert_eq!((graph.kind(), graph.subscription()), ("graph", None));
+        assert_eq!(
+            Route::parse(&g, &segs("/providers/Microsoft.ResourceGraph/resources")),
             Route::Unmatched
         );
         assert_eq!(

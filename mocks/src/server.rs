@@ -8,17 +8,19 @@
 use crate::config::MockConfig;
 use crate::error::Error;
 use crate::faults::{uuid_like, FaultState, Injected};
+use crate::graph::{self, Decision, Quota};
 use crate::log::{LoggedRequest, RequestLog};
 use crate::routes::{self, Ctx, Query, Reply, Route};
 use crate::store::Store;
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{HeaderMap, Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use percent_encoding::percent_decode_str;
+use rand::rngs::Xoshiro256PlusPlus;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -47,6 +49,8 @@ pub(crate) struct State {
     started: Instant,
     seq: AtomicU64,
     buckets: Mutex<HashMap<String, Bucket>>,
+    /// Resource Graph's per-caller query quota.
+    graph_quota: Quota,
     addr: SocketAddr,
 }
 
@@ -72,6 +76,7 @@ impl MockServer {
             .map_err(|e| Error::Start(e.to_string()))?;
         let state = Arc::new(State {
             faults: FaultState::new(cfg.faults.clone(), cfg.seed),
+            graph_quota: Quota::new(cfg.graph_quota),
             cfg,
             store,
             log,
@@ -232,18 +237,22 @@ async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<State>) {
     }
 }
 
+/// Largest request body read (Resource Graph queries; a 300-subscription batch is ~15 KB).
+const MAX_BODY: usize = 4 << 20;
+
 /// Handles one request; `None` means "drop the connection".
 async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>> {
     let at = state.started.elapsed();
     let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
-    let method = req.method().clone();
-    let raw_path = req.uri().path().to_owned();
-    let path_and_query = req
-        .uri()
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let raw_path = parts.uri.path().to_owned();
+    let path_and_query = parts
+        .uri
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| raw_path.clone());
-    let query = Query::parse(req.uri().query());
+    let query = Query::parse(parts.uri.query());
     let segs: Vec<String> = raw_path
         .trim_matches('/')
         .split('/')
@@ -251,7 +260,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
     let route = Route::parse(&method, &segs);
-    let headers = req.headers();
+    let headers = &parts.headers;
     let base_url = match headers
         .get(hyper::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -302,6 +311,16 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         return None;
     }
 
+    // Only Resource Graph queries have a body the mock reads.
+    let body: Result<Bytes, String> = if route == Route::Graph {
+        match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(e) => Err(format!("The request content could not be read: {e}.")),
+        }
+    } else {
+        Ok(Bytes::new())
+    };
+
     let request_id = uuid_like(&mut rng);
     let correlation = headers
         .get("x-ms-correlation-request-id")
@@ -309,6 +328,16 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         .map(str::to_owned)
         .unwrap_or_else(|| uuid_like(&mut rng));
 
+    let ctx = Ctx {
+        store: &state.store,
+        cfg: &state.cfg,
+        query: &query,
+        base_url: &base_url,
+        raw_path: &raw_path,
+        method: &method,
+        body: body.as_deref().unwrap_or_default(),
+        correlation: &correlation,
+    };
     let reply = if !headers.contains_key(hyper::header::AUTHORIZATION) {
         unauthenticated(
             state,
@@ -325,19 +354,14 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         )
     } else if let Some(r) = api_version_error(&query) {
         r
+    } else if route == Route::Graph {
+        let caller = bearer.as_deref().unwrap_or_default();
+        graph_request(state, &ctx, caller, body.as_ref().err(), n, &mut rng)
     } else if let Some(retry_after) = state.faults.throttle(entry.resource_type.as_deref()) {
         throttled(state, &route, retry_after)
     } else if let Some(status) = state.faults.server_error(n, &mut rng) {
         server_error(status, &route, &correlation)
     } else {
-        let ctx = Ctx {
-            store: &state.store,
-            cfg: &state.cfg,
-            query: &query,
-            base_url: &base_url,
-            raw_path: &raw_path,
-            method: &method,
-        };
         match route {
             Route::Unmatched => routes::unmatched(&ctx),
             _ => routes::dispatch(&ctx, &route),
@@ -345,8 +369,8 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
     };
 
     // ARM reports the remaining read budget on every authenticated answer; a 401 is rejected
-    // before the request is counted.
-    let remaining = if reply.status == 401 {
+    // before the request is counted. Resource Graph reports its own quota instead.
+    let remaining = if reply.status == 401 || route == Route::Graph {
         None
     } else {
         Some(state.consume_read(route.subscription(), reply.status == 429))
@@ -357,6 +381,46 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
     state.log.push(entry);
     Some(build(reply, &request_id, &correlation, remaining))
 }
+
+/// A Resource Graph query past authentication: the caller's quota first (429 `RateLimiting`
+/// when spent, and refused queries do not count), then the injected faults as for any ARM
+/// request (an injected throttle answers in Resource Graph's words), then the query. Every
+/// answer carries the quota headers.
+fn graph_request(
+    state: &State,
+    ctx: &Ctx<'_>,
+    caller: &str,
+    body_error: Option<&String>,
+    n: u64,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Reply {
+    let decision = state.graph_quota.take(caller, Instant::now());
+    let reply = match decision {
+        Decision::Exhausted { resets_after } => graph::rate_limited(
+            ctx.correlation,
+            graph::ceil_secs(resets_after).max(1).to_string(),
+        )
+        .with_fault("graphQuota"),
+        Decision::Allowed { .. } => {
+            if let Some(retry_after) = state.faults.throttle(Some(GRAPH_TYPE)) {
+                graph::rate_limited(ctx.correlation, retry_after).with_fault("throttle")
+            } else if let Some(status) = state.faults.server_error(n, rng) {
+                server_error(status, &Route::Graph, ctx.correlation)
+            } else if let Some(e) = body_error {
+                graph::bad_request(ctx.correlation, "InvalidRequestContent", e.as_str())
+            } else {
+                routes::dispatch(ctx, &Route::Graph)
+            }
+        }
+    };
+    decision
+        .headers()
+        .into_iter()
+        .fold(reply, |r, (name, value)| r.with_header(name, value))
+}
+
+/// The type `--throttle-type` names to throttle only Resource Graph queries.
+const GRAPH_TYPE: &str = "Microsoft.ResourceGraph/resources";
 
 /// `Authorization: Bearer <token>` → the token, if present and non-empty.
 fn bearer_token(headers: &HeaderMap) -> Option<String> {

@@ -127,3 +127,93 @@ fn serve_prints_its_url_and_answers() {
         "one subscriptions call and five pages of 7"
     );
 }
+
+#[test]
+fn serve_configures_resource_graph() {
+    let snapshot = tmp("graph.json");
+    let status = Command::new(BIN)
+        .args([
+            "generate",
+            "--vms",
+            "20",
+            "--seed",
+            "2",
+            "--subscriptions",
+            "2",
+            "--out",
+        ])
+        .arg(&snapshot)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&snapshot).expect("written")).expect("JSON");
+    let sub = doc["subscriptions"][1]["subscriptionId"]
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    let child = Command::new(BIN)
+        .args(["serve", "--graph-page-size", "4", "--graph-quota", "2/1m"])
+        .arg("--management-group")
+        .arg(format!("mg-one={sub}"))
+        .arg("--snapshot")
+        .arg(&snapshot)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .expect("first line");
+    let url = first
+        .strip_prefix("mock-arm listening on ")
+        .expect("announces URL")
+        .to_owned();
+    let query = |body: serde_json::Value| {
+        reqwest::blocking::Client::new()
+            .post(format!(
+                "{url}/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"
+            ))
+            .bearer_auth("any")
+            .json(&body)
+            .send()
+            .expect("answers")
+    };
+    let resp = query(
+        serde_json::json!({"managementGroups": ["mg-one"], "query": "Resources | project id, subscriptionId"}),
+    );
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-ms-user-quota-remaining"], "1");
+    assert_eq!(resp.headers()["x-ms-user-quota-resets-after"], "00:01:00");
+    let page: serde_json::Value = resp.json().expect("JSON");
+    assert_eq!(page["count"], 4);
+    assert!(page["data"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .all(|r| r["subscriptionId"] == sub.as_str()));
+    assert_eq!(
+        query(serde_json::json!({"query": "Resources"})).status(),
+        200
+    );
+    let throttled = query(serde_json::json!({"query": "Resources"}));
+    assert_eq!(throttled.status(), 429);
+    let retry: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("seconds");
+    assert!((59..=60).contains(&retry), "{retry}");
+
+    let bad = Command::new(BIN)
+        .args(["serve", "--graph-quota", "fast", "--snapshot"])
+        .arg(&snapshot)
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("QUERIES/WINDOW"));
+}

@@ -204,8 +204,13 @@ impl Parser {
     fn expect_sym(&mut self, sym: &str, context: &str) -> Result<(), String> {
         match self.next() {
             Some(Tok::Sym(s)) if s == sym => Ok(()),
-            Some(t) => Err(format!("{} where '{sym}' was expected {context}", t.describe())),
-            None => Err(format!("the end of the query where '{sym}' was expected {context}")),
+            Some(t) => Err(format!(
+                "{} where '{sym}' was expected {context}",
+                t.describe()
+            )),
+            None => Err(format!(
+                "the end of the query where '{sym}' was expected {context}"
+            )),
         }
     }
 
@@ -344,7 +349,10 @@ impl Parser {
     fn string(&mut self) -> Result<String, String> {
         match self.next() {
             Some(Tok::Str(s)) => Ok(s),
-            Some(t) => Err(format!("{} where a string literal was expected", t.describe())),
+            Some(t) => Err(format!(
+                "{} where a string literal was expected",
+                t.describe()
+            )),
             None => Err("the end of the query where a string literal was expected".into()),
         }
     }
@@ -408,23 +416,47 @@ mod tests {
     fn rejects_what_it_does_not_understand() {
         for (q, why) in [
             ("", "an empty query"),
-            ("ResourceContainers | project id", "the table 'ResourceContainers'"),
+            (
+                "ResourceContainers | project id",
+                "the table 'ResourceContainers'",
+            ),
             ("Resources | extend x = 1", "the operator 'extend'"),
             ("Resources | where type != 'x'", "the comparison '!='"),
-            ("Resources | where type contains 'x'", "the comparison 'contains'"),
+            (
+                "Resources | where type contains 'x'",
+                "the comparison 'contains'",
+            ),
             ("Resources | where Type =~ 'x'", "the column 'Type'"),
-            ("Resources | where properties =~ 'x'", "dynamic column 'properties'"),
-            ("Resources | project id | where name =~ 'x'", "'name' after 'project'"),
+            (
+                "Resources | where properties =~ 'x'",
+                "dynamic column 'properties'",
+            ),
+            (
+                "Resources | project id | where name =~ 'x'",
+                "'name' after 'project'",
+            ),
             ("Resources | project id, id", "projected twice"),
             ("Resources | project n = name", "the column 'n'"),
             ("Resources | project id = name", "renaming"),
             ("Resources | order by name asc", "only by id"),
-            ("Resources | limit 3 | where name == 'a'", "'where' after 'limit'"),
+            (
+                "Resources | limit 3 | where name == 'a'",
+                "'where' after 'limit'",
+            ),
             ("Resources | where type =~ 'x", "unterminated"),
-            ("Resources | where type in~ ()", "string literal was expected"),
+            (
+                "Resources | where type in~ ()",
+                "string literal was expected",
+            ),
             ("Resources |", "no operator"),
-            ("Resources | summarize count() by type", "the operator 'summarize'"),
-            ("Resources | where type =~ 'a' or type =~ 'b'", "'or' after the 'where' clause"),
+            (
+                "Resources | summarize count() by type",
+                "the operator 'summarize'",
+            ),
+            (
+                "Resources | where type =~ 'a' or type =~ 'b'",
+                "'or' after the 'where' clause",
+            ),
             ("Resources | take 5m", "literal starting '5'"),
         ] {
             let err = parse(q).expect_err(q);

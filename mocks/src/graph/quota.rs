@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Decision {
     /// The query may run; this many remain in the window, which resets after the duration.
-    Allowed { remaining: u32, resets_after: Duration },
+    Allowed {
+        remaining: u32,
+        resets_after: Duration,
+    },
     /// None left: 429 until the window resets.
     Exhausted { resets_after: Duration },
 }
@@ -30,7 +33,7 @@ impl Decision {
         };
         [
             ("x-ms-user-quota-remaining", remaining.to_string()),
-            ("x-ms-user-quota-resets-after", hms(resets_after)),
+            ("x-ms-user-quota-resets-after", hms(resets)),
         ]
     }
 }

@@ -152,10 +152,7 @@ impl GraphRow {
             text("managedBy"),
         ];
         let mut dynamic: [Option<String>; DYNAMIC_COLUMNS] = Default::default();
-        for (slot, column) in dynamic
-            .iter_mut()
-            .zip(&Column::ALL[STRING_COLUMNS..])
-        {
+        for (slot, column) in dynamic.iter_mut().zip(&Column::ALL[STRING_COLUMNS..]) {
             let value = match column {
                 Column::Properties => graph_properties(resource, instance_view),
                 other => resource.get(other.name()).cloned(),
@@ -277,7 +274,10 @@ mod tests {
             {"code": "ProvisioningState/succeeded"},
             {"code": "PowerState/running", "level": "Info"}]});
         let r = row(&vm, Some(&iv));
-        assert_eq!(r.text(Column::Type), Some("microsoft.compute/virtualmachines"));
+        assert_eq!(
+            r.text(Column::Type),
+            Some("microsoft.compute/virtualmachines")
+        );
         assert_eq!(r.text(Column::ResourceGroup), Some("rg-app"));
         assert_eq!(r.text(Column::SubscriptionId), Some("S1"));
         assert_eq!(r.text(Column::TenantId), Some("tenant"));

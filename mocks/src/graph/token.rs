@@ -125,9 +125,18 @@ mod tests {
     #[test]
     fn fingerprints_ignore_scope_order_and_case_only() {
         let a = fingerprint("q", "subscriptions", &["A".into(), "b".into()]);
-        assert_eq!(a, fingerprint("q", "subscriptions", &["B".into(), "a".into()]));
-        assert_ne!(a, fingerprint("q ", "subscriptions", &["a".into(), "b".into()]));
-        assert_ne!(a, fingerprint("q", "managementGroups", &["a".into(), "b".into()]));
+        assert_eq!(
+            a,
+            fingerprint("q", "subscriptions", &["B".into(), "a".into()])
+        );
+        assert_ne!(
+            a,
+            fingerprint("q ", "subscriptions", &["a".into(), "b".into()])
+        );
+        assert_ne!(
+            a,
+            fingerprint("q", "managementGroups", &["a".into(), "b".into()])
+        );
         assert_ne!(a, fingerprint("q", "subscriptions", &["a".into()]));
     }
 }
