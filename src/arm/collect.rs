@@ -130,7 +130,7 @@ pub async fn resolve_subscriptions(
         .collect())
 }
 
-pub(crate) enum Job {
+enum Job {
     List(String, ResourceType, Option<String>),
     Get(String),
 }
@@ -183,11 +183,7 @@ fn is_vm_id(id: &str) -> bool {
 }
 
 /// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
-pub(crate) async fn run_all(
-    client: &Arc<ArmClient>,
-    jobs: Vec<Job>,
-    out: &mut Collected,
-) -> Vec<ArmError> {
+async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
     let mut set = JoinSet::new();
     for job in jobs {
         set.spawn(run_job(client.clone(), job));
@@ -259,19 +255,7 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected,
         add_instance_views(&client, &mut out).await;
     }
     // Referenced resources the lists did not return (other groups or subscriptions).
-    for _round in 0..3 {
-        let missing = missing_references(&out, None);
-        if missing.is_empty() {
-            break;
-        }
-        run_all(
-            &client,
-            missing.into_iter().map(Job::Get).collect(),
-            &mut out,
-        )
-        .await;
-    }
-    dedup(&mut out);
+    follow_references(&client, &mut out, None).await;
     Ok(out)
 }
 
@@ -310,20 +294,25 @@ pub async fn collect_vm(client: Arc<ArmClient>, vm_id: &str) -> Result<Collected
     if out.resources.is_empty() {
         return Err(CollectError::Scope(format!("VM {vm_id} was not found")));
     }
+    follow_references(&client, &mut out, Some(&id)).await;
+    Ok(out)
+}
+
+/// Reads by id what the collected resources reference but do not contain (three rounds: a NIC
+/// leads to its VNet, the VNet to its subnets' NSGs), then drops duplicates.
+pub(crate) async fn follow_references(
+    client: &Arc<ArmClient>,
+    out: &mut Collected,
+    focus: Option<&ResId>,
+) {
     for _round in 0..3 {
-        let missing = missing_references(&out, Some(&id));
+        let missing = missing_references(out, focus);
         if missing.is_empty() {
             break;
         }
-        run_all(
-            &client,
-            missing.into_iter().map(Job::Get).collect(),
-            &mut out,
-        )
-        .await;
+        run_all(client, missing.into_iter().map(Job::Get).collect(), out).await;
     }
-    dedup(&mut out);
-    Ok(out)
+    dedup(out);
 }
 
 async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
@@ -370,7 +359,7 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
 
 /// Top-level ids the collected resources reference but do not contain. With `focus`, only what
 /// that VM's path needs (its NICs' subnets, not every subnet of their VNets).
-pub(crate) fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
+fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
     let refs = out.resource_refs();
     let m: Model = model::build(&refs, Default::default());
     let present = |id: &ResId| {
@@ -456,7 +445,7 @@ pub(crate) fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<
 }
 
 /// Drops resources read twice (a list and a GET by id), keeping the first.
-pub(crate) fn dedup(out: &mut Collected) {
+fn dedup(out: &mut Collected) {
     #[derive(Deserialize)]
     struct IdOnly {
         id: Option<String>,

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::client::{ArmClient, ArmError};
-use super::collect::{self, CollectError, Collected, Job, Scope};
+use super::collect::{self, CollectError, Collected, Scope};
 use super::request::TYPES;
 use crate::snapshot::Subscription;
 
@@ -236,19 +236,7 @@ pub async fn collect(
     if management_group.is_some() {
         out.subscriptions = subscriptions_of(&out.resources);
     }
-    for _round in 0..3 {
-        let missing = collect::missing_references(&out, None);
-        if missing.is_empty() {
-            break;
-        }
-        collect::run_all(
-            &client,
-            missing.into_iter().map(Job::Get).collect(),
-            &mut out,
-        )
-        .await;
-    }
-    collect::dedup(&mut out);
+    collect::follow_references(&client, &mut out, None).await;
     Ok(out)
 }
 

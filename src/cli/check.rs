@@ -71,7 +71,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 .set_header(vec!["Severity", "Rule", "Finding", "Fix"]);
             for f in &vm.findings {
                 t.add_row(vec![
-                    format!("{:?}", f.severity).to_lowercase(),
+                    f.severity.as_str().to_string(),
                     f.rule_id.to_string(),
                     f.message.clone(),
                     f.remediation.clone(),

@@ -55,8 +55,8 @@ pub fn rules(format: RulesFormat) -> Result<i32, Fatal> {
             for r in CATALOGUE {
                 t.add_row(vec![
                     r.meta.id.to_string(),
-                    format!("{:?}", r.meta.severity).to_lowercase(),
-                    format!("{:?}", r.meta.category).to_lowercase(),
+                    r.meta.severity.as_str().to_string(),
+                    r.meta.category.as_str().to_string(),
                     r.meta.title.to_string(),
                 ]);
             }
@@ -82,8 +82,8 @@ pub fn explain_text(m: &RuleMeta) -> String {
         "{} — {}\n\nSeverity: {}    Category: {}\nFrom the article: {}\n\nWhy it matters\n  {}\n\nHow to fix\n  {}\n\nExample finding\n  {}\n\nLearn more\n",
         m.id,
         m.title,
-        format!("{:?}", m.severity).to_lowercase(),
-        format!("{:?}", m.category).to_lowercase(),
+        m.severity.as_str().to_string(),
+        m.category.as_str().to_string(),
         m.seed,
         m.rationale,
         m.remediation,

@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
             let mut r = base.clone();
             r.extend([
                 f.rule_id.to_string(),
-                format!("{:?}", f.severity).to_lowercase(),
+                f.severity.as_str().to_string(),
                 f.message.clone(),
                 f.resource_id.clone(),
             ]);

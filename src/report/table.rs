@@ -64,7 +64,7 @@ pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
             }
             t.set_header(vec!["Severity", "Rule", "Finding", "Fix"]);
             for f in &vm.findings {
-                let sev = format!("{:?}", f.severity).to_lowercase();
+                let sev = f.severity.as_str().to_string();
                 t.add_row(vec![
                     if f.suppressed {
                         format!("{sev} (suppressed)")

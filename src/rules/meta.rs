@@ -13,12 +13,33 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// `connectivity`: a reason RDP fails. `exposure`: a security risk while it works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Connectivity,
     Exposure,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Connectivity => "connectivity",
+            Category::Exposure => "exposure",
+        }
+    }
 }
 
 /// Everything a rule says about itself; `rdpaudit explain ID` prints it and `docs/rules.md` is

@@ -245,8 +245,8 @@ pub fn catalogue_markdown() -> String {
             "| [{}](#{}) | {} | {} | {} |\n",
             r.meta.id,
             r.meta.id.to_lowercase(),
-            format!("{:?}", r.meta.severity).to_lowercase(),
-            format!("{:?}", r.meta.category).to_lowercase(),
+            r.meta.severity.as_str().to_string(),
+            r.meta.category.as_str().to_string(),
             r.meta.title
         ));
     }
@@ -256,8 +256,8 @@ pub fn catalogue_markdown() -> String {
             "\n## {}\n\n**{}** — {} · {}\n\n*From the article:* {}\n\n{}\n\n**Fix:**\n\n```\n{}\n```\n\n**Example finding:** {}\n\n",
             m.id,
             m.title,
-            format!("{:?}", m.severity).to_lowercase(),
-            format!("{:?}", m.category).to_lowercase(),
+            m.severity.as_str().to_string(),
+            m.category.as_str().to_string(),
             m.seed,
             m.rationale,
             m.remediation,
