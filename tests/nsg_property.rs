@@ -183,7 +183,7 @@ fn nsg(name: &str, rules: &[RuleSpec]) -> Nsg {
     }
 }
 
-fn tag_sets() -> TagSets {
+fn tag_sets(asgs: &HashMap<String, AddrSet>) -> TagSets<'_> {
     let vnet = AddrSet::from_nets(&[parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())]);
     let host =
         AddrSet::from_nets(&[parse_prefix("168.63.129.16/32").unwrap_or_else(|| unreachable!())]);
@@ -191,7 +191,7 @@ fn tag_sets() -> TagSets {
         internet: tags::public_space().difference(&vnet),
         virtual_network: vnet.union(&host),
         azure_load_balancer: host,
-        asg_members: HashMap::new(),
+        asg_members: asgs,
     }
 }
 
@@ -286,7 +286,8 @@ proptest! {
         has_nic in any::<bool>(),
         cand_mask in 1u8..8,
     ) {
-        let t = tag_sets();
+        let asgs = HashMap::new();
+        let t = tag_sets(&asgs);
         let subnet = nsg("subnet", &subnet_rules);
         let nic = nsg("nic", &nic_rules);
         let subnet_slot = if has_subnet { Slot::Present(&subnet) } else { Slot::None };

@@ -19,8 +19,8 @@ pub struct LoggedRequest {
     /// Path and query exactly as received.
     pub path: String,
     /// What the route was: `listSubscriptions`, `getSubscription`, `listResourceGroups`,
-    /// `getResourceGroup`, `getProvider`, `list`, `get`, `getChild`, `instanceView`, `msi`, or
-    /// `unmatched`.
+    /// `getResourceGroup`, `getProvider`, `list`, `get`, `getChild`, `instanceView`, `graph`
+    /// (a Resource Graph query), `msi`, or `unmatched`.
     pub route: String,
     /// The resource type addressed (canonical casing where known), if any.
     pub resource_type: Option<String>,
@@ -31,7 +31,8 @@ pub struct LoggedRequest {
     /// Response status; `None` when the connection was dropped without a response.
     pub status: Option<u16>,
     /// The injected fault, if any: `drop`, `throttle`, `error500`, `error503`, `forbidden`,
-    /// `unregistered`, `foreignNextLink`.
+    /// `unregistered`, `foreignNextLink`; or `graphQuota` when a Resource Graph query was
+    /// refused because the caller's quota was spent.
     pub fault: Option<String>,
     /// True when no route matched (the mock answered 404/405 for something it does not model).
     pub unmatched: bool,

@@ -203,15 +203,19 @@ fn serve(a: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     for w in server.warnings() {
         eprintln!("mock-arm: warning: {w}");
     }
+    // The announcement is best effort: a caller that reads the first line and closes the pipe
+    // must not stop the server (a write to a closed pipe fails with EPIPE).
     let mut out = std::io::stdout().lock();
-    writeln!(out, "mock-arm listening on {}", server.url())?;
-    writeln!(
-        out,
-        "mock-arm managed identity: IDENTITY_ENDPOINT={} IDENTITY_HEADER={}",
-        server.identity_endpoint(),
-        a.identity_header
-    )?;
-    out.flush()?;
+    let _ = writeln!(out, "mock-arm listening on {}", server.url())
+        .and_then(|_| {
+            writeln!(
+                out,
+                "mock-arm managed identity: IDENTITY_ENDPOINT={} IDENTITY_HEADER={}",
+                server.identity_endpoint(),
+                a.identity_header
+            )
+        })
+        .and_then(|_| out.flush());
     drop(out);
     eprintln!(
         "mock-arm: serving {} resources; token {:?}; Ctrl-C to stop",

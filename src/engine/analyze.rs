@@ -311,14 +311,49 @@ pub struct Context<'m> {
     pub model: &'m Model,
     pub options: Options,
     asg_members: HashMap<String, AddrSet>,
+    /// NAT rules by the IP configuration they are bound to (rule side), and by backend pool.
+    nat_by_ip_config: HashMap<String, Vec<(String, usize)>>,
+    nat_by_pool: HashMap<String, Vec<(String, usize)>>,
 }
 
 impl<'m> Context<'m> {
     pub fn new(model: &'m Model, options: Options) -> Context<'m> {
+        let mut nat_by_ip_config: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        let mut nat_by_pool: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        for lb in model.load_balancers.values() {
+            for (idx, r) in lb.nat_rules.iter().enumerate() {
+                let entry = (lb.id.key.clone(), idx);
+                if let Some(c) = &r.backend_ip_config {
+                    nat_by_ip_config
+                        .entry(c.key.clone())
+                        .or_default()
+                        .push(entry.clone());
+                }
+                if let Some(pool) = &r.backend_pool {
+                    nat_by_pool
+                        .entry(pool.key.clone())
+                        .or_default()
+                        .push(entry.clone());
+                    // Pool members as the load balancer lists them.
+                    for (pid, members) in &lb.pools {
+                        if pid.key == pool.key {
+                            for mm in members {
+                                nat_by_ip_config
+                                    .entry(mm.key.clone())
+                                    .or_default()
+                                    .push(entry.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         Context {
             model,
             asg_members: tags::asg_members(model),
             options,
+            nat_by_ip_config,
+            nat_by_pool,
         }
     }
 
@@ -511,21 +546,25 @@ impl<'m> Context<'m> {
                 }
             }
         }
-        for lb in m.load_balancers.values() {
-            for r in &lb.nat_rules {
-                let bound = r
-                    .backend_ip_config
-                    .as_ref()
-                    .is_some_and(|b| b.key == ipc.id.key);
-                let pool_member = r.backend_pool.as_ref().is_some_and(|pool| {
-                    ipc.backend_pools.iter().any(|p| p.key == pool.key)
-                        || lb.pools.iter().any(|(pid, members)| {
-                            pid.key == pool.key && members.iter().any(|mm| mm.key == ipc.id.key)
-                        })
-                });
-                if (bound || pool_member) && !rules.iter().any(|(_, x)| x.id.key == r.id.key) {
-                    rules.push((lb, r));
-                }
+        // NAT rules that name this IP configuration, or a backend pool it is in (either side).
+        let by_pool = ipc
+            .backend_pools
+            .iter()
+            .filter_map(|p| self.nat_by_pool.get(&p.key));
+        let linked = self
+            .nat_by_ip_config
+            .get(&ipc.id.key)
+            .into_iter()
+            .chain(by_pool);
+        for (lb_key, idx) in linked.flatten() {
+            let Some(lb) = m.load_balancers.get(lb_key) else {
+                continue;
+            };
+            let Some(r) = lb.nat_rules.get(*idx) else {
+                continue;
+            };
+            if !rules.iter().any(|(_, x)| x.id.key == r.id.key) {
+                rules.push((lb, r));
             }
         }
         rules.sort_by(|x, y| x.1.id.key.cmp(&y.1.id.key));
@@ -680,7 +719,7 @@ impl<'m> Context<'m> {
         }
     }
 
-    fn tag_sets(&self, place: Option<(&'m Vnet, &'m Subnet)>) -> TagSets {
+    fn tag_sets(&self, place: Option<(&'m Vnet, &'m Subnet)>) -> TagSets<'_> {
         tags::tag_sets(self.model, place, &self.asg_members)
     }
 

@@ -101,17 +101,17 @@ pub struct Target<'a> {
     pub dest_port: u16,
     /// ASGs the target IP configuration belongs to.
     pub dest_asgs: &'a [ResId],
-    pub tags: &'a TagSets,
+    pub tags: &'a TagSets<'a>,
 }
 
 /// Expansions of the service tags for one subnet.
 #[derive(Debug, Clone)]
-pub struct TagSets {
+pub struct TagSets<'a> {
     pub internet: AddrSet,
     pub virtual_network: AddrSet,
     pub azure_load_balancer: AddrSet,
-    /// Private addresses of members of each ASG (key → set).
-    pub asg_members: std::collections::HashMap<String, AddrSet>,
+    /// Private addresses of members of each ASG (key → set), computed once per model.
+    pub asg_members: &'a std::collections::HashMap<String, AddrSet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

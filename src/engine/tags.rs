@@ -82,11 +82,11 @@ pub fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
 }
 
 /// All tag expansions for a subnet (or for no VNet at all, e.g. a classic VM).
-pub fn tag_sets(
+pub fn tag_sets<'a>(
     model: &Model,
     place: Option<(&Vnet, &Subnet)>,
-    asgs: &HashMap<String, AddrSet>,
-) -> TagSets {
+    asgs: &'a HashMap<String, AddrSet>,
+) -> TagSets<'a> {
     let host = nets(&[AZURE_HOST]);
     TagSets {
         internet: internet_for(place.map(|p| p.0)),
@@ -95,7 +95,7 @@ pub fn tag_sets(
             None => host.clone(),
         },
         azure_load_balancer: host,
-        asg_members: asgs.clone(),
+        asg_members: asgs,
     }
 }
 

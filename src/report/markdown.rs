@@ -42,7 +42,7 @@ pub fn render(report: &Report) -> String {
         for f in &vm.findings {
             out.push_str(&format!(
                 "| {}{} | {} | {} | `{}` |\n",
-                f.severity.as_str().to_string(),
+                f.severity.as_str(),
                 if f.suppressed { " (suppressed)" } else { "" },
                 f.rule_id,
                 cell(&f.message),

@@ -245,8 +245,8 @@ pub fn catalogue_markdown() -> String {
             "| [{}](#{}) | {} | {} | {} |\n",
             r.meta.id,
             r.meta.id.to_lowercase(),
-            r.meta.severity.as_str().to_string(),
-            r.meta.category.as_str().to_string(),
+            r.meta.severity.as_str(),
+            r.meta.category.as_str(),
             r.meta.title
         ));
     }
@@ -256,8 +256,8 @@ pub fn catalogue_markdown() -> String {
             "\n## {}\n\n**{}** — {} · {}\n\n*From the article:* {}\n\n{}\n\n**Fix:**\n\n```\n{}\n```\n\n**Example finding:** {}\n\n",
             m.id,
             m.title,
-            m.severity.as_str().to_string(),
-            m.category.as_str().to_string(),
+            m.severity.as_str(),
+            m.category.as_str(),
             m.seed,
             m.rationale,
             m.remediation,

@@ -87,12 +87,17 @@ pub(crate) fn query(ctx: &Ctx<'_>) -> Reply {
         return not_understood(c, "facets");
     }
     let opts = req.options.as_ref();
+    // The configured page size is the server's largest page (ARG's is 1,000): `$top` asks for
+    // pages up to that size, never larger.
+    let server_max = ctx
+        .cfg
+        .graph_page_size
+        .clamp(1, crate::config::MAX_GRAPH_PAGE_SIZE);
     let top = match opts.and_then(|o| o.top) {
-        None => ctx
-            .cfg
-            .graph_page_size
-            .clamp(1, crate::config::MAX_GRAPH_PAGE_SIZE),
-        Some(t) if (1..=crate::config::MAX_GRAPH_PAGE_SIZE as i64).contains(&t) => t as usize,
+        None => server_max,
+        Some(t) if (1..=crate::config::MAX_GRAPH_PAGE_SIZE as i64).contains(&t) => {
+            (t as usize).min(server_max)
+        }
         Some(t) => {
             return bad_request(
                 c,
