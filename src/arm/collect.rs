@@ -361,7 +361,7 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
 /// that VM's path needs (its NICs' subnets, not every subnet of their VNets).
 fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
     let refs = out.resource_refs();
-    let m: Model = model::build(&refs, Default::default());
+    let m: Model = model::build_references(&refs);
     let present = |id: &ResId| {
         m.broken.contains_key(&id.key)
             || m.nics.contains_key(&id.key)

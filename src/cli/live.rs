@@ -65,6 +65,7 @@ pub fn collect(input: &InputArgs, target: Target<'_>) -> Result<(Collected, Stri
             None => client,
         };
         let client = Arc::new(client);
+        let started = std::time::Instant::now();
         let result = match target {
             Target::Vm(id) => collect::collect_vm(client.clone(), id).await,
             Target::Scope(s) => {
@@ -86,7 +87,11 @@ pub fn collect(input: &InputArgs, target: Target<'_>) -> Result<(Collected, Stri
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
-        tracing::info!(requests = client.requests_sent(), "collection finished");
+        tracing::info!(
+            requests = client.requests_sent(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "collection finished"
+        );
         match result {
             Ok(c) => Ok((c, cloud.name.to_string())),
             Err(CollectError::Auth(e)) => Err(Fatal(format!(

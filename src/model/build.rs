@@ -57,6 +57,16 @@ fn kind_from_id(id: &str) -> Option<Kind> {
 
 /// Builds the model from raw resources. `guest` holds guest facts by VM id.
 pub fn build(resources: &[&RawValue], guest: HashMap<String, GuestFacts>) -> Model {
+    build_with(resources, guest, true)
+}
+
+/// Only what links resources together: NSG rules are not parsed (collection uses this to find
+/// referenced resources it has not read yet, without paying for rule parsing twice).
+pub fn build_references(resources: &[&RawValue]) -> Model {
+    build_with(resources, HashMap::new(), false)
+}
+
+fn build_with(resources: &[&RawValue], guest: HashMap<String, GuestFacts>, nsg_rules: bool) -> Model {
     let mut m = Model {
         guest: guest
             .into_iter()
@@ -65,7 +75,7 @@ pub fn build(resources: &[&RawValue], guest: HashMap<String, GuestFacts>) -> Mod
         ..Model::default()
     };
     for (index, raw) in resources.iter().enumerate() {
-        add_resource(&mut m, index, raw);
+        add_resource(&mut m, index, raw, nsg_rules);
     }
     m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
@@ -73,7 +83,7 @@ pub fn build(resources: &[&RawValue], guest: HashMap<String, GuestFacts>) -> Mod
     m
 }
 
-fn add_resource(m: &mut Model, index: usize, raw: &RawValue) {
+fn add_resource(m: &mut Model, index: usize, raw: &RawValue, nsg_rules: bool) {
     let scope_of_index = || format!("resources[{index}]");
     let head: Head = match serde_json::from_str(raw.get()) {
         Ok(h) => h,
@@ -134,6 +144,18 @@ fn add_resource(m: &mut Model, index: usize, raw: &RawValue) {
         Kind::Vm => parse::<wire::VmProps>(raw).and_then(|e| vm(m, &rid, e)),
         Kind::ClassicVm => parse::<wire::ClassicVmProps>(raw).and_then(|e| classic_vm(m, &rid, e)),
         Kind::Nic => parse::<wire::NicProps>(raw).and_then(|e| nic(m, &rid, e)),
+        Kind::Nsg if !nsg_rules => {
+            m.nsgs.insert(
+                rid.key.clone(),
+                Nsg {
+                    id: rid.clone(),
+                    name: rid.name().to_string(),
+                    provisioning_state: None,
+                    inbound: Vec::new(),
+                },
+            );
+            Ok(())
+        }
         Kind::Nsg => parse::<wire::NsgProps>(raw).and_then(|e| nsg(m, &rid, e)),
         Kind::PublicIp => parse::<wire::PipProps>(raw).and_then(|e| public_ip(m, &rid, e)),
         Kind::Vnet => parse::<wire::VnetProps>(raw).and_then(|e| vnet(m, &rid, e)),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use build::build;
+pub use build::{build, build_references};
 pub use types::*;
 
 /// Something that could not be read or understood (report `diagnostics`, product.md §5).
