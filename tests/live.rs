@@ -492,23 +492,21 @@ fn verbose_logs_never_contain_the_token() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("super-secret-token-value"));
 }
 
-#[test]
-fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
-    let snap = demo_without_guest();
-    let id = format!("/subscriptions/{DEMO_SUB}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/web-02");
-    // 300 ms per request: requests of one round arrive together, rounds 300 ms apart.
-    let server = serve(&snap, |c| c.latency(Duration::from_millis(300)));
+/// Runs `check` live with 300 ms per request (one round's requests arrive together, rounds
+/// 300 ms apart) and returns the report, after checking the request pattern: at most four
+/// sequential rounds, and no subscription-wide list but the Bastion one.
+fn check_live_in_four_rounds(snap: &Value, id: &str, extra: &[&str]) -> Value {
+    let server = serve(snap, |c| c.latency(Duration::from_millis(300)));
     let out = live(&server, "check")
-        .args(["-o", "json", &id])
+        .args(["-o", "json", id])
+        .args(extra)
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let live_report = json(&out);
     let arm: Vec<_> = server
         .requests()
         .into_iter()
@@ -520,19 +518,25 @@ fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
         lists[0].resource_type.as_deref(),
         Some("Microsoft.Network/bastionHosts")
     );
-    let mut rounds = 1;
     let mut times: Vec<Duration> = arm.iter().map(|r| r.at).collect();
     times.sort();
-    for w in times.windows(2) {
-        if w[1] - w[0] > Duration::from_millis(150) {
-            rounds += 1;
-        }
-    }
+    let rounds = 1 + times
+        .windows(2)
+        .filter(|w| w[1] - w[0] > Duration::from_millis(150))
+        .count();
     assert!(
         rounds <= 4,
         "{rounds} sequential rounds: {:#?}",
         arm.iter().map(|r| (&r.path, r.at)).collect::<Vec<_>>()
     );
+    json(&out)
+}
+
+#[test]
+fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
+    let snap = demo_without_guest();
+    let id = format!("/subscriptions/{DEMO_SUB}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/web-02");
+    let live_report = check_live_in_four_rounds(&snap, &id, &[]);
     // The same verdict and findings as the offline check.
     let off = Command::cargo_bin("rdpaudit")
         .expect("binary")
@@ -541,6 +545,102 @@ fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
         .output()
         .expect("run");
     assert_eq!(live_report["vms"], json(&off)["vms"]);
+}
+
+#[test]
+fn one_vm_check_ignores_bastions_of_unrelated_networks() {
+    // Regression: every Bastion's VNet was fetched in the second round, which pushed the VM's own
+    // dependencies into rounds five and six in an estate with many Bastions.
+    let snap = generated(1500, 1, 3);
+    let bastions = snap["resources"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|r| r["type"] == "Microsoft.Network/bastionHosts")
+                .count()
+        })
+        .unwrap_or(0);
+    assert!(
+        bastions > 1,
+        "the estate needs several Bastions, has {bastions}"
+    );
+    let vm = snap["resources"]
+        .as_array()
+        .and_then(|a| {
+            a.iter().find(|r| {
+                r["type"] == "Microsoft.Compute/virtualMachines"
+                    && r["properties"]["storageProfile"]["osDisk"]["osType"] == "Windows"
+            })
+        })
+        .and_then(|r| r["id"].as_str())
+        .expect("a Windows VM")
+        .to_string();
+    let server = serve(&snap, |c| c);
+    let out = live(&server, "check")
+        .args(["-o", "json", &vm])
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    // The VM's VNet and its peers are the only VNets worth reading.
+    let find = |id: &str| {
+        snap["resources"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|x| x["id"].as_str().is_some_and(|i| i.eq_ignore_ascii_case(id)))
+            })
+            .cloned()
+    };
+    let vm_body = find(&vm).expect("vm");
+    let nic = find(
+        vm_body["properties"]["networkProfile"]["networkInterfaces"][0]["id"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .expect("nic");
+    let subnet = nic["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    let vnet_id = subnet
+        .split("/subnets/")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let mut allowed = vec![vnet_id.clone()];
+    if let Some(peers) = find(&vnet_id).and_then(|v| {
+        v["properties"]["virtualNetworkPeerings"]
+            .as_array()
+            .cloned()
+    }) {
+        allowed.extend(peers.iter().filter_map(|p| {
+            p["properties"]["remoteVirtualNetwork"]["id"]
+                .as_str()
+                .map(str::to_lowercase)
+        }));
+    }
+    for req in server
+        .requests()
+        .iter()
+        .filter(|q| q.resource_type.as_deref() == Some("Microsoft.Network/virtualNetworks"))
+    {
+        let path = req
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
+        assert!(
+            allowed.iter().any(|a| path.ends_with(a.as_str())),
+            "read an unrelated VNet: {path}"
+        );
+    }
+    assert_eq!(r["vms"].as_array().map(Vec::len), Some(1));
 }
 
 #[test]

@@ -434,10 +434,27 @@ fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
             }
         }
     }
+    // A Bastion matters when it sits in one of the VM's VNets or a peer of them; only then is
+    // its VNet (for the AzureBastionSubnet prefix) worth a request in a one-VM check.
+    let mut near: HashSet<String> = HashSet::new();
+    for s in &subnets {
+        if let Some(v) = parent(&ResId::new(s), "subnets") {
+            if let Some(vnet) = m.vnets.get(&v.key) {
+                near.extend(
+                    vnet.peerings
+                        .iter()
+                        .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.clone())),
+                );
+            }
+            near.insert(v.key);
+        }
+    }
     for b in &m.bastions {
         for s in &b.subnets {
             if let Some(v) = parent(s, "subnets") {
-                add(&v);
+                if focus.is_none() || near.contains(&v.key) {
+                    add(&v);
+                }
             }
         }
     }

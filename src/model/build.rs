@@ -66,7 +66,11 @@ pub fn build_references(resources: &[&RawValue]) -> Model {
     build_with(resources, HashMap::new(), false)
 }
 
-fn build_with(resources: &[&RawValue], guest: HashMap<String, GuestFacts>, nsg_rules: bool) -> Model {
+fn build_with(
+    resources: &[&RawValue],
+    guest: HashMap<String, GuestFacts>,
+    nsg_rules: bool,
+) -> Model {
     let mut m = Model {
         guest: guest
             .into_iter()
