@@ -710,3 +710,91 @@ fn allowed_sources_are_exact_for_small_candidate_sets() {
         serde_json::json!(["10.10.1.0/26"])
     );
 }
+
+#[test]
+fn suppressions_accept_findings_until_they_expire() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("suppress.json");
+    std::fs::write(
+        &file,
+        r#"{"suppressions": [
+            {"rule": "RDP801", "resource": "*/virtualMachines/WEB-01", "reason": "public jump host, TICKET-1"},
+            {"rule": "RDP804", "resource": "*/virtualMachines/web-01", "reason": "old", "expires": "2020-01-01"}
+        ]}"#,
+    )
+    .expect("write");
+    let plain = json_of(
+        &rdpaudit()
+            .args(["audit", "--demo", "-o", "json"])
+            .output()
+            .expect("run")
+            .stdout,
+    );
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "json", "--suppress"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    let r = json_of(&out.stdout);
+    assert_valid("report.schema.json", &r);
+    let web = r["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
+        .expect("web-01");
+    let by_id = |id: &str| {
+        web["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|x| x["ruleId"] == id))
+            .cloned()
+            .expect("finding")
+    };
+    assert_eq!(by_id("RDP801")["suppressed"], true);
+    assert_eq!(
+        by_id("RDP804")["suppressed"],
+        false,
+        "an expired suppression no longer applies"
+    );
+    assert_eq!(
+        r["summary"]["findings"]["high"],
+        plain["summary"]["findings"]["high"].as_u64().unwrap_or(0) - 1
+    );
+    assert!(r["diagnostics"]
+        .to_string()
+        .contains("expired on 2020-01-01"));
+    assert_eq!(
+        r["complete"], true,
+        "an expiry notice does not make the audit incomplete"
+    );
+    // Suppressing every finding at or above --fail-on turns exit 1 into 0.
+    let all: Vec<String> = plain["vms"]
+        .as_array()
+        .expect("vms")
+        .iter()
+        .flat_map(|v| v["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["severity"] == "high")
+        .map(|f| {
+            format!(
+                r#"{{"rule": "{}", "resource": "{}", "reason": "accepted"}}"#,
+                f["ruleId"].as_str().unwrap_or_default(),
+                f["resourceId"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    std::fs::write(&file, format!(r#"{{"suppressions": [{}]}}"#, all.join(","))).expect("write");
+    rdpaudit()
+        .args(["audit", "--demo", "--fail-on", "high", "--suppress"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    std::fs::write(
+        &file,
+        r#"{"suppressions": [{"rule": "RDP9", "resource": "*", "reason": "x"}]}"#,
+    )
+    .expect("write");
+    rdpaudit()
+        .args(["audit", "--demo", "--suppress"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("suppressions[0].rule"));
+}

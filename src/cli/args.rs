@@ -146,6 +146,9 @@ pub struct OutputArgs {
     /// Exit 1 when an unsuppressed finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Medium)]
     pub fail_on: FailOn,
+    /// Accepted findings: a JSON file of {rule, resource glob, reason, expires} (docs/nightly.md).
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Option<PathBuf>,
     /// When to use colour (NO_COLOR always turns it off).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -183,7 +183,19 @@ fn audit(
         ));
     }
     let (opts, filter) = options(eval)?;
-    let report = if is_live(input) {
+    let suppressions = match &out.suppress {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Fatal(format!(
+                    "cannot read suppression file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Some(crate::report::suppress::Suppressions::parse(&text).map_err(Fatal)?)
+        }
+        None => None,
+    };
+    let mut report = if is_live(input) {
         let target = match &what {
             Scope::All => live::Target::Scope(scope),
             Scope::Vm(id) => live::Target::Vm(id),
@@ -228,6 +240,14 @@ fn audit(
             &what,
         )?
     };
+    if let Some(s) = &suppressions {
+        let today = live::now_rfc3339()
+            .get(..10)
+            .unwrap_or_default()
+            .to_string();
+        let notices = s.apply(&mut report, &today);
+        report.diagnostics.extend(notices);
+    }
     let color = use_color(out.color);
     let rendered = match (out.output, &what) {
         (Format::Table, Scope::Vm(_)) => check::render(&report, color),

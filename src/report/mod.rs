@@ -5,6 +5,7 @@ pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod suppress;
 pub mod table;
 
 use serde::Serialize;
@@ -54,7 +55,7 @@ pub struct SeverityCounts {
 }
 
 impl SeverityCounts {
-    fn add(&mut self, s: Severity) {
+    pub(crate) fn add(&mut self, s: Severity) {
         match s {
             Severity::Critical => self.critical += 1,
             Severity::High => self.high += 1,
