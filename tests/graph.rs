@@ -155,3 +155,27 @@ fn the_graph_quota_is_honoured() {
         graph.iter().map(|r| r.status).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn graph_resource_group_scope_matches_arm() {
+    let snap = without_guest(serde_json::from_str(rdpaudit::cli::DEMO).expect("demo"));
+    let server = serve(&snap, |c| c);
+    let (_, arm, _) = run(
+        &server,
+        &["--subscription", DEMO_SUB, "--resource-group", "rg-web"],
+    );
+    let (code, graph, err) = run(
+        &server,
+        &[
+            "--subscription",
+            DEMO_SUB,
+            "--resource-group",
+            "rg-web",
+            "--backend",
+            "graph",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(graph["summary"]["vms"], 2);
+    assert_same(&comparable(graph), &comparable(arm));
+}

@@ -752,3 +752,59 @@ fn many_subscriptions_concurrently_and_a_failing_one_is_a_diagnostic() {
     assert!(r["diagnostics"].to_string().contains(missing));
     assert!(r["summary"]["vms"].as_u64().unwrap_or(0) > 0);
 }
+
+#[test]
+fn resource_group_scope_still_reads_what_it_references_elsewhere() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c);
+    let out = live(&server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+            "--resource-group",
+            "rg-web",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scoped = json(&out);
+    let names: Vec<&str> = scoped["vms"]
+        .as_array()
+        .expect("vms")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(names, ["web-01", "web-02"]);
+    // Their VNet and subnet NSGs live in rg-hub: read by id, so the verdicts match the full audit.
+    let full = offline(&snap, &[]);
+    for vm in scoped["vms"].as_array().expect("vms") {
+        let same = full["vms"]
+            .as_array()
+            .and_then(|a| a.iter().find(|v| v["id"] == vm["id"]))
+            .expect("in the full audit");
+        assert_eq!(vm, same);
+    }
+    let gets: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.route == "get")
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        gets.iter().any(|p| p.contains("/resourceGroups/rg-hub/")),
+        "{gets:?}"
+    );
+    assert!(
+        server.requests().iter().any(|r| r.route == "instanceView"),
+        "a resource-group list has no power state"
+    );
+}

@@ -223,7 +223,9 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected,
     let mut jobs = Vec::new();
     for sub in &out.subscriptions {
         for t in TYPES {
-            if scope.resource_groups.is_empty() {
+            // A Bastion in another group (usually the hub's) can still serve the VMs in scope:
+            // Bastion hosts are listed subscription-wide, like a one-VM check does.
+            if scope.resource_groups.is_empty() || t == BASTION_HOSTS {
                 jobs.push(Job::List(sub.subscription_id.clone(), t, None));
             } else {
                 for rg in &scope.resource_groups {

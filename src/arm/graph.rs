@@ -60,6 +60,14 @@ pub fn query(resource_groups: &[String]) -> String {
     q
 }
 
+/// Bastion hosts anywhere in scope: with `--resource-group`, a Bastion in another group (the
+/// hub's) can still serve the VMs in scope.
+pub fn bastion_query() -> String {
+    "Resources\n| where type =~ 'microsoft.network/bastionhosts'\n\
+     | project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc"
+        .to_string()
+}
+
 /// What one query is scoped to.
 #[derive(Debug, Clone)]
 pub enum GraphScope {
@@ -218,7 +226,19 @@ pub async fn collect(
                 format!("subscriptions batch {} ({} subscriptions)", i + 1, v.len())
             }
         };
-        match run_query(&client, &quota, s, &q, &label).await {
+        let mut result = run_query(&client, &quota, s, &q, &label).await;
+        if !scope.resource_groups.is_empty() {
+            if let Ok(rows) = &mut result {
+                match run_query(&client, &quota, s, &bastion_query(), &label).await {
+                    Ok(more) => rows.extend(more),
+                    Err(e) => out.diagnostics.push(e.diagnostic(
+                        crate::model::DiagLevel::Error,
+                        &format!("Resource Graph, {label}, Bastion hosts"),
+                    )),
+                }
+            }
+        }
+        match result {
             Ok(rows) => out.resources.extend(rows),
             Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),
             Err(e) => {

@@ -124,10 +124,11 @@ pub struct EvalArgs {
     /// The RDP port to expect when the guest's real port is unknown.
     #[arg(long, default_value_t = 3389, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
-    /// Also inspect the guest OS through VM Run Command (live only).
+    /// Also inspect the guest OS through VM Run Command (planned; not available yet).
     #[arg(long)]
     pub guest: bool,
-    /// Also test from this machine: DNS and a TCP connect to each public RDP endpoint (live only).
+    /// Also test from this machine: DNS and a TCP connect to each public RDP endpoint (planned;
+    /// not available yet).
     #[arg(long)]
     pub probe: bool,
     /// Seconds to wait for each probe.
