@@ -324,8 +324,18 @@ pub fn explain(a: &VmAnalysis<'_>) -> String {
         }
         Verdict::Blocked => {
             let p = direct[0];
+            // Name the port when it is not the usual one (a changed guest port, a NAT backend).
+            let port = if p.delivered_port != a.default_port
+                && matches!(
+                    p.hops.iter().find(|h| h.is_stop()).map(|h| h.hop),
+                    Some("subnetNsg" | "nicNsg")
+                ) {
+                format!(" for tcp/{}", p.delivered_port)
+            } else {
+                String::new()
+            };
             match p.hops.iter().find(|h| h.is_stop()) {
-                Some(h) => hop_reason(h),
+                Some(h) => hop_reason(h) + &port,
                 None => "no path admits the client".into(),
             }
         }
