@@ -29,6 +29,14 @@ fn assert_valid(schema_name: &str, doc: &Value) {
     assert!(errors.is_empty(), "{schema_name}: {errors:#?}");
 }
 
+/// The VM called `name` in a JSON report.
+fn vm_named<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["vms"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["name"] == name))
+        .unwrap_or_else(|| panic!("{name} is not in the report"))
+}
+
 fn json_of(out: &[u8]) -> Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
@@ -131,18 +139,12 @@ fn demo_table_names_the_deciding_hop() {
 
 #[test]
 fn fail_on_and_category_set_the_exit_code() {
-    rdpaudit()
-        .args(["audit", "--demo", "--fail-on", "never"])
-        .assert()
-        .code(0);
-    rdpaudit()
-        .args(["audit", "--demo", "--fail-on", "critical"])
-        .assert()
-        .code(0);
-    rdpaudit()
-        .args(["audit", "--demo", "--fail-on", "high"])
-        .assert()
-        .code(1);
+    for (fail_on, code) in [("never", 0), ("critical", 0), ("high", 1), ("info", 1)] {
+        rdpaudit()
+            .args(["audit", "--demo", "--fail-on", fail_on])
+            .assert()
+            .code(code);
+    }
     let out = rdpaudit()
         .args([
             "audit",
@@ -187,10 +189,7 @@ fn client_ip_narrows_the_question() {
         .clone();
     let r = json_of(&out);
     assert_eq!(r["client"], "203.0.113.10/32");
-    let ops = r["vms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|v| v["name"] == "ops-jump-01"))
-        .expect("ops");
+    let ops = vm_named(&r, "ops-jump-01");
     assert_eq!(ops["rdp"]["verdict"], "reachable");
     let out = rdpaudit()
         .args([
@@ -206,10 +205,7 @@ fn client_ip_narrows_the_question() {
         .output()
         .expect("run");
     let r = json_of(&out.stdout);
-    let ops = r["vms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|v| v["name"] == "ops-jump-01"))
-        .expect("ops");
+    let ops = vm_named(&r, "ops-jump-01");
     assert_eq!(ops["rdp"]["verdict"], "blocked");
     rdpaudit()
         .args(["audit", "--demo", "--client-ip", "300.1.1.1"])
@@ -338,10 +334,7 @@ fn resource_graph_power_state_and_lower_case_types() {
         .output()
         .expect("run");
     let r = json_of(&out.stdout);
-    let dev = r["vms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|v| v["name"] == "dev-01"))
-        .expect("dev-01");
+    let dev = vm_named(&r, "dev-01");
     assert_eq!(dev["powerState"], "deallocated");
     // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so
     // the network path counts (4 reachable with guest facts, 5 without).
@@ -467,10 +460,7 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
             diags.contains("web-01-nsg") && diags.contains(msg),
             "{msg}: {diags}"
         );
-        let web = r["vms"]
-            .as_array()
-            .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
-            .expect("web-01");
+        let web = vm_named(&r, "web-01");
         assert_eq!(web["rdp"]["verdict"], "unknown", "{msg}");
     }
     // A resource without an id cannot be identified: a diagnostic, the rest still audited.
@@ -496,10 +486,7 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
         .to_string()
         .contains("field `id` is missing"));
     assert_eq!(r["summary"]["vms"], 13);
-    let web = r["vms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
-        .expect("web-01");
+    let web = vm_named(&r, "web-01");
     assert_eq!(
         web["rdp"]["verdict"], "unknown",
         "the public IP is a dangling reference now"
@@ -590,19 +577,16 @@ fn rules_and_explain() {
 
 #[test]
 fn argument_errors_exit_2() {
-    rdpaudit()
-        .args(["audit", "--output", "yaml", "--demo"])
-        .assert()
-        .code(2);
-    rdpaudit()
-        .args(["audit", "--demo", "--snapshot", "x.json"])
-        .assert()
-        .code(2);
-    rdpaudit().args(["frobnicate"]).assert().code(2);
-    rdpaudit()
-        .args(["audit", "--demo", "--port", "0"])
-        .assert()
-        .code(2);
+    let bad: [&[&str]; 5] = [
+        &["audit", "--output", "yaml", "--demo"],
+        &["audit", "--demo", "--snapshot", "x.json"],
+        &["frobnicate"],
+        &["audit", "--demo", "--port", "0"],
+        &["audit", "--demo", "--subscription", "s1"],
+    ];
+    for args in bad {
+        rdpaudit().args(args).assert().code(2);
+    }
     rdpaudit()
         .args(["--help"])
         .assert()
@@ -651,10 +635,7 @@ fn a_missing_referenced_resource_makes_the_audit_incomplete() {
     assert!(r["diagnostics"]
         .to_string()
         .contains("web-01-nsg is not in the data"));
-    let web = r["vms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
-        .expect("web-01");
+    let web = vm_named(&r, "web-01");
     assert_eq!(web["rdp"]["verdict"], "unknown");
 }
 
@@ -737,10 +718,7 @@ fn suppressions_accept_findings_until_they_expire() {
         .expect("run");
     let r = json_of(&out.stdout);
     assert_valid("report.schema.json", &r);
-    let web = r["vms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|v| v["name"] == "web-01"))
-        .expect("web-01");
+    let web = vm_named(&r, "web-01");
     let by_id = |id: &str| {
         web["findings"]
             .as_array()

@@ -49,6 +49,31 @@ fn live(server: &MockServer, command: &str) -> Command {
     c
 }
 
+/// `audit -o json --fail-on never --subscription <demo>` live against `server`, plus `extra`.
+fn audit_json(server: &MockServer, extra: &[&str]) -> std::process::Output {
+    live(server, "audit")
+        .args([
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--subscription",
+            DEMO_SUB,
+        ])
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+fn assert_code(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn offline(snapshot: &Value, extra: &[&str]) -> Value {
     let out = Command::cargo_bin("rdpaudit")
         .expect("binary")
@@ -193,23 +218,8 @@ fn throttling_waits_exactly_retry_after() {
                 ),
             )
         });
-        let out = live(&server, "audit")
-            .args([
-                "-o",
-                "json",
-                "--fail-on",
-                "never",
-                "--subscription",
-                DEMO_SUB,
-            ])
-            .output()
-            .expect("run");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = audit_json(&server, &[]);
+        assert_code(&out, 0);
         assert_same_report(&json(&out), &offline(&snap, &[]));
         let nsg: Vec<_> = server
             .requests()
@@ -239,23 +249,8 @@ fn server_errors_and_dropped_connections_are_retried() {
     let server = serve(&snap, |c| {
         c.faults(Faults::none().error_first(3).drop_first(2))
     });
-    let out = live(&server, "audit")
-        .args([
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--subscription",
-            DEMO_SUB,
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = audit_json(&server, &[]);
+    assert_code(&out, 0);
     assert_same_report(&json(&out), &offline(&snap, &[]));
     assert!(server
         .requests()
@@ -269,23 +264,8 @@ fn forbidden_type_is_a_diagnostic_and_exit_3() {
     let server = serve(&snap, |c| {
         c.faults(Faults::none().forbid_type("Microsoft.Network/routeTables"))
     });
-    let out = live(&server, "audit")
-        .args([
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--subscription",
-            DEMO_SUB,
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = audit_json(&server, &[]);
+    assert_code(&out, 3);
     let r = json(&out);
     assert_eq!(r["complete"], false);
     let d = r["diagnostics"].to_string();
@@ -307,23 +287,8 @@ fn unregistered_provider_means_none() {
     let server = serve(&snap, |c| {
         c.faults(Faults::none().unregistered("Microsoft.ClassicCompute"))
     });
-    let out = live(&server, "audit")
-        .args([
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--subscription",
-            DEMO_SUB,
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = audit_json(&server, &[]);
+    assert_code(&out, 0);
     assert_eq!(
         json(&out)["summary"]["vms"],
         12,
@@ -379,12 +344,7 @@ fn azure_cli_credential_through_a_stand_in_az() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 0);
     assert_same_report(&json(&out), &offline(&snap, &[]));
 }
 
@@ -437,23 +397,8 @@ fn a_foreign_next_link_never_receives_the_token() {
         f.foreign_host = Some(foreign_origin.clone());
         c.faults(f)
     });
-    let out = live(&server, "audit")
-        .args([
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--subscription",
-            DEMO_SUB,
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = audit_json(&server, &[]);
+    assert_code(&out, 3);
     assert!(json(&out)["diagnostics"]
         .to_string()
         .contains("refused a nextLink"));
@@ -480,12 +425,7 @@ fn verbose_logs_never_contain_the_token() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 0);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("GET"), "expected request logs at -vvv: {err}");
     assert!(!err.contains("super-secret-token-value"));
@@ -742,12 +682,7 @@ fn many_subscriptions_concurrently_and_a_failing_one_is_a_diagnostic() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 3);
     let r = json(&out);
     assert!(r["diagnostics"].to_string().contains(missing));
     assert!(r["summary"]["vms"].as_u64().unwrap_or(0) > 0);
@@ -770,12 +705,7 @@ fn resource_group_scope_still_reads_what_it_references_elsewhere() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 0);
     let scoped = json(&out);
     let names: Vec<&str> = scoped["vms"]
         .as_array()
