@@ -8,6 +8,7 @@
 pub mod arm;
 pub mod cli;
 pub mod engine;
+pub mod guest;
 pub mod model;
 pub mod pipeline;
 pub mod report;

@@ -31,6 +31,12 @@ pub const DEFAULT_GRAPH_PAGE_SIZE: usize = 1000;
 /// The largest Resource Graph page, whatever is configured or asked for.
 pub const MAX_GRAPH_PAGE_SIZE: usize = 1000;
 
+/// Polls of a Run Command operation answered `InProgress` before it completes.
+pub const DEFAULT_RUN_COMMAND_POLLS: u32 = 2;
+
+/// `Retry-After` (seconds) of Run Command's 202 and of in-progress polls.
+pub const DEFAULT_RUN_COMMAND_RETRY_AFTER: u64 = 1;
+
 /// Everything the server needs: the snapshot, paging, authentication and injected faults.
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -66,6 +72,13 @@ pub struct MockConfig {
     pub graph_page_size: usize,
     /// Resource Graph's per-caller query quota.
     pub graph_quota: GraphQuota,
+    /// Run Command misbehaviour per VM (first matching rule wins; builders keep one per VM).
+    pub run_command_faults: Vec<RunCommandFaultRule>,
+    /// Polls of a Run Command operation (status and result URLs together) answered
+    /// `InProgress` before it reports its outcome.
+    pub run_command_polls: u32,
+    /// `Retry-After` seconds of Run Command's 202 and of its in-progress polls.
+    pub run_command_retry_after: u64,
 }
 
 impl MockConfig {
@@ -87,6 +100,9 @@ impl MockConfig {
             management_groups: Vec::new(),
             graph_page_size: DEFAULT_GRAPH_PAGE_SIZE,
             graph_quota: GraphQuota::default(),
+            run_command_faults: Vec::new(),
+            run_command_polls: DEFAULT_RUN_COMMAND_POLLS,
+            run_command_retry_after: DEFAULT_RUN_COMMAND_RETRY_AFTER,
         }
     }
 
@@ -197,6 +213,44 @@ impl MockConfig {
         self
     }
 
+    /// Makes Run Command misbehave for one VM, named by name or full resource id (both compared
+    /// case-insensitively). A later call for the same VM replaces the earlier mode.
+    pub fn run_command_fault(mut self, vm: impl Into<String>, mode: RunCommandFault) -> Self {
+        let rule = RunCommandFaultRule {
+            vm: vm.into(),
+            mode,
+        };
+        self.run_command_faults
+            .retain(|r| !r.vm.eq_ignore_ascii_case(&rule.vm));
+        self.run_command_faults.push(rule);
+        self
+    }
+
+    /// Sets how many polls of a Run Command operation answer `InProgress` before it completes
+    /// (default 2; 0 completes on the first poll).
+    pub fn run_command_polls(mut self, n: u32) -> Self {
+        self.run_command_polls = n;
+        self
+    }
+
+    /// Sets the `Retry-After` seconds of Run Command answers (default 1; 0 allowed).
+    pub fn run_command_retry_after(mut self, seconds: u64) -> Self {
+        self.run_command_retry_after = seconds;
+        self
+    }
+
+    /// The Run Command fault configured for a VM, matched by name or full id.
+    pub(crate) fn run_command_fault_for(&self, name: &str, id: &str) -> Option<RunCommandFault> {
+        let id = id.trim_end_matches('/');
+        self.run_command_faults
+            .iter()
+            .find(|r| {
+                let vm = r.vm.trim().trim_end_matches('/');
+                vm.eq_ignore_ascii_case(name) || vm.eq_ignore_ascii_case(id)
+            })
+            .map(|r| r.mode)
+    }
+
     /// The token the managed-identity endpoint hands out: the one ARM routes expect.
     pub fn served_token(&self) -> &str {
         self.expected_token.as_deref().unwrap_or(DEFAULT_TOKEN)
@@ -255,6 +309,117 @@ impl FromStr for ManagementGroup {
                 .filter(|x| !x.is_empty())
                 .map(str::to_owned)
                 .collect(),
+        })
+    }
+}
+
+/// How Run Command misbehaves for one VM (`--run-command-fault VM=MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunCommandFault {
+    /// `conflict`: every POST answers 409 `Conflict`, as when another run command is in progress.
+    Conflict,
+    /// `agent-not-ready`: accepted (202), then the operation fails with
+    /// `VMAgentStatusCommunicationError`.
+    AgentNotReady,
+    /// `forbidden`: 403 `AuthorizationFailed` for `Microsoft.Compute/virtualMachines/runCommand/action`.
+    Forbidden,
+    /// `never`: the operation stays `InProgress` forever (and the VM stays busy).
+    Never,
+    /// `malformed`: succeeds with a PowerShell error text (not JSON) in stdout and stderr.
+    Malformed,
+    /// `truncated`: succeeds with the script's JSON padded past 4,096 bytes and cut to its last
+    /// 4,096 bytes, as Run Command does (the start is missing).
+    Truncated,
+    /// `foreign-poll`: the 202's `Azure-AsyncOperation` and `Location` point at the foreign host
+    /// (`Faults::foreign_host`), path unchanged.
+    ForeignPoll,
+}
+
+impl RunCommandFault {
+    /// Every mode, in CLI spelling order.
+    pub const ALL: [RunCommandFault; 7] = [
+        RunCommandFault::Conflict,
+        RunCommandFault::AgentNotReady,
+        RunCommandFault::Forbidden,
+        RunCommandFault::Never,
+        RunCommandFault::Malformed,
+        RunCommandFault::Truncated,
+        RunCommandFault::ForeignPoll,
+    ];
+
+    /// The CLI name (`conflict`, `agent-not-ready`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            RunCommandFault::Conflict => "conflict",
+            RunCommandFault::AgentNotReady => "agent-not-ready",
+            RunCommandFault::Forbidden => "forbidden",
+            RunCommandFault::Never => "never",
+            RunCommandFault::Malformed => "malformed",
+            RunCommandFault::Truncated => "truncated",
+            RunCommandFault::ForeignPoll => "foreign-poll",
+        }
+    }
+
+    /// The request log's `fault` label of the POST (or poll) the mode shapes.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            RunCommandFault::Conflict => "conflict",
+            RunCommandFault::AgentNotReady => "agentNotReady",
+            RunCommandFault::Forbidden => "forbidden",
+            RunCommandFault::Never => "never",
+            RunCommandFault::Malformed => "malformed",
+            RunCommandFault::Truncated => "truncated",
+            RunCommandFault::ForeignPoll => "foreignPoll",
+        }
+    }
+}
+
+impl std::fmt::Display for RunCommandFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for RunCommandFault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        RunCommandFault::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = RunCommandFault::ALL.iter().map(|m| m.name()).collect();
+                format!("{s:?} is not a run command fault ({})", names.join(", "))
+            })
+    }
+}
+
+/// One VM's Run Command fault. Parsed from the CLI form `VM=MODE`, where VM is a VM name or
+/// its full resource id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCommandFaultRule {
+    /// VM name or full resource id (compared case-insensitively).
+    pub vm: String,
+    /// What happens to its run commands.
+    pub mode: RunCommandFault,
+}
+
+impl FromStr for RunCommandFaultRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // A resource id holds no `=`, so the last one separates the mode.
+        let (vm, mode) = s
+            .rsplit_once('=')
+            .ok_or_else(|| format!("{s:?} is not VM=MODE"))?;
+        let vm = vm.trim();
+        if vm.is_empty() {
+            return Err(format!("{s:?} has an empty VM name"));
+        }
+        Ok(RunCommandFaultRule {
+            vm: vm.to_owned(),
+            mode: mode.parse()?,
         })
     }
 }
@@ -524,5 +689,34 @@ mod tests {
             .graph_quota(1, Duration::from_secs(1))
             .validate()
             .is_ok());
+    }
+
+    #[test]
+    fn parses_and_matches_run_command_faults() {
+        let rule: RunCommandFaultRule = "web-01=Agent-Not-Ready".parse().expect("parses");
+        assert_eq!(rule.mode, RunCommandFault::AgentNotReady);
+        for m in RunCommandFault::ALL {
+            assert_eq!(m.name().parse::<RunCommandFault>(), Ok(m));
+        }
+        assert!("web-01".parse::<RunCommandFaultRule>().is_err());
+        assert!("=never".parse::<RunCommandFaultRule>().is_err());
+        assert!("web-01=sometimes".parse::<RunCommandFaultRule>().is_err());
+
+        let id =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm2";
+        let cfg = MockConfig::new(Value::Null)
+            .run_command_fault("VM1", RunCommandFault::Never)
+            .run_command_fault("vm1", RunCommandFault::Conflict)
+            .run_command_fault(id.to_uppercase(), RunCommandFault::Malformed);
+        assert_eq!(cfg.run_command_faults.len(), 2);
+        assert_eq!(
+            cfg.run_command_fault_for("vm1", "/x"),
+            Some(RunCommandFault::Conflict)
+        );
+        assert_eq!(
+            cfg.run_command_fault_for("vm2", id),
+            Some(RunCommandFault::Malformed)
+        );
+        assert_eq!(cfg.run_command_fault_for("vm3", "/y"), None);
     }
 }

@@ -22,8 +22,15 @@
 //! in the KQL subset rdpaudit sends, with `$skipToken` paging, subscription / management-group /
 //! tenant scopes and the per-caller quota (see mocks/README.md).
 //!
-//! What the mock does not model: writes, long-running operations (Run Command, effective NSG),
-//! KQL beyond that subset, and list filters (`$filter` is accepted and ignored).
+//! VM Run Command (`POST {vm id}/runCommand`) is served as ARM's long-running operation: 202 with
+//! `Azure-AsyncOperation` and `Location`, `InProgress` polls, then the script's output, which the
+//! mock computes from the snapshot's `guest` facts in the `rdpaudit.guest/1` format (cut to its
+//! last 4,096 bytes, as Run Command does). Per-VM failure modes ([`RunCommandFault`]: conflict,
+//! agent not ready, forbidden, never finishing, malformed or truncated output, polling URLs on a
+//! foreign host) are set with [`MockConfig::run_command_fault`].
+//!
+//! What the mock does not model: other writes and long-running operations (effective NSG and
+//! routes), KQL beyond that subset, and list filters (`$filter` is accepted and ignored).
 
 mod config;
 mod error;
@@ -34,15 +41,18 @@ mod ids;
 mod log;
 mod msi;
 mod routes;
+mod runcommand;
 mod server;
 mod store;
 
 pub use config::{
-    Faults, GraphQuota, ManagementGroup, MockConfig, RetryAfter, Throttle, ThrottleMode,
-    DEFAULT_FOREIGN_HOST, DEFAULT_GRAPH_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID,
-    DEFAULT_TENANT_ID, DEFAULT_TOKEN, MAX_GRAPH_PAGE_SIZE,
+    Faults, GraphQuota, ManagementGroup, MockConfig, RetryAfter, RunCommandFault,
+    RunCommandFaultRule, Throttle, ThrottleMode, DEFAULT_FOREIGN_HOST, DEFAULT_GRAPH_PAGE_SIZE,
+    DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID, DEFAULT_RUN_COMMAND_POLLS,
+    DEFAULT_RUN_COMMAND_RETRY_AFTER, DEFAULT_TENANT_ID, DEFAULT_TOKEN, MAX_GRAPH_PAGE_SIZE,
 };
 pub use error::Error;
 pub use log::LoggedRequest;
 pub use msi::SYSTEM_ASSIGNED_CLIENT_ID;
+pub use runcommand::RUN_COMMAND_OUTPUT_LIMIT;
 pub use server::MockServer;

@@ -20,9 +20,12 @@ pub struct LoggedRequest {
     pub path: String,
     /// What the route was: `listSubscriptions`, `getSubscription`, `listResourceGroups`,
     /// `getResourceGroup`, `getProvider`, `list`, `get`, `getChild`, `instanceView`, `graph`
-    /// (a Resource Graph query), `msi`, or `unmatched`.
+    /// (a Resource Graph query), `runCommand` (`POST {vm}/runCommand`), `operationStatus` (its
+    /// `Azure-AsyncOperation` URL), `operationResult` (its `Location` URL, `monitor=true`),
+    /// `msi`, or `unmatched`.
     pub route: String,
-    /// The resource type addressed (canonical casing where known), if any.
+    /// The resource type addressed (canonical casing where known), if any;
+    /// `Microsoft.Compute/locations/operations` for operation polls.
     pub resource_type: Option<String>,
     /// Whether an `Authorization: Bearer <token>` header with a non-empty token was present.
     pub bearer_present: bool,
@@ -31,8 +34,10 @@ pub struct LoggedRequest {
     /// Response status; `None` when the connection was dropped without a response.
     pub status: Option<u16>,
     /// The injected fault, if any: `drop`, `throttle`, `error500`, `error503`, `forbidden`,
-    /// `unregistered`, `foreignNextLink`; or `graphQuota` when a Resource Graph query was
-    /// refused because the caller's quota was spent.
+    /// `unregistered`, `foreignNextLink`; `graphQuota` when a Resource Graph query was
+    /// refused because the caller's quota was spent; on a Run Command POST, its VM's mode:
+    /// `conflict`, `agentNotReady`, `forbidden`, `never`, `malformed`, `truncated`,
+    /// `foreignPoll`.
     pub fault: Option<String>,
     /// True when no route matched (the mock answered 404/405 for something it does not model).
     pub unmatched: bool,

@@ -3,7 +3,10 @@
 
 use clap::{Args, Parser, Subcommand};
 use mock_arm::generate::{write_snapshot, GenerateOptions};
-use mock_arm::{Faults, GraphQuota, ManagementGroup, MockConfig, MockServer, RetryAfter, Throttle};
+use mock_arm::{
+    Faults, GraphQuota, ManagementGroup, MockConfig, MockServer, RetryAfter, RunCommandFaultRule,
+    Throttle,
+};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -108,6 +111,16 @@ struct ServeArgs {
     /// Resource Graph quota per caller token: QUERIES/WINDOW (window in ms, s or m).
     #[arg(long, value_name = "Q/WINDOW", default_value = "15/5s")]
     graph_quota: GraphQuota,
+    /// Make Run Command misbehave for a VM (name or full id; repeatable). MODE: conflict,
+    /// agent-not-ready, forbidden, never, malformed, truncated, foreign-poll.
+    #[arg(long, value_name = "VM=MODE")]
+    run_command_fault: Vec<RunCommandFaultRule>,
+    /// Polls of a Run Command operation answered InProgress before it completes.
+    #[arg(long, value_name = "N", default_value_t = mock_arm::DEFAULT_RUN_COMMAND_POLLS)]
+    run_command_polls: u32,
+    /// Retry-After seconds of Run Command's 202 and of in-progress polls (0 allowed).
+    #[arg(long, value_name = "S", default_value_t = mock_arm::DEFAULT_RUN_COMMAND_RETRY_AFTER)]
+    run_command_retry_after: u64,
 }
 
 #[derive(Args)]
@@ -189,9 +202,14 @@ fn serve(a: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         .graph_page_size(
             usize::try_from(a.graph_page_size).unwrap_or(mock_arm::MAX_GRAPH_PAGE_SIZE),
         )
-        .graph_quota(a.graph_quota.queries, a.graph_quota.window);
+        .graph_quota(a.graph_quota.queries, a.graph_quota.window)
+        .run_command_polls(a.run_command_polls)
+        .run_command_retry_after(a.run_command_retry_after);
     for mg in a.management_group {
         cfg = cfg.management_group(mg.name, mg.subscriptions);
+    }
+    for rule in a.run_command_fault {
+        cfg = cfg.run_command_fault(rule.vm, rule.mode);
     }
     if let Some(t) = a.token {
         cfg = cfg.expected_token(t);

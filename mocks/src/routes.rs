@@ -6,10 +6,11 @@
 //! resources inline in their parent (subnets in a VNet, NAT rules in a load balancer), and the VM
 //! instance view only on request (`$expand=instanceView`, `statusOnly=true`, `/instanceView`;
 //! <https://learn.microsoft.com/rest/api/compute/virtual-machines/get>). Resource Graph's one
-//! POST route is answered by `graph`.
+//! POST route is answered by `graph`; VM Run Command and its operation URLs by `runcommand`.
 
 use crate::config::MockConfig;
 use crate::ids::{canonical_type, eq, ResourceId, VM_TYPE_LC};
+use crate::runcommand::RunCommands;
 use crate::store::Store;
 use hyper::Method;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -41,17 +42,56 @@ pub(crate) enum Route {
     Get { id: ResourceId, instance_view: bool },
     /// `POST /providers/Microsoft.ResourceGraph/resources`: a Resource Graph query.
     Graph,
+    /// `POST {vm id}/runCommand`: VM Run Command, a long-running operation.
+    RunCommand { id: ResourceId },
+    /// `GET /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/operations/{op}`:
+    /// a Compute operation's status (`Azure-AsyncOperation`), or with `monitor=true` its result
+    /// (`Location`).
+    Operation {
+        sub: String,
+        location: String,
+        op: String,
+        result: bool,
+    },
     /// Nothing matched (or not a GET).
     Unmatched,
 }
 
 impl Route {
+    /// Matches a request: its percent-decoded path segments, then the query where it decides
+    /// the route (`monitor=true` makes an operation URL the result URL).
+    pub fn of_request(method: &Method, segs: &[String], query: &Query) -> Route {
+        match Route::parse(method, segs) {
+            Route::Operation {
+                sub, location, op, ..
+            } => Route::Operation {
+                sub,
+                location,
+                op,
+                result: query.is("monitor", "true"),
+            },
+            other => other,
+        }
+    }
+
     /// Matches percent-decoded path segments.
     pub fn parse(method: &Method, segs: &[String]) -> Route {
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         if let ["providers", ns, ty] = s.as_slice() {
             if eq(ns, "Microsoft.ResourceGraph") && eq(ty, "resources") && method == Method::POST {
                 return Route::Graph;
+            }
+        }
+        if method == Method::POST {
+            // `.../virtualMachines/{vm}/runCommand`: like `/instanceView`, one segment past an id.
+            if let Some((last, head)) = s.split_last() {
+                if eq(last, "runCommand") {
+                    if let Some(id) = ResourceId::from_segments(head) {
+                        if id.types.len() == 1 && eq(&id.top_type(), VM_TYPE_LC) {
+                            return Route::RunCommand { id };
+                        }
+                    }
+                }
             }
         }
         if method != Method::GET {
@@ -82,6 +122,20 @@ impl Route {
                     rg: None,
                     ns: own(ns),
                     ty: own(ty),
+                }
+            }
+            [subs, sub, p, ns, locs, loc, ops, op]
+                if eq(subs, "subscriptions")
+                    && eq(p, "providers")
+                    && eq(ns, "Microsoft.Compute")
+                    && eq(locs, "locations")
+                    && eq(ops, "operations") =>
+            {
+                Route::Operation {
+                    sub: own(sub),
+                    location: own(loc),
+                    op: own(op),
+                    result: false,
                 }
             }
             [subs, sub, rgs, rg, p, ns, ty]
@@ -137,6 +191,9 @@ impl Route {
             Route::Get { id, .. } if id.types.len() > 1 => "getChild",
             Route::Get { .. } => "get",
             Route::Graph => "graph",
+            Route::RunCommand { .. } => "runCommand",
+            Route::Operation { result: false, .. } => "operationStatus",
+            Route::Operation { result: true, .. } => "operationResult",
             Route::Unmatched => "unmatched",
         }
     }
@@ -154,6 +211,8 @@ impl Route {
             Route::List { ns, ty, .. } => Some(canonical_type(&format!("{ns}/{ty}")).to_owned()),
             Route::Get { id, .. } => Some(canonical_type(&id.top_type()).to_owned()),
             Route::Graph => Some("Microsoft.ResourceGraph/resources".into()),
+            Route::RunCommand { .. } => Some("Microsoft.Compute/virtualMachines".into()),
+            Route::Operation { .. } => Some(crate::runcommand::OPERATION_TYPE.into()),
             Route::Msi | Route::GetProvider { .. } | Route::Unmatched => None,
         }
     }
@@ -165,8 +224,9 @@ impl Route {
             | Route::ListResourceGroups { sub }
             | Route::GetResourceGroup { sub, .. }
             | Route::GetProvider { sub, .. }
-            | Route::List { sub, .. } => Some(sub),
-            Route::Get { id, .. } => Some(&id.subscription),
+            | Route::List { sub, .. }
+            | Route::Operation { sub, .. } => Some(sub),
+            Route::Get { id, .. } | Route::RunCommand { id } => Some(&id.subscription),
             Route::Msi | Route::ListSubscriptions | Route::Graph | Route::Unmatched => None,
         }
     }
@@ -195,7 +255,7 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    fn is(&self, name: &str, value: &str) -> bool {
+    pub fn is(&self, name: &str, value: &str) -> bool {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case(value))
     }
@@ -219,6 +279,17 @@ impl Reply {
         Reply {
             status: 200,
             body,
+            headers: Vec::new(),
+            fault: None,
+            unmatched: false,
+        }
+    }
+
+    /// A response without a body (a long-running operation's 202).
+    pub fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            body: String::new(),
             headers: Vec::new(),
             fault: None,
             unmatched: false,
@@ -263,8 +334,12 @@ pub(crate) struct Ctx<'a> {
     /// The request path exactly as received (still percent-encoded).
     pub raw_path: &'a str,
     pub method: &'a Method,
-    /// The request body (read for Resource Graph queries only; empty otherwise).
+    /// The request body (read for Resource Graph queries and Run Command only; empty otherwise).
     pub body: &'a [u8],
+    /// Why the body could not be read (too large, connection trouble), if it could not.
+    pub body_error: Option<&'a str>,
+    /// Run Command operations in flight and the guest facts their output comes from.
+    pub runs: &'a RunCommands,
     /// The response's `x-ms-correlation-request-id` (Resource Graph quotes it in errors).
     pub correlation: &'a str,
 }
@@ -310,6 +385,13 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
         Route::List { sub, rg, ns, ty } => list(ctx, sub, rg.as_deref(), ns, ty),
         Route::Get { id, instance_view } => get(ctx, id, *instance_view),
         Route::Graph => crate::graph::query(ctx),
+        Route::RunCommand { id } => crate::runcommand::post(ctx, id),
+        Route::Operation {
+            sub,
+            location,
+            op,
+            result,
+        } => crate::runcommand::poll(ctx, sub, location, op, *result),
         Route::Msi | Route::Unmatched => unmatched(ctx),
     }
 }
@@ -322,7 +404,7 @@ fn subscription_not_found(sub: &str) -> Reply {
     )
 }
 
-fn group_not_found(rg: &str) -> Reply {
+pub(crate) fn group_not_found(rg: &str) -> Reply {
     Reply::error(
         404,
         "ResourceGroupNotFound",
@@ -377,14 +459,32 @@ fn invalid_type(ctx: &Ctx<'_>, ns: &str, ty: &str) -> Reply {
     .unmatched()
 }
 
-/// 409 / 403 faults that depend on what the request addresses.
-fn access_fault(
-    ctx: &Ctx<'_>,
-    ns: &str,
-    top_type: &str,
-    action_type: &str,
-    scope: &str,
-) -> Option<Reply> {
+/// 404 `ResourceNotFound` for a resource (`Namespace/type/name`) missing from its group.
+pub(crate) fn resource_not_found(what: &str, rg: &str) -> Reply {
+    Reply::error(
+        404,
+        "ResourceNotFound",
+        format!(
+            "The Resource '{what}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        ),
+    )
+}
+
+/// 403 `AuthorizationFailed` for `action` over `scope`, in ARM's words.
+pub(crate) fn authorization_failed(ctx: &Ctx<'_>, action: &str, scope: &str) -> Reply {
+    let oid = &ctx.cfg.principal_id;
+    Reply::error(
+        403,
+        "AuthorizationFailed",
+        format!(
+            "The client '{oid}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."
+        ),
+    )
+    .with_fault("forbidden")
+}
+
+/// 409 `MissingSubscriptionRegistration` when the subscription is not registered for `ns`.
+pub(crate) fn unregistered_fault(ctx: &Ctx<'_>, ns: &str) -> Option<Reply> {
     let f = &ctx.cfg.faults;
     if f.unregistered_namespaces.iter().any(|n| eq(n, ns)) {
         // ARM answers 409 Conflict for a namespace the subscription is not registered for
@@ -400,18 +500,32 @@ fn access_fault(
             .with_fault("unregistered"),
         );
     }
-    if f.forbidden_types.iter().any(|t| eq(t, top_type)) {
-        let oid = &ctx.cfg.principal_id;
-        return Some(
-            Reply::error(
-                403,
-                "AuthorizationFailed",
-                format!(
-                    "The client '{oid}' with object id '{oid}' does not have authorization to perform action '{action_type}/read' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."
-                ),
-            )
-            .with_fault("forbidden"),
-        );
+    None
+}
+
+/// 409 / 403 faults that depend on what the request addresses.
+fn access_fault(
+    ctx: &Ctx<'_>,
+    ns: &str,
+    top_type: &str,
+    action_type: &str,
+    scope: &str,
+) -> Option<Reply> {
+    if let Some(r) = unregistered_fault(ctx, ns) {
+        return Some(r);
+    }
+    if ctx
+        .cfg
+        .faults
+        .forbidden_types
+        .iter()
+        .any(|t| eq(t, top_type))
+    {
+        return Some(authorization_failed(
+            ctx,
+            &format!("{action_type}/read"),
+            scope,
+        ));
     }
     None
 }
@@ -477,16 +591,7 @@ fn get(ctx: &Ctx<'_>, id: &ResourceId, instance_view: bool) -> Reply {
     if !ctx.store.has_group(&id.subscription, &id.resource_group) {
         return group_not_found(&id.resource_group);
     }
-    let not_found = |what: String| {
-        Reply::error(
-            404,
-            "ResourceNotFound",
-            format!(
-                "The Resource '{what}' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-                id.resource_group
-            ),
-        )
-    };
+    let not_found = |what: String| resource_not_found(&what, &id.resource_group);
     let Some(entry) = ctx.store.get(&id.top_id_lc()) else {
         return not_found(format!("{}/{}/{}", id.namespace, id.types[0], id.names[0]));
     };
@@ -726,6 +831,55 @@ mod tests {
             Route::parse(
                 &g,
                 &segs("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkInterfaces/n/instanceView")
+            ),
+            Route::Unmatched
+        );
+    }
+
+    #[test]
+    fn parses_run_command_routes() {
+        let post = Route::parse(
+            &Method::POST,
+            &segs("/SUBSCRIPTIONS/s/resourcegroups/r/providers/microsoft.compute/VIRTUALMACHINES/vm/RUNCOMMAND"),
+        );
+        assert_eq!(
+            (post.kind(), post.subscription()),
+            ("runCommand", Some("s"))
+        );
+        assert_eq!(
+            post.resource_type().as_deref(),
+            Some("Microsoft.Compute/virtualMachines")
+        );
+        // Only VMs, only POST.
+        for (m, p) in [
+            (Method::GET, "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm/runCommand"),
+            (Method::POST, "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkInterfaces/n/runCommand"),
+            (Method::POST, "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm"),
+        ] {
+            assert_eq!(Route::parse(&m, &segs(p)), Route::Unmatched, "{m} {p}");
+        }
+        let path = segs(
+            "/subscriptions/s/providers/Microsoft.Compute/locations/westeurope/operations/op1",
+        );
+        let status = Route::of_request(
+            &Method::GET,
+            &path,
+            &Query::parse(Some("p=x&api-version=2025-04-01")),
+        );
+        assert_eq!(
+            (status.kind(), status.subscription()),
+            ("operationStatus", Some("s"))
+        );
+        assert_eq!(
+            status.resource_type().as_deref(),
+            Some(crate::runcommand::OPERATION_TYPE)
+        );
+        let result = Route::of_request(&Method::GET, &path, &Query::parse(Some("monitor=True")));
+        assert_eq!(result.kind(), "operationResult");
+        assert_eq!(
+            Route::parse(
+                &Method::GET,
+                &segs("/subscriptions/s/providers/Microsoft.Network/locations/l/operations/o")
             ),
             Route::Unmatched
         );

@@ -11,6 +11,7 @@ use crate::faults::{uuid_like, FaultState, Injected};
 use crate::graph::{self, Decision, Quota};
 use crate::log::{LoggedRequest, RequestLog};
 use crate::routes::{self, Ctx, Query, Reply, Route};
+use crate::runcommand::RunCommands;
 use crate::store::Store;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -51,6 +52,8 @@ pub(crate) struct State {
     buckets: Mutex<HashMap<String, Bucket>>,
     /// Resource Graph's per-caller query quota.
     graph_quota: Quota,
+    /// Run Command operations and the guest facts they report.
+    runs: RunCommands,
     addr: SocketAddr,
 }
 
@@ -61,6 +64,7 @@ impl MockServer {
         let mut cfg = cfg;
         cfg.validate()?;
         let snapshot = std::mem::take(&mut cfg.snapshot);
+        let runs = RunCommands::new(&snapshot, cfg.seed);
         let store = Store::build(snapshot, &cfg.tenant_id)?;
         let log = RequestLog::new(cfg.log_file.as_deref()).map_err(|source| Error::File {
             path: cfg.log_file.clone().unwrap_or_default(),
@@ -77,6 +81,7 @@ impl MockServer {
         let state = Arc::new(State {
             faults: FaultState::new(cfg.faults.clone(), cfg.seed),
             graph_quota: Quota::new(cfg.graph_quota),
+            runs,
             cfg,
             store,
             log,
@@ -237,7 +242,8 @@ async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<State>) {
     }
 }
 
-/// Largest request body read (Resource Graph queries; a 300-subscription batch is ~15 KB).
+/// Largest request body read (Resource Graph queries, a 300-subscription batch is ~15 KB; Run
+/// Command inputs).
 const MAX_BODY: usize = 4 << 20;
 
 /// Handles one request; `None` means "drop the connection".
@@ -259,7 +265,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         .filter(|s| !s.is_empty())
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
-    let route = Route::parse(&method, &segs);
+    let route = Route::of_request(&method, &segs, &query);
     let headers = &parts.headers;
     let base_url = match headers
         .get(hyper::header::HOST)
@@ -311,8 +317,8 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         return None;
     }
 
-    // Only Resource Graph queries have a body the mock reads.
-    let body: Result<Bytes, String> = if route == Route::Graph {
+    // Only Resource Graph queries and Run Command inputs have a body the mock reads.
+    let body: Result<Bytes, String> = if matches!(route, Route::Graph | Route::RunCommand { .. }) {
         match Limited::new(body, MAX_BODY).collect().await {
             Ok(collected) => Ok(collected.to_bytes()),
             Err(e) => Err(format!("The request content could not be read: {e}.")),
@@ -336,6 +342,8 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         raw_path: &raw_path,
         method: &method,
         body: body.as_deref().unwrap_or_default(),
+        body_error: body.as_ref().err().map(String::as_str),
+        runs: &state.runs,
         correlation: &correlation,
     };
     let reply = if !headers.contains_key(hyper::header::AUTHORIZATION) {
@@ -358,7 +366,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         let caller = bearer.as_deref().unwrap_or_default();
         graph_request(state, &ctx, caller, body.as_ref().err(), n, &mut rng)
     } else if let Some(retry_after) = state.faults.throttle(entry.resource_type.as_deref()) {
-        throttled(state, &route, retry_after)
+        throttled(state, &route, &method, retry_after)
     } else if let Some(status) = state.faults.server_error(n, &mut rng) {
         server_error(status, &route, &correlation)
     } else {
@@ -368,12 +376,18 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         }
     };
 
-    // ARM reports the remaining read budget on every authenticated answer; a 401 is rejected
-    // before the request is counted. Resource Graph reports its own quota instead.
+    // ARM reports the remaining read (GET) or write (POST) budget on every authenticated
+    // answer; a 401 is rejected before the request is counted. Resource Graph reports its own
+    // quota instead.
     let remaining = if reply.status == 401 || route == Route::Graph {
         None
     } else {
-        Some(state.consume_read(route.subscription(), reply.status == 429))
+        let kind = if method == hyper::Method::GET {
+            Budget::Reads
+        } else {
+            Budget::Writes
+        };
+        Some(state.consume(route.subscription(), kind, reply.status == 429))
     };
     entry.status = Some(reply.status);
     entry.fault = reply.fault.clone();
@@ -480,7 +494,12 @@ fn is_api_version(v: &str) -> bool {
 
 /// 429 as ARM's regional token-bucket throttling answers it
 /// (<https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling>).
-fn throttled(state: &State, route: &Route, retry_after: String) -> Reply {
+fn throttled(state: &State, route: &Route, method: &hyper::Method, retry_after: String) -> Reply {
+    let kind = if method == hyper::Method::GET {
+        "read"
+    } else {
+        "write"
+    };
     let oid = &state.cfg.principal_id;
     let (code, scope) = match route.subscription() {
         Some(sub) => (
@@ -508,7 +527,7 @@ fn throttled(state: &State, route: &Route, retry_after: String) -> Reply {
         429,
         code,
         format!(
-            "Number of 'read' requests for {scope} actor '{oid}' exceeded. Please try again after '{seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information."
+            "Number of '{kind}' requests for {scope} actor '{oid}' exceeded. Please try again after '{seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information."
         ),
     )
     .with_header("retry-after", retry_after)
@@ -535,28 +554,49 @@ fn server_error(status: u16, route: &Route, correlation: &str) -> Reply {
     r.with_fault(&Injected::ServerError(status).label())
 }
 
-/// A token bucket per subscription (and one for tenant-level requests), as ARM has kept since
-/// 2024: 250 reads, refilled at 25 per second. Reported, never enforced (throttling is an
-/// explicit fault).
+/// A token bucket per subscription (and one for tenant-level requests) and per kind of request,
+/// as ARM has kept since 2024: 250 reads refilled at 25 per second, 200 writes refilled at 10 per
+/// second. Reported, never enforced (throttling is an explicit fault).
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
     last: Instant,
 }
 
-const BUCKET_SIZE: f64 = 250.0;
-const REFILL_PER_SEC: f64 = 25.0;
+/// Which of ARM's budgets a request draws on: GETs read, POSTs (Run Command) write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Budget {
+    Reads,
+    Writes,
+}
+
+impl Budget {
+    /// (bucket size, refill per second, bucket key suffix).
+    fn params(self) -> (f64, f64, &'static str) {
+        match self {
+            Budget::Reads => (250.0, 25.0, "reads"),
+            Budget::Writes => (200.0, 10.0, "writes"),
+        }
+    }
+}
 
 impl State {
-    /// Takes one read from the caller's bucket; returns the header name and remaining count.
-    fn consume_read(&self, sub: Option<&str>, throttled: bool) -> (&'static str, u64) {
-        let (header, key) = match sub {
-            Some(s) => (
+    /// Takes one token from the caller's bucket; returns the header name and remaining count.
+    fn consume(&self, sub: Option<&str>, kind: Budget, throttled: bool) -> (&'static str, u64) {
+        let (size, refill_per_sec, suffix) = kind.params();
+        let (header, key) = match (sub, kind) {
+            (Some(s), Budget::Reads) => (
                 "x-ms-ratelimit-remaining-subscription-reads",
                 s.to_ascii_lowercase(),
             ),
-            None => ("x-ms-ratelimit-remaining-tenant-reads", String::new()),
+            (Some(s), Budget::Writes) => (
+                "x-ms-ratelimit-remaining-subscription-writes",
+                s.to_ascii_lowercase(),
+            ),
+            (None, Budget::Reads) => ("x-ms-ratelimit-remaining-tenant-reads", String::new()),
+            (None, Budget::Writes) => ("x-ms-ratelimit-remaining-tenant-writes", String::new()),
         };
+        let key = format!("{key}|{suffix}");
         if throttled {
             return (header, 0);
         }
@@ -565,30 +605,33 @@ impl State {
             return (header, 0);
         };
         let b = buckets.entry(key).or_insert(Bucket {
-            tokens: BUCKET_SIZE,
+            tokens: size,
             last: now,
         });
-        let refill = now.duration_since(b.last).as_secs_f64() * REFILL_PER_SEC;
-        b.tokens = (b.tokens + refill).min(BUCKET_SIZE);
+        let refill = now.duration_since(b.last).as_secs_f64() * refill_per_sec;
+        b.tokens = (b.tokens + refill).min(size);
         b.last = now;
         b.tokens = (b.tokens - 1.0).max(0.0);
         (header, b.tokens.floor() as u64)
     }
 }
 
-/// Turns a [`Reply`] into an HTTP response with ARM's standard headers.
+/// Turns a [`Reply`] into an HTTP response with ARM's standard headers. An empty body (a 202
+/// of a long-running operation) goes without `Content-Type`, as ARM sends it.
 fn build(
     reply: Reply,
     request_id: &str,
     correlation: &str,
     remaining: Option<(&'static str, u64)>,
 ) -> Response<Body> {
-    let mut b = Response::builder()
-        .status(reply.status)
-        .header(
+    let mut b = Response::builder().status(reply.status);
+    if !reply.body.is_empty() {
+        b = b.header(
             hyper::header::CONTENT_TYPE,
             "application/json; charset=utf-8",
-        )
+        );
+    }
+    b = b
         .header(hyper::header::CACHE_CONTROL, "no-cache")
         .header("x-ms-request-id", request_id)
         .header("x-ms-correlation-request-id", correlation);

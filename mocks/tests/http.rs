@@ -329,9 +329,10 @@ fn unmatched_routes_are_404_and_logged() {
     );
     assert_eq!(resp.status(), 404);
     assert_eq!(error_code(&json(resp)), "InvalidResourceType");
+    // A POST action the mock does not model (Run Command is modelled: tests/runcommand.rs).
     let resp = client()
         .post(format!(
-            "{}{}/runCommand?api-version={VM_API}",
+            "{}{}/restart?api-version={VM_API}",
             server.url(),
             vm_id("web1")
         ))

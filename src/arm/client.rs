@@ -189,7 +189,7 @@ pub struct ArmClient {
     policy: RetryPolicy,
     sent: AtomicUsize,
     done: AtomicUsize,
-    observer: Option<Observer>,
+    observer: std::sync::Mutex<Option<Observer>>,
 }
 
 impl fmt::Debug for ArmClient {
@@ -224,14 +224,21 @@ impl ArmClient {
             policy,
             sent: AtomicUsize::new(0),
             done: AtomicUsize::new(0),
-            observer: None,
+            observer: std::sync::Mutex::new(None),
         })
     }
 
     /// Calls `f` after each response (progress display).
-    pub fn with_observer(mut self, f: Observer) -> ArmClient {
-        self.observer = Some(f);
+    pub fn with_observer(self, f: Observer) -> ArmClient {
+        self.set_observer(f);
         self
+    }
+
+    /// Like [`with_observer`](Self::with_observer), on a shared client.
+    pub fn set_observer(&self, f: Observer) {
+        if let Ok(mut o) = self.observer.lock() {
+            *o = Some(f);
+        }
     }
 
     pub fn base(&self) -> &Url {
@@ -256,7 +263,13 @@ impl ArmClient {
 
     /// GET with retries. Refuses (sends nothing) when `url` is not on the ARM origin.
     pub async fn get(&self, url: &Url) -> Result<Vec<u8>, ArmError> {
-        self.send(url, None).await.map(|(body, _)| body)
+        self.send(url, None, Retry::All).await.map(|r| r.body)
+    }
+
+    /// GET with retries, keeping the status and headers (long-running operation polls, where
+    /// 202 and 200 mean different things).
+    pub async fn get_reply(&self, url: &Url) -> Result<Reply, ArmError> {
+        self.send(url, None, Retry::All).await
     }
 
     /// POST a JSON body (Resource Graph queries are reads sent as POST), with the same retries.
@@ -266,14 +279,28 @@ impl ArmClient {
         url: &Url,
         body: &serde_json::Value,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
-        self.send(url, Some(body)).await
+        self.send(url, Some(body), Retry::All)
+            .await
+            .map(|r| (r.body, r.headers))
+    }
+
+    /// POST an action that starts something (Run Command). Retried only when ARM said it did
+    /// not take it (429); a dropped connection or a 5xx may have started it already, and a
+    /// second start would collide with the first (409).
+    pub async fn post_action(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> Result<Reply, ArmError> {
+        self.send(url, Some(body), Retry::ThrottledOnly).await
     }
 
     async fn send(
         &self,
         url: &Url,
         body: Option<&serde_json::Value>,
-    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
+        retry: Retry,
+    ) -> Result<Reply, ArmError> {
         if !same_origin(&self.base, url) {
             return Err(ArmError::new(
                 url,
@@ -290,6 +317,11 @@ impl ArmClient {
             let wait = match outcome {
                 Ok(body) => return Ok(body),
                 Err(Failure::Final(e)) => return Err(e),
+                Err(Failure::Retry(e, _))
+                    if retry == Retry::ThrottledOnly && e.status != Some(429) =>
+                {
+                    return Err(e)
+                }
                 Err(Failure::Retry(e, wait)) => {
                     if attempt >= self.policy.max_retries {
                         return Err(ArmError {
@@ -324,19 +356,17 @@ impl ArmClient {
         }
     }
 
-    async fn attempt(
-        &self,
-        url: &Url,
-        body: Option<&serde_json::Value>,
-    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), Failure> {
+    async fn attempt(&self, url: &Url, body: Option<&serde_json::Value>) -> Result<Reply, Failure> {
         let method = if body.is_some() { "POST" } else { "GET" };
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Failure::Final(ArmError::new(url, "the client is shutting down")))?;
+        let permit = self.permits.acquire().await.map_err(|_| {
+            Failure::Final(ArmError {
+                method,
+                ..ArmError::new(url, "the client is shutting down")
+            })
+        })?;
         let token = self.credential.bearer().await.map_err(|e| {
             Failure::Final(ArmError {
+                method,
                 status: Some(401),
                 ..ArmError::new(url, e)
             })
@@ -365,14 +395,18 @@ impl ArmClient {
                     "connection failed"
                 };
                 return Err(Failure::Retry(
-                    ArmError::new(url, format!("{why}: {}", root_cause(&e))),
+                    ArmError {
+                        method,
+                        ..ArmError::new(url, format!("{why}: {}", root_cause(&e)))
+                    },
                     None,
                 ));
             }
         };
         let status = resp.status();
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(o) = &self.observer {
+        let observer = self.observer.lock().ok().and_then(|o| o.clone());
+        if let Some(o) = observer {
             o(done);
         }
         let request_id = resp
@@ -386,10 +420,13 @@ impl ArmClient {
             Ok(b) => b.to_vec(),
             Err(e) => {
                 return Err(Failure::Retry(
-                    ArmError::new(
-                        url,
-                        format!("reading the response failed: {}", root_cause(&e)),
-                    ),
+                    ArmError {
+                        method,
+                        ..ArmError::new(
+                            url,
+                            format!("reading the response failed: {}", root_cause(&e)),
+                        )
+                    },
                     None,
                 ))
             }
@@ -397,7 +434,11 @@ impl ArmClient {
         drop(permit);
         tracing::debug!(url = %url, status = status.as_u16(), "response");
         if status.is_success() {
-            return Ok((body, headers));
+            return Ok(Reply {
+                status: status.as_u16(),
+                headers,
+                body,
+            });
         }
         let detail = serde_json::from_slice::<ErrorBody>(&body)
             .ok()
@@ -468,6 +509,27 @@ impl ArmClient {
             url = next_url;
         }
     }
+}
+
+/// A successful (2xx) response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A header's value as text, when present and readable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    All,
+    ThrottledOnly,
 }
 
 enum Failure {

@@ -9,4 +9,6 @@ pub mod auth;
 pub mod client;
 pub mod collect;
 pub mod graph;
+pub mod probe;
 pub mod request;
+pub mod runcommand;

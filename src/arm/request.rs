@@ -135,6 +135,14 @@ pub fn instance_view(base: &Url, vm_id: &str) -> Url {
     u
 }
 
+/// `POST {vm id}/runCommand` (the classic, action-style Run Command).
+/// <https://learn.microsoft.com/rest/api/compute/virtual-machines/run-command>
+pub fn run_command(base: &Url, vm_id: &str) -> Url {
+    let mut u = join(base, &format!("{}/runCommand", vm_id.trim_end_matches('/')));
+    u.query_pairs_mut().append_pair("api-version", API_COMPUTE);
+    u
+}
+
 /// Same scheme, host and port: the only URLs the bearer token may be sent to.
 pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
@@ -182,6 +190,14 @@ mod tests {
         assert!(get(&base(), nic, None)
             .as_str()
             .ends_with("networkInterfaces/n?api-version=2025-07-01"));
+    }
+
+    #[test]
+    fn run_command_url() {
+        assert_eq!(
+            run_command(&base(), "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1").as_str(),
+            "https://management.azure.com/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1/runCommand?api-version=2025-04-01"
+        );
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct CollectArgs {
     /// Where to write the snapshot (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub guest: GuestArgs,
     /// More logging on stderr (repeatable).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -124,19 +126,30 @@ pub struct EvalArgs {
     /// The RDP port to expect when the guest's real port is unknown.
     #[arg(long, default_value_t = 3389, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
-    /// Also inspect the guest OS through VM Run Command (planned; not available yet).
-    #[arg(long)]
-    pub guest: bool,
-    /// Also test from this machine: DNS and a TCP connect to each public RDP endpoint (planned;
-    /// not available yet).
+    #[command(flatten)]
+    pub guest: GuestArgs,
+    /// Also test from this machine: resolve each public DNS name and open a TCP connection to
+    /// each public RDP endpoint (nothing else is sent; docs/guest.md).
     #[arg(long)]
     pub probe: bool,
-    /// Seconds to wait for each probe.
-    #[arg(long, default_value_t = 3, value_name = "SECONDS")]
+    /// Seconds to wait for each probe (DNS look-up or TCP connect).
+    #[arg(long, default_value_t = 3, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=120))]
     pub probe_timeout: u64,
     /// Which findings to report.
     #[arg(long, value_enum, default_value_t = CategoryArg::All)]
     pub category: CategoryArg,
+}
+
+#[derive(Debug, Args)]
+pub struct GuestArgs {
+    /// Also inspect the guest OS of each running Windows VM: runs a read-only PowerShell script
+    /// through VM Run Command (needs Microsoft.Compute/virtualMachines/runCommand/action; tens of
+    /// seconds per VM; docs/guest.md shows the script).
+    #[arg(long)]
+    pub guest: bool,
+    /// Seconds one VM's Run Command may take before it is reported as not inspected.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=5400))]
+    pub guest_timeout: u64,
 }
 
 #[derive(Debug, Args)]

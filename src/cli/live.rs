@@ -9,6 +9,7 @@ use crate::arm::auth::{AuthMethod, Authenticator, Cloud, CloudName};
 use crate::arm::client::{ArmClient, Credential, RetryPolicy};
 use crate::arm::collect::{self, CollectError, Collected, Scope};
 use crate::arm::graph;
+use crate::arm::runcommand::{self, GuestSettings, Inspected};
 
 /// What to read live.
 pub enum Target<'a> {
@@ -36,71 +37,127 @@ fn method(a: Auth) -> AuthMethod {
     }
 }
 
-/// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
-pub fn collect(input: &InputArgs, target: Target<'_>) -> Result<(Collected, String), Fatal> {
-    let cloud = cloud(input)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Fatal(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let auth = Authenticator::new(method(input.auth), &cloud).await.map_err(|e| Fatal(e.to_string()))?;
-        tracing::info!(credential = auth.source(), endpoint = %cloud.arm_endpoint, "authenticated");
-        let client = ArmClient::new(
-            cloud.arm_endpoint.clone(),
-            Credential::Azure(Arc::new(auth)),
-            usize::from(input.concurrency),
-            RetryPolicy::default(),
-        )
-        .map_err(Fatal)?;
-        let progress = progress_bar();
-        let client = match &progress {
-            Some(bar) => {
-                let bar = bar.clone();
-                client.with_observer(Arc::new(move |n| {
-                    bar.set_message(format!("{n} ARM responses"));
-                    bar.tick();
-                }))
-            }
-            None => client,
-        };
-        let client = Arc::new(client);
+/// A live connection to ARM: the runtime, the authenticated client and the cloud's name.
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    client: Arc<ArmClient>,
+    cloud: String,
+    concurrency: usize,
+}
+
+impl Session {
+    /// Authenticates (exit 2 when no credential works) and builds the ARM client.
+    pub fn open(input: &InputArgs) -> Result<Session, Fatal> {
+        let cloud = cloud(input)?;
+        let runtime = runtime()?;
+        let client = runtime.block_on(async {
+            let auth = Authenticator::new(method(input.auth), &cloud)
+                .await
+                .map_err(|e| Fatal(e.to_string()))?;
+            tracing::info!(credential = auth.source(), endpoint = %cloud.arm_endpoint, "authenticated");
+            ArmClient::new(
+                cloud.arm_endpoint.clone(),
+                Credential::Azure(Arc::new(auth)),
+                usize::from(input.concurrency),
+                RetryPolicy::default(),
+            )
+            .map_err(Fatal)
+        })?;
+        Ok(Session {
+            runtime,
+            client: Arc::new(client),
+            cloud: cloud.name.to_string(),
+            concurrency: usize::from(input.concurrency),
+        })
+    }
+
+    pub fn cloud(&self) -> &str {
+        &self.cloud
+    }
+
+    /// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
+    pub fn collect(&self, input: &InputArgs, target: Target<'_>) -> Result<Collected, Fatal> {
+        let progress = progress_bar("reading Azure Resource Manager…");
+        if let Some(bar) = &progress {
+            let bar = bar.clone();
+            self.client.set_observer(Arc::new(move |n| {
+                bar.set_message(format!("{n} ARM responses"));
+                bar.tick();
+            }));
+        }
+        let client = self.client.clone();
         let started = std::time::Instant::now();
-        let result = match target {
-            Target::Vm(id) => collect::collect_vm(client.clone(), id).await,
-            Target::Scope(s) => {
-                let scope = Scope {
-                    subscriptions: s.subscriptions.clone(),
-                    all_subscriptions: s.all_subscriptions,
-                    resource_groups: s.resource_groups.clone(),
-                    default_subscription: std::env::var("AZURE_SUBSCRIPTION_ID").ok().filter(|v| !v.trim().is_empty()),
-                };
-                // A management group can only be enumerated through Resource Graph.
-                let mg = s.management_group.as_deref();
-                if input.backend == Backend::Graph || mg.is_some() {
-                    graph::collect(client.clone(), &scope, mg).await
-                } else {
-                    collect::collect(client.clone(), &scope).await
+        let result = self.runtime.block_on(async {
+            match target {
+                Target::Vm(id) => collect::collect_vm(client.clone(), id).await,
+                Target::Scope(s) => {
+                    let scope = Scope {
+                        subscriptions: s.subscriptions.clone(),
+                        all_subscriptions: s.all_subscriptions,
+                        resource_groups: s.resource_groups.clone(),
+                        default_subscription: std::env::var("AZURE_SUBSCRIPTION_ID")
+                            .ok()
+                            .filter(|v| !v.trim().is_empty()),
+                    };
+                    // A management group can only be enumerated through Resource Graph.
+                    let mg = s.management_group.as_deref();
+                    if input.backend == Backend::Graph || mg.is_some() {
+                        graph::collect(client.clone(), &scope, mg).await
+                    } else {
+                        collect::collect(client.clone(), &scope).await
+                    }
                 }
             }
-        };
+        });
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
         tracing::info!(
-            requests = client.requests_sent(),
+            requests = self.client.requests_sent(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "collection finished"
         );
         match result {
-            Ok(c) => Ok((c, cloud.name.to_string())),
+            Ok(c) => Ok(c),
             Err(CollectError::Auth(e)) => Err(Fatal(format!(
                 "authentication failed: {e}\nThe credential produced a token that ARM rejected: check the tenant, \
                  that the identity has Reader on the scope, and (with --arm-endpoint) the --cloud"
             ))),
             Err(e) => Err(Fatal(e.to_string())),
         }
-    })
+    }
+
+    /// Runs the guest script in each VM through Run Command (bounded by `--concurrency`).
+    pub fn inspect_guests(&self, vms: &[String], timeout_secs: u64) -> Vec<(String, Inspected)> {
+        if vms.is_empty() {
+            return Vec::new();
+        }
+        let progress = progress_bar(&format!(
+            "inspecting {} guest{} through Run Command (tens of seconds each)…",
+            vms.len(),
+            if vms.len() == 1 { "" } else { "s" }
+        ));
+        let settings = GuestSettings {
+            timeout: std::time::Duration::from_secs(timeout_secs),
+            concurrency: self.concurrency,
+            ..GuestSettings::default()
+        };
+        let out =
+            self.runtime
+                .block_on(runcommand::inspect_all(self.client.clone(), vms, &settings));
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        out
+    }
+}
+
+/// A multi-threaded tokio runtime (also used by `--probe` on offline input).
+pub fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Fatal(format!("cannot start the async runtime: {e}")))
 }
 
 /// `collectedAt`: now, RFC 3339 UTC.
@@ -116,13 +173,13 @@ pub fn now_rfc3339() -> String {
 }
 
 /// A spinner on stderr, only when stderr is a terminal (never in pipes, logs or CI).
-fn progress_bar() -> Option<indicatif::ProgressBar> {
+fn progress_bar(message: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_message("reading Azure Resource Manager…");
+    bar.set_message(message.to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)
 }

@@ -7,7 +7,10 @@ mod info;
 mod live;
 
 use clap::Parser;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
+
+use crate::model::GuestFacts;
 
 use crate::engine::analyze::Client;
 use crate::engine::Options;
@@ -138,12 +141,6 @@ fn read_input(input: &InputArgs) -> Result<Vec<u8>, Fatal> {
 }
 
 fn options(eval: &EvalArgs) -> Result<(Options, CategoryFilter), Fatal> {
-    if eval.guest || eval.probe {
-        return Err(Fatal(format!(
-            "{} is not available in this version yet (it is on the roadmap); snapshots can carry guest facts in their `guest` section",
-            if eval.guest { "--guest" } else { "--probe" }
-        )));
-    }
     let client = eval
         .client_ip
         .as_deref()
@@ -195,24 +192,45 @@ fn audit(
         }
         None => None,
     };
-    let mut report = if is_live(input) {
+    if eval.guest.guest && !is_live(input) {
+        return Err(Fatal(
+            "--guest runs a script in live VMs; it cannot be used with --snapshot or --demo \
+             (a snapshot carries the guest facts `collect --guest` or --save-snapshot recorded)"
+                .into(),
+        ));
+    }
+    if eval.probe && input.demo {
+        return Err(Fatal(
+            "--probe sends packets to the data's public addresses; the demo's addresses are made \
+             up and belong to others, so --probe cannot be used with --demo"
+                .into(),
+        ));
+    }
+    let (mut model, diagnostics) = if is_live(input) {
         let target = match &what {
             Scope::All => live::Target::Scope(scope),
             Scope::Vm(id) => live::Target::Vm(id),
         };
-        let (collected, cloud) = live::collect(input, target)?;
-        if let Some(path) = &input.save_snapshot {
-            write_snapshot(path, &cloud, &collected)?;
-        }
+        let session = live::Session::open(input)?;
+        let collected = session.collect(input, target)?;
         let refs = collected.resource_refs();
-        pipeline::run(
-            &refs,
-            Default::default(),
-            &collected.diagnostics,
-            opts,
-            filter,
-            &what,
-        )?
+        let mut model = pipeline::build_model(&refs, Default::default());
+        let mut diagnostics = collected.diagnostics.clone();
+        let mut guest = HashMap::new();
+        if eval.guest.guest {
+            guest = inspect_guests(
+                &session,
+                &model,
+                &what,
+                eval.guest.guest_timeout,
+                &mut diagnostics,
+            );
+            pipeline::add_guest_facts(&mut model, &guest);
+        }
+        if let Some(path) = &input.save_snapshot {
+            write_snapshot(path, session.cloud(), &collected, &guest, &diagnostics)?;
+        }
+        (model, diagnostics)
     } else {
         let bytes = read_input(input)?;
         let text = snapshot::as_text(&bytes)?;
@@ -231,15 +249,18 @@ fn audit(
             };
             write_json(path, &out)?;
         }
-        pipeline::run(
-            &snap.resources,
-            snap.guest,
-            &snap.diagnostics,
-            opts,
-            filter,
-            &what,
-        )?
+        let model = pipeline::build_model(&snap.resources, snap.guest);
+        (model, snap.diagnostics)
     };
+    if eval.probe {
+        let plan = pipeline::probe_plan(&model, opts.clone(), &what);
+        model.probes = Some(run_probes(
+            &plan,
+            eval.probe_timeout,
+            usize::from(input.concurrency),
+        )?);
+    }
+    let mut report = pipeline::report(&model, &diagnostics, opts, filter, &what)?;
     if let Some(s) = &suppressions {
         let today = live::now_rfc3339()
             .get(..10)
@@ -267,19 +288,79 @@ fn write_snapshot(
     path: &std::path::Path,
     cloud: &str,
     c: &crate::arm::collect::Collected,
+    guest: &HashMap<String, GuestFacts>,
+    diagnostics: &[crate::model::Diagnostic],
 ) -> Result<(), Fatal> {
     let refs = c.resource_refs();
-    let guest = Default::default();
     let out = snapshot::SnapshotOut {
         schema: snapshot::SCHEMA,
         cloud,
         collected_at: &live::now_rfc3339(),
         subscriptions: &c.subscriptions,
         resources: &refs,
-        guest: &guest,
-        diagnostics: &c.diagnostics,
+        guest,
+        diagnostics,
     };
     write_json(path, &out)
+}
+
+/// `--guest`: runs the script where it can, records why not elsewhere (RDP506), and adds a
+/// diagnostic for each VM the audit failed to read. Returns guest facts by VM id.
+fn inspect_guests(
+    session: &live::Session,
+    model: &crate::model::Model,
+    what: &Scope,
+    timeout_secs: u64,
+    diagnostics: &mut Vec<crate::model::Diagnostic>,
+) -> HashMap<String, GuestFacts> {
+    let plan = pipeline::guest_plan(model, what);
+    tracing::info!(
+        run = plan.run.len(),
+        skipped = plan.skipped.len(),
+        "guest inspection"
+    );
+    let mut guest: HashMap<String, GuestFacts> = plan
+        .skipped
+        .into_iter()
+        .map(|(id, why)| {
+            (
+                id,
+                GuestFacts {
+                    error: Some(why),
+                    ..GuestFacts::default()
+                },
+            )
+        })
+        .collect();
+    for (id, inspected) in session.inspect_guests(&plan.run, timeout_secs) {
+        diagnostics.extend(inspected.diagnostic);
+        guest.insert(id, inspected.facts);
+    }
+    guest
+}
+
+/// `--probe`: DNS look-ups and TCP connects from this machine (docs/guest.md).
+fn run_probes(
+    plan: &pipeline::ProbePlan,
+    timeout_secs: u64,
+    concurrency: usize,
+) -> Result<crate::model::Probes, Fatal> {
+    use crate::arm::probe;
+    tracing::info!(
+        endpoints = plan.endpoints.len(),
+        names = plan.names.len(),
+        "probing from this machine"
+    );
+    let runtime = live::runtime()?;
+    let plan = probe::ProbePlan {
+        endpoints: plan.endpoints.clone(),
+        names: plan.names.clone(),
+    };
+    let settings = probe::ProbeSettings {
+        timeout: std::time::Duration::from_secs(timeout_secs),
+        concurrency,
+    };
+    Ok(runtime.block_on(probe::run(&plan, &settings)))
 }
 
 /// Writes JSON to a file, or to standard output for `-`.
@@ -299,10 +380,23 @@ fn collect(c: &CollectArgs) -> Result<i32, Fatal> {
             "collect reads live Azure; --demo and --snapshot are already snapshots".into(),
         ));
     }
-    let (collected, cloud) = live::collect(&c.input, live::Target::Scope(&c.scope))?;
-    write_snapshot(&c.out, &cloud, &collected)?;
-    let incomplete = collected
-        .diagnostics
+    let session = live::Session::open(&c.input)?;
+    let collected = session.collect(&c.input, live::Target::Scope(&c.scope))?;
+    let mut diagnostics = collected.diagnostics.clone();
+    let mut guest = HashMap::new();
+    if c.guest.guest {
+        let refs = collected.resource_refs();
+        let model = pipeline::build_model(&refs, HashMap::new());
+        guest = inspect_guests(
+            &session,
+            &model,
+            &Scope::All,
+            c.guest.guest_timeout,
+            &mut diagnostics,
+        );
+    }
+    write_snapshot(&c.out, session.cloud(), &collected, &guest, &diagnostics)?;
+    let incomplete = diagnostics
         .iter()
         .any(crate::model::Diagnostic::makes_incomplete);
     tracing::info!(resources = collected.resources.len(), "snapshot written");

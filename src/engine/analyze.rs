@@ -233,6 +233,10 @@ pub struct PathAnalysis<'m> {
     pub admits_frontend_port: Option<bool>,
     pub verdict: Verdict,
     pub hops: Vec<Hop>,
+    /// `--probe`: the TCP connect from this machine to `address:connect_port`.
+    pub probe: Option<&'m TcpProbe>,
+    /// `--probe`: the DNS name clients use for this entry point, and what it resolved to.
+    pub dns: Option<(&'m str, &'m DnsAnswer)>,
 }
 
 impl PathAnalysis<'_> {
@@ -244,6 +248,23 @@ impl PathAnalysis<'_> {
             (None, Some((a, b))) => format!("{addr}:{a}-{b}"),
             (None, None) => addr.to_string(),
         })
+    }
+
+    /// Every client address evaluated (`--client-ip`, or the whole Internet) can open RDP here:
+    /// a probe from this machine should then connect.
+    pub fn admits_every_client(&self) -> bool {
+        self.verdict == Verdict::Reachable
+            && !self.client.candidates.is_empty()
+            && self.client.candidates.is_subset(&self.client.reachable)
+    }
+
+    /// No Internet address at all could open RDP here, by the data (the VM's state, the entry
+    /// point, the NSGs, routing or the guest): a probe from anywhere should fail.
+    pub fn blocks_every_client(&self, host: Verdict) -> bool {
+        self.verdict == Verdict::Blocked
+            && (!self.blocks.is_empty()
+                || host == Verdict::Blocked
+                || (self.internet.reachable.is_empty() && self.internet.unknown.is_empty()))
     }
 
     /// Config-level blocks (those that remain when the VM is running).
@@ -292,6 +313,8 @@ pub struct VmAnalysis<'m> {
     pub verdict: Verdict,
     /// What the client is: "internet" or the `--client-ip` value.
     pub client_label: String,
+    /// `--client-ip` was given (the user says this is the client's address).
+    pub client_given: bool,
 }
 
 impl<'m> VmAnalysis<'m> {
@@ -416,6 +439,7 @@ impl<'m> Context<'m> {
             problems: Vec::new(),
             verdict: Verdict::Unknown,
             client_label: self.client_label(),
+            client_given: self.options.client.is_some(),
         }
     }
 
@@ -716,6 +740,8 @@ impl<'m> Context<'m> {
             admits_frontend_port: None,
             verdict: Verdict::Unknown,
             hops: Vec::new(),
+            probe: None,
+            dns: None,
         }
     }
 
@@ -910,6 +936,8 @@ impl<'m> Context<'m> {
                 admits_frontend_port: None,
                 verdict: Verdict::Unknown,
                 hops: Vec::new(),
+                probe: None,
+                dns: None,
             };
             if ep.private_port != a.port {
                 path.blocks.push(Block {
@@ -929,9 +957,32 @@ impl<'m> Context<'m> {
         a
     }
 
+    /// `--probe` results that concern this path: its endpoint's TCP connect, its DNS name.
+    fn attach_probes(&self, p: &mut PathAnalysis<'m>, a: &VmAnalysis<'m>) {
+        let Some(probes) = &self.model.probes else {
+            return;
+        };
+        if let (true, Some(addr), Some(port)) = (p.kind.is_direct(), p.address, p.connect_port) {
+            p.probe = probes.tcp.get(&std::net::SocketAddr::new(addr, port));
+        }
+        let fqdn: Option<&'m str> = match p.kind {
+            PathKind::ClassicEndpoint => a.classic.and_then(|c| c.fqdn.as_deref()),
+            PathKind::Bastion => None,
+            _ => p.public_ip.and_then(|pip| pip.fqdn.as_deref()),
+        };
+        if let Some(name) = fqdn {
+            p.dns = probes
+                .dns
+                .get(&Probes::dns_key(name))
+                .map(|ans| (name, ans));
+        }
+    }
+
     /// Verdict and hops of one path.
     fn finish_path(&self, mut p: PathAnalysis<'m>, a: &VmAnalysis<'m>) -> PathAnalysis<'m> {
-        let mut hops = entry_hops(&p, a);
+        self.attach_probes(&mut p, a);
+        let mut hops: Vec<Hop> = dns_hop(&p).into_iter().collect();
+        hops.extend(entry_hops(&p, a));
         if p.kind != PathKind::ClassicEndpoint {
             hops.extend(nsg_hops(&p)); // classic endpoints have an ACL, not NSGs
         }
@@ -960,6 +1011,8 @@ impl<'m> Context<'m> {
                 other => other,
             },
         };
+        // Last: what the network did when this machine tried, against what the data says.
+        hops.extend(probe_hop(&p));
         p.hops = hops;
         p
     }
@@ -1482,6 +1535,82 @@ fn route_hops(ev: &NetEval) -> Vec<Hop> {
     vec![h]
 }
 
+/// `--probe`: does the entry point's DNS name still lead to its address?
+fn dns_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+    let (name, answer) = p.dns?;
+    let resource = p.public_ip.map(|pip| pip.id.id.clone());
+    let (decision, detail) = match (answer, p.address) {
+        (DnsAnswer::Resolved(addrs), Some(addr)) if addrs.contains(&addr) => {
+            ("ok", format!("{name} resolves to {addr} here"))
+        }
+        (DnsAnswer::Resolved(addrs), Some(addr)) => (
+            "stale",
+            format!(
+                "{name} resolves to {} here, not to the current address {addr}",
+                list(addrs)
+            ),
+        ),
+        (DnsAnswer::Resolved(addrs), None) => (
+            "unknown",
+            format!(
+                "{name} resolves to {} here; the entry point has no address",
+                list(addrs)
+            ),
+        ),
+        (DnsAnswer::Failed(why), _) => ("unknown", format!("{name} does not resolve here: {why}")),
+    };
+    let mut h = Hop::new("dns", resource, decision);
+    h.detail = Some(detail);
+    Some(h)
+}
+
+fn list(addrs: &[IpAddr]) -> String {
+    if addrs.is_empty() {
+        return "no address".into();
+    }
+    addrs
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--probe`: what a TCP connect from this machine to the entry point did.
+fn probe_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+    let t = p.probe?;
+    let target = p.connect_to()?;
+    let (decision, detail) = match t.outcome {
+        TcpOutcome::Open => (
+            "open",
+            format!("TCP connect to {target} from this machine: open after {} ms", t.millis),
+        ),
+        TcpOutcome::Refused => (
+            "refused",
+            format!(
+                "TCP connect to {target} from this machine: refused after {} ms (a host answered, nothing listens)",
+                t.millis
+            ),
+        ),
+        TcpOutcome::TimedOut => (
+            "timedOut",
+            format!(
+                "TCP connect to {target} from this machine: no answer within {} ms (dropped on the way)",
+                t.millis
+            ),
+        ),
+        TcpOutcome::Unreachable => (
+            "unknown",
+            format!(
+                "TCP connect to {target} could not be sent from this machine: {}",
+                t.detail.as_deref().unwrap_or("unreachable")
+            ),
+        ),
+    };
+    let mut h = Hop::new("probe", None, decision);
+    h.detail = Some(detail);
+    Some(h)
+}
+
 fn power_hop(a: &VmAnalysis<'_>) -> Hop {
     let decision = match a.power {
         PowerState::Running => "ok",
@@ -1506,24 +1635,41 @@ fn guest_hop(a: &VmAnalysis<'_>) -> Option<Hop> {
     if g.firewall_allows_rdp == Some(false) {
         problems.push("Windows Firewall does not allow the RDP port");
     }
-    let detail = if problems.is_empty() {
-        format!("RDP listens on {}", a.port)
-    } else {
-        problems.join("; ")
+    let decision = match (problems.is_empty(), &g.error) {
+        (false, _) => "blocked",
+        (true, Some(_)) => "unknown",
+        (true, None) => "ok",
     };
-    let decision = if problems.is_empty() {
-        if g.error.is_some() {
-            "unknown"
-        } else {
-            "ok"
-        }
-    } else {
-        "blocked"
+    // Every fact known, in the order a connection meets them.
+    let fact =
+        |v: Option<bool>, yes: &str, no: &str| v.map(|b| if b { yes } else { no }.to_string());
+    let facts: Vec<String> = [
+        g.rdp_port.map(|p| format!("RDP-Tcp port {p}")),
+        fact(
+            g.rdp_enabled,
+            "remote connections allowed",
+            "remote connections disabled (fDenyTSConnections = 1)",
+        ),
+        fact(
+            g.term_service_running,
+            "TermService running",
+            "TermService not running",
+        ),
+        fact(g.listening, "listening", "nothing listening"),
+        fact(
+            g.firewall_allows_rdp,
+            "Windows Firewall allows it",
+            "Windows Firewall blocks it",
+        ),
+        fact(g.nla, "NLA required", "NLA off"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let detail = match (&g.error, facts.is_empty()) {
+        (Some(e), true) => format!("not inspected: {e}"),
+        (Some(e), false) => format!("{} (partly inspected: {e})", facts.join(", ")),
+        (None, _) => facts.join(", "),
     };
-    Some(
-        Hop::new("guest", Some(a.id.id.clone()), decision).detail(match &g.error {
-            Some(e) if problems.is_empty() => format!("not inspected: {e}"),
-            _ => detail,
-        }),
-    )
+    Some(Hop::new("guest", Some(a.id.id.clone()), decision).detail(detail))
 }

@@ -86,6 +86,66 @@ pub struct GuestFacts {
     pub error: Option<String>,
 }
 
+/// What a TCP connect from this machine to a public RDP endpoint did (`--probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TcpOutcome {
+    /// The three-way handshake completed: something listens and nothing on the way drops it.
+    Open,
+    /// A RST came back: the packet reached a host, but nothing listens on the port.
+    Refused,
+    /// No answer within the timeout: something on the way (or the guest firewall) drops it.
+    TimedOut,
+    /// This machine could not send at all (no route, network down, address family missing).
+    Unreachable,
+}
+
+impl TcpOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TcpOutcome::Open => "open",
+            TcpOutcome::Refused => "refused",
+            TcpOutcome::TimedOut => "timedOut",
+            TcpOutcome::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// One TCP probe's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TcpProbe {
+    pub outcome: TcpOutcome,
+    /// The OS error for `Unreachable` (e.g. "Network is unreachable (os error 101)").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Time until the outcome, in milliseconds.
+    pub millis: u64,
+}
+
+/// What this machine's resolver answered for a public IP's DNS name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsAnswer {
+    Resolved(Vec<IpAddr>),
+    Failed(String),
+}
+
+/// Results of `--probe`, keyed by what was probed. Empty maps when `--probe` was not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probes {
+    /// By endpoint (`address:port`).
+    pub tcp: HashMap<std::net::SocketAddr, TcpProbe>,
+    /// By DNS name, lower-cased, without a trailing dot.
+    pub dns: HashMap<String, DnsAnswer>,
+}
+
+impl Probes {
+    /// The key of `dns`: lower-cased, without a trailing dot.
+    pub fn dns_key(name: &str) -> String {
+        name.trim().trim_end_matches('.').to_ascii_lowercase()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OsType {
     Windows,
@@ -318,6 +378,8 @@ pub struct Model {
     /// Resources that were present but could not be understood: key → what was wrong.
     pub broken: HashMap<String, String>,
     pub guest: HashMap<String, GuestFacts>,
+    /// `--probe` results; `None` when no probe ran.
+    pub probes: Option<Probes>,
     pub diagnostics: Vec<Diagnostic>,
     /// Resources of types rdpaudit does not read (not an error).
     pub ignored: usize,

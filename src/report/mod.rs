@@ -77,6 +77,9 @@ pub struct VmReport {
     pub location: Option<String>,
     pub deployment: &'static str,
     pub power_state: String,
+    /// Guest facts (`--guest`, or a snapshot's `guest` section), as product.md §4 names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest: Option<crate::model::GuestFacts>,
     pub rdp: Rdp,
     pub findings: Vec<FindingReport>,
 }
@@ -104,6 +107,32 @@ pub struct PathReport {
     pub verdict: Verdict,
     pub allowed_sources: Vec<String>,
     pub hops: Vec<Hop>,
+    /// `--probe`: the TCP connect from the machine rdpaudit ran on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeReport>,
+    /// `--probe`: the entry point's DNS name and what it resolved to there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeReport {
+    pub target: String,
+    #[serde(flatten)]
+    pub result: crate::model::TcpProbe,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsReport {
+    pub name: String,
+    /// The addresses it resolved to (empty when it did not resolve).
+    pub addresses: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// It resolved to the entry point's current address.
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,6 +240,7 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
             crate::engine::analyze::Deployment::Classic => "classic",
         },
         power_state: a.power.as_str().to_string(),
+        guest: a.guest.cloned(),
         rdp: Rdp {
             port: a.port,
             verdict: a.verdict,
@@ -256,6 +286,24 @@ fn path_report(p: &PathAnalysis<'_>) -> PathReport {
         verdict: p.verdict,
         allowed_sources: allowed_sources(p),
         hops: p.hops.clone(),
+        probe: p.probe.and_then(|t| {
+            Some(ProbeReport {
+                target: p.connect_to()?,
+                result: t.clone(),
+            })
+        }),
+        dns: p.dns.map(|(name, answer)| {
+            let (addresses, error) = match answer {
+                crate::model::DnsAnswer::Resolved(a) => (a.clone(), None),
+                crate::model::DnsAnswer::Failed(e) => (Vec::new(), Some(e.clone())),
+            };
+            DnsReport {
+                name: name.to_string(),
+                current: p.address.is_some_and(|x| addresses.contains(&x)),
+                addresses: addresses.iter().map(|a| a.to_string()).collect(),
+                error,
+            }
+        }),
     }
 }
 

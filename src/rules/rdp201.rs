@@ -30,7 +30,41 @@ pub const RULE: RuleMeta = RuleMeta {
         300) admits this machine; retry from a computer directly on the Internet",
 };
 
-/// Needs `--probe` (a live TCP test from this machine), which is not part of offline audits.
-pub fn check(_cx: &Cx<'_, '_>) -> Vec<Finding> {
-    Vec::new()
+/// `--probe` timed out on a path whose evaluation admits every client evaluated (so this
+/// machine too). When only some sources are admitted and no `--client-ip` says this machine is
+/// one of them, a timeout is expected and the `probe` hop says so instead.
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    cx.vm
+        .direct_paths()
+        .filter(|p| p.probe.is_some_and(|t| t.outcome == TcpOutcome::TimedOut))
+        .filter(|p| p.admits_every_client())
+        .filter_map(|p| {
+            let target = p.connect_to()?;
+            let admitted_by = match deciding(p, |o| o == Outcome::Allow) {
+                Some((nsg, level, part)) => format!(
+                    "{} rule {} ({level}) admits {}",
+                    nsg.name,
+                    rule_text(part),
+                    client_text(cx)
+                ),
+                None => format!("the configuration admits {}", client_text(cx)),
+            };
+            let (addr, port) = target.rsplit_once(':').unwrap_or((target.as_str(), ""));
+            Some(cx.finding(
+                &RULE,
+                cx.vm_id(),
+                format!(
+                    "a TCP connect to {target} timed out although {admitted_by}; retry from a \
+                     computer directly on the Internet, and check this computer's firewall, proxy \
+                     and monitoring software and the organisation's edge firewall"
+                ),
+                &[("<address>", addr), ("<port>", port)],
+            ))
+        })
+        .take(1)
+        .collect()
 }
+
+use super::{client_text, deciding, rule_text};
+use crate::engine::nsg::Outcome;
+use crate::model::TcpOutcome;

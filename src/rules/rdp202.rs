@@ -29,7 +29,26 @@ pub const RULE: RuleMeta = RuleMeta {
         listens on port 3389",
 };
 
-/// Needs `--probe` (a live TCP test from this machine), which is not part of offline audits.
-pub fn check(_cx: &Cx<'_, '_>) -> Vec<Finding> {
-    Vec::new()
+/// `--probe` was refused on a direct path.
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    cx.vm
+        .direct_paths()
+        .filter(|p| p.probe.is_some_and(|t| t.outcome == TcpOutcome::Refused))
+        .filter_map(|p| {
+            let target = p.connect_to()?;
+            Some(cx.finding(
+                &RULE,
+                cx.vm_id(),
+                format!(
+                    "a TCP connect to {target} was refused: it reached {} but nothing listens on \
+                     port {}",
+                    cx.vm.name, p.delivered_port
+                ),
+                &[("<port the network delivers>", &p.delivered_port.to_string())],
+            ))
+        })
+        .take(1)
+        .collect()
 }
+
+use crate::model::TcpOutcome;

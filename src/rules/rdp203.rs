@@ -29,7 +29,35 @@ pub const RULE: RuleMeta = RuleMeta {
         has 20.50.1.9",
 };
 
-/// Needs `--probe` (a live TCP test from this machine), which is not part of offline audits.
-pub fn check(_cx: &Cx<'_, '_>) -> Vec<Finding> {
-    Vec::new()
+/// `--probe`: the entry point's DNS name resolves, but not to its current address.
+pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for p in cx.vm.direct_paths() {
+        let (Some((name, DnsAnswer::Resolved(addrs))), Some(addr)) = (p.dns, p.address) else {
+            continue;
+        };
+        if addrs.is_empty() || addrs.contains(&addr) {
+            continue;
+        }
+        let (resource, owner) = match p.public_ip {
+            Some(pip) => (pip.id.id.as_str(), pip.name.as_str()),
+            None => (cx.vm_id(), cx.vm.name.as_str()),
+        };
+        let answers: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        let f = cx.finding(
+            &RULE,
+            resource,
+            format!(
+                "{name} resolves to {} here, but {owner} now has {addr}",
+                answers.join(", ")
+            ),
+            &[("<pip>", owner)],
+        );
+        if !out.iter().any(|x| x.message == f.message) {
+            out.push(f);
+        }
+    }
+    out
 }
+
+use crate::model::DnsAnswer;

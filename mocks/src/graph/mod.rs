@@ -515,7 +515,7 @@ pub(crate) fn rate_limited(correlation: &str, retry_after: String) -> Reply {
 }
 
 /// `2021-05-03T07:08:29.0524831Z`: the timestamp format of Resource Graph's support message.
-fn iso8601(t: SystemTime) -> String {
+pub(crate) fn iso8601(t: SystemTime) -> String {
     let d = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO);
