@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::engine::{Context, Options};
 use crate::model::{
-    self, AgentState, Diagnostic, GuestFacts, Model, OsType, PowerState, Probes, ResId,
+    self, AgentState, Diagnostic, GuestFacts, Model, OsType, PowerState, ProbePlan, Probes, ResId,
 };
 use crate::report::{self, CategoryFilter, Report};
 
@@ -143,13 +143,6 @@ pub fn probe_plan(model: &Model, options: Options, scope: &Scope) -> ProbePlan {
         endpoints: endpoints.into_iter().collect(),
         names: names.into_iter().collect(),
     }
-}
-
-/// What `--probe` tries: TCP endpoints and DNS names.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ProbePlan {
-    pub endpoints: Vec<std::net::SocketAddr>,
-    pub names: Vec<String>,
 }
 
 /// Audits a built model (guest facts and probe results already in it).

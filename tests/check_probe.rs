@@ -41,14 +41,33 @@ fn allow(port: u16) -> Vec<Value> {
 fn probe_audit(w: &World, port: u16, extra: &[&str]) -> Value {
     let out = Command::cargo_bin("rdpaudit")
         .expect("binary")
-        .args(["audit", "--snapshot", "-", "--probe", "--probe-timeout", "1"])
-        .args(["--port", &port.to_string(), "-o", "json", "--fail-on", "never"])
+        .args([
+            "audit",
+            "--snapshot",
+            "-",
+            "--probe",
+            "--probe-timeout",
+            "1",
+        ])
+        .args([
+            "--port",
+            &port.to_string(),
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ])
         .args(extra)
         .write_stdin(w.text())
         .timeout(Duration::from_secs(60))
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -65,10 +84,15 @@ fn full_listener() -> Option<(tokio::net::TcpListener, Vec<std::net::TcpStream>,
         .map(|s| s.trim() == "1")
         .unwrap_or(true);
     if abort {
-        eprintln!("tcp_abort_on_overflow is set (or unknown): a full queue refuses instead of dropping");
+        eprintln!(
+            "tcp_abort_on_overflow is set (or unknown): a full queue refuses instead of dropping"
+        );
         return None;
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
     let listener = rt.block_on(async {
         let s = tokio::net::TcpSocket::new_v4().ok()?;
         s.bind("127.0.0.1:0".parse().ok()?).ok()?;
@@ -93,7 +117,10 @@ fn an_open_path_that_times_out_from_here_is_rdp201() {
         return;
     };
     let report = probe_audit(&world("127.0.0.1", None, allow(port)), port, &[]);
-    assert!(rule_ids(&report, "vm-01").contains(&"RDP201".to_string()), "{report:#}");
+    assert!(
+        rule_ids(&report, "vm-01").contains(&"RDP201".to_string()),
+        "{report:#}"
+    );
     let p = path(&report, "vm-01", "publicIp");
     assert_eq!(p["probe"]["outcome"], "timedOut");
     assert_eq!(hop(p, "probe")["decision"], "timedOut");
@@ -103,7 +130,10 @@ fn an_open_path_that_times_out_from_here_is_rdp201() {
         .and_then(|f| f["message"].as_str())
         .unwrap_or_default()
         .to_string();
-    assert!(m.contains("directly on the Internet") && m.contains("edge firewall"), "{m}");
+    assert!(
+        m.contains("directly on the Internet") && m.contains("edge firewall"),
+        "{m}"
+    );
     // The configuration verdict stays what the data says; the probe is evidence next to it.
     assert_eq!(verdict(&report, "vm-01"), "reachable");
 }
@@ -112,15 +142,24 @@ fn an_open_path_that_times_out_from_here_is_rdp201() {
 fn a_refused_connect_is_rdp202_and_an_open_one_raises_nothing() {
     let port = closed_port();
     let report = probe_audit(&world("127.0.0.1", None, allow(port)), port, &[]);
-    assert!(rule_ids(&report, "vm-01").contains(&"RDP202".to_string()), "{report:#}");
-    assert_eq!(path(&report, "vm-01", "publicIp")["probe"]["outcome"], "refused");
+    assert!(
+        rule_ids(&report, "vm-01").contains(&"RDP202".to_string()),
+        "{report:#}"
+    );
+    assert_eq!(
+        path(&report, "vm-01", "publicIp")["probe"]["outcome"],
+        "refused"
+    );
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let report = probe_audit(&world("127.0.0.1", None, allow(port)), port, &[]);
     let ids = rule_ids(&report, "vm-01");
     assert!(ids.iter().all(|i| !i.starts_with("RDP20")), "{ids:?}");
-    assert_eq!(path(&report, "vm-01", "publicIp")["probe"]["outcome"], "open");
+    assert_eq!(
+        path(&report, "vm-01", "publicIp")["probe"]["outcome"],
+        "open"
+    );
 }
 
 #[test]
@@ -130,20 +169,34 @@ fn a_port_that_answers_while_the_data_says_blocked_is_rdp204() {
     let deny = vec![rule("DenyRDP", 300, "Deny", "*", "*", &port.to_string())];
     let report = probe_audit(&world("127.0.0.1", None, deny), port, &[]);
     assert_eq!(verdict(&report, "vm-01"), "blocked");
-    assert!(rule_ids(&report, "vm-01").contains(&"RDP204".to_string()), "{report:#}");
+    assert!(
+        rule_ids(&report, "vm-01").contains(&"RDP204".to_string()),
+        "{report:#}"
+    );
 }
 
 #[test]
 fn a_dns_name_that_resolves_elsewhere_is_rdp203() {
     // `localhost` resolves to 127.0.0.1 (and perhaps ::1), never to 127.0.0.2.
     let port = closed_port();
-    let report = probe_audit(&world("127.0.0.2", Some("localhost"), allow(port)), port, &[]);
-    assert!(rule_ids(&report, "vm-01").contains(&"RDP203".to_string()), "{report:#}");
+    let report = probe_audit(
+        &world("127.0.0.2", Some("localhost"), allow(port)),
+        port,
+        &[],
+    );
+    assert!(
+        rule_ids(&report, "vm-01").contains(&"RDP203".to_string()),
+        "{report:#}"
+    );
     let p = path(&report, "vm-01", "publicIp");
     assert_eq!(p["dns"]["current"], false);
     assert_eq!(hop(p, "dns")["decision"], "stale");
 
-    let report = probe_audit(&world("127.0.0.1", Some("localhost"), allow(port)), port, &[]);
+    let report = probe_audit(
+        &world("127.0.0.1", Some("localhost"), allow(port)),
+        port,
+        &[],
+    );
     assert!(!rule_ids(&report, "vm-01").contains(&"RDP203".to_string()));
     assert_eq!(path(&report, "vm-01", "publicIp")["dns"]["current"], true);
 }
@@ -166,7 +219,8 @@ fn check_with_guest_and_probe_walks_every_hop_to_the_listener() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let mut w = world("127.0.0.1", Some("localhost"), allow(port));
-    w.guest.insert(World::vm_id("vm-01"), json!({"rdpPort": port}));
+    w.guest
+        .insert(World::vm_id("vm-01"), json!({"rdpPort": port}));
     let server = MockServer::start(
         MockConfig::new(w.snapshot())
             .identity_header(HEADER)
@@ -180,8 +234,20 @@ fn check_with_guest_and_probe_walks_every_hop_to_the_listener() {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("IDENTITY_ENDPOINT", server.identity_endpoint())
             .env("IDENTITY_HEADER", HEADER)
-            .args(["check", &World::vm_id("vm-01"), "--arm-endpoint", &server.url()])
-            .args(["--auth", "managed-identity", "--guest", "--probe", "--probe-timeout", "2"])
+            .args([
+                "check",
+                &World::vm_id("vm-01"),
+                "--arm-endpoint",
+                &server.url(),
+            ])
+            .args([
+                "--auth",
+                "managed-identity",
+                "--guest",
+                "--probe",
+                "--probe-timeout",
+                "2",
+            ])
             .args(["-o", format, "--color", "never", "--fail-on", "never"])
             .timeout(Duration::from_secs(120))
             .output()
@@ -189,17 +255,36 @@ fn check_with_guest_and_probe_walks_every_hop_to_the_listener() {
     };
     let out = run("table");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Every hop, in the order a connection meets them.
-    let order = ["dns", "publicIp", "subnetNsg", "route", "power", "guest", "probe"];
+    let order = [
+        "dns",
+        "publicIp",
+        "subnetNsg",
+        "route",
+        "power",
+        "guest",
+        "probe",
+    ];
     let mut at = 0;
     for h in order {
         let found = text[at..].find(&format!(" {h} "));
-        assert!(found.is_some(), "hop {h} missing or out of order in:\n{text}");
+        assert!(
+            found.is_some(),
+            "hop {h} missing or out of order in:\n{text}"
+        );
         at += found.unwrap_or(0);
     }
     assert!(text.contains(&format!("RDP-Tcp port {port}")), "{text}");
-    assert!(text.contains(&format!("127.0.0.1:{port} from this machine: open")), "{text}");
+    assert!(
+        text.contains(&format!("127.0.0.1:{port} from this machine: open")),
+        "{text}"
+    );
     assert!(text.contains("localhost resolves to 127.0.0.1"), "{text}");
 
     let report: Value = serde_json::from_slice(&run("json").stdout).expect("json");

@@ -86,8 +86,7 @@ fn estate() -> World {
     let agent_id = World::vm_id("agent-01");
     for r in &mut w.resources {
         if r["id"] == agent_id.as_str() {
-            r["properties"]["instanceView"]["vmAgent"] =
-                json!({"statuses": [{"code": "ProvisioningState/Unavailable", "level": "Warning", "displayStatus": "Not Ready"}]});
+            r["properties"]["instanceView"]["vmAgent"] = json!({"statuses": [{"code": "ProvisioningState/Unavailable", "level": "Warning", "displayStatus": "Not Ready"}]});
         }
     }
     for (name, facts) in [
@@ -154,7 +153,12 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
         .expect("run");
     let report = json_of(&out);
     // Run Command failures the audit is responsible for make it incomplete.
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(report["complete"], false);
 
     // The healthy guest: facts read, nothing raised, the guest hop says what was seen.
@@ -167,7 +171,13 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
     assert!(ids.iter().all(|id| !id.starts_with("RDP5")), "{ids:?}");
     let g = hop(path(&report, "ok-01", "publicIp"), "guest");
     assert_eq!(g["decision"], "ok");
-    assert!(g["detail"].as_str().unwrap_or_default().contains("RDP-Tcp port 3389"), "{g}");
+    assert!(
+        g["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("RDP-Tcp port 3389"),
+        "{g}"
+    );
 
     // One guest rule per VM, each blocking RDP.
     for (name, rule) in [
@@ -201,7 +211,10 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
         let m = message_of(&report, name, "RDP506");
         assert!(m.contains(reason), "{name}: {m}");
         assert!(
-            rule_ids(&report, name).iter().all(|id| !matches!(id.as_str(), "RDP501" | "RDP502" | "RDP503" | "RDP504" | "RDP505")),
+            rule_ids(&report, name).iter().all(|id| !matches!(
+                id.as_str(),
+                "RDP501" | "RDP502" | "RDP503" | "RDP504" | "RDP505"
+            )),
             "{name}: no guest fact may be guessed"
         );
     }
@@ -212,9 +225,19 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
         .iter()
         .filter_map(|d| d["scope"].as_str().map(|s| s.to_ascii_lowercase()))
         .collect();
-    for name in ["conflict-01", "forbid-01", "never-01", "malformed-01", "truncated-01", "foreign-01"] {
+    for name in [
+        "conflict-01",
+        "forbid-01",
+        "never-01",
+        "malformed-01",
+        "truncated-01",
+        "foreign-01",
+    ] {
         let id = World::vm_id(name).to_ascii_lowercase();
-        assert!(diag_scopes.contains(&id), "no diagnostic for {name}: {diag_scopes:?}");
+        assert!(
+            diag_scopes.contains(&id),
+            "no diagnostic for {name}: {diag_scopes:?}"
+        );
     }
     for name in ["ok-01", "agent-01", "dealloc-01", "agentfail-01"] {
         let id = World::vm_id(name).to_ascii_lowercase();
@@ -229,11 +252,17 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
         .map(|r| r.path)
         .collect();
     for name in ["agent-01", "dealloc-01"] {
-        assert!(!posts.iter().any(|p| p.contains(&format!("/{name}/"))), "{name} was run");
+        assert!(
+            !posts.iter().any(|p| p.contains(&format!("/{name}/"))),
+            "{name} was run"
+        );
     }
     assert_eq!(posts.len(), 13, "{posts:#?}");
     // A 5xx-free POST is never retried: one POST per VM, the conflicting one included.
-    assert_eq!(posts.iter().filter(|p| p.contains("/conflict-01/")).count(), 1);
+    assert_eq!(
+        posts.iter().filter(|p| p.contains("/conflict-01/")).count(),
+        1
+    );
     assert!(
         foreign.requests().is_empty(),
         "the foreign polling host was contacted: {:?}",
@@ -245,25 +274,42 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
 #[test]
 fn polling_follows_the_operation_and_waits_as_retry_after_says() {
     let w = estate();
-    let server = serve(&w.snapshot(), |c| c.run_command_polls(2).run_command_retry_after(1));
+    let server = serve(&w.snapshot(), |c| {
+        c.run_command_polls(2).run_command_retry_after(1)
+    });
     let id = World::vm_id("ok-01");
     let out = live(&server, "check")
         .args([&id, "--guest", "-o", "json", "--fail-on", "never"])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = json_of(&out);
     assert_eq!(vm(&report, "ok-01")["guest"]["termServiceRunning"], true);
     let log = server.requests();
     let run: Vec<_> = log
         .iter()
-        .filter(|r| matches!(r.route.as_str(), "runCommand" | "operationStatus" | "operationResult"))
+        .filter(|r| {
+            matches!(
+                r.route.as_str(),
+                "runCommand" | "operationStatus" | "operationResult"
+            )
+        })
         .collect();
     let routes: Vec<&str> = run.iter().map(|r| r.route.as_str()).collect();
     // POST, two InProgress polls, then Succeeded with the output inline: nothing else.
     assert_eq!(
         routes,
-        ["runCommand", "operationStatus", "operationStatus", "operationStatus"],
+        [
+            "runCommand",
+            "operationStatus",
+            "operationStatus",
+            "operationStatus"
+        ],
         "{run:#?}"
     );
     assert!(run.iter().all(|r| r.bearer_present && r.token_matched));
@@ -283,12 +329,25 @@ fn collect_guest_saves_the_facts_and_the_snapshot_replays_identically() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("snap.json");
     let out = live(&server, "collect")
-        .args(["--subscription", SUB, "--guest", "--guest-timeout", "4", "--out"])
+        .args([
+            "--subscription",
+            SUB,
+            "--guest",
+            "--guest-timeout",
+            "4",
+            "--out",
+        ])
         .arg(&file)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let snap: Value = serde_json::from_slice(&std::fs::read(&file).expect("written")).expect("json");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("written")).expect("json");
     let guest = &snap["guest"];
     assert_eq!(guest[World::vm_id("port-01")]["rdpPort"], 3390, "{guest:#}");
     assert_eq!(guest[World::vm_id("fw-01")]["firewallAllowsRdp"], false);
@@ -298,7 +357,15 @@ fn collect_guest_saves_the_facts_and_the_snapshot_replays_identically() {
 
     // The same audit, live with --guest and offline from the saved snapshot, agree.
     let live_out = live(&server, "audit")
-        .args(["--subscription", SUB, "--guest", "-o", "json", "--fail-on", "never"])
+        .args([
+            "--subscription",
+            SUB,
+            "--guest",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ])
         .output()
         .expect("run");
     let offline_out = Command::cargo_bin("rdpaudit")
@@ -319,5 +386,99 @@ fn guest_needs_live_data() {
         .args(["audit", "--demo", "--guest"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--guest runs a script in live VMs"));
+        .stderr(predicates::str::contains(
+            "--guest runs a script in live VMs",
+        ));
+}
+
+#[test]
+fn a_202_with_only_location_is_polled_at_the_result_url() {
+    // The official example's 202 carries only `Location`: poll it (202 until done, then 200).
+    let w = estate();
+    let server = serve(&w.snapshot(), |c| {
+        c.run_command_polls(1)
+            .run_command_fault("port-01", RunCommandFault::LocationOnly)
+    });
+    let out = live(&server, "check")
+        .args([
+            &World::vm_id("port-01"),
+            "--guest",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    assert_eq!(vm(&report, "port-01")["guest"]["rdpPort"], 3390);
+    let routes: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.route.starts_with("operation") || r.route == "runCommand")
+        .map(|r| r.route)
+        .collect();
+    assert_eq!(routes, ["runCommand", "operationResult", "operationResult"]);
+}
+
+#[test]
+fn at_most_concurrency_run_commands_are_in_flight() {
+    let w = estate();
+    let server = serve(&w.snapshot(), |c| c.run_command_polls(2));
+    let out = live(&server, "audit")
+        .args([
+            "--subscription",
+            SUB,
+            "--guest",
+            "--concurrency",
+            "2",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each operation is polled exactly three times (two InProgress, then Succeeded): a POST
+    // starts one, its third poll ends it. In between it counts against the bound.
+    let mut polls: std::collections::HashMap<String, u32> = Default::default();
+    let (mut active, mut most, mut started) = (0i32, 0i32, 0);
+    for r in server.requests() {
+        match r.route.as_str() {
+            "runCommand" => {
+                started += 1;
+                active += 1;
+                most = most.max(active);
+            }
+            "operationStatus" => {
+                let op = r.path.split("/operations/").nth(1).unwrap_or_default();
+                let op = op.split('?').next().unwrap_or_default().to_string();
+                let n = polls.entry(op).or_default();
+                *n += 1;
+                if *n == 3 {
+                    active -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        started, 13,
+        "every running VM with a Ready agent is inspected"
+    );
+    assert_eq!(active, 0, "every operation finished");
+    assert!(most <= 2, "{most} run commands were in flight at once");
+    assert_eq!(most, 2, "the bound is used");
 }

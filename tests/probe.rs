@@ -8,8 +8,9 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
-use rdpaudit::arm::probe::{connect, dns_key, resolve, run, ProbePlan, ProbeSettings};
+use rdpaudit::arm::probe::{connect, resolve, run, ProbeSettings};
 use rdpaudit::model::{DnsAnswer, TcpOutcome};
+use rdpaudit::model::{ProbePlan, Probes};
 use tokio::net::{TcpSocket, TcpStream};
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -205,7 +206,7 @@ async fn run_keys_every_probe() {
     let mut keys: Vec<&String> = probes.dns.keys().collect();
     keys.sort();
     assert_eq!(keys, ["localhost", "rdpaudit-probe-test.invalid"]);
-    assert_eq!(dns_key("LocalHost."), "localhost");
+    assert_eq!(Probes::dns_key("LocalHost."), "localhost");
     match &probes.dns["localhost"] {
         DnsAnswer::Resolved(ips) => assert!(ips.contains(&LOOPBACK), "{ips:?}"),
         other => panic!("localhost: {other:?}"),

@@ -56,7 +56,11 @@ fn probes_of(doc: &serde_json::Value) -> Result<Option<Probes>, String> {
                     .collect::<Result<_, _>>()?,
             ),
             serde_json::Value::String(why) => DnsAnswer::Failed(why.clone()),
-            other => return Err(format!("probes.dns.{name}: {other} is neither a list nor a text")),
+            other => {
+                return Err(format!(
+                    "probes.dns.{name}: {other} is neither a list nor a text"
+                ))
+            }
         };
         out.dns.insert(Probes::dns_key(name), answer);
     }

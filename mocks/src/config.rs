@@ -333,11 +333,14 @@ pub enum RunCommandFault {
     /// `foreign-poll`: the 202's `Azure-AsyncOperation` and `Location` point at the foreign host
     /// (`Faults::foreign_host`), path unchanged.
     ForeignPoll,
+    /// `location-only`: the 202 carries only `Location` (no `Azure-AsyncOperation`), as in the
+    /// official `VirtualMachineRunCommand` example; the client must poll the result URL.
+    LocationOnly,
 }
 
 impl RunCommandFault {
     /// Every mode, in CLI spelling order.
-    pub const ALL: [RunCommandFault; 7] = [
+    pub const ALL: [RunCommandFault; 8] = [
         RunCommandFault::Conflict,
         RunCommandFault::AgentNotReady,
         RunCommandFault::Forbidden,
@@ -345,6 +348,7 @@ impl RunCommandFault {
         RunCommandFault::Malformed,
         RunCommandFault::Truncated,
         RunCommandFault::ForeignPoll,
+        RunCommandFault::LocationOnly,
     ];
 
     /// The CLI name (`conflict`, `agent-not-ready`, …).
@@ -357,6 +361,7 @@ impl RunCommandFault {
             RunCommandFault::Malformed => "malformed",
             RunCommandFault::Truncated => "truncated",
             RunCommandFault::ForeignPoll => "foreign-poll",
+            RunCommandFault::LocationOnly => "location-only",
         }
     }
 
@@ -370,6 +375,7 @@ impl RunCommandFault {
             RunCommandFault::Malformed => "malformed",
             RunCommandFault::Truncated => "truncated",
             RunCommandFault::ForeignPoll => "foreignPoll",
+            RunCommandFault::LocationOnly => "locationOnly",
         }
     }
 }

@@ -112,7 +112,8 @@ struct ServeArgs {
     #[arg(long, value_name = "Q/WINDOW", default_value = "15/5s")]
     graph_quota: GraphQuota,
     /// Make Run Command misbehave for a VM (name or full id; repeatable). MODE: conflict,
-    /// agent-not-ready, forbidden, never, malformed, truncated, foreign-poll.
+    /// agent-not-ready, forbidden, never, malformed, truncated, foreign-poll,
+    /// location-only.
     #[arg(long, value_name = "VM=MODE")]
     run_command_fault: Vec<RunCommandFaultRule>,
     /// Polls of a Run Command operation answered InProgress before it completes.

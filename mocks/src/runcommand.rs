@@ -209,8 +209,13 @@ pub(crate) fn post(ctx: &Ctx<'_>, id: &ResourceId) -> Reply {
     );
     drop(inner);
 
-    let reply = Reply::empty(202)
-        .with_header("azure-asyncoperation", format!("{host}{status_path}"))
+    let reply = Reply::empty(202);
+    let reply = if mode == Some(RunCommandFault::LocationOnly) {
+        reply
+    } else {
+        reply.with_header("azure-asyncoperation", format!("{host}{status_path}"))
+    };
+    let reply = reply
         .with_header("location", format!("{host}{result_path}"))
         .with_header("retry-after", ctx.cfg.run_command_retry_after.to_string());
     match mode {

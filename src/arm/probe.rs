@@ -20,15 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::model::{DnsAnswer, Probes, TcpOutcome, TcpProbe};
-
-/// What to probe. Duplicates are fine: [`run`] probes each endpoint and each name once.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProbePlan {
-    pub endpoints: Vec<SocketAddr>,
-    /// DNS names as ARM gives them (`dnsSettings.fqdn`); normalized with [`dns_key`].
-    pub names: Vec<String>,
-}
+use crate::model::{DnsAnswer, ProbePlan, Probes, TcpOutcome, TcpProbe};
 
 /// How long each probe may take and how many run at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,12 +37,6 @@ impl Default for ProbeSettings {
             concurrency: 16,
         }
     }
-}
-
-/// The key [`Probes::dns`] uses for a name: trimmed, lower-cased, without trailing dots, so
-/// `Host.CloudApp.Azure.com.` and `host.cloudapp.azure.com` are one look-up.
-pub fn dns_key(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// One probe to run.
@@ -79,14 +65,14 @@ impl Job {
 
 /// Runs every probe in `plan`, at most `settings.concurrency` at once.
 ///
-/// Endpoints are keyed by `address:port`, names by [`dns_key`]. Every endpoint and name in the
+/// Endpoints are keyed by `address:port`, names by [`Probes::dns_key`]. Every endpoint and name in the
 /// plan gets an entry, even if its task failed (then `Unreachable` / `Failed` says why).
 pub async fn run(plan: &ProbePlan, settings: &ProbeSettings) -> Probes {
     let endpoints: BTreeSet<SocketAddr> = plan.endpoints.iter().copied().collect();
     let names: BTreeSet<String> = plan
         .names
         .iter()
-        .map(|n| dns_key(n))
+        .map(|n| Probes::dns_key(n))
         .filter(|n| !n.is_empty())
         .collect();
     let jobs = names
@@ -256,11 +242,11 @@ mod tests {
     #[test]
     fn dns_key_folds_case_and_trailing_dots() {
         assert_eq!(
-            dns_key(" RDP-VM.EastUS.CloudApp.Azure.com. "),
+            Probes::dns_key(" RDP-VM.EastUS.CloudApp.Azure.com. "),
             "rdp-vm.eastus.cloudapp.azure.com"
         );
-        assert_eq!(dns_key("a.b.."), "a.b");
-        assert_eq!(dns_key("."), "");
+        assert_eq!(Probes::dns_key("a.b.."), "a.b");
+        assert_eq!(Probes::dns_key("."), "");
     }
 
     #[test]

@@ -341,7 +341,7 @@ fn inspect_guests(
 
 /// `--probe`: DNS look-ups and TCP connects from this machine (docs/guest.md).
 fn run_probes(
-    plan: &pipeline::ProbePlan,
+    plan: &crate::model::ProbePlan,
     timeout_secs: u64,
     concurrency: usize,
 ) -> Result<crate::model::Probes, Fatal> {
@@ -352,15 +352,11 @@ fn run_probes(
         "probing from this machine"
     );
     let runtime = live::runtime()?;
-    let plan = probe::ProbePlan {
-        endpoints: plan.endpoints.clone(),
-        names: plan.names.clone(),
-    };
     let settings = probe::ProbeSettings {
         timeout: std::time::Duration::from_secs(timeout_secs),
         concurrency,
     };
-    Ok(runtime.block_on(probe::run(&plan, &settings)))
+    Ok(runtime.block_on(probe::run(plan, &settings)))
 }
 
 /// Writes JSON to a file, or to standard output for `-`.

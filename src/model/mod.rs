@@ -140,10 +140,19 @@ pub struct Probes {
 }
 
 impl Probes {
-    /// The key of `dns`: lower-cased, without a trailing dot.
+    /// The key of `dns`: trimmed, lower-cased, without trailing dots, so
+    /// `Host.CloudApp.Azure.com.` and `host.cloudapp.azure.com` are one look-up.
     pub fn dns_key(name: &str) -> String {
         name.trim().trim_end_matches('.').to_ascii_lowercase()
     }
+}
+
+/// What `--probe` tries: TCP endpoints and DNS names (duplicates are probed once).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProbePlan {
+    pub endpoints: Vec<std::net::SocketAddr>,
+    /// DNS names as ARM gives them (`dnsSettings.fqdn`), normalised by [`Probes::dns_key`].
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
