@@ -14,3 +14,15 @@ fn rules_md_is_up_to_date() {
         "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --test docs` and commit the result"
     );
 }
+
+/// docs/guest.md shows the exact script `--guest` runs.
+#[test]
+fn guest_md_shows_the_script_verbatim() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guest.md");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    let block = format!("```powershell\n{}", rdpaudit::guest::SCRIPT);
+    assert!(
+        have.contains(&block),
+        "docs/guest.md must show src/guest/inspect.ps1 verbatim in its ```powershell block"
+    );
+}
