@@ -3,6 +3,7 @@
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
+use crate::engine::analyze::VmAnalysis;
 use crate::engine::{Context, Options};
 use crate::model::{
     self, AgentState, Diagnostic, GuestFacts, Model, OsType, PowerState, ProbePlan, Probes, ResId,
@@ -14,6 +15,16 @@ use crate::report::{self, CategoryFilter, Report};
 pub enum Scope {
     All,
     Vm(String),
+}
+
+impl Scope {
+    /// Whether the VM with this id is audited.
+    pub fn includes(&self, id: &ResId) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Vm(v) => ResId::new(v).key == id.key,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -35,7 +46,7 @@ pub fn run(
     filter: CategoryFilter,
     scope: &Scope,
 ) -> Result<Report, PipelineError> {
-    let model = model::build(resources, guest);
+    let model = build_model(resources, guest);
     report(&model, diagnostics, options, filter, scope)
 }
 
@@ -63,12 +74,8 @@ pub struct GuestPlan {
 /// Running Windows VMs whose agent is Ready (or not reported: Run Command then says) are
 /// inspected; the rest are skipped with the reason. Classic VMs have no Run Command.
 pub fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
-    let in_scope = |id: &ResId| match scope {
-        Scope::All => true,
-        Scope::Vm(v) => ResId::new(v).key == id.key,
-    };
     let mut plan = GuestPlan::default();
-    for vm in model.vms.iter().filter(|v| in_scope(&v.id)) {
+    for vm in model.vms.iter().filter(|v| scope.includes(&v.id)) {
         if vm.os != OsType::Windows {
             continue;
         }
@@ -91,7 +98,7 @@ pub fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
                 .push((id, format!("the VM is not running ({})", state.as_str()))),
         }
     }
-    for vm in model.classic_vms.iter().filter(|v| in_scope(&v.id)) {
+    for vm in model.classic_vms.iter().filter(|v| scope.includes(&v.id)) {
         if vm.os == OsType::Windows {
             plan.skipped
                 .push((vm.id.id.clone(), "classic VMs have no Run Command".into()));
@@ -102,47 +109,25 @@ pub fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
 
 /// What `--probe` tries for the VMs in scope: every direct path's `address:port`, and the DNS
 /// names of their entry points. Sorted and without duplicates.
-pub fn probe_plan(model: &Model, options: Options, scope: &Scope) -> ProbePlan {
+pub fn probe_plan(
+    model: &Model,
+    options: Options,
+    scope: &Scope,
+) -> Result<ProbePlan, PipelineError> {
     let cx = Context::new(model, options);
-    let analyses = match scope {
-        Scope::All => cx.analyze_all(),
-        Scope::Vm(id) => {
-            let key = ResId::new(id).key;
-            let arm = model
-                .vms
-                .iter()
-                .filter(|v| v.id.key == key)
-                .map(|v| cx.analyze_arm(v));
-            let classic = model
-                .classic_vms
-                .iter()
-                .filter(|v| v.id.key == key)
-                .map(|v| cx.analyze_classic(v));
-            arm.chain(classic).collect()
-        }
-    };
+    let analyses = analyses(&cx, scope)?;
     let mut endpoints = std::collections::BTreeSet::new();
     let mut names = std::collections::BTreeSet::new();
     for a in analyses.iter().filter(|a| a.os == OsType::Windows) {
         for p in a.direct_paths() {
-            if let (Some(addr), Some(port)) = (p.address, p.connect_port) {
-                endpoints.insert(std::net::SocketAddr::new(addr, port));
-            }
-            let fqdn = match p.kind {
-                crate::engine::PathKind::ClassicEndpoint => {
-                    a.classic.and_then(|c| c.fqdn.as_deref())
-                }
-                _ => p.public_ip.and_then(|pip| pip.fqdn.as_deref()),
-            };
-            if let Some(f) = fqdn {
-                names.insert(Probes::dns_key(f));
-            }
+            endpoints.extend(p.endpoint());
+            names.extend(p.entry_name(a).map(Probes::dns_key));
         }
     }
-    ProbePlan {
+    Ok(ProbePlan {
         endpoints: endpoints.into_iter().collect(),
         names: names.into_iter().collect(),
-    }
+    })
 }
 
 /// Audits a built model (guest facts and probe results already in it).
@@ -154,51 +139,52 @@ pub fn report(
     scope: &Scope,
 ) -> Result<Report, PipelineError> {
     let cx = Context::new(model, options);
-    let client = cx.client_label();
-    let analyses = match scope {
-        Scope::All => cx.analyze_all(),
-        Scope::Vm(id) => {
-            let key = ResId::new(id).key;
-            let arm = model
-                .vms
-                .iter()
-                .find(|v| v.id.key == key)
-                .map(|v| cx.analyze_arm(v));
-            let classic = || {
-                model
-                    .classic_vms
-                    .iter()
-                    .find(|v| v.id.key == key)
-                    .map(|v| cx.analyze_classic(v))
-            };
-            match arm.or_else(classic) {
-                Some(a) => vec![a],
-                None => {
-                    let names: Vec<String> = model
-                        .vms
-                        .iter()
-                        .map(|v| v.id.id.clone())
-                        .chain(model.classic_vms.iter().map(|v| v.id.id.clone()))
-                        .collect();
-                    return Err(PipelineError::VmNotFound {
-                        id: id.clone(),
-                        count: names.len(),
-                        sample: if names.is_empty() {
-                            "none".into()
-                        } else {
-                            names.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-                                + if names.len() > 5 { ", …" } else { "" }
-                        },
-                    });
-                }
-            }
-        }
-    };
+    let analyses = analyses(&cx, scope)?;
     Ok(report::build(
         model,
         &analyses,
-        &client,
+        &cx.client_label(),
         filter,
         diagnostics,
     ))
+}
+
+/// The analyses of the VMs in scope, sorted by id; an unknown VM for `Scope::Vm` is an error
+/// that lists some of the VMs the data has.
+fn analyses<'m>(cx: &Context<'m>, scope: &Scope) -> Result<Vec<VmAnalysis<'m>>, PipelineError> {
+    let Scope::Vm(id) = scope else {
+        return Ok(cx.analyze_all());
+    };
+    let model = cx.model;
+    let arm = model
+        .vms
+        .iter()
+        .find(|v| scope.includes(&v.id))
+        .map(|v| cx.analyze_arm(v));
+    let classic = || {
+        model
+            .classic_vms
+            .iter()
+            .find(|v| scope.includes(&v.id))
+            .map(|v| cx.analyze_classic(v))
+    };
+    if let Some(a) = arm.or_else(classic) {
+        return Ok(vec![a]);
+    }
+    let names: Vec<String> = model
+        .vms
+        .iter()
+        .map(|v| v.id.id.clone())
+        .chain(model.classic_vms.iter().map(|v| v.id.id.clone()))
+        .collect();
+    Err(PipelineError::VmNotFound {
+        id: id.clone(),
+        count: names.len(),
+        sample: if names.is_empty() {
+            "none".into()
+        } else {
+            names.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                + if names.len() > 5 { ", …" } else { "" }
+        },
+    })
 }

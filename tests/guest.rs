@@ -7,47 +7,11 @@
 mod common;
 
 use assert_cmd::Command;
+use common::live::{assert_code, live, report_of, serve};
 use common::*;
-use mock_arm::{MockConfig, MockServer, RunCommandFault};
+use mock_arm::{MockConfig, RunCommandFault};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-const HEADER: &str = "test-identity-header";
-
-fn serve(snapshot: &Value, cfg: impl FnOnce(MockConfig) -> MockConfig) -> MockServer {
-    let base = MockConfig::new(snapshot.clone())
-        .identity_header(HEADER)
-        .run_command_retry_after(0);
-    MockServer::start(cfg(base)).expect("mock-arm starts")
-}
-
-/// `rdpaudit` pointed at the mock, authenticating with its managed-identity endpoint.
-fn live(server: &MockServer, command: &str) -> Command {
-    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("IDENTITY_ENDPOINT", server.identity_endpoint())
-        .env("IDENTITY_HEADER", HEADER)
-        .args([
-            command,
-            "--arm-endpoint",
-            &server.url(),
-            "--auth",
-            "managed-identity",
-        ])
-        .timeout(Duration::from_secs(120));
-    c
-}
-
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}); stdout: {} stderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 /// An estate where every VM's guest differs in one way: a healthy VM, one per guest rule, one
 /// per Run Command failure mode, and VMs Run Command must not be tried on.
@@ -137,28 +101,20 @@ fn guest_audit_maps_every_guest_fact_and_every_failure_mode() {
         c.faults.foreign_host = Some(foreign.url());
         c
     });
-    let out = live(&server, "audit")
-        .args([
-            "--subscription",
-            SUB,
-            "--guest",
-            "--guest-timeout",
-            "4",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .expect("run");
-    let report = json_of(&out);
+    let mut out = live(&server, "audit");
+    out.args([
+        "--subscription",
+        SUB,
+        "--guest",
+        "--guest-timeout",
+        "4",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
     // Run Command failures the audit is responsible for make it incomplete.
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = report_of(&mut out, 3);
     assert_eq!(report["complete"], false);
 
     // The healthy guest: facts read, nothing raised, the guest hop says what was seen.
@@ -278,17 +234,10 @@ fn polling_follows_the_operation_and_waits_as_retry_after_says() {
         c.run_command_polls(2).run_command_retry_after(1)
     });
     let id = World::vm_id("ok-01");
-    let out = live(&server, "check")
-        .args([&id, "--guest", "-o", "json", "--fail-on", "never"])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = report_of(
+        live(&server, "check").args([&id, "--guest", "-o", "json", "--fail-on", "never"]),
+        0,
     );
-    let report = json_of(&out);
     assert_eq!(vm(&report, "ok-01")["guest"]["termServiceRunning"], true);
     let log = server.requests();
     let run: Vec<_> = log
@@ -340,12 +289,7 @@ fn collect_guest_saves_the_facts_and_the_snapshot_replays_identically() {
         .arg(&file)
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 0);
     let snap: Value =
         serde_json::from_slice(&std::fs::read(&file).expect("written")).expect("json");
     let guest = &snap["guest"];
@@ -356,8 +300,8 @@ fn collect_guest_saves_the_facts_and_the_snapshot_replays_identically() {
         .is_some_and(|e| e.contains("not running")));
 
     // The same audit, live with --guest and offline from the saved snapshot, agree.
-    let live_out = live(&server, "audit")
-        .args([
+    let a = report_of(
+        live(&server, "audit").args([
             "--subscription",
             SUB,
             "--guest",
@@ -365,16 +309,16 @@ fn collect_guest_saves_the_facts_and_the_snapshot_replays_identically() {
             "json",
             "--fail-on",
             "never",
-        ])
-        .output()
-        .expect("run");
-    let offline_out = Command::cargo_bin("rdpaudit")
-        .expect("binary")
-        .args(["audit", "-o", "json", "--fail-on", "never", "--snapshot"])
-        .arg(&file)
-        .output()
-        .expect("run");
-    let (a, b) = (json_of(&live_out), json_of(&offline_out));
+        ]),
+        0,
+    );
+    let b = report_of(
+        Command::cargo_bin("rdpaudit")
+            .expect("binary")
+            .args(["audit", "-o", "json", "--fail-on", "never", "--snapshot"])
+            .arg(&file),
+        0,
+    );
     assert_eq!(a["vms"], b["vms"]);
     assert_eq!(a["summary"], b["summary"]);
 }
@@ -399,24 +343,17 @@ fn a_202_with_only_location_is_polled_at_the_result_url() {
         c.run_command_polls(1)
             .run_command_fault("port-01", RunCommandFault::LocationOnly)
     });
-    let out = live(&server, "check")
-        .args([
+    let report = report_of(
+        live(&server, "check").args([
             &World::vm_id("port-01"),
             "--guest",
             "-o",
             "json",
             "--fail-on",
             "never",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
-    let report = json_of(&out);
     assert_eq!(vm(&report, "port-01")["guest"]["rdpPort"], 3390);
     let routes: Vec<String> = server
         .requests()
@@ -445,12 +382,7 @@ fn at_most_concurrency_run_commands_are_in_flight() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 0);
     // Each operation is polled exactly three times (two InProgress, then Succeeded): a POST
     // starts one, its third poll ends it. In between it counts against the bound.
     let mut polls: std::collections::HashMap<String, u32> = Default::default();

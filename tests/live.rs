@@ -3,15 +3,18 @@
 //! set only in the child process's environment.
 #![cfg(unix)]
 
+mod common;
+
 use assert_cmd::Command;
-use mock_arm::{Faults, MockConfig, MockServer, RetryAfter, Throttle};
+use mock_arm::{Faults, MockServer, RetryAfter, Throttle};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use common::live::{assert_code, json_of, live, serve};
+
 const DEMO_SUB: &str = "3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10";
-const HEADER: &str = "test-identity-header";
 
 fn demo_value() -> Value {
     serde_json::from_str(rdpaudit::cli::DEMO).expect("demo")
@@ -24,29 +27,6 @@ fn demo_without_guest() -> Value {
         o.remove("guest");
     }
     d
-}
-
-fn serve(snapshot: &Value, cfg: impl FnOnce(MockConfig) -> MockConfig) -> MockServer {
-    let base = MockConfig::new(snapshot.clone()).identity_header(HEADER);
-    MockServer::start(cfg(base)).expect("mock-arm starts")
-}
-
-/// `rdpaudit` pointed at the mock, authenticating with its managed-identity endpoint.
-fn live(server: &MockServer, command: &str) -> Command {
-    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("IDENTITY_ENDPOINT", server.identity_endpoint())
-        .env("IDENTITY_HEADER", HEADER)
-        .args([
-            command,
-            "--arm-endpoint",
-            &server.url(),
-            "--auth",
-            "managed-identity",
-        ])
-        .timeout(Duration::from_secs(120));
-    c
 }
 
 /// `audit -o json --fail-on never --subscription <demo>` live against `server`, plus `extra`.
@@ -63,15 +43,6 @@ fn audit_json(server: &MockServer, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .expect("run")
-}
-
-fn assert_code(out: &std::process::Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn offline(snapshot: &Value, extra: &[&str]) -> Value {
@@ -91,16 +62,6 @@ fn offline(snapshot: &Value, extra: &[&str]) -> Value {
         .output()
         .expect("run");
     serde_json::from_slice(&out.stdout).expect("json")
-}
-
-fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}); stdout: {} stderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 fn assert_same_report(live: &Value, offline: &Value) {
@@ -132,7 +93,7 @@ fn live_audit_of_the_demo_equals_the_offline_audit() {
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert_same_report(&json_of(&out), &offline(&snap, &[]));
     assert!(
         server.unmatched_requests().is_empty(),
         "{:?}",
@@ -191,7 +152,7 @@ fn generated_300_vm_subscription_50_per_page_live_equals_offline_at_the_request_
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert_same_report(&json_of(&out), &offline(&snap, &[]));
     let arm: Vec<_> = server
         .requests()
         .into_iter()
@@ -220,7 +181,7 @@ fn throttling_waits_exactly_retry_after() {
         });
         let out = audit_json(&server, &[]);
         assert_code(&out, 0);
-        assert_same_report(&json(&out), &offline(&snap, &[]));
+        assert_same_report(&json_of(&out), &offline(&snap, &[]));
         let nsg: Vec<_> = server
             .requests()
             .into_iter()
@@ -251,7 +212,7 @@ fn server_errors_and_dropped_connections_are_retried() {
     });
     let out = audit_json(&server, &[]);
     assert_code(&out, 0);
-    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert_same_report(&json_of(&out), &offline(&snap, &[]));
     assert!(server
         .requests()
         .iter()
@@ -266,7 +227,7 @@ fn forbidden_type_is_a_diagnostic_and_exit_3() {
     });
     let out = audit_json(&server, &[]);
     assert_code(&out, 3);
-    let r = json(&out);
+    let r = json_of(&out);
     assert_eq!(r["complete"], false);
     let d = r["diagnostics"].to_string();
     assert!(
@@ -290,7 +251,7 @@ fn unregistered_provider_means_none() {
     let out = audit_json(&server, &[]);
     assert_code(&out, 0);
     assert_eq!(
-        json(&out)["summary"]["vms"],
+        json_of(&out)["summary"]["vms"],
         12,
         "the classic VM is not listed"
     );
@@ -345,7 +306,7 @@ fn azure_cli_credential_through_a_stand_in_az() {
         .output()
         .expect("run");
     assert_code(&out, 0);
-    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert_same_report(&json_of(&out), &offline(&snap, &[]));
 }
 
 #[test]
@@ -399,7 +360,7 @@ fn a_foreign_next_link_never_receives_the_token() {
     });
     let out = audit_json(&server, &[]);
     assert_code(&out, 3);
-    assert!(json(&out)["diagnostics"]
+    assert!(json_of(&out)["diagnostics"]
         .to_string()
         .contains("refused a nextLink"));
     assert!(
@@ -469,7 +430,7 @@ fn check_live_in_four_rounds(snap: &Value, id: &str, extra: &[&str]) -> Value {
         "{rounds} sequential rounds: {:#?}",
         arm.iter().map(|r| (&r.path, r.at)).collect::<Vec<_>>()
     );
-    json(&out)
+    json_of(&out)
 }
 
 #[test]
@@ -484,7 +445,7 @@ fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
         .write_stdin(snap.to_string())
         .output()
         .expect("run");
-    assert_eq!(live_report["vms"], json(&off)["vms"]);
+    assert_eq!(live_report["vms"], json_of(&off)["vms"]);
 }
 
 #[test]
@@ -525,7 +486,7 @@ fn one_vm_check_ignores_bastions_of_unrelated_networks() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r = json(&out);
+    let r = json_of(&out);
     // The VM's VNet and its peers are the only VNets worth reading.
     let find = |id: &str| {
         snap["resources"]
@@ -612,7 +573,7 @@ fn collect_writes_a_snapshot_that_replays_identically() {
         .output()
         .expect("run");
     let replay = offline(&collected, &[]);
-    assert_same_report(&json(&live_out), &replay);
+    assert_same_report(&json_of(&live_out), &replay);
     let saved: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("saved.json")).expect("read"),
     )
@@ -666,7 +627,7 @@ fn many_subscriptions_concurrently_and_a_failing_one_is_a_diagnostic() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_same_report(&json(&out), &offline(&snap, &[]));
+    assert_same_report(&json_of(&out), &offline(&snap, &[]));
     // One subscription that does not exist: recorded, the others still audited, exit 3.
     let missing = "99999999-9999-9999-9999-999999999999";
     let out = live(&server, "audit")
@@ -683,7 +644,7 @@ fn many_subscriptions_concurrently_and_a_failing_one_is_a_diagnostic() {
         .output()
         .expect("run");
     assert_code(&out, 3);
-    let r = json(&out);
+    let r = json_of(&out);
     assert!(r["diagnostics"].to_string().contains(missing));
     assert!(r["summary"]["vms"].as_u64().unwrap_or(0) > 0);
 }
@@ -706,7 +667,7 @@ fn resource_group_scope_still_reads_what_it_references_elsewhere() {
         .output()
         .expect("run");
     assert_code(&out, 0);
-    let scoped = json(&out);
+    let scoped = json_of(&out);
     let names: Vec<&str> = scoped["vms"]
         .as_array()
         .expect("vms")

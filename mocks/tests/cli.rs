@@ -1,25 +1,15 @@
 //! The `mock-arm` binary: `generate` is deterministic, `serve` announces its URL and serves.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mock-arm");
+use common::{serve_binary, BIN};
+use std::path::PathBuf;
+use std::process::Command;
 
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mock-arm-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     dir.join(name)
-}
-
-/// Kills the child on drop, so a failing assertion does not leak a server.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -62,34 +52,29 @@ fn serve_prints_its_url_and_answers() {
         .expect("runs");
     assert!(status.success());
     let log = tmp("serve.jsonl");
-    let child = Command::new(BIN)
-        .args([
-            "serve",
-            "--page-size",
-            "7",
-            "--token",
-            "cli-token",
-            "--identity-header",
-            "h",
-            "--snapshot",
-        ])
-        .arg(&snapshot)
-        .arg("--log")
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawns");
-    let mut server = Server(child);
-    let stdout = server.0.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().and_then(Result::ok).expect("first line");
-    let url = first
-        .strip_prefix("mock-arm listening on ")
-        .expect("announces URL")
-        .to_owned();
+    let mut server = serve_binary(
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--page-size",
+                "7",
+                "--token",
+                "cli-token",
+                "--identity-header",
+                "h",
+                "--snapshot",
+            ])
+            .arg(&snapshot)
+            .arg("--log")
+            .arg(&log),
+    );
+    let url = server.url.clone();
     assert!(url.starts_with("http://127.0.0.1:"));
-    let second = lines.next().and_then(Result::ok).expect("second line");
+    let second = server
+        .lines
+        .next()
+        .and_then(Result::ok)
+        .expect("second line");
     assert_eq!(
         second,
         format!("mock-arm managed identity: IDENTITY_ENDPOINT={url}/msi/token IDENTITY_HEADER=h")
@@ -152,27 +137,15 @@ fn serve_configures_resource_graph() {
         .as_str()
         .expect("sub")
         .to_owned();
-    let child = Command::new(BIN)
-        .args(["serve", "--graph-page-size", "4", "--graph-quota", "2/1m"])
-        .arg("--management-group")
-        .arg(format!("mg-one={sub}"))
-        .arg("--snapshot")
-        .arg(&snapshot)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawns");
-    let mut server = Server(child);
-    let stdout = server.0.stdout.take().expect("stdout");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .and_then(Result::ok)
-        .expect("first line");
-    let url = first
-        .strip_prefix("mock-arm listening on ")
-        .expect("announces URL")
-        .to_owned();
+    let server = serve_binary(
+        Command::new(BIN)
+            .args(["serve", "--graph-page-size", "4", "--graph-quota", "2/1m"])
+            .arg("--management-group")
+            .arg(format!("mg-one={sub}"))
+            .arg("--snapshot")
+            .arg(&snapshot),
+    );
+    let url = server.url.clone();
     let query = |body: serde_json::Value| {
         reqwest::blocking::Client::new()
             .post(format!(

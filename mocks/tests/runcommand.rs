@@ -10,8 +10,7 @@ use mock_arm::{
     RUN_COMMAND_OUTPUT_LIMIT,
 };
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const POWERSHELL: &str = "RunPowerShellScript";
 
@@ -812,45 +811,25 @@ fn serve_flags_configure_run_command() {
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let file = dir.join("snapshot.json");
     std::fs::write(&file, snapshot().to_string()).expect("written");
-    let bin = env!("CARGO_BIN_EXE_mock-arm");
-    let child = Command::new(bin)
-        .args([
-            "serve",
-            "--token",
-            TOKEN,
-            "--run-command-polls",
-            "1",
-            "--run-command-retry-after",
-            "0",
-            "--run-command-fault",
-            "f-never=never",
-            "--run-command-fault",
-        ])
-        .arg(format!("{}=conflict", vm_id("web2")))
-        .arg("--snapshot")
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawns");
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = Kill(child);
-    let stdout = child.0.stdout.take().expect("stdout");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .and_then(Result::ok)
-        .expect("first line");
-    let url = first
-        .strip_prefix("mock-arm listening on ")
-        .expect("announces URL")
-        .to_owned();
+    let server = serve_binary(
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--token",
+                TOKEN,
+                "--run-command-polls",
+                "1",
+                "--run-command-retry-after",
+                "0",
+                "--run-command-fault",
+                "f-never=never",
+                "--run-command-fault",
+            ])
+            .arg(format!("{}=conflict", vm_id("web2")))
+            .arg("--snapshot")
+            .arg(&file),
+    );
+    let url = server.url.clone();
     let post = |vm: &str| {
         client()
             .post(format!("{url}{}", run_command_path(vm)))
@@ -870,9 +849,9 @@ fn serve_flags_configure_run_command() {
     for _ in 0..3 {
         assert_eq!(json(get_url(&never))["status"], "InProgress");
     }
-    drop(child);
+    drop(server);
 
-    let bad = Command::new(bin)
+    let bad = Command::new(BIN)
         .args([
             "serve",
             "--run-command-fault",

@@ -124,12 +124,16 @@ pub async fn inspect(client: &ArmClient, vm_id: &str, settings: &GuestSettings) 
         },
     };
     // Unusable output is the audit's problem too: the guest was reachable but not read.
-    let diagnostic = facts.error.as_ref().and_then(|e| {
-        let key_facts_missing = facts.rdp_port.is_none()
-            && facts.rdp_enabled.is_none()
-            && facts.term_service_running.is_none();
-        key_facts_missing.then(|| diag(vm_id, format!("guest inspection: {e}"), None, None))
-    });
+    // Partial output (a part the script could not read in the VM) is the VM's condition, told
+    // by RDP506; output with no fact at all is the audit's failure.
+    let nothing_read = GuestFacts {
+        error: None,
+        ..facts.clone()
+    } == GuestFacts::default();
+    let diagnostic = match &facts.error {
+        Some(e) if nothing_read => Some(diag(vm_id, format!("guest inspection: {e}"), None, None)),
+        _ => None,
+    };
     Inspected { facts, diagnostic }
 }
 
@@ -329,10 +333,7 @@ fn not_audit_fault(reason: String) -> Inspected {
 }
 
 fn failure(vm_id: &str, reason: String, e: Option<&ArmError>, code: Option<String>) -> Inspected {
-    let mut d = diag(vm_id, format!("guest inspection: {reason}"), e, code);
-    if let Some(e) = e {
-        d.request_id = e.request_id.clone();
-    }
+    let d = diag(vm_id, format!("guest inspection: {reason}"), e, code);
     Inspected {
         facts: GuestFacts {
             error: Some(reason),

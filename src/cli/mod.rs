@@ -253,7 +253,7 @@ fn audit(
         (model, snap.diagnostics)
     };
     if eval.probe {
-        let plan = pipeline::probe_plan(&model, opts.clone(), &what);
+        let plan = pipeline::probe_plan(&model, opts.clone(), &what)?;
         model.probes = Some(run_probes(
             &plan,
             eval.probe_timeout,

@@ -239,15 +239,50 @@ pub struct PathAnalysis<'m> {
     pub dns: Option<(&'m str, &'m DnsAnswer)>,
 }
 
-impl PathAnalysis<'_> {
-    /// The address a user puts into the RDP client, e.g. `20.1.2.3:50001`.
+impl<'m> PathAnalysis<'m> {
+    /// The address a user puts into the RDP client, e.g. `20.1.2.3:50001` (`[2001:db8::1]:3389`
+    /// for IPv6, as the RDP client wants it).
     pub fn connect_to(&self) -> Option<String> {
         let addr = self.address?;
+        let host = match addr {
+            IpAddr::V6(a) => format!("[{a}]"),
+            IpAddr::V4(a) => a.to_string(),
+        };
         Some(match (self.connect_port, self.connect_range) {
-            (Some(p), _) => format!("{addr}:{p}"),
-            (None, Some((a, b))) => format!("{addr}:{a}-{b}"),
+            (Some(p), _) => format!("{host}:{p}"),
+            (None, Some((a, b))) => format!("{host}:{a}-{b}"),
             (None, None) => addr.to_string(),
         })
+    }
+
+    /// The one `address:port` a client connects to on a direct path (what `--probe` tests).
+    pub fn endpoint(&self) -> Option<std::net::SocketAddr> {
+        if !self.kind.is_direct() {
+            return None;
+        }
+        Some(std::net::SocketAddr::new(self.address?, self.connect_port?))
+    }
+
+    /// The DNS name clients use for the entry point: the public IP's `dnsSettings.fqdn`, or a
+    /// classic VM's cloud-service name.
+    pub fn entry_name<'a>(&self, a: &VmAnalysis<'a>) -> Option<&'a str>
+    where
+        'm: 'a,
+    {
+        match self.kind {
+            PathKind::ClassicEndpoint => a.classic.and_then(|c| c.fqdn.as_deref()),
+            PathKind::Bastion => None,
+            _ => self.public_ip.and_then(|pip| pip.fqdn.as_deref()),
+        }
+    }
+
+    /// `--probe`: the DNS name resolved here to the entry point's current address (`None`: not
+    /// resolved, or no address to compare with).
+    pub fn dns_current(&self) -> Option<bool> {
+        match (self.dns?.1, self.address?) {
+            (DnsAnswer::Resolved(addrs), addr) if !addrs.is_empty() => Some(addrs.contains(&addr)),
+            _ => None,
+        }
     }
 
     /// Every client address evaluated (`--client-ip`, or the whole Internet) can open RDP here:
@@ -962,15 +997,8 @@ impl<'m> Context<'m> {
         let Some(probes) = &self.model.probes else {
             return;
         };
-        if let (true, Some(addr), Some(port)) = (p.kind.is_direct(), p.address, p.connect_port) {
-            p.probe = probes.tcp.get(&std::net::SocketAddr::new(addr, port));
-        }
-        let fqdn: Option<&'m str> = match p.kind {
-            PathKind::ClassicEndpoint => a.classic.and_then(|c| c.fqdn.as_deref()),
-            PathKind::Bastion => None,
-            _ => p.public_ip.and_then(|pip| pip.fqdn.as_deref()),
-        };
-        if let Some(name) = fqdn {
+        p.probe = p.endpoint().and_then(|e| probes.tcp.get(&e));
+        if let Some(name) = p.entry_name(a) {
             p.dns = probes
                 .dns
                 .get(&Probes::dns_key(name))
@@ -1539,25 +1567,25 @@ fn route_hops(ev: &NetEval) -> Vec<Hop> {
 fn dns_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
     let (name, answer) = p.dns?;
     let resource = p.public_ip.map(|pip| pip.id.id.clone());
-    let (decision, detail) = match (answer, p.address) {
-        (DnsAnswer::Resolved(addrs), Some(addr)) if addrs.contains(&addr) => {
-            ("ok", format!("{name} resolves to {addr} here"))
+    let (decision, detail) = match (answer, p.address, p.dns_current()) {
+        (DnsAnswer::Failed(why), _, _) => {
+            ("unknown", format!("{name} does not resolve here: {why}"))
         }
-        (DnsAnswer::Resolved(addrs), Some(addr)) => (
+        (_, Some(addr), Some(true)) => ("ok", format!("{name} resolves to {addr} here")),
+        (DnsAnswer::Resolved(addrs), Some(addr), Some(false)) => (
             "stale",
             format!(
                 "{name} resolves to {} here, not to the current address {addr}",
                 list(addrs)
             ),
         ),
-        (DnsAnswer::Resolved(addrs), None) => (
+        (DnsAnswer::Resolved(addrs), _, _) => (
             "unknown",
             format!(
-                "{name} resolves to {} here; the entry point has no address",
+                "{name} resolves to {} here; the entry point has no address to compare",
                 list(addrs)
             ),
         ),
-        (DnsAnswer::Failed(why), _) => ("unknown", format!("{name} does not resolve here: {why}")),
     };
     let mut h = Hop::new("dns", resource, decision);
     h.detail = Some(detail);

@@ -299,7 +299,7 @@ fn path_report(p: &PathAnalysis<'_>) -> PathReport {
             };
             DnsReport {
                 name: name.to_string(),
-                current: p.address.is_some_and(|x| addresses.contains(&x)),
+                current: p.dns_current() == Some(true),
                 addresses: addresses.iter().map(|a| a.to_string()).collect(),
                 error,
             }

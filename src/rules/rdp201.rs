@@ -49,7 +49,7 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 ),
                 None => format!("the configuration admits {}", client_text(cx)),
             };
-            let (addr, port) = target.rsplit_once(':').unwrap_or((target.as_str(), ""));
+            let (addr, port) = (p.address?.to_string(), p.connect_port?.to_string());
             Some(cx.finding(
                 &RULE,
                 cx.vm_id(),
@@ -58,7 +58,7 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                      computer directly on the Internet, and check this computer's firewall, proxy \
                      and monitoring software and the organisation's edge firewall"
                 ),
-                &[("<address>", addr), ("<port>", port)],
+                &[("<address>", &addr), ("<port>", &port)],
             ))
         })
         .take(1)

@@ -33,12 +33,11 @@ pub const RULE: RuleMeta = RuleMeta {
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for p in cx.vm.direct_paths() {
-        let (Some((name, DnsAnswer::Resolved(addrs))), Some(addr)) = (p.dns, p.address) else {
+        let (Some(false), Some((name, DnsAnswer::Resolved(addrs))), Some(addr)) =
+            (p.dns_current(), p.dns, p.address)
+        else {
             continue;
         };
-        if addrs.is_empty() || addrs.contains(&addr) {
-            continue;
-        }
         let (resource, owner) = match p.public_ip {
             Some(pip) => (pip.id.id.as_str(), pip.name.as_str()),
             None => (cx.vm_id(), cx.vm.name.as_str()),

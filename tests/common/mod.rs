@@ -3,6 +3,8 @@
 //! them. Used by the semantics tests (TV-1 … TV-16) and the property tests.
 #![allow(dead_code)]
 
+pub mod live;
+
 use serde_json::{json, Value};
 
 pub const SUB: &str = "00000000-0000-0000-0000-0000000000aa";

@@ -150,3 +150,49 @@ pub fn error_code(body: &Value) -> &str {
         .and_then(Value::as_str)
         .unwrap_or("")
 }
+
+/// The `mock-arm` binary built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_mock-arm");
+
+/// A `mock-arm serve` child process, killed on drop so a failing assertion leaks no server.
+pub struct Served {
+    child: std::process::Child,
+    /// The URL it announced on its first line.
+    pub url: String,
+    /// The rest of its stdout, line by line.
+    pub lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Spawns `cmd` (a `mock-arm serve …` command) and reads the URL it announces.
+pub fn serve_binary(cmd: &mut std::process::Command) -> Served {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut served = Served {
+        child,
+        url: String::new(),
+        lines: std::io::BufReader::new(stdout).lines(),
+    };
+    let first = served
+        .lines
+        .next()
+        .and_then(Result::ok)
+        .expect("first line");
+    served.url = first
+        .strip_prefix("mock-arm listening on ")
+        .expect("announces URL")
+        .to_owned();
+    served
+}
