@@ -42,18 +42,31 @@ pub enum CliError {
     #[error("{0}")]
     Cloud(String),
     #[error("{0}")]
-    Auth(#[from] AuthError),
+    Auth(Box<AuthError>),
     /// The ARM client could not be built.
     #[error("{0}")]
     Client(String),
     #[error("{}", collect_text(.0))]
-    Collect(#[from] CollectError),
+    Collect(Box<CollectError>),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
     #[error("cannot serialise the output: {0}")]
     Json(#[from] serde_json::Error),
     #[error("unknown rule id \"{0}\"; `rdpaudit rules` lists them (RDP101 … RDP804)")]
     UnknownRule(String),
+}
+
+// Boxed: they are large, and every `Result` in the shell carries a `CliError`.
+impl From<AuthError> for CliError {
+    fn from(e: AuthError) -> Self {
+        CliError::Auth(Box::new(e))
+    }
+}
+
+impl From<CollectError> for CliError {
+    fn from(e: CollectError) -> Self {
+        CliError::Collect(Box::new(e))
+    }
 }
 
 /// clap's own message without its `error: ` (ours replaces it), usage and hint kept.
@@ -90,7 +103,10 @@ mod tests {
         let e = super::super::args::Cli::try_parse_from(["rdpaudit", "frobnicate"])
             .expect_err("unknown subcommand");
         let text = CliError::from(e).to_string();
-        assert!(text.starts_with("unrecognized subcommand 'frobnicate'"), "{text}");
+        assert!(
+            text.starts_with("unrecognized subcommand 'frobnicate'"),
+            "{text}"
+        );
         assert!(text.contains("Usage: rdpaudit <COMMAND>"), "{text}");
         assert!(!text.contains("error:"), "{text}");
         assert!(!text.ends_with('\n'));
@@ -103,6 +119,8 @@ mod tests {
             path: PathBuf::from("/x/y.json"),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         };
-        assert!(e.to_string().starts_with("cannot read snapshot /x/y.json: "));
+        assert!(e
+            .to_string()
+            .starts_with("cannot read snapshot /x/y.json: "));
     }
 }

@@ -55,7 +55,7 @@ impl Session {
         let client = runtime.block_on(async {
             let auth = Authenticator::new(method(input.auth), &cloud)
                 .await
-                .map_err(CliError::Auth)?;
+                .map_err(CliError::from)?;
             tracing::info!(credential = auth.source(), endpoint = %cloud.arm_endpoint, "authenticated");
             ArmClient::new(
                 cloud.arm_endpoint.clone(),
@@ -126,7 +126,7 @@ impl Session {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "collection finished"
         );
-        result.map_err(CliError::Collect)
+        result.map_err(CliError::from)
     }
 
     /// Runs the guest script in each VM through Run Command (bounded by `--concurrency`).
@@ -137,8 +137,8 @@ impl Session {
         let progress = progress_bar(
             self.progress,
             &format!(
-            "inspecting {} guest{} through Run Command (tens of seconds each)…",
-            vms.len(),
+                "inspecting {} guest{} through Run Command (tens of seconds each)…",
+                vms.len(),
                 if vms.len() == 1 { "" } else { "s" }
             ),
         );

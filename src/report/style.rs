@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn paints_only_with_colour() {
         assert_eq!(paint(false, Tone::Bad, "BLOCKED"), "BLOCKED");
-        assert_eq!(paint(true, Tone::Bad, "BLOCKED"), "\x1b[1;31mBLOCKED\x1b[0m");
+        assert_eq!(
+            paint(true, Tone::Bad, "BLOCKED"),
+            "\x1b[1;31mBLOCKED\x1b[0m"
+        );
         assert_eq!(paint(true, Tone::Bold, "vm"), "\x1b[1mvm\x1b[0m");
     }
 
@@ -84,7 +87,9 @@ mod tests {
         let mut t = table(&["A", "B"], width(false));
         t.add_row(vec!["x".repeat(400), "y".into()]);
         let text = t.to_string();
-        assert!(text.lines().all(|l| l.chars().count() <= usize::from(PIPE_WIDTH)));
+        assert!(text
+            .lines()
+            .all(|l| l.chars().count() <= usize::from(PIPE_WIDTH)));
         assert!(text.starts_with('┌'));
         assert!(!plain_table(None).to_string().contains('┌'));
     }
