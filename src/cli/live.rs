@@ -80,13 +80,18 @@ impl Session {
         self
     }
 
+    /// A spinner on stderr, unless `-q`; see [`progress_bar`].
+    fn progress_bar(&self, message: &str) -> Option<indicatif::ProgressBar> {
+        self.progress.then(|| progress_bar(message)).flatten()
+    }
+
     pub fn cloud(&self) -> &str {
         &self.cloud
     }
 
     /// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
     pub fn collect(&self, input: &InputArgs, target: Target<'_>) -> Result<Collected, CliError> {
-        let progress = progress_bar(self.progress, "reading Azure Resource Manager…");
+        let progress = self.progress_bar("reading Azure Resource Manager…");
         if let Some(bar) = &progress {
             let bar = bar.clone();
             self.client.set_observer(Arc::new(move |n| {
@@ -134,14 +139,11 @@ impl Session {
         if vms.is_empty() {
             return Vec::new();
         }
-        let progress = progress_bar(
-            self.progress,
-            &format!(
-                "inspecting {} guest{} through Run Command (tens of seconds each)…",
-                vms.len(),
-                if vms.len() == 1 { "" } else { "s" }
-            ),
-        );
+        let progress = self.progress_bar(&format!(
+            "inspecting {} guest{} through Run Command (tens of seconds each)…",
+            vms.len(),
+            if vms.len() == 1 { "" } else { "s" }
+        ));
         let settings = GuestSettings {
             timeout: std::time::Duration::from_secs(timeout_secs),
             concurrency: self.concurrency,
@@ -177,10 +179,10 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// A spinner on stderr when `show`, only when stderr is a terminal (never in pipes, logs or CI).
-fn progress_bar(show: bool, message: &str) -> Option<indicatif::ProgressBar> {
+/// A spinner on stderr, only when stderr is a terminal (never in pipes, logs or CI).
+fn progress_bar(message: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    if !show || !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner();

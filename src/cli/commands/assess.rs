@@ -66,7 +66,7 @@ pub(super) fn assess(
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let what = subject.scope();
     let (mut model, diagnostics) = if input::is_live(input) {
-        live_data(input, eval, subject, out.quiet)?
+        live_data(input, eval, subject, &what, out.quiet)?
     } else {
         offline_data(input)?
     };
@@ -94,6 +94,7 @@ fn live_data(
     input: &InputArgs,
     eval: &EvalArgs,
     subject: Subject<'_>,
+    what: &Scope,
     quiet: bool,
 ) -> Result<(Model, Vec<Diagnostic>), CliError> {
     let session = live::Session::open(input)?.quiet(quiet);
@@ -104,8 +105,8 @@ fn live_data(
     let mut model = pipeline::build_model(&refs, Default::default());
     let mut guest = HashMap::new();
     if eval.guest.guest {
-        let (what, timeout) = (subject.scope(), eval.guest.guest_timeout);
-        guest = inspect::guests(&session, &model, &what, timeout, &mut diagnostics);
+        let timeout = eval.guest.guest_timeout;
+        guest = inspect::guests(&session, &model, what, timeout, &mut diagnostics);
         pipeline::add_guest_facts(&mut model, &guest);
     }
     if let Some(path) = &input.save_snapshot {
