@@ -1,5 +1,5 @@
 //! rdpaudit: thin binary; everything else is the library.
 
-fn main() {
-    std::process::exit(rdpaudit::cli::main());
+fn main() -> std::process::ExitCode {
+    rdpaudit::cli::main().into()
 }

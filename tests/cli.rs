@@ -776,3 +776,164 @@ fn suppressions_accept_findings_until_they_expire() {
         .code(2)
         .stderr(predicate::str::contains("suppressions[0].rule"));
 }
+
+const WEB_01: &str = "/subscriptions/3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/web-01";
+
+/// The demo without the NSG web-01's NIC points at: complete = false.
+fn incomplete_demo() -> String {
+    demo_with(|d| {
+        if let Some(a) = d["resources"].as_array_mut() {
+            a.retain(|r| r["name"] != "web-01-nsg");
+        }
+    })
+}
+
+#[test]
+fn every_exit_status_has_its_code() {
+    // 0: complete, nothing at or above --fail-on.
+    rdpaudit()
+        .args(["audit", "--demo", "--fail-on", "never"])
+        .assert()
+        .code(0);
+    // 1: findings at or above --fail-on (the default, medium).
+    rdpaudit().args(["audit", "--demo"]).assert().code(1);
+    // 2: could not run, whichever layer failed.
+    rdpaudit()
+        .args(["audit", "--snapshot", "/nonexistent/snap.json"])
+        .assert()
+        .code(2);
+    rdpaudit()
+        .args(["collect", "--demo", "--out", "-"])
+        .assert()
+        .code(2);
+    rdpaudit()
+        .args([
+            "check",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/nope",
+            "--demo",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not in the data"));
+    // 3: incomplete, and no finding reaches --fail-on …
+    for command in ["audit", "check"] {
+        let mut args = vec![command, "--snapshot", "-", "--fail-on", "never"];
+        if command == "check" {
+            args.insert(1, WEB_01);
+        }
+        rdpaudit()
+            .args(&args)
+            .write_stdin(incomplete_demo())
+            .assert()
+            .code(3);
+    }
+    // … but findings win over incompleteness (a nightly job must see them).
+    rdpaudit()
+        .args(["audit", "--snapshot", "-", "--fail-on", "info"])
+        .write_stdin(incomplete_demo())
+        .assert()
+        .code(1);
+    // -q prints nothing and still tells by the code.
+    rdpaudit()
+        .args(["audit", "--demo", "-q"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn every_error_is_one_rdpaudit_error_line_on_stderr() {
+    let cases: [(&[&str], &str, &str); 7] = [
+        // clap's own usage errors, with its usage text kept
+        (
+            &["audit", "--output", "yaml", "--demo"],
+            "",
+            "invalid value 'yaml' for '--output <OUTPUT>'",
+        ),
+        (&["frobnicate"], "", "unrecognized subcommand 'frobnicate'"),
+        // a bad snapshot
+        (
+            &["audit", "--snapshot", "-"],
+            "hello",
+            "the snapshot is not valid JSON",
+        ),
+        (
+            &["audit", "--snapshot", "/nonexistent/snap.json"],
+            "",
+            "cannot read snapshot /nonexistent/snap.json",
+        ),
+        // flags that cannot go together, an unknown rule, a bad value
+        (&["audit", "--demo", "--guest"], "", "--guest runs a script"),
+        (&["explain", "RDP999"], "", "unknown rule id \"RDP999\""),
+        (
+            &["audit", "--demo", "--client-ip", "nope"],
+            "",
+            "--client-ip: \"nope\" is not an IP address",
+        ),
+    ];
+    for (args, stdin, message) in cases {
+        let out = rdpaudit()
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr.starts_with(&format!("rdpaudit: error: {message}")),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.matches("error:").count(), 1, "{args:?}: {stderr}");
+    }
+    rdpaudit()
+        .args(["audit", "--output", "yaml", "--demo"])
+        .assert()
+        .stderr(predicate::str::contains("[possible values: table, json"))
+        .stderr(predicate::str::contains(
+            "For more information, try '--help'.",
+        ));
+    // Help is not an error: stdout, exit 0; a bare `rdpaudit` shows it on stderr, exit 2.
+    rdpaudit()
+        .args(["audit", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("--fail-on"))
+        .stderr(predicate::str::is_empty());
+    rdpaudit()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Usage: rdpaudit <COMMAND>"))
+        .stderr(predicate::str::contains("error:").not());
+}
+
+#[test]
+fn save_snapshot_writes_the_input_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("saved.json");
+    let file_arg = file.to_str().expect("utf-8 path");
+    let first = rdpaudit()
+        .args(["audit", "--demo", "-o", "json", "--save-snapshot", file_arg])
+        .output()
+        .expect("run");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("saved")).expect("JSON");
+    let demo: Value = serde_json::from_str(rdpaudit::cli::DEMO).expect("demo");
+    for key in [
+        "schema",
+        "cloud",
+        "collectedAt",
+        "subscriptions",
+        "resources",
+        "guest",
+    ] {
+        assert_eq!(saved[key], demo[key], "{key}");
+    }
+    let again = rdpaudit()
+        .args(["audit", "-o", "json", "--snapshot", file_arg])
+        .output()
+        .expect("run");
+    assert_eq!(again.status.code(), first.status.code());
+    assert_eq!(json_of(&again.stdout), json_of(&first.stdout));
+}

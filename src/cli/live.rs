@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use super::args::{Auth, Backend, Cloud as CloudArg, InputArgs, ScopeArgs};
-use super::Fatal;
+use super::CliError;
 use crate::arm::auth::{AuthMethod, Authenticator, Cloud, CloudName};
 use crate::arm::client::{ArmClient, Credential, RetryPolicy};
-use crate::arm::collect::{self, CollectError, Collected, Scope};
+use crate::arm::collect::{self, Collected, Scope};
 use crate::arm::graph;
 use crate::arm::runcommand::{self, GuestSettings, Inspected};
 
@@ -17,13 +17,13 @@ pub enum Target<'a> {
     Vm(&'a str),
 }
 
-fn cloud(input: &InputArgs) -> Result<Cloud, Fatal> {
+fn cloud(input: &InputArgs) -> Result<Cloud, CliError> {
     let name = match input.cloud {
         CloudArg::Public => CloudName::Public,
         CloudArg::China => CloudName::China,
         CloudArg::Usgov => CloudName::Usgov,
     };
-    Cloud::new(name, input.arm_endpoint.as_deref()).map_err(Fatal)
+    Cloud::new(name, input.arm_endpoint.as_deref()).map_err(CliError::Cloud)
 }
 
 fn method(a: Auth) -> AuthMethod {
@@ -43,17 +43,19 @@ pub struct Session {
     client: Arc<ArmClient>,
     cloud: String,
     concurrency: usize,
+    /// Whether to show spinners (off with `-q`).
+    progress: bool,
 }
 
 impl Session {
     /// Authenticates (exit 2 when no credential works) and builds the ARM client.
-    pub fn open(input: &InputArgs) -> Result<Session, Fatal> {
+    pub fn open(input: &InputArgs) -> Result<Session, CliError> {
         let cloud = cloud(input)?;
         let runtime = runtime()?;
         let client = runtime.block_on(async {
             let auth = Authenticator::new(method(input.auth), &cloud)
                 .await
-                .map_err(|e| Fatal(e.to_string()))?;
+                .map_err(CliError::from)?;
             tracing::info!(credential = auth.source(), endpoint = %cloud.arm_endpoint, "authenticated");
             ArmClient::new(
                 cloud.arm_endpoint.clone(),
@@ -61,14 +63,26 @@ impl Session {
                 usize::from(input.concurrency),
                 RetryPolicy::default(),
             )
-            .map_err(Fatal)
+            .map_err(CliError::Client)
         })?;
         Ok(Session {
             runtime,
             client: Arc::new(client),
             cloud: cloud.name.to_string(),
             concurrency: usize::from(input.concurrency),
+            progress: true,
         })
+    }
+
+    /// No spinners (`-q`: print nothing but errors).
+    pub fn quiet(mut self, quiet: bool) -> Session {
+        self.progress = !quiet;
+        self
+    }
+
+    /// A spinner on stderr, unless `-q`; see [`progress_bar`].
+    fn progress_bar(&self, message: &str) -> Option<indicatif::ProgressBar> {
+        self.progress.then(|| progress_bar(message)).flatten()
     }
 
     pub fn cloud(&self) -> &str {
@@ -76,8 +90,8 @@ impl Session {
     }
 
     /// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
-    pub fn collect(&self, input: &InputArgs, target: Target<'_>) -> Result<Collected, Fatal> {
-        let progress = progress_bar("reading Azure Resource Manager…");
+    pub fn collect(&self, input: &InputArgs, target: Target<'_>) -> Result<Collected, CliError> {
+        let progress = self.progress_bar("reading Azure Resource Manager…");
         if let Some(bar) = &progress {
             let bar = bar.clone();
             self.client.set_observer(Arc::new(move |n| {
@@ -117,14 +131,7 @@ impl Session {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "collection finished"
         );
-        match result {
-            Ok(c) => Ok(c),
-            Err(CollectError::Auth(e)) => Err(Fatal(format!(
-                "authentication failed: {e}\nThe credential produced a token that ARM rejected: check the tenant, \
-                 that the identity has Reader on the scope, and (with --arm-endpoint) the --cloud"
-            ))),
-            Err(e) => Err(Fatal(e.to_string())),
-        }
+        result.map_err(CliError::from)
     }
 
     /// Runs the guest script in each VM through Run Command (bounded by `--concurrency`).
@@ -132,7 +139,7 @@ impl Session {
         if vms.is_empty() {
             return Vec::new();
         }
-        let progress = progress_bar(&format!(
+        let progress = self.progress_bar(&format!(
             "inspecting {} guest{} through Run Command (tens of seconds each)…",
             vms.len(),
             if vms.len() == 1 { "" } else { "s" }
@@ -153,11 +160,11 @@ impl Session {
 }
 
 /// A multi-threaded tokio runtime (also used by `--probe` on offline input).
-pub fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Fatal(format!("cannot start the async runtime: {e}")))
+        .map_err(CliError::Runtime)
 }
 
 /// `collectedAt`: now, RFC 3339 UTC.

@@ -1,10 +1,12 @@
 //! The report (product.md §5) and its output formats. Building the report and rendering it are
 //! pure: every format is a function from a [`Report`] to a `String`.
 
+pub mod catalogue;
 pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod style;
 pub mod suppress;
 pub mod table;
 

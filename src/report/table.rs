@@ -1,20 +1,9 @@
 //! `--output table` (default): per VM a verdict line naming the deciding hop, then its findings
 //! in a table, then a summary. Colour only when asked (decided once by the CLI).
 
-use comfy_table::{presets, ContentArrangement, Table};
-
+use super::style::{self, paint, Tone};
 use super::{Report, VmReport};
 use crate::engine::Verdict;
-
-const RESET: &str = "\x1b[0m";
-
-fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{s}{RESET}")
-    } else {
-        s.to_string()
-    }
-}
 
 /// The client as the verdict line names it.
 pub fn client_phrase(report: &Report) -> String {
@@ -26,10 +15,10 @@ pub fn client_phrase(report: &Report) -> String {
 }
 
 pub fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
-    let (word, code) = match vm.rdp.verdict {
-        Verdict::Reachable => ("REACHABLE", "1;32"),
-        Verdict::Blocked => ("BLOCKED", "1;31"),
-        Verdict::Unknown => ("UNKNOWN", "1;33"),
+    let (word, tone) = match vm.rdp.verdict {
+        Verdict::Reachable => ("REACHABLE", Tone::Good),
+        Verdict::Blocked => ("BLOCKED", Tone::Bad),
+        Verdict::Unknown => ("UNKNOWN", Tone::Doubt),
     };
     let sep = if vm.rdp.explanation.starts_with("by ") || vm.rdp.explanation.starts_with("via ") {
         " "
@@ -38,9 +27,9 @@ pub fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
     };
     format!(
         "{}  {}: {}{}{}",
-        paint(color, "1", &vm.name),
+        paint(color, Tone::Bold, &vm.name),
         client_phrase(report),
-        paint(color, code, word),
+        paint(color, tone, word),
         if vm.rdp.explanation.is_empty() {
             ""
         } else {
@@ -56,13 +45,7 @@ pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
         out.push_str(&verdict_line(report, vm, color));
         out.push('\n');
         if !vm.findings.is_empty() {
-            let mut t = Table::new();
-            t.load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-            if let Some(w) = width {
-                t.set_width(w);
-            }
-            t.set_header(vec!["Severity", "Rule", "Finding", "Fix"]);
+            let mut t = style::table(&["Severity", "Rule", "Finding", "Fix"], width);
             for f in &vm.findings {
                 let sev = f.severity.as_str().to_string();
                 t.add_row(vec![

@@ -231,49 +231,6 @@ pub(crate) fn is_jit(name: &str) -> bool {
         .starts_with("securitycenter-jitrule")
 }
 
-/// `docs/rules.md`, generated from the catalogue (a test keeps the file in step).
-pub fn catalogue_markdown() -> String {
-    let mut s = String::from(
-        "# Rule catalogue\n\n<!-- Generated from src/rules/ by `cargo test --test docs` with \
-         UPDATE_DOCS=1. Do not edit by hand. -->\n\n\
-         Every finding rdpaudit reports comes from one of these rules. `rdpaudit explain ID` prints \
-         one rule; `rdpaudit rules -o json` prints them all. Severities are the defaults; \
-         `--fail-on` sets the exit-code threshold, `--category` filters.\n\n\
-         | Rule | Severity | Category | Title |\n|---|---|---|---|\n",
-    );
-    for r in CATALOGUE {
-        s.push_str(&format!(
-            "| [{}](#{}) | {} | {} | {} |\n",
-            r.meta.id,
-            r.meta.id.to_lowercase(),
-            r.meta.severity.as_str(),
-            r.meta.category.as_str(),
-            r.meta.title
-        ));
-    }
-    for r in CATALOGUE {
-        let m = r.meta;
-        s.push_str(&format!(
-            "\n## {}\n\n**{}** — {} · {}\n\n*From the article:* {}\n\n{}\n\n**Fix:**\n\n```\n{}\n```\n\n**Example finding:** {}\n\n",
-            m.id,
-            m.title,
-            m.severity.as_str(),
-            m.category.as_str(),
-            m.seed,
-            m.rationale,
-            m.remediation,
-            m.example
-        ));
-        if m.id.starts_with("RDP2") {
-            s.push_str("*Needs `--probe` (a live test from this machine); not raised by offline audits.*\n\n");
-        }
-        for l in m.links {
-            s.push_str(&format!("- <{l}>\n"));
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

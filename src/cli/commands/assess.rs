@@ -1,0 +1,156 @@
+//! What `audit` and `check` share: read the data (live or offline, with `--guest`), run the
+//! pipeline on the VMs asked about (with `--probe`), apply suppressions, print the chosen format,
+//! and say how the run ended. They differ only in what they look at and in their table.
+
+use std::collections::HashMap;
+
+use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs};
+use crate::cli::output::{self, SnapshotParts};
+use crate::cli::{input, inspect, live, CliError, ExitStatus};
+use crate::model::{Diagnostic, Model};
+use crate::pipeline::{self, Scope};
+use crate::report::{self, Report};
+use crate::snapshot;
+
+/// What a command looks at.
+#[derive(Clone, Copy)]
+pub(super) enum Subject<'a> {
+    /// `audit`: every Windows VM in scope.
+    Scope(&'a ScopeArgs),
+    /// `check`: one VM by resource id.
+    Vm(&'a str),
+}
+
+impl<'a> Subject<'a> {
+    fn target(self) -> live::Target<'a> {
+        match self {
+            Subject::Scope(s) => live::Target::Scope(s),
+            Subject::Vm(id) => live::Target::Vm(id),
+        }
+    }
+
+    fn scope_args(self) -> Option<&'a ScopeArgs> {
+        match self {
+            Subject::Scope(s) => Some(s),
+            Subject::Vm(_) => None,
+        }
+    }
+
+    fn scope(self) -> Scope {
+        match self {
+            Subject::Scope(_) => Scope::All,
+            Subject::Vm(id) => Scope::Vm(id.to_string()),
+        }
+    }
+}
+
+/// The command's `-o table` renderer: the report and whether to colour it.
+pub(super) type TableFn = fn(&Report, bool) -> String;
+
+/// The flags `audit` and `check` share.
+pub(super) struct Flags<'a> {
+    pub input: &'a InputArgs,
+    pub eval: &'a EvalArgs,
+    pub out: &'a OutputArgs,
+}
+
+/// Runs `audit` or `check`: everything but their table.
+pub(super) fn assess(
+    flags: Flags<'_>,
+    subject: Subject<'_>,
+    table: TableFn,
+) -> Result<ExitStatus, CliError> {
+    let Flags { input, eval, out } = flags;
+    input::check_live_only_flags(input, subject.scope_args(), eval)?;
+    let (opts, filter) = input::options(eval)?;
+    let suppressions = input::suppressions(out.suppress.as_deref())?;
+    let what = subject.scope();
+    let (mut model, diagnostics) = if input::is_live(input) {
+        live_data(input, eval, subject, &what, out.quiet)?
+    } else {
+        offline_data(input)?
+    };
+    // Pipeline: probes from this machine, then the report.
+    if eval.probe {
+        let plan = pipeline::probe_plan(&model, opts.clone(), &what)?;
+        let concurrency = usize::from(input.concurrency);
+        model.probes = Some(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
+    }
+    let mut report = pipeline::report(&model, &diagnostics, opts, filter, &what)?;
+    if let Some(s) = &suppressions {
+        let now = live::now_rfc3339();
+        let today = now.get(..10).unwrap_or_default();
+        let notices = s.apply(&mut report, today);
+        report.diagnostics.extend(notices);
+    }
+    if !out.quiet {
+        output::print(&render(&report, out, table));
+    }
+    Ok(ExitStatus::of_report(&report, out.fail_on))
+}
+
+/// Reads live Azure (and the guests, with `--guest`); `--save-snapshot` writes what was read.
+fn live_data(
+    input: &InputArgs,
+    eval: &EvalArgs,
+    subject: Subject<'_>,
+    what: &Scope,
+    quiet: bool,
+) -> Result<(Model, Vec<Diagnostic>), CliError> {
+    let session = live::Session::open(input)?.quiet(quiet);
+    let collected = session.collect(input, subject.target())?;
+    let refs = collected.resource_refs();
+    let mut diagnostics = collected.diagnostics.clone();
+    // Pipeline: the model, then the guest facts `--guest` read into it.
+    let mut model = pipeline::build_model(&refs, Default::default());
+    let mut guest = HashMap::new();
+    if eval.guest.guest {
+        let timeout = eval.guest.guest_timeout;
+        guest = inspect::guests(&session, &model, what, timeout, &mut diagnostics);
+        pipeline::add_guest_facts(&mut model, &guest);
+    }
+    if let Some(path) = &input.save_snapshot {
+        let parts = SnapshotParts {
+            cloud: session.cloud(),
+            collected_at: None,
+            subscriptions: &collected.subscriptions,
+            resources: &refs,
+            guest: &guest,
+            diagnostics: &diagnostics,
+        };
+        output::write_snapshot(path, parts)?;
+    }
+    Ok((model, diagnostics))
+}
+
+/// Reads `--demo` or `--snapshot`; `--save-snapshot` writes it again.
+fn offline_data(input: &InputArgs) -> Result<(Model, Vec<Diagnostic>), CliError> {
+    let bytes = input::read_input(input)?;
+    let text = snapshot::as_text(&bytes)?;
+    let snap = snapshot::parse(text)?;
+    tracing::info!(resources = snap.resources.len(), "snapshot read");
+    if let Some(path) = &input.save_snapshot {
+        let parts = SnapshotParts {
+            cloud: snap.cloud.as_deref().unwrap_or("public"),
+            collected_at: snap.collected_at.as_deref(),
+            subscriptions: &snap.subscriptions,
+            resources: &snap.resources,
+            guest: &snap.guest,
+            diagnostics: &snap.diagnostics,
+        };
+        output::write_snapshot(path, parts)?;
+    }
+    // Pipeline: the model, with the guest facts the snapshot carries.
+    let model = pipeline::build_model(&snap.resources, snap.guest);
+    Ok((model, snap.diagnostics))
+}
+
+fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {
+    match out.output {
+        Format::Table => table(report, output::use_color(out.color)),
+        Format::Json => report::json::render(report),
+        Format::Csv => report::csv::render(report),
+        Format::Sarif => report::sarif::render(report),
+        Format::Markdown => report::markdown::render(report),
+    }
+}

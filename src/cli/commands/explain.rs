@@ -1,0 +1,13 @@
+//! `rdpaudit explain ID`: one rule — what, why, how to fix, an example, links.
+
+use crate::cli::args::ExplainArgs;
+use crate::cli::{output, CliError, ExitStatus};
+use crate::report::catalogue;
+use crate::rules;
+
+pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
+    let rule =
+        rules::find(&args.rule_id).ok_or_else(|| CliError::UnknownRule(args.rule_id.clone()))?;
+    output::print(&catalogue::explain(rule.meta));
+    Ok(ExitStatus::Clean)
+}
