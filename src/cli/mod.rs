@@ -2,7 +2,6 @@
 //! The only module that prints or exits.
 
 pub mod args;
-mod check;
 mod info;
 mod live;
 
@@ -12,8 +11,7 @@ use std::io::{IsTerminal, Read, Write};
 
 use crate::model::GuestFacts;
 
-use crate::engine::analyze::Client;
-use crate::engine::Options;
+use crate::engine::{Client, Observations, Options};
 use crate::pipeline::{self, Scope};
 use crate::report::{self, CategoryFilter, Report};
 use crate::rules::{Category, Severity};
@@ -206,7 +204,7 @@ fn audit(
                 .into(),
         ));
     }
-    let (mut model, diagnostics) = if is_live(input) {
+    let (model, guest, diagnostics) = if is_live(input) {
         let target = match &what {
             Scope::All => live::Target::Scope(scope),
             Scope::Vm(id) => live::Target::Vm(id),
@@ -214,7 +212,7 @@ fn audit(
         let session = live::Session::open(input)?;
         let collected = session.collect(input, target)?;
         let refs = collected.resource_refs();
-        let mut model = pipeline::build_model(&refs, Default::default());
+        let model = pipeline::build_model(&refs);
         let mut diagnostics = collected.diagnostics.clone();
         let mut guest = HashMap::new();
         if eval.guest.guest {
@@ -225,12 +223,11 @@ fn audit(
                 eval.guest.guest_timeout,
                 &mut diagnostics,
             );
-            pipeline::add_guest_facts(&mut model, &guest);
         }
         if let Some(path) = &input.save_snapshot {
             write_snapshot(path, session.cloud(), &collected, &guest, &diagnostics)?;
         }
-        (model, diagnostics)
+        (model, guest, diagnostics)
     } else {
         let bytes = read_input(input)?;
         let text = snapshot::as_text(&bytes)?;
@@ -249,18 +246,16 @@ fn audit(
             };
             write_json(path, &out)?;
         }
-        let model = pipeline::build_model(&snap.resources, snap.guest);
-        (model, snap.diagnostics)
+        let model = pipeline::build_model(&snap.resources);
+        (model, snap.guest, snap.diagnostics)
     };
+    let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
     if eval.probe {
-        let plan = pipeline::probe_plan(&model, opts.clone(), &what)?;
-        model.probes = Some(run_probes(
-            &plan,
-            eval.probe_timeout,
-            usize::from(input.concurrency),
-        )?);
+        let plan = audit.probe_plan();
+        let probes = run_probes(&plan, eval.probe_timeout, usize::from(input.concurrency))?;
+        audit = audit.with_probes(probes);
     }
-    let mut report = pipeline::report(&model, &diagnostics, opts, filter, &what)?;
+    let mut report = audit.report(&diagnostics, filter);
     if let Some(s) = &suppressions {
         let today = live::now_rfc3339()
             .get(..10)
@@ -271,7 +266,7 @@ fn audit(
     }
     let color = use_color(out.color);
     let rendered = match (out.output, &what) {
-        (Format::Table, Scope::Vm(_)) => check::render(&report, color),
+        (Format::Table, Scope::Vm(_)) => report::check::render(&report, color),
         (Format::Table, Scope::All) => report::table::render(&report, color, terminal_width()),
         (Format::Json, _) => report::json::render(&report),
         (Format::Csv, _) => report::csv::render(&report),
@@ -382,7 +377,7 @@ fn collect(c: &CollectArgs) -> Result<i32, Fatal> {
     let mut guest = HashMap::new();
     if c.guest.guest {
         let refs = collected.resource_refs();
-        let model = pipeline::build_model(&refs, HashMap::new());
+        let model = pipeline::build_model(&refs);
         guest = inspect_guests(
             &session,
             &model,

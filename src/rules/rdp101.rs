@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/detailed-troubleshoot-rdp",
     ],
     example: "vm-web-01 is deallocated (PowerState/deallocated), not running",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
