@@ -151,11 +151,7 @@ impl<'m> Evaluator<'m> {
             power: &t.power,
             guest,
         };
-        let paths: Vec<PathAnalysis<'m>> = t
-            .paths
-            .iter()
-            .map(|p| self.path(t, p, &host, guest))
-            .collect();
+        let paths: Vec<PathAnalysis<'m>> = t.paths.iter().map(|p| self.path(t, p, &host)).collect();
         let direct: Vec<Verdict> = paths
             .iter()
             .filter(|p| p.kind.is_direct())
@@ -199,7 +195,6 @@ impl<'m> Evaluator<'m> {
         vm: &VmTopology<'m>,
         path: &PathTopology<'m>,
         host: &HostFacts<'_>,
-        guest: Option<&GuestFacts>,
     ) -> PathAnalysis<'m> {
         let mut p = PathAnalysis {
             path: path.clone(),
@@ -219,7 +214,7 @@ impl<'m> Evaluator<'m> {
         }
         self.attach_probes(&mut p);
         let mut hops = hops::path_hops(&p, host);
-        p.verdict = path_verdict(&p, &vm.power, guest);
+        p.verdict = path_verdict(&p, host.power, host.guest);
         // Last: what the network did when this machine tried, against what the data says.
         hops.extend(hops::probe_hop(&p));
         p.hops = hops;

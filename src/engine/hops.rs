@@ -123,13 +123,9 @@ pub struct LevelPart {
     pub maybe: Option<RuleRef>,
 }
 
-/// The data behind a hop's detail.
+/// The entry point of a path as its hop shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HopFact {
-    /// The entry point is blocked.
-    Blocked(BlockReason),
-    /// Data the path needs is not in the model.
-    Missing(Unknown),
+pub enum EntryFact {
     PublicIp {
         address: Option<IpAddr>,
         sku: Sku,
@@ -156,6 +152,16 @@ pub enum HopFact {
         private_ip: Option<IpAddr>,
         port: u16,
     },
+}
+
+/// The data behind a hop's detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HopFact {
+    /// The entry point is blocked.
+    Blocked(BlockReason),
+    /// Data the path needs is not in the model.
+    Missing(Unknown),
+    Entry(EntryFact),
     /// Standard SKU entry points are closed until an NSG allows (docs/decisions.md D10).
     SecureByDefault {
         sku: Option<Sku>,
@@ -286,16 +292,16 @@ fn entry_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
 }
 
 /// `ok`, or `blocked` with the block as the fact.
-fn entry(p: &PathAnalysis<'_>, kind: HopKind, fact: HopFact) -> (Decision, HopFact) {
+fn entry(p: &PathAnalysis<'_>, kind: HopKind, fact: EntryFact) -> (Decision, HopFact) {
     match p.block_at(kind) {
         Some(b) => (Decision::Blocked, HopFact::Blocked(b.reason.clone())),
-        None => (Decision::Ok, fact),
+        None => (Decision::Ok, HopFact::Entry(fact)),
     }
 }
 
 fn public_ip_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
     let pip = p.public_ip?;
-    let fact = HopFact::PublicIp {
+    let fact = EntryFact::PublicIp {
         address: pip.address,
         sku: pip.sku,
         dynamic: pip.dynamic,
@@ -312,7 +318,7 @@ fn public_ip_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
 
 fn nat_rule_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
     let (lb, r) = (p.lb?, p.nat_rule?);
-    let fact = HopFact::NatRule {
+    let fact = EntryFact::NatRule {
         lb: lb.name.clone(),
         sku: lb.sku,
         address: p.address,
@@ -332,7 +338,7 @@ fn endpoint_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
     let Some(ep) = p.endpoint else {
         return Vec::new();
     };
-    let fact = HopFact::Endpoint {
+    let fact = EntryFact::Endpoint {
         address: p.address,
         public_port: ep.public_port,
         private_port: ep.private_port,
@@ -358,7 +364,12 @@ fn endpoint_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
     };
     vec![
         endpoint,
-        Hop::new(HopKind::ClassicAcl, vm, decision, HopFact::Acl(acl)),
+        Hop::new(
+            HopKind::ClassicAcl,
+            vm,
+            decision,
+            HopFact::Entry(EntryFact::Acl(acl)),
+        ),
     ]
 }
 
@@ -368,11 +379,11 @@ fn bastion_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
         HopKind::Bastion,
         Some(b.id.id.clone()),
         Decision::Ok,
-        HopFact::Bastion {
+        HopFact::Entry(EntryFact::Bastion {
             sources: p.client.candidates.clone(),
             private_ip: p.ip_config.and_then(|c| c.private_ip),
             port: p.delivered_port,
-        },
+        }),
     ))
 }
 
@@ -605,6 +616,57 @@ impl BlockReason {
             BlockReason::SecondaryNic { .. } => HopKind::Nic,
             BlockReason::GuestPortMismatch { .. } => HopKind::Guest,
             BlockReason::EndpointPortMismatch { .. } => HopKind::ClassicEndpoint,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report's `hop` and `decision` strings are part of the JSON contract.
+    #[test]
+    fn kinds_and_decisions_serialise_as_the_report_strings() {
+        use Decision as D;
+        use HopKind as K;
+        let kinds = [
+            (K::Dns, "dns"),
+            (K::PublicIp, "publicIp"),
+            (K::NatRule, "natRule"),
+            (K::ClassicEndpoint, "classicEndpoint"),
+            (K::ClassicAcl, "classicAcl"),
+            (K::Bastion, "bastion"),
+            (K::Nic, "nic"),
+            (K::Data, "data"),
+            (K::SubnetNsg, "subnetNsg"),
+            (K::NicNsg, "nicNsg"),
+            (K::Route, "route"),
+            (K::Power, "power"),
+            (K::Guest, "guest"),
+            (K::Probe, "probe"),
+        ];
+        for (k, s) in kinds {
+            assert_eq!(serde_json::to_value(k).unwrap(), s);
+            assert_eq!(k.to_string(), s);
+        }
+        let decisions = [
+            (D::Ok, "ok"),
+            (D::Allow, "allow"),
+            (D::Deny, "deny"),
+            (D::Partial, "partial"),
+            (D::Blocked, "blocked"),
+            (D::Dropped, "dropped"),
+            (D::Asymmetric, "asymmetric"),
+            (D::Unknown, "unknown"),
+            (D::Skipped, "skipped"),
+            (D::Stale, "stale"),
+            (D::Open, "open"),
+            (D::Refused, "refused"),
+            (D::TimedOut, "timedOut"),
+        ];
+        for (d, s) in decisions {
+            assert_eq!(serde_json::to_value(d).unwrap(), s);
+            assert_eq!(d.to_string(), s);
         }
     }
 }

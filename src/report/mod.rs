@@ -1,5 +1,6 @@
-//! The report (product.md §5) and its output formats. Building the report and rendering it are
-//! pure: every format is a function from a [`Report`] to a `String`.
+//! The report and its output formats (docs/output-formats.md). Building the report and
+//! rendering it are pure: every format is a function from a [`Report`] to a `String`; every
+//! sentence about the engine's results is in [`words`].
 
 pub mod check;
 pub mod csv;
@@ -80,7 +81,7 @@ pub struct VmReport {
     pub location: Option<String>,
     pub deployment: &'static str,
     pub power_state: String,
-    /// Guest facts (`--guest`, or a snapshot's `guest` section), as product.md §4 names them.
+    /// Guest facts (`--guest`, or a snapshot's `guest` section), as `docs/guest.md` names them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guest: Option<crate::model::GuestFacts>,
     pub rdp: Rdp,

@@ -5,10 +5,10 @@
 use std::net::IpAddr;
 
 use crate::engine::addrset::AddrSet;
-use crate::engine::hops::{AclFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES};
+use crate::engine::hops::{AclFact, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES};
 use crate::engine::types::*;
 use crate::engine::{PathAnalysis, VmAnalysis};
-use crate::model::{DnsAnswer, GuestFacts, ResId, TcpOutcome};
+use crate::model::{DnsAnswer, GuestFacts, ResId, TcpOutcome, TcpProbe};
 use crate::rules::phrases::describe_set;
 
 /// A resource's kind as messages name it.
@@ -112,58 +112,6 @@ pub fn hop_detail(h: &Hop) -> String {
     match &h.fact {
         HopFact::Blocked(b) => block(b),
         HopFact::Missing(u) => unknown(u),
-        HopFact::PublicIp {
-            address: Some(addr),
-            sku,
-            dynamic,
-            fqdn,
-        } => format!(
-            "{addr} {sku} SKU, {}{}",
-            if *dynamic { "dynamic" } else { "static" },
-            fqdn.as_ref().map(|f| format!(", {f}")).unwrap_or_default()
-        ),
-        HopFact::PublicIp { address: None, .. } => "no address".into(),
-        HopFact::NatRule {
-            lb,
-            sku,
-            address,
-            frontend_port,
-            frontend_range,
-            backend_port,
-            floating,
-        } => format!(
-            "{lb} ({sku} SKU) {}:{} → backend port {backend_port}{}",
-            addr_or_unknown(*address),
-            match (frontend_port, frontend_range) {
-                (Some(f), _) => f.to_string(),
-                (None, Some((s, e))) => format!("{s}-{e}"),
-                _ => "?".into(),
-            },
-            if *floating { ", floating IP" } else { "" }
-        ),
-        HopFact::Endpoint {
-            address,
-            public_port,
-            private_port,
-        } => format!(
-            "{}:{public_port} → private port {private_port}",
-            addr_or_unknown(*address)
-        ),
-        HopFact::Acl(AclFact::NotVisible) => "the endpoint ACL is not visible in the data".into(),
-        HopFact::Acl(AclFact::NoRules) => "no ACL rules: every source is permitted".into(),
-        HopFact::Acl(AclFact::Permits {
-            admitted,
-            candidates,
-        }) => format!("permits {}", describe_set(admitted, candidates)),
-        HopFact::Bastion {
-            sources,
-            private_ip,
-            port,
-        } => format!(
-            "from {} to {}:{port}",
-            describe_set(sources, sources),
-            addr_or_unknown(*private_ip)
-        ),
         HopFact::SecureByDefault { sku } => format!(
             "no NSG on the subnet or the NIC: {} SKU entry points are closed until an NSG allows",
             sku.map(|s| s.to_string()).unwrap_or_default()
@@ -201,28 +149,90 @@ pub fn hop_detail(h: &Hop) -> String {
             answer,
             address,
         } => dns(name, answer, *address),
-        HopFact::Probe { target, result } => {
-            let ms = result.millis;
-            match result.outcome {
-                TcpOutcome::Open => {
-                    format!("TCP connect to {target} from this machine: open after {ms} ms")
-                }
-                TcpOutcome::Refused => format!(
-                    "TCP connect to {target} from this machine: refused after {ms} ms (a host \
-                     answered, nothing listens)"
-                ),
-                TcpOutcome::TimedOut => format!(
-                    "TCP connect to {target} from this machine: no answer within {ms} ms \
-                     (dropped on the way)"
-                ),
-                TcpOutcome::Unreachable => format!(
-                    "TCP connect to {target} could not be sent from this machine: {}",
-                    result.detail.as_deref().unwrap_or("unreachable")
-                ),
-            }
-        }
+        HopFact::Probe { target, result } => probe(target, result),
         HopFact::Power(state) => state.as_str().to_string(),
         HopFact::Guest(g) => guest(g),
+        HopFact::Entry(e) => entry_detail(e),
+    }
+}
+
+/// The entry point of a path: public IP, NAT rule, classic endpoint and ACL, Bastion.
+fn entry_detail(fact: &EntryFact) -> String {
+    match fact {
+        EntryFact::PublicIp {
+            address: Some(addr),
+            sku,
+            dynamic,
+            fqdn,
+        } => format!(
+            "{addr} {sku} SKU, {}{}",
+            if *dynamic { "dynamic" } else { "static" },
+            fqdn.as_ref().map(|f| format!(", {f}")).unwrap_or_default()
+        ),
+        EntryFact::PublicIp { address: None, .. } => "no address".into(),
+        EntryFact::NatRule {
+            lb,
+            sku,
+            address,
+            frontend_port,
+            frontend_range,
+            backend_port,
+            floating,
+        } => format!(
+            "{lb} ({sku} SKU) {}:{} → backend port {backend_port}{}",
+            addr_or_unknown(*address),
+            match (frontend_port, frontend_range) {
+                (Some(f), _) => f.to_string(),
+                (None, Some((s, e))) => format!("{s}-{e}"),
+                _ => "?".into(),
+            },
+            if *floating { ", floating IP" } else { "" }
+        ),
+        EntryFact::Endpoint {
+            address,
+            public_port,
+            private_port,
+        } => format!(
+            "{}:{public_port} → private port {private_port}",
+            addr_or_unknown(*address)
+        ),
+        EntryFact::Acl(AclFact::NotVisible) => "the endpoint ACL is not visible in the data".into(),
+        EntryFact::Acl(AclFact::NoRules) => "no ACL rules: every source is permitted".into(),
+        EntryFact::Acl(AclFact::Permits {
+            admitted,
+            candidates,
+        }) => format!("permits {}", describe_set(admitted, candidates)),
+        EntryFact::Bastion {
+            sources,
+            private_ip,
+            port,
+        } => format!(
+            "from {} to {}:{port}",
+            describe_set(sources, sources),
+            addr_or_unknown(*private_ip)
+        ),
+    }
+}
+
+/// `--probe`: what the TCP connect did.
+fn probe(target: &str, result: &TcpProbe) -> String {
+    let ms = result.millis;
+    match result.outcome {
+        TcpOutcome::Open => {
+            format!("TCP connect to {target} from this machine: open after {ms} ms")
+        }
+        TcpOutcome::Refused => format!(
+            "TCP connect to {target} from this machine: refused after {ms} ms (a host answered, \
+             nothing listens)"
+        ),
+        TcpOutcome::TimedOut => format!(
+            "TCP connect to {target} from this machine: no answer within {ms} ms (dropped on the \
+             way)"
+        ),
+        TcpOutcome::Unreachable => format!(
+            "TCP connect to {target} could not be sent from this machine: {}",
+            result.detail.as_deref().unwrap_or("unreachable")
+        ),
     }
 }
 
