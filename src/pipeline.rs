@@ -228,3 +228,66 @@ pub fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TcpOutcome, TcpProbe};
+
+    const DEMO: &str = include_str!("../mocks/demo/demo-subscription.json");
+
+    #[test]
+    fn the_probe_plan_comes_from_the_topology_and_the_results_reach_the_report() {
+        let snap = crate::snapshot::parse(DEMO).expect("demo parses");
+        let model = build_model(&snap.resources);
+        let observations = Observations::new(snap.guest);
+        let audit =
+            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM");
+        let plan = audit.probe_plan();
+        assert!(!plan.endpoints.is_empty() && !plan.names.is_empty());
+        assert!(
+            plan.endpoints.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        let open = TcpProbe {
+            outcome: TcpOutcome::Open,
+            detail: None,
+            millis: 7,
+        };
+        let probes = Probes {
+            tcp: plan.endpoints.iter().map(|e| (*e, open.clone())).collect(),
+            dns: HashMap::new(),
+        };
+        let before = audit.report(&[], CategoryFilter::All);
+        let report = audit.with_probes(probes).report(&[], CategoryFilter::All);
+        let targets: BTreeSet<String> = report
+            .vms
+            .iter()
+            .flat_map(|v| v.rdp.paths.iter())
+            .filter_map(|p| p.probe.as_ref().map(|t| t.target.clone()))
+            .collect();
+        let planned: BTreeSet<String> = plan.endpoints.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            targets, planned,
+            "every planned endpoint, and only those, is probed"
+        );
+        assert!(before
+            .vms
+            .iter()
+            .flat_map(|v| v.rdp.paths.iter())
+            .all(|p| p.probe.is_none()));
+    }
+
+    #[test]
+    fn an_unknown_vm_is_an_error_naming_some_of_the_data() {
+        let model = build_model(&[]);
+        let scope = Scope::Vm(
+            "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/nope"
+                .into(),
+        );
+        let err = Audit::new(&model, Options::default(), Observations::default(), &scope)
+            .err()
+            .expect("not found");
+        assert!(matches!(err, PipelineError::VmNotFound { count: 0, .. }));
+    }
+}
