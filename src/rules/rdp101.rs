@@ -1,6 +1,6 @@
 //! RDP101 — The VM is not running.
 //!
-//! Looks at the power state in the VM's instance view (PowerState/<state>): anything but
+//! Looks at the power state in the VM's instance view (`PowerState/<state>`): anything but
 //! `running` (deallocated, stopped, starting, stopping, deallocating, hibernated).
 
 use super::meta::{Category, RuleMeta, Severity};
