@@ -1,14 +1,28 @@
-//! The pure pipeline every input shares: raw ARM resources → model → analyses → report.
+//! The pure pipeline every input shares, one way through:
+//!
+//! ```text
+//! raw ARM resources → model (immutable)      build_model
+//!   + Observations (guest facts, probes)     engine::Observations, never written into the model
+//!   → topology (paths per VM, once)          Audit::new
+//!   → [--probe: plan from the topology]      Audit::probe_plan, then Audit::with_probes
+//!   → evaluation → findings → report         Audit::report
+//! ```
+//!
+//! The CLI renders the report (`report::{table, check, json, …}`). With `--probe`, the CLI
+//! takes [`Audit::probe_plan`], runs the probes and hands the results back with
+//! [`Audit::with_probes`]: the topology is not rebuilt and evaluation runs once. Snapshot and
+//! demo audits take the one call, [`run`].
 
 use serde_json::value::RawValue;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::engine::analyze::VmAnalysis;
-use crate::engine::{Context, Options};
+use crate::engine::topology::{Builder, VmTopology};
+use crate::engine::{Evaluator, Observations, Options, VmAnalysis};
 use crate::model::{
     self, AgentState, Diagnostic, GuestFacts, Model, OsType, PowerState, ProbePlan, Probes, ResId,
 };
-use crate::report::{self, CategoryFilter, Report};
+use crate::report::{self, Audited, CategoryFilter, Report};
+use crate::rules;
 
 /// What to audit: everything, or one VM by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +51,8 @@ pub enum PipelineError {
     },
 }
 
-/// Audits raw resources. `diagnostics` are carried over from collection (what could not be read).
+/// Audits raw resources in one call. `guest` holds guest facts by VM id; `diagnostics` are
+/// carried over from collection (what could not be read).
 pub fn run(
     resources: &[&RawValue],
     guest: HashMap<String, GuestFacts>,
@@ -46,19 +61,126 @@ pub fn run(
     filter: CategoryFilter,
     scope: &Scope,
 ) -> Result<Report, PipelineError> {
-    let model = build_model(resources, guest);
-    report(&model, diagnostics, options, filter, scope)
+    let model = build_model(resources);
+    let audit = Audit::new(&model, options, Observations::new(guest), scope)?;
+    Ok(audit.report(diagnostics, filter))
 }
 
-/// Builds the model from raw resources and guest facts (by VM id).
-pub fn build_model(resources: &[&RawValue], guest: HashMap<String, GuestFacts>) -> Model {
-    model::build(resources, guest)
+/// Builds the model from raw resources.
+pub fn build_model(resources: &[&RawValue]) -> Model {
+    model::build(resources, HashMap::new())
 }
 
-/// Adds guest facts (by VM id, any case) to a built model.
-pub fn add_guest_facts(model: &mut Model, guest: &HashMap<String, GuestFacts>) {
-    for (id, facts) in guest {
-        model.guest.insert(ResId::new(id).key, facts.clone());
+/// One audit of the VMs in scope: the model, the observations, and the topology computed once.
+pub struct Audit<'m> {
+    model: &'m Model,
+    options: Options,
+    observations: Observations,
+    vms: Vec<VmTopology<'m>>,
+}
+
+impl<'m> Audit<'m> {
+    /// The topology of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an
+    /// error that lists some of the VMs the data has.
+    pub fn new(
+        model: &'m Model,
+        options: Options,
+        observations: Observations,
+        scope: &Scope,
+    ) -> Result<Audit<'m>, PipelineError> {
+        let vms = {
+            let builder = Builder::new(model, options.port, &observations);
+            match scope {
+                Scope::All => builder.all(),
+                Scope::Vm(id) => {
+                    let arm = model.vms.iter().find(|v| scope.includes(&v.id));
+                    let classic = || model.classic_vms.iter().find(|v| scope.includes(&v.id));
+                    match (arm, classic()) {
+                        (Some(vm), _) => vec![builder.arm(vm)],
+                        (None, Some(vm)) => vec![builder.classic(vm)],
+                        (None, None) => return Err(not_found(model, id)),
+                    }
+                }
+            }
+        };
+        Ok(Audit {
+            model,
+            options,
+            observations,
+            vms,
+        })
+    }
+
+    /// What `--probe` tries for the Windows VMs in scope: every direct path's `address:port`,
+    /// and the DNS names of their entry points. Sorted and without duplicates.
+    pub fn probe_plan(&self) -> ProbePlan {
+        let mut endpoints = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for vm in self.vms.iter().filter(|v| v.os == OsType::Windows) {
+            for p in vm.direct_paths() {
+                endpoints.extend(p.endpoint());
+                names.extend(p.entry_name.map(Probes::dns_key));
+            }
+        }
+        ProbePlan {
+            endpoints: endpoints.into_iter().collect(),
+            names: names.into_iter().collect(),
+        }
+    }
+
+    /// The same audit with what `--probe` saw.
+    pub fn with_probes(self, probes: Probes) -> Audit<'m> {
+        Audit {
+            observations: self.observations.with_probes(probes),
+            ..self
+        }
+    }
+
+    /// The evaluated VMs in scope, sorted by id.
+    pub fn analyses(&self) -> Vec<VmAnalysis<'_>> {
+        let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
+        self.vms.iter().map(|t| evaluator.vm(t)).collect()
+    }
+
+    /// Evaluates, runs the rules on the Windows VMs, and builds the report.
+    pub fn report(&self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
+        let analyses = self.analyses();
+        let audited: Vec<Audited<'_, '_>> = analyses
+            .iter()
+            .map(|vm| Audited {
+                vm,
+                findings: match vm.os {
+                    OsType::Linux => Vec::new(), // skipped by the report
+                    _ => rules::check_vm(vm, self.model),
+                },
+            })
+            .collect();
+        report::build(
+            self.model,
+            &audited,
+            &self.options.client_label(),
+            filter,
+            diagnostics,
+        )
+    }
+}
+
+fn not_found(model: &Model, id: &str) -> PipelineError {
+    let names: Vec<String> = model
+        .vms
+        .iter()
+        .map(|v| v.id.id.clone())
+        .chain(model.classic_vms.iter().map(|v| v.id.id.clone()))
+        .collect();
+    PipelineError::VmNotFound {
+        id: id.to_string(),
+        count: names.len(),
+        sample: if names.is_empty() {
+            "none".into()
+        } else {
+            names.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                + if names.len() > 5 { ", …" } else { "" }
+        },
     }
 }
 
@@ -107,84 +229,65 @@ pub fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
     plan
 }
 
-/// What `--probe` tries for the VMs in scope: every direct path's `address:port`, and the DNS
-/// names of their entry points. Sorted and without duplicates.
-pub fn probe_plan(
-    model: &Model,
-    options: Options,
-    scope: &Scope,
-) -> Result<ProbePlan, PipelineError> {
-    let cx = Context::new(model, options);
-    let analyses = analyses(&cx, scope)?;
-    let mut endpoints = std::collections::BTreeSet::new();
-    let mut names = std::collections::BTreeSet::new();
-    for a in analyses.iter().filter(|a| a.os == OsType::Windows) {
-        for p in a.direct_paths() {
-            endpoints.extend(p.endpoint());
-            names.extend(p.entry_name(a).map(Probes::dns_key));
-        }
-    }
-    Ok(ProbePlan {
-        endpoints: endpoints.into_iter().collect(),
-        names: names.into_iter().collect(),
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TcpOutcome, TcpProbe};
 
-/// Audits a built model (guest facts and probe results already in it).
-pub fn report(
-    model: &Model,
-    diagnostics: &[Diagnostic],
-    options: Options,
-    filter: CategoryFilter,
-    scope: &Scope,
-) -> Result<Report, PipelineError> {
-    let cx = Context::new(model, options);
-    let analyses = analyses(&cx, scope)?;
-    Ok(report::build(
-        model,
-        &analyses,
-        &cx.client_label(),
-        filter,
-        diagnostics,
-    ))
-}
+    const DEMO: &str = include_str!("../mocks/demo/demo-subscription.json");
 
-/// The analyses of the VMs in scope, sorted by id; an unknown VM for `Scope::Vm` is an error
-/// that lists some of the VMs the data has.
-fn analyses<'m>(cx: &Context<'m>, scope: &Scope) -> Result<Vec<VmAnalysis<'m>>, PipelineError> {
-    let Scope::Vm(id) = scope else {
-        return Ok(cx.analyze_all());
-    };
-    let model = cx.model;
-    let arm = model
-        .vms
-        .iter()
-        .find(|v| scope.includes(&v.id))
-        .map(|v| cx.analyze_arm(v));
-    let classic = || {
-        model
-            .classic_vms
+    #[test]
+    fn the_probe_plan_comes_from_the_topology_and_the_results_reach_the_report() {
+        let snap = crate::snapshot::parse(DEMO).expect("demo parses");
+        let model = build_model(&snap.resources);
+        let observations = Observations::new(snap.guest);
+        let audit =
+            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM");
+        let plan = audit.probe_plan();
+        assert!(!plan.endpoints.is_empty() && !plan.names.is_empty());
+        assert!(
+            plan.endpoints.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        let open = TcpProbe {
+            outcome: TcpOutcome::Open,
+            detail: None,
+            millis: 7,
+        };
+        let probes = Probes {
+            tcp: plan.endpoints.iter().map(|e| (*e, open.clone())).collect(),
+            dns: HashMap::new(),
+        };
+        let before = audit.report(&[], CategoryFilter::All);
+        let report = audit.with_probes(probes).report(&[], CategoryFilter::All);
+        let targets: BTreeSet<String> = report
+            .vms
             .iter()
-            .find(|v| scope.includes(&v.id))
-            .map(|v| cx.analyze_classic(v))
-    };
-    if let Some(a) = arm.or_else(classic) {
-        return Ok(vec![a]);
+            .flat_map(|v| v.rdp.paths.iter())
+            .filter_map(|p| p.probe.as_ref().map(|t| t.target.clone()))
+            .collect();
+        let planned: BTreeSet<String> = plan.endpoints.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            targets, planned,
+            "every planned endpoint, and only those, is probed"
+        );
+        assert!(before
+            .vms
+            .iter()
+            .flat_map(|v| v.rdp.paths.iter())
+            .all(|p| p.probe.is_none()));
     }
-    let names: Vec<String> = model
-        .vms
-        .iter()
-        .map(|v| v.id.id.clone())
-        .chain(model.classic_vms.iter().map(|v| v.id.id.clone()))
-        .collect();
-    Err(PipelineError::VmNotFound {
-        id: id.clone(),
-        count: names.len(),
-        sample: if names.is_empty() {
-            "none".into()
-        } else {
-            names.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-                + if names.len() > 5 { ", …" } else { "" }
-        },
-    })
+
+    #[test]
+    fn an_unknown_vm_is_an_error_naming_some_of_the_data() {
+        let model = build_model(&[]);
+        let scope = Scope::Vm(
+            "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/nope"
+                .into(),
+        );
+        let err = Audit::new(&model, Options::default(), Observations::default(), &scope)
+            .err()
+            .expect("not found");
+        assert!(matches!(err, PipelineError::VmNotFound { count: 0, .. }));
+    }
 }

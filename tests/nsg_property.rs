@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use rdpaudit::engine::addrset::{parse_prefix, AddrSet};
-use rdpaudit::engine::analyze::{net_eval, Slot};
+use rdpaudit::engine::evaluate::{net_eval, Nsgs, Reply};
 use rdpaudit::engine::nsg::{Outcome, TagSets, Target};
 use rdpaudit::engine::tags;
+use rdpaudit::engine::types::Slot;
 use rdpaudit::model::{
     Access, AddrSpec, Coverage, Nsg, PortSet, Protocol, ResId, SecurityRule, ServiceTag, EPHEMERAL,
 };
@@ -298,7 +299,12 @@ proptest! {
             .collect();
         let cands = AddrSet::from_nets(&nets);
         let target = Target { dest_ip: VM_IP.parse().ok(), dest_port: PORT, dest_asgs: &[], tags: &t };
-        let ev = net_eval(&cands, &subnet_slot, &nic_slot, None, &target, None, None, false);
+        let nsgs = Nsgs {
+            subnet: &subnet_slot,
+            nic: &nic_slot,
+            sku: None,
+        };
+        let ev = net_eval(&cands, &nsgs, &target, Reply::Assumed);
         // The parts partition the candidates.
         let mut union = AddrSet::empty();
         for p in &ev.parts {

@@ -9,7 +9,7 @@ use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use rdpaudit::engine::Options;
+use rdpaudit::engine::{Observations, Options};
 use rdpaudit::model::{DnsAnswer, Probes, TcpOutcome, TcpProbe};
 use rdpaudit::pipeline::{self, Scope};
 use rdpaudit::report::{CategoryFilter, Report};
@@ -113,16 +113,14 @@ fn audit(path: &Path) -> Result<Report, String> {
     let text = snapshot::as_text(&bytes).map_err(|e| e.to_string())?;
     let snap = snapshot::parse(text).map_err(|e| e.to_string())?;
     let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let mut model = pipeline::build_model(&snap.resources, snap.guest);
-    model.probes = probes_of(&doc)?;
-    pipeline::report(
-        &model,
-        &snap.diagnostics,
-        Options::default(),
-        CategoryFilter::All,
-        &Scope::All,
-    )
-    .map_err(|e| e.to_string())
+    let model = pipeline::build_model(&snap.resources);
+    let mut observations = Observations::new(snap.guest);
+    if let Some(probes) = probes_of(&doc)? {
+        observations = observations.with_probes(probes);
+    }
+    let audit = pipeline::Audit::new(&model, Options::default(), observations, &Scope::All)
+        .map_err(|e| e.to_string())?;
+    Ok(audit.report(&snap.diagnostics, CategoryFilter::All))
 }
 
 /// Checks what the fixture's shape promises; returns the problems found.

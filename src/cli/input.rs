@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::args::{CategoryArg, EvalArgs, InputArgs, ScopeArgs};
 use super::CliError;
-use crate::engine::analyze::Client;
+use crate::engine::Client;
 use crate::engine::Options;
 use crate::report::suppress::Suppressions;
 use crate::report::CategoryFilter;

@@ -2,7 +2,6 @@
 //! maps how the run ended to the exit code. The only module that prints or exits.
 
 pub mod args;
-mod check;
 mod commands;
 mod error;
 mod input;

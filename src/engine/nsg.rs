@@ -1,4 +1,5 @@
-//! Exact evaluation of one NSG's inbound rules over a set of source addresses (decision 6).
+//! Exact evaluation of one NSG's inbound rules over a set of source addresses
+//! (docs/decisions.md D6).
 //!
 //! Rules are walked by ascending priority; each rule that matches protocol (TCP), destination
 //! address and destination port takes the part of the still-undecided source set that it
@@ -94,7 +95,8 @@ pub struct Part {
     pub maybe: Option<RuleRef>,
 }
 
-/// What the NSG compares against (decision 7), and how tags expand for this subnet (decision 8).
+/// What the NSG compares against (docs/decisions.md D7), and how tags expand for this subnet
+/// (D8).
 pub struct Target<'a> {
     /// The target IP configuration's private IP (or the LB frontend IP with floating IP).
     pub dest_ip: Option<IpAddr>,
@@ -236,7 +238,7 @@ fn source_sets(spec: &AddrSpec, t: &Target<'_>) -> (AddrSet, AddrSet, Option<Str
     (definite, maybe, why)
 }
 
-/// Evaluates `nsg` for TCP flows from `candidates` to the target (decision 6).
+/// Evaluates `nsg` for TCP flows from `candidates` to the target (docs/decisions.md D6).
 pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
     let mut classes = vec![Class {
         pending: Pending::default(),

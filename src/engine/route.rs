@@ -1,4 +1,4 @@
-//! Routing of the reply (semantics.md decision 12): which next hop carries the RDP reply back
+//! Routing of the reply (docs/decisions.md D12): which next hop carries the RDP reply back
 //! to each client address, by longest prefix match over the subnet's user routes and the system
 //! routes; a user route wins a tie with a system route.
 //! <https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route>

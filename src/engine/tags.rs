@@ -1,4 +1,4 @@
-//! Service-tag expansion for one subnet (semantics.md decision 8).
+//! Service-tag expansion for one subnet (docs/decisions.md D8).
 
 use ipnet::IpNet;
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use crate::model::{Model, Subnet, Vnet};
 /// The Azure host address (DNS, health probes, agent). Never an RDP client.
 pub const AZURE_HOST: &str = "168.63.129.16/32";
 
-/// IPv4 ranges that are never public Internet addresses (decision 8).
+/// IPv4 ranges that are never public Internet addresses (docs/decisions.md D8).
 const NOT_INTERNET_V4: &[&str] = &[
     "0.0.0.0/8",
     "10.0.0.0/8",

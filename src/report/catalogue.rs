@@ -52,7 +52,7 @@ fn parts(m: &RuleMeta) -> Vec<Part<'static>> {
 
 /// The RDP2xx rules compare a live test from this machine with the data.
 fn needs_probe(m: &RuleMeta) -> bool {
-    m.id.starts_with("RDP2")
+    m.needs.contains(&crate::rules::Need::Probe)
 }
 
 /// One rule's text in `medium`.

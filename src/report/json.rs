@@ -1,4 +1,4 @@
-//! `--output json`: the report exactly as product.md §5 and `docs/schemas/report.schema.json`.
+//! `--output json`: the report exactly as `docs/schemas/report.schema.json` describes it.
 
 use super::Report;
 

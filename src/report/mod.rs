@@ -1,7 +1,9 @@
-//! The report (product.md §5) and its output formats. Building the report and rendering it are
-//! pure: every format is a function from a [`Report`] to a `String`.
+//! The report and its output formats (docs/output-formats.md). Building the report and
+//! rendering it are pure: every format is a function from a [`Report`] to a `String`; every
+//! sentence about the engine's results is in [`words`].
 
 pub mod catalogue;
+pub mod check;
 pub mod csv;
 pub mod json;
 pub mod markdown;
@@ -9,12 +11,14 @@ pub mod sarif;
 pub mod style;
 pub mod suppress;
 pub mod table;
+pub mod words;
 
 use serde::Serialize;
 
-use crate::engine::analyze::{describe_set, Hop, PathAnalysis, Verdict, VmAnalysis};
-use crate::model::{Diagnostic, Model, OsType, ResId};
-use crate::rules::{self, Category, Finding, Severity};
+use crate::engine::types::Deployment;
+use crate::engine::{Decision, Hop, HopKind, PathAnalysis, PathKind, Verdict, VmAnalysis};
+use crate::model::{Diagnostic, Model, OsType};
+use crate::rules::{Category, Finding, Severity};
 
 pub const TOOL_NAME: &str = "rdpaudit";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -79,7 +83,7 @@ pub struct VmReport {
     pub location: Option<String>,
     pub deployment: &'static str,
     pub power_state: String,
-    /// Guest facts (`--guest`, or a snapshot's `guest` section), as product.md §4 names them.
+    /// Guest facts (`--guest`, or a snapshot's `guest` section), as `docs/guest.md` names them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guest: Option<crate::model::GuestFacts>,
     pub rdp: Rdp,
@@ -108,13 +112,41 @@ pub struct PathReport {
     pub port_range: Option<String>,
     pub verdict: Verdict,
     pub allowed_sources: Vec<String>,
-    pub hops: Vec<Hop>,
+    pub hops: Vec<HopReport>,
     /// `--probe`: the TCP connect from the machine rdpaudit ran on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeReport>,
     /// `--probe`: the entry point's DNS name and what it resolved to there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsReport>,
+}
+
+/// One hop as `check` prints it and the JSON report lists it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HopReport {
+    pub hop: HopKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub decision: Decision,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl From<&Hop> for HopReport {
+    fn from(h: &Hop) -> Self {
+        HopReport {
+            hop: h.kind,
+            resource: h.resource.clone(),
+            decision: h.decision,
+            rule: h.rule.clone(),
+            priority: h.priority,
+            detail: Some(words::hop_detail(h)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,7 +189,11 @@ impl From<&Finding> for FindingReport {
             severity: f.rule.severity,
             category: f.rule.category,
             title: f.rule.title,
-            message: f.message.clone(),
+            // A finding that quotes the hop that stops RDP gets the report's words for it.
+            message: match &f.cause {
+                Some(h) => format!("{} ({})", f.message, words::hop_reason(h)),
+                None => f.message.clone(),
+            },
             resource_id: f.resource_id.clone(),
             remediation: f.remediation.clone(),
             suppressed: f.suppressed,
@@ -173,10 +209,16 @@ pub enum CategoryFilter {
     Only(Category),
 }
 
+/// One audited VM: its analysis and its findings (all of them; `filter` applies here).
+pub struct Audited<'a, 'm> {
+    pub vm: &'a VmAnalysis<'m>,
+    pub findings: Vec<Finding>,
+}
+
 /// Builds the report of analysed VMs. Non-Windows VMs are skipped and counted.
 pub fn build(
     model: &Model,
-    analyses: &[VmAnalysis<'_>],
+    audited: &[Audited<'_, '_>],
     client: &str,
     filter: CategoryFilter,
     extra: &[Diagnostic],
@@ -184,7 +226,7 @@ pub fn build(
     let mut summary = Summary::default();
     let mut vms = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
-    for a in analyses {
+    for Audited { vm: a, findings } in audited {
         if a.os == OsType::Linux {
             summary.skipped += 1;
             continue;
@@ -192,10 +234,10 @@ pub fn build(
         for p in &a.problems {
             diagnostics.push(Diagnostic::warning(
                 a.id.id.clone(),
-                format!("{}: {}", a.name, p.message),
+                format!("{}: {}", a.name, words::problem(&p.reason)),
             ));
         }
-        let findings: Vec<FindingReport> = rules::check_vm(a, model)
+        let findings: Vec<FindingReport> = findings
             .iter()
             .filter(|f| match filter {
                 CategoryFilter::All => true,
@@ -238,15 +280,15 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
         subscription_id: a.subscription.clone(),
         location: a.location.clone(),
         deployment: match a.deployment {
-            crate::engine::analyze::Deployment::Arm => "arm",
-            crate::engine::analyze::Deployment::Classic => "classic",
+            Deployment::Arm => "arm",
+            Deployment::Classic => "classic",
         },
         power_state: a.power.as_str().to_string(),
         guest: a.guest.cloned(),
         rdp: Rdp {
             port: a.port,
             verdict: a.verdict,
-            explanation: explain(a),
+            explanation: words::explain(a),
             paths: a.paths.iter().map(path_report).collect(),
         },
         findings,
@@ -255,7 +297,7 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
 
 /// `allowedSources`: minimal CIDRs of the admitted part of the client set, or the tags the
 /// answer depends on when nothing is admitted for sure.
-fn allowed_sources(p: &PathAnalysis<'_>) -> Vec<String> {
+pub(crate) fn allowed_sources(p: &PathAnalysis<'_>) -> Vec<String> {
     let ev = &p.client;
     if !ev.reachable.is_empty() {
         return crate::engine::tags::minimal_cidrs(&ev.reachable, &ev.candidates)
@@ -281,13 +323,13 @@ fn path_report(p: &PathAnalysis<'_>) -> PathReport {
         kind: p.kind.as_str(),
         address: p.address.map(|a| a.to_string()),
         port: p.connect_port.or(match p.kind {
-            crate::engine::PathKind::Bastion => Some(p.delivered_port),
+            PathKind::Bastion => Some(p.delivered_port),
             _ => None,
         }),
         port_range: p.connect_range.map(|(a, b)| format!("{a}-{b}")),
         verdict: p.verdict,
         allowed_sources: allowed_sources(p),
-        hops: p.hops.clone(),
+        hops: p.hops.iter().map(HopReport::from).collect(),
         probe: p.probe.and_then(|t| {
             Some(ProbeReport {
                 target: p.connect_to()?,
@@ -306,112 +348,5 @@ fn path_report(p: &PathAnalysis<'_>) -> PathReport {
                 error,
             }
         }),
-    }
-}
-
-fn name_of(id: &Option<String>) -> String {
-    id.as_deref()
-        .map(|i| ResId::new(i).name().to_string())
-        .unwrap_or_default()
-}
-
-/// Why a hop stops (or cannot decide) RDP, in a few words; `by …` when a resource decides.
-pub fn hop_reason(h: &Hop) -> String {
-    let level = match h.hop {
-        "subnetNsg" => Some("subnet"),
-        "nicNsg" => Some("NIC"),
-        _ => None,
-    };
-    let detail = h.detail.clone().unwrap_or_default();
-    match (level, &h.rule, h.priority) {
-        (Some(level), Some(rule), Some(prio)) => format!(
-            "by {} / {} ({}, {})",
-            name_of(&h.resource),
-            rule,
-            prio,
-            level
-        ),
-        (Some(_), _, _) if h.resource.is_none() => {
-            "by Standard SKU secure-by-default: no NSG on the subnet or the NIC allows RDP".into()
-        }
-        _ => match h.hop {
-            "route" => format!(
-                "by route {} ({})",
-                h.rule.clone().unwrap_or_default(),
-                detail
-            ),
-            "power" => format!("the VM is {detail}"),
-            "classicAcl" => format!("by the endpoint ACL, which {detail}"),
-            _ => detail,
-        },
-    }
-}
-
-/// The verdict line's explanation.
-pub fn explain(a: &VmAnalysis<'_>) -> String {
-    let direct: Vec<&PathAnalysis<'_>> = a.direct_paths().collect();
-    match a.verdict {
-        Verdict::Reachable => {
-            let p = direct.iter().find(|p| p.verdict == Verdict::Reachable);
-            match p {
-                Some(p) => format!(
-                    "via {} — open to {}",
-                    p.connect_to().unwrap_or_else(|| "?".into()),
-                    describe_set(&p.client.reachable, &p.client.candidates)
-                ),
-                None => String::new(),
-            }
-        }
-        Verdict::Blocked if direct.is_empty() => {
-            let via = a
-                .paths
-                .iter()
-                .find(|p| p.verdict == Verdict::Reachable)
-                .and_then(|p| p.bastion)
-                .map(|b| format!("; Bastion {} can reach it", b.name))
-                .unwrap_or_default();
-            format!("no public IP, NAT rule or endpoint{via}")
-        }
-        Verdict::Blocked => {
-            let p = direct[0];
-            // Name the port when it is not the usual one (a changed guest port, a NAT backend).
-            let port = if p.delivered_port != a.default_port
-                && matches!(
-                    p.hops.iter().find(|h| h.is_stop()).map(|h| h.hop),
-                    Some("subnetNsg" | "nicNsg")
-                ) {
-                format!(" for tcp/{}", p.delivered_port)
-            } else {
-                String::new()
-            };
-            match p.hops.iter().find(|h| h.is_stop()) {
-                Some(h) => hop_reason(h) + &port,
-                None => "no path admits the client".into(),
-            }
-        }
-        Verdict::Unknown => {
-            if let Some(p) = a.problems.first() {
-                return p.message.clone();
-            }
-            let hop = direct
-                .iter()
-                .filter(|p| p.verdict == Verdict::Unknown)
-                .flat_map(|p| p.hops.iter())
-                .find(|h| h.is_unknown());
-            let tags: Vec<String> = direct.iter().flat_map(|p| allowed_sources(p)).collect();
-            match hop {
-                Some(h) if matches!(h.hop, "subnetNsg" | "nicNsg") && h.rule.is_some() => format!(
-                    "{} depends on {}, which the data does not expand",
-                    hop_reason(h).trim_start_matches("by "),
-                    if tags.is_empty() {
-                        "addresses".to_string()
-                    } else {
-                        tags.join(", ")
-                    }
-                ),
-                Some(h) => h.detail.clone().unwrap_or_default(),
-                None => "the data does not decide".into(),
-            }
-        }
     }
 }

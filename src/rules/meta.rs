@@ -1,4 +1,4 @@
-//! Rule metadata: what every rule declares about itself (see `spec/rules.md`).
+//! Rule metadata: what every rule declares about itself.
 
 use serde::Serialize;
 
@@ -42,6 +42,17 @@ impl Category {
     }
 }
 
+/// An observation a rule needs beyond the ARM data; without it the rule cannot fire and is
+/// not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Need {
+    /// `--probe`: what a DNS look-up and a TCP connect from this machine saw.
+    Probe,
+    /// Guest facts (`--guest`, or a snapshot's `guest` section).
+    Guest,
+}
+
 /// Everything a rule says about itself; `rdpaudit explain ID` prints it and `docs/rules.md` is
 /// generated from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,4 +73,9 @@ pub struct RuleMeta {
     pub links: &'static [&'static str],
     /// An example finding message, as the report would print it.
     pub example: &'static str,
+    /// Observations the rule needs (`docs/rules.md` says so).
+    pub needs: &'static [Need],
+    /// Rule ids that explain the same cause more precisely: when one of them fires on the same
+    /// VM, this rule stands down.
+    pub defers_to: &'static [&'static str],
 }

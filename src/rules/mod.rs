@@ -1,7 +1,12 @@
-//! The rule catalogue (`spec/rules.md`): one file per rule, each with its metadata (`RULE`) and
-//! a pure `check` over one VM's analysis. Ids are fixed; `docs/rules.md` is generated from here.
+//! The rule catalogue: one file per rule, each with its metadata (`RULE`) and a pure `check`
+//! over one VM's analysis. Ids are fixed; `docs/rules.md` is generated from here.
+//!
+//! Rules never call each other: [`check_vm`] runs every check whose needs are met, then applies
+//! precedence from the metadata (`defers_to`). Rules match on the engine's types and write
+//! their own messages ([`phrases`] holds the shared ones); they never import `report`.
 
 pub mod meta;
+pub mod phrases;
 
 mod rdp101;
 mod rdp102;
@@ -45,10 +50,12 @@ mod rdp802;
 mod rdp803;
 mod rdp804;
 
-pub use meta::{Category, RuleMeta, Severity};
+pub use meta::{Category, Need, RuleMeta, Severity};
+pub(crate) use phrases::{client_text, rule_text};
 
-use crate::engine::analyze::{PathAnalysis, Slot, VmAnalysis};
 use crate::engine::nsg::{Outcome, Part};
+use crate::engine::types::{NetEval, Slot};
+use crate::engine::{Hop, PathAnalysis, VmAnalysis};
 use crate::model::{Model, Nsg};
 
 /// One finding of one rule on one VM.
@@ -62,6 +69,8 @@ pub struct Finding {
     /// The rule's remediation with this VM's names filled in.
     pub remediation: String,
     pub suppressed: bool,
+    /// The hop that stops RDP, when the message cites it: the report adds its words for it.
+    pub cause: Option<Hop>,
 }
 
 /// What a check sees.
@@ -92,6 +101,7 @@ impl Cx<'_, '_> {
             resource_id: resource_id.to_string(),
             remediation,
             suppressed: false,
+            cause: None,
         }
     }
 
@@ -132,7 +142,12 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// Runs every rule on one VM; findings sorted by severity (highest first) then rule id.
 pub fn check_vm(vm: &VmAnalysis<'_>, model: &Model) -> Vec<Finding> {
     let cx = Cx { vm, model };
-    let mut out: Vec<Finding> = CATALOGUE.iter().flat_map(|r| (r.check)(&cx)).collect();
+    let fired: Vec<(&'static RuleMeta, Vec<Finding>)> = CATALOGUE
+        .iter()
+        .filter(|r| r.meta.needs.iter().all(|n| has(vm, *n)))
+        .map(|r| (r.meta, (r.check)(&cx)))
+        .collect();
+    let mut out: Vec<Finding> = stand_down(fired).into_iter().flatten().collect();
     out.sort_by(|a, b| {
         b.rule
             .severity
@@ -142,6 +157,49 @@ pub fn check_vm(vm: &VmAnalysis<'_>, model: &Model) -> Vec<Finding> {
     });
     out.dedup();
     out
+}
+
+/// Whether the VM has what a rule needs: probe results on some path, or guest facts.
+fn has(vm: &VmAnalysis<'_>, need: Need) -> bool {
+    match need {
+        Need::Probe => vm
+            .paths
+            .iter()
+            .any(|p| p.probe.is_some() || p.dns.is_some()),
+        Need::Guest => vm.guest.is_some(),
+    }
+}
+
+/// Precedence: a rule whose `defers_to` names a rule that fired (and did not itself stand
+/// down) loses its findings. Deferred-to rules are settled first (the catalogue test keeps
+/// `defers_to` acyclic, so this terminates).
+fn stand_down(mut fired: Vec<(&'static RuleMeta, Vec<Finding>)>) -> Vec<Vec<Finding>> {
+    let mut settled = vec![false; fired.len()];
+    while settled.iter().any(|s| !s) {
+        let before = settled.iter().filter(|s| **s).count();
+        for i in 0..fired.len() {
+            if settled[i] {
+                continue;
+            }
+            let deps: Vec<usize> = fired[i]
+                .0
+                .defers_to
+                .iter()
+                .filter_map(|id| fired.iter().position(|(m, _)| m.id == *id))
+                .collect();
+            if deps.iter().any(|d| !settled[*d]) {
+                continue;
+            }
+            if deps.iter().any(|d| !fired[*d].1.is_empty()) {
+                fired[i].1.clear();
+            }
+            settled[i] = true;
+        }
+        if settled.iter().filter(|s| **s).count() == before {
+            break; // a cycle: the catalogue test forbids it
+        }
+    }
+    fired.into_iter().map(|(_, f)| f).collect()
 }
 
 // ---- helpers shared by checks ---------------------------------------------------------------
@@ -188,7 +246,7 @@ pub(crate) fn deciding_internet<'m>(
 
 fn deciding_in<'p, 'm>(
     p: &PathAnalysis<'m>,
-    ev: &'p crate::engine::analyze::NetEval,
+    ev: &'p NetEval,
     want: impl Fn(Outcome) -> bool,
 ) -> Option<(&'m Nsg, &'static str, &'p Part)> {
     let mut best: Option<(&'m Nsg, &'static str, &'p Part)> = None;
@@ -207,25 +265,8 @@ fn deciding_in<'p, 'm>(
     best
 }
 
-/// `rule (priority N)` or `(end of rules)`.
-pub(crate) fn rule_text(part: &Part) -> String {
-    match &part.rule {
-        Some(r) => format!("{} (priority {})", r.name, r.priority),
-        None => "the end of its rule list".into(),
-    }
-}
-
-/// The client as a message names it.
-pub(crate) fn client_text(cx: &Cx<'_, '_>) -> String {
-    if cx.vm.client_label == "internet" {
-        "any Internet address".into()
-    } else {
-        cx.vm.client_label.clone()
-    }
-}
-
 /// Is this a just-in-time rule (Defender for Cloud names them `SecurityCenter-JITRule…`)?
-/// The naming is not documented (semantics.md §10.9): used to label a reason only.
+/// The naming is not documented: used to label a reason only.
 pub(crate) fn is_jit(name: &str) -> bool {
     name.to_ascii_lowercase()
         .starts_with("securitycenter-jitrule")
@@ -242,7 +283,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(ids, sorted, "ids must be unique and in order");
-        // spec/rules.md's 40, plus RDP204 (the probe and the data disagree; issue 5).
+        // 40 rules plus RDP204 (the probe and the data disagree).
         assert_eq!(ids.len(), 41);
         for r in CATALOGUE {
             assert!(!r.meta.title.ends_with('.'), "{}", r.meta.id);
@@ -250,5 +291,60 @@ mod tests {
             assert!(!r.meta.links.is_empty(), "{}", r.meta.id);
             assert!(!r.meta.remediation.is_empty(), "{}", r.meta.id);
         }
+    }
+
+    #[test]
+    fn defers_to_names_rules_of_the_catalogue_without_cycles() {
+        let mut problems = Vec::new();
+        for r in CATALOGUE {
+            for id in r.meta.defers_to {
+                if find(id).is_none() {
+                    problems.push(format!("{} defers to {id}, which is not a rule", r.meta.id));
+                }
+            }
+        }
+        // Depth-first search from every rule; reaching the start again is a cycle.
+        for start in CATALOGUE {
+            let mut stack: Vec<&str> = start.meta.defers_to.to_vec();
+            let mut seen: Vec<&str> = Vec::new();
+            while let Some(id) = stack.pop() {
+                if id == start.meta.id {
+                    problems.push(format!("{} defers to itself through a cycle", id));
+                    break;
+                }
+                if seen.contains(&id) {
+                    continue;
+                }
+                seen.push(id);
+                stack.extend(find(id).iter().flat_map(|r| r.meta.defers_to.iter()));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn a_rule_stands_down_for_the_rules_it_defers_to() {
+        static A: RuleMeta = RuleMeta {
+            id: "A",
+            defers_to: &["B"],
+            ..rdp101::RULE
+        };
+        static B: RuleMeta = RuleMeta {
+            id: "B",
+            defers_to: &[],
+            ..rdp101::RULE
+        };
+        let f = |m: &'static RuleMeta| Finding {
+            rule: m,
+            message: m.id.into(),
+            resource_id: String::new(),
+            remediation: String::new(),
+            suppressed: false,
+            cause: None,
+        };
+        let both = stand_down(vec![(&A, vec![f(&A)]), (&B, vec![f(&B)])]);
+        assert_eq!(both, vec![vec![], vec![f(&B)]]);
+        let only_a = stand_down(vec![(&A, vec![f(&A)]), (&B, vec![])]);
+        assert_eq!(only_a, vec![vec![f(&A)], vec![]]);
     }
 }

@@ -1,6 +1,6 @@
 //! RDP101 — The VM is not running.
 //!
-//! Looks at the power state in the VM's instance view (PowerState/<state>): anything but
+//! Looks at the power state in the VM's instance view (`PowerState/<state>`): anything but
 //! `running` (deallocated, stopped, starting, stopping, deallocating, hibernated).
 
 use super::meta::{Category, RuleMeta, Severity};
@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/detailed-troubleshoot-rdp",
     ],
     example: "vm-web-01 is deallocated (PowerState/deallocated), not running",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/cli/azure/vm#az-vm-reapply",
     ],
     example: "vm-web-01 provisioning state is Failed (ProvisioningState/failed/AllocationFailed)",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -27,6 +27,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-web-01 VM agent is Not Ready, so Run Command and Reset configuration only will \
         fail",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

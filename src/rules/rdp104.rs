@@ -20,6 +20,8 @@ pub const RULE: RuleMeta = RuleMeta {
         \"instanceView.statuses[?starts_with(code, 'PowerState/')].code\" --output tsv",
     links: &["https://learn.microsoft.com/en-us/azure/virtual-machines/states-billing"],
     example: "vm-web-01 has no instance view in the data, so its power state is unknown",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

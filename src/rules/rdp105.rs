@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/boot-diagnostics",
     ],
     example: "vm-web-01 has boot diagnostics disabled, so there is no console screenshot",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

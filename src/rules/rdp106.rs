@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-legacy-01 (cloud service legacy-svc) is a classic (ASM) VM on a platform retired \
         since 2023",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -3,7 +3,7 @@
 //! With `--probe`: the evaluated configuration admits this machine, but a TCP connect to the
 //! public RDP endpoint timed out (the packet was silently dropped somewhere).
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "a TCP connect to 20.50.1.9:3389 timed out although nsg-web rule AllowRDP (priority \
         300) admits this machine; retry from a computer directly on the Internet",
+    needs: &[Need::Probe],
+    defers_to: &[],
 };
 
 /// `--probe` timed out on a path whose evaluation admits every client evaluated (so this

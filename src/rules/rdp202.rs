@@ -3,7 +3,7 @@
 //! With `--probe`: a TCP connect to the public RDP endpoint was actively refused (TCP reset),
 //! so the packet reached the VM but nothing accepted it.
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -27,6 +27,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "a TCP connect to 20.50.1.9:3389 was refused: it reached vm-web-01 but nothing \
         listens on port 3389",
+    needs: &[Need::Probe],
+    defers_to: &[],
 };
 
 /// `--probe` was refused on a direct path.

@@ -3,7 +3,7 @@
 //! With `--probe`: resolves the public IP's FQDN (`dnsSettings.fqdn`) and compares the answer
 //! with the public IP's current `ipAddress`.
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -27,6 +27,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-web-01.westeurope.cloudapp.azure.com resolves to 20.50.7.3, but pip-web-01 now \
         has 20.50.1.9",
+    needs: &[Need::Probe],
+    defers_to: &[],
 };
 
 /// `--probe`: the entry point's DNS name resolves, but not to its current address.

@@ -4,9 +4,9 @@
 //! evaluation of the data says no Internet address can reach it. The data and the network
 //! disagree: either the data is stale, or something rdpaudit cannot see admits RDP.
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
-use crate::engine::analyze::host_verdict;
+use crate::engine::evaluate::host_verdict;
 use crate::model::TcpOutcome;
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -32,6 +32,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "20.50.1.9:3389 accepted a TCP connection from this machine, but the data says \
         vm-web-01 is blocked (nsg-web / DenyAllInBound)",
+    needs: &[Need::Probe],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
@@ -42,23 +44,20 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter(|p| p.blocks_every_client(host))
         .filter_map(|p| {
             let target = p.connect_to()?;
-            let why = p
-                .hops
-                .iter()
-                .find(|h| h.is_stop())
-                .map(|h| format!(" ({})", crate::report::hop_reason(h)))
-                .unwrap_or_default();
+            // The report words the hop that stops RDP after the message, in parentheses.
+            let stop = p.hops.iter().find(|h| h.is_stop()).cloned();
             let addr = p.address.map(|a| a.to_string()).unwrap_or_default();
             let nic = p.nic.map(|n| n.name.clone()).unwrap_or_default();
-            Some(cx.finding(
+            let finding = cx.finding(
                 &RULE,
                 cx.vm_id(),
                 format!(
-                    "{target} accepted a TCP connection from this machine, but the data says {} is blocked{why}",
+                    "{target} accepted a TCP connection from this machine, but the data says {} is blocked",
                     cx.vm.name
                 ),
                 &[("<address>", &addr), ("<nic>", &nic), ("<vm resource id>", cx.vm_id())],
-            ))
+            );
+            Some(Finding { cause: stop, ..finding })
         })
         .take(1)
         .collect()

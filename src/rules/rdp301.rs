@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "classic VM vm-legacy-01 (cloud service legacy-svc) has no RemoteDesktop endpoint \
         and no endpoint with private port 3389",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

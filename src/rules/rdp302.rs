@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "endpoint RemoteDesktop on vm-legacy-01 forwards public port 53389 to private port \
         3390, but the guest listens on 3389",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

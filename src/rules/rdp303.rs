@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "endpoint RemoteDesktop on vm-legacy-01 denies any Internet address outside \
         65.0.0.0/8: its only rule 100 permits 65.0.0.0/8",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

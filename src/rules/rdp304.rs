@@ -24,6 +24,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "endpoint RemoteDesktop on vm-legacy-01 has no ACL in the data, so whether it admits \
         the client is unknown",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-app-subnet (subnet) denies tcp/3389 from any Internet address by DenyAllInBound \
         (priority 65500)",
+    needs: &[],
+    defers_to: &["RDP404", "RDP406"],
 };
 
 use crate::engine::nsg::Outcome;
@@ -45,13 +47,11 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 && p.client.unknown.is_empty()
         });
     // ...and no more specific rule explains it (frontend port: RDP403; guest port: RDP502;
-    // JIT: RDP406; a rule aimed at the public IP: RDP404).
+    // JIT: RDP406 and a rule aimed at the public IP: RDP404, by `defers_to`).
     if !all_denied
         || paths
             .iter()
             .any(|p| p.admits_frontend_port == Some(true) || p.admits_default_port == Some(true))
-        || !super::rdp406::check(cx).is_empty()
-        || !super::rdp404::check(cx).is_empty()
     {
         return Vec::new();
     }

@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-web-01 is reached through Standard public IP pip-web-01, but neither subnet app \
         nor NIC vm-web-01-nic has an NSG, so inbound RDP is dropped",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

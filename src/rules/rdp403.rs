@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "NAT rule rdp-web-02 on lb-public maps 50001 to 3389, but nsg-web rule AllowRDP \
         (priority 300) allows tcp/50001, not tcp/3389",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -22,6 +22,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-web rule AllowRDP (priority 300) has destination 20.50.1.9, the public IP, so \
         it never matches traffic to 10.0.1.4",
+    needs: &[],
+    defers_to: &[],
 };
 
 use crate::model::Access;

@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-web rule AllowRDP (priority 300) admits only source ports 49152-55000, so only \
         some RDP connections succeed",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -24,6 +24,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-web rule SecurityCenter-JITRule_-1834-9a1e (priority 4096) closes tcp/3389 \
         under just-in-time access",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

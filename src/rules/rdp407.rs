@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-web rule AllowAzureCloud (priority 200) admits tcp/3389 from service tag \
         AzureCloud, whose addresses the data does not show",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

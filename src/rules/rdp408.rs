@@ -21,6 +21,8 @@ pub const RULE: RuleMeta = RuleMeta {
         tsv",
     links: &["https://learn.microsoft.com/en-us/azure/networking/troubleshoot-failed-state"],
     example: "nsg-web (subnet) is in provisioning state Failed, so its rules may not be in effect",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -3,7 +3,7 @@
 //! Guest facts: raised when `rdpEnabled` is false (`fDenyTSConnections` = 1, set locally or
 //! by group policy).
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/troubleshoot-rdp-general-error",
     ],
     example: "vm-web-01 refuses remote connections: fDenyTSConnections = 1 is set by group policy",
+    needs: &[Need::Guest],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -3,7 +3,7 @@
 //! Guest facts: compares `rdpPort` (RDP-Tcp PortNumber) with the port the path delivers to
 //! (NSG-allowed port, NAT backend port, classic endpoint private port).
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -29,6 +29,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-web-01 listens for RDP on port 3390, but NAT rule rdp-web-01 on lb-public \
         delivers to port 3389",
+    needs: &[Need::Guest],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

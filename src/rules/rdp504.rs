@@ -2,7 +2,7 @@
 //!
 //! Guest facts: raised when `listening` is false (no socket listens on `rdpPort`).
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/azure/virtual-machines/windows/run-command",
     ],
     example: "vm-web-01 has nothing listening on tcp/3389",
+    needs: &[Need::Guest],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

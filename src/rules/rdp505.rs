@@ -3,7 +3,7 @@
 //! Guest facts: raised when `firewallAllowsRdp` is false (no enabled inbound Windows Firewall
 //! rule allows `rdpPort`).
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/reset-rdp",
     ],
     example: "vm-web-01 has no enabled inbound Windows Firewall rule allowing tcp/3389",
+    needs: &[Need::Guest],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -3,7 +3,7 @@
 //! Raised when guest facts were requested (`--guest`) but could not be read: VM not running,
 //! agent not ready, no permission, timeout. The message says which.
 
-use super::meta::{Category, RuleMeta, Severity};
+use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
 pub const RULE: RuleMeta = RuleMeta {
@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/windows-azure-guest-agent",
     ],
     example: "vm-web-01 guest could not be inspected: the VM agent is Not Ready",
+    needs: &[Need::Guest],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-app-01 has no public IP, NAT rule or endpoint; it is reachable through Bastion \
         bas-hub in peered VNet vnet-hub",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

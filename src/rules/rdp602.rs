@@ -25,13 +25,34 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/azure/virtual-machines/states-billing",
     ],
     example: "pip-web-01 (Dynamic) on vm-web-01 has no address assigned",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
-        .flat_map(|p| p.blocks.iter().filter(|b| b.hop == "publicIp"))
-        .map(|b| cx.finding(&RULE, &b.resource, b.message.clone(), &[]))
-        .take(1)
+        .flat_map(|p| p.blocks.iter())
+        .find_map(|b| match &b.reason {
+            BlockReason::NoAddress {
+                pip,
+                via_lb,
+                dynamic,
+            } => {
+                let message = match via_lb {
+                    Some(lb) => format!("public IP {pip} of {lb} has no address assigned"),
+                    None if *dynamic => format!(
+                        "public IP {pip} has no address assigned (dynamic IP released while the \
+                         VM is deallocated)"
+                    ),
+                    None => format!("public IP {pip} has no address assigned"),
+                };
+                Some(cx.finding(&RULE, &b.resource, message, &[]))
+            }
+            _ => None,
+        })
+        .into_iter()
         .collect()
 }
+
+use crate::engine::BlockReason;

@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
     links: &["https://learn.microsoft.com/en-us/azure/virtual-machines/windows/multiple-nics"],
     example: "pip-web-02 is on secondary NIC vm-web-01-nic2, so replies leave through primary NIC \
         vm-web-01-nic1 and are dropped",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -22,12 +22,28 @@ pub const RULE: RuleMeta = RuleMeta {
     links: &["https://learn.microsoft.com/en-us/azure/load-balancer/inbound-nat-rules"],
     example: "NAT rule rdp-web-03 on lb-public targets port 3389 but is bound to no backend IP \
         configuration",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
-        .flat_map(|p| p.blocks.iter().filter(|b| b.hop == "natRule"))
-        .map(|b| cx.finding(&RULE, &b.resource, b.message.clone(), &[]))
+        .flat_map(|p| p.blocks.iter())
+        .filter_map(|b| {
+            let message = match &b.reason {
+                BlockReason::NatRuleUnbound { rule, lb } => {
+                    format!("NAT rule {rule} on {lb} is not bound to a backend IP configuration")
+                }
+                BlockReason::FrontendWithoutPublicIp { frontend, rule, lb } => format!(
+                    "frontend {frontend} of NAT rule {rule} on {lb} has no public IP (internal \
+                     load balancer)"
+                ),
+                _ => return None,
+            };
+            Some(cx.finding(&RULE, &b.resource, message, &[]))
+        })
         .collect()
 }
+
+use crate::engine::BlockReason;

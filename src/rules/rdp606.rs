@@ -24,6 +24,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/detailed-troubleshoot-rdp",
     ],
     example: "connect to 20.50.1.9:50001 (NAT rule rdp-web-02 on lb-public), not to port 3389",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

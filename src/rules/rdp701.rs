@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "route table rt-spoke route default-to-fw (0.0.0.0/0 -> VirtualAppliance 10.0.100.4) \
         on subnet app sends RDP replies to the appliance, which drops them",
+    needs: &[],
+    defers_to: &[],
 };
 
 use crate::engine::route::ReplyFate;

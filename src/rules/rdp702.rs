@@ -23,6 +23,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "route table rt-app route blackhole (0.0.0.0/0 -> None) on subnet app drops the \
         replies to every Internet address",
+    needs: &[],
+    defers_to: &[],
 };
 
 use crate::engine::route::ReplyFate;

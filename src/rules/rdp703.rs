@@ -26,6 +26,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vnet-spoke has gateway vgw-hub and subnet app propagates its routes, so a BGP \
         default route could divert RDP replies",
+    needs: &[],
+    defers_to: &[],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

@@ -28,6 +28,8 @@ pub const RULE: RuleMeta = RuleMeta {
         "https://learn.microsoft.com/en-us/azure/bastion/bastion-overview",
     ],
     example: "nsg-web rule AllowRDP (priority 300) admits tcp/3389 from any address",
+    needs: &[],
+    defers_to: &[],
 };
 
 use crate::engine::nsg::Outcome;

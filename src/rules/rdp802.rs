@@ -26,12 +26,11 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-web rule AllowRDP-Partners (priority 310) admits tcp/3389 from 198.51.0.0/16 \
         and 203.0.113.0/24 (65,792 addresses)",
+    needs: &[],
+    defers_to: &["RDP801"],
 };
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
-    if !super::rdp801::check(cx).is_empty() {
-        return Vec::new();
-    }
     let exposed = cx.vm.exposed();
     let count = exposed.count_v4();
     let wide_v6 = exposed.v6.count() > 256;
@@ -46,7 +45,7 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             "RDP on {} is reachable from {} public addresses: {}",
             cx.vm.name,
             count,
-            crate::engine::analyze::describe_set(&exposed, &care)
+            super::phrases::describe_set(&exposed, &care)
         ),
         &[],
     )]

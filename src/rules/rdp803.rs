@@ -26,9 +26,11 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "vm-web-01 has Basic public IP pip-web-01 and no NSG on subnet app or NIC \
         vm-web-01-nic, so every port is open",
+    needs: &[],
+    defers_to: &[],
 };
 
-use crate::engine::analyze::Slot;
+use crate::engine::types::Slot;
 use crate::model::Sku;
 
 pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {

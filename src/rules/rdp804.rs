@@ -25,6 +25,8 @@ pub const RULE: RuleMeta = RuleMeta {
     ],
     example: "nsg-web rule AllowRDP-Office (priority 300) admits tcp/3389 from 203.0.113.0/24 \
         permanently, without just-in-time access",
+    needs: &[],
+    defers_to: &[],
 };
 
 use crate::engine::nsg::Outcome;
@@ -56,7 +58,7 @@ pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             format!(
                 "RDP on {} is open to {} by a standing rule, {}, not just-in-time access",
                 cx.vm.name,
-                crate::engine::analyze::describe_set(&p.exposed(), &p.internet.candidates),
+                super::phrases::describe_set(&p.exposed(), &p.internet.candidates),
                 by
             ),
             &[],

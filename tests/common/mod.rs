@@ -292,7 +292,7 @@ pub fn audit(w: &World, client: Option<&str>, port: u16) -> Value {
     let text = w.text();
     let snap = rdpaudit::snapshot::parse(&text).expect("snapshot parses");
     let options = rdpaudit::engine::Options {
-        client: client.map(|c| rdpaudit::engine::analyze::Client::parse(c).expect("client")),
+        client: client.map(|c| rdpaudit::engine::Client::parse(c).expect("client")),
         port,
     };
     let report = rdpaudit::pipeline::run(

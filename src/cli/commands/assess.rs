@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs};
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{input, inspect, live, CliError, ExitStatus};
-use crate::model::{Diagnostic, Model};
+use crate::engine::Observations;
+use crate::model::{Diagnostic, GuestFacts, Model};
 use crate::pipeline::{self, Scope};
 use crate::report::{self, Report};
 use crate::snapshot;
@@ -65,18 +66,23 @@ pub(super) fn assess(
     let (opts, filter) = input::options(eval)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let what = subject.scope();
-    let (mut model, diagnostics) = if input::is_live(input) {
+    let Data {
+        model,
+        guest,
+        diagnostics,
+    } = if input::is_live(input) {
         live_data(input, eval, subject, &what, out.quiet)?
     } else {
         offline_data(input)?
     };
-    // Pipeline: probes from this machine, then the report.
+    // Pipeline: topology once; the probe plan comes from it; then evaluation and the report.
+    let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
     if eval.probe {
-        let plan = pipeline::probe_plan(&model, opts.clone(), &what)?;
+        let plan = audit.probe_plan();
         let concurrency = usize::from(input.concurrency);
-        model.probes = Some(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
+        audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
     }
-    let mut report = pipeline::report(&model, &diagnostics, opts, filter, &what)?;
+    let mut report = audit.report(&diagnostics, filter);
     if let Some(s) = &suppressions {
         let now = live::now_rfc3339();
         let today = now.get(..10).unwrap_or_default();
@@ -89,6 +95,14 @@ pub(super) fn assess(
     Ok(ExitStatus::of_report(&report, out.fail_on))
 }
 
+/// What was read: the model (immutable from here on), the guest facts observed next to it, and
+/// what could not be read.
+struct Data {
+    model: Model,
+    guest: HashMap<String, GuestFacts>,
+    diagnostics: Vec<Diagnostic>,
+}
+
 /// Reads live Azure (and the guests, with `--guest`); `--save-snapshot` writes what was read.
 fn live_data(
     input: &InputArgs,
@@ -96,18 +110,17 @@ fn live_data(
     subject: Subject<'_>,
     what: &Scope,
     quiet: bool,
-) -> Result<(Model, Vec<Diagnostic>), CliError> {
+) -> Result<Data, CliError> {
     let session = live::Session::open(input)?.quiet(quiet);
     let collected = session.collect(input, subject.target())?;
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
-    // Pipeline: the model, then the guest facts `--guest` read into it.
-    let mut model = pipeline::build_model(&refs, Default::default());
+    // Pipeline: the model, then the guest facts `--guest` observes beside it.
+    let model = pipeline::build_model(&refs);
     let mut guest = HashMap::new();
     if eval.guest.guest {
         let timeout = eval.guest.guest_timeout;
         guest = inspect::guests(&session, &model, what, timeout, &mut diagnostics);
-        pipeline::add_guest_facts(&mut model, &guest);
     }
     if let Some(path) = &input.save_snapshot {
         let parts = SnapshotParts {
@@ -120,11 +133,15 @@ fn live_data(
         };
         output::write_snapshot(path, parts)?;
     }
-    Ok((model, diagnostics))
+    Ok(Data {
+        model,
+        guest,
+        diagnostics,
+    })
 }
 
 /// Reads `--demo` or `--snapshot`; `--save-snapshot` writes it again.
-fn offline_data(input: &InputArgs) -> Result<(Model, Vec<Diagnostic>), CliError> {
+fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
     let bytes = input::read_input(input)?;
     let text = snapshot::as_text(&bytes)?;
     let snap = snapshot::parse(text)?;
@@ -140,9 +157,12 @@ fn offline_data(input: &InputArgs) -> Result<(Model, Vec<Diagnostic>), CliError>
         };
         output::write_snapshot(path, parts)?;
     }
-    // Pipeline: the model, with the guest facts the snapshot carries.
-    let model = pipeline::build_model(&snap.resources, snap.guest);
-    Ok((model, snap.diagnostics))
+    // Pipeline: the model; the guest facts the snapshot carries are observations beside it.
+    Ok(Data {
+        model: pipeline::build_model(&snap.resources),
+        guest: snap.guest,
+        diagnostics: snap.diagnostics,
+    })
 }
 
 fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {

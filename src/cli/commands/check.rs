@@ -2,7 +2,8 @@
 
 use super::assess::{assess, Flags, Subject};
 use crate::cli::args::CheckArgs;
-use crate::cli::{check, CliError, ExitStatus};
+use crate::cli::{CliError, ExitStatus};
+use crate::report::check;
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     let flags = Flags {

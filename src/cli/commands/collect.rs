@@ -23,7 +23,7 @@ pub fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
     let mut guest = HashMap::new();
     if c.guest.guest {
         // Pipeline: a model only to plan which guests to inspect.
-        let model = pipeline::build_model(&refs, HashMap::new());
+        let model = pipeline::build_model(&refs);
         let timeout = c.guest.guest_timeout;
         guest = inspect::guests(&session, &model, &Scope::All, timeout, &mut diagnostics);
     }

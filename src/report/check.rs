@@ -2,10 +2,11 @@
 
 use comfy_table::{presets, ContentArrangement, Table};
 
+use super::table::{summary_line, verdict_line};
+use super::Report;
 use crate::model::ResId;
-use crate::report::table::{summary_line, verdict_line};
-use crate::report::Report;
 
+/// `check -o table`: the verdict, then each path's hops, then the findings and diagnostics.
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for vm in &report.vms {

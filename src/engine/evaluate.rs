@@ -1,0 +1,531 @@
+//! Evaluation: each path of the topology judged exactly for the client and for the whole
+//! Internet (NSG sets, SKU, reply routing, classic ACLs), then the VM's power and guest and what
+//! `--probe` saw; the verdicts and the typed hops.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::addrset::AddrSet;
+use super::hops::{self, Hop, HostFacts};
+use super::nsg::{self, Outcome, Part, Target};
+use super::observe::Observations;
+use super::route::{reply_routes, ReplyFate};
+use super::tags;
+use super::topology::{PathTopology, VmTopology};
+use super::types::*;
+use crate::model::*;
+
+/// One evaluated path: its topology plus how the client and the Internet fare on it.
+#[derive(Debug, Clone)]
+pub struct PathAnalysis<'m> {
+    pub path: PathTopology<'m>,
+    /// For the client (`--client-ip`, or any Internet address).
+    pub client: NetEval,
+    /// For any Internet address, as if the VM were running (exposure rules).
+    pub internet: NetEval,
+    /// When the guest's port differs from `--port`: would the network admit `--port`?
+    pub admits_default_port: Option<bool>,
+    /// NAT paths whose frontend port differs from the backend port: would the NSGs admit the
+    /// frontend port (the classic mistake of RDP403)?
+    pub admits_frontend_port: Option<bool>,
+    pub verdict: Verdict,
+    pub hops: Vec<Hop>,
+    /// `--probe`: the TCP connect from this machine to `address:connect_port`.
+    pub probe: Option<&'m TcpProbe>,
+    /// `--probe`: the DNS name clients use for this entry point, and what it resolved to.
+    pub dns: Option<(&'m str, &'m DnsAnswer)>,
+}
+
+impl<'m> std::ops::Deref for PathAnalysis<'m> {
+    type Target = PathTopology<'m>;
+    fn deref(&self) -> &PathTopology<'m> {
+        &self.path
+    }
+}
+
+impl PathAnalysis<'_> {
+    /// `--probe`: the DNS name resolved here to the entry point's current address (`None`: not
+    /// resolved, or no address to compare with).
+    pub fn dns_current(&self) -> Option<bool> {
+        match (self.dns?.1, self.address?) {
+            (DnsAnswer::Resolved(addrs), addr) if !addrs.is_empty() => Some(addrs.contains(&addr)),
+            _ => None,
+        }
+    }
+
+    /// Every client address evaluated (`--client-ip`, or the whole Internet) can open RDP here:
+    /// a probe from this machine should then connect.
+    pub fn admits_every_client(&self) -> bool {
+        self.verdict == Verdict::Reachable
+            && !self.client.candidates.is_empty()
+            && self.client.candidates.is_subset(&self.client.reachable)
+    }
+
+    /// No Internet address at all could open RDP here, by the data (the VM's state, the entry
+    /// point, the NSGs, routing or the guest): a probe from anywhere should fail.
+    pub fn blocks_every_client(&self, host: Verdict) -> bool {
+        self.verdict == Verdict::Blocked
+            && (!self.blocks.is_empty()
+                || host == Verdict::Blocked
+                || (self.internet.reachable.is_empty() && self.internet.unknown.is_empty()))
+    }
+
+    /// Exposure: addresses that can open RDP through this path as if the VM were running.
+    pub fn exposed(&self) -> AddrSet {
+        if !self.kind.is_direct() || self.config_blocked() || !self.unknowns.is_empty() {
+            return AddrSet::empty();
+        }
+        self.internet.reachable.clone()
+    }
+}
+
+/// One evaluated VM.
+#[derive(Debug, Clone)]
+pub struct VmAnalysis<'m> {
+    pub id: ResId,
+    pub name: String,
+    pub resource_group: String,
+    pub subscription: String,
+    pub location: Option<String>,
+    pub deployment: Deployment,
+    pub os: OsType,
+    pub power: PowerState,
+    pub arm: Option<&'m Vm>,
+    pub classic: Option<&'m ClassicVm>,
+    pub guest: Option<&'m GuestFacts>,
+    /// The RDP port the guest listens on (guest facts) or `--port`.
+    pub port: u16,
+    pub port_from_guest: bool,
+    pub default_port: u16,
+    pub nics: Vec<(ResId, Option<&'m Nic>, bool)>,
+    /// The subnet of the primary IP configuration of the primary NIC.
+    pub place: Option<(&'m Vnet, &'m Subnet)>,
+    pub paths: Vec<PathAnalysis<'m>>,
+    pub bastions: Vec<&'m Bastion>,
+    pub problems: Vec<Problem>,
+    pub verdict: Verdict,
+    /// What the client is: "internet" or the `--client-ip` value.
+    pub client_label: String,
+    /// `--client-ip` was given (the user says this is the client's address).
+    pub client_given: bool,
+}
+
+impl<'m> VmAnalysis<'m> {
+    pub fn direct_paths(&self) -> impl Iterator<Item = &PathAnalysis<'m>> {
+        self.paths.iter().filter(|p| p.kind.is_direct())
+    }
+
+    /// Every Internet address that can open RDP on some direct path, as if running.
+    pub fn exposed(&self) -> AddrSet {
+        self.direct_paths()
+            .fold(AddrSet::empty(), |acc, p| acc.union(&p.exposed()))
+    }
+}
+
+/// Evaluates VM topologies of one model with one set of options and observations.
+pub struct Evaluator<'m> {
+    model: &'m Model,
+    options: &'m Options,
+    observations: &'m Observations,
+    asg_members: HashMap<String, AddrSet>,
+}
+
+impl<'m> Evaluator<'m> {
+    pub fn new(
+        model: &'m Model,
+        options: &'m Options,
+        observations: &'m Observations,
+    ) -> Evaluator<'m> {
+        Evaluator {
+            model,
+            options,
+            observations,
+            asg_members: tags::asg_members(model),
+        }
+    }
+
+    pub fn vm(&self, t: &VmTopology<'m>) -> VmAnalysis<'m> {
+        let guest = self.observations.guest(&t.id);
+        let host = HostFacts {
+            vm_id: &t.id.id,
+            power: &t.power,
+            guest,
+        };
+        let paths: Vec<PathAnalysis<'m>> = t.paths.iter().map(|p| self.path(t, p, &host)).collect();
+        let direct: Vec<Verdict> = paths
+            .iter()
+            .filter(|p| p.kind.is_direct())
+            .map(|p| p.verdict)
+            .collect();
+        let verdict = if direct.contains(&Verdict::Reachable) {
+            Verdict::Reachable
+        } else if direct.contains(&Verdict::Unknown) || !t.problems.is_empty() {
+            Verdict::Unknown
+        } else {
+            Verdict::Blocked
+        };
+        VmAnalysis {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            resource_group: t.resource_group.clone(),
+            subscription: t.subscription.clone(),
+            location: t.location.clone(),
+            deployment: t.deployment,
+            os: t.os,
+            power: t.power.clone(),
+            arm: t.arm,
+            classic: t.classic,
+            guest,
+            port: t.port,
+            port_from_guest: t.port_from_guest,
+            default_port: t.default_port,
+            nics: t.nics.clone(),
+            place: t.place,
+            paths,
+            bastions: t.bastions.clone(),
+            problems: t.problems.clone(),
+            verdict,
+            client_label: self.options.client_label(),
+            client_given: self.options.client.is_some(),
+        }
+    }
+
+    fn path(
+        &self,
+        vm: &VmTopology<'m>,
+        path: &PathTopology<'m>,
+        host: &HostFacts<'_>,
+    ) -> PathAnalysis<'m> {
+        let mut p = PathAnalysis {
+            path: path.clone(),
+            client: NetEval::default(),
+            internet: NetEval::default(),
+            admits_default_port: None,
+            admits_frontend_port: None,
+            verdict: Verdict::Unknown,
+            hops: Vec::new(),
+            probe: None,
+            dns: None,
+        };
+        match p.kind {
+            PathKind::PublicIp | PathKind::NatRule => self.direct(&mut p, vm),
+            PathKind::ClassicEndpoint => self.classic(&mut p),
+            PathKind::Bastion => self.bastion(&mut p, vm),
+        }
+        self.attach_probes(&mut p);
+        let mut hops = hops::path_hops(&p, host);
+        p.verdict = path_verdict(&p, host.power, host.guest);
+        // Last: what the network did when this machine tried, against what the data says.
+        hops.extend(hops::probe_hop(&p));
+        p.hops = hops;
+        p
+    }
+
+    /// The client set: `--client-ip`, or `everyone`; of the entry point's address family.
+    fn client_within(&self, everyone: &AddrSet, family: &AddrSet) -> AddrSet {
+        self.options
+            .client
+            .as_ref()
+            .map(|c| c.set.intersect(family))
+            .unwrap_or_else(|| everyone.clone())
+    }
+
+    /// NSG + SKU + routing evaluation of a direct ARM path for the client and for the Internet.
+    fn direct(&self, p: &mut PathAnalysis<'m>, vm: &VmTopology<'m>) {
+        let tags = tags::tag_sets(self.model, p.place, &self.asg_members);
+        let floating = p.nat_rule.is_some_and(|r| r.floating_ip);
+        let dest_ip = if floating {
+            p.public_ip.and_then(|x| x.address)
+        } else {
+            p.ip_config.and_then(|c| c.private_ip)
+        };
+        let asgs: &[ResId] = p.ip_config.map(|c| c.asgs.as_slice()).unwrap_or(&[]);
+        // A client reaches an IPv4 entry point from an IPv4 address (and IPv6 likewise).
+        let family = family_of(p.address);
+        let internet = tags.internet.intersect(&family);
+        let client = self.client_within(&internet, &family);
+        let path = &p.path;
+        let eval_at = |port: u16, cands: &AddrSet| {
+            let target = Target {
+                dest_ip,
+                dest_port: port,
+                dest_asgs: asgs,
+                tags: &tags,
+            };
+            let nsgs = Nsgs {
+                subnet: &path.subnet_nsg,
+                nic: &path.nic_nsg,
+                sku: path.sku,
+            };
+            let reply = Reply::Routed(path.place.map(|x| x.0), path.route_table);
+            net_eval(cands, &nsgs, &target, reply)
+        };
+        let client_eval = eval_at(path.delivered_port, &client);
+        let internet_eval = if self.options.client.is_some() {
+            eval_at(path.delivered_port, &internet)
+        } else {
+            client_eval.clone()
+        };
+        if path.kind == PathKind::PublicIp && vm.port != vm.default_port {
+            let alt = eval_at(vm.default_port, &client);
+            p.admits_default_port = Some(!alt.reachable.is_empty());
+        }
+        if let (PathKind::NatRule, Some(front)) = (path.kind, path.connect_port) {
+            if front != path.delivered_port {
+                let alt = eval_at(front, &client);
+                p.admits_frontend_port = Some(!alt.admitted.is_empty());
+            }
+        }
+        p.client = client_eval;
+        p.internet = internet_eval;
+    }
+
+    /// A classic endpoint: its ACL, for the client and for every public address.
+    fn classic(&self, p: &mut PathAnalysis<'m>) {
+        let Some(ep) = p.endpoint else { return };
+        let family = family_of(p.address);
+        let public = tags::public_space().intersect(&family);
+        let client = self.client_within(&public, &family);
+        p.client = acl_eval(ep, &client);
+        p.internet = acl_eval(ep, &public);
+    }
+
+    /// Bastion: from its subnets, through the VM's NSGs (no SKU rule, no reply route).
+    fn bastion(&self, p: &mut PathAnalysis<'m>, vm: &VmTopology<'m>) {
+        let tags = tags::tag_sets(self.model, p.place, &self.asg_members);
+        let ipc = p.ip_config;
+        let target = Target {
+            dest_ip: ipc.and_then(|c| c.private_ip),
+            dest_port: vm.port,
+            dest_asgs: ipc.map(|c| c.asgs.as_slice()).unwrap_or(&[]),
+            tags: &tags,
+        };
+        let nsgs = Nsgs {
+            subnet: &p.path.subnet_nsg,
+            nic: &p.path.nic_nsg,
+            sku: None,
+        };
+        p.client = net_eval(&p.path.sources, &nsgs, &target, Reply::Assumed);
+        p.internet = NetEval::default();
+    }
+
+    /// `--probe` results that concern this path: its endpoint's TCP connect, its DNS name.
+    fn attach_probes(&self, p: &mut PathAnalysis<'m>) {
+        let Some(probes) = self.observations.probes() else {
+            return;
+        };
+        p.probe = p.endpoint().and_then(|e| probes.tcp.get(&e));
+        if let Some(name) = p.entry_name {
+            p.dns = probes
+                .dns
+                .get(&Probes::dns_key(name))
+                .map(|ans| (name, ans));
+        }
+    }
+}
+
+/// Blocks first, then missing data, then the network; a host that cannot answer decides the
+/// rest.
+fn path_verdict(p: &PathAnalysis<'_>, power: &PowerState, guest: Option<&GuestFacts>) -> Verdict {
+    let net = if !p.blocks.is_empty() {
+        Verdict::Blocked
+    } else if !p.unknowns.is_empty() {
+        Verdict::Unknown
+    } else if !p.client.reachable.is_empty() {
+        Verdict::Reachable
+    } else if !p.client.unknown.is_empty() {
+        Verdict::Unknown
+    } else {
+        Verdict::Blocked
+    };
+    match net {
+        Verdict::Blocked => Verdict::Blocked,
+        v => match host_state(power, guest) {
+            Verdict::Reachable => v,
+            other => other,
+        },
+    }
+}
+
+/// All addresses of the entry point's family (IPv4 when the address is not known).
+fn family_of(addr: Option<IpAddr>) -> AddrSet {
+    let all = AddrSet::all();
+    match addr {
+        Some(IpAddr::V6(_)) => AddrSet {
+            v4: Default::default(),
+            v6: all.v6,
+        },
+        _ => AddrSet {
+            v4: all.v4,
+            v6: Default::default(),
+        },
+    }
+}
+
+/// Power and guest facts: can the VM answer at all?
+pub fn host_verdict(a: &VmAnalysis<'_>) -> Verdict {
+    host_state(&a.power, a.guest)
+}
+
+fn host_state(power: &PowerState, guest: Option<&GuestFacts>) -> Verdict {
+    match power {
+        PowerState::Running => {}
+        PowerState::Unknown => return Verdict::Unknown,
+        _ => return Verdict::Blocked,
+    }
+    if guest.is_some_and(hops::guest_blocks) {
+        return Verdict::Blocked;
+    }
+    Verdict::Reachable
+}
+
+/// The NSGs of a path and the SKU of its entry point.
+pub struct Nsgs<'a, 'm> {
+    pub subnet: &'a Slot<'m>,
+    pub nic: &'a Slot<'m>,
+    pub sku: Option<Sku>,
+}
+
+/// How the reply is judged.
+#[derive(Clone, Copy)]
+pub enum Reply<'m> {
+    /// By the subnet's routes (its network and route table).
+    Routed(Option<&'m Vnet>, Option<&'m RouteTable>),
+    /// It returns (Bastion: within the network).
+    Assumed,
+}
+
+/// Evaluates both NSG levels, the SKU rule and the reply route for `cands`.
+pub fn net_eval(
+    cands: &AddrSet,
+    nsgs: &Nsgs<'_, '_>,
+    target: &Target<'_>,
+    reply: Reply<'_>,
+) -> NetEval {
+    let mut ev = NetEval {
+        candidates: cands.clone(),
+        ..NetEval::default()
+    };
+    for s in [nsgs.subnet, nsgs.nic] {
+        if let Slot::Unusable(_, why) = s {
+            ev.unusable = Some(why.clone());
+        }
+    }
+    if ev.unusable.is_some() {
+        ev.unknown = cands.clone();
+        ev.parts.push(whole(cands, Outcome::Unknown));
+        return ev;
+    }
+    let no_nsg = matches!(nsgs.subnet, Slot::None) && matches!(nsgs.nic, Slot::None);
+    if no_nsg && nsgs.sku == Some(Sku::Standard) {
+        // Standard public IPs and load balancers are closed until an NSG allows
+        // (docs/decisions.md D10).
+        ev.secure_by_default = true;
+        ev.parts.push(whole(cands, Outcome::Deny));
+        return ev;
+    }
+    ev.parts = nsg_parts(cands, nsgs, target);
+    for p in &ev.parts {
+        match p.outcome {
+            Outcome::Allow => ev.admitted = ev.admitted.union(&p.set),
+            Outcome::Partial => {
+                ev.admitted = ev.admitted.union(&p.set);
+                ev.partial = ev.partial.union(&p.set);
+            }
+            Outcome::Unknown => ev.unknown = ev.unknown.union(&p.set),
+            Outcome::Deny => {}
+        }
+    }
+    match reply {
+        Reply::Routed(vnet, table) => route_reply(&mut ev, vnet, table),
+        Reply::Assumed => ev.reachable = ev.admitted.clone(),
+    }
+    ev
+}
+
+fn whole(cands: &AddrSet, outcome: Outcome) -> PathPart {
+    PathPart {
+        set: cands.clone(),
+        outcome,
+        subnet: None,
+        nic: None,
+    }
+}
+
+/// The subnet level, then the NIC level for what the subnet did not deny.
+fn nsg_parts(cands: &AddrSet, nsgs: &Nsgs<'_, '_>, target: &Target<'_>) -> Vec<PathPart> {
+    let level = |slot: &Slot<'_>, set: &AddrSet| -> Vec<Part> {
+        match slot {
+            Slot::Present(n) => nsg::evaluate(n, set, target),
+            _ => vec![Part {
+                set: set.clone(),
+                outcome: Outcome::Allow,
+                rule: None,
+                maybe: None,
+            }],
+        }
+    };
+    let mut parts = Vec::new();
+    for sp in level(nsgs.subnet, cands) {
+        let sub_part = matches!(nsgs.subnet, Slot::Present(_)).then(|| sp.clone());
+        if sp.outcome == Outcome::Deny {
+            parts.push(PathPart {
+                set: sp.set.clone(),
+                outcome: Outcome::Deny,
+                subnet: sub_part,
+                nic: None,
+            });
+            continue;
+        }
+        for np in level(nsgs.nic, &sp.set) {
+            parts.push(PathPart {
+                set: np.set.clone(),
+                outcome: sp.outcome.then(np.outcome),
+                subnet: sub_part.clone(),
+                nic: matches!(nsgs.nic, Slot::Present(_)).then_some(np),
+            });
+        }
+    }
+    parts
+}
+
+/// Which admitted (or undecided) clients the reply reaches.
+fn route_reply(ev: &mut NetEval, vnet: Option<&Vnet>, table: Option<&RouteTable>) {
+    ev.routes = reply_routes(&ev.admitted.union(&ev.unknown), vnet, table);
+    let mut ok = AddrSet::empty();
+    for r in &ev.routes {
+        match r.fate {
+            ReplyFate::Returns => ok = ok.union(&r.set),
+            ReplyFate::Unknown => ev.unknown = ev.unknown.union(&r.set.intersect(&ev.admitted)),
+            _ => {}
+        }
+    }
+    ev.reachable = ev.admitted.intersect(&ok);
+    ev.unknown = ev.unknown.intersect(&ok.union(&ev.unknown));
+}
+
+/// A classic endpoint ACL over `cands` (docs/decisions.md D13).
+fn acl_eval(ep: &ClassicEndpoint, cands: &AddrSet) -> NetEval {
+    let mut ev = NetEval {
+        candidates: cands.clone(),
+        ..NetEval::default()
+    };
+    let Some(rules) = &ep.acl else {
+        ev.unknown = cands.clone();
+        return ev;
+    };
+    let mut rest = cands.clone();
+    for r in rules {
+        let covered = rest.intersect(&AddrSet::from_net(&r.subnet));
+        rest = rest.difference(&covered);
+        if r.permit {
+            ev.admitted = ev.admitted.union(&covered);
+        }
+    }
+    // No match: deny when the list has any permit rule, else permit (no rules: permit all).
+    if !rules.iter().any(|r| r.permit) {
+        ev.admitted = ev.admitted.union(&rest);
+    }
+    ev.reachable = ev.admitted.clone();
+    ev
+}

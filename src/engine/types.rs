@@ -1,0 +1,269 @@
+//! The engine's vocabulary: options, verdicts, path kinds, and the typed reasons a path is
+//! blocked or undecidable. No prose: `report::words` phrases every one of these.
+
+use serde::Serialize;
+
+use super::addrset::AddrSet;
+use super::nsg::{Outcome, Part};
+use super::route::RoutePart;
+use crate::model::{Model, Nsg, ResId};
+
+/// Evaluation settings (`--client-ip`, `--port`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--client-ip`: evaluate for this client only. `None`: any Internet address.
+    pub client: Option<Client>,
+    /// `--port`: the RDP port to expect when the guest's real port is unknown.
+    pub port: u16,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            client: None,
+            port: 3389,
+        }
+    }
+}
+
+impl Options {
+    /// What the client is: "internet" or the `--client-ip` value.
+    pub fn client_label(&self) -> String {
+        self.client
+            .as_ref()
+            .map(|c| c.text.clone())
+            .unwrap_or_else(|| "internet".into())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub set: AddrSet,
+    pub text: String,
+}
+
+impl Client {
+    /// Parses `--client-ip` (one address or a CIDR).
+    pub fn parse(s: &str) -> Result<Client, String> {
+        let net = super::addrset::parse_prefix(s)
+            .ok_or_else(|| format!("--client-ip: \"{s}\" is not an IP address or CIDR prefix"))?;
+        Ok(Client {
+            set: AddrSet::from_net(&net),
+            text: net.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Reachable,
+    Blocked,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Reachable => "reachable",
+            Verdict::Blocked => "blocked",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a client enters (docs/decisions.md D11). New entry kinds (load-balancing rules, firewall
+/// DNAT, …) become new variants here and new builders in `topology`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PathKind {
+    PublicIp,
+    NatRule,
+    ClassicEndpoint,
+    Bastion,
+}
+
+impl PathKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PathKind::PublicIp => "publicIp",
+            PathKind::NatRule => "natRule",
+            PathKind::ClassicEndpoint => "classicEndpoint",
+            PathKind::Bastion => "bastion",
+        }
+    }
+
+    pub fn is_direct(self) -> bool {
+        self != PathKind::Bastion
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deployment {
+    Arm,
+    Classic,
+}
+
+/// The kind of a resource a message names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    VirtualMachine,
+    NetworkInterface,
+    PublicIp,
+    LoadBalancer,
+    VirtualNetwork,
+    RouteTable,
+    NetworkSecurityGroup,
+}
+
+/// Why a referenced resource cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnusableState {
+    /// In the data but unreadable: why.
+    Malformed(String),
+    /// Not in the data: the id referenced.
+    Dangling(String),
+}
+
+/// A referenced resource that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unusable {
+    pub what: ResourceKind,
+    pub name: String,
+    pub state: UnusableState,
+}
+
+impl Unusable {
+    pub fn of(model: &Model, id: &ResId, what: ResourceKind) -> Unusable {
+        Unusable {
+            what,
+            name: id.name().to_string(),
+            state: match model.broken.get(&id.key) {
+                Some(why) => UnusableState::Malformed(why.clone()),
+                None => UnusableState::Dangling(id.id.clone()),
+            },
+        }
+    }
+}
+
+/// Entry-level data a path needs and the model does not have (the verdict is at best unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unknown {
+    /// A referenced resource is missing or malformed.
+    Resource(Unusable),
+    /// The frontend a NAT rule names is not in the data.
+    NatFrontendMissing { rule: String, lb: String },
+    /// The subnet of an IP configuration is not in the data (nor, then, its network).
+    SubnetMissing { subnet: String, vnet: Unusable },
+    /// The subnet's route table is missing or malformed.
+    RouteTable(Unusable),
+    /// None of a Bastion's subnets is in the data.
+    BastionSubnetMissing { bastion: String },
+}
+
+/// A problem of the audit on one VM (a diagnostic that makes it incomplete; docs/decisions.md
+/// D15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The resource the diagnostic is about.
+    pub resource: String,
+    pub reason: ProblemReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemReason {
+    /// The VM, a NIC or an NSG is missing or malformed.
+    Unusable(Unusable),
+    /// An inbound NAT rule's load balancer is missing or malformed.
+    NatRuleUnusable { rule: String, lb: Unusable },
+    /// A path needed data the model does not have.
+    Unknown(Unknown),
+}
+
+/// An NSG at one level of a path.
+#[derive(Debug, Clone)]
+pub enum Slot<'m> {
+    /// No NSG at this level: it passes everything (but see Standard SKU).
+    None,
+    Present(&'m Nsg),
+    /// Referenced but missing or malformed: the level cannot be evaluated.
+    Unusable(ResId, Unusable),
+}
+
+impl<'m> Slot<'m> {
+    pub fn nsg(&self) -> Option<&'m Nsg> {
+        match self {
+            Slot::Present(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// Why the entry of a path fails regardless of the NSGs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockReason {
+    /// The public IP has no address (`via_lb`: it is a load balancer's frontend IP).
+    NoAddress {
+        pip: String,
+        dynamic: bool,
+        via_lb: Option<String>,
+    },
+    /// The NAT rule is bound to no backend IP configuration or pool.
+    NatRuleUnbound { rule: String, lb: String },
+    /// The NAT rule's frontend has no public IP (an internal load balancer).
+    FrontendWithoutPublicIp {
+        frontend: String,
+        rule: String,
+        lb: String,
+    },
+    /// The path enters on a secondary NIC: replies leave through the primary one.
+    SecondaryNic { nic: String },
+    /// The NAT rule delivers a port the guest does not listen on.
+    GuestPortMismatch { delivered: u16, guest: u16 },
+    /// The classic endpoint forwards to a port the guest does not listen on.
+    EndpointPortMismatch {
+        endpoint: String,
+        private_port: u16,
+        guest: u16,
+    },
+}
+
+/// A block on a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub reason: BlockReason,
+    /// The resource that blocks.
+    pub resource: String,
+    /// `true` when the block disappears once the VM runs (e.g. a dynamic IP without address):
+    /// exposure rules judge the configuration as if the VM were running (docs/decisions.md D16).
+    pub while_stopped_only: bool,
+}
+
+/// How a part of the client set fares on a path's NSGs.
+#[derive(Debug, Clone)]
+pub struct PathPart {
+    pub set: AddrSet,
+    pub outcome: Outcome,
+    pub subnet: Option<Part>,
+    pub nic: Option<Part>,
+}
+
+/// The network evaluation of one path for one client set.
+#[derive(Debug, Clone, Default)]
+pub struct NetEval {
+    pub candidates: AddrSet,
+    pub parts: Vec<PathPart>,
+    pub routes: Vec<RoutePart>,
+    /// Admitted by the NSGs (allow or partial).
+    pub admitted: AddrSet,
+    /// Admitted only for some source ports.
+    pub partial: AddrSet,
+    /// Undecidable from the data (tags, ASGs, unusable NSGs, ACL not visible).
+    pub unknown: AddrSet,
+    /// Admitted and the reply comes back.
+    pub reachable: AddrSet,
+    /// Standard SKU with no NSG on either level (RDP402).
+    pub secure_by_default: bool,
+    /// Why the NSGs could not be evaluated.
+    pub unusable: Option<Unusable>,
+}
