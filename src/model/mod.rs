@@ -6,6 +6,8 @@
 //! depending on it gets the verdict `unknown` instead of a guess. Nothing here panics on input.
 
 pub mod build;
+pub mod decode;
+pub mod net;
 pub mod types;
 pub mod wire;
 

@@ -1,9 +1,9 @@
-//! Typed domain values parsed once from ARM strings (semantics.md Part A, decisions 1–3).
+//! Typed domain values parsed once from ARM strings (docs/decisions.md D1–D3).
 
 use ipnet::IpNet;
 use std::fmt;
 
-use crate::engine::addrset::parse_prefix;
+use super::net::{parse_port_item, parse_prefix};
 
 /// A resource id as ARM printed it, plus its case-folded key for joins (ids compare
 /// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
@@ -174,32 +174,9 @@ impl PortSet {
         PortSet { ranges: out }
     }
 
-    /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive). `Err` says why.
+    /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive; grammar in `model::net`).
     pub fn parse_item(s: &str) -> Result<(u16, u16), String> {
-        let t = s.trim();
-        if t == "*" || t.eq_ignore_ascii_case("any") {
-            return Ok((0, 65535));
-        }
-        let port = |p: &str| -> Result<u16, String> {
-            let p = p.trim();
-            let n: u64 = p
-                .parse()
-                .map_err(|_| format!("\"{s}\" is not a port, a range a-b, or *"))?;
-            u16::try_from(n).map_err(|_| format!("port {n} is out of range 0-65535"))
-        };
-        match t.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (port(a)?, port(b)?);
-                if a > b {
-                    return Err(format!("range \"{t}\" is empty (start {a} > end {b})"));
-                }
-                Ok((a, b))
-            }
-            None => {
-                let p = port(t)?;
-                Ok((p, p))
-            }
-        }
+        parse_port_item(s)
     }
 
     pub fn contains(&self, p: u16) -> bool {
