@@ -51,8 +51,10 @@ impl ResId {
     pub fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
         let lower = format!("/{}/", child_type.to_ascii_lowercase());
         let pos = self.key.rfind(&lower)?;
-        let parent = &self.id[..pos];
-        let name = &self.id[pos + lower.len()..];
+        // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
+        // invariant rather than a panic if it ever stops being true.
+        let parent = self.id.get(..pos)?;
+        let name = self.id.get(pos + lower.len()..)?;
         if name.is_empty() || name.contains('/') {
             return None;
         }
@@ -90,7 +92,7 @@ impl Protocol {
         })
     }
 
-    /// RDP is TCP (decision 4).
+    /// RDP is TCP (docs/decisions.md D4).
     pub fn matches_tcp(self) -> bool {
         matches!(self, Protocol::Tcp | Protocol::Any)
     }
@@ -143,7 +145,7 @@ pub struct PortSet {
     ranges: Vec<(u16, u16)>,
 }
 
-/// The ephemeral range an RDP client's source port comes from (decision 5).
+/// The ephemeral range an RDP client's source port comes from (docs/decisions.md D5).
 pub const EPHEMERAL: (u16, u16) = (49152, 65535);
 
 impl PortSet {
@@ -237,7 +239,7 @@ pub enum Coverage {
     None,
 }
 
-/// A service tag named in a rule (decision 8).
+/// A service tag named in a rule (docs/decisions.md D8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceTag {
     Internet,
@@ -279,7 +281,7 @@ impl ServiceTag {
     }
 }
 
-/// One side (source or destination) of a security rule: decision 2.
+/// One side (source or destination) of a security rule: docs/decisions.md D2.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AddrSpec {
     /// `*`, `Any`, or any `x/0`.
@@ -331,7 +333,7 @@ impl AddrSpec {
     }
 }
 
-/// Public IP / load balancer SKU (decision 10). A missing `sku` is Basic.
+/// Public IP / load balancer SKU (docs/decisions.md D10). A missing `sku` is Basic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sku {
     Basic,
