@@ -16,8 +16,14 @@ fn fixture(name: &str) -> PathBuf {
 /// `audit -o json` on a snapshot given as a file path or as text on stdin: (exit code, report).
 fn audit(path: Option<&Path>, stdin: Option<String>) -> (i32, Value) {
     let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    c.env_remove("RDPAUDIT_ARM_ENDPOINT")
-        .args(["audit", "-o", "json", "--fail-on", "never", "--snapshot"]);
+    c.env_remove("RDPAUDIT_ARM_ENDPOINT").args([
+        "audit",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "--snapshot",
+    ]);
     match (path, stdin) {
         (Some(p), _) => c.arg(p),
         (None, Some(text)) => c.arg("-").write_stdin(text),
@@ -25,7 +31,12 @@ fn audit(path: Option<&Path>, stdin: Option<String>) -> (i32, Value) {
     };
     let out = c.output().expect("run");
     let code = out.status.code().expect("exit code");
-    assert_ne!(code, 101, "panicked: {}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(
+        code,
+        101,
+        "panicked: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "exit {code}, stdout is not JSON ({e}); stderr: {}",
@@ -78,8 +89,14 @@ fn many_nulls_give_one_aggregate_diagnostic() {
     let d = diagnostics(&r);
     assert!(d.len() <= 3, "{} diagnostics", d.len());
     let msg = d[0]["message"].as_str().expect("message");
-    assert!(msg.starts_with("200000 resources are not JSON objects"), "{msg}");
-    assert!(msg.contains("resources[0], resources[1], resources[2]"), "{msg}");
+    assert!(
+        msg.starts_with("200000 resources are not JSON objects"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("resources[0], resources[1], resources[2]"),
+        "{msg}"
+    );
     assert!(msg.contains("found null"), "{msg}");
 }
 
