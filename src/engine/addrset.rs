@@ -5,9 +5,12 @@
 //! `iprange`/`ipnet` aggregate prefixes but cannot carry which rule decided each part of a set,
 //! which the reports need; the arithmetic below is small and is checked by property tests.
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::IpNet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The prefix grammar lives in the model (`model::net`); re-exported for the engine's callers.
+pub use crate::model::net::parse_prefix;
 
 /// An integer address type (`u32` for IPv4, `u128` for IPv6).
 pub trait Addr: Copy + Ord + fmt::Debug {
@@ -334,20 +337,6 @@ impl AddrSet {
             v4: self.v4.complement(),
             v6: self.v6.complement(),
         }
-    }
-}
-
-/// Parses `a.b.c.d`, `a.b.c.d/n`, IPv6 forms; host bits are masked (`175.1.0.1/24` →
-/// `175.1.0.0/24`, semantics decision 2). Returns `None` for anything else.
-pub fn parse_prefix(s: &str) -> Option<IpNet> {
-    let s = s.trim();
-    if let Ok(net) = s.parse::<IpNet>() {
-        return Some(net.trunc());
-    }
-    match s.parse::<IpAddr>() {
-        Ok(IpAddr::V4(a)) => Ipv4Net::new(a, 32).ok().map(IpNet::V4),
-        Ok(IpAddr::V6(a)) => Ipv6Net::new(a, 128).ok().map(IpNet::V6),
-        Err(_) => None,
     }
 }
 

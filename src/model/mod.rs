@@ -6,6 +6,8 @@
 //! depending on it gets the verdict `unknown` instead of a guess. Nothing here panics on input.
 
 pub mod build;
+pub mod decode;
+pub mod net;
 pub mod types;
 pub mod wire;
 
@@ -17,7 +19,7 @@ use std::net::IpAddr;
 pub use build::{build, build_references};
 pub use types::*;
 
-/// Something that could not be read or understood (report `diagnostics`, product.md §5).
+/// Something that could not be read or understood (the report's `diagnostics`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
@@ -66,7 +68,7 @@ pub enum DiagLevel {
     Info,
 }
 
-/// Facts about the Windows guest (product.md §4 `guest`), every one optional.
+/// Facts about the Windows guest (a snapshot's `guest`), every one optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GuestFacts {
@@ -208,7 +210,7 @@ pub struct ClassicEndpoint {
     pub public_port: u16,
     pub protocol: Protocol,
     pub vip: Option<IpAddr>,
-    /// `None`: the ACL is not visible in the data (decision 13: unknown, not open).
+    /// `None`: the ACL is not visible in the data (docs/decisions.md D13: unknown, not open).
     pub acl: Option<Vec<AclRule>>,
 }
 
@@ -247,7 +249,7 @@ pub struct Nsg {
     pub id: ResId,
     pub name: String,
     pub provisioning_state: Option<String>,
-    /// Inbound rules sorted by priority, custom then default (decision 6).
+    /// Inbound rules sorted by priority, custom then default (docs/decisions.md D6).
     pub inbound: Vec<SecurityRule>,
 }
 

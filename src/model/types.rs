@@ -1,9 +1,9 @@
-//! Typed domain values parsed once from ARM strings (semantics.md Part A, decisions 1–3).
+//! Typed domain values parsed once from ARM strings (docs/decisions.md D1–D3).
 
 use ipnet::IpNet;
 use std::fmt;
 
-use crate::engine::addrset::parse_prefix;
+use super::net::{parse_port_item, parse_prefix};
 
 /// A resource id as ARM printed it, plus its case-folded key for joins (ids compare
 /// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
@@ -51,8 +51,10 @@ impl ResId {
     pub fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
         let lower = format!("/{}/", child_type.to_ascii_lowercase());
         let pos = self.key.rfind(&lower)?;
-        let parent = &self.id[..pos];
-        let name = &self.id[pos + lower.len()..];
+        // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
+        // invariant rather than a panic if it ever stops being true.
+        let parent = self.id.get(..pos)?;
+        let name = self.id.get(pos + lower.len()..)?;
         if name.is_empty() || name.contains('/') {
             return None;
         }
@@ -90,7 +92,7 @@ impl Protocol {
         })
     }
 
-    /// RDP is TCP (decision 4).
+    /// RDP is TCP (docs/decisions.md D4).
     pub fn matches_tcp(self) -> bool {
         matches!(self, Protocol::Tcp | Protocol::Any)
     }
@@ -143,7 +145,7 @@ pub struct PortSet {
     ranges: Vec<(u16, u16)>,
 }
 
-/// The ephemeral range an RDP client's source port comes from (decision 5).
+/// The ephemeral range an RDP client's source port comes from (docs/decisions.md D5).
 pub const EPHEMERAL: (u16, u16) = (49152, 65535);
 
 impl PortSet {
@@ -174,32 +176,9 @@ impl PortSet {
         PortSet { ranges: out }
     }
 
-    /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive). `Err` says why.
+    /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive; grammar in `model::net`).
     pub fn parse_item(s: &str) -> Result<(u16, u16), String> {
-        let t = s.trim();
-        if t == "*" || t.eq_ignore_ascii_case("any") {
-            return Ok((0, 65535));
-        }
-        let port = |p: &str| -> Result<u16, String> {
-            let p = p.trim();
-            let n: u64 = p
-                .parse()
-                .map_err(|_| format!("\"{s}\" is not a port, a range a-b, or *"))?;
-            u16::try_from(n).map_err(|_| format!("port {n} is out of range 0-65535"))
-        };
-        match t.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (port(a)?, port(b)?);
-                if a > b {
-                    return Err(format!("range \"{t}\" is empty (start {a} > end {b})"));
-                }
-                Ok((a, b))
-            }
-            None => {
-                let p = port(t)?;
-                Ok((p, p))
-            }
-        }
+        parse_port_item(s)
     }
 
     pub fn contains(&self, p: u16) -> bool {
@@ -260,7 +239,7 @@ pub enum Coverage {
     None,
 }
 
-/// A service tag named in a rule (decision 8).
+/// A service tag named in a rule (docs/decisions.md D8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceTag {
     Internet,
@@ -302,7 +281,7 @@ impl ServiceTag {
     }
 }
 
-/// One side (source or destination) of a security rule: decision 2.
+/// One side (source or destination) of a security rule: docs/decisions.md D2.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AddrSpec {
     /// `*`, `Any`, or any `x/0`.
@@ -354,7 +333,7 @@ impl AddrSpec {
     }
 }
 
-/// Public IP / load balancer SKU (decision 10). A missing `sku` is Basic.
+/// Public IP / load balancer SKU (docs/decisions.md D10). A missing `sku` is Basic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sku {
     Basic,

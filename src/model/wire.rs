@@ -150,7 +150,7 @@ pub struct InputEndpoint {
     pub public_port: Option<i64>,
     pub protocol: Option<String>,
     pub public_ip_address: Option<String>,
-    /// rdpaudit extension (product.md §4); `EndpointACL` spelling tolerated.
+    /// rdpaudit extension of the snapshot format; `EndpointACL` spelling tolerated.
     #[serde(alias = "endpointACL", alias = "EndpointAcl")]
     pub endpoint_acl: Option<EndpointAcl>,
 }

@@ -1,4 +1,4 @@
-//! The snapshot format (product.md §4): reading every accepted shape, and writing
+//! The snapshot format: reading every accepted shape, and writing
 //! `rdpaudit.snapshot/1`.
 //!
 //! Accepted input: the `rdpaudit.snapshot/1` document, a bare JSON array of resources, an ARM
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
+use crate::model::decode::{decode, json_kind_of_text};
 use crate::model::{Diagnostic, GuestFacts};
 
 pub const SCHEMA: &str = "rdpaudit.snapshot/1";
@@ -86,22 +87,89 @@ pub struct Snapshot<'a> {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The top-level fields, each kept as raw text. Read by hand rather than with a derived struct so
+/// that a duplicate key keeps its last value (docs: "duplicate JSON keys are tolerated, the last
+/// one wins"), as everywhere else (`model::decode`).
+#[derive(Default)]
 struct Doc<'a> {
-    schema: Option<serde_json::Value>,
-    cloud: Option<String>,
-    collected_at: Option<String>,
-    subscriptions: Option<Vec<Subscription>>,
-    #[serde(borrow)]
-    resources: Option<Vec<&'a RawValue>>,
-    #[serde(borrow)]
-    guest: Option<HashMap<String, &'a RawValue>>,
-    diagnostics: Option<Vec<Diagnostic>>,
-    #[serde(borrow)]
-    value: Option<Vec<&'a RawValue>>,
-    #[serde(borrow)]
+    schema: Option<&'a RawValue>,
+    cloud: Option<&'a RawValue>,
+    collected_at: Option<&'a RawValue>,
+    subscriptions: Option<&'a RawValue>,
+    resources: Option<&'a RawValue>,
+    guest: Option<&'a RawValue>,
+    diagnostics: Option<&'a RawValue>,
+    value: Option<&'a RawValue>,
     data: Option<&'a RawValue>,
+}
+
+impl<'de> Deserialize<'de> for Doc<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Doc<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Doc<'de>, A::Error> {
+                let mut doc = Doc::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let raw: &'de RawValue = map.next_value()?;
+                    let slot = match key.as_ref() {
+                        "schema" => &mut doc.schema,
+                        "cloud" => &mut doc.cloud,
+                        "collectedAt" => &mut doc.collected_at,
+                        "subscriptions" => &mut doc.subscriptions,
+                        "resources" => &mut doc.resources,
+                        "guest" => &mut doc.guest,
+                        "diagnostics" => &mut doc.diagnostics,
+                        "value" => &mut doc.value,
+                        "data" => &mut doc.data,
+                        _ => continue,
+                    };
+                    *slot = Some(raw);
+                }
+                Ok(doc)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A top-level field as `T`, `null` as absent; errors name the field in JSON terms.
+fn field<T: serde::de::DeserializeOwned>(
+    name: &str,
+    raw: Option<&RawValue>,
+) -> Result<Option<T>, SnapshotError> {
+    match raw {
+        None => Ok(None),
+        Some(r) if r.get().trim() == "null" => Ok(None),
+        Some(r) => decode::<T>(r.get())
+            .map(Some)
+            .map_err(|e| SnapshotError::Shape(e.under(name).to_string())),
+    }
+}
+
+/// A top-level array kept as borrowed raw resources; `null` as absent.
+fn raw_list<'a>(
+    name: &str,
+    raw: Option<&'a RawValue>,
+) -> Result<Option<Vec<&'a RawValue>>, SnapshotError> {
+    match raw {
+        None => Ok(None),
+        Some(r) if r.get().trim() == "null" => Ok(None),
+        Some(r) => serde_json::from_str::<Vec<&'a RawValue>>(r.get())
+            .map(Some)
+            .map_err(|_| {
+                SnapshotError::Shape(format!(
+                    "field `{name}`: expected an array, found {}",
+                    json_kind_of_text(r.get())
+                ))
+            }),
+    }
 }
 
 /// Checks the bytes are UTF-8 and not blank.
@@ -145,7 +213,12 @@ pub fn parse(text: &str) -> Result<Snapshot<'_>, SnapshotError> {
         }
     }
     let doc: Doc<'_> = serde_json::from_str(text).map_err(json_err)?;
-    if let Some(schema) = &doc.schema {
+    from_doc(doc)
+}
+
+fn from_doc(doc: Doc<'_>) -> Result<Snapshot<'_>, SnapshotError> {
+    let schema: Option<serde_json::Value> = field("schema", doc.schema)?;
+    if let Some(schema) = &schema {
         match schema.as_str() {
             Some(SCHEMA) => {}
             Some(other) => return Err(SnapshotError::UnknownSchema(other.to_string())),
@@ -156,49 +229,69 @@ pub fn parse(text: &str) -> Result<Snapshot<'_>, SnapshotError> {
             }
         }
     }
-    let resources = match (doc.schema.is_some(), doc.resources, doc.value, doc.data) {
-        (true, Some(r), _, _) => r,
-        (true, None, _, _) => return Err(SnapshotError::Shape("field `resources` is missing".into())),
-        (false, Some(r), _, _) => r,
-        (false, None, Some(v), _) => v,
-        (false, None, None, Some(d)) => serde_json::from_str::<Vec<&RawValue>>(d.get()).map_err(|_| {
+    let listed = raw_list("resources", doc.resources)?;
+    let resources = if let Some(r) = listed {
+        r
+    } else if schema.is_some() {
+        return Err(SnapshotError::Shape("field `resources` is missing".into()));
+    } else if let Some(v) = raw_list("value", doc.value)? {
+        v
+    } else if let Some(d) = doc.data.filter(|d| d.get().trim() != "null") {
+        serde_json::from_str::<Vec<&RawValue>>(d.get()).map_err(|_| {
             SnapshotError::Shape(
-                "field `data` of a Resource Graph response must be an array (resultFormat objectArray), \
-                 not a table"
+                "field `data` of a Resource Graph response must be an array (resultFormat \
+                 objectArray), not a table"
                     .into(),
             )
-        })?,
-        (false, None, None, None) => {
-            return Err(SnapshotError::Shape(
-                "not a snapshot: expected {\"schema\": \"rdpaudit.snapshot/1\", \"resources\": [...]}, \
-                 an ARM list {\"value\": [...]}, a Resource Graph response {\"data\": [...]}, or an array"
-                    .into(),
-            ))
-        }
+        })?
+    } else {
+        return Err(SnapshotError::Shape(
+            "not a snapshot: expected {\"schema\": \"rdpaudit.snapshot/1\", \"resources\": [...]}, \
+             an ARM list {\"value\": [...]}, a Resource Graph response {\"data\": [...]}, or an array"
+                .into(),
+        ));
     };
-    let mut diagnostics = doc.diagnostics.unwrap_or_default();
+    let mut diagnostics: Vec<Diagnostic> =
+        field("diagnostics", doc.diagnostics)?.unwrap_or_default();
+    let guest = guest_facts(doc.guest, &mut diagnostics)?;
+    Ok(Snapshot {
+        cloud: field("cloud", doc.cloud)?,
+        collected_at: field("collectedAt", doc.collected_at)?,
+        subscriptions: field("subscriptions", doc.subscriptions)?.unwrap_or_default(),
+        resources,
+        guest,
+        diagnostics,
+    })
+}
+
+/// Guest facts by VM id; facts with wrong types become a warning, not a failure.
+fn guest_facts(
+    raw: Option<&RawValue>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<HashMap<String, GuestFacts>, SnapshotError> {
+    let by_vm: HashMap<String, &RawValue> = match raw {
+        None => return Ok(HashMap::new()),
+        Some(r) if r.get().trim() == "null" => return Ok(HashMap::new()),
+        Some(r) => serde_json::from_str(r.get()).map_err(|_| {
+            SnapshotError::Shape(format!(
+                "field `guest`: expected an object (VM id → facts), found {}",
+                json_kind_of_text(r.get())
+            ))
+        })?,
+    };
     let mut guest = HashMap::new();
-    for (vm, raw) in doc.guest.unwrap_or_default() {
-        match serde_path_to_error::deserialize::<_, GuestFacts>(
-            &mut serde_json::Deserializer::from_str(raw.get()),
-        ) {
+    for (vm, raw) in by_vm {
+        match decode::<GuestFacts>(raw.get()) {
             Ok(g) => {
                 guest.insert(vm, g);
             }
             Err(e) => diagnostics.push(Diagnostic::warning(
                 vm.clone(),
-                format!("guest facts ignored: field `{}`: {}", e.path(), e.inner()),
+                format!("guest facts ignored: {e}"),
             )),
         }
     }
-    Ok(Snapshot {
-        cloud: doc.cloud,
-        collected_at: doc.collected_at,
-        subscriptions: doc.subscriptions.unwrap_or_default(),
-        resources,
-        guest,
-        diagnostics,
-    })
+    Ok(guest)
 }
 
 /// The `rdpaudit.snapshot/1` document `collect` and `--save-snapshot` write.

@@ -1,0 +1,225 @@
+//! Network security groups: custom and default inbound rules.
+
+use super::*;
+
+pub(super) fn nsg(m: &mut Model, rid: &ResId, env: Envelope<wire::NsgProps>) -> Result<(), String> {
+    let (head, p) = props(env)?;
+    let mut inbound = Vec::new();
+    for (list, is_default, rules) in [
+        ("securityRules", false, &p.security_rules),
+        ("defaultSecurityRules", true, &p.default_security_rules),
+    ] {
+        for (i, r) in rules.iter().flatten().enumerate() {
+            if let Some(rule) = security_rule(list, i, is_default, r)? {
+                inbound.push(rule);
+            }
+        }
+    }
+    if p.default_security_rules.is_none() {
+        // The platform always applies the default rules, even when a body omits them.
+        inbound.extend(default_inbound_rules());
+    }
+    // Custom rules before defaults, each by ascending priority (docs/decisions.md D6).
+    inbound.sort_by_key(|r| (r.is_default, r.priority));
+    m.nsgs.insert(
+        rid.key.clone(),
+        Nsg {
+            id: rid.clone(),
+            name: name_of(&head, rid),
+            provisioning_state: p.provisioning_state.clone(),
+            inbound,
+        },
+    );
+    Ok(())
+}
+
+/// Parses one rule; `Ok(None)` for outbound rules (RDP evaluation reads inbound only).
+pub(super) fn security_rule(
+    list: &str,
+    i: usize,
+    is_default: bool,
+    r: &Child<wire::RuleProps>,
+) -> Result<Option<SecurityRule>, String> {
+    let name = r.name.clone().unwrap_or_else(|| format!("{list}[{i}]"));
+    let at = |field: &str| format!("{list}[{i}] ({name}): field `properties.{field}`");
+    let Some(p) = &r.properties else {
+        return Err(format!(
+            "{list}[{i}] ({name}): field `properties` is missing or null"
+        ));
+    };
+    let direction = required(
+        &p.direction,
+        &at("direction"),
+        "direction",
+        Direction::parse,
+    )?;
+    let priority = p
+        .priority
+        .ok_or_else(|| format!("{} is missing", at("priority")))?;
+    let valid = if is_default {
+        (1..=65535).contains(&priority)
+    } else {
+        (100..=4096).contains(&priority)
+    };
+    if !valid {
+        return Err(format!(
+            "{}: {priority} is outside the allowed range {}",
+            at("priority"),
+            if is_default { "1-65535" } else { "100-4096" }
+        ));
+    }
+    let access = required(&p.access, &at("access"), "access", Access::parse)?;
+    let protocol = required(&p.protocol, &at("protocol"), "protocol", Protocol::parse)?;
+    let source_ports = rule_ports(&at, &p.source_port_range, &p.source_port_ranges, "source")?;
+    let destination_ports = rule_ports(
+        &at,
+        &p.destination_port_range,
+        &p.destination_port_ranges,
+        "destination",
+    )?;
+    let source = rule_addrs(
+        &at,
+        &p.source_address_prefix,
+        &p.source_address_prefixes,
+        &p.source_application_security_groups,
+        "source",
+    )?;
+    let destination = rule_addrs(
+        &at,
+        &p.destination_address_prefix,
+        &p.destination_address_prefixes,
+        &p.destination_application_security_groups,
+        "destination",
+    )?;
+    if direction == Direction::Outbound {
+        return Ok(None);
+    }
+    Ok(Some(SecurityRule {
+        name,
+        priority: priority as u32,
+        access,
+        protocol,
+        source,
+        source_ports,
+        destination,
+        destination_ports,
+        is_default,
+        description: p.description.clone(),
+    }))
+}
+
+/// A required enum-like string field; `at` names the field for the message.
+fn required<T>(
+    v: &Option<String>,
+    at: &str,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, String> {
+    let s = v.as_deref().ok_or_else(|| format!("{at} is missing"))?;
+    parse(s).ok_or_else(|| format!("{at}: unknown {what} \"{s}\""))
+}
+
+/// `{side}PortRange` and `{side}PortRanges` together (grammar in `model::net`).
+fn rule_ports(
+    at: &dyn Fn(&str) -> String,
+    single: &Option<String>,
+    plural: &Option<Vec<String>>,
+    side: &str,
+) -> Result<PortSet, String> {
+    let (sf, pf) = (format!("{side}PortRange"), format!("{side}PortRanges"));
+    let mut v = Vec::new();
+    if let Some(s) = single.as_deref().filter(|s| !s.trim().is_empty()) {
+        v.push(PortSet::parse_item(s).map_err(|e| format!("{}: {e}", at(&sf)))?);
+    }
+    for s in plural.iter().flatten().filter(|s| !s.trim().is_empty()) {
+        v.push(PortSet::parse_item(s).map_err(|e| format!("{}: {e}", at(&pf)))?);
+    }
+    if v.is_empty() {
+        return Err(format!("{} and `{pf}` are both empty", at(&sf)));
+    }
+    Ok(PortSet::from_ranges(v))
+}
+
+/// `{side}AddressPrefix`, `{side}AddressPrefixes` and `{side}ApplicationSecurityGroups`.
+fn rule_addrs(
+    at: &dyn Fn(&str) -> String,
+    single: &Option<String>,
+    plural: &Option<Vec<String>>,
+    asgs: &Option<Vec<wire::Ref>>,
+    side: &str,
+) -> Result<AddrSpec, String> {
+    let mut spec = AddrSpec::default();
+    let sf = format!("{side}AddressPrefix");
+    if let Some(s) = single.as_deref().filter(|s| !s.trim().is_empty()) {
+        spec.push_item(s).map_err(|e| format!("{}: {e}", at(&sf)))?;
+    }
+    let pf = format!("{side}AddressPrefixes");
+    for s in plural.iter().flatten().filter(|s| !s.trim().is_empty()) {
+        spec.push_item(s).map_err(|e| format!("{}: {e}", at(&pf)))?;
+    }
+    spec.asgs = references(asgs);
+    if spec.is_empty() {
+        return Err(format!(
+            "{}, `{pf}` and `{side}ApplicationSecurityGroups` are all empty",
+            at(&sf)
+        ));
+    }
+    Ok(spec)
+}
+
+/// The three inbound default rules every NSG has (<https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#default-security-rules>).
+pub(super) fn default_inbound_rules() -> Vec<SecurityRule> {
+    let rule = |name: &str,
+                priority: u32,
+                access: Access,
+                source: ServiceTag,
+                dest: Option<ServiceTag>| {
+        let mut src = AddrSpec::default();
+        src.tags.push(source);
+        let mut dst = AddrSpec::default();
+        match dest {
+            Some(t) => dst.tags.push(t),
+            None => dst.any = true,
+        }
+        SecurityRule {
+            name: name.into(),
+            priority,
+            access,
+            protocol: Protocol::Any,
+            source: src,
+            source_ports: PortSet::all(),
+            destination: dst,
+            destination_ports: PortSet::all(),
+            is_default: true,
+            description: None,
+        }
+    };
+    let mut deny = rule(
+        "DenyAllInBound",
+        65500,
+        Access::Deny,
+        ServiceTag::Internet,
+        None,
+    );
+    deny.source = AddrSpec {
+        any: true,
+        ..AddrSpec::default()
+    };
+    vec![
+        rule(
+            "AllowVnetInBound",
+            65000,
+            Access::Allow,
+            ServiceTag::VirtualNetwork,
+            Some(ServiceTag::VirtualNetwork),
+        ),
+        rule(
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            Access::Allow,
+            ServiceTag::AzureLoadBalancer,
+            None,
+        ),
+        deny,
+    ]
+}
