@@ -68,7 +68,7 @@ pub fn run(
 
 /// Builds the model from raw resources.
 pub fn build_model(resources: &[&RawValue]) -> Model {
-    model::build(resources, HashMap::new())
+    model::build(resources)
 }
 
 /// One audit of the VMs in scope: the model, the observations, and the topology computed once.

@@ -146,7 +146,7 @@ fn duplicate_keys_last_one_wins() {
     }
     let raw = format!("[{}]", &text[body_start..end]);
     let snap = rdpaudit::snapshot::parse(&raw).expect("parse");
-    let model = rdpaudit::model::build(&snap.resources, Default::default());
+    let model = rdpaudit::model::build(&snap.resources);
     assert!(model.diagnostics.is_empty(), "{:?}", model.diagnostics);
     let lb = model
         .load_balancers

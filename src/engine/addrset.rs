@@ -10,7 +10,6 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The prefix grammar lives in the model (`model::net`); re-exported for the engine's callers.
-pub use crate::model::net::parse_prefix;
 
 /// An integer address type (`u32` for IPv4, `u128` for IPv6).
 pub trait Addr: Copy + Ord + fmt::Debug {
@@ -343,6 +342,7 @@ impl AddrSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::net::parse_prefix;
 
     fn set(cidrs: &[&str]) -> AddrSet {
         let nets: Vec<IpNet> = cidrs.iter().map(|c| parse_prefix(c).unwrap()).collect();

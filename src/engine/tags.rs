@@ -3,8 +3,9 @@
 use ipnet::IpNet;
 use std::collections::HashMap;
 
-use super::addrset::{parse_prefix, AddrSet};
+use super::addrset::AddrSet;
 use super::nsg::TagSets;
+use crate::model::net::parse_prefix;
 use crate::model::{Model, Subnet, Vnet};
 
 /// The Azure host address (DNS, health probes, agent). Never an RDP client.

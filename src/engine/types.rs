@@ -45,7 +45,7 @@ pub struct Client {
 impl Client {
     /// Parses `--client-ip` (one address or a CIDR).
     pub fn parse(s: &str) -> Result<Client, String> {
-        let net = super::addrset::parse_prefix(s)
+        let net = crate::model::net::parse_prefix(s)
             .ok_or_else(|| format!("--client-ip: \"{s}\" is not an IP address or CIDR prefix"))?;
         Ok(Client {
             set: AddrSet::from_net(&net),

@@ -10,7 +10,6 @@ mod sink;
 
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::decode::{decode, json_kind, json_kind_of_text};
@@ -69,28 +68,18 @@ fn kind_from_id(id: &str) -> Option<Kind> {
 }
 
 /// Builds the model from raw resources. `guest` holds guest facts by VM id.
-pub fn build(resources: &[&RawValue], guest: HashMap<String, GuestFacts>) -> Model {
-    build_with(resources, guest, true)
+pub fn build(resources: &[&RawValue]) -> Model {
+    build_with(resources, true)
 }
 
 /// Only what links resources together: NSG rules are not parsed (collection uses this to find
 /// referenced resources it has not read yet, without paying for rule parsing twice).
 pub fn build_references(resources: &[&RawValue]) -> Model {
-    build_with(resources, HashMap::new(), false)
+    build_with(resources, false)
 }
 
-fn build_with(
-    resources: &[&RawValue],
-    guest: HashMap<String, GuestFacts>,
-    nsg_rules: bool,
-) -> Model {
-    let mut m = Model {
-        guest: guest
-            .into_iter()
-            .map(|(k, v)| (ResId::new(&k).key, v))
-            .collect(),
-        ..Model::default()
-    };
+fn build_with(resources: &[&RawValue], nsg_rules: bool) -> Model {
+    let mut m = Model::default();
     let mut sink = Sink::default();
     for (index, raw) in resources.iter().enumerate() {
         add_resource(&mut m, &mut sink, index, raw, nsg_rules);

@@ -388,9 +388,6 @@ pub struct Model {
     pub frontends: HashMap<String, (String, usize)>,
     /// Resources that were present but could not be understood: key → what was wrong.
     pub broken: HashMap<String, String>,
-    pub guest: HashMap<String, GuestFacts>,
-    /// `--probe` results; `None` when no probe ran.
-    pub probes: Option<Probes>,
     pub diagnostics: Vec<Diagnostic>,
     /// Resources of types rdpaudit does not read (not an error).
     pub ignored: usize,

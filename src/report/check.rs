@@ -1,6 +1,6 @@
 //! `check` in table form: the path walked hop by hop, like a traceroute.
 
-use comfy_table::{presets, ContentArrangement, Table};
+use super::style;
 
 use super::table::{summary_line, verdict_line};
 use super::Report;
@@ -40,10 +40,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 p.verdict.as_str(),
                 sources
             ));
-            let mut t = Table::new();
-            t.load_style(presets::NOTHING)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_width(160);
+            let mut t = style::plain_table(Some(style::PIPE_WIDTH));
             for (n, h) in p.hops.iter().enumerate() {
                 let rule = match (&h.rule, h.priority) {
                     (Some(r), Some(prio)) => format!("{r} ({prio})"),
@@ -65,11 +62,10 @@ pub fn render(report: &Report, color: bool) -> String {
             out.push_str(&format!("{t}\n"));
         }
         if !vm.findings.is_empty() {
-            let mut t = Table::new();
-            t.load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_width(160)
-                .set_header(vec!["Severity", "Rule", "Finding", "Fix"]);
+            let mut t = style::table(
+                &["Severity", "Rule", "Finding", "Fix"],
+                Some(style::PIPE_WIDTH),
+            );
             for f in &vm.findings {
                 t.add_row(vec![
                     f.severity.as_str().to_string(),
