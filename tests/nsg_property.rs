@@ -7,7 +7,8 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use rdpaudit::engine::addrset::{parse_prefix, AddrSet};
+use rdpaudit::engine::addrset::AddrSet;
+use rdpaudit::model::net::parse_prefix;
 use rdpaudit::engine::evaluate::{net_eval, Nsgs, Reply};
 use rdpaudit::engine::nsg::{Outcome, TagSets, Target};
 use rdpaudit::engine::tags;
