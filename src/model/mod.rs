@@ -6,6 +6,7 @@
 //! depending on it gets the verdict `unknown` instead of a guess. Nothing here panics on input.
 
 pub mod build;
+pub mod refs;
 pub mod types;
 pub mod wire;
 
