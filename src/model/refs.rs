@@ -210,6 +210,9 @@ struct NicRefs {
     configs: Vec<(Option<ResId>, Option<ResId>, Vec<ResId>)>,
 }
 
+/// A VNet's subnets (key, with their NSG and route table) and its peers.
+type VnetRefs = (Vec<(String, Vec<ResId>)>, Vec<ResId>);
+
 /// The references of every collected resource on the network path, by kind.
 #[derive(Default)]
 struct Index {
@@ -218,7 +221,7 @@ struct Index {
     vms: Vec<(String, Vec<ResId>)>,
     nics: HashMap<String, NicRefs>,
     /// VNet key → (subnet key, its NSG and route table), and its peers.
-    vnets: HashMap<String, (Vec<(String, Vec<ResId>)>, Vec<ResId>)>,
+    vnets: HashMap<String, VnetRefs>,
     /// Load balancer key → its frontends' public IPs.
     lbs: HashMap<String, Vec<ResId>>,
     /// Each Bastion's subnets.
