@@ -48,6 +48,7 @@ pub struct Session {
 impl Session {
     /// Authenticates (exit 2 when no credential works) and builds the ARM client.
     pub fn open(input: &InputArgs) -> Result<Session, Fatal> {
+        let deadline = std::time::Instant::now() + input.timeout;
         let cloud = cloud(input)?;
         let runtime = runtime()?;
         let client = runtime.block_on(async {
@@ -59,7 +60,10 @@ impl Session {
                 cloud.arm_endpoint.clone(),
                 Credential::Azure(Arc::new(auth)),
                 usize::from(input.concurrency),
-                RetryPolicy::default(),
+                RetryPolicy {
+                    deadline: Some(deadline),
+                    ..RetryPolicy::default()
+                },
             )
             .map_err(Fatal)
         })?;

@@ -94,6 +94,8 @@ pub struct Authenticator {
     pub(super) scope: String,
     pub(super) timeout: Duration,
     pub(super) secrets: Vec<String>,
+    /// The HTTP client token requests go through, when rdpaudit built it (its last error answer).
+    pub(super) http: Option<Arc<TokenHttp>>,
     pub(super) cache: tokio::sync::Mutex<Option<Cached>>,
 }
 
@@ -120,6 +122,7 @@ impl Authenticator {
             scope: cloud.scope.clone(),
             timeout: TIMEOUT_ENTRA,
             secrets: Vec::new(),
+            http: None,
             cache: tokio::sync::Mutex::new(None),
         }
     }
@@ -136,7 +139,14 @@ impl Authenticator {
             }
         }
         debug!(credential = %self.source, "auth: requesting a new token");
-        match fetch(&*self.credential, &self.scope, self.timeout).await {
+        match fetch(
+            &*self.credential,
+            &self.scope,
+            self.timeout,
+            self.http.as_deref(),
+        )
+        .await
+        {
             Ok(access) => {
                 let token = Token::from(access);
                 debug!(credential = %self.source, expires_on = ?token.expires_on(), "auth: new token");

@@ -64,6 +64,8 @@ pub(super) struct Ctx<'a> {
     pub(super) env: &'a EnvVars,
     pub(super) auto: bool,
     pub(super) secrets: Vec<String>,
+    /// The HTTP client of the credentials that talk HTTP (Entra, managed identity).
+    pub(super) http: Arc<TokenHttp>,
 }
 
 impl Ctx<'_> {
@@ -96,6 +98,7 @@ impl Ctx<'_> {
         custom.authority_host = authority;
         ClientOptions {
             cloud: Some(Arc::new(CloudConfiguration::Custom(custom))),
+            transport: Some(Transport::new(self.http.clone())),
             ..Default::default()
         }
     }
@@ -287,7 +290,10 @@ impl Ctx<'_> {
                 .env
                 .user_assigned_client_id()
                 .map(|id| UserAssignedId::ClientId(id.trim().to_owned())),
-            ..Default::default()
+            client_options: ClientOptions {
+                transport: Some(Transport::new(self.http.clone())),
+                ..Default::default()
+            },
         };
         let credential = ManagedIdentityCredential::new(Some(options)).map_err(|e| {
             self.failure(
@@ -444,14 +450,25 @@ pub(super) enum FetchError {
     Failed(String),
 }
 
-/// One token request, bounded by `timeout`. Errors come back cleaned but not yet scrubbed.
+/// One token request, bounded by `timeout`. Errors come back cleaned but not yet scrubbed. A
+/// timeout while the endpoint kept answering errors says what it answered last.
 pub(super) async fn fetch(
     credential: &dyn TokenCredential,
     scope: &str,
     timeout: Duration,
+    http: Option<&TokenHttp>,
 ) -> Result<AccessToken, FetchError> {
+    if let Some(h) = http {
+        h.clear();
+    }
     match tokio::time::timeout(timeout, credential.get_token(&[scope], None)).await {
-        Err(_) => Err(FetchError::TimedOut(timeout)),
+        Err(_) => Err(match http.and_then(TokenHttp::last_error) {
+            Some(last) => FetchError::Failed(format!(
+                "no token within {} s: the token endpoint kept failing, last with {last}",
+                timeout.as_secs()
+            )),
+            None => FetchError::TimedOut(timeout),
+        }),
         Ok(Err(e)) => Err(FetchError::Failed(clean_error(&e))),
         Ok(Ok(token)) => Ok(token),
     }
@@ -478,6 +495,7 @@ impl Authenticator {
             env,
             auto: method == AuthMethod::Auto,
             secrets: env.secrets(),
+            http: TokenHttp::new(),
         };
         let mut failures = Vec::new();
         for &step in method.steps() {
@@ -502,7 +520,15 @@ impl Authenticator {
                 }
             }
             let started = std::time::Instant::now();
-            match fetch(&*candidate.credential, &cloud.scope, candidate.timeout).await {
+            let http = ctx.http.clone();
+            match fetch(
+                &*candidate.credential,
+                &cloud.scope,
+                candidate.timeout,
+                Some(&http),
+            )
+            .await
+            {
                 Ok(access) => {
                     let token = Token::from(access);
                     debug!(
@@ -516,6 +542,7 @@ impl Authenticator {
                         source: candidate.source,
                         scope: cloud.scope.clone(),
                         timeout: candidate.timeout,
+                        http: Some(http),
                         secrets: ctx.secrets.clone(),
                         cache: tokio::sync::Mutex::new(Some(Cached {
                             token,
@@ -549,6 +576,7 @@ mod tests {
             env,
             auto,
             secrets: env.secrets(),
+            http: TokenHttp::new(),
         }
     }
 

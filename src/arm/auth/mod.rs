@@ -71,10 +71,11 @@ mod env;
 mod error;
 mod imds;
 mod scrub;
+mod transport;
 
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{AccessToken, Secret, SecretBytes, TokenCredential};
-use azure_core::http::ClientOptions;
+use azure_core::http::{ClientOptions, Transport};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential,
     AzureDeveloperCliCredentialOptions, ClientAssertionCredentialOptions,
@@ -96,6 +97,7 @@ use chain::*;
 use env::*;
 use imds::*;
 use scrub::*;
+use transport::TokenHttp;
 
 pub use cache::{Authenticator, Token};
 pub use cloud::{AuthMethod, Cloud, CloudName};
