@@ -162,10 +162,7 @@ impl FaultState {
 fn padded(head: &str, bytes: usize) -> Reply {
     let mut body = String::with_capacity(bytes.max(head.len() + 2));
     body.push_str(head);
-    body.extend(std::iter::repeat_n(
-        ' ',
-        bytes.saturating_sub(head.len() + 2),
-    ));
+    body.push_str(&" ".repeat(bytes.saturating_sub(head.len() + 2)));
     body.push_str("\"}");
     Reply::ok(body)
 }

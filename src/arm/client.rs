@@ -325,6 +325,7 @@ impl ArmClient {
                     .clone()
                     .because(e.kind, &format!("gave up after {n} attempts")));
             }
+            let told = wait.is_some();
             let wait = match wait {
                 Some(w) if w > self.policy.max_retry_after => {
                     let why = format!(
@@ -339,8 +340,9 @@ impl ArmClient {
             };
             if let Some(left) = self.time_left() {
                 if wait >= left {
+                    let what = if told { "Retry-After" } else { "backing off" };
                     let why = format!(
-                        "not retried: waiting {}s would pass the run's --timeout deadline ({}s left)",
+                        "not retried: {what} {}s would pass the run's --timeout deadline ({}s left)",
                         wait.as_secs(),
                         left.as_secs()
                     );

@@ -314,22 +314,32 @@ pub(crate) async fn follow_references(
     out: &mut Collected,
     focus: Option<&ResId>,
 ) {
+    // An id is asked for once: one that failed (gone, forbidden, throttled) is not asked again
+    // in the next round.
+    let mut asked: HashSet<String> = HashSet::new();
     for _round in 0..3 {
+        let missing: Vec<String> = model::refs::missing(&out.resource_refs(), focus)
+            .into_iter()
+            .filter(|id| !asked.contains(&id.to_ascii_lowercase()))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
         if client.past_deadline() {
             out.diagnostics.push(Diagnostic {
                 level: DiagLevel::Warning,
                 scope: Some("collection".into()),
-                message: "referenced resources in other resource groups or subscriptions were not read: the run's --timeout deadline was reached".into(),
+                message: format!(
+                    "{} referenced resources were not read: the run's --timeout deadline was reached",
+                    missing.len()
+                ),
                 status: None,
                 code: Some("Deadline".into()),
                 request_id: None,
             });
             break;
         }
-        let missing = model::refs::missing(&out.resource_refs(), focus);
-        if missing.is_empty() {
-            break;
-        }
+        asked.extend(missing.iter().map(|id| id.to_ascii_lowercase()));
         run_all(client, missing.into_iter().map(Job::Get).collect(), out).await;
     }
     dedup(out);

@@ -196,9 +196,10 @@ async fn run_query(
             .map_err(|e| malformed(&format!("the response is not a Resource Graph result: {e}")))?;
         // No `data` is not "no rows": Resource Graph always sends the array, empty or not.
         let Some(d) = r.data else {
-            return Err(malformed(
-                "the response has no `data`; not read as \"no resources\"",
+            out.stopped.push(stop(
+                "the response has no `data`; not read as \"no resources\"".into(),
             ));
+            break;
         };
         let page: Vec<Box<RawValue>> = serde_json::from_str(d.get()).map_err(|_| {
             malformed("`data` is not an array (resultFormat objectArray was asked)")

@@ -469,7 +469,13 @@ pub(super) async fn fetch(
             )),
             None => FetchError::TimedOut(timeout),
         }),
-        Ok(Err(e)) => Err(FetchError::Failed(clean_error(&e))),
+        Ok(Err(e)) => {
+            let mut m = clean_error(&e);
+            if let Some(last) = http.and_then(TokenHttp::last_error) {
+                m = format!("{m} (the token endpoint answered {last})");
+            }
+            Err(FetchError::Failed(m))
+        }
         Ok(Ok(token)) => Ok(token),
     }
 }

@@ -69,6 +69,10 @@ impl TokenHttp {
         } else {
             format!("HTTP {status}: {}", redact_tokens(&excerpt))
         };
+        self.set_last(note);
+    }
+
+    fn set_last(&self, note: String) {
         if let Ok(mut l) = self.last_error.lock() {
             *l = Some(note);
         }
@@ -105,6 +109,11 @@ impl TokenHttp {
             azure_core::Error::with_error(kind, e, "the token request failed")
         })?;
         let too_large = || {
+            // azure_core's retry policy replaces this error's message: keep it here too.
+            self.set_last(format!(
+                "a token response larger than {} KiB (not read)",
+                self.cap >> 10
+            ));
             azure_core::Error::with_message(
                 ErrorKind::Other,
                 format!(
