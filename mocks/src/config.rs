@@ -2,6 +2,7 @@
 //! the library API (tests start the server in-process) and the CLI (`mock-arm serve`).
 
 use crate::error::Error;
+pub use crate::faults::{EmptyPage, GraphPageFault, NextLinkFault};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -525,37 +526,6 @@ pub struct Faults {
     pub token_status: Option<u16>,
     /// The managed-identity endpoint answers with a token response padded to this many bytes.
     pub token_oversized: Option<usize>,
-}
-
-/// Where the `/subscriptions` list's `nextLink` points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextLinkFault {
-    /// To the foreign host (`Faults::foreign_host`), on the first page.
-    Foreign,
-    /// Back to the first page, on every page.
-    SelfLoop,
-}
-
-/// A list page answered 200 without its `value` array.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmptyPage {
-    /// `{}`.
-    NoValue,
-    /// `{"value": null}`.
-    NullValue,
-    /// `{"error": {"code": "InternalServerError", …}}` under HTTP 200.
-    ErrorBody,
-}
-
-/// How a successful Resource Graph answer misbehaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GraphPageFault {
-    /// No `data` property.
-    NoData,
-    /// `resultTruncated: "true"` and no `$skipToken`.
-    Truncated,
-    /// A page asked with a `$skipToken` answers with that same token again (a loop).
-    RepeatSkipToken,
 }
 
 impl Faults {

@@ -2,15 +2,44 @@
 //! seeded with (seed, request number), so a given request number always gets the same dice
 //! whatever other requests ran concurrently.
 
-use crate::config::{
-    EmptyPage, Faults, GraphPageFault, NextLinkFault, RetryAfter, Throttle, ThrottleMode,
-};
+use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
 use crate::routes::{Ctx, Reply, Route};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
+
+/// Where the `/subscriptions` list's `nextLink` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextLinkFault {
+    /// To the foreign host (`Faults::foreign_host`), on the first page.
+    Foreign,
+    /// Back to the first page, on every page.
+    SelfLoop,
+}
+
+/// A list page answered 200 without its `value` array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyPage {
+    /// `{}`.
+    NoValue,
+    /// `{"value": null}`.
+    NullValue,
+    /// `{"error": {"code": "InternalServerError", …}}` under HTTP 200.
+    ErrorBody,
+}
+
+/// How a successful Resource Graph answer misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphPageFault {
+    /// No `data` property.
+    NoData,
+    /// `resultTruncated: "true"` and no `$skipToken`.
+    Truncated,
+    /// A page asked with a `$skipToken` answers with that same token again (a loop).
+    RepeatSkipToken,
+}
 
 /// A fault decided for one request before it reaches the resource handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,5 +383,23 @@ mod tests {
         let parts: Vec<usize> = id.split('-').map(str::len).collect();
         assert_eq!(parts, [8, 4, 4, 4, 12]);
         assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn padded_bodies_are_json_of_the_asked_size_and_pages_lose_their_array() {
+        let r = padded(r#"{"value":[],"padding":""#, 4096);
+        assert_eq!(r.body.len(), 4096);
+        let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
+        assert_eq!(v["value"], json!([]));
+        let ok = Reply::ok(r#"{"value":[1]}"#.into());
+        for (shape, want) in [
+            (EmptyPage::NoValue, json!({})),
+            (EmptyPage::NullValue, json!({"value": null})),
+        ] {
+            let got: Value = serde_json::from_str(&empty_page(ok.clone(), shape).body).unwrap();
+            assert_eq!(got, want);
+        }
+        let err: Value = serde_json::from_str(&empty_page(ok, EmptyPage::ErrorBody).body).unwrap();
+        assert!(err.get("value").is_none() && err["error"]["code"].is_string());
     }
 }

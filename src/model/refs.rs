@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn present_resources_and_bad_shapes_are_skipped() {
-        let e = vec![
+        let e = [
             raw(json!({
                 "id": format!("{RG}/Microsoft.Compute/virtualMachines/vm1"),
                 "properties": {"networkProfile": {"networkInterfaces": [
