@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use rdpaudit::engine::addrset::AddrSet;
-use rdpaudit::model::net::parse_prefix;
 use rdpaudit::engine::evaluate::{net_eval, Nsgs, Reply};
 use rdpaudit::engine::nsg::{Outcome, TagSets, Target};
 use rdpaudit::engine::tags;
 use rdpaudit::engine::types::Slot;
+use rdpaudit::model::net::parse_prefix;
 use rdpaudit::model::{
     Access, AddrSpec, Coverage, Nsg, PortSet, Protocol, ResId, SecurityRule, ServiceTag, EPHEMERAL,
 };

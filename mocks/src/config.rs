@@ -2,6 +2,7 @@
 //! the library API (tests start the server in-process) and the CLI (`mock-arm serve`).
 
 use crate::error::Error;
+pub use crate::faults::{EmptyPage, GraphPageFault, NextLinkFault};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -510,6 +511,21 @@ pub struct Faults {
     pub foreign_next_link_types: Vec<String>,
     /// Scheme and host of the foreign `nextLink` (default `https://evil.example.net`).
     pub foreign_host: Option<String>,
+    /// What the `/subscriptions` list's `nextLink` does (pages follow `page_size`).
+    pub subscriptions_next_link: Option<NextLinkFault>,
+    /// Lists of a resource type answered HTTP 200 without their array: (type, shape).
+    pub empty_pages: Vec<(String, EmptyPage)>,
+    /// How successful Resource Graph answers misbehave.
+    pub graph_page: Option<GraphPageFault>,
+    /// Requests for this resource type (`*`: every ARM request) are accepted and never answered.
+    pub hang: Option<String>,
+    /// Requests for this resource type (`*`: every ARM request) answer 200 with a body of this
+    /// many bytes (valid JSON, padded).
+    pub oversized: Option<(String, usize)>,
+    /// The managed-identity endpoint answers every token request with this status.
+    pub token_status: Option<u16>,
+    /// The managed-identity endpoint answers with a token response padded to this many bytes.
+    pub token_oversized: Option<usize>,
 }
 
 impl Faults {
@@ -563,6 +579,48 @@ impl Faults {
     /// Points the first page's `nextLink` of this type's lists at a foreign host.
     pub fn foreign_next_link(mut self, resource_type: impl Into<String>) -> Self {
         self.foreign_next_link_types.push(resource_type.into());
+        self
+    }
+
+    /// Makes the `/subscriptions` list's `nextLink` foreign or self-looping.
+    pub fn subscriptions_next_link(mut self, f: NextLinkFault) -> Self {
+        self.subscriptions_next_link = Some(f);
+        self
+    }
+
+    /// Answers this type's lists with HTTP 200 and no `value` array.
+    pub fn empty_page(mut self, resource_type: impl Into<String>, shape: EmptyPage) -> Self {
+        self.empty_pages.push((resource_type.into(), shape));
+        self
+    }
+
+    /// Makes successful Resource Graph answers misbehave.
+    pub fn graph_page(mut self, f: GraphPageFault) -> Self {
+        self.graph_page = Some(f);
+        self
+    }
+
+    /// Never answers requests for this type (`*`: every ARM request).
+    pub fn hang(mut self, resource_type: impl Into<String>) -> Self {
+        self.hang = Some(resource_type.into());
+        self
+    }
+
+    /// Answers requests for this type (`*`: every ARM request) with `bytes` of padded JSON.
+    pub fn oversized(mut self, resource_type: impl Into<String>, bytes: usize) -> Self {
+        self.oversized = Some((resource_type.into(), bytes));
+        self
+    }
+
+    /// Answers every managed-identity token request with this status.
+    pub fn token_status(mut self, status: u16) -> Self {
+        self.token_status = Some(status);
+        self
+    }
+
+    /// Pads managed-identity token responses to `bytes`.
+    pub fn token_oversized(mut self, bytes: usize) -> Self {
+        self.token_oversized = Some(bytes);
         self
     }
 }

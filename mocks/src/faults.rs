@@ -3,10 +3,43 @@
 //! whatever other requests ran concurrently.
 
 use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
+use crate::routes::{Ctx, Reply, Route};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
+use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
+
+/// Where the `/subscriptions` list's `nextLink` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextLinkFault {
+    /// To the foreign host (`Faults::foreign_host`), on the first page.
+    Foreign,
+    /// Back to the first page, on every page.
+    SelfLoop,
+}
+
+/// A list page answered 200 without its `value` array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyPage {
+    /// `{}`.
+    NoValue,
+    /// `{"value": null}`.
+    NullValue,
+    /// `{"error": {"code": "InternalServerError", …}}` under HTTP 200.
+    ErrorBody,
+}
+
+/// How a successful Resource Graph answer misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphPageFault {
+    /// No `data` property.
+    NoData,
+    /// `resultTruncated: "true"` and no `$skipToken`.
+    Truncated,
+    /// A page asked with a `$skipToken` answers with that same token again (a loop).
+    RepeatSkipToken,
+}
 
 /// A fault decided for one request before it reaches the resource handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +113,161 @@ impl FaultState {
     pub fn server_error(&self, n: u64, rng: &mut Xoshiro256PlusPlus) -> Option<u16> {
         let hit = n <= self.cfg.error_first || chance(rng, self.cfg.error_rate);
         hit.then(|| if rng.random_bool(0.5) { 500 } else { 503 })
+    }
+}
+
+fn type_matches(rule: &str, resource_type: Option<&str>) -> bool {
+    rule == "*" || resource_type.is_some_and(|t| t.eq_ignore_ascii_case(rule))
+}
+
+impl FaultState {
+    /// Whether a request for `resource_type` is accepted and never answered.
+    pub fn hang(&self, resource_type: Option<&str>) -> bool {
+        self.cfg
+            .hang
+            .as_deref()
+            .is_some_and(|rule| type_matches(rule, resource_type))
+    }
+
+    /// Reshapes a successful answer according to the body faults: oversized bodies, lists
+    /// without their array, `/subscriptions` `nextLink`s, Resource Graph pages.
+    pub fn reshape(&self, ctx: &Ctx<'_>, route: &Route, reply: Reply) -> Reply {
+        if reply.status != 200 {
+            return reply;
+        }
+        let rt = route.resource_type();
+        if let Some((rule, bytes)) = &self.cfg.oversized {
+            if type_matches(rule, rt.as_deref()) {
+                return padded(r#"{"value":[],"padding":""#, *bytes).with_fault("oversized");
+            }
+        }
+        match route {
+            Route::List { .. } => {
+                let shape = self
+                    .cfg
+                    .empty_pages
+                    .iter()
+                    .find(|(t, _)| type_matches(t, rt.as_deref()))
+                    .map(|(_, s)| *s);
+                match shape {
+                    Some(s) => empty_page(reply, s),
+                    None => reply,
+                }
+            }
+            Route::ListSubscriptions => match self.cfg.subscriptions_next_link {
+                Some(f) => subscriptions_next_link(ctx, reply, f),
+                None => reply,
+            },
+            Route::Graph => match self.cfg.graph_page {
+                Some(f) => graph_page(ctx, reply, f),
+                None => reply,
+            },
+            _ => reply,
+        }
+    }
+
+    /// Reshapes a managed-identity token answer (status or size faults).
+    pub fn reshape_token(&self, reply: Reply) -> Reply {
+        if let Some(status) = self.cfg.token_status {
+            let body = json!({
+                "statusCode": status,
+                "message": "An unexpected error occured while fetching the AAD Token.",
+                "correlationId": "0d6a1a52-0000-4000-8000-000000000000"
+            });
+            let mut r = Reply::ok(body.to_string()).with_fault("tokenStatus");
+            r.status = status;
+            return r;
+        }
+        match self.cfg.token_oversized {
+            Some(bytes) if reply.status == 200 => {
+                padded(r#"{"access_token":"x","padding":""#, bytes).with_fault("tokenOversized")
+            }
+            _ => reply,
+        }
+    }
+}
+
+/// `head` + spaces + `"}`: valid JSON of `bytes` bytes (at least the head).
+fn padded(head: &str, bytes: usize) -> Reply {
+    let mut body = String::with_capacity(bytes.max(head.len() + 2));
+    body.push_str(head);
+    body.push_str(&" ".repeat(bytes.saturating_sub(head.len() + 2)));
+    body.push_str("\"}");
+    Reply::ok(body)
+}
+
+fn with_json(reply: Reply, fault: &str, edit: impl FnOnce(&mut Value)) -> Reply {
+    let Ok(mut v) = serde_json::from_str::<Value>(&reply.body) else {
+        return reply;
+    };
+    edit(&mut v);
+    let mut out = Reply::ok(v.to_string()).with_fault(fault);
+    out.headers = reply.headers;
+    out
+}
+
+fn empty_page(reply: Reply, shape: EmptyPage) -> Reply {
+    let body = match shape {
+        EmptyPage::NoValue => json!({}),
+        EmptyPage::NullValue => json!({"value": null}),
+        EmptyPage::ErrorBody => json!({"error": {
+            "code": "InternalServerError",
+            "message": "The server encountered an internal error."
+        }}),
+    };
+    let mut out = Reply::ok(body.to_string()).with_fault("emptyPage");
+    out.headers = reply.headers;
+    out
+}
+
+fn subscriptions_next_link(ctx: &Ctx<'_>, reply: Reply, f: NextLinkFault) -> Reply {
+    let version = ctx.query.get("api-version").unwrap_or_default();
+    let first_page = ctx.query.get("$skiptoken").is_none();
+    let link = match f {
+        NextLinkFault::Foreign if first_page => {
+            let host = ctx
+                .cfg
+                .faults
+                .foreign_host
+                .as_deref()
+                .unwrap_or(crate::config::DEFAULT_FOREIGN_HOST);
+            format!(
+                "{}/subscriptions?api-version={version}&$skiptoken=1",
+                host.trim_end_matches('/')
+            )
+        }
+        NextLinkFault::Foreign => return reply,
+        NextLinkFault::SelfLoop => format!("{}/subscriptions?api-version={version}", ctx.base_url),
+    };
+    with_json(reply, "subscriptionsNextLink", |v| {
+        v["nextLink"] = Value::String(link);
+    })
+}
+
+fn graph_page(ctx: &Ctx<'_>, reply: Reply, f: GraphPageFault) -> Reply {
+    match f {
+        GraphPageFault::NoData => with_json(reply, "graphNoData", |v| {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("data");
+            }
+        }),
+        GraphPageFault::Truncated => with_json(reply, "graphTruncated", |v| {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("$skipToken");
+                o.insert("resultTruncated".into(), json!("true"));
+            }
+        }),
+        GraphPageFault::RepeatSkipToken => {
+            let asked = serde_json::from_slice::<Value>(ctx.body)
+                .ok()
+                .and_then(|b| b["options"]["$skipToken"].as_str().map(str::to_owned));
+            match asked {
+                Some(t) => with_json(reply, "graphRepeatSkipToken", |v| {
+                    v["$skipToken"] = Value::String(t);
+                }),
+                None => reply,
+            }
+        }
     }
 }
 
@@ -195,5 +383,23 @@ mod tests {
         let parts: Vec<usize> = id.split('-').map(str::len).collect();
         assert_eq!(parts, [8, 4, 4, 4, 12]);
         assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn padded_bodies_are_json_of_the_asked_size_and_pages_lose_their_array() {
+        let r = padded(r#"{"value":[],"padding":""#, 4096);
+        assert_eq!(r.body.len(), 4096);
+        let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
+        assert_eq!(v["value"], json!([]));
+        let ok = Reply::ok(r#"{"value":[1]}"#.into());
+        for (shape, want) in [
+            (EmptyPage::NoValue, json!({})),
+            (EmptyPage::NullValue, json!({"value": null})),
+        ] {
+            let got: Value = serde_json::from_str(&empty_page(ok.clone(), shape).body).unwrap();
+            assert_eq!(got, want);
+        }
+        let err: Value = serde_json::from_str(&empty_page(ok, EmptyPage::ErrorBody).body).unwrap();
+        assert!(err.get("value").is_none() && err["error"]["code"].is_string());
     }
 }

@@ -46,9 +46,9 @@ mod server;
 mod store;
 
 pub use config::{
-    Faults, GraphQuota, ManagementGroup, MockConfig, RetryAfter, RunCommandFault,
-    RunCommandFaultRule, Throttle, ThrottleMode, DEFAULT_FOREIGN_HOST, DEFAULT_GRAPH_PAGE_SIZE,
-    DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID, DEFAULT_RUN_COMMAND_POLLS,
+    EmptyPage, Faults, GraphPageFault, GraphQuota, ManagementGroup, MockConfig, NextLinkFault,
+    RetryAfter, RunCommandFault, RunCommandFaultRule, Throttle, ThrottleMode, DEFAULT_FOREIGN_HOST,
+    DEFAULT_GRAPH_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID, DEFAULT_RUN_COMMAND_POLLS,
     DEFAULT_RUN_COMMAND_RETRY_AFTER, DEFAULT_TENANT_ID, DEFAULT_TOKEN, MAX_GRAPH_PAGE_SIZE,
 };
 pub use error::Error;

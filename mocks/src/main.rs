@@ -191,6 +191,7 @@ fn serve(a: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         unregistered_namespaces: a.unregistered,
         foreign_next_link_types: a.foreign_next_link,
         foreign_host: Some(a.foreign_host),
+        ..Faults::default()
     };
     let mut cfg = cfg
         .addr(a.addr)

@@ -295,6 +295,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
 
     if route == Route::Msi {
         let reply = crate::msi::token(&state.cfg, headers, &query);
+        let reply = state.faults.reshape_token(reply);
         let mut rng = crate::faults::rng_for(state.cfg.seed, u64::MAX - seq);
         let request_id = uuid_like(&mut rng);
         entry.status = Some(reply.status);
@@ -315,6 +316,11 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         entry.fault = Some(Injected::Drop.label());
         state.log.push(entry);
         return None;
+    }
+    if state.faults.hang(entry.resource_type.as_deref()) {
+        entry.fault = Some("hang".into());
+        state.log.push(entry);
+        return std::future::pending().await;
     }
 
     // Only Resource Graph queries and Run Command inputs have a body the mock reads.
@@ -389,6 +395,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         };
         Some(state.consume(route.subscription(), kind, reply.status == 429))
     };
+    let reply = state.faults.reshape(&ctx, &route, reply);
     entry.status = Some(reply.status);
     entry.fault = reply.fault.clone();
     entry.unmatched = reply.unmatched;

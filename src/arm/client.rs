@@ -1,7 +1,8 @@
 //! The ARM transport: one `reqwest` client on tokio, a concurrency limit, bounded retries
 //! (429 waits exactly as long as `Retry-After` says, 5xx and connection failures back off
-//! exponentially with jitter), a per-request timeout, and generic `nextLink` paging that never
-//! leaves the ARM endpoint's origin. The bearer token goes only to that origin.
+//! exponentially with jitter), a per-attempt timeout, a cap on every response body, an optional
+//! deadline for the whole run, and generic `nextLink` paging that never leaves the ARM endpoint's
+//! origin. The bearer token goes only to that origin.
 //! <https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling>
 
 use reqwest::{StatusCode, Url};
@@ -9,12 +10,15 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use super::auth::Authenticator;
+use super::error::ErrorBody;
+pub use super::error::{ArmError, ErrorKind};
 use super::request::same_origin;
 use crate::model::{DiagLevel, Diagnostic};
 
@@ -48,7 +52,12 @@ impl Credential {
     }
 }
 
-/// Retry and timeout bounds.
+/// The largest ARM response body read: a list page holds at most 1,000 resources, a few MB even
+/// for large VMs with their instance view; 64 MiB leaves an order of magnitude of headroom while
+/// bounding memory (docs/reliability.md).
+pub const MAX_BODY: usize = 64 << 20;
+
+/// Retry, timeout and size bounds.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (429, 5xx, connection failures).
@@ -57,7 +66,16 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// A `Retry-After` longer than this gives up instead of waiting.
     pub max_retry_after: Duration,
+    /// One attempt: connecting, sending and reading the whole answer.
     pub timeout: Duration,
+    /// Attempts that time out are retried this many times at most: a server that accepted the
+    /// connection and did not answer within `timeout` is unlikely to answer the next one.
+    pub max_timeout_retries: u32,
+    /// The largest response body read (bytes); a larger one fails the request.
+    pub max_body: usize,
+    /// The whole run's deadline (`--timeout`): nothing is sent after it, attempts in flight are
+    /// abandoned at it, and a wait that would pass it is not started.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for RetryPolicy {
@@ -68,103 +86,21 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
             timeout: Duration::from_secs(60),
+            max_timeout_retries: 1,
+            max_body: MAX_BODY,
+            deadline: None,
         }
     }
 }
 
-/// A failed ARM request, with everything needed to act on it (never the token).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArmError {
-    pub method: &'static str,
-    pub url: String,
-    pub status: Option<u16>,
-    pub code: Option<String>,
-    pub message: String,
-    pub request_id: Option<String>,
-}
-
-impl fmt::Display for ArmError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: ", self.method, self.url)?;
-        if let Some(s) = self.status {
-            write!(f, "HTTP {s} ")?;
-        }
-        if let Some(c) = &self.code {
-            write!(f, "{c}: ")?;
-        }
-        write!(f, "{}", self.message)?;
-        if let Some(r) = &self.request_id {
-            write!(f, " (x-ms-request-id {r})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ArmError {}
-
-impl ArmError {
-    fn new(url: &Url, message: impl Into<String>) -> ArmError {
-        ArmError {
-            method: "GET",
-            url: url.to_string(),
-            status: None,
-            code: None,
-            message: message.into(),
-            request_id: None,
-        }
-    }
-
-    /// The diagnostic a report carries for this failure.
-    pub fn diagnostic(&self, level: DiagLevel, scope: &str) -> Diagnostic {
-        Diagnostic {
-            level,
-            scope: Some(scope.to_string()),
-            message: format!("{} {}: {}", self.method, self.url, self.message),
-            status: self.status,
-            code: self.code.clone(),
-            request_id: self.request_id.clone(),
-        }
-    }
-
-    pub fn is_auth(&self) -> bool {
-        self.status == Some(401)
-    }
-
-    /// "This type does not exist here": the provider is not registered or the type answers 404.
-    pub fn means_none(&self) -> bool {
-        // A missing subscription or resource group is an error in the scope, not "no resources".
-        let scope_missing = matches!(
-            self.code.as_deref(),
-            Some("SubscriptionNotFound" | "ResourceGroupNotFound")
-        );
-        (matches!(self.status, Some(404)) && !scope_missing)
-            || matches!(
-                self.code.as_deref(),
-                Some(
-                    "MissingSubscriptionRegistration"
-                        | "NoRegisteredProviderFound"
-                        | "InvalidResourceType"
-                )
-            )
-    }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: Option<ErrorDetail>,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: Option<String>,
-    message: Option<String>,
-}
-
+/// One page of an ARM list. A page without `value` is not an empty page: it is an answer the
+/// client does not understand (or an error body under HTTP 200), and must not read as "none".
 #[derive(Deserialize)]
 struct Page {
     value: Option<Vec<Box<RawValue>>>,
     #[serde(rename = "nextLink")]
     next_link: Option<String>,
+    error: Option<super::error::ErrorDetail>,
 }
 
 /// Items of a paged list, and why paging stopped early (a diagnostic), if it did.
@@ -187,8 +123,11 @@ pub struct ArmClient {
     credential: Credential,
     permits: Arc<Semaphore>,
     policy: RetryPolicy,
+    deadline: Option<Instant>,
     sent: AtomicUsize,
     done: AtomicUsize,
+    /// Whether the endpoint has answered anything yet (a refused first connection fails fast).
+    answered: AtomicBool,
     observer: std::sync::Mutex<Option<Observer>>,
 }
 
@@ -213,7 +152,8 @@ impl ArmClient {
             .user_agent(concat!("rdpaudit/", env!("CARGO_PKG_VERSION")))
             // Redirects could carry the Authorization header elsewhere: never follow them.
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
+            // A TCP handshake takes one round trip; 5 s covers slow links and SYN retransmits.
+            .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(ArmClient {
@@ -221,9 +161,11 @@ impl ArmClient {
             base,
             credential,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            deadline: policy.deadline.map(Instant::from_std),
             policy,
             sent: AtomicUsize::new(0),
             done: AtomicUsize::new(0),
+            answered: AtomicBool::new(false),
             observer: std::sync::Mutex::new(None),
         })
     }
@@ -248,6 +190,17 @@ impl ArmClient {
     /// Requests sent so far (retries included).
     pub fn requests_sent(&self) -> usize {
         self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Time left before the run's deadline (`None`: no deadline).
+    pub fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether the run's deadline has passed: callers stop starting new work.
+    pub fn past_deadline(&self) -> bool {
+        self.time_left().is_some_and(|l| l.is_zero())
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -295,14 +248,26 @@ impl ArmClient {
         self.send(url, Some(body), Retry::ThrottledOnly).await
     }
 
+    fn deadline_error(&self, method: &'static str, url: &Url, what: &str) -> ArmError {
+        ArmError::new(
+            ErrorKind::Deadline,
+            method,
+            url,
+            format!("{what}: the run's --timeout deadline was reached"),
+        )
+    }
+
     async fn send(
         &self,
         url: &Url,
         body: Option<&serde_json::Value>,
         retry: Retry,
     ) -> Result<Reply, ArmError> {
+        let method = if body.is_some() { "POST" } else { "GET" };
         if !same_origin(&self.base, url) {
             return Err(ArmError::new(
+                ErrorKind::Refused,
+                method,
                 url,
                 format!(
                     "refused: {} is not the ARM endpoint {}; the token is only sent there",
@@ -312,63 +277,103 @@ impl ArmClient {
             ));
         }
         let mut attempt = 0u32;
+        let mut timeouts = 0u32;
         loop {
-            let outcome = self.attempt(url, body).await;
-            let wait = match outcome {
-                Ok(body) => return Ok(body),
+            let outcome = match self.time_left() {
+                None => self.attempt(url, body, self.policy.timeout).await,
+                Some(left) if left.is_zero() => {
+                    return Err(self.deadline_error(method, url, "not sent"))
+                }
+                // The permit, the token and the attempt together end at the deadline.
+                Some(left) => {
+                    let attempt = self.attempt(url, body, self.policy.timeout.min(left));
+                    match tokio::time::timeout(left, attempt).await {
+                        Ok(o) => o,
+                        Err(_) => return Err(self.deadline_error(method, url, "abandoned")),
+                    }
+                }
+            };
+            let (e, wait) = match outcome {
+                Ok(reply) => return Ok(reply),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Retry(e, _))
                     if retry == Retry::ThrottledOnly && e.status != Some(429) =>
                 {
                     return Err(e)
                 }
-                Err(Failure::Retry(e, wait)) => {
-                    if attempt >= self.policy.max_retries {
-                        return Err(ArmError {
-                            message: format!(
-                                "{} (gave up after {} attempts)",
-                                e.message,
-                                attempt + 1
-                            ),
-                            ..e
-                        });
+                Err(Failure::TimedOut(e)) => {
+                    timeouts += 1;
+                    if self.past_deadline() {
+                        return Err(e.because(
+                            ErrorKind::Deadline,
+                            "the run's --timeout deadline was reached",
+                        ));
                     }
-                    match wait {
-                        Some(w) if w > self.policy.max_retry_after => {
-                            return Err(ArmError {
-                                message: format!(
-                                    "{} (Retry-After {}s is longer than the retry budget)",
-                                    e.message,
-                                    w.as_secs()
-                                ),
-                                ..e
-                            })
-                        }
-                        // 429: exactly as told, never earlier.
-                        Some(w) => w,
-                        None => self.backoff(attempt),
+                    if timeouts > self.policy.max_timeout_retries {
+                        return Err(e.because(
+                            ErrorKind::Transport,
+                            &format!("{timeouts} attempts timed out"),
+                        ));
                     }
+                    (e, None)
                 }
+                Err(Failure::Retry(e, wait)) => (e, wait),
             };
+            if attempt >= self.policy.max_retries {
+                let n = attempt + 1;
+                return Err(e
+                    .clone()
+                    .because(e.kind, &format!("gave up after {n} attempts")));
+            }
+            let told = wait.is_some();
+            let wait = match wait {
+                Some(w) if w > self.policy.max_retry_after => {
+                    let why = format!(
+                        "Retry-After {}s is longer than the retry budget",
+                        w.as_secs()
+                    );
+                    return Err(e.clone().because(e.kind, &why));
+                }
+                // 429: exactly as told, never earlier.
+                Some(w) => w,
+                None => self.backoff(attempt),
+            };
+            if let Some(left) = self.time_left() {
+                if wait >= left {
+                    let what = if told { "Retry-After" } else { "backing off" };
+                    let why = format!(
+                        "not retried: {what} {}s would pass the run's --timeout deadline ({}s left)",
+                        wait.as_secs(),
+                        left.as_secs()
+                    );
+                    return Err(e.because(ErrorKind::Deadline, &why));
+                }
+            }
             tracing::debug!(url = %url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 
-    async fn attempt(&self, url: &Url, body: Option<&serde_json::Value>) -> Result<Reply, Failure> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        timeout: Duration,
+    ) -> Result<Reply, Failure> {
         let method = if body.is_some() { "POST" } else { "GET" };
         let permit = self.permits.acquire().await.map_err(|_| {
-            Failure::Final(ArmError {
+            Failure::Final(ArmError::new(
+                ErrorKind::Transport,
                 method,
-                ..ArmError::new(url, "the client is shutting down")
-            })
+                url,
+                "the client is shutting down",
+            ))
         })?;
         let token = self.credential.bearer().await.map_err(|e| {
             Failure::Final(ArmError {
-                method,
                 status: Some(401),
-                ..ArmError::new(url, e)
+                ..ArmError::new(ErrorKind::Auth, method, url, e)
             })
         })?;
         self.sent.fetch_add(1, Ordering::Relaxed);
@@ -381,28 +386,11 @@ impl ArmClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b.to_string()),
         };
-        let sent = request
-            .bearer_auth(token)
-            .timeout(self.policy.timeout)
-            .send()
-            .await;
-        let resp = match sent {
+        let resp = match request.bearer_auth(token).timeout(timeout).send().await {
             Ok(r) => r,
-            Err(e) => {
-                let why = if e.is_timeout() {
-                    "timed out"
-                } else {
-                    "connection failed"
-                };
-                return Err(Failure::Retry(
-                    ArmError {
-                        method,
-                        ..ArmError::new(url, format!("{why}: {}", root_cause(&e)))
-                    },
-                    None,
-                ));
-            }
+            Err(e) => return Err(self.send_failure(method, url, &e)),
         };
+        self.answered.store(true, Ordering::Relaxed);
         let status = resp.status();
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let observer = self.observer.lock().ok().and_then(|o| o.clone());
@@ -416,21 +404,18 @@ impl ArmClient {
             .map(String::from);
         let retry_after = retry_after(resp.headers());
         let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
-                return Err(Failure::Retry(
-                    ArmError {
-                        method,
-                        ..ArmError::new(
-                            url,
-                            format!("reading the response failed: {}", root_cause(&e)),
-                        )
-                    },
-                    None,
-                ))
+        let body = read_capped(resp, self.policy.max_body).await.map_err(|e| {
+            let err = ArmError {
+                status: Some(status.as_u16()),
+                request_id: request_id.clone(),
+                ..ArmError::new(e.kind(), method, url, e.to_string())
+            };
+            match e {
+                ReadError::TooLarge(_) => Failure::Final(err),
+                ReadError::Failed(t, _) if t => Failure::TimedOut(err),
+                ReadError::Failed(..) => Failure::Retry(err, None),
             }
-        };
+        })?;
         drop(permit);
         tracing::debug!(url = %url, status = status.as_u16(), "response");
         if status.is_success() {
@@ -444,14 +429,17 @@ impl ArmClient {
             .ok()
             .and_then(|b| b.error);
         let err = ArmError {
-            method,
-            url: url.to_string(),
             status: Some(status.as_u16()),
             code: detail.as_ref().and_then(|d| d.code.clone()),
-            message: detail
-                .and_then(|d| d.message)
-                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string()),
             request_id,
+            ..ArmError::new(
+                ErrorKind::Status,
+                method,
+                url,
+                detail
+                    .and_then(|d| d.message)
+                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string()),
+            )
         };
         Err(match status {
             StatusCode::TOO_MANY_REQUESTS => Failure::Retry(err, retry_after),
@@ -460,17 +448,51 @@ impl ArmClient {
         })
     }
 
+    /// A request that got no answer. The very first connection failing means the endpoint is
+    /// closed or unreachable: retrying for half a minute would only hide that.
+    fn send_failure(&self, method: &'static str, url: &Url, e: &reqwest::Error) -> Failure {
+        let cause = root_cause(e);
+        if e.is_connect() && !self.answered.load(Ordering::Relaxed) {
+            let host = match (url.host_str(), url.port_or_known_default()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                _ => url.to_string(),
+            };
+            return Failure::Final(ArmError::new(
+                ErrorKind::Unreachable,
+                method,
+                url,
+                format!("cannot connect to the ARM endpoint {host} ({cause}); check --arm-endpoint, --cloud and the network"),
+            ));
+        }
+        if e.is_timeout() {
+            return Failure::TimedOut(ArmError::new(
+                ErrorKind::Transport,
+                method,
+                url,
+                format!("timed out: {cause}"),
+            ));
+        }
+        Failure::Retry(
+            ArmError::new(
+                ErrorKind::Transport,
+                method,
+                url,
+                format!("connection failed: {cause}"),
+            ),
+            None,
+        )
+    }
+
     /// Follows `nextLink` verbatim, but only on the ARM origin, at most [`MAX_PAGES`] pages, and
-    /// never the same link twice. A refused or looping link stops paging with a diagnostic.
+    /// never the same link twice. A refused or looping link stops paging with a diagnostic that
+    /// names the page that gave it. A page without its `value` array fails the list.
     pub async fn list(&self, first: &Url, scope: &str) -> Result<Listed, ArmError> {
         let mut out = Listed::default();
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<String> = HashSet::from([first.to_string()]);
         let mut url = first.clone();
         loop {
             let body = self.get(&url).await?;
-            let page: Page = serde_json::from_slice(&body).map_err(|e| {
-                ArmError::new(&url, format!("the response is not an ARM list: {e}"))
-            })?;
+            let page = parse_page(&url, &body)?;
             out.pages += 1;
             out.items.extend(page.value.unwrap_or_default());
             let Some(next) = page.next_link.filter(|s| !s.trim().is_empty()) else {
@@ -479,7 +501,7 @@ impl ArmClient {
             let stop = |why: String| Diagnostic {
                 level: DiagLevel::Warning,
                 scope: Some(scope.to_string()),
-                message: format!("{why}; the list may be incomplete"),
+                message: format!("GET {url}: {why}; the list may be incomplete"),
                 status: None,
                 code: Some("PagingStopped".into()),
                 request_id: None,
@@ -498,7 +520,7 @@ impl ArmClient {
                 )));
                 return Ok(out);
             }
-            if !seen.insert(next.clone()) {
+            if !seen.insert(next_url.to_string()) {
                 out.stopped = Some(stop("nextLink repeats an earlier page (loop)".into()));
                 return Ok(out);
             }
@@ -507,6 +529,83 @@ impl ArmClient {
                 return Ok(out);
             }
             url = next_url;
+        }
+    }
+}
+
+/// A list page, or why it is not one: not JSON, an ARM error body under HTTP 200, or no `value`
+/// array (`{}`, `{"value": null}`).
+fn parse_page(url: &Url, body: &[u8]) -> Result<Page, ArmError> {
+    let malformed = |m: String| ArmError {
+        status: Some(200),
+        ..ArmError::new(ErrorKind::Malformed, "GET", url, m)
+    };
+    let page: Page = serde_json::from_slice(body)
+        .map_err(|e| malformed(format!("the response is not an ARM list: {e}")))?;
+    if let Some(err) = &page.error {
+        return Err(ArmError {
+            kind: ErrorKind::Status,
+            code: err.code.clone(),
+            ..malformed(format!(
+                "an error body instead of a list page: {}",
+                err.message.as_deref().unwrap_or("no message")
+            ))
+        });
+    }
+    if page.value.is_none() {
+        return Err(malformed(
+            "the list page has no `value` array; not read as \"no resources\"".into(),
+        ));
+    }
+    Ok(page)
+}
+
+/// Why a response body could not be read.
+enum ReadError {
+    TooLarge(usize),
+    /// Reading failed; `true` when it timed out.
+    Failed(bool, String),
+}
+
+impl ReadError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ReadError::TooLarge(_) => ErrorKind::TooLarge,
+            ReadError::Failed(..) => ErrorKind::Transport,
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::TooLarge(cap) => write!(
+                f,
+                "the response is larger than the {} MiB cap; not read",
+                cap >> 20
+            ),
+            ReadError::Failed(_, why) => write!(f, "reading the response failed: {why}"),
+        }
+    }
+}
+
+/// Reads a body chunk by chunk, never holding more than `cap` bytes: a declared
+/// `Content-Length` over the cap is refused before reading, a streamed body when it passes it.
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, ReadError> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(ReadError::TooLarge(cap));
+    }
+    let mut buf = Vec::with_capacity(resp.content_length().map_or(0, |n| n as usize));
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > cap {
+                    return Err(ReadError::TooLarge(cap));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf),
+            Err(e) => return Err(ReadError::Failed(e.is_timeout(), root_cause(&e))),
         }
     }
 }
@@ -536,6 +635,8 @@ enum Failure {
     Final(ArmError),
     /// Worth retrying; `Some(d)`: the server said when (`Retry-After`).
     Retry(ArmError, Option<Duration>),
+    /// No answer within the attempt's timeout (retried at most `max_timeout_retries` times).
+    TimedOut(ArmError),
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {
@@ -589,19 +690,7 @@ mod tests {
     }
 
     #[test]
-    fn errors_never_show_the_token_and_say_everything_else() {
-        let e = ArmError {
-            method: "GET",
-            url: "https://management.azure.com/subscriptions/s?api-version=1".into(),
-            status: Some(403),
-            code: Some("AuthorizationFailed".into()),
-            message: "no".into(),
-            request_id: Some("abc".into()),
-        };
-        assert_eq!(
-            e.to_string(),
-            "GET https://management.azure.com/subscriptions/s?api-version=1: HTTP 403 AuthorizationFailed: no (x-ms-request-id abc)"
-        );
+    fn credential_debug_hides_the_token() {
         let c = Credential::Static(Arc::new("secret-token".into()));
         assert!(!format!("{c:?}").contains("secret"));
     }

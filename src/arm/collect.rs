@@ -8,13 +8,14 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
-use super::client::{ArmClient, ArmError};
+use super::client::ArmClient;
+use super::error::{ArmError, ErrorKind};
 use super::request::{self, ResourceType, BASTION_HOSTS, TYPES};
-use crate::model::{self, DiagLevel, Diagnostic, Model, ResId};
+use crate::model::{self, DiagLevel, Diagnostic, ResId};
 use crate::snapshot::Subscription;
 
 /// What to collect (product.md §2 SCOPE).
@@ -61,10 +62,13 @@ struct SubscriptionItem {
 }
 
 /// The subscriptions in scope: `--subscription`, else `AZURE_SUBSCRIPTION_ID`, else the one
-/// enabled subscription the identity sees; `--all-subscriptions`: every enabled one.
+/// enabled subscription the identity sees; `--all-subscriptions`: every enabled one. When the
+/// subscription list stopped early (a refused or looping `nextLink`) and it decides the scope,
+/// the audit is incomplete: its diagnostic is pushed to `diagnostics`.
 pub async fn resolve_subscriptions(
     client: &ArmClient,
     scope: &Scope,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Subscription>, CollectError> {
     let url = request::subscriptions(client.base());
     let listed = client.list(&url, "/subscriptions").await.map_err(|e| {
@@ -74,6 +78,13 @@ pub async fn resolve_subscriptions(
             CollectError::Nothing(e)
         }
     })?;
+    if let Some(mut stopped) = listed.stopped {
+        if !scope.subscriptions.is_empty() || scope.default_subscription.is_some() {
+            // The scope was named: the list only adds display names.
+            stopped.level = DiagLevel::Info;
+        }
+        diagnostics.push(stopped);
+    }
     let visible: Vec<Subscription> = listed
         .items
         .iter()
@@ -160,14 +171,12 @@ async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
                     Ok(raw) => JobResult::Items(vec![raw], None),
                     Err(e) => JobResult::Failed(
-                        ArmError {
-                            method: "GET",
-                            url: url.to_string(),
-                            status: None,
-                            code: None,
-                            message: format!("the response is not JSON: {e}"),
-                            request_id: None,
-                        },
+                        ArmError::new(
+                            ErrorKind::Malformed,
+                            "GET",
+                            &url,
+                            format!("the response is not JSON: {e}"),
+                        ),
                         id,
                     ),
                 },
@@ -216,10 +225,8 @@ async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -
 
 /// Audits whole subscriptions (optionally limited to resource groups).
 pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected, CollectError> {
-    let mut out = Collected {
-        subscriptions: resolve_subscriptions(&client, scope).await?,
-        ..Collected::default()
-    };
+    let mut out = Collected::default();
+    out.subscriptions = resolve_subscriptions(&client, scope, &mut out.diagnostics).await?;
     let mut jobs = Vec::new();
     for sub in &out.subscriptions {
         for t in TYPES {
@@ -307,11 +314,32 @@ pub(crate) async fn follow_references(
     out: &mut Collected,
     focus: Option<&ResId>,
 ) {
+    // An id is asked for once: one that failed (gone, forbidden, throttled) is not asked again
+    // in the next round.
+    let mut asked: HashSet<String> = HashSet::new();
     for _round in 0..3 {
-        let missing = missing_references(out, focus);
+        let missing: Vec<String> = model::refs::missing(&out.resource_refs(), focus)
+            .into_iter()
+            .filter(|id| !asked.contains(&id.to_ascii_lowercase()))
+            .collect();
         if missing.is_empty() {
             break;
         }
+        if client.past_deadline() {
+            out.diagnostics.push(Diagnostic {
+                level: DiagLevel::Warning,
+                scope: Some("collection".into()),
+                message: format!(
+                    "{} referenced resources were not read: the run's --timeout deadline was reached",
+                    missing.len()
+                ),
+                status: None,
+                code: Some("Deadline".into()),
+                request_id: None,
+            });
+            break;
+        }
+        asked.extend(missing.iter().map(|id| id.to_ascii_lowercase()));
         run_all(client, missing.into_iter().map(Job::Get).collect(), out).await;
     }
     dedup(out);
@@ -357,110 +385,6 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
             Err(e) => out.diagnostics.push(e.diagnostic(DiagLevel::Warning, &id)),
         }
     }
-}
-
-/// Top-level ids the collected resources reference but do not contain. With `focus`, only what
-/// that VM's path needs (its NICs' subnets, not every subnet of their VNets).
-fn missing_references(out: &Collected, focus: Option<&ResId>) -> Vec<String> {
-    let refs = out.resource_refs();
-    let m: Model = model::build_references(&refs);
-    let present = |id: &ResId| {
-        m.broken.contains_key(&id.key)
-            || m.nics.contains_key(&id.key)
-            || m.nsgs.contains_key(&id.key)
-            || m.public_ips.contains_key(&id.key)
-            || m.vnets.contains_key(&id.key)
-            || m.load_balancers.contains_key(&id.key)
-            || m.route_tables.contains_key(&id.key)
-    };
-    let mut want: BTreeSet<String> = BTreeSet::new();
-    let mut add = |id: &ResId| {
-        if !present(id) {
-            want.insert(id.id.clone());
-        }
-    };
-    let parent = |id: &ResId, child: &str| id.split_child(child).map(|(p, _)| p);
-    let vms: Vec<&model::Vm> = match focus {
-        Some(f) => m.vms.iter().filter(|v| v.id.key == f.key).collect(),
-        None => m.vms.iter().collect(),
-    };
-    let mut subnets: HashSet<String> = HashSet::new();
-    let mut lbs: HashSet<String> = HashSet::new();
-    for vm in &vms {
-        for (nic_id, _) in &vm.nics {
-            add(nic_id);
-            let Some(nic) = m.nics.get(&nic_id.key) else {
-                continue;
-            };
-            if let Some(n) = &nic.nsg {
-                add(n);
-            }
-            for c in &nic.ip_configs {
-                if let Some(s) = &c.subnet {
-                    subnets.insert(s.key.clone());
-                    if let Some(v) = parent(s, "subnets") {
-                        add(&v);
-                    }
-                }
-                if let Some(p) = &c.public_ip {
-                    add(p);
-                }
-                for r in c.nat_rules.iter().chain(&c.backend_pools) {
-                    let lb =
-                        parent(r, "inboundNatRules").or_else(|| parent(r, "backendAddressPools"));
-                    if let Some(lb) = lb {
-                        lbs.insert(lb.key.clone());
-                        add(&lb);
-                    }
-                }
-            }
-        }
-    }
-    for vnet in m.vnets.values() {
-        for s in &vnet.subnets {
-            if focus.is_some() && !subnets.contains(&s.id.key) {
-                continue;
-            }
-            for r in s.nsg.iter().chain(&s.route_table) {
-                add(r);
-            }
-        }
-    }
-    for lb in m.load_balancers.values() {
-        if focus.is_some() && !lbs.contains(&lb.id.key) {
-            continue;
-        }
-        for f in &lb.frontends {
-            if let Some(p) = &f.public_ip {
-                add(p);
-            }
-        }
-    }
-    // A Bastion matters when it sits in one of the VM's VNets or a peer of them; only then is
-    // its VNet (for the AzureBastionSubnet prefix) worth a request in a one-VM check.
-    let mut near: HashSet<String> = HashSet::new();
-    for s in &subnets {
-        if let Some(v) = parent(&ResId::new(s), "subnets") {
-            if let Some(vnet) = m.vnets.get(&v.key) {
-                near.extend(
-                    vnet.peerings
-                        .iter()
-                        .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.clone())),
-                );
-            }
-            near.insert(v.key);
-        }
-    }
-    for b in &m.bastions {
-        for s in &b.subnets {
-            if let Some(v) = parent(s, "subnets") {
-                if focus.is_none() || near.contains(&v.key) {
-                    add(&v);
-                }
-            }
-        }
-    }
-    want.into_iter().collect()
 }
 
 /// Drops resources read twice (a list and a GET by id), keeping the first.

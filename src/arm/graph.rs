@@ -12,13 +12,16 @@ use reqwest::Url;
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-use super::client::{ArmClient, ArmError};
+use super::client::{ArmClient, MAX_PAGES};
 use super::collect::{self, CollectError, Collected, Scope};
+use super::error::{ArmError, ErrorKind};
 use super::request::TYPES;
+use crate::model::{DiagLevel, Diagnostic};
 use crate::snapshot::Subscription;
 
 pub const API_RESOURCE_GRAPH: &str = "2024-04-01";
@@ -92,6 +95,8 @@ pub fn body(scope: &GraphScope, query: &str, skip_token: Option<&str>) -> serde_
 #[derive(Deserialize)]
 struct Response {
     data: Option<Box<RawValue>>,
+    #[serde(rename = "resultTruncated")]
+    result_truncated: Option<serde_json::Value>,
     #[serde(rename = "$skipToken")]
     skip_token: Option<String>,
 }
@@ -149,17 +154,33 @@ pub fn parse_hms(s: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(h * 3600.0 + m * 60.0 + sec))
 }
 
+/// Rows of one query, and why they may not be all (diagnostics naming the request).
+#[derive(Default)]
+struct Queried {
+    rows: Vec<Box<RawValue>>,
+    stopped: Vec<Diagnostic>,
+}
+
 async fn run_query(
     client: &ArmClient,
     quota: &Quota,
     scope: &GraphScope,
     q: &str,
     label: &str,
-) -> Result<Vec<Box<RawValue>>, ArmError> {
+) -> Result<Queried, ArmError> {
     let endpoint = url(client.base());
-    let mut rows = Vec::new();
+    let mut out = Queried::default();
     let mut token: Option<String> = None;
+    let mut seen: HashSet<String> = HashSet::new();
     let mut pages = 0usize;
+    let stop = |why: String| Diagnostic {
+        level: DiagLevel::Warning,
+        scope: Some(format!("Resource Graph, {label}")),
+        message: format!("POST {endpoint}: {why}; the result may be incomplete"),
+        status: None,
+        code: Some("PagingStopped".into()),
+        request_id: None,
+    };
     loop {
         quota.wait().await;
         let (bytes, headers) = client
@@ -167,32 +188,55 @@ async fn run_query(
             .await?;
         quota.update(&headers).await;
         pages += 1;
-        let r: Response = serde_json::from_slice(&bytes).map_err(|e| ArmError {
-            method: "POST",
-            url: endpoint.to_string(),
-            status: None,
-            code: None,
-            message: format!("the response is not a Resource Graph result: {e}"),
-            request_id: None,
+        let malformed = |m: &str| ArmError {
+            status: Some(200),
+            ..ArmError::new(ErrorKind::Malformed, "POST", &endpoint, m)
+        };
+        let r: Response = serde_json::from_slice(&bytes)
+            .map_err(|e| malformed(&format!("the response is not a Resource Graph result: {e}")))?;
+        // No `data` is not "no rows": Resource Graph always sends the array, empty or not.
+        let Some(d) = r.data else {
+            out.stopped.push(stop(
+                "the response has no `data`; not read as \"no resources\"".into(),
+            ));
+            break;
+        };
+        let page: Vec<Box<RawValue>> = serde_json::from_str(d.get()).map_err(|_| {
+            malformed("`data` is not an array (resultFormat objectArray was asked)")
         })?;
-        if let Some(d) = r.data {
-            let page: Vec<Box<RawValue>> = serde_json::from_str(d.get()).map_err(|_| ArmError {
-                method: "POST",
-                url: endpoint.to_string(),
-                status: None,
-                code: None,
-                message: "`data` is not an array (resultFormat objectArray was asked)".into(),
-                request_id: None,
-            })?;
-            rows.extend(page);
+        out.rows.extend(page);
+        if is_true(r.result_truncated.as_ref()) {
+            out.stopped.push(stop(
+                "Resource Graph says resultTruncated: the rows are cut".into(),
+            ));
         }
         match r.skip_token.filter(|t| !t.is_empty()) {
-            Some(t) if pages < super::client::MAX_PAGES => token = Some(t),
-            _ => break,
+            None => break,
+            Some(t) if !seen.insert(t.clone()) => {
+                out.stopped
+                    .push(stop("$skipToken repeats an earlier page (loop)".into()));
+                break;
+            }
+            Some(_) if pages >= MAX_PAGES => {
+                out.stopped.push(stop(format!(
+                    "a $skipToken is still present after {MAX_PAGES} pages"
+                )));
+                break;
+            }
+            Some(t) => token = Some(t),
         }
     }
-    tracing::debug!(%label, rows = rows.len(), pages, "Resource Graph query done");
-    Ok(rows)
+    tracing::debug!(%label, rows = out.rows.len(), pages, "Resource Graph query done");
+    Ok(out)
+}
+
+/// `resultTruncated` is documented as a string (`"true"`/`"false"`); accept a boolean too.
+fn is_true(v: Option<&serde_json::Value>) -> bool {
+    match v {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
 }
 
 /// Collects through Resource Graph; what it references outside the scope is read by id via ARM.
@@ -207,7 +251,8 @@ pub async fn collect(
     let scopes: Vec<GraphScope> = match management_group {
         Some(mg) => vec![GraphScope::ManagementGroup(mg.to_string())],
         None => {
-            out.subscriptions = collect::resolve_subscriptions(&client, scope).await?;
+            out.subscriptions =
+                collect::resolve_subscriptions(&client, scope, &mut out.diagnostics).await?;
             let ids: Vec<String> = out
                 .subscriptions
                 .iter()
@@ -228,25 +273,29 @@ pub async fn collect(
         };
         let mut result = run_query(&client, &quota, s, &q, &label).await;
         if !scope.resource_groups.is_empty() {
-            if let Ok(rows) = &mut result {
+            if let Ok(found) = &mut result {
                 match run_query(&client, &quota, s, &bastion_query(), &label).await {
-                    Ok(more) => rows.extend(more),
+                    Ok(more) => {
+                        found.rows.extend(more.rows);
+                        found.stopped.extend(more.stopped);
+                    }
                     Err(e) => out.diagnostics.push(e.diagnostic(
-                        crate::model::DiagLevel::Error,
+                        DiagLevel::Error,
                         &format!("Resource Graph, {label}, Bastion hosts"),
                     )),
                 }
             }
         }
         match result {
-            Ok(rows) => out.resources.extend(rows),
+            Ok(found) => {
+                out.resources.extend(found.rows);
+                out.diagnostics.extend(found.stopped);
+            }
             Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),
             Err(e) => {
                 failures += 1;
-                out.diagnostics.push(e.diagnostic(
-                    crate::model::DiagLevel::Error,
-                    &format!("Resource Graph, {label}"),
-                ));
+                out.diagnostics
+                    .push(e.diagnostic(DiagLevel::Error, &format!("Resource Graph, {label}")));
                 if failures == scopes.len() {
                     return Err(CollectError::Nothing(e));
                 }

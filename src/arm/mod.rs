@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod client;
 pub mod collect;
+pub mod error;
 pub mod graph;
 pub mod probe;
 pub mod request;

@@ -116,6 +116,34 @@ pub struct InputArgs {
     /// Also write what was read as a snapshot.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+    /// Live runs stop after this long (e.g. 90s, 30m, 2h), report what was read, and exit 3.
+    #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// `90s`, `30m`, `2h` (a bare number is seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (n, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => {
+            return Err(format!(
+                "{s:?}: use a number with s, m or h, e.g. 90s, 30m, 2h"
+            ))
+        }
+    };
+    match n.parse::<u64>() {
+        Ok(v) if v > 0 => Ok(std::time::Duration::from_secs(v.saturating_mul(secs))),
+        _ => Err(format!(
+            "{s:?}: use a positive number with s, m or h, e.g. 90s, 30m, 2h"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,7 @@ pub struct Session {
 impl Session {
     /// Authenticates (exit 2 when no credential works) and builds the ARM client.
     pub fn open(input: &InputArgs) -> Result<Session, CliError> {
+        let deadline = std::time::Instant::now() + input.timeout;
         let cloud = cloud(input)?;
         let runtime = runtime()?;
         let client = runtime.block_on(async {
@@ -61,7 +62,10 @@ impl Session {
                 cloud.arm_endpoint.clone(),
                 Credential::Azure(Arc::new(auth)),
                 usize::from(input.concurrency),
-                RetryPolicy::default(),
+                RetryPolicy {
+                    deadline: Some(deadline),
+                    ..RetryPolicy::default()
+                },
             )
             .map_err(CliError::Client)
         })?;

@@ -67,22 +67,12 @@ fn kind_from_id(id: &str) -> Option<Kind> {
     kind_of(&format!("{ns}/{ty}"))
 }
 
-/// Builds the model from raw resources. `guest` holds guest facts by VM id.
+/// Builds the model from raw resources, once; nothing changes it afterwards.
 pub fn build(resources: &[&RawValue]) -> Model {
-    build_with(resources, true)
-}
-
-/// Only what links resources together: NSG rules are not parsed (collection uses this to find
-/// referenced resources it has not read yet, without paying for rule parsing twice).
-pub fn build_references(resources: &[&RawValue]) -> Model {
-    build_with(resources, false)
-}
-
-fn build_with(resources: &[&RawValue], nsg_rules: bool) -> Model {
     let mut m = Model::default();
     let mut sink = Sink::default();
     for (index, raw) in resources.iter().enumerate() {
-        add_resource(&mut m, &mut sink, index, raw, nsg_rules);
+        add_resource(&mut m, &mut sink, index, raw);
     }
     m.diagnostics.extend(sink.finish());
     m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
@@ -129,7 +119,7 @@ fn resource_id(head: &Head) -> Result<String, (&'static str, String)> {
     }
 }
 
-fn add_resource(m: &mut Model, sink: &mut Sink, index: usize, raw: &RawValue, nsg_rules: bool) {
+fn add_resource(m: &mut Model, sink: &mut Sink, index: usize, raw: &RawValue) {
     let id = match identify(raw).and_then(|head| resource_id(&head).map(|id| (id, head))) {
         Ok(found) => found,
         Err((kind, message)) => {
@@ -160,35 +150,17 @@ fn add_resource(m: &mut Model, sink: &mut Sink, index: usize, raw: &RawValue, ns
         m.ignored += 1;
         return;
     };
-    if let Err(why) = parse_kind(m, kind, &rid, raw, nsg_rules) {
+    if let Err(why) = parse_kind(m, kind, &rid, raw) {
         sink.push(Diagnostic::error(rid.id.clone(), why.clone()));
         m.broken.insert(rid.key.clone(), why);
     }
 }
 
-fn parse_kind(
-    m: &mut Model,
-    kind: Kind,
-    rid: &ResId,
-    raw: &RawValue,
-    nsg_rules: bool,
-) -> Result<(), String> {
+fn parse_kind(m: &mut Model, kind: Kind, rid: &ResId, raw: &RawValue) -> Result<(), String> {
     match kind {
         Kind::Vm => parse::<wire::VmProps>(raw).and_then(|e| vm(m, rid, e)),
         Kind::ClassicVm => parse::<wire::ClassicVmProps>(raw).and_then(|e| classic_vm(m, rid, e)),
         Kind::Nic => parse::<wire::NicProps>(raw).and_then(|e| nic(m, rid, e)),
-        Kind::Nsg if !nsg_rules => {
-            m.nsgs.insert(
-                rid.key.clone(),
-                Nsg {
-                    id: rid.clone(),
-                    name: rid.name().to_string(),
-                    provisioning_state: None,
-                    inbound: Vec::new(),
-                },
-            );
-            Ok(())
-        }
         Kind::Nsg => parse::<wire::NsgProps>(raw).and_then(|e| nsg(m, rid, e)),
         Kind::PublicIp => parse::<wire::PipProps>(raw).and_then(|e| public_ip(m, rid, e)),
         Kind::Vnet => parse::<wire::VnetProps>(raw).and_then(|e| vnet(m, rid, e)),

@@ -8,6 +8,7 @@
 pub mod build;
 pub mod decode;
 pub mod net;
+pub mod refs;
 pub mod types;
 pub mod wire;
 
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use build::{build, build_references};
+pub use build::build;
 pub use types::*;
 
 /// Something that could not be read or understood (the report's `diagnostics`).

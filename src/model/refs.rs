@@ -1,0 +1,541 @@
+//! Which resources the collected ones reference but do not contain: a pure scan of the raw
+//! resources for the reference ids on a VM's network path, without building the model (live
+//! collection asks this up to three times before the model is built once).
+//!
+//! Only the fields the path follows are read (leniently: a field of the wrong shape is skipped
+//! here and reported by the model later): a VM's NICs; a NIC's NSG and, per IP configuration,
+//! its subnet's VNet, public IP and load balancer (through NAT rules and backend pools); a VNet
+//! subnet's NSG and route table; a load balancer frontend's public IP; a Bastion's VNet.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::ResId;
+
+#[derive(Deserialize, Default)]
+struct Ref {
+    id: Option<serde_json::Value>,
+}
+
+impl Ref {
+    fn res(&self) -> Option<ResId> {
+        match &self.id {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(ResId::new(s)),
+            _ => None,
+        }
+    }
+}
+
+/// A JSON value that is read only when it has the expected shape.
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(Lenient(serde_json::from_value(v).ok()))
+    }
+}
+
+impl<T> Lenient<T> {
+    fn get(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+}
+
+fn refs(list: &Lenient<Vec<Lenient<Ref>>>) -> impl Iterator<Item = ResId> + '_ {
+    list.get()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get().and_then(Ref::res))
+}
+
+fn one(r: &Lenient<Ref>) -> Option<ResId> {
+    r.get().and_then(Ref::res)
+}
+
+#[derive(Deserialize)]
+struct Head {
+    id: Option<serde_json::Value>,
+    #[serde(rename = "type")]
+    kind: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "P: serde::de::DeserializeOwned")]
+struct Resource<P> {
+    #[serde(default)]
+    properties: Lenient<P>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct VmProps {
+    #[serde(default)]
+    network_profile: Lenient<VmNetwork>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct VmNetwork {
+    #[serde(default)]
+    network_interfaces: Lenient<Vec<Lenient<Ref>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct NicProps {
+    #[serde(default)]
+    network_security_group: Lenient<Ref>,
+    #[serde(default)]
+    ip_configurations: Lenient<Vec<Lenient<Child<IpConfig>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "P: serde::de::DeserializeOwned")]
+struct Child<P> {
+    id: Option<serde_json::Value>,
+    name: Option<serde_json::Value>,
+    #[serde(default)]
+    properties: Lenient<P>,
+}
+
+#[derive(Deserialize, Default)]
+struct IpConfig {
+    #[serde(default)]
+    subnet: Lenient<Ref>,
+    #[serde(default, rename = "publicIPAddress")]
+    public_ip: Lenient<Ref>,
+    #[serde(default, rename = "loadBalancerInboundNatRules")]
+    nat_rules: Lenient<Vec<Lenient<Ref>>>,
+    #[serde(default, rename = "loadBalancerBackendAddressPools")]
+    pools: Lenient<Vec<Lenient<Ref>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct VnetProps {
+    #[serde(default)]
+    subnets: Lenient<Vec<Lenient<Child<SubnetProps>>>>,
+    #[serde(default)]
+    virtual_network_peerings: Lenient<Vec<Lenient<Child<PeeringProps>>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SubnetProps {
+    #[serde(default)]
+    network_security_group: Lenient<Ref>,
+    #[serde(default)]
+    route_table: Lenient<Ref>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct PeeringProps {
+    #[serde(default)]
+    remote_virtual_network: Lenient<Ref>,
+}
+
+#[derive(Deserialize, Default)]
+struct LbProps {
+    #[serde(default, rename = "frontendIPConfigurations")]
+    frontends: Lenient<Vec<Lenient<Child<FrontendProps>>>>,
+}
+
+#[derive(Deserialize, Default)]
+struct FrontendProps {
+    #[serde(default, rename = "publicIPAddress")]
+    public_ip: Lenient<Ref>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct BastionProps {
+    #[serde(default)]
+    ip_configurations: Lenient<Vec<Lenient<Child<BastionIpConfig>>>>,
+}
+
+#[derive(Deserialize, Default)]
+struct BastionIpConfig {
+    #[serde(default)]
+    subnet: Lenient<Ref>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Vm,
+    Nic,
+    Vnet,
+    LoadBalancer,
+    Bastion,
+    Other,
+}
+
+fn kind_of(t: &str) -> Kind {
+    match t.to_ascii_lowercase().as_str() {
+        "microsoft.compute/virtualmachines" => Kind::Vm,
+        "microsoft.network/networkinterfaces" => Kind::Nic,
+        "microsoft.network/virtualnetworks" => Kind::Vnet,
+        "microsoft.network/loadbalancers" => Kind::LoadBalancer,
+        "microsoft.network/bastionhosts" => Kind::Bastion,
+        _ => Kind::Other,
+    }
+}
+
+/// The type a resource id names (`…/providers/{namespace}/{type}/{name}`), for rows without
+/// `type`.
+fn kind_from_id(id: &str) -> Kind {
+    let lower = id.to_ascii_lowercase();
+    let Some((_, after)) = lower.rsplit_once("/providers/") else {
+        return Kind::Other;
+    };
+    let mut parts = after.split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(ns), Some(t), Some(_), None) => kind_of(&format!("{ns}/{t}")),
+        _ => Kind::Other,
+    }
+}
+
+#[derive(Default)]
+struct NicRefs {
+    nsg: Option<ResId>,
+    /// Per IP configuration: subnet, public IP, NAT rules and backend pools.
+    configs: Vec<(Option<ResId>, Option<ResId>, Vec<ResId>)>,
+}
+
+/// A VNet's subnets (key, with their NSG and route table) and its peers.
+type VnetRefs = (Vec<(String, Vec<ResId>)>, Vec<ResId>);
+
+/// The references of every collected resource on the network path, by kind.
+#[derive(Default)]
+struct Index {
+    present: HashSet<String>,
+    /// VM key and its NICs.
+    vms: Vec<(String, Vec<ResId>)>,
+    nics: HashMap<String, NicRefs>,
+    /// VNet key → (subnet key, its NSG and route table), and its peers.
+    vnets: HashMap<String, VnetRefs>,
+    /// Load balancer key → its frontends' public IPs.
+    lbs: HashMap<String, Vec<ResId>>,
+    /// Each Bastion's subnets.
+    bastions: Vec<Vec<ResId>>,
+}
+
+fn parse<P: serde::de::DeserializeOwned + Default>(raw: &RawValue) -> P {
+    serde_json::from_str::<Resource<P>>(raw.get())
+        .ok()
+        .and_then(|r| r.properties.0)
+        .unwrap_or_default()
+}
+
+fn text(v: &Option<serde_json::Value>) -> Option<&str> {
+    v.as_ref()
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.trim().is_empty())
+}
+
+impl Index {
+    fn add(&mut self, raw: &RawValue) {
+        let Ok(head) = serde_json::from_str::<Head>(raw.get()) else {
+            return;
+        };
+        let Some(id) = text(&head.id).filter(|s| s.trim().starts_with('/')) else {
+            return;
+        };
+        let rid = ResId::new(id);
+        self.present.insert(rid.key.clone());
+        let kind = match &head.kind {
+            Some(serde_json::Value::String(t)) => kind_of(t),
+            Some(_) => Kind::Other,
+            None => kind_from_id(&rid.id),
+        };
+        match kind {
+            Kind::Vm => self.add_vm(rid, parse(raw)),
+            Kind::Nic => self.add_nic(rid, parse(raw)),
+            Kind::Vnet => self.add_vnet(rid, parse(raw)),
+            Kind::LoadBalancer => {
+                let p: LbProps = parse(raw);
+                let pips = p
+                    .frontends
+                    .get()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.get()?.properties.get().and_then(|p| one(&p.public_ip)))
+                    .collect();
+                self.lbs.insert(rid.key, pips);
+            }
+            Kind::Bastion => {
+                let p: BastionProps = parse(raw);
+                let subnets = p
+                    .ip_configurations
+                    .get()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.get()?.properties.get().and_then(|p| one(&p.subnet)))
+                    .collect();
+                self.bastions.push(subnets);
+            }
+            Kind::Other => {}
+        }
+    }
+
+    fn add_vm(&mut self, rid: ResId, p: VmProps) {
+        let nics = p
+            .network_profile
+            .get()
+            .map(|n| refs(&n.network_interfaces).collect())
+            .unwrap_or_default();
+        self.vms.push((rid.key, nics));
+    }
+
+    fn add_nic(&mut self, rid: ResId, p: NicProps) {
+        let configs = p
+            .ip_configurations
+            .get()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get()?.properties.get())
+            .map(|c| {
+                let lbs = refs(&c.nat_rules).chain(refs(&c.pools)).collect();
+                (one(&c.subnet), one(&c.public_ip), lbs)
+            })
+            .collect();
+        let nsg = one(&p.network_security_group);
+        self.nics.insert(rid.key, NicRefs { nsg, configs });
+    }
+
+    fn add_vnet(&mut self, rid: ResId, p: VnetProps) {
+        let subnets = p
+            .subnets
+            .get()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get())
+            .map(|s| {
+                let name = text(&s.name).unwrap_or_default();
+                let id = match text(&s.id) {
+                    Some(id) => ResId::new(id),
+                    None => ResId::new(&format!("{}/subnets/{name}", rid.id)),
+                };
+                let sp = s.properties.get();
+                let refs = sp
+                    .into_iter()
+                    .flat_map(|p| [one(&p.network_security_group), one(&p.route_table)])
+                    .flatten()
+                    .collect();
+                (id.key, refs)
+            })
+            .collect();
+        let peers = p
+            .virtual_network_peerings
+            .get()
+            .into_iter()
+            .flatten()
+            .filter_map(|pe| {
+                pe.get()?
+                    .properties
+                    .get()
+                    .and_then(|p| one(&p.remote_virtual_network))
+            })
+            .collect();
+        self.vnets.insert(rid.key, (subnets, peers));
+    }
+}
+
+fn parent(id: &ResId, child: &str) -> Option<ResId> {
+    id.split_child(child).map(|(p, _)| p)
+}
+
+/// Top-level ids the resources reference but do not contain, sorted. With `focus` (a VM), only
+/// what that VM's path needs (its NICs' subnets, not every subnet of their VNets).
+pub fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<String> {
+    let mut ix = Index::default();
+    for raw in resources {
+        ix.add(raw);
+    }
+    let mut want: BTreeSet<String> = BTreeSet::new();
+    let mut add = |id: &ResId| {
+        if !ix.present.contains(&id.key) {
+            want.insert(id.id.clone());
+        }
+    };
+    let mut subnets: HashSet<String> = HashSet::new();
+    let mut lbs: HashSet<String> = HashSet::new();
+    let vms = ix
+        .vms
+        .iter()
+        .filter(|(k, _)| focus.is_none_or(|f| f.key == *k));
+    for (_, nics) in vms {
+        for nic_id in nics {
+            add(nic_id);
+            let Some(nic) = ix.nics.get(&nic_id.key) else {
+                continue;
+            };
+            if let Some(n) = &nic.nsg {
+                add(n);
+            }
+            for (subnet, pip, lb_refs) in &nic.configs {
+                if let Some(s) = subnet {
+                    subnets.insert(s.key.clone());
+                    if let Some(v) = parent(s, "subnets") {
+                        add(&v);
+                    }
+                }
+                if let Some(p) = pip {
+                    add(p);
+                }
+                for r in lb_refs {
+                    let lb =
+                        parent(r, "inboundNatRules").or_else(|| parent(r, "backendAddressPools"));
+                    if let Some(lb) = lb {
+                        lbs.insert(lb.key.clone());
+                        add(&lb);
+                    }
+                }
+            }
+        }
+    }
+    for (subnet_list, _) in ix.vnets.values() {
+        for (key, refs) in subnet_list {
+            if focus.is_some() && !subnets.contains(key) {
+                continue;
+            }
+            refs.iter().for_each(&mut add);
+        }
+    }
+    for (key, pips) in &ix.lbs {
+        if focus.is_none() || lbs.contains(key) {
+            pips.iter().for_each(&mut add);
+        }
+    }
+    // A Bastion matters when it sits in one of the VM's VNets or a peer of them; only then is
+    // its VNet (for the AzureBastionSubnet prefix) worth a request in a one-VM check.
+    let mut near: HashSet<String> = HashSet::new();
+    for s in &subnets {
+        if let Some(v) = parent(&ResId::new(s), "subnets") {
+            if let Some((_, peers)) = ix.vnets.get(&v.key) {
+                near.extend(peers.iter().map(|r| r.key.clone()));
+            }
+            near.insert(v.key);
+        }
+    }
+    for b in &ix.bastions {
+        for s in b {
+            if let Some(v) = parent(s, "subnets") {
+                if focus.is_none() || near.contains(&v.key) {
+                    add(&v);
+                }
+            }
+        }
+    }
+    want.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn raw(v: serde_json::Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&v).unwrap()
+    }
+
+    const RG: &str = "/subscriptions/s/resourceGroups/rg/providers";
+
+    fn estate() -> Vec<Box<RawValue>> {
+        vec![
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Compute/virtualMachines/vm1"),
+                "type": "Microsoft.Compute/virtualMachines",
+                "properties": {"networkProfile": {"networkInterfaces": [
+                    {"id": format!("{RG}/Microsoft.Network/networkInterfaces/nic1")}
+                ]}}
+            })),
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Network/networkInterfaces/nic1"),
+                "type": "Microsoft.Network/networkInterfaces",
+                "properties": {
+                    "networkSecurityGroup": {"id": format!("{RG}/Microsoft.Network/networkSecurityGroups/nic-nsg")},
+                    "ipConfigurations": [{"name": "ipc", "properties": {
+                        "privateIPAddress": "not an ip: the model would reject it, the scan does not care",
+                        "subnet": {"id": format!("{RG}/Microsoft.Network/virtualNetworks/hub/subnets/web")},
+                        "publicIPAddress": {"id": format!("{RG}/Microsoft.Network/publicIPAddresses/pip1")},
+                        "loadBalancerBackendAddressPools": [{"id": format!("{RG}/Microsoft.Network/loadBalancers/lb1/backendAddressPools/p")}]
+                    }}]
+                }
+            })),
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Network/virtualNetworks/other"),
+                "type": "Microsoft.Network/virtualNetworks",
+                "properties": {"subnets": [{"name": "s", "properties": {
+                    "routeTable": {"id": format!("{RG}/Microsoft.Network/routeTables/rt-other")}
+                }}]}
+            })),
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Network/bastionHosts/b"),
+                "properties": {"ipConfigurations": [{"properties": {
+                    "subnet": {"id": format!("{RG}/Microsoft.Network/virtualNetworks/far/subnets/AzureBastionSubnet")}
+                }}]}
+            })),
+        ]
+    }
+
+    #[test]
+    fn finds_what_the_path_references_and_is_missing() {
+        let e = estate();
+        let refs: Vec<&RawValue> = e.iter().map(|r| r.as_ref()).collect();
+        let names: Vec<String> = missing(&refs, None)
+            .iter()
+            .map(|id| ResId::new(id).name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["lb1", "nic-nsg", "pip1", "rt-other", "far", "hub"],
+            "sorted by id"
+        );
+    }
+
+    #[test]
+    fn a_focus_follows_only_that_vms_path() {
+        let e = estate();
+        let refs: Vec<&RawValue> = e.iter().map(|r| r.as_ref()).collect();
+        let vm = ResId::new(&format!("{RG}/Microsoft.Compute/virtualMachines/VM1"));
+        let got = missing(&refs, Some(&vm));
+        assert!(got.iter().any(|id| id.ends_with("/virtualNetworks/hub")));
+        // Another VNet's route table and a Bastion far from the VM's VNets are not needed.
+        assert!(!got
+            .iter()
+            .any(|id| id.ends_with("rt-other") || id.ends_with("/far")));
+        let nobody = ResId::new("/subscriptions/s/x/virtualMachines/none");
+        assert!(missing(&refs, Some(&nobody)).is_empty());
+    }
+
+    #[test]
+    fn present_resources_and_bad_shapes_are_skipped() {
+        let e = [
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Compute/virtualMachines/vm1"),
+                "properties": {"networkProfile": {"networkInterfaces": [
+                    {"id": format!("{RG}/Microsoft.Network/networkInterfaces/NIC1")},
+                    {"id": 7},
+                    {"id": "  "}
+                ]}}
+            })),
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Network/networkInterfaces/nic1"),
+                "type": "Microsoft.Network/networkInterfaces",
+                "properties": {"ipConfigurations": "not a list"}
+            })),
+            raw(json!(["not", "an", "object"])),
+        ];
+        let refs: Vec<&RawValue> = e.iter().map(|r| r.as_ref()).collect();
+        assert!(missing(&refs, None).is_empty());
+    }
+}
