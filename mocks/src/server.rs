@@ -9,9 +9,10 @@ use crate::config::MockConfig;
 use crate::error::Error;
 use crate::faults::{uuid_like, FaultState, Injected};
 use crate::graph::{self, Decision, Quota};
+use crate::http::{self, Ctx, Query, Reply};
 use crate::log::{LoggedRequest, RequestLog};
-use crate::routes::{self, Ctx, Query, Reply, Route};
-use crate::runcommand::RunCommands;
+use crate::operations::RunCommands;
+use crate::routes::{self, Route};
 use crate::store::Store;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -371,7 +372,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         server_error(status, &route, &correlation)
     } else {
         match route {
-            Route::Unmatched => routes::unmatched(&ctx),
+            Route::Unmatched => http::unmatched(&ctx),
             _ => routes::dispatch(&ctx, &route),
         }
     };

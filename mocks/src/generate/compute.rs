@@ -3,33 +3,11 @@
 //! and the guest facts `rdpaudit --guest` would record.
 
 use super::estate::{Estate, Lb, NatRule, VmIds};
+use super::gen::{Gen, GuestFacts};
 use super::tables::{Image, ENVS, POWER, UBUNTU, VM_SIZES, WINDOWS_2019, WINDOWS_2022, ZONES};
-use super::Gen;
 use rand::seq::IndexedRandom;
 use rand::RngExt;
-use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
-
-/// What `rdpaudit --guest` found on a VM.
-pub(super) struct GuestFacts {
-    rdp_port: u16,
-    rdp_enabled: bool,
-    term_service_running: bool,
-    listening: bool,
-    firewall_allows_rdp: bool,
-    nla: bool,
-}
-
-impl Serialize for GuestFacts {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        json!({
-            "rdpPort": self.rdp_port, "rdpEnabled": self.rdp_enabled,
-            "termServiceRunning": self.term_service_running, "listening": self.listening,
-            "firewallAllowsRdp": self.firewall_allows_rdp, "nla": self.nla
-        })
-        .serialize(s)
-    }
-}
 
 /// What a NIC links to: its subnet and address, the way in from outside the VNet, its NSG and
 /// ASGs.

@@ -2,10 +2,10 @@
 //! balancers, kept compact while the VMs are generated (names and ids are rebuilt from indexes
 //! when a body is written), and the order in which everything is generated and emitted.
 
-use super::network::routes;
+use super::gen::{Gen, Rng};
+use super::routes::routes;
 use super::rules::rules;
 use super::tables::{ENVS, REGIONS, ROLES, WORKLOAD_2, WORKLOAD_3};
-use super::{Gen, Rng};
 use rand::RngExt;
 use serde_json::json;
 

@@ -16,12 +16,16 @@
 //! compact form: ids are rebuilt from indexes, and an NSG's rules or a route table's routes are
 //! drawn again from a saved copy of the generator, so memory stays at a few dozen bytes per VM.
 //!
-//! Layout: [`tables`] holds the vocabulary, [`rules`] the security rules, [`estate`] one
-//! subscription's layout, [`compute`] VMs and NICs, [`network`] the network resource bodies.
+//! Layout: [`gen`] holds the generator and drives it, [`tables`] the vocabulary, [`rules`] the
+//! security rules, [`routes`] route table routes, [`estate`] one subscription's layout,
+//! [`compute`] VMs and NICs, [`network`] the network resource bodies. Each file imports only
+//! files listed before it (the layering test checks that there is no import circle).
 
 mod compute;
 mod estate;
+mod gen;
 mod network;
+mod routes;
 mod rules;
 mod tables;
 #[cfg(test)]
@@ -29,37 +33,12 @@ mod tests;
 
 pub use rules::default_rules;
 
-use crate::faults::uuid_like;
-use compute::GuestFacts;
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::SeedableRng;
+pub use gen::GenerateOptions;
+
+use gen::{run, subscription_bodies};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::io::Write;
-
-type Rng = Xoshiro256PlusPlus;
-
-/// What to generate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GenerateOptions {
-    /// Number of VMs in total.
-    pub vms: usize,
-    /// Seed: the same options give the same snapshot.
-    pub seed: u64,
-    /// Number of subscriptions the VMs are spread over (at least 1).
-    pub subscriptions: usize,
-}
-
-impl Default for GenerateOptions {
-    fn default() -> Self {
-        GenerateOptions {
-            vms: 100,
-            seed: 1,
-            subscriptions: 1,
-        }
-    }
-}
 
 const COLLECTED_AT: &str = "2026-01-15T02:00:00Z";
 
@@ -126,100 +105,4 @@ fn write_value<T: Serialize + ?Sized>(
         serde_json::to_writer(&mut *w, v)?;
     }
     Ok(())
-}
-
-/// The `subscriptions` entries; their ids come from a generator of their own so that the
-/// resources do not depend on how the subscriptions are written.
-fn subscription_bodies(opts: &GenerateOptions) -> Vec<Value> {
-    let mut rng = Rng::seed_from_u64(opts.seed ^ 0x5eed_5eed);
-    (0..opts.subscriptions.max(1))
-        .map(|s| {
-            let state = if s % 10 == 9 { "Warned" } else { "Enabled" };
-            json!({
-                "subscriptionId": uuid_like(&mut rng),
-                "displayName": format!("Contoso Landing Zone {:02}", s + 1),
-                "state": state
-            })
-        })
-        .collect()
-}
-
-type Sink<'a> = &'a mut dyn FnMut(Value) -> std::io::Result<()>;
-
-/// Guest facts by VM id (sorted, as a JSON object without preserved order serialises them).
-type Guest = BTreeMap<String, GuestFacts>;
-
-/// Generates every resource into `sink`; returns the guest facts.
-fn run(opts: &GenerateOptions, sink: Sink<'_>) -> std::io::Result<Guest> {
-    let subscriptions = subscription_bodies(opts);
-    let mut g = Gen {
-        rng: Rng::seed_from_u64(opts.seed),
-        sink,
-        vnet_counter: 0,
-        pip_counter: 0,
-        guest: Guest::new(),
-    };
-    let subs = subscriptions.len();
-    for (s, body) in subscriptions.iter().enumerate() {
-        let share = opts.vms / subs + usize::from(s < opts.vms % subs);
-        let sid = body["subscriptionId"].as_str().unwrap_or_default();
-        g.subscription(sid, share)?;
-    }
-    Ok(g.guest)
-}
-
-/// The generator: one seeded random stream, drawn in a fixed order (the order of every draw is
-/// part of the output), and the sink resources go to.
-struct Gen<'a> {
-    rng: Rng,
-    sink: Sink<'a>,
-    /// VNets so far over all subscriptions (their address spaces do not overlap).
-    vnet_counter: usize,
-    /// Public addresses handed out so far.
-    pip_counter: usize,
-    guest: Guest,
-}
-
-/// A weak ETag, as ARM's network resources carry.
-fn etag(rng: &mut Rng) -> String {
-    format!("W/\"{}\"", uuid_like(rng))
-}
-
-impl Gen<'_> {
-    fn emit(&mut self, v: Value) -> std::io::Result<()> {
-        (self.sink)(v)
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        rand::RngExt::random_bool(&mut self.rng, p)
-    }
-
-    fn etag(&mut self) -> String {
-        etag(&mut self.rng)
-    }
-
-    fn uuid(&mut self) -> String {
-        uuid_like(&mut self.rng)
-    }
-
-    /// A reference id as a live ARM body may spell it: mostly verbatim, sometimes with the
-    /// resource group upper-cased (clients must compare ids case-insensitively).
-    fn reference(&mut self, id: &str) -> String {
-        if !self.chance(0.1) {
-            return id.to_owned();
-        }
-        let lower = id.to_ascii_lowercase();
-        match (lower.find("/resourcegroups/"), lower.find("/providers/")) {
-            (Some(a), Some(b)) if a < b => {
-                let start = a + "/resourcegroups/".len();
-                format!(
-                    "{}{}{}",
-                    &id[..start],
-                    id[start..b].to_ascii_uppercase(),
-                    &id[b..]
-                )
-            }
-            _ => id.to_owned(),
-        }
-    }
 }

@@ -1,11 +1,11 @@
 //! Security rules: ~20 custom rules per NSG drawn from the templates in [`super::tables`], and
 //! the bodies of custom and default rules as ARM returns them.
 
+use super::gen::{etag, Rng};
 use super::tables::{
     Access, Inbound, OutDst, PortsT, Side, CORP_CIDRS, DEFAULT_RULES, INBOUND, INBOUND_NO_ASG,
     OUTBOUND, REGIONS,
 };
-use super::{etag, Rng};
 use rand::seq::IndexedRandom;
 use rand::RngExt;
 use serde_json::{json, Map, Value};

@@ -11,16 +11,14 @@
 
 mod kql;
 mod quota;
-mod rows;
 mod token;
 
 pub(crate) use quota::{ceil_secs, Decision, Quota};
-pub(crate) use rows::GraphRow;
 
-use crate::routes::{Ctx, Reply};
+use crate::http::{Ctx, Reply};
+use crate::rows::Column;
 use crate::store::Store;
 use kql::Query;
-use rows::Column;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
