@@ -14,11 +14,12 @@
 //! Streaming: resources are handed to a sink as soon as they are complete. The network
 //! resources come last (they carry back-links to every NIC) and are kept until then in a
 //! compact form: ids are rebuilt from indexes, and an NSG's rules or a route table's routes are
-//! drawn again from a saved copy of the generator, so memory stays at a few dozen bytes per VM.
+//! drawn again from a saved copy of the generator, so memory grows by well under 100 bytes per
+//! VM (about 90 MB for a million VMs) rather than with the JSON.
 //!
-//! Layout: [`gen`] holds the generator and drives it, [`tables`] the vocabulary, [`rules`] the
-//! security rules, [`routes`] route table routes, [`estate`] one subscription's layout,
-//! [`compute`] VMs and NICs, [`network`] the network resource bodies. Each file imports only
+//! Layout: `gen` holds the generator and drives it, `tables` the vocabulary, `rules` the
+//! security rules, `routes` route table routes, `estate` one subscription's layout, `compute`
+//! VMs and NICs, `network` the network resource bodies. Each file imports only
 //! files listed before it (the layering test checks that there is no import circle).
 
 mod compute;
@@ -31,9 +32,8 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use rules::default_rules;
-
 pub use gen::GenerateOptions;
+pub use rules::default_rules;
 
 use gen::{run, subscription_bodies};
 use serde::Serialize;

@@ -105,7 +105,18 @@ pub(crate) fn post(ctx: &Ctx<'_>, id: &ResourceId) -> Reply {
         agent_ready(&iv) && mode != Some(RunCommandFault::AgentNotReady),
         mode,
     );
+    accept(ctx, &id.subscription, vm_lc, &location, outcome, mode)
+}
 
+/// Records an accepted run command and answers 202 with its polling URLs.
+fn accept(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    vm_lc: String,
+    location: &str,
+    outcome: Outcome,
+    mode: Option<RunCommandFault>,
+) -> Reply {
     let Ok(mut inner) = ctx.runs.inner.lock() else {
         return poisoned();
     };
@@ -117,8 +128,7 @@ pub(crate) fn post(ctx: &Ctx<'_>, id: &ResourceId) -> Reply {
     let op_id = uuid_like(&mut rng);
     let p = uuid_like(&mut rng);
     let base_path = format!(
-        "/subscriptions/{}/providers/Microsoft.Compute/locations/{location}/operations/{op_id}",
-        id.subscription
+        "/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/operations/{op_id}"
     );
     let status_path = format!("{base_path}?p={p}&api-version={OPERATION_API_VERSION}");
     let result_path = format!("{base_path}?p={p}&monitor=true&api-version={OPERATION_API_VERSION}");
@@ -129,7 +139,7 @@ pub(crate) fn post(ctx: &Ctx<'_>, id: &ResourceId) -> Reply {
         op_id.to_ascii_lowercase(),
         Operation {
             name: op_id,
-            subscription_lc: id.subscription.to_ascii_lowercase(),
+            subscription_lc: subscription.to_ascii_lowercase(),
             location_lc: location.to_ascii_lowercase(),
             vm_lc,
             start: timestamp(SystemTime::now()),
