@@ -124,14 +124,14 @@ impl Gen<'_> {
             (false, r) if r < 73 => 0,
             _ => 99,
         };
-        let mut ingress = NicLinks::default();
+        let mut links = NicLinks::default();
         if path < 70 {
             let standard = self.chance(0.85);
             let name = format!("pip-{}", ids.name);
             let id = e.app_public_ip_id(vi, &name);
             let region = e.vnets[vi].region;
             self.public_ip(&id, &name, region, standard, &ids.ipc_id, deallocated)?;
-            ingress.public_ip = Some(id);
+            links.public_ip = Some(id);
         } else if path < 80 {
             let l = self.load_balancer_for(e, vi)?;
             let k = e.lbs[l].nat_rules.len() as u16;
@@ -148,10 +148,10 @@ impl Gen<'_> {
                 3389
             };
             let lb_id = e.lb_id(l);
-            ingress
+            links
                 .nat_rules
                 .push(format!("{lb_id}/inboundNatRules/rdp-{}", ids.name));
-            ingress
+            links
                 .pools
                 .push(format!("{lb_id}/backendAddressPools/be-pool"));
             e.lbs[l].nat_rules.push(NatRule {
@@ -160,7 +160,7 @@ impl Gen<'_> {
                 backend_port,
             });
         }
-        Ok(ingress)
+        Ok(links)
     }
 
     /// The VNet's newest load balancer while it has fewer than 25 NAT rules, else a new one
