@@ -5,6 +5,8 @@
 //! hyper is used directly (not a router framework) because ARM ids have arbitrary depth and
 //! because dropping a connection mid-request needs control over the connection task.
 
+mod checks;
+
 use crate::config::MockConfig;
 use crate::error::Error;
 use crate::faults::{uuid_like, FaultState, Injected};
@@ -15,6 +17,7 @@ use crate::operations::RunCommands;
 use crate::routes::{self, Route};
 use crate::store::Store;
 use bytes::Bytes;
+use checks::{api_version_error, bearer_token, server_error};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -500,14 +503,6 @@ fn graph_request(
 /// The type `--throttle-type` names to throttle only Resource Graph queries.
 const GRAPH_TYPE: &str = "Microsoft.ResourceGraph/resources";
 
-/// `Authorization: Bearer <token>` → the token, if present and non-empty.
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
-}
-
 /// 401 with the `WWW-Authenticate` challenge ARM sends, which tells a client where to get a
 /// token (<https://learn.microsoft.com/azure/azure-resource-manager/management/authenticate-multi-tenant>).
 fn unauthenticated(state: &State, code: &str, message: &str, description: &str) -> Reply {
@@ -518,42 +513,6 @@ fn unauthenticated(state: &State, code: &str, message: &str, description: &str) 
             state.cfg.tenant_id
         ),
     )
-}
-
-/// Every ARM request needs `api-version`; ARM rejects a missing or malformed one with 400.
-fn api_version_error(query: &Query) -> Option<Reply> {
-    match query.get("api-version") {
-        None | Some("") => Some(Reply::error(
-            400,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(v) if !is_api_version(v) => Some(Reply::error(
-            400,
-            "InvalidApiVersionParameter",
-            format!("The api-version '{v}' is invalid. The supported versions are in the form 'yyyy-mm-dd' or 'yyyy-mm-dd-preview'."),
-        )),
-        Some(_) => None,
-    }
-}
-
-/// `yyyy-mm-dd` with an optional `-suffix` (`-preview`, `-beta`, ...).
-fn is_api_version(v: &str) -> bool {
-    let (date, suffix) = match v.get(10..) {
-        Some(rest) => (&v[..10], rest),
-        None => return false,
-    };
-    let b = date.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && (suffix.is_empty()
-            || (suffix.starts_with('-')
-                && suffix[1..].chars().all(|c| c.is_ascii_alphanumeric())
-                && suffix.len() > 1))
 }
 
 /// 429 as ARM's regional token-bucket throttling answers it
@@ -596,26 +555,6 @@ fn throttled(state: &State, route: &Route, method: &hyper::Method, retry_after: 
     )
     .with_header("retry-after", retry_after)
     .with_fault("throttle")
-}
-
-fn server_error(status: u16, route: &Route, correlation: &str) -> Reply {
-    let r = if status == 503 {
-        Reply::error(
-            503,
-            "ServiceUnavailable",
-            "The service is currently unavailable. Please try again later.",
-        )
-    } else {
-        Reply::error(
-            500,
-            "InternalServerError",
-            format!(
-                "Encountered internal server error. Diagnostic information: subscription id '{}', request correlation id '{correlation}'.",
-                route.subscription().unwrap_or("")
-            ),
-        )
-    };
-    r.with_fault(&Injected::ServerError(status).label())
 }
 
 /// A token bucket per subscription (and one for tenant-level requests) and per kind of request,
@@ -717,6 +656,7 @@ fn build(
 
 #[cfg(test)]
 mod tests {
+    use super::checks::is_api_version;
     use super::*;
 
     #[test]
