@@ -2,7 +2,7 @@
 //! the library API (tests start the server in-process) and the CLI (`mock-arm serve`).
 
 use crate::error::Error;
-pub use crate::faults::{EmptyPage, GraphPageFault, NextLinkFault};
+pub use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

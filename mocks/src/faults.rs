@@ -3,43 +3,16 @@
 //! whatever other requests ran concurrently.
 
 use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
-use crate::routes::{Ctx, Reply, Route};
+use crate::http::{Ctx, Reply};
+use crate::routes::Route;
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-/// Where the `/subscriptions` list's `nextLink` points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextLinkFault {
-    /// To the foreign host (`Faults::foreign_host`), on the first page.
-    Foreign,
-    /// Back to the first page, on every page.
-    SelfLoop,
-}
-
-/// A list page answered 200 without its `value` array.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmptyPage {
-    /// `{}`.
-    NoValue,
-    /// `{"value": null}`.
-    NullValue,
-    /// `{"error": {"code": "InternalServerError", …}}` under HTTP 200.
-    ErrorBody,
-}
-
-/// How a successful Resource Graph answer misbehaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GraphPageFault {
-    /// No `data` property.
-    NoData,
-    /// `resultTruncated: "true"` and no `$skipToken`.
-    Truncated,
-    /// A page asked with a `$skipToken` answers with that same token again (a loop).
-    RepeatSkipToken,
-}
+pub use crate::dice::{rng_for, uuid_like};
+pub use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
 
 /// A fault decided for one request before it reaches the resource handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,11 +250,6 @@ fn chance(rng: &mut Xoshiro256PlusPlus, p: f64) -> bool {
     p > 0.0 && x < p
 }
 
-/// A generator for request `n`: independent of the order requests arrive in.
-pub(crate) fn rng_for(seed: u64, n: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
 /// The `Retry-After` header value. An HTTP-date has one-second resolution, so the date is
 /// rounded *up*: a client that waits until that date never retries early.
 pub(crate) fn retry_after_value(r: RetryAfter, now: SystemTime) -> String {
@@ -295,21 +263,6 @@ pub(crate) fn retry_after_value(r: RetryAfter, now: SystemTime) -> String {
             httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(whole))
         }
     }
-}
-
-/// A uuid-shaped (version 4 layout) identifier, for `x-ms-request-id` and friends.
-pub(crate) fn uuid_like(rng: &mut Xoshiro256PlusPlus) -> String {
-    let a: u64 = rng.random();
-    let b: u64 = rng.random();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0x0fff,
-        8 + ((b >> 60) & 0x3),
-        (b >> 48) & 0x0fff,
-        b & 0xffff_ffff_ffff
-    )
 }
 
 #[cfg(test)]

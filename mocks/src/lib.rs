@@ -33,14 +33,19 @@
 //! routes), KQL beyond that subset, and list filters (`$filter` is accepted and ignored).
 
 mod config;
+mod dice;
 mod error;
+mod fault_kinds;
 mod faults;
 pub mod generate;
 mod graph;
+mod http;
 mod ids;
 mod log;
 mod msi;
+mod operations;
 mod routes;
+mod rows;
 mod runcommand;
 mod server;
 mod store;

@@ -9,7 +9,7 @@
 //! `expires_on` being a string is what the SDKs parse (azure_identity's `expires_on_string`).
 
 use crate::config::MockConfig;
-use crate::routes::{Query, Reply};
+use crate::http::{Query, Reply};
 use hyper::HeaderMap;
 use serde_json::json;
 use std::time::{Duration, SystemTime};

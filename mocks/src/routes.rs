@@ -8,10 +8,11 @@
 //! <https://learn.microsoft.com/rest/api/compute/virtual-machines/get>). Resource Graph's one
 //! POST route is answered by `graph`; VM Run Command and its operation URLs by `runcommand`.
 
-use crate::config::MockConfig;
+use crate::http::{
+    authorization_failed, group_not_found, resource_not_found, unmatched, unregistered_fault, Ctx,
+    Query, Reply,
+};
 use crate::ids::{canonical_type, eq, ResourceId, VM_TYPE_LC};
-use crate::runcommand::RunCommands;
-use crate::store::Store;
 use hyper::Method;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
@@ -236,114 +237,6 @@ fn own(s: &str) -> String {
     s.to_owned()
 }
 
-/// Query parameters, names compared case-insensitively (ARM accepts `API-VERSION` too).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Query(pub Vec<(String, String)>);
-
-impl Query {
-    pub fn parse(raw: Option<&str>) -> Query {
-        Query(
-            raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-                .unwrap_or_default(),
-        )
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn is(&self, name: &str, value: &str) -> bool {
-        self.get(name)
-            .is_some_and(|v| v.eq_ignore_ascii_case(value))
-    }
-}
-
-/// A response before headers are added.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reply {
-    pub status: u16,
-    pub body: String,
-    /// Extra headers (`Retry-After`, `WWW-Authenticate`).
-    pub headers: Vec<(&'static str, String)>,
-    /// The injected fault, for the log.
-    pub fault: Option<String>,
-    /// True when nothing matched.
-    pub unmatched: bool,
-}
-
-impl Reply {
-    pub fn ok(body: String) -> Reply {
-        Reply {
-            status: 200,
-            body,
-            headers: Vec::new(),
-            fault: None,
-            unmatched: false,
-        }
-    }
-
-    /// A response without a body (a long-running operation's 202).
-    pub fn empty(status: u16) -> Reply {
-        Reply {
-            status,
-            body: String::new(),
-            headers: Vec::new(),
-            fault: None,
-            unmatched: false,
-        }
-    }
-
-    /// An ARM error body: exactly `{"error":{"code":…,"message":…}}`.
-    pub fn error(status: u16, code: &str, message: impl Into<String>) -> Reply {
-        let body = json!({"error": {"code": code, "message": message.into()}});
-        Reply {
-            status,
-            body: body.to_string(),
-            headers: Vec::new(),
-            fault: None,
-            unmatched: false,
-        }
-    }
-
-    pub fn with_fault(mut self, fault: &str) -> Reply {
-        self.fault = Some(fault.to_owned());
-        self
-    }
-
-    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
-        self.headers.push((name, value));
-        self
-    }
-
-    fn unmatched(mut self) -> Reply {
-        self.unmatched = true;
-        self
-    }
-}
-
-/// What a route handler needs besides the route.
-pub(crate) struct Ctx<'a> {
-    pub store: &'a Store,
-    pub cfg: &'a MockConfig,
-    pub query: &'a Query,
-    /// `http://host:port` of this server as the client addressed it.
-    pub base_url: &'a str,
-    /// The request path exactly as received (still percent-encoded).
-    pub raw_path: &'a str,
-    pub method: &'a Method,
-    /// The request body (read for Resource Graph queries and Run Command only; empty otherwise).
-    pub body: &'a [u8],
-    /// Why the body could not be read (too large, connection trouble), if it could not.
-    pub body_error: Option<&'a str>,
-    /// Run Command operations in flight and the guest facts their output comes from.
-    pub runs: &'a RunCommands,
-    /// The response's `x-ms-correlation-request-id` (Resource Graph quotes it in errors).
-    pub correlation: &'a str,
-}
-
 /// Answers an authenticated, well-formed ARM request.
 pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
     if let Some(sub) = route.subscription() {
@@ -404,14 +297,6 @@ fn subscription_not_found(sub: &str) -> Reply {
     )
 }
 
-pub(crate) fn group_not_found(rg: &str) -> Reply {
-    Reply::error(
-        404,
-        "ResourceGroupNotFound",
-        format!("Resource group '{rg}' could not be found."),
-    )
-}
-
 fn group_body(sub: &str, name: &str, location: &str) -> Value {
     json!({
         "id": format!("/subscriptions/{sub}/resourceGroups/{name}"),
@@ -420,31 +305,6 @@ fn group_body(sub: &str, name: &str, location: &str) -> Value {
         "location": location,
         "properties": {"provisioningState": "Succeeded"}
     })
-}
-
-/// 404 for anything the mock does not model. The request is flagged `unmatched` in the log so
-/// tests notice a client asking for something unexpected.
-pub(crate) fn unmatched(ctx: &Ctx<'_>) -> Reply {
-    if ctx.method != Method::GET {
-        return Reply::error(
-            405,
-            "MethodNotAllowed",
-            format!(
-                "The requested resource does not support http method '{}'.",
-                ctx.method
-            ),
-        )
-        .unmatched();
-    }
-    Reply::error(
-        404,
-        "NotFound",
-        format!(
-            "No HTTP resource was found that matches the request URI '{}{}'.",
-            ctx.base_url, ctx.raw_path
-        ),
-    )
-    .unmatched()
 }
 
 fn invalid_type(ctx: &Ctx<'_>, ns: &str, ty: &str) -> Reply {
@@ -457,50 +317,6 @@ fn invalid_type(ctx: &Ctx<'_>, ns: &str, ty: &str) -> Reply {
         ),
     )
     .unmatched()
-}
-
-/// 404 `ResourceNotFound` for a resource (`Namespace/type/name`) missing from its group.
-pub(crate) fn resource_not_found(what: &str, rg: &str) -> Reply {
-    Reply::error(
-        404,
-        "ResourceNotFound",
-        format!(
-            "The Resource '{what}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
-        ),
-    )
-}
-
-/// 403 `AuthorizationFailed` for `action` over `scope`, in ARM's words.
-pub(crate) fn authorization_failed(ctx: &Ctx<'_>, action: &str, scope: &str) -> Reply {
-    let oid = &ctx.cfg.principal_id;
-    Reply::error(
-        403,
-        "AuthorizationFailed",
-        format!(
-            "The client '{oid}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."
-        ),
-    )
-    .with_fault("forbidden")
-}
-
-/// 409 `MissingSubscriptionRegistration` when the subscription is not registered for `ns`.
-pub(crate) fn unregistered_fault(ctx: &Ctx<'_>, ns: &str) -> Option<Reply> {
-    let f = &ctx.cfg.faults;
-    if f.unregistered_namespaces.iter().any(|n| eq(n, ns)) {
-        // ARM answers 409 Conflict for a namespace the subscription is not registered for
-        // (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider).
-        return Some(
-            Reply::error(
-                409,
-                "MissingSubscriptionRegistration",
-                format!(
-                    "The subscription is not registered to use namespace '{ns}'. See https://aka.ms/rps-not-found for how to register subscriptions."
-                ),
-            )
-            .with_fault("unregistered"),
-        );
-    }
-    None
 }
 
 /// 409 / 403 faults that depend on what the request addresses.
@@ -770,127 +586,4 @@ fn next_link(ctx: &Ctx<'_>, base: &str, offset: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn segs(p: &str) -> Vec<String> {
-        p.trim_matches('/').split('/').map(str::to_owned).collect()
-    }
-
-    #[test]
-    fn parses_route_shapes() {
-        let g = Method::GET;
-        assert_eq!(
-            Route::parse(&g, &segs("/subscriptions")),
-            Route::ListSubscriptions
-        );
-        assert_eq!(
-            Route::parse(&g, &segs("/SUBSCRIPTIONS/s")),
-            Route::GetSubscription { sub: "s".into() }
-        );
-        assert!(matches!(
-            Route::parse(
-                &g,
-                &segs("/subscriptions/s/providers/Microsoft.Network/networkInterfaces")
-            ),
-            Route::List { rg: None, .. }
-        ));
-        assert!(matches!(
-            Route::parse(&g, &segs("/subscriptions/s/resourcegroups/r/providers/Microsoft.Network/networkInterfaces")),
-            Route::List { rg: Some(_), .. }
-        ));
-        let r = Route::parse(
-            &g,
-            &segs("/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm/instanceView"),
-        );
-        assert_eq!(r.kind(), "instanceView");
-        let r = Route::parse(
-            &g,
-            &segs("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/a"),
-        );
-        assert_eq!(r.kind(), "getChild");
-        assert_eq!(
-            r.resource_type().as_deref(),
-            Some("Microsoft.Network/virtualNetworks")
-        );
-        assert_eq!(Route::parse(&g, &segs("/foo")), Route::Unmatched);
-        assert_eq!(
-            Route::parse(&Method::POST, &segs("/subscriptions")),
-            Route::Unmatched
-        );
-        let graph = Route::parse(
-            &Method::POST,
-            &segs("/providers/microsoft.resourcegraph/Resources"),
-        );
-        assert_eq!((graph.kind(), graph.subscription()), ("graph", None));
-        assert_eq!(
-            Route::parse(&g, &segs("/providers/Microsoft.ResourceGraph/resources")),
-            Route::Unmatched
-        );
-        assert_eq!(
-            Route::parse(
-                &g,
-                &segs("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkInterfaces/n/instanceView")
-            ),
-            Route::Unmatched
-        );
-    }
-
-    #[test]
-    fn parses_run_command_routes() {
-        let post = Route::parse(
-            &Method::POST,
-            &segs("/SUBSCRIPTIONS/s/resourcegroups/r/providers/microsoft.compute/VIRTUALMACHINES/vm/RUNCOMMAND"),
-        );
-        assert_eq!(
-            (post.kind(), post.subscription()),
-            ("runCommand", Some("s"))
-        );
-        assert_eq!(
-            post.resource_type().as_deref(),
-            Some("Microsoft.Compute/virtualMachines")
-        );
-        // Only VMs, only POST.
-        for (m, p) in [
-            (Method::GET, "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm/runCommand"),
-            (Method::POST, "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkInterfaces/n/runCommand"),
-            (Method::POST, "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm"),
-        ] {
-            assert_eq!(Route::parse(&m, &segs(p)), Route::Unmatched, "{m} {p}");
-        }
-        let path = segs(
-            "/subscriptions/s/providers/Microsoft.Compute/locations/westeurope/operations/op1",
-        );
-        let status = Route::of_request(
-            &Method::GET,
-            &path,
-            &Query::parse(Some("p=x&api-version=2025-04-01")),
-        );
-        assert_eq!(
-            (status.kind(), status.subscription()),
-            ("operationStatus", Some("s"))
-        );
-        assert_eq!(
-            status.resource_type().as_deref(),
-            Some(crate::runcommand::OPERATION_TYPE)
-        );
-        let result = Route::of_request(&Method::GET, &path, &Query::parse(Some("monitor=True")));
-        assert_eq!(result.kind(), "operationResult");
-        assert_eq!(
-            Route::parse(
-                &Method::GET,
-                &segs("/subscriptions/s/providers/Microsoft.Network/locations/l/operations/o")
-            ),
-            Route::Unmatched
-        );
-    }
-
-    #[test]
-    fn finds_children_by_name_case_insensitively() {
-        let vnet = json!({"properties": {"subnets": [{"name": "a"}, {"name": "Web", "id": "x"}]}});
-        let c = child(&vnet, &["SUBNETS".into()], &["web".into()]);
-        assert_eq!(c, Some(json!({"name": "Web", "id": "x"})));
-        assert_eq!(child(&vnet, &["subnets".into()], &["zzz".into()]), None);
-        assert_eq!(child(&vnet, &["routes".into()], &["a".into()]), None);
-    }
-}
+mod tests;

@@ -5,15 +5,19 @@
 //! hyper is used directly (not a router framework) because ARM ids have arbitrary depth and
 //! because dropping a connection mid-request needs control over the connection task.
 
+mod checks;
+
 use crate::config::MockConfig;
 use crate::error::Error;
 use crate::faults::{uuid_like, FaultState, Injected};
 use crate::graph::{self, Decision, Quota};
+use crate::http::{self, Ctx, Query, Reply};
 use crate::log::{LoggedRequest, RequestLog};
-use crate::routes::{self, Ctx, Query, Reply, Route};
-use crate::runcommand::RunCommands;
+use crate::operations::RunCommands;
+use crate::routes::{self, Route};
 use crate::store::Store;
 use bytes::Bytes;
+use checks::{api_version_error, bearer_token, server_error};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -246,34 +250,61 @@ async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<State>) {
 /// Command inputs).
 const MAX_BODY: usize = 4 << 20;
 
+/// What the mock reads from a request line and its headers before answering.
+struct Target {
+    method: hyper::Method,
+    /// The path exactly as received (still percent-encoded).
+    raw_path: String,
+    path_and_query: String,
+    query: Query,
+    route: Route,
+    /// `http://host:port` of this server as the client addressed it.
+    base_url: String,
+}
+
+impl Target {
+    fn of(state: &State, parts: &hyper::http::request::Parts) -> Target {
+        let method = parts.method.clone();
+        let raw_path = parts.uri.path().to_owned();
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| raw_path.clone());
+        let query = Query::parse(parts.uri.query());
+        let segs: Vec<String> = raw_path
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
+        let route = Route::of_request(&method, &segs, &query);
+        let base_url = match parts
+            .headers
+            .get(hyper::header::HOST)
+            .and_then(|h| h.to_str().ok())
+        {
+            Some(host) if !host.is_empty() => format!("http://{host}"),
+            _ => format!("http://{}", state.addr),
+        };
+        Target {
+            method,
+            raw_path,
+            path_and_query,
+            query,
+            route,
+            base_url,
+        }
+    }
+}
+
 /// Handles one request; `None` means "drop the connection".
 async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>> {
     let at = state.started.elapsed();
     let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
     let (parts, body) = req.into_parts();
-    let method = parts.method.clone();
-    let raw_path = parts.uri.path().to_owned();
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| raw_path.clone());
-    let query = Query::parse(parts.uri.query());
-    let segs: Vec<String> = raw_path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
-    let route = Route::of_request(&method, &segs, &query);
+    let t = Target::of(state, &parts);
     let headers = &parts.headers;
-    let base_url = match headers
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-    {
-        Some(host) if !host.is_empty() => format!("http://{host}"),
-        _ => format!("http://{}", state.addr),
-    };
 
     if !state.cfg.latency.is_zero() {
         tokio::time::sleep(state.cfg.latency).await;
@@ -281,10 +312,10 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
 
     let mut entry = LoggedRequest {
         seq,
-        method: method.to_string(),
-        path: path_and_query,
-        route: route.kind().to_owned(),
-        resource_type: route.resource_type(),
+        method: t.method.to_string(),
+        path: t.path_and_query.clone(),
+        route: t.route.kind().to_owned(),
+        resource_type: t.route.resource_type(),
         bearer_present: false,
         token_matched: false,
         status: None,
@@ -293,10 +324,10 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         at,
     };
 
-    if route == Route::Msi {
-        let reply = crate::msi::token(&state.cfg, headers, &query);
+    if t.route == Route::Msi {
+        let reply = crate::msi::token(&state.cfg, headers, &t.query);
         let reply = state.faults.reshape_token(reply);
-        let mut rng = crate::faults::rng_for(state.cfg.seed, u64::MAX - seq);
+        let mut rng = crate::dice::rng_for(state.cfg.seed, u64::MAX - seq);
         let request_id = uuid_like(&mut rng);
         entry.status = Some(reply.status);
         state.log.push(entry);
@@ -323,15 +354,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         return std::future::pending().await;
     }
 
-    // Only Resource Graph queries and Run Command inputs have a body the mock reads.
-    let body: Result<Bytes, String> = if matches!(route, Route::Graph | Route::RunCommand { .. }) {
-        match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) => Err(format!("The request content could not be read: {e}.")),
-        }
-    } else {
-        Ok(Bytes::new())
-    };
+    let body = read_body(&t.route, body).await;
 
     let request_id = uuid_like(&mut rng);
     let correlation = headers
@@ -343,64 +366,109 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
     let ctx = Ctx {
         store: &state.store,
         cfg: &state.cfg,
-        query: &query,
-        base_url: &base_url,
-        raw_path: &raw_path,
-        method: &method,
+        query: &t.query,
+        base_url: &t.base_url,
+        raw_path: &t.raw_path,
+        method: &t.method,
         body: body.as_deref().unwrap_or_default(),
         body_error: body.as_ref().err().map(String::as_str),
         runs: &state.runs,
         correlation: &correlation,
     };
-    let reply = if !headers.contains_key(hyper::header::AUTHORIZATION) {
+    let caller = Caller {
+        headers,
+        bearer: bearer.as_deref(),
+        token_matched: entry.token_matched,
+        resource_type: entry.resource_type.as_deref(),
+        n,
+    };
+    let reply = answer(state, &ctx, &t.route, &caller, &mut rng);
+
+    let remaining = remaining(state, &t, &reply);
+    let reply = state.faults.reshape(&ctx, &t.route, reply);
+    entry.status = Some(reply.status);
+    entry.fault = reply.fault.clone();
+    entry.unmatched = reply.unmatched;
+    state.log.push(entry);
+    Some(build(reply, &request_id, &correlation, remaining))
+}
+
+/// The request body: only Resource Graph queries and Run Command inputs have one the mock
+/// reads.
+async fn read_body(route: &Route, body: Incoming) -> Result<Bytes, String> {
+    if !matches!(route, Route::Graph | Route::RunCommand { .. }) {
+        return Ok(Bytes::new());
+    }
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => Err(format!("The request content could not be read: {e}.")),
+    }
+}
+
+/// ARM reports the remaining read (GET) or write (POST) budget on every authenticated answer;
+/// a 401 is rejected before the request is counted. Resource Graph reports its own quota
+/// instead.
+fn remaining(state: &State, t: &Target, reply: &Reply) -> Option<(&'static str, u64)> {
+    if reply.status == 401 || t.route == Route::Graph {
+        return None;
+    }
+    let kind = if t.method == hyper::Method::GET {
+        Budget::Reads
+    } else {
+        Budget::Writes
+    };
+    Some(state.consume(t.route.subscription(), kind, reply.status == 429))
+}
+
+/// Who is asking, as far as the checks before the route handler care.
+struct Caller<'a> {
+    headers: &'a HeaderMap,
+    bearer: Option<&'a str>,
+    token_matched: bool,
+    /// The resource type the request addresses (for type-scoped throttling).
+    resource_type: Option<&'a str>,
+    /// The request's number among those that count for fault injection.
+    n: u64,
+}
+
+/// The answer to an ARM request past the managed-identity endpoint and dropped connections:
+/// authentication, api-version, Resource Graph, injected throttling and 5xx, then the route.
+fn answer(
+    state: &State,
+    ctx: &Ctx<'_>,
+    route: &Route,
+    caller: &Caller<'_>,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Reply {
+    if !caller.headers.contains_key(hyper::header::AUTHORIZATION) {
         unauthenticated(
             state,
             "AuthenticationFailed",
             "Authentication failed. The 'Authorization' header is missing.",
             "The authentication failed because of missing 'Authorization' header.",
         )
-    } else if !entry.token_matched {
+    } else if !caller.token_matched {
         unauthenticated(
             state,
             "InvalidAuthenticationToken",
             "The access token is invalid.",
             "The access token is invalid.",
         )
-    } else if let Some(r) = api_version_error(&query) {
+    } else if let Some(r) = api_version_error(ctx.query) {
         r
-    } else if route == Route::Graph {
-        let caller = bearer.as_deref().unwrap_or_default();
-        graph_request(state, &ctx, caller, body.as_ref().err(), n, &mut rng)
-    } else if let Some(retry_after) = state.faults.throttle(entry.resource_type.as_deref()) {
-        throttled(state, &route, &method, retry_after)
-    } else if let Some(status) = state.faults.server_error(n, &mut rng) {
-        server_error(status, &route, &correlation)
+    } else if *route == Route::Graph {
+        let who = caller.bearer.unwrap_or_default();
+        graph_request(state, ctx, who, caller.n, rng)
+    } else if let Some(retry_after) = state.faults.throttle(caller.resource_type) {
+        throttled(state, route, ctx.method, retry_after)
+    } else if let Some(status) = state.faults.server_error(caller.n, rng) {
+        server_error(status, route, ctx.correlation)
     } else {
         match route {
-            Route::Unmatched => routes::unmatched(&ctx),
-            _ => routes::dispatch(&ctx, &route),
+            Route::Unmatched => http::unmatched(ctx),
+            _ => routes::dispatch(ctx, route),
         }
-    };
-
-    // ARM reports the remaining read (GET) or write (POST) budget on every authenticated
-    // answer; a 401 is rejected before the request is counted. Resource Graph reports its own
-    // quota instead.
-    let remaining = if reply.status == 401 || route == Route::Graph {
-        None
-    } else {
-        let kind = if method == hyper::Method::GET {
-            Budget::Reads
-        } else {
-            Budget::Writes
-        };
-        Some(state.consume(route.subscription(), kind, reply.status == 429))
-    };
-    let reply = state.faults.reshape(&ctx, &route, reply);
-    entry.status = Some(reply.status);
-    entry.fault = reply.fault.clone();
-    entry.unmatched = reply.unmatched;
-    state.log.push(entry);
-    Some(build(reply, &request_id, &correlation, remaining))
+    }
 }
 
 /// A Resource Graph query past authentication: the caller's quota first (429 `RateLimiting`
@@ -411,7 +479,6 @@ fn graph_request(
     state: &State,
     ctx: &Ctx<'_>,
     caller: &str,
-    body_error: Option<&String>,
     n: u64,
     rng: &mut Xoshiro256PlusPlus,
 ) -> Reply {
@@ -427,8 +494,8 @@ fn graph_request(
                 graph::rate_limited(ctx.correlation, retry_after).with_fault("throttle")
             } else if let Some(status) = state.faults.server_error(n, rng) {
                 server_error(status, &Route::Graph, ctx.correlation)
-            } else if let Some(e) = body_error {
-                graph::bad_request(ctx.correlation, "InvalidRequestContent", e.as_str())
+            } else if let Some(e) = ctx.body_error {
+                graph::bad_request(ctx.correlation, "InvalidRequestContent", e)
             } else {
                 routes::dispatch(ctx, &Route::Graph)
             }
@@ -443,14 +510,6 @@ fn graph_request(
 /// The type `--throttle-type` names to throttle only Resource Graph queries.
 const GRAPH_TYPE: &str = "Microsoft.ResourceGraph/resources";
 
-/// `Authorization: Bearer <token>` → the token, if present and non-empty.
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
-}
-
 /// 401 with the `WWW-Authenticate` challenge ARM sends, which tells a client where to get a
 /// token (<https://learn.microsoft.com/azure/azure-resource-manager/management/authenticate-multi-tenant>).
 fn unauthenticated(state: &State, code: &str, message: &str, description: &str) -> Reply {
@@ -461,42 +520,6 @@ fn unauthenticated(state: &State, code: &str, message: &str, description: &str) 
             state.cfg.tenant_id
         ),
     )
-}
-
-/// Every ARM request needs `api-version`; ARM rejects a missing or malformed one with 400.
-fn api_version_error(query: &Query) -> Option<Reply> {
-    match query.get("api-version") {
-        None | Some("") => Some(Reply::error(
-            400,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(v) if !is_api_version(v) => Some(Reply::error(
-            400,
-            "InvalidApiVersionParameter",
-            format!("The api-version '{v}' is invalid. The supported versions are in the form 'yyyy-mm-dd' or 'yyyy-mm-dd-preview'."),
-        )),
-        Some(_) => None,
-    }
-}
-
-/// `yyyy-mm-dd` with an optional `-suffix` (`-preview`, `-beta`, ...).
-fn is_api_version(v: &str) -> bool {
-    let (date, suffix) = match v.get(10..) {
-        Some(rest) => (&v[..10], rest),
-        None => return false,
-    };
-    let b = date.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && (suffix.is_empty()
-            || (suffix.starts_with('-')
-                && suffix[1..].chars().all(|c| c.is_ascii_alphanumeric())
-                && suffix.len() > 1))
 }
 
 /// 429 as ARM's regional token-bucket throttling answers it
@@ -539,26 +562,6 @@ fn throttled(state: &State, route: &Route, method: &hyper::Method, retry_after: 
     )
     .with_header("retry-after", retry_after)
     .with_fault("throttle")
-}
-
-fn server_error(status: u16, route: &Route, correlation: &str) -> Reply {
-    let r = if status == 503 {
-        Reply::error(
-            503,
-            "ServiceUnavailable",
-            "The service is currently unavailable. Please try again later.",
-        )
-    } else {
-        Reply::error(
-            500,
-            "InternalServerError",
-            format!(
-                "Encountered internal server error. Diagnostic information: subscription id '{}', request correlation id '{correlation}'.",
-                route.subscription().unwrap_or("")
-            ),
-        )
-    };
-    r.with_fault(&Injected::ServerError(status).label())
 }
 
 /// A token bucket per subscription (and one for tenant-level requests) and per kind of request,
@@ -660,6 +663,7 @@ fn build(
 
 #[cfg(test)]
 mod tests {
+    use super::checks::is_api_version;
     use super::*;
 
     #[test]

@@ -6,8 +6,8 @@
 //! no per-request re-serialisation.
 
 use crate::error::Error;
-use crate::graph::GraphRow;
 use crate::ids::{canonical_type, ResourceId, VM_TYPE_LC};
+use crate::rows::{power_display, GraphRow};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -442,12 +442,6 @@ fn graph_instance_view(iv: &Map<String, Value>, provisioning: &str) -> Value {
     }
     out.insert("statuses".into(), Value::Array(statuses));
     Value::Object(out)
-}
-
-/// `PowerState/running` → `VM running`, as the portal and ARM display it.
-pub(crate) fn power_display(code: &str) -> String {
-    let state = code.strip_prefix("PowerState/").unwrap_or(code);
-    format!("VM {state}")
 }
 
 /// A subscription body in the shape of `Subscriptions_List` (api-version 2022-12-01), filled

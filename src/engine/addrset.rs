@@ -9,8 +9,6 @@ use ipnet::IpNet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The prefix grammar lives in the model (`model::net`); re-exported for the engine's callers.
-
 /// An integer address type (`u32` for IPv4, `u128` for IPv6).
 pub trait Addr: Copy + Ord + fmt::Debug {
     const MIN: Self;

@@ -20,7 +20,7 @@
 //! Whitespace and newlines are free; `//` starts a comment. A query may start with an operator
 //! (Resource Graph then assumes `Resources`).
 
-use super::rows::Column;
+use crate::rows::Column;
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]

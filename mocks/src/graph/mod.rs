@@ -11,16 +11,14 @@
 
 mod kql;
 mod quota;
-mod rows;
 mod token;
 
 pub(crate) use quota::{ceil_secs, Decision, Quota};
-pub(crate) use rows::GraphRow;
 
-use crate::routes::{Ctx, Reply};
+use crate::http::{Ctx, Reply};
+use crate::rows::Column;
 use crate::store::Store;
 use kql::Query;
-use rows::Column;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
@@ -87,47 +85,9 @@ pub(crate) fn query(ctx: &Ctx<'_>) -> Reply {
         return not_understood(c, "facets");
     }
     let opts = req.options.as_ref();
-    // The configured page size is the server's largest page (ARG's is 1,000): `$top` asks for
-    // pages up to that size, never larger.
-    let server_max = ctx
-        .cfg
-        .graph_page_size
-        .clamp(1, crate::config::MAX_GRAPH_PAGE_SIZE);
-    let top = match opts.and_then(|o| o.top) {
-        None => server_max,
-        Some(t) if (1..=crate::config::MAX_GRAPH_PAGE_SIZE as i64).contains(&t) => {
-            (t as usize).min(server_max)
-        }
-        Some(t) => {
-            return bad_request(
-                c,
-                "InvalidParameter",
-                format!("The value '{t}' of $top is not between 1 and 1000."),
-            )
-        }
-    };
-    let skip = match opts.and_then(|o| o.skip) {
-        None => None,
-        Some(s) if s >= 0 => Some(s as u64),
-        Some(s) => {
-            return bad_request(
-                c,
-                "InvalidParameter",
-                format!("The value '{s}' of $skip is negative."),
-            )
-        }
-    };
-    let table = match opts.and_then(|o| o.result_format.as_deref()) {
-        None => false,
-        Some(f) if f.eq_ignore_ascii_case("objectArray") => false,
-        Some(f) if f.eq_ignore_ascii_case("table") => true,
-        Some(f) => {
-            return bad_request(
-                c,
-                "InvalidParameter",
-                format!("The resultFormat '{f}' is not one of 'objectArray', 'table'."),
-            )
-        }
+    let Paging { top, skip, table } = match paging(ctx, opts) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let scope = match scope(ctx, &req) {
         Ok(s) => s,
@@ -170,6 +130,61 @@ pub(crate) fn query(ctx: &Ctx<'_>) -> Reply {
     let scan = Scan::new(ctx.store, &scope.subscriptions, &q, &hidden);
     let page = scan.page(resume.as_ref(), skip, top, &fp);
     Reply::ok(response_body(ctx.store, &q, &page, table))
+}
+
+/// Page size, offset and result format a query's options ask for.
+struct Paging {
+    top: usize,
+    skip: Option<u64>,
+    table: bool,
+}
+
+/// Reads `$top`, `$skip` and `resultFormat` (400 `InvalidParameter` for a value out of range).
+fn paging(ctx: &Ctx<'_>, opts: Option<&QueryOptions>) -> Result<Paging, Reply> {
+    let c = ctx.correlation;
+    // The configured page size is the server's largest page (ARG's is 1,000): `$top` asks for
+    // pages up to that size, never larger.
+    let server_max = ctx
+        .cfg
+        .graph_page_size
+        .clamp(1, crate::config::MAX_GRAPH_PAGE_SIZE);
+    let top = match opts.and_then(|o| o.top) {
+        None => server_max,
+        Some(t) if (1..=crate::config::MAX_GRAPH_PAGE_SIZE as i64).contains(&t) => {
+            (t as usize).min(server_max)
+        }
+        Some(t) => {
+            return Err(bad_request(
+                c,
+                "InvalidParameter",
+                format!("The value '{t}' of $top is not between 1 and 1000."),
+            ))
+        }
+    };
+    let skip = match opts.and_then(|o| o.skip) {
+        None => None,
+        Some(s) if s >= 0 => Some(s as u64),
+        Some(s) => {
+            return Err(bad_request(
+                c,
+                "InvalidParameter",
+                format!("The value '{s}' of $skip is negative."),
+            ))
+        }
+    };
+    let table = match opts.and_then(|o| o.result_format.as_deref()) {
+        None => false,
+        Some(f) if f.eq_ignore_ascii_case("objectArray") => false,
+        Some(f) if f.eq_ignore_ascii_case("table") => true,
+        Some(f) => {
+            return Err(bad_request(
+                c,
+                "InvalidParameter",
+                format!("The resultFormat '{f}' is not one of 'objectArray', 'table'."),
+            ))
+        }
+    };
+    Ok(Paging { top, skip, table })
 }
 
 /// Resolves the request's scope. Exactly one of `subscriptions` and `managementGroups` may be

@@ -7,7 +7,6 @@
 //! `properties.extended.instanceView.powerState`.
 
 use crate::ids::ResourceId;
-use crate::store::power_display;
 use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -252,6 +251,12 @@ fn extended_instance_view(iv: &Value) -> Option<Value> {
         out.insert("powerState".into(), Value::Object(p));
     }
     (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// `PowerState/running` → `VM running`, as the portal and ARM display it.
+pub(crate) fn power_display(code: &str) -> String {
+    let state = code.strip_prefix("PowerState/").unwrap_or(code);
+    format!("VM {state}")
 }
 
 #[cfg(test)]
