@@ -1,5 +1,5 @@
 //! Every ARM response body under `tests/fixtures/arm/` (official examples and real recordings,
-//! copied from the project's shared spec folder) loads — alone and all together — without a
+//! saved unmodified from public repositories, tests/fixtures/arm/README.md) loads — alone and all together — without a
 //! panic and without a diagnostic for any resource type rdpaudit reads.
 
 use serde_json::Value;

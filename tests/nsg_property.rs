@@ -197,7 +197,7 @@ fn tag_sets(asgs: &HashMap<String, AddrSet>) -> TagSets<'_> {
     }
 }
 
-/// The oracle: one address, one NSG, rules in order (decision 6), three-valued.
+/// The oracle: one address, one NSG, rules in order (docs/decisions.md D6), three-valued.
 fn brute_one(n: &Nsg, x: IpAddr, t: &TagSets) -> Outcome {
     let vm: IpAddr = VM_IP.parse().unwrap_or_else(|_| unreachable!());
     let (mut may_allow, mut may_deny, mut opaque) = (false, false, false);

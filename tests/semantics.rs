@@ -1,4 +1,4 @@
-//! The worked examples of `spec/semantics.md` §9 (TV-1 … TV-16), each as a test of the engine
+//! The worked examples of `docs/decisions.md` ("Worked examples", TV-1 … TV-16), each as a test of the engine
 //! through the pure pipeline: verdicts and the deciding NSG rules.
 
 mod common;

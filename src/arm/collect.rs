@@ -18,7 +18,7 @@ use super::request::{self, ResourceType, BASTION_HOSTS, TYPES};
 use crate::model::{self, DiagLevel, Diagnostic, ResId};
 use crate::snapshot::Subscription;
 
-/// What to collect (product.md §2 SCOPE).
+/// What to collect (the scope options in README "Usage").
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub subscriptions: Vec<String>,

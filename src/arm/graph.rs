@@ -1,4 +1,4 @@
-//! The Resource Graph backend (`--backend graph`): every resource type of product.md §3 for many
+//! The Resource Graph backend (`--backend graph`): every resource type rdpaudit reads (docs/live-azure.md) for many
 //! subscriptions or a management group in few queries, through Azure Resource Graph.
 //! <https://learn.microsoft.com/azure/governance/resource-graph/concepts/guidance-for-throttled-requests>
 //!

@@ -1,5 +1,5 @@
 //! ARM requests as plain values: URLs and api-versions, built without I/O and tested by exact URL.
-//! api-versions: `../shared/arm-examples/README.md` (Compute 2025-04-01, Network 2025-07-01).
+//! api-versions: `tests/fixtures/arm/examples/README.md` (Compute 2025-04-01, Network 2025-07-01).
 
 use reqwest::Url;
 
@@ -9,7 +9,7 @@ pub const API_NETWORK: &str = "2025-07-01";
 /// No swagger exists for Microsoft.ClassicCompute; this is the version its ARM view answers to.
 pub const API_CLASSIC_COMPUTE: &str = "2017-04-01";
 
-/// A resource type rdpaudit lists (product.md §3).
+/// A resource type rdpaudit lists (docs/live-azure.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceType {
     pub namespace: &'static str,

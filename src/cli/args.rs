@@ -1,4 +1,5 @@
-//! Command-line arguments (clap derive types only). Names are fixed by product.md §2.
+//! Command-line arguments (clap derive types only). Names are a public contract (README
+//! "Usage"): never rename one.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

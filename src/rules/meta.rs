@@ -63,7 +63,8 @@ pub struct RuleMeta {
     pub title: &'static str,
     pub severity: Severity,
     pub category: Category,
-    /// The part of the troubleshooting article (`../shared/seed/`) the rule comes from.
+    /// The part of Microsoft's troubleshooting article the rule comes from:
+    /// <https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/detailed-troubleshoot-rdp>.
     pub seed: &'static str,
     /// Why it matters (a few sentences).
     pub rationale: &'static str,
