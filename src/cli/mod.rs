@@ -192,6 +192,31 @@ fn audit(
         }
         None => None,
     };
+    let baseline = match &out.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Fatal(format!("cannot read baseline {}: {e}", path.display()))
+            })?;
+            Some(
+                report::baseline::Baseline::parse(&text)
+                    .map_err(|e| Fatal(format!("{}: {e}", path.display())))?,
+            )
+        }
+        None => None,
+    };
+    let framework = match out.framework.as_deref() {
+        Some(name) => Some(crate::rules::compliance::framework(name).ok_or_else(|| {
+            Fatal(format!(
+                "--framework {name}: unknown framework; known: {}",
+                crate::rules::compliance::FRAMEWORKS
+                    .iter()
+                    .map(|f| f.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?),
+        None => None,
+    };
     if eval.guest.guest && !is_live(input) {
         return Err(Fatal(
             "--guest runs a script in live VMs; it cannot be used with --snapshot or --demo \
@@ -269,6 +294,12 @@ fn audit(
         let notices = s.apply(&mut report, &today);
         report.diagnostics.extend(notices);
     }
+    if let Some(b) = &baseline {
+        report::baseline::apply(&mut report, b);
+    }
+    if let Some(fw) = framework {
+        report.compliance = Some(report::compliance::summarize(&report, fw));
+    }
     let color = use_color(out.color);
     let rendered = match (out.output, &what) {
         (Format::Table, Scope::Vm(_)) => check::render(&report, color),
@@ -277,11 +308,12 @@ fn audit(
         (Format::Csv, _) => report::csv::render(&report),
         (Format::Sarif, _) => report::sarif::render(&report),
         (Format::Markdown, _) => report::markdown::render(&report),
+        (Format::Html, _) => report::html::render(&report),
     };
     if !out.quiet {
         print(&rendered);
     }
-    Ok(exit_code(&report, out.fail_on))
+    Ok(exit_code(&report, out.fail_on, out.fail_on_new))
 }
 
 fn write_snapshot(
@@ -403,8 +435,9 @@ fn collect(c: &CollectArgs) -> Result<i32, Fatal> {
     })
 }
 
-/// 1 when an unsuppressed finding reaches `--fail-on`; else 3 when incomplete; else 0.
-pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+/// 1 when an unsuppressed finding (with `--fail-on-new`, a new one) reaches `--fail-on`; else 3
+/// when incomplete; else 0.
+pub fn exit_code(report: &Report, fail_on: FailOn, only_new: bool) -> i32 {
     let threshold = match fail_on {
         FailOn::Info => Some(Severity::Info),
         FailOn::Low => Some(Severity::Low),
@@ -413,13 +446,8 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         FailOn::Critical => Some(Severity::Critical),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| {
-        report
-            .vms
-            .iter()
-            .flat_map(|v| v.findings.iter())
-            .any(|f| !f.suppressed && f.severity >= t)
-    });
+    let failing = threshold
+        .is_some_and(|t| report::baseline::worst(report, only_new).is_some_and(|w| w >= t));
     if failing {
         exit::FINDINGS
     } else if !report.complete {

@@ -1,6 +1,7 @@
 //! The rule catalogue (`spec/rules.md`): one file per rule, each with its metadata (`RULE`) and
 //! a pure `check` over one VM's analysis. Ids are fixed; `docs/rules.md` is generated from here.
 
+pub mod compliance;
 pub mod meta;
 
 mod rdp101;
