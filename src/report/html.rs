@@ -91,7 +91,7 @@ pub fn render(report: &Report) -> String {
     vm_table(&mut out, report);
     out.push_str("<section id=\"details\">\n<h2>VMs in detail</h2>\n");
     for (i, vm) in report.vms.iter().enumerate() {
-        vm_detail(&mut out, i, vm);
+        vm_detail(&mut out, i, vm, &client_label(report));
     }
     out.push_str("</section>\n");
     if let Some(b) = &report.baseline {
@@ -248,7 +248,16 @@ fn vm_table(out: &mut String, r: &Report) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn vm_detail(out: &mut String, i: usize, vm: &VmReport) {
+/// The first box of every drawn path: who is evaluated as the client.
+fn client_label(r: &Report) -> String {
+    if r.client == "internet" {
+        "any Internet address".into()
+    } else {
+        r.client.clone()
+    }
+}
+
+fn vm_detail(out: &mut String, i: usize, vm: &VmReport, client: &str) {
     let v = vm.rdp.verdict.as_str();
     let _ = writeln!(
         out,
@@ -263,7 +272,7 @@ fn vm_detail(out: &mut String, i: usize, vm: &VmReport) {
         let _ = writeln!(out, "<p class=\"change\"><span class=\"tag new\">changed</span> {}</p>", esc(&line));
     }
     for p in &vm.rdp.paths {
-        path(out, p);
+        path(out, p, client);
     }
     if !vm.findings.is_empty() {
         out.push_str("<table class=\"findings\">\n<thead><tr><th>Severity</th><th>Rule</th><th>Finding</th><th>Fix</th></tr></thead>\n<tbody>\n");
@@ -275,7 +284,7 @@ fn vm_detail(out: &mut String, i: usize, vm: &VmReport) {
     out.push_str("</article>\n");
 }
 
-fn path(out: &mut String, p: &PathReport) {
+fn path(out: &mut String, p: &PathReport, client: &str) {
     let target = match (&p.address, p.port, &p.port_range) {
         (Some(a), Some(port), _) => format!(" {a}:{port}"),
         (Some(a), None, Some(r)) => format!(" {a}:{r}"),
@@ -292,7 +301,7 @@ fn path(out: &mut String, p: &PathReport) {
         } else {
             format!(" · open to {}", esc(&p.allowed_sources.join(", ")))
         },
-        esc(&if p.kind == "bastion" { "Azure portal (Bastion)".to_string() } else { "any source evaluated".into() }),
+        esc(if p.kind == "bastion" { "a Bastion session (Azure portal)" } else { client }),
         v = p.verdict.as_str(),
     );
     for h in &p.hops {
