@@ -194,9 +194,8 @@ fn audit(
     };
     let baseline = match &out.baseline {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Fatal(format!("cannot read baseline {}: {e}", path.display()))
-            })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Fatal(format!("cannot read baseline {}: {e}", path.display())))?;
             Some(
                 report::baseline::Baseline::parse(&text)
                     .map_err(|e| Fatal(format!("{}: {e}", path.display())))?,
@@ -298,7 +297,7 @@ fn audit(
         report::baseline::apply(&mut report, b);
     }
     if let Some(fw) = framework {
-        report.compliance = Some(report::compliance::summarize(&report, fw));
+        report.compliance = Some(report::compliance::summarize(&report, fw, filter));
     }
     let color = use_color(out.color);
     let rendered = match (out.output, &what) {

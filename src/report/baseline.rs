@@ -199,18 +199,21 @@ impl Baseline {
                 found: value["schemaVersion"].to_string(),
             });
         }
-        let report = serde_path_to_error::deserialize(value).map_err(|e| {
-            BaselineError::Malformed {
+        let report =
+            serde_path_to_error::deserialize(value).map_err(|e| BaselineError::Malformed {
                 path: e.path().to_string(),
                 message: e.inner().to_string(),
-            }
-        })?;
+            })?;
         Ok(Baseline { report })
     }
 }
 
 fn key(vm: &str, rule: &str, resource: &str) -> (String, String, String) {
-    (vm.to_ascii_lowercase(), rule.to_ascii_uppercase(), resource.to_ascii_lowercase())
+    (
+        vm.to_ascii_lowercase(),
+        rule.to_ascii_uppercase(),
+        resource.to_ascii_lowercase(),
+    )
 }
 
 /// Marks every finding `new` or `unchanged`, lists resolved findings once, and records per VM how
@@ -224,7 +227,10 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
     let mut remaining: HashMap<(String, String, String), Vec<&JFinding>> = HashMap::new();
     for vm in &old.vms {
         for f in &vm.findings {
-            remaining.entry(key(&vm.id, &f.rule_id, &f.resource_id)).or_default().push(f);
+            remaining
+                .entry(key(&vm.id, &f.rule_id, &f.resource_id))
+                .or_default()
+                .push(f);
         }
     }
     let mut summary = BaselineSummary {
@@ -235,7 +241,11 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
         for f in &mut vm.findings {
             let k = key(&vm.id, f.rule_id, &f.resource_id);
             let matched = remaining.get_mut(&k).and_then(|v| v.pop()).is_some();
-            f.change = Some(if matched { Change::Unchanged } else { Change::New });
+            f.change = Some(if matched {
+                Change::Unchanged
+            } else {
+                Change::New
+            });
             if matched {
                 summary.unchanged += 1;
             } else {
@@ -243,8 +253,11 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
             }
         }
     }
-    let names: HashMap<String, &JVm> =
-        old.vms.iter().map(|v| (v.id.to_ascii_lowercase(), v)).collect();
+    let names: HashMap<String, &JVm> = old
+        .vms
+        .iter()
+        .map(|v| (v.id.to_ascii_lowercase(), v))
+        .collect();
     for vm in old.vms.iter() {
         for f in &vm.findings {
             let k = key(&vm.id, &f.rule_id, &f.resource_id);
@@ -265,7 +278,11 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
         }
     }
     summary.resolved = summary.resolved_findings.len();
-    let now_ids: BTreeSet<String> = report.vms.iter().map(|v| v.id.to_ascii_lowercase()).collect();
+    let now_ids: BTreeSet<String> = report
+        .vms
+        .iter()
+        .map(|v| v.id.to_ascii_lowercase())
+        .collect();
     summary.removed_vms = old
         .vms
         .iter()
@@ -273,8 +290,11 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
         .map(|v| v.id.clone())
         .collect();
     if let Some(cur) = current {
-        let cur_vms: HashMap<String, &JVm> =
-            cur.vms.iter().map(|v| (v.id.to_ascii_lowercase(), v)).collect();
+        let cur_vms: HashMap<String, &JVm> = cur
+            .vms
+            .iter()
+            .map(|v| (v.id.to_ascii_lowercase(), v))
+            .collect();
         for vm in &mut report.vms {
             let id = vm.id.to_ascii_lowercase();
             let (Some(now), was) = (cur_vms.get(&id), names.get(&id)) else {
@@ -346,7 +366,10 @@ fn sources(p: Option<&JPath>) -> (AddrSet, BTreeSet<String>) {
     let mut nets: Vec<IpNet> = Vec::new();
     let mut tags = BTreeSet::new();
     for s in p.map(|p| p.allowed_sources.as_slice()).unwrap_or_default() {
-        match s.parse::<IpNet>().or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from)) {
+        match s
+            .parse::<IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+        {
             Ok(n) => nets.push(n),
             Err(_) => {
                 tags.insert(s.clone());
@@ -364,7 +387,11 @@ fn via(p: &JPath) -> Option<String> {
         .filter(|h| matches!(h.hop.as_str(), "subnetNsg" | "nicNsg"))
         .filter(|h| matches!(h.decision.as_str(), "allow" | "partial"))
         .filter_map(|h| {
-            Some(format!("{}/{}", last_segment(h.resource.as_deref()?), h.rule.as_deref()?))
+            Some(format!(
+                "{}/{}",
+                last_segment(h.resource.as_deref()?),
+                h.rule.as_deref()?
+            ))
         })
         .collect();
     (!admitting.is_empty()).then(|| admitting.join(" + "))
@@ -385,10 +412,18 @@ fn vm_change(now: &JVm, was: Option<&JVm>) -> VmChange {
     for k in keys {
         let (old_set, old_tags) = sources(before.get(k).copied());
         let (new_set, new_tags) = sources(after.get(k).copied());
-        let mut added: Vec<String> =
-            new_set.difference(&old_set).to_cidrs().iter().map(|n| n.to_string()).collect();
-        let mut removed: Vec<String> =
-            old_set.difference(&new_set).to_cidrs().iter().map(|n| n.to_string()).collect();
+        let mut added: Vec<String> = new_set
+            .difference(&old_set)
+            .to_cidrs()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let mut removed: Vec<String> = old_set
+            .difference(&new_set)
+            .to_cidrs()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         added.extend(new_tags.difference(&old_tags).cloned());
         removed.extend(old_tags.difference(&new_tags).cloned());
         if added.is_empty() && removed.is_empty() {
@@ -444,7 +479,10 @@ pub fn change_lines(vm: &VmReport) -> Vec<String> {
             "{}: {}{} ({})",
             vm.name,
             parts.join(" "),
-            s.via.as_deref().map(|v| format!(" via {v}")).unwrap_or_default(),
+            s.via
+                .as_deref()
+                .map(|v| format!(" via {v}"))
+                .unwrap_or_default(),
             s.path
         ));
     }

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Report;
+use super::{CategoryFilter, Report};
 use crate::engine::Verdict;
 use crate::rules::compliance::{Framework, MAPPINGS};
 
@@ -56,8 +56,9 @@ pub struct ControlStatus {
     pub reason: Option<String>,
 }
 
-/// The summary of `fw` over `report`, controls in id order.
-pub fn summarize(report: &Report, fw: &Framework) -> ComplianceSummary {
+/// The summary of `fw` over `report`, controls in id order. `filter` is the `--category` the
+/// report was built with: a control whose rules it hid cannot pass.
+pub fn summarize(report: &Report, fw: &Framework, filter: CategoryFilter) -> ComplianceSummary {
     let mut by_control: BTreeMap<&'static str, (&'static str, BTreeSet<&'static str>)> =
         BTreeMap::new();
     for m in MAPPINGS.iter().filter(|m| m.framework == fw.id) {
@@ -86,7 +87,15 @@ pub fn summarize(report: &Report, fw: &Framework) -> ComplianceSummary {
                     }
                 }
             }
-            let reason = if !report.complete {
+            let hidden = rules.iter().any(|r| {
+                crate::rules::find(r).is_some_and(|rule| match filter {
+                    CategoryFilter::All => false,
+                    CategoryFilter::Only(c) => rule.meta.category != c,
+                })
+            });
+            let reason = if hidden {
+                Some("--category hides the findings this control needs".to_string())
+            } else if !report.complete {
                 Some("the audit is incomplete (see diagnostics)".to_string())
             } else if undecided > 0 {
                 Some(format!("{undecided} VM(s) have an unknown verdict"))
@@ -105,7 +114,11 @@ pub fn summarize(report: &Report, fw: &Framework) -> ComplianceSummary {
                 rules: rules.into_iter().collect(),
                 failing_vms: failing.into_iter().collect(),
                 suppressed,
-                reason: if status == Status::Unknown { reason } else { None },
+                reason: if status == Status::Unknown {
+                    reason
+                } else {
+                    None
+                },
             }
         })
         .collect();
@@ -124,7 +137,12 @@ pub fn lines(s: &ComplianceSummary) -> Vec<String> {
             Status::Fail => format!(
                 "{} VM(s): {}",
                 c.failing_vms.len(),
-                c.failing_vms.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                c.failing_vms
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
                     + if c.failing_vms.len() > 5 { ", …" } else { "" }
             ),
             Status::Unknown => c.reason.clone().unwrap_or_default(),

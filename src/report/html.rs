@@ -136,9 +136,19 @@ fn summary(out: &mut String, r: &Report) {
     let exposed = r
         .vms
         .iter()
-        .filter(|v| v.findings.iter().any(|f| f.rule_id == "RDP801" && !f.suppressed))
+        .filter(|v| {
+            v.findings
+                .iter()
+                .any(|f| f.rule_id == "RDP801" && !f.suppressed)
+        })
         .count();
-    card(out, "reachable", "sum-exposed", exposed, "open to the Internet");
+    card(
+        out,
+        "reachable",
+        "sum-exposed",
+        exposed,
+        "open to the Internet",
+    );
     out.push_str("</div>\n<div class=\"cards\" style=\"margin-top:12px\">\n");
     let f = &s.findings;
     for (n, sev) in [
@@ -148,7 +158,13 @@ fn summary(out: &mut String, r: &Report) {
         (f.low, "low"),
         (f.info, "info"),
     ] {
-        card(out, "", &format!("sum-{sev}"), n, &format!("{sev} findings"));
+        card(
+            out,
+            "",
+            &format!("sum-{sev}"),
+            n,
+            &format!("{sev} findings"),
+        );
     }
     out.push_str("</div>\n");
     let _ = writeln!(out, "<p class=\"muted\">{}</p>", esc(&summary_line(r)));
@@ -202,7 +218,11 @@ fn compliance_section(out: &mut String, c: &compliance::ComplianceSummary) {
 }
 
 fn worst(vm: &VmReport) -> Option<Severity> {
-    vm.findings.iter().filter(|f| !f.suppressed).map(|f| f.severity).max()
+    vm.findings
+        .iter()
+        .filter(|f| !f.suppressed)
+        .map(|f| f.severity)
+        .max()
 }
 
 fn severity_rank(s: Option<Severity>) -> u8 {
@@ -269,7 +289,11 @@ fn vm_detail(out: &mut String, i: usize, vm: &VmReport, client: &str) {
         vm.rdp.port
     );
     for line in baseline::change_lines(vm) {
-        let _ = writeln!(out, "<p class=\"change\"><span class=\"tag new\">changed</span> {}</p>", esc(&line));
+        let _ = writeln!(
+            out,
+            "<p class=\"change\"><span class=\"tag new\">changed</span> {}</p>",
+            esc(&line)
+        );
     }
     for p in &vm.rdp.paths {
         path(out, p, client);
@@ -351,7 +375,10 @@ fn finding_row(out: &mut String, f: &FindingReport) {
     let controls = if f.compliance.is_empty() {
         String::new()
     } else {
-        format!("<br><span class=\"muted\">{}</span>", esc(&f.compliance.join(", ")))
+        format!(
+            "<br><span class=\"muted\">{}</span>",
+            esc(&f.compliance.join(", "))
+        )
     };
     let _ = writeln!(
         out,
@@ -380,7 +407,11 @@ fn resolved_section(out: &mut String, b: &baseline::BaselineSummary) {
     }
     out.push_str("</tbody>\n</table>\n");
     for id in &b.removed_vms {
-        let _ = writeln!(out, "<p class=\"muted\">No longer in scope: <code>{}</code></p>", esc(id));
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">No longer in scope: <code>{}</code></p>",
+            esc(id)
+        );
     }
     out.push_str("</section>\n");
 }

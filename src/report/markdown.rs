@@ -27,7 +27,9 @@ fn cell(s: &str) -> String {
 /// Text inside a code span: backslashes are literal there, so only what would end the span or
 /// the table cell is replaced.
 fn code(s: &str) -> String {
-    s.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " ")
+    s.replace('`', "'")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 pub fn render(report: &Report) -> String {
@@ -59,7 +61,10 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     if let Some(c) = &report.compliance {
-        out.push_str(&format!("## Compliance: {}\n\n| Control | Status | Title | Failing VMs |\n|---|---|---|---|\n", cell(c.name)));
+        out.push_str(&format!(
+            "## Compliance: {}\n\n| Control | Status | Title | Failing VMs |\n|---|---|---|---|\n",
+            cell(c.name)
+        ));
         for ctl in &c.controls {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
@@ -88,21 +93,31 @@ pub fn render(report: &Report) -> String {
         ));
     }
     for vm in report.vms.iter().filter(|v| !v.findings.is_empty()) {
-        out.push_str(&format!("\n## {}\n\n`{}`\n\n", cell(&vm.name), code(&vm.id)));
+        out.push_str(&format!(
+            "\n## {}\n\n`{}`\n\n",
+            cell(&vm.name),
+            code(&vm.id)
+        ));
         out.push_str("| Severity | Rule | Finding | Fix |\n|---|---|---|---|\n");
         for f in &vm.findings {
             out.push_str(&format!(
                 "| {}{}{} | {} | {} | `{}` |\n",
                 f.severity.as_str(),
                 if f.suppressed { " (suppressed)" } else { "" },
-                f.change.map(|c| format!(" ({})", c.as_str())).unwrap_or_default(),
+                f.change
+                    .map(|c| format!(" ({})", c.as_str()))
+                    .unwrap_or_default(),
                 f.rule_id,
                 cell(&f.message),
                 code(&f.remediation)
             ));
         }
     }
-    if let Some(b) = report.baseline.as_ref().filter(|b| !b.resolved_findings.is_empty()) {
+    if let Some(b) = report
+        .baseline
+        .as_ref()
+        .filter(|b| !b.resolved_findings.is_empty())
+    {
         out.push_str("\n## Resolved since the baseline\n\n| VM | Severity | Rule | Finding |\n|---|---|---|---|\n");
         for f in &b.resolved_findings {
             out.push_str(&format!(

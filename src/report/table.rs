@@ -95,7 +95,10 @@ pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
             out.push_str(&format!("  {line}\n"));
         }
         for f in &b.resolved_findings {
-            out.push_str(&format!("  resolved: {} {} {}: {}\n", f.vm_name, f.severity, f.rule_id, f.message));
+            out.push_str(&format!(
+                "  resolved: {} {} {}: {}\n",
+                f.vm_name, f.severity, f.rule_id, f.message
+            ));
         }
     }
     if let Some(c) = &report.compliance {

@@ -62,25 +62,90 @@ pub struct Mapping {
     pub basis: Basis,
 }
 
-const fn fw(id: &'static str, name: &'static str, aliases: &'static [&'static str], ids: IdShape) -> Framework {
-    Framework { id, name, aliases, ids }
+const fn fw(
+    id: &'static str,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    ids: IdShape,
+) -> Framework {
+    Framework {
+        id,
+        name,
+        aliases,
+        ids,
+    }
 }
 
 /// Every framework, in the order reports list them.
 pub static FRAMEWORKS: &[Framework] = &[
-    fw("cis-azure-1.3", "CIS Microsoft Azure Foundations Benchmark 1.3.0", &["cis-azure-1.3.0"], IdShape::Dotted),
-    fw("cis-azure-1.4", "CIS Microsoft Azure Foundations Benchmark 1.4.0", &["cis-azure-1.4.0"], IdShape::Dotted),
-    fw("cis-azure-2.0", "CIS Microsoft Azure Foundations Benchmark 2.0.0", &["cis-azure-2.0.0"], IdShape::Dotted),
-    fw("cis-azure-2.1", "CIS Microsoft Azure Foundations Benchmark 2.1.0", &["cis-azure-2.1.0"], IdShape::Dotted),
-    fw("cis-azure-3.0", "CIS Microsoft Azure Foundations Benchmark 3.0.0", &["cis-azure-3.0.0"], IdShape::Dotted),
-    fw("cis-azure-4.0", "CIS Microsoft Azure Foundations Benchmark 4.0.0", &["cis-azure-4.0.0"], IdShape::Dotted),
-    fw("cis-azure-5.0", "CIS Microsoft Azure Foundations Benchmark 5.0.0", &["cis-azure-5.0.0"], IdShape::Dotted),
-    fw("cis-azure-6.0", "CIS Microsoft Azure Foundations Benchmark 6.0.0", &["cis-azure-6.0.0"], IdShape::Dotted),
-    fw("mcsb-1", "Microsoft cloud security benchmark v1", &["mcsb", "mcsb-v1"], IdShape::Mcsb),
+    fw(
+        "cis-azure-1.3",
+        "CIS Microsoft Azure Foundations Benchmark 1.3.0",
+        &["cis-azure-1.3.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-1.4",
+        "CIS Microsoft Azure Foundations Benchmark 1.4.0",
+        &["cis-azure-1.4.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-2.0",
+        "CIS Microsoft Azure Foundations Benchmark 2.0.0",
+        &["cis-azure-2.0.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-2.1",
+        "CIS Microsoft Azure Foundations Benchmark 2.1.0",
+        &["cis-azure-2.1.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-3.0",
+        "CIS Microsoft Azure Foundations Benchmark 3.0.0",
+        &["cis-azure-3.0.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-4.0",
+        "CIS Microsoft Azure Foundations Benchmark 4.0.0",
+        &["cis-azure-4.0.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-5.0",
+        "CIS Microsoft Azure Foundations Benchmark 5.0.0",
+        &["cis-azure-5.0.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "cis-azure-6.0",
+        "CIS Microsoft Azure Foundations Benchmark 6.0.0",
+        &["cis-azure-6.0.0"],
+        IdShape::Dotted,
+    ),
+    fw(
+        "mcsb-1",
+        "Microsoft cloud security benchmark v1",
+        &["mcsb", "mcsb-v1"],
+        IdShape::Mcsb,
+    ),
     fw("pci-dss-4.0", "PCI DSS v4.0", &["pci-dss-4"], IdShape::Pci),
     fw("pci-dss-4.0.1", "PCI DSS v4.0.1", &[], IdShape::Pci),
-    fw("nist-800-53-r5", "NIST SP 800-53 Rev. 5", &["nist-800-53-rev5", "nist-sp-800-53-r5"], IdShape::Nist),
-    fw("mitre-attack", "MITRE ATT&CK (Enterprise)", &["attack", "mitre"], IdShape::Attack),
+    fw(
+        "nist-800-53-r5",
+        "NIST SP 800-53 Rev. 5",
+        &["nist-800-53-rev5", "nist-sp-800-53-r5"],
+        IdShape::Nist,
+    ),
+    fw(
+        "mitre-attack",
+        "MITRE ATT&CK (Enterprise)",
+        &["attack", "mitre"],
+        IdShape::Attack,
+    ),
 ];
 
 const RDP_CIS_OLD: &str = "Ensure that RDP access is restricted from the internet";
@@ -88,8 +153,7 @@ const RDP_CIS: &str = "Ensure that RDP access from the Internet is evaluated and
 const NS1: &str = "Establish network segmentation boundaries";
 const NS3: &str = "Deploy firewall at the edge of enterprise network";
 const PA2: &str = "Avoid standing access for user accounts and permissions";
-const PCI_142: &str =
-    "Inbound traffic from untrusted networks to trusted networks is restricted";
+const PCI_142: &str = "Inbound traffic from untrusted networks to trusted networks is restricted";
 const PCI_131: &str = "Inbound traffic to the CDE is restricted";
 const AC4: &str = "Information Flow Enforcement";
 const SC7: &str = "Boundary Protection";
@@ -98,8 +162,20 @@ const T1133: &str = "External Remote Services";
 const T1021: &str = "Remote Services: Remote Desktop Protocol";
 const SUBNET_NSG: &str = "Ensure subnets are associated with network security groups";
 
-const fn m(rule: &'static str, framework: &'static str, control: &'static str, title: &'static str, basis: Basis) -> Mapping {
-    Mapping { rule, framework, control, title, basis }
+const fn m(
+    rule: &'static str,
+    framework: &'static str,
+    control: &'static str,
+    title: &'static str,
+    basis: Basis,
+) -> Mapping {
+    Mapping {
+        rule,
+        framework,
+        control,
+        title,
+        basis,
+    }
 }
 
 use Basis::{Framework as F, Judgement as J, Microsoft as M};
@@ -149,7 +225,13 @@ pub static MAPPINGS: &[Mapping] = &[
     m("RDP804", "mcsb-1", "NS-3", NS3, M),
     m("RDP804", "mcsb-1", "PA-2", PA2, M),
     m("RDP804", "nist-800-53-r5", "AC-4", AC4, M),
-    m("RDP804", "nist-800-53-r5", "AC-4(3)", "Dynamic Information Flow Control", M),
+    m(
+        "RDP804",
+        "nist-800-53-r5",
+        "AC-4(3)",
+        "Dynamic Information Flow Control",
+        M,
+    ),
     m("RDP804", "nist-800-53-r5", "SC-7", SC7, M),
     m("RDP804", "nist-800-53-r5", "SC-7(3)", SC7_3, M),
     m("RDP804", "mitre-attack", "T1133", T1133, J),
@@ -178,7 +260,9 @@ pub fn tag(m: &Mapping) -> String {
 impl IdShape {
     /// Whether `id` is a well-formed control id of this shape.
     pub fn accepts(self, id: &str) -> bool {
-        let num = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+        let num = |s: &str, max: usize| {
+            !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+        };
         match self {
             IdShape::Dotted => {
                 let parts: Vec<&str> = id.split('.').collect();
@@ -187,13 +271,14 @@ impl IdShape {
             IdShape::Pci => {
                 let parts: Vec<&str> = id.split('.').collect();
                 let first = parts[0];
-                let first_ok = num(first, 2)
-                    || (first.len() == 2 && matches!(first, "A1" | "A2" | "A3"));
+                let first_ok =
+                    num(first, 2) || (first.len() == 2 && matches!(first, "A1" | "A2" | "A3"));
                 (2..=4).contains(&parts.len()) && first_ok && parts[1..].iter().all(|p| num(p, 2))
             }
             IdShape::Mcsb => {
-                const DOMAINS: [&str; 12] =
-                    ["NS", "IM", "PA", "DP", "AM", "LT", "IR", "PV", "ES", "BR", "DS", "GS"];
+                const DOMAINS: [&str; 12] = [
+                    "NS", "IM", "PA", "DP", "AM", "LT", "IR", "PV", "ES", "BR", "DS", "GS",
+                ];
                 id.split_once('-')
                     .is_some_and(|(d, n)| DOMAINS.contains(&d) && num(n, 2))
             }
@@ -231,10 +316,20 @@ mod tests {
     #[test]
     fn every_mapping_names_a_rule_a_framework_and_a_well_formed_control() {
         for m in MAPPINGS {
-            assert!(crate::rules::find(m.rule).is_some(), "{}: no such rule", m.rule);
-            let f = framework(m.framework).unwrap_or_else(|| panic!("{}: no framework", m.framework));
+            assert!(
+                crate::rules::find(m.rule).is_some(),
+                "{}: no such rule",
+                m.rule
+            );
+            let f =
+                framework(m.framework).unwrap_or_else(|| panic!("{}: no framework", m.framework));
             assert_eq!(f.id, m.framework, "mappings use the canonical id");
-            assert!(f.ids.accepts(m.control), "{} {}: malformed control id", m.framework, m.control);
+            assert!(
+                f.ids.accepts(m.control),
+                "{} {}: malformed control id",
+                m.framework,
+                m.control
+            );
             assert!(!m.title.is_empty() && !m.title.ends_with('.'));
         }
     }
@@ -251,11 +346,31 @@ mod tests {
     fn control_id_shapes_accept_and_reject() {
         use IdShape::*;
         for (shape, good, bad) in [
-            (Dotted, &["6.1", "7.11", "10.3.2.2"][..], &["6", "6.", "6.1.2.3.4", "a.1", "100.1"][..]),
-            (Mcsb, &["NS-1", "PA-2", "GS-10"], &["NS1", "XX-1", "NS-", "NS-100", "ns-1"]),
-            (Pci, &["1.4.2", "A1.1.3", "10.2.1.1"], &["1", "A4.1", "1.4.2.3.4", "B1.1"]),
-            (Nist, &["SC-7", "SC-7(3)", "AC-4(3)"], &["SC7", "ZZ-1", "SC-7(", "SC-7()", "SC-7(3"]),
-            (Attack, &["T1133", "T1021.001"], &["T113", "T1021.1", "1133", "T1021.0011"]),
+            (
+                Dotted,
+                &["6.1", "7.11", "10.3.2.2"][..],
+                &["6", "6.", "6.1.2.3.4", "a.1", "100.1"][..],
+            ),
+            (
+                Mcsb,
+                &["NS-1", "PA-2", "GS-10"],
+                &["NS1", "XX-1", "NS-", "NS-100", "ns-1"],
+            ),
+            (
+                Pci,
+                &["1.4.2", "A1.1.3", "10.2.1.1"],
+                &["1", "A4.1", "1.4.2.3.4", "B1.1"],
+            ),
+            (
+                Nist,
+                &["SC-7", "SC-7(3)", "AC-4(3)"],
+                &["SC7", "ZZ-1", "SC-7(", "SC-7()", "SC-7(3"],
+            ),
+            (
+                Attack,
+                &["T1133", "T1021.001"],
+                &["T113", "T1021.1", "1133", "T1021.0011"],
+            ),
         ] {
             for id in good {
                 assert!(shape.accepts(id), "{shape:?} should accept {id}");
@@ -277,6 +392,9 @@ mod tests {
         assert_eq!(id("cis-azure-3.0"), Some("7.1"));
         assert_eq!(id("cis-azure-4.0"), Some("8.1"));
         assert_eq!(framework("MCSB").map(|f| f.id), Some("mcsb-1"));
-        assert_eq!(framework("cis-azure-3.0.0").map(|f| f.id), Some("cis-azure-3.0"));
+        assert_eq!(
+            framework("cis-azure-3.0.0").map(|f| f.id),
+            Some("cis-azure-3.0")
+        );
     }
 }
