@@ -192,6 +192,17 @@ pub struct OutputArgs {
     /// Accepted findings: a JSON file of {rule, resource glob, reason, expires} (docs/nightly.md).
     #[arg(long, value_name = "FILE")]
     pub suppress: Option<PathBuf>,
+    /// A JSON report of an earlier run: mark findings new/unchanged, list resolved ones, and show
+    /// per VM how its reachable sources changed (docs/nightly.md).
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: only new findings at or above --fail-on fail the run.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+    /// Add a per-control pass/fail summary of a compliance framework, e.g. cis-azure-3.0,
+    /// mcsb-1, pci-dss-4.0, nist-800-53-r5 (`rdpaudit rules -o json` lists them; docs/compliance.md).
+    #[arg(long, value_name = "ID")]
+    pub framework: Option<String>,
     /// When to use colour (NO_COLOR always turns it off).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -253,6 +264,7 @@ pub enum Format {
     Csv,
     Sarif,
     Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

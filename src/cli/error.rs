@@ -38,6 +38,12 @@ pub enum CliError {
     Suppressions(String),
     #[error("{0}")]
     Pipeline(#[from] PipelineError),
+    /// `--baseline` names a file that is not a usable earlier report.
+    #[error("{}: {source}", .path.display())]
+    Baseline {
+        path: PathBuf,
+        source: crate::report::baseline::BaselineError,
+    },
     /// The cloud or its ARM endpoint (`--cloud`, `--arm-endpoint`) is not usable.
     #[error("{0}")]
     Cloud(String),

@@ -8,8 +8,10 @@ use super::args::{CategoryArg, EvalArgs, InputArgs, ScopeArgs};
 use super::CliError;
 use crate::engine::Client;
 use crate::engine::Options;
+use crate::report::baseline::Baseline;
 use crate::report::suppress::Suppressions;
 use crate::report::CategoryFilter;
+use crate::rules::compliance::{self, Framework};
 use crate::rules::Category;
 
 /// The demo subscription (mocks/demo), compiled in so `audit --demo` needs nothing else.
@@ -79,6 +81,38 @@ pub fn suppressions(path: Option<&Path>) -> Result<Option<Suppressions>, CliErro
     Suppressions::parse(&text)
         .map(Some)
         .map_err(CliError::Suppressions)
+}
+
+/// `--baseline FILE`: an earlier JSON report to compare with.
+pub fn baseline(path: Option<&Path>) -> Result<Option<Baseline>, CliError> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        what: "baseline",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Baseline::parse(&text)
+        .map(Some)
+        .map_err(|source| CliError::Baseline {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// `--framework ID`: one of the frameworks rdpaudit maps its rules to (docs/compliance.md).
+pub fn framework(name: Option<&str>) -> Result<Option<&'static Framework>, CliError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    compliance::framework(name).map(Some).ok_or_else(|| {
+        let known: Vec<&str> = compliance::FRAMEWORKS.iter().map(|f| f.id).collect();
+        CliError::BadArgs(format!(
+            "--framework {name}: unknown framework; known: {}",
+            known.join(", ")
+        ))
+    })
 }
 
 /// Rejects flags that select or test live data when the input is offline (`scope`: the

@@ -19,8 +19,9 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
-    /// 1 when an unsuppressed finding reaches `fail_on`; else 3 when incomplete; else 0.
-    pub fn of_report(report: &Report, fail_on: FailOn) -> ExitStatus {
+    /// 1 when an unsuppressed finding (with `--fail-on-new`, a new one) reaches `fail_on`; else
+    /// 3 when incomplete; else 0.
+    pub fn of_report(report: &Report, fail_on: FailOn, only_new: bool) -> ExitStatus {
         let threshold = match fail_on {
             FailOn::Info => Some(Severity::Info),
             FailOn::Low => Some(Severity::Low),
@@ -30,11 +31,7 @@ impl ExitStatus {
             FailOn::Never => None,
         };
         let failing = threshold.is_some_and(|t| {
-            report
-                .vms
-                .iter()
-                .flat_map(|v| v.findings.iter())
-                .any(|f| !f.suppressed && f.severity >= t)
+            crate::report::baseline::worst(report, only_new).is_some_and(|w| w >= t)
         });
         if failing {
             ExitStatus::Findings

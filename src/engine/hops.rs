@@ -78,6 +78,14 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// A decision that stops the connection.
+    pub fn stops(self) -> bool {
+        matches!(
+            self,
+            Decision::Deny | Decision::Blocked | Decision::Dropped | Decision::Asymmetric
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Ok => "ok",
@@ -227,10 +235,7 @@ impl Hop {
 
     /// A hop that stops the connection.
     pub fn is_stop(&self) -> bool {
-        matches!(
-            self.decision,
-            Decision::Deny | Decision::Blocked | Decision::Dropped | Decision::Asymmetric
-        )
+        self.decision.stops()
     }
 
     pub fn is_unknown(&self) -> bool {

@@ -1,9 +1,10 @@
 //! `--output csv`: one row per finding (a VM without findings still gets one row), for
-//! spreadsheets and SIEM imports.
+//! spreadsheets and SIEM imports. With `--baseline` a `change` column says `new` or
+//! `unchanged`, and each finding the baseline had and this run does not gets a `resolved` row.
 
 use super::Report;
 
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 14] = [
     "vm_id",
     "vm_name",
     "resource_group",
@@ -17,10 +18,12 @@ pub const HEADER: [&str; 13] = [
     "severity",
     "message",
     "resource_id",
+    "suppressed",
 ];
 
 pub fn render(report: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let with_change = report.baseline.is_some();
     let mut rows: Vec<Vec<String>> = Vec::new();
     for vm in &report.vms {
         let base = vec![
@@ -36,7 +39,10 @@ pub fn render(report: &Report) -> String {
         ];
         if vm.findings.is_empty() {
             let mut r = base.clone();
-            r.extend([String::new(), String::new(), String::new(), String::new()]);
+            r.extend(std::iter::repeat_n(String::new(), 5));
+            if with_change {
+                r.push(String::new());
+            }
             rows.push(r);
         }
         for f in &vm.findings {
@@ -46,13 +52,34 @@ pub fn render(report: &Report) -> String {
                 f.severity.as_str().to_string(),
                 f.message.clone(),
                 f.resource_id.clone(),
+                f.suppressed.to_string(),
             ]);
+            if with_change {
+                r.push(f.change.map(|c| c.as_str()).unwrap_or_default().to_string());
+            }
             rows.push(r);
         }
     }
+    for f in report.baseline.iter().flat_map(|b| &b.resolved_findings) {
+        let mut r = vec![f.vm_id.clone(), f.vm_name.clone()];
+        r.extend(std::iter::repeat_n(String::new(), 7));
+        r.extend([
+            f.rule_id.clone(),
+            f.severity.clone(),
+            f.message.clone(),
+            f.resource_id.clone(),
+            String::new(),
+            "resolved".to_string(),
+        ]);
+        rows.push(r);
+    }
+    let mut header: Vec<&str> = HEADER.to_vec();
+    if with_change {
+        header.push("change");
+    }
     // Writing to a Vec cannot fail for I/O reasons; a failure here is a bug, reported inline.
     let result = w
-        .write_record(HEADER)
+        .write_record(&header)
         .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)))
         .map_err(|e| e.to_string())
         .and_then(|_| w.into_inner().map_err(|e| e.to_string()));

@@ -4,8 +4,32 @@ use super::table::{client_phrase, summary_line};
 use super::Report;
 use crate::engine::Verdict;
 
+/// Text from ARM as inert Markdown: no emphasis, links, images, headings or raw HTML can be
+/// smuggled in through a resource name or rule description.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside a code span: backslashes are literal there, so only what would end the span or
+/// the table cell is replaced.
+fn code(s: &str) -> String {
+    s.replace('`', "'")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 pub fn render(report: &Report) -> String {
@@ -19,6 +43,38 @@ pub fn render(report: &Report) -> String {
         out.push_str(
             "> **Incomplete audit**: some resources could not be read (see Diagnostics).\n\n",
         );
+    }
+    if let Some(b) = &report.baseline {
+        out.push_str(&format!(
+            "**Since the baseline** (rdpaudit {}): {} new, {} unchanged, {} resolved finding(s).\n\n",
+            cell(&b.tool_version),
+            b.new,
+            b.unchanged,
+            b.resolved
+        ));
+        if let Some(w) = &b.scope_warning {
+            out.push_str(&format!("> **Warning**: {}\n\n", cell(w)));
+        }
+        for line in report.vms.iter().flat_map(super::baseline::change_lines) {
+            out.push_str(&format!("- {}\n", cell(&line)));
+        }
+        out.push('\n');
+    }
+    if let Some(c) = &report.compliance {
+        out.push_str(&format!(
+            "## Compliance: {}\n\n| Control | Status | Title | Failing VMs |\n|---|---|---|---|\n",
+            cell(c.name)
+        ));
+        for ctl in &c.controls {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(ctl.control),
+                ctl.status.as_str(),
+                cell(ctl.title),
+                cell(&ctl.failing_vms.join(", "))
+            ));
+        }
+        out.push('\n');
     }
     out.push_str("| VM | Resource group | Power | Verdict | Why |\n|---|---|---|---|---|\n");
     for vm in &report.vms {
@@ -37,16 +93,39 @@ pub fn render(report: &Report) -> String {
         ));
     }
     for vm in report.vms.iter().filter(|v| !v.findings.is_empty()) {
-        out.push_str(&format!("\n## {}\n\n`{}`\n\n", vm.name, vm.id));
+        out.push_str(&format!(
+            "\n## {}\n\n`{}`\n\n",
+            cell(&vm.name),
+            code(&vm.id)
+        ));
         out.push_str("| Severity | Rule | Finding | Fix |\n|---|---|---|---|\n");
         for f in &vm.findings {
             out.push_str(&format!(
-                "| {}{} | {} | {} | `{}` |\n",
+                "| {}{}{} | {} | {} | `{}` |\n",
                 f.severity.as_str(),
                 if f.suppressed { " (suppressed)" } else { "" },
+                f.change
+                    .map(|c| format!(" ({})", c.as_str()))
+                    .unwrap_or_default(),
                 f.rule_id,
                 cell(&f.message),
-                cell(&f.remediation).replace('`', "'")
+                code(&f.remediation)
+            ));
+        }
+    }
+    if let Some(b) = report
+        .baseline
+        .as_ref()
+        .filter(|b| !b.resolved_findings.is_empty())
+    {
+        out.push_str("\n## Resolved since the baseline\n\n| VM | Severity | Rule | Finding |\n|---|---|---|---|\n");
+        for f in &b.resolved_findings {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(&f.vm_name),
+                cell(&f.severity),
+                cell(&f.rule_id),
+                cell(&f.message)
             ));
         }
     }

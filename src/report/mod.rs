@@ -2,9 +2,12 @@
 //! rendering it are pure: every format is a function from a [`Report`] to a `String`; every
 //! sentence about the engine's results is in [`words`].
 
+pub mod baseline;
 pub mod catalogue;
 pub mod check;
+pub mod compliance;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -33,6 +36,12 @@ pub struct Report {
     pub summary: Summary,
     pub vms: Vec<VmReport>,
     pub diagnostics: Vec<Diagnostic>,
+    /// `--baseline`: what changed since the earlier report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<baseline::BaselineSummary>,
+    /// `--framework`: the per-control pass/fail summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<compliance::ComplianceSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,6 +97,9 @@ pub struct VmReport {
     pub guest: Option<crate::model::GuestFacts>,
     pub rdp: Rdp,
     pub findings: Vec<FindingReport>,
+    /// `--baseline`: how this VM changed since the earlier report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<baseline::VmChange>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +192,12 @@ pub struct FindingReport {
     pub resource_id: String,
     pub remediation: String,
     pub suppressed: bool,
+    /// The controls this finding evidences, as `framework:control` (`docs/compliance.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<String>,
+    /// `--baseline`: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<baseline::Change>,
 }
 
 impl From<&Finding> for FindingReport {
@@ -197,6 +215,10 @@ impl From<&Finding> for FindingReport {
             resource_id: f.resource_id.clone(),
             remediation: f.remediation.clone(),
             suppressed: f.suppressed,
+            compliance: crate::rules::compliance::controls(f.rule.id)
+                .map(crate::rules::compliance::tag)
+                .collect(),
+            change: None,
         }
     }
 }
@@ -269,6 +291,8 @@ pub fn build(
         summary,
         vms,
         diagnostics,
+        baseline: None,
+        compliance: None,
     }
 }
 
@@ -292,6 +316,7 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
             paths: a.paths.iter().map(path_report).collect(),
         },
         findings,
+        change: None,
     }
 }
 

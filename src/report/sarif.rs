@@ -7,12 +7,51 @@ use serde_json::{json, Value};
 use super::{Report, TOOL_NAME, TOOL_VERSION};
 use crate::rules::{Severity, CATALOGUE};
 
+/// GitHub code scanning's numeric `security-severity` (over 9.0 critical, 7.0–8.9 high,
+/// 4.0–6.9 medium, 0.1–3.9 low); informational rules carry none and rank by `level` alone.
+/// <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object>
+fn security_severity(s: Severity) -> Option<&'static str> {
+    match s {
+        Severity::Critical => Some("9.5"),
+        Severity::High => Some("8.0"),
+        Severity::Medium => Some("5.5"),
+        Severity::Low => Some("2.0"),
+        Severity::Info => None,
+    }
+}
+
+/// How often a finding of this rule is right. Configuration rules are exact set evaluations
+/// (`very-high`); a probe from this machine can be skewed by the local network (`high`); a
+/// condition that only could divert replies (a BGP default route no one can see) is `medium`.
+fn precision(r: &crate::rules::RuleMeta) -> &'static str {
+    match r.id {
+        "RDP703" => "medium",
+        id if id.starts_with("RDP2") => "high",
+        _ => "very-high",
+    }
+}
+
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
     }
+}
+
+fn rule_properties(m: &crate::rules::RuleMeta) -> Value {
+    let mut tags = vec!["security".to_string(), m.category.as_str().to_string()];
+    tags.extend(crate::rules::compliance::controls(m.id).map(crate::rules::compliance::tag));
+    let mut p = json!({
+        "category": m.category,
+        "severity": m.severity,
+        "precision": precision(m),
+        "tags": tags,
+    });
+    if let Some(s) = security_severity(m.severity) {
+        p["security-severity"] = json!(s);
+    }
+    p
 }
 
 pub fn render(report: &Report) -> String {
@@ -27,7 +66,7 @@ pub fn render(report: &Report) -> String {
                 "help": {"text": r.meta.remediation},
                 "helpUri": r.meta.links.first().copied().unwrap_or(""),
                 "defaultConfiguration": {"level": level(r.meta.severity)},
-                "properties": {"category": r.meta.category, "severity": r.meta.severity},
+                "properties": rule_properties(r.meta),
             })
         })
         .collect();
@@ -47,8 +86,11 @@ pub fn render(report: &Report) -> String {
                     {"fullyQualifiedName": vm.id, "name": vm.name, "kind": "virtualMachine"}
                 ]}],
                 "partialFingerprints": {"rdpaudit/v1": format!("{}|{}|{}", f.rule_id, vm.id.to_lowercase(), f.resource_id.to_lowercase())},
-                "properties": {"remediation": f.remediation, "verdict": vm.rdp.verdict},
+                "properties": {"remediation": f.remediation, "verdict": vm.rdp.verdict, "tags": f.compliance},
             });
+            if let Some(c) = f.change {
+                r["baselineState"] = json!(c.as_str());
+            }
             if f.suppressed {
                 r["suppressions"] = json!([{"kind": "external"}]);
             }

@@ -49,10 +49,10 @@ pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
             for f in &vm.findings {
                 let sev = f.severity.as_str().to_string();
                 t.add_row(vec![
-                    if f.suppressed {
-                        format!("{sev} (suppressed)")
-                    } else {
-                        sev
+                    match (f.suppressed, f.change) {
+                        (true, _) => format!("{sev} (suppressed)"),
+                        (false, Some(super::baseline::Change::New)) => format!("{sev} (new)"),
+                        _ => sev,
                     },
                     f.rule_id.to_string(),
                     f.message.clone(),
@@ -66,6 +66,31 @@ pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
     }
     out.push_str(&summary_line(report));
     out.push('\n');
+    if let Some(b) = &report.baseline {
+        out.push_str(&format!(
+            "Since the baseline (rdpaudit {}): {} new, {} unchanged, {} resolved finding(s)\n",
+            b.tool_version, b.new, b.unchanged, b.resolved
+        ));
+        if let Some(w) = &b.scope_warning {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        for line in report.vms.iter().flat_map(super::baseline::change_lines) {
+            out.push_str(&format!("  {line}\n"));
+        }
+        for f in &b.resolved_findings {
+            out.push_str(&format!(
+                "  resolved: {} {} {}: {}\n",
+                f.vm_name, f.severity, f.rule_id, f.message
+            ));
+        }
+    }
+    if let Some(c) = &report.compliance {
+        out.push('\n');
+        for line in super::compliance::lines(c) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     if !report.diagnostics.is_empty() {
         out.push_str(&format!(
             "\n{} diagnostic(s){}:\n",

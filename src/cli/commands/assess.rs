@@ -65,6 +65,8 @@ pub(super) fn assess(
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
     let (opts, filter) = input::options(eval)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
+    let baseline = input::baseline(out.baseline.as_deref())?;
+    let framework = input::framework(out.framework.as_deref())?;
     let what = subject.scope();
     let Data {
         model,
@@ -89,10 +91,16 @@ pub(super) fn assess(
         let notices = s.apply(&mut report, today);
         report.diagnostics.extend(notices);
     }
+    if let Some(b) = &baseline {
+        report::baseline::apply(&mut report, b);
+    }
+    if let Some(fw) = framework {
+        report.compliance = Some(report::compliance::summarize(&report, fw, filter));
+    }
     if !out.quiet {
         output::print(&render(&report, out, table));
     }
-    Ok(ExitStatus::of_report(&report, out.fail_on))
+    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
 }
 
 /// What was read: the model (immutable from here on), the guest facts observed next to it, and
@@ -172,5 +180,6 @@ fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {
         Format::Csv => report::csv::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Markdown => report::markdown::render(report),
+        Format::Html => report::html::render(report),
     }
 }
