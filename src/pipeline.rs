@@ -139,12 +139,15 @@ impl<'m> Audit<'m> {
     /// The evaluated VMs in scope, sorted by id.
     pub fn analyses(&self) -> Vec<VmAnalysis<'_>> {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
-        self.vms.iter().map(|t| evaluator.vm(t)).collect()
+        self.vms.iter().map(|t| evaluator.vm(t.clone())).collect()
     }
 
-    /// Evaluates, runs the rules on the Windows VMs, and builds the report.
-    pub fn report(&self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
-        let analyses = self.analyses();
+    /// Evaluates, runs the rules on the Windows VMs, and builds the report. Consumes the audit:
+    /// each VM's topology moves into its evaluation instead of being copied.
+    pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
+        let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
+        let analyses: Vec<VmAnalysis<'_>> =
+            self.vms.into_iter().map(|t| evaluator.vm(t)).collect();
         let audited: Vec<Audited<'_, '_>> = analyses
             .iter()
             .map(|vm| Audited {

@@ -144,14 +144,19 @@ impl<'m> Evaluator<'m> {
         }
     }
 
-    pub fn vm(&self, t: &VmTopology<'m>) -> VmAnalysis<'m> {
+    /// Evaluates a VM's topology, taking it over (nothing is copied or kept twice).
+    pub fn vm(&self, mut t: VmTopology<'m>) -> VmAnalysis<'m> {
         let guest = self.observations.guest(&t.id);
         let host = HostFacts {
             vm_id: &t.id.id,
             power: &t.power,
             guest,
         };
-        let paths: Vec<PathAnalysis<'m>> = t.paths.iter().map(|p| self.path(t, p, &host)).collect();
+        let topologies = std::mem::take(&mut t.paths);
+        let paths: Vec<PathAnalysis<'m>> = topologies
+            .into_iter()
+            .map(|p| self.path(&t, p, &host))
+            .collect();
         let direct: Vec<Verdict> = paths
             .iter()
             .filter(|p| p.kind.is_direct())
@@ -165,25 +170,25 @@ impl<'m> Evaluator<'m> {
             Verdict::Blocked
         };
         VmAnalysis {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            resource_group: t.resource_group.clone(),
-            subscription: t.subscription.clone(),
-            location: t.location.clone(),
+            id: t.id,
+            name: t.name,
+            resource_group: t.resource_group,
+            subscription: t.subscription,
+            location: t.location,
             deployment: t.deployment,
             os: t.os,
-            power: t.power.clone(),
+            power: t.power,
             arm: t.arm,
             classic: t.classic,
             guest,
             port: t.port,
             port_from_guest: t.port_from_guest,
             default_port: t.default_port,
-            nics: t.nics.clone(),
+            nics: t.nics,
             place: t.place,
             paths,
-            bastions: t.bastions.clone(),
-            problems: t.problems.clone(),
+            bastions: t.bastions,
+            problems: t.problems,
             verdict,
             client_label: self.options.client_label(),
             client_given: self.options.client.is_some(),
@@ -193,11 +198,11 @@ impl<'m> Evaluator<'m> {
     fn path(
         &self,
         vm: &VmTopology<'m>,
-        path: &PathTopology<'m>,
+        path: PathTopology<'m>,
         host: &HostFacts<'_>,
     ) -> PathAnalysis<'m> {
         let mut p = PathAnalysis {
-            path: path.clone(),
+            path,
             client: NetEval::default(),
             internet: NetEval::default(),
             admits_default_port: None,
