@@ -146,8 +146,7 @@ impl<'m> Audit<'m> {
     /// each VM's topology moves into its evaluation instead of being copied.
     pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
-        let analyses: Vec<VmAnalysis<'_>> =
-            self.vms.into_iter().map(|t| evaluator.vm(t)).collect();
+        let analyses: Vec<VmAnalysis<'_>> = self.vms.into_iter().map(|t| evaluator.vm(t)).collect();
         let audited: Vec<Audited<'_, '_>> = analyses
             .iter()
             .map(|vm| Audited {

@@ -55,9 +55,13 @@ fn rules_carry_security_severity_precision_and_their_controls() {
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        assert!(tags.contains(&"security"), "{id}: GitHub needs the security tag");
         assert!(
-            ["very-high", "high", "medium", "low"].contains(&props["precision"].as_str().unwrap_or("")),
+            tags.contains(&"security"),
+            "{id}: GitHub needs the security tag"
+        );
+        assert!(
+            ["very-high", "high", "medium", "low"]
+                .contains(&props["precision"].as_str().unwrap_or("")),
             "{id}"
         );
         let severity = props["severity"].as_str().expect("severity");
@@ -95,11 +99,21 @@ fn fingerprints_are_stable_and_unique() {
             .as_array()
             .expect("results")
             .iter()
-            .map(|r| r["partialFingerprints"]["rdpaudit/v1"].as_str().expect("fp").to_string())
+            .map(|r| {
+                r["partialFingerprints"]["rdpaudit/v1"]
+                    .as_str()
+                    .expect("fp")
+                    .to_string()
+            })
             .collect()
     };
     let a = fingerprints(&sarif(&[]));
-    let b = fingerprints(&sarif(&["--client-ip", "198.51.100.7", "--category", "exposure"]));
+    let b = fingerprints(&sarif(&[
+        "--client-ip",
+        "198.51.100.7",
+        "--category",
+        "exposure",
+    ]));
     assert!(!a.is_empty());
     let mut unique = a.clone();
     unique.sort();

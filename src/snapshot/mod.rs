@@ -96,11 +96,75 @@ struct Doc<'a> {
     cloud: Option<&'a RawValue>,
     collected_at: Option<&'a RawValue>,
     subscriptions: Option<&'a RawValue>,
-    resources: Option<&'a RawValue>,
+    resources: Option<RawList<'a>>,
     guest: Option<&'a RawValue>,
     diagnostics: Option<&'a RawValue>,
-    value: Option<&'a RawValue>,
-    data: Option<&'a RawValue>,
+    value: Option<RawList<'a>>,
+    data: Option<RawList<'a>>,
+}
+
+/// A top-level list read in the same pass as the document: its elements borrowed, or what the
+/// field was instead (the big arrays are scanned once, not captured and then re-read).
+#[derive(Debug)]
+enum RawList<'a> {
+    Items(Vec<&'a RawValue>),
+    Null,
+    /// Not an array: what it was, in words.
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for RawList<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawList<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                    items.push(item);
+                }
+                Ok(RawList::Items(items))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(RawList::Null)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(RawList::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(RawList::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(RawList::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(RawList::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(RawList::Other("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(RawList::Other("a string"))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(RawList::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl<'de> Deserialize<'de> for Doc<'de> {
@@ -117,20 +181,27 @@ impl<'de> Deserialize<'de> for Doc<'de> {
             ) -> Result<Doc<'de>, A::Error> {
                 let mut doc = Doc::default();
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    let raw: &'de RawValue = map.next_value()?;
-                    let slot = match key.as_ref() {
-                        "schema" => &mut doc.schema,
-                        "cloud" => &mut doc.cloud,
-                        "collectedAt" => &mut doc.collected_at,
-                        "subscriptions" => &mut doc.subscriptions,
+                    // The last of duplicate keys wins, as everywhere (docs/reliability.md).
+                    let list = match key.as_ref() {
                         "resources" => &mut doc.resources,
-                        "guest" => &mut doc.guest,
-                        "diagnostics" => &mut doc.diagnostics,
                         "value" => &mut doc.value,
                         "data" => &mut doc.data,
-                        _ => continue,
+                        _ => {
+                            let raw: &'de RawValue = map.next_value()?;
+                            let slot = match key.as_ref() {
+                                "schema" => &mut doc.schema,
+                                "cloud" => &mut doc.cloud,
+                                "collectedAt" => &mut doc.collected_at,
+                                "subscriptions" => &mut doc.subscriptions,
+                                "guest" => &mut doc.guest,
+                                "diagnostics" => &mut doc.diagnostics,
+                                _ => continue,
+                            };
+                            *slot = Some(raw);
+                            continue;
+                        }
                     };
-                    *slot = Some(raw);
+                    *list = Some(map.next_value()?);
                 }
                 Ok(doc)
             }
@@ -156,19 +227,14 @@ fn field<T: serde::de::DeserializeOwned>(
 /// A top-level array kept as borrowed raw resources; `null` as absent.
 fn raw_list<'a>(
     name: &str,
-    raw: Option<&'a RawValue>,
+    raw: Option<RawList<'a>>,
 ) -> Result<Option<Vec<&'a RawValue>>, SnapshotError> {
     match raw {
-        None => Ok(None),
-        Some(r) if r.get().trim() == "null" => Ok(None),
-        Some(r) => serde_json::from_str::<Vec<&'a RawValue>>(r.get())
-            .map(Some)
-            .map_err(|_| {
-                SnapshotError::Shape(format!(
-                    "field `{name}`: expected an array, found {}",
-                    json_kind_of_text(r.get())
-                ))
-            }),
+        None | Some(RawList::Null) => Ok(None),
+        Some(RawList::Items(items)) => Ok(Some(items)),
+        Some(RawList::Other(found)) => Err(SnapshotError::Shape(format!(
+            "field `{name}`: expected an array, found {found}"
+        ))),
     }
 }
 
@@ -236,14 +302,17 @@ fn from_doc(doc: Doc<'_>) -> Result<Snapshot<'_>, SnapshotError> {
         return Err(SnapshotError::Shape("field `resources` is missing".into()));
     } else if let Some(v) = raw_list("value", doc.value)? {
         v
-    } else if let Some(d) = doc.data.filter(|d| d.get().trim() != "null") {
-        serde_json::from_str::<Vec<&RawValue>>(d.get()).map_err(|_| {
-            SnapshotError::Shape(
-                "field `data` of a Resource Graph response must be an array (resultFormat \
-                 objectArray), not a table"
-                    .into(),
-            )
-        })?
+    } else if let Some(d) = doc.data.filter(|d| !matches!(d, RawList::Null)) {
+        match d {
+            RawList::Items(items) => items,
+            _ => {
+                return Err(SnapshotError::Shape(
+                    "field `data` of a Resource Graph response must be an array (resultFormat \
+                     objectArray), not a table"
+                        .into(),
+                ))
+            }
+        }
     } else {
         return Err(SnapshotError::Shape(
             "not a snapshot: expected {\"schema\": \"rdpaudit.snapshot/1\", \"resources\": [...]}, \

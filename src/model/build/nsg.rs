@@ -126,16 +126,18 @@ fn rule_ports(
     plural: &Option<Vec<String>>,
     side: &str,
 ) -> Result<PortSet, String> {
-    let (sf, pf) = (format!("{side}PortRange"), format!("{side}PortRanges"));
+    // Field names are only spelled out for an error (this runs for every rule).
+    let sf = || format!("{side}PortRange");
+    let pf = || format!("{side}PortRanges");
     let mut v = Vec::new();
     if let Some(s) = single.as_deref().filter(|s| !s.trim().is_empty()) {
-        v.push(PortSet::parse_item(s).map_err(|e| format!("{}: {e}", at(&sf)))?);
+        v.push(PortSet::parse_item(s).map_err(|e| format!("{}: {e}", at(&sf())))?);
     }
     for s in plural.iter().flatten().filter(|s| !s.trim().is_empty()) {
-        v.push(PortSet::parse_item(s).map_err(|e| format!("{}: {e}", at(&pf)))?);
+        v.push(PortSet::parse_item(s).map_err(|e| format!("{}: {e}", at(&pf())))?);
     }
     if v.is_empty() {
-        return Err(format!("{} and `{pf}` are both empty", at(&sf)));
+        return Err(format!("{} and `{}` are both empty", at(&sf()), pf()));
     }
     Ok(PortSet::from_ranges(v))
 }
@@ -149,19 +151,22 @@ fn rule_addrs(
     side: &str,
 ) -> Result<AddrSpec, String> {
     let mut spec = AddrSpec::default();
-    let sf = format!("{side}AddressPrefix");
+    let sf = || format!("{side}AddressPrefix");
+    let pf = || format!("{side}AddressPrefixes");
     if let Some(s) = single.as_deref().filter(|s| !s.trim().is_empty()) {
-        spec.push_item(s).map_err(|e| format!("{}: {e}", at(&sf)))?;
+        spec.push_item(s)
+            .map_err(|e| format!("{}: {e}", at(&sf())))?;
     }
-    let pf = format!("{side}AddressPrefixes");
     for s in plural.iter().flatten().filter(|s| !s.trim().is_empty()) {
-        spec.push_item(s).map_err(|e| format!("{}: {e}", at(&pf)))?;
+        spec.push_item(s)
+            .map_err(|e| format!("{}: {e}", at(&pf())))?;
     }
     spec.asgs = references(asgs);
     if spec.is_empty() {
         return Err(format!(
-            "{}, `{pf}` and `{side}ApplicationSecurityGroups` are all empty",
-            at(&sf)
+            "{}, `{}` and `{side}ApplicationSecurityGroups` are all empty",
+            at(&sf()),
+            pf()
         ));
     }
     Ok(spec)
