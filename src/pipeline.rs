@@ -242,10 +242,11 @@ mod tests {
     fn the_probe_plan_comes_from_the_topology_and_the_results_reach_the_report() {
         let snap = crate::snapshot::parse(DEMO).expect("demo parses");
         let model = build_model(&snap.resources);
-        let observations = Observations::new(snap.guest);
-        let audit =
-            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM");
-        let plan = audit.probe_plan();
+        let audit = || {
+            let observations = Observations::new(snap.guest.clone());
+            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM")
+        };
+        let plan = audit().probe_plan();
         assert!(!plan.endpoints.is_empty() && !plan.names.is_empty());
         assert!(
             plan.endpoints.windows(2).all(|w| w[0] < w[1]),
@@ -260,8 +261,8 @@ mod tests {
             tcp: plan.endpoints.iter().map(|e| (*e, open.clone())).collect(),
             dns: HashMap::new(),
         };
-        let before = audit.report(&[], CategoryFilter::All);
-        let report = audit.with_probes(probes).report(&[], CategoryFilter::All);
+        let before = audit().report(&[], CategoryFilter::All);
+        let report = audit().with_probes(probes).report(&[], CategoryFilter::All);
         let targets: BTreeSet<String> = report
             .vms
             .iter()
