@@ -15,24 +15,38 @@ use crate::model::{DnsAnswer, GuestFacts, NextHop, Nsg, PowerState, Sku, TcpOutc
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HopKind {
+    /// Resolving the public IP's DNS name.
     Dns,
+    /// The public IP address.
     PublicIp,
+    /// A load balancer inbound NAT rule.
     NatRule,
+    /// A classic cloud service endpoint.
     ClassicEndpoint,
+    /// A classic endpoint's ACL.
     ClassicAcl,
+    /// Azure Bastion.
     Bastion,
+    /// The network interface.
     Nic,
+    /// Data the path needs is missing or unreadable.
     Data,
+    /// The subnet's NSG.
     SubnetNsg,
+    /// The NIC's NSG.
     NicNsg,
+    /// The route the reply takes.
     Route,
+    /// The VM's power state.
     Power,
+    /// The Windows guest (guest facts).
     Guest,
+    /// The `--probe` TCP connect.
     Probe,
 }
 
 impl HopKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HopKind::Dns => "dns",
             HopKind::PublicIp => "publicIp",
@@ -62,31 +76,44 @@ impl std::fmt::Display for HopKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Decision {
+    /// The hop passes.
     Ok,
+    /// An NSG or ACL rule allows.
     Allow,
+    /// An NSG or ACL rule denies.
     Deny,
+    /// Allowed only for some source ports.
     Partial,
+    /// The hop stops RDP regardless of rules.
     Blocked,
+    /// The route drops the traffic.
     Dropped,
+    /// The reply takes another way back (asymmetric routing).
     Asymmetric,
+    /// Undecidable from the data.
     Unknown,
+    /// Not reached: no traffic gets this far.
     Skipped,
+    /// DNS resolves to an address the entry point no longer has.
     Stale,
+    /// The probe connected.
     Open,
+    /// The probe's connection was refused.
     Refused,
+    /// The probe timed out.
     TimedOut,
 }
 
 impl Decision {
     /// A decision that stops the connection.
-    pub fn stops(self) -> bool {
+    pub(crate) fn stops(self) -> bool {
         matches!(
             self,
             Decision::Deny | Decision::Blocked | Decision::Dropped | Decision::Asymmetric
         )
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Decision::Ok => "ok",
             Decision::Allow => "allow",
@@ -113,7 +140,7 @@ impl std::fmt::Display for Decision {
 
 /// A classic endpoint's ACL as the hop shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AclFact {
+pub(crate) enum AclFact {
     NotVisible,
     NoRules,
     Permits {
@@ -124,16 +151,16 @@ pub enum AclFact {
 
 /// One part of an NSG level's decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LevelPart {
-    pub outcome: Outcome,
-    pub set: AddrSet,
-    pub rule: Option<RuleRef>,
-    pub maybe: Option<RuleRef>,
+pub(crate) struct LevelPart {
+    pub(crate) outcome: Outcome,
+    pub(crate) set: AddrSet,
+    pub(crate) rule: Option<RuleRef>,
+    pub(crate) maybe: Option<RuleRef>,
 }
 
 /// The entry point of a path as its hop shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryFact {
+pub(crate) enum EntryFact {
     PublicIp {
         address: Option<IpAddr>,
         sku: Sku,
@@ -164,7 +191,7 @@ pub enum EntryFact {
 
 /// The data behind a hop's detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HopFact {
+pub(crate) enum HopFact {
     /// The entry point is blocked.
     Blocked(BlockReason),
     /// Data the path needs is not in the model.
@@ -207,13 +234,13 @@ pub enum HopFact {
 
 /// One step of a path as `check` prints it and the JSON report lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
-    pub kind: HopKind,
-    pub resource: Option<String>,
-    pub decision: Decision,
-    pub rule: Option<String>,
-    pub priority: Option<u32>,
-    pub fact: HopFact,
+pub(crate) struct Hop {
+    pub(crate) kind: HopKind,
+    pub(crate) resource: Option<String>,
+    pub(crate) decision: Decision,
+    pub(crate) rule: Option<String>,
+    pub(crate) priority: Option<u32>,
+    pub(crate) fact: HopFact,
 }
 
 impl Hop {
@@ -234,29 +261,29 @@ impl Hop {
     }
 
     /// A hop that stops the connection.
-    pub fn is_stop(&self) -> bool {
+    pub(crate) fn is_stop(&self) -> bool {
         self.decision.stops()
     }
 
-    pub fn is_unknown(&self) -> bool {
+    pub(crate) fn is_unknown(&self) -> bool {
         self.decision == Decision::Unknown
     }
 
     /// A subnet or NIC NSG hop.
-    pub fn is_nsg(&self) -> bool {
+    pub(crate) fn is_nsg(&self) -> bool {
         matches!(self.kind, HopKind::SubnetNsg | HopKind::NicNsg)
     }
 }
 
 /// The host a path ends at, as hops see it.
-pub struct HostFacts<'a> {
-    pub vm_id: &'a str,
-    pub power: &'a PowerState,
-    pub guest: Option<&'a GuestFacts>,
+pub(crate) struct HostFacts<'a> {
+    pub(crate) vm_id: &'a str,
+    pub(crate) power: &'a PowerState,
+    pub(crate) guest: Option<&'a GuestFacts>,
 }
 
 /// Every hop of an evaluated path, in the order a connection meets them.
-pub fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
+pub(crate) fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
     let mut hops: Vec<Hop> = dns_hop(p).into_iter().collect();
     hops.extend(entry_hops(p, host));
     if p.kind != PathKind::ClassicEndpoint {
@@ -516,7 +543,7 @@ fn level_hop(kind: HopKind, n: &Nsg, parts: &[&Part], cands: &AddrSet) -> Hop {
 }
 
 /// The `rule` of a hop decided by the implicit end of an NSG's rule list.
-pub const END_OF_RULES: &str = "(end of rules)";
+pub(crate) const END_OF_RULES: &str = "(end of rules)";
 
 fn route_hops(ev: &NetEval) -> Option<Hop> {
     let bad = ev.routes.iter().find(|r| r.fate != ReplyFate::Returns);
@@ -557,7 +584,7 @@ fn dns_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
 }
 
 /// `--probe`: what a TCP connect from this machine to the entry point did.
-pub fn probe_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+pub(crate) fn probe_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
     let t = p.probe?;
     let target = p.connect_to()?;
     let decision = match t.outcome {
@@ -588,7 +615,7 @@ fn power_hop(host: &HostFacts<'_>) -> Hop {
 }
 
 /// A guest fact that stops RDP (RDP501, RDP503–RDP505).
-pub fn guest_blocks(g: &GuestFacts) -> bool {
+pub(crate) fn guest_blocks(g: &GuestFacts) -> bool {
     g.rdp_enabled == Some(false)
         || g.term_service_running == Some(false)
         || g.listening == Some(false)
@@ -612,7 +639,7 @@ fn guest_hop(host: &HostFacts<'_>) -> Option<Hop> {
 
 impl BlockReason {
     /// The hop a block shows on.
-    pub fn hop(&self) -> HopKind {
+    pub(crate) fn hop(&self) -> HopKind {
         match self {
             BlockReason::NoAddress { .. } => HopKind::PublicIp,
             BlockReason::NatRuleUnbound { .. } | BlockReason::FrontendWithoutPublicIp { .. } => {
