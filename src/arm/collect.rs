@@ -20,7 +20,7 @@ use crate::snapshot::Subscription;
 
 /// What to collect (the scope options in README "Usage").
 #[derive(Debug, Clone, Default)]
-pub struct Scope {
+pub(crate) struct Scope {
     pub(crate) subscriptions: Vec<String>,
     pub(crate) all_subscriptions: bool,
     pub(crate) resource_groups: Vec<String>,

@@ -110,7 +110,7 @@ impl fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    /// Uses `credential` as is, without trying it first (for tests and embedding). `source` names
+    /// Uses `credential` as is, without trying it first (unit tests). `source` names
     /// it in logs and errors.
     #[cfg(test)]
     pub(crate) fn with_credential(
