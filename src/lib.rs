@@ -12,7 +12,8 @@
 //!   ([`model::parse_prefix`], [`model::parse_port`], [`model::parse_port_item`]).
 //! - [`engine`]: [`engine::Options`], [`engine::Observations`], and the NSG set evaluator
 //!   ([`engine::net_eval`] over [`engine::AddrSet`]s) the property tests drive.
-//! - [`rules`]: [`rules::CATALOGUE`], each rule's [`rules::RuleMeta`].
+//! - [`rules`]: [`rules::CATALOGUE`], each rule's [`rules::RuleMeta`], and the compliance
+//!   mapping ([`rules::compliance::controls`], [`rules::compliance::tag`]) SARIF tags carry.
 //! - [`report`]: [`report::Report`], the document every output format renders, and
 //!   [`report::catalogue_markdown`].
 //! - [`pipeline`]: [`pipeline::run`] (resources in, report out), or step by step with

@@ -53,7 +53,7 @@ pub(crate) enum Basis {
 
 /// One control a rule's findings evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) struct Mapping {
+pub struct Mapping {
     #[serde(skip)]
     pub(crate) rule: &'static str,
     pub(crate) framework: &'static str,
@@ -238,7 +238,7 @@ pub(crate) static MAPPINGS: &[Mapping] = &[
 ];
 
 /// The controls a rule's findings evidence (empty for most connectivity rules).
-pub(crate) fn controls(rule: &str) -> impl Iterator<Item = &'static Mapping> + '_ {
+pub fn controls(rule: &str) -> impl Iterator<Item = &'static Mapping> + '_ {
     MAPPINGS
         .iter()
         .filter(move |m| m.rule.eq_ignore_ascii_case(rule))
@@ -253,7 +253,7 @@ pub(crate) fn framework(name: &str) -> Option<&'static Framework> {
 }
 
 /// `framework:control`, the compact form findings and SARIF tags carry.
-pub(crate) fn tag(m: &Mapping) -> String {
+pub fn tag(m: &Mapping) -> String {
     format!("{}:{}", m.framework, m.control)
 }
 

@@ -5,7 +5,7 @@
 //! precedence from the metadata (`defers_to`). Rules match on the engine's types and write
 //! their own messages (`phrases` holds the shared ones); they never import `report`.
 
-pub(crate) mod compliance;
+pub mod compliance;
 pub(crate) mod meta;
 pub(crate) mod phrases;
 
