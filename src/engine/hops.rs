@@ -86,7 +86,7 @@ pub enum Decision {
     Partial,
     /// The hop stops RDP regardless of rules.
     Blocked,
-    /// The route drops the traffic.
+    /// The reply's route drops it.
     Dropped,
     /// The reply takes another way back (asymmetric routing).
     Asymmetric,
