@@ -9,8 +9,8 @@
 //! ```
 //!
 //! The CLI renders the report (`report::{table, check, json, …}`). With `--probe`, the CLI
-//! takes [`Audit::probe_plan`], runs the probes and hands the results back with
-//! [`Audit::with_probes`]: the topology is not rebuilt and evaluation runs once. Snapshot and
+//! takes `Audit::probe_plan`, runs the probes and hands the results back with
+//! `Audit::with_probes`: the topology is not rebuilt and evaluation runs once. Snapshot and
 //! demo audits take the one call, [`run`].
 
 use serde_json::value::RawValue;
@@ -27,13 +27,15 @@ use crate::rules;
 /// What to audit: everything, or one VM by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
+    /// Every VM in the data.
     All,
+    /// The VM with this resource id (compared case-insensitively).
     Vm(String),
 }
 
 impl Scope {
     /// Whether the VM with this id is audited.
-    pub fn includes(&self, id: &ResId) -> bool {
+    pub(crate) fn includes(&self, id: &ResId) -> bool {
         match self {
             Scope::All => true,
             Scope::Vm(v) => ResId::new(v).key == id.key,
@@ -41,12 +43,17 @@ impl Scope {
     }
 }
 
+/// Why the pipeline could not run.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PipelineError {
+    /// `--vm` names a VM that is not in the data.
     #[error("VM {id} is not in the data ({count} VMs are: {sample})")]
     VmNotFound {
+        /// The id asked for.
         id: String,
+        /// How many VMs the data holds.
         count: usize,
+        /// A few of their ids, for the message.
         sample: String,
     },
 }
@@ -113,7 +120,7 @@ impl<'m> Audit<'m> {
 
     /// What `--probe` tries for the Windows VMs in scope: every direct path's `address:port`,
     /// and the DNS names of their entry points. Sorted and without duplicates.
-    pub fn probe_plan(&self) -> ProbePlan {
+    pub(crate) fn probe_plan(&self) -> ProbePlan {
         let mut endpoints = BTreeSet::new();
         let mut names = BTreeSet::new();
         for vm in self.vms.iter().filter(|v| v.os == OsType::Windows) {
@@ -129,17 +136,11 @@ impl<'m> Audit<'m> {
     }
 
     /// The same audit with what `--probe` saw.
-    pub fn with_probes(self, probes: Probes) -> Audit<'m> {
+    pub(crate) fn with_probes(self, probes: Probes) -> Audit<'m> {
         Audit {
             observations: self.observations.with_probes(probes),
             ..self
         }
-    }
-
-    /// The evaluated VMs in scope, sorted by id.
-    pub fn analyses(&self) -> Vec<VmAnalysis<'_>> {
-        let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
-        self.vms.iter().map(|t| evaluator.vm(t.clone())).collect()
     }
 
     /// Evaluates, runs the rules on the Windows VMs, and builds the report. Consumes the audit:
@@ -188,16 +189,16 @@ fn not_found(model: &Model, id: &str) -> PipelineError {
 
 /// The VMs `--guest` inspects, and why the others in scope are not inspected.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct GuestPlan {
+pub(crate) struct GuestPlan {
     /// VM resource ids to run the script in.
-    pub run: Vec<String>,
+    pub(crate) run: Vec<String>,
     /// (VM resource id, why not): these VMs get guest facts with that `error` (RDP506).
-    pub skipped: Vec<(String, String)>,
+    pub(crate) skipped: Vec<(String, String)>,
 }
 
 /// Running Windows VMs whose agent is Ready (or not reported: Run Command then says) are
 /// inspected; the rest are skipped with the reason. Classic VMs have no Run Command.
-pub fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
+pub(crate) fn guest_plan(model: &Model, scope: &Scope) -> GuestPlan {
     let mut plan = GuestPlan::default();
     for vm in model.vms.iter().filter(|v| scope.includes(&v.id)) {
         if vm.os != OsType::Windows {

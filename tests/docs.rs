@@ -4,7 +4,7 @@
 #[test]
 fn rules_md_is_up_to_date() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
-    let want = rdpaudit::report::catalogue::markdown();
+    let want = rdpaudit::report::catalogue_markdown();
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &want).expect("write docs/rules.md");
     }

@@ -2,7 +2,7 @@
 //! that a rejected value in a snapshot is a diagnostic naming the resource and the field.
 
 use assert_cmd::Command;
-use rdpaudit::model::net::{parse_port, parse_port_item, parse_prefix};
+use rdpaudit::model::{parse_port, parse_port_item, parse_prefix};
 use serde_json::Value;
 
 #[test]

@@ -7,12 +7,10 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use rdpaudit::engine::addrset::AddrSet;
-use rdpaudit::engine::evaluate::{net_eval, Nsgs, Reply};
-use rdpaudit::engine::nsg::{Outcome, TagSets, Target};
-use rdpaudit::engine::tags;
-use rdpaudit::engine::types::Slot;
-use rdpaudit::model::net::parse_prefix;
+use rdpaudit::engine::{
+    net_eval, public_space, AddrSet, Nsgs, Outcome, Reply, Slot, TagSets, Target,
+};
+use rdpaudit::model::parse_prefix;
 use rdpaudit::model::{
     Access, AddrSpec, Coverage, Nsg, PortSet, Protocol, ResId, SecurityRule, ServiceTag, EPHEMERAL,
 };
@@ -190,7 +188,7 @@ fn tag_sets(asgs: &HashMap<String, AddrSet>) -> TagSets<'_> {
     let host =
         AddrSet::from_nets(&[parse_prefix("168.63.129.16/32").unwrap_or_else(|| unreachable!())]);
     TagSets {
-        internet: tags::public_space().difference(&vnet),
+        internet: public_space().difference(&vnet),
         virtual_network: vnet.union(&host),
         azure_load_balancer: host,
         asg_members: asgs,

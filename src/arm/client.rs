@@ -18,15 +18,16 @@ use tokio::time::Instant;
 
 use super::auth::Authenticator;
 use super::error::ErrorBody;
-pub use super::error::{ArmError, ErrorKind};
+pub(crate) use super::error::{ArmError, ErrorKind};
 use super::request::same_origin;
 use crate::model::{DiagLevel, Diagnostic};
 
 /// Where bearer tokens come from.
 #[derive(Clone)]
-pub enum Credential {
+pub(crate) enum Credential {
     Azure(Arc<Authenticator>),
-    /// A fixed token (tests, and `RDPAUDIT_TOKEN`-style integrations). Never printed.
+    /// A fixed token (unit tests only). Never printed.
+    #[cfg(test)]
     Static(Arc<String>),
 }
 
@@ -34,6 +35,7 @@ impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Credential::Azure(_) => "Credential::Azure",
+            #[cfg(test)]
             Credential::Static(_) => "Credential::Static(***)",
         })
     }
@@ -47,6 +49,7 @@ impl Credential {
                 .await
                 .map(|t| t.secret().to_string())
                 .map_err(|e| e.to_string()),
+            #[cfg(test)]
             Credential::Static(t) => Ok(t.to_string()),
         }
     }
@@ -55,27 +58,27 @@ impl Credential {
 /// The largest ARM response body read: a list page holds at most 1,000 resources, a few MB even
 /// for large VMs with their instance view; 64 MiB leaves an order of magnitude of headroom while
 /// bounding memory (docs/reliability.md).
-pub const MAX_BODY: usize = 64 << 20;
+pub(crate) const MAX_BODY: usize = 64 << 20;
 
 /// Retry, timeout and size bounds.
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     /// Retries after the first attempt (429, 5xx, connection failures).
-    pub max_retries: u32,
-    pub base_backoff: Duration,
-    pub max_backoff: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) base_backoff: Duration,
+    pub(crate) max_backoff: Duration,
     /// A `Retry-After` longer than this gives up instead of waiting.
-    pub max_retry_after: Duration,
+    pub(crate) max_retry_after: Duration,
     /// One attempt: connecting, sending and reading the whole answer.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Attempts that time out are retried this many times at most: a server that accepted the
     /// connection and did not answer within `timeout` is unlikely to answer the next one.
-    pub max_timeout_retries: u32,
+    pub(crate) max_timeout_retries: u32,
     /// The largest response body read (bytes); a larger one fails the request.
-    pub max_body: usize,
+    pub(crate) max_body: usize,
     /// The whole run's deadline (`--timeout`): nothing is sent after it, attempts in flight are
     /// abandoned at it, and a wait that would pass it is not started.
-    pub deadline: Option<std::time::Instant>,
+    pub(crate) deadline: Option<std::time::Instant>,
 }
 
 impl Default for RetryPolicy {
@@ -105,19 +108,19 @@ struct Page {
 
 /// Items of a paged list, and why paging stopped early (a diagnostic), if it did.
 #[derive(Debug, Default)]
-pub struct Listed {
-    pub items: Vec<Box<RawValue>>,
-    pub pages: usize,
-    pub stopped: Option<Diagnostic>,
+pub(crate) struct Listed {
+    pub(crate) items: Vec<Box<RawValue>>,
+    pub(crate) pages: usize,
+    pub(crate) stopped: Option<Diagnostic>,
 }
 
 /// The most pages one list may take (1,000 items each at most: a million resources).
-pub const MAX_PAGES: usize = 1000;
+pub(crate) const MAX_PAGES: usize = 1000;
 
 /// Told the number of responses so far, after each one (the CLI draws progress with it).
-pub type Observer = Arc<dyn Fn(usize) + Send + Sync>;
+pub(crate) type Observer = Arc<dyn Fn(usize) + Send + Sync>;
 
-pub struct ArmClient {
+pub(crate) struct ArmClient {
     http: reqwest::Client,
     base: Url,
     credential: Credential,
@@ -142,7 +145,7 @@ impl fmt::Debug for ArmClient {
 }
 
 impl ArmClient {
-    pub fn new(
+    pub(crate) fn new(
         base: Url,
         credential: Credential,
         concurrency: usize,
@@ -170,36 +173,30 @@ impl ArmClient {
         })
     }
 
-    /// Calls `f` after each response (progress display).
-    pub fn with_observer(self, f: Observer) -> ArmClient {
-        self.set_observer(f);
-        self
-    }
-
-    /// Like [`with_observer`](Self::with_observer), on a shared client.
-    pub fn set_observer(&self, f: Observer) {
+    /// Calls `f` after each response (progress display), on a shared client.
+    pub(crate) fn set_observer(&self, f: Observer) {
         if let Ok(mut o) = self.observer.lock() {
             *o = Some(f);
         }
     }
 
-    pub fn base(&self) -> &Url {
+    pub(crate) fn base(&self) -> &Url {
         &self.base
     }
 
     /// Requests sent so far (retries included).
-    pub fn requests_sent(&self) -> usize {
+    pub(crate) fn requests_sent(&self) -> usize {
         self.sent.load(Ordering::Relaxed)
     }
 
     /// Time left before the run's deadline (`None`: no deadline).
-    pub fn time_left(&self) -> Option<Duration> {
+    pub(crate) fn time_left(&self) -> Option<Duration> {
         self.deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// Whether the run's deadline has passed: callers stop starting new work.
-    pub fn past_deadline(&self) -> bool {
+    pub(crate) fn past_deadline(&self) -> bool {
         self.time_left().is_some_and(|l| l.is_zero())
     }
 
@@ -215,19 +212,19 @@ impl ArmClient {
     }
 
     /// GET with retries. Refuses (sends nothing) when `url` is not on the ARM origin.
-    pub async fn get(&self, url: &Url) -> Result<Vec<u8>, ArmError> {
+    pub(crate) async fn get(&self, url: &Url) -> Result<Vec<u8>, ArmError> {
         self.send(url, None, Retry::All).await.map(|r| r.body)
     }
 
     /// GET with retries, keeping the status and headers (long-running operation polls, where
     /// 202 and 200 mean different things).
-    pub async fn get_reply(&self, url: &Url) -> Result<Reply, ArmError> {
+    pub(crate) async fn get_reply(&self, url: &Url) -> Result<Reply, ArmError> {
         self.send(url, None, Retry::All).await
     }
 
     /// POST a JSON body (Resource Graph queries are reads sent as POST), with the same retries.
     /// Returns the response headers too (Resource Graph reports its quota there).
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         url: &Url,
         body: &serde_json::Value,
@@ -240,7 +237,7 @@ impl ArmClient {
     /// POST an action that starts something (Run Command). Retried only when ARM said it did
     /// not take it (429); a dropped connection or a 5xx may have started it already, and a
     /// second start would collide with the first (409).
-    pub async fn post_action(
+    pub(crate) async fn post_action(
         &self,
         url: &Url,
         body: &serde_json::Value,
@@ -486,7 +483,7 @@ impl ArmClient {
     /// Follows `nextLink` verbatim, but only on the ARM origin, at most [`MAX_PAGES`] pages, and
     /// never the same link twice. A refused or looping link stops paging with a diagnostic that
     /// names the page that gave it. A page without its `value` array fails the list.
-    pub async fn list(&self, first: &Url, scope: &str) -> Result<Listed, ArmError> {
+    pub(crate) async fn list(&self, first: &Url, scope: &str) -> Result<Listed, ArmError> {
         let mut out = Listed::default();
         let mut seen: HashSet<String> = HashSet::from([first.to_string()]);
         let mut url = first.clone();
@@ -612,15 +609,15 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>,
 
 /// A successful (2xx) response.
 #[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
     /// A header's value as text, when present and readable.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
@@ -648,7 +645,7 @@ fn root_cause(e: &dyn std::error::Error) -> String {
 }
 
 /// `Retry-After`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let v = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()

@@ -20,31 +20,31 @@ use crate::snapshot::Subscription;
 
 /// What to collect (the scope options in README "Usage").
 #[derive(Debug, Clone, Default)]
-pub struct Scope {
-    pub subscriptions: Vec<String>,
-    pub all_subscriptions: bool,
-    pub resource_groups: Vec<String>,
+pub(crate) struct Scope {
+    pub(crate) subscriptions: Vec<String>,
+    pub(crate) all_subscriptions: bool,
+    pub(crate) resource_groups: Vec<String>,
     /// `AZURE_SUBSCRIPTION_ID`, read by the CLI.
-    pub default_subscription: Option<String>,
+    pub(crate) default_subscription: Option<String>,
 }
 
 /// What was read: the same shape as a snapshot.
 #[derive(Debug, Default)]
-pub struct Collected {
-    pub subscriptions: Vec<Subscription>,
-    pub resources: Vec<Box<RawValue>>,
-    pub diagnostics: Vec<Diagnostic>,
+pub(crate) struct Collected {
+    pub(crate) subscriptions: Vec<Subscription>,
+    pub(crate) resources: Vec<Box<RawValue>>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 impl Collected {
-    pub fn resource_refs(&self) -> Vec<&RawValue> {
+    pub(crate) fn resource_refs(&self) -> Vec<&RawValue> {
         self.resources.iter().map(|r| r.as_ref()).collect()
     }
 }
 
 /// Why nothing useful could be collected (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum CollectError {
+pub(crate) enum CollectError {
     #[error("authentication failed: {0}")]
     Auth(ArmError),
     #[error("{0}")]
@@ -65,7 +65,7 @@ struct SubscriptionItem {
 /// enabled subscription the identity sees; `--all-subscriptions`: every enabled one. When the
 /// subscription list stopped early (a refused or looping `nextLink`) and it decides the scope,
 /// the audit is incomplete: its diagnostic is pushed to `diagnostics`.
-pub async fn resolve_subscriptions(
+pub(crate) async fn resolve_subscriptions(
     client: &ArmClient,
     scope: &Scope,
     diagnostics: &mut Vec<Diagnostic>,
@@ -224,7 +224,10 @@ async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -
 }
 
 /// Audits whole subscriptions (optionally limited to resource groups).
-pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected, CollectError> {
+pub(crate) async fn collect(
+    client: Arc<ArmClient>,
+    scope: &Scope,
+) -> Result<Collected, CollectError> {
     let mut out = Collected::default();
     out.subscriptions = resolve_subscriptions(&client, scope, &mut out.diagnostics).await?;
     let mut jobs = Vec::new();
@@ -272,7 +275,10 @@ pub async fn collect(client: Arc<ArmClient>, scope: &Scope) -> Result<Collected,
 /// only what it references, round by round: NICs; their NSGs, VNets, public IPs and load
 /// balancers; the VM subnets' NSGs and route tables, the frontends' public IPs and the VNets of
 /// Bastion hosts. Four sequential rounds at most.
-pub async fn collect_vm(client: Arc<ArmClient>, vm_id: &str) -> Result<Collected, CollectError> {
+pub(crate) async fn collect_vm(
+    client: Arc<ArmClient>,
+    vm_id: &str,
+) -> Result<Collected, CollectError> {
     let id = ResId::new(vm_id);
     let Some(sub) = id.subscription().map(str::to_string) else {
         return Err(CollectError::Scope(format!(

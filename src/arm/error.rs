@@ -8,7 +8,7 @@ use crate::model::{DiagLevel, Diagnostic};
 
 /// What kind of failure an [`ArmError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// ARM answered with an error status, or with an error body under HTTP 200.
     #[error("ARM answered with an error")]
     Status,
@@ -38,19 +38,19 @@ pub enum ErrorKind {
 /// A failed ARM request, with everything needed to act on it (never the token).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.render())]
-pub struct ArmError {
-    pub kind: ErrorKind,
-    pub method: &'static str,
-    pub url: String,
-    pub status: Option<u16>,
+pub(crate) struct ArmError {
+    pub(crate) kind: ErrorKind,
+    pub(crate) method: &'static str,
+    pub(crate) url: String,
+    pub(crate) status: Option<u16>,
     /// ARM's error code (`error.code`), e.g. `AuthorizationFailed`.
-    pub code: Option<String>,
-    pub message: String,
-    pub request_id: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) message: String,
+    pub(crate) request_id: Option<String>,
 }
 
 impl ArmError {
-    pub fn new(
+    pub(crate) fn new(
         kind: ErrorKind,
         method: &'static str,
         url: &Url,
@@ -68,7 +68,7 @@ impl ArmError {
     }
 
     /// The same failure with `more` appended to its message and another kind.
-    pub fn because(self, kind: ErrorKind, more: &str) -> Self {
+    pub(crate) fn because(self, kind: ErrorKind, more: &str) -> Self {
         ArmError {
             kind,
             message: format!("{} ({more})", self.message),
@@ -92,7 +92,7 @@ impl ArmError {
     }
 
     /// The diagnostic a report carries for this failure.
-    pub fn diagnostic(&self, level: DiagLevel, scope: &str) -> Diagnostic {
+    pub(crate) fn diagnostic(&self, level: DiagLevel, scope: &str) -> Diagnostic {
         Diagnostic {
             level,
             scope: Some(scope.to_string()),
@@ -103,12 +103,12 @@ impl ArmError {
         }
     }
 
-    pub fn is_auth(&self) -> bool {
+    pub(crate) fn is_auth(&self) -> bool {
         self.status == Some(401)
     }
 
     /// "This type does not exist here": the provider is not registered or the type answers 404.
-    pub fn means_none(&self) -> bool {
+    pub(crate) fn means_none(&self) -> bool {
         // A missing subscription or resource group is an error in the scope, not "no resources".
         let scope_missing = matches!(
             self.code.as_deref(),
@@ -130,13 +130,13 @@ impl ArmError {
 /// ARM's error body: `{"error": {"code": …, "message": …}}`.
 #[derive(Deserialize)]
 pub(crate) struct ErrorBody {
-    pub error: Option<ErrorDetail>,
+    pub(crate) error: Option<ErrorDetail>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct ErrorDetail {
-    pub code: Option<String>,
-    pub message: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 #[cfg(test)]

@@ -24,16 +24,16 @@ use super::request::TYPES;
 use crate::model::{DiagLevel, Diagnostic};
 use crate::snapshot::Subscription;
 
-pub const API_RESOURCE_GRAPH: &str = "2024-04-01";
+pub(crate) const API_RESOURCE_GRAPH: &str = "2024-04-01";
 
 /// Subscriptions per query (the guidance is to batch well under the 1,000-subscription limit).
-pub const BATCH: usize = 300;
+pub(crate) const BATCH: usize = 300;
 
 /// Rows per page (the Resource Graph maximum).
-pub const PAGE: u32 = 1000;
+pub(crate) const PAGE: u32 = 1000;
 
 /// `POST /providers/Microsoft.ResourceGraph/resources?api-version=…`
-pub fn url(base: &Url) -> Url {
+pub(crate) fn url(base: &Url) -> Url {
     let mut u = base.clone();
     let prefix = base.path().trim_end_matches('/').to_string();
     u.set_path(&format!(
@@ -46,7 +46,7 @@ pub fn url(base: &Url) -> Url {
 }
 
 /// The one KQL query: every type rdpaudit reads, optionally limited to resource groups.
-pub fn query(resource_groups: &[String]) -> String {
+pub(crate) fn query(resource_groups: &[String]) -> String {
     let types: Vec<String> = TYPES
         .iter()
         .map(|t| format!("'{}'", t.full_name().to_ascii_lowercase()))
@@ -65,7 +65,7 @@ pub fn query(resource_groups: &[String]) -> String {
 
 /// Bastion hosts anywhere in scope: with `--resource-group`, a Bastion in another group (the
 /// hub's) can still serve the VMs in scope.
-pub fn bastion_query() -> String {
+pub(crate) fn bastion_query() -> String {
     "Resources\n| where type =~ 'microsoft.network/bastionhosts'\n\
      | project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc"
         .to_string()
@@ -73,13 +73,13 @@ pub fn bastion_query() -> String {
 
 /// What one query is scoped to.
 #[derive(Debug, Clone)]
-pub enum GraphScope {
+pub(crate) enum GraphScope {
     Subscriptions(Vec<String>),
     ManagementGroup(String),
 }
 
 /// The request body for one page.
-pub fn body(scope: &GraphScope, query: &str, skip_token: Option<&str>) -> serde_json::Value {
+pub(crate) fn body(scope: &GraphScope, query: &str, skip_token: Option<&str>) -> serde_json::Value {
     let mut options = json!({"resultFormat": "objectArray", "$top": PAGE});
     if let Some(t) = skip_token {
         options["$skipToken"] = json!(t);
@@ -141,7 +141,7 @@ impl Quota {
 }
 
 /// `hh:mm:ss` (as in `x-ms-user-quota-resets-after`).
-pub fn parse_hms(s: &str) -> Option<Duration> {
+pub(crate) fn parse_hms(s: &str) -> Option<Duration> {
     let mut parts = s.split(':').map(|p| p.trim().parse::<f64>());
     let (h, m, sec) = (
         parts.next()?.ok()?,
@@ -240,7 +240,7 @@ fn is_true(v: Option<&serde_json::Value>) -> bool {
 }
 
 /// Collects through Resource Graph; what it references outside the scope is read by id via ARM.
-pub async fn collect(
+pub(crate) async fn collect(
     client: Arc<ArmClient>,
     scope: &Scope,
     management_group: Option<&str>,

@@ -6,10 +6,10 @@
 //! list of raw ARM resources a snapshot holds, so everything after collection is shared.
 
 pub mod auth;
-pub mod client;
-pub mod collect;
-pub mod error;
-pub mod graph;
+pub(crate) mod client;
+pub(crate) mod collect;
+pub(crate) mod error;
+pub(crate) mod graph;
 pub mod probe;
-pub mod request;
-pub mod runcommand;
+pub(crate) mod request;
+pub(crate) mod runcommand;

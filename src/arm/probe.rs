@@ -25,6 +25,7 @@ use crate::model::{DnsAnswer, ProbePlan, Probes, TcpOutcome, TcpProbe};
 /// How long each probe may take and how many run at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeSettings {
+    /// How long one TCP connect or DNS look-up may take.
     pub timeout: Duration,
     /// At most this many probes in flight (0 counts as 1).
     pub concurrency: usize,

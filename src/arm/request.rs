@@ -3,26 +3,26 @@
 
 use reqwest::Url;
 
-pub const API_SUBSCRIPTIONS: &str = "2022-12-01";
-pub const API_COMPUTE: &str = "2025-04-01";
-pub const API_NETWORK: &str = "2025-07-01";
+pub(crate) const API_SUBSCRIPTIONS: &str = "2022-12-01";
+pub(crate) const API_COMPUTE: &str = "2025-04-01";
+pub(crate) const API_NETWORK: &str = "2025-07-01";
 /// No swagger exists for Microsoft.ClassicCompute; this is the version its ARM view answers to.
-pub const API_CLASSIC_COMPUTE: &str = "2017-04-01";
+pub(crate) const API_CLASSIC_COMPUTE: &str = "2017-04-01";
 
 /// A resource type rdpaudit lists (docs/live-azure.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResourceType {
-    pub namespace: &'static str,
-    pub name: &'static str,
-    pub api_version: &'static str,
+pub(crate) struct ResourceType {
+    pub(crate) namespace: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) api_version: &'static str,
 }
 
 impl ResourceType {
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
     }
 
-    pub fn is_vm(&self) -> bool {
+    pub(crate) fn is_vm(&self) -> bool {
         *self == VIRTUAL_MACHINES
     }
 }
@@ -35,11 +35,12 @@ const fn t(namespace: &'static str, name: &'static str, api_version: &'static st
     }
 }
 
-pub const VIRTUAL_MACHINES: ResourceType = t("Microsoft.Compute", "virtualMachines", API_COMPUTE);
-pub const BASTION_HOSTS: ResourceType = t("Microsoft.Network", "bastionHosts", API_NETWORK);
+pub(crate) const VIRTUAL_MACHINES: ResourceType =
+    t("Microsoft.Compute", "virtualMachines", API_COMPUTE);
+pub(crate) const BASTION_HOSTS: ResourceType = t("Microsoft.Network", "bastionHosts", API_NETWORK);
 
 /// Every type a subscription audit lists, one paged list each.
-pub const TYPES: [ResourceType; 10] = [
+pub(crate) const TYPES: [ResourceType; 10] = [
     VIRTUAL_MACHINES,
     t("Microsoft.Network", "networkInterfaces", API_NETWORK),
     t("Microsoft.Network", "networkSecurityGroups", API_NETWORK),
@@ -61,7 +62,7 @@ pub const TYPES: [ResourceType; 10] = [
 ];
 
 /// The api-version for a resource id, by its provider namespace.
-pub fn api_version_for(id: &str) -> &'static str {
+pub(crate) fn api_version_for(id: &str) -> &'static str {
     let lower = id.to_ascii_lowercase();
     if lower.contains("/providers/microsoft.compute/") {
         API_COMPUTE
@@ -83,7 +84,7 @@ fn join(base: &Url, path: &str) -> Url {
 }
 
 /// `GET /subscriptions?api-version=…`
-pub fn subscriptions(base: &Url) -> Url {
+pub(crate) fn subscriptions(base: &Url) -> Url {
     let mut u = join(base, "/subscriptions");
     u.query_pairs_mut()
         .append_pair("api-version", API_SUBSCRIPTIONS);
@@ -93,7 +94,12 @@ pub fn subscriptions(base: &Url) -> Url {
 /// One paged list of a type in a subscription or resource group. VMs are listed with
 /// `statusOnly=true` at subscription scope, which carries the instance view (power state) of
 /// every VM in one list instead of one call per VM.
-pub fn list(base: &Url, subscription: &str, resource_group: Option<&str>, t: &ResourceType) -> Url {
+pub(crate) fn list(
+    base: &Url,
+    subscription: &str,
+    resource_group: Option<&str>,
+    t: &ResourceType,
+) -> Url {
     let scope = match resource_group {
         Some(rg) => format!("/subscriptions/{subscription}/resourceGroups/{rg}"),
         None => format!("/subscriptions/{subscription}"),
@@ -113,7 +119,7 @@ pub fn list(base: &Url, subscription: &str, resource_group: Option<&str>, t: &Re
 }
 
 /// `GET {id}` (optionally with `$expand`).
-pub fn get(base: &Url, id: &str, expand: Option<&str>) -> Url {
+pub(crate) fn get(base: &Url, id: &str, expand: Option<&str>) -> Url {
     let mut u = join(base, id.trim_end_matches('/'));
     {
         let mut q = u.query_pairs_mut();
@@ -126,7 +132,7 @@ pub fn get(base: &Url, id: &str, expand: Option<&str>) -> Url {
 }
 
 /// `GET {vm id}/instanceView`.
-pub fn instance_view(base: &Url, vm_id: &str) -> Url {
+pub(crate) fn instance_view(base: &Url, vm_id: &str) -> Url {
     let mut u = join(
         base,
         &format!("{}/instanceView", vm_id.trim_end_matches('/')),
@@ -137,14 +143,14 @@ pub fn instance_view(base: &Url, vm_id: &str) -> Url {
 
 /// `POST {vm id}/runCommand` (the classic, action-style Run Command).
 /// <https://learn.microsoft.com/rest/api/compute/virtual-machines/run-command>
-pub fn run_command(base: &Url, vm_id: &str) -> Url {
+pub(crate) fn run_command(base: &Url, vm_id: &str) -> Url {
     let mut u = join(base, &format!("{}/runCommand", vm_id.trim_end_matches('/')));
     u.query_pairs_mut().append_pair("api-version", API_COMPUTE);
     u
 }
 
 /// Same scheme, host and port: the only URLs the bearer token may be sent to.
-pub fn same_origin(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()

@@ -18,13 +18,13 @@ use crate::model::{DiagLevel, Diagnostic, GuestFacts};
 
 /// How guest inspection runs.
 #[derive(Debug, Clone)]
-pub struct GuestSettings {
+pub(crate) struct GuestSettings {
     /// The most a VM may take, from the POST to the result (`--guest-timeout`).
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// VMs inspected at once.
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// The wait between polls when the server gives no `Retry-After`.
-    pub default_poll: Duration,
+    pub(crate) default_poll: Duration,
 }
 
 impl Default for GuestSettings {
@@ -41,13 +41,13 @@ impl Default for GuestSettings {
 /// when the failure is the audit's rather than the VM's (permission, HTTP, timeout, unusable
 /// output), a diagnostic that makes the audit incomplete.
 #[derive(Debug, Clone)]
-pub struct Inspected {
-    pub facts: GuestFacts,
-    pub diagnostic: Option<Diagnostic>,
+pub(crate) struct Inspected {
+    pub(crate) facts: GuestFacts,
+    pub(crate) diagnostic: Option<Diagnostic>,
 }
 
 /// Inspects `vms` (resource ids), at most `settings.concurrency` at once. Results in input order.
-pub async fn inspect_all(
+pub(crate) async fn inspect_all(
     client: Arc<ArmClient>,
     vms: &[String],
     settings: &GuestSettings,
@@ -92,7 +92,11 @@ pub async fn inspect_all(
 }
 
 /// Inspects one VM.
-pub async fn inspect(client: &ArmClient, vm_id: &str, settings: &GuestSettings) -> Inspected {
+pub(crate) async fn inspect(
+    client: &ArmClient,
+    vm_id: &str,
+    settings: &GuestSettings,
+) -> Inspected {
     tracing::info!(vm = vm_id, "running the guest script through Run Command");
     let started = std::time::Instant::now();
     let result = tokio::time::timeout(settings.timeout, run(client, vm_id, settings)).await;

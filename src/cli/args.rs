@@ -16,13 +16,13 @@ source addresses RDP is open to and flags Internet exposure.",
     after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not run, 3 incomplete.\n\
 Try it without Azure: rdpaudit audit --demo"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Audit every Windows VM in scope.
     Audit(AuditArgs),
     /// Check one VM by resource id, with the full path explained hop by hop.
@@ -36,90 +36,90 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     #[command(flatten)]
-    pub scope: ScopeArgs,
+    pub(crate) scope: ScopeArgs,
     #[command(flatten)]
-    pub input: InputArgs,
+    pub(crate) input: InputArgs,
     #[command(flatten)]
-    pub eval: EvalArgs,
+    pub(crate) eval: EvalArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
-    pub vm_resource_id: String,
+    pub(crate) vm_resource_id: String,
     #[command(flatten)]
-    pub input: InputArgs,
+    pub(crate) input: InputArgs,
     #[command(flatten)]
-    pub eval: EvalArgs,
+    pub(crate) eval: EvalArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct CollectArgs {
+pub(crate) struct CollectArgs {
     #[command(flatten)]
-    pub scope: ScopeArgs,
+    pub(crate) scope: ScopeArgs,
     #[command(flatten)]
-    pub input: InputArgs,
+    pub(crate) input: InputArgs,
     /// Where to write the snapshot (`-` for standard output).
     #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     #[command(flatten)]
-    pub guest: GuestArgs,
+    pub(crate) guest: GuestArgs,
     /// More logging on stderr (repeatable).
     #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 }
 
 #[derive(Debug, Args)]
-pub struct ScopeArgs {
+pub(crate) struct ScopeArgs {
     /// Subscription to audit (repeatable). Default: AZURE_SUBSCRIPTION_ID or the only visible one.
     #[arg(long = "subscription", value_name = "ID")]
-    pub subscriptions: Vec<String>,
+    pub(crate) subscriptions: Vec<String>,
     /// Every enabled subscription the identity can read.
     #[arg(long)]
-    pub all_subscriptions: bool,
+    pub(crate) all_subscriptions: bool,
     /// Limit to these resource groups (repeatable).
     #[arg(long = "resource-group", value_name = "NAME")]
-    pub resource_groups: Vec<String>,
+    pub(crate) resource_groups: Vec<String>,
     /// Every subscription under this management group (Resource Graph backend).
     #[arg(long, value_name = "ID")]
-    pub management_group: Option<String>,
+    pub(crate) management_group: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct InputArgs {
+pub(crate) struct InputArgs {
     /// Audit the sample subscription compiled into the binary (no Azure needed).
     #[arg(long, conflicts_with = "snapshot")]
-    pub demo: bool,
+    pub(crate) demo: bool,
     /// Audit a saved snapshot offline (`-` reads standard input).
     #[arg(long, value_name = "FILE")]
-    pub snapshot: Option<PathBuf>,
+    pub(crate) snapshot: Option<PathBuf>,
     /// How live data is collected.
     #[arg(long, value_enum, default_value_t = Backend::Arm)]
-    pub backend: Backend,
+    pub(crate) backend: Backend,
     /// The Azure cloud.
     #[arg(long, value_enum, default_value_t = Cloud::Public)]
-    pub cloud: Cloud,
+    pub(crate) cloud: Cloud,
     /// Override the cloud's ARM endpoint.
     #[arg(long, env = "RDPAUDIT_ARM_ENDPOINT", value_name = "URL")]
-    pub arm_endpoint: Option<String>,
+    pub(crate) arm_endpoint: Option<String>,
     /// Which credential to use.
     #[arg(long, value_enum, default_value_t = Auth::Auto)]
-    pub auth: Auth,
+    pub(crate) auth: Auth,
     /// The most ARM requests in flight.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    pub(crate) concurrency: u16,
     /// Also write what was read as a snapshot.
     #[arg(long, value_name = "FILE")]
-    pub save_snapshot: Option<PathBuf>,
+    pub(crate) save_snapshot: Option<PathBuf>,
     /// Live runs stop after this long (e.g. 90s, 30m, 2h), report what was read, and exit 3.
     #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
+    pub(crate) timeout: std::time::Duration,
 }
 
 /// `90s`, `30m`, `2h` (a bare number is seconds).
@@ -148,100 +148,100 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct EvalArgs {
+pub(crate) struct EvalArgs {
     /// Evaluate as if the RDP client had this public address (IP or CIDR). Default: any Internet address.
     #[arg(long, value_name = "IP|CIDR")]
-    pub client_ip: Option<String>,
+    pub(crate) client_ip: Option<String>,
     /// The RDP port to expect when the guest's real port is unknown.
     #[arg(long, default_value_t = 3389, value_parser = clap::value_parser!(u16).range(1..))]
-    pub port: u16,
+    pub(crate) port: u16,
     #[command(flatten)]
-    pub guest: GuestArgs,
+    pub(crate) guest: GuestArgs,
     /// Also test from this machine: resolve each public DNS name and open a TCP connection to
     /// each public RDP endpoint (nothing else is sent; docs/guest.md).
     #[arg(long)]
-    pub probe: bool,
+    pub(crate) probe: bool,
     /// Seconds to wait for each probe (DNS look-up or TCP connect).
     #[arg(long, default_value_t = 3, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=120))]
-    pub probe_timeout: u64,
+    pub(crate) probe_timeout: u64,
     /// Which findings to report.
     #[arg(long, value_enum, default_value_t = CategoryArg::All)]
-    pub category: CategoryArg,
+    pub(crate) category: CategoryArg,
 }
 
 #[derive(Debug, Args)]
-pub struct GuestArgs {
+pub(crate) struct GuestArgs {
     /// Also inspect the guest OS of each running Windows VM: runs a read-only PowerShell script
     /// through VM Run Command (needs Microsoft.Compute/virtualMachines/runCommand/action; tens of
     /// seconds per VM; docs/guest.md shows the script).
     #[arg(long)]
-    pub guest: bool,
+    pub(crate) guest: bool,
     /// Seconds one VM's Run Command may take before it is reported as not inspected.
     #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=5400))]
-    pub guest_timeout: u64,
+    pub(crate) guest_timeout: u64,
 }
 
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub output: Format,
+    pub(crate) output: Format,
     /// Exit 1 when an unsuppressed finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Medium)]
-    pub fail_on: FailOn,
+    pub(crate) fail_on: FailOn,
     /// Accepted findings: a JSON file of {rule, resource glob, reason, expires} (docs/nightly.md).
     #[arg(long, value_name = "FILE")]
-    pub suppress: Option<PathBuf>,
+    pub(crate) suppress: Option<PathBuf>,
     /// A JSON report of an earlier run: mark findings new/unchanged, list resolved ones, and show
     /// per VM how its reachable sources changed (docs/nightly.md).
     #[arg(long, value_name = "PREVIOUS.json")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// With --baseline: only new findings at or above --fail-on fail the run.
     #[arg(long, requires = "baseline")]
-    pub fail_on_new: bool,
+    pub(crate) fail_on_new: bool,
     /// Add a per-control pass/fail summary of a compliance framework, e.g. cis-azure-3.0,
     /// mcsb-1, pci-dss-4.0, nist-800-53-r5 (`rdpaudit rules -o json` lists them; docs/compliance.md).
     #[arg(long, value_name = "ID")]
-    pub framework: Option<String>,
+    pub(crate) framework: Option<String>,
     /// When to use colour (NO_COLOR always turns it off).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    pub(crate) color: ColorArg,
     /// Print nothing but errors (the exit code still tells).
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// More logging on stderr (repeatable).
     #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 }
 
 #[derive(Debug, Args)]
-pub struct RulesArgs {
+pub(crate) struct RulesArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
-    pub output: RulesFormat,
+    pub(crate) output: RulesFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// A rule id such as RDP401.
-    pub rule_id: String,
+    pub(crate) rule_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Backend {
+pub(crate) enum Backend {
     Arm,
     Graph,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Cloud {
+pub(crate) enum Cloud {
     Public,
     China,
     Usgov,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Auth {
+pub(crate) enum Auth {
     Auto,
     Env,
     WorkloadIdentity,
@@ -251,14 +251,14 @@ pub enum Auth {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CategoryArg {
+pub(crate) enum CategoryArg {
     Connectivity,
     Exposure,
     All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Table,
     Json,
     Csv,
@@ -268,13 +268,13 @@ pub enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
+pub(crate) enum RulesFormat {
     Table,
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     Info,
     Low,
     Medium,
@@ -284,7 +284,7 @@ pub enum FailOn {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
+pub(crate) enum ColorArg {
     Auto,
     Always,
     Never,

@@ -11,7 +11,7 @@ use crate::snapshot::SnapshotError;
 
 /// A failure that stops the run.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// clap rejected the command line; shown with clap's usage text.
     #[error("{}", usage_text(.0))]
     Usage(#[from] clap::Error),
@@ -94,7 +94,7 @@ fn collect_text(e: &CollectError) -> String {
 }
 
 /// Prints the one error line (and whatever detail the error carries) and says: exit 2.
-pub fn report(e: &CliError) -> ExitStatus {
+pub(crate) fn report(e: &CliError) -> ExitStatus {
     eprintln!("rdpaudit: error: {e}");
     ExitStatus::Error
 }

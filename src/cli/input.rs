@@ -18,12 +18,12 @@ use crate::rules::Category;
 pub const DEMO: &str = include_str!("../../mocks/demo/demo-subscription.json");
 
 /// Whether this run reads live Azure (neither `--demo` nor `--snapshot`).
-pub fn is_live(input: &InputArgs) -> bool {
+pub(crate) fn is_live(input: &InputArgs) -> bool {
     !input.demo && input.snapshot.is_none()
 }
 
 /// The bytes of the offline input: the demo, a snapshot file, or standard input (`-`).
-pub fn read_input(input: &InputArgs) -> Result<Vec<u8>, CliError> {
+pub(crate) fn read_input(input: &InputArgs) -> Result<Vec<u8>, CliError> {
     if input.demo {
         return Ok(DEMO.as_bytes().to_vec());
     }
@@ -47,7 +47,7 @@ pub fn read_input(input: &InputArgs) -> Result<Vec<u8>, CliError> {
 }
 
 /// The engine's options and the report's category filter.
-pub fn options(eval: &EvalArgs) -> Result<(Options, CategoryFilter), CliError> {
+pub(crate) fn options(eval: &EvalArgs) -> Result<(Options, CategoryFilter), CliError> {
     let client = eval
         .client_ip
         .as_deref()
@@ -69,7 +69,7 @@ pub fn options(eval: &EvalArgs) -> Result<(Options, CategoryFilter), CliError> {
 }
 
 /// `--suppress FILE`, when given.
-pub fn suppressions(path: Option<&Path>) -> Result<Option<Suppressions>, CliError> {
+pub(crate) fn suppressions(path: Option<&Path>) -> Result<Option<Suppressions>, CliError> {
     let Some(path) = path else {
         return Ok(None);
     };
@@ -84,7 +84,7 @@ pub fn suppressions(path: Option<&Path>) -> Result<Option<Suppressions>, CliErro
 }
 
 /// `--baseline FILE`: an earlier JSON report to compare with.
-pub fn baseline(path: Option<&Path>) -> Result<Option<Baseline>, CliError> {
+pub(crate) fn baseline(path: Option<&Path>) -> Result<Option<Baseline>, CliError> {
     let Some(path) = path else {
         return Ok(None);
     };
@@ -102,7 +102,7 @@ pub fn baseline(path: Option<&Path>) -> Result<Option<Baseline>, CliError> {
 }
 
 /// `--framework ID`: one of the frameworks rdpaudit maps its rules to (docs/compliance.md).
-pub fn framework(name: Option<&str>) -> Result<Option<&'static Framework>, CliError> {
+pub(crate) fn framework(name: Option<&str>) -> Result<Option<&'static Framework>, CliError> {
     let Some(name) = name else {
         return Ok(None);
     };
@@ -117,7 +117,7 @@ pub fn framework(name: Option<&str>) -> Result<Option<&'static Framework>, CliEr
 
 /// Rejects flags that select or test live data when the input is offline (`scope`: the
 /// command's scope flags, if it has them).
-pub fn check_live_only_flags(
+pub(crate) fn check_live_only_flags(
     input: &InputArgs,
     scope: Option<&ScopeArgs>,
     eval: &EvalArgs,

@@ -10,7 +10,7 @@ use crate::pipeline::{self, Scope};
 
 /// `--guest`: runs the script where it can, records why not elsewhere (RDP506), and adds a
 /// diagnostic for each VM the audit failed to read. Returns guest facts by VM id.
-pub fn guests(
+pub(crate) fn guests(
     session: &live::Session,
     model: &Model,
     what: &Scope,
@@ -44,7 +44,11 @@ pub fn guests(
 }
 
 /// `--probe`: runs the plan from this machine.
-pub fn probes(plan: &ProbePlan, timeout_secs: u64, concurrency: usize) -> Result<Probes, CliError> {
+pub(crate) fn probes(
+    plan: &ProbePlan,
+    timeout_secs: u64,
+    concurrency: usize,
+) -> Result<Probes, CliError> {
     use crate::arm::probe;
     tracing::info!(
         endpoints = plan.endpoints.len(),

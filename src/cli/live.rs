@@ -12,7 +12,7 @@ use crate::arm::graph;
 use crate::arm::runcommand::{self, GuestSettings, Inspected};
 
 /// What to read live.
-pub enum Target<'a> {
+pub(crate) enum Target<'a> {
     Scope(&'a ScopeArgs),
     Vm(&'a str),
 }
@@ -38,7 +38,7 @@ fn method(a: Auth) -> AuthMethod {
 }
 
 /// A live connection to ARM: the runtime, the authenticated client and the cloud's name.
-pub struct Session {
+pub(crate) struct Session {
     runtime: tokio::runtime::Runtime,
     client: Arc<ArmClient>,
     cloud: String,
@@ -49,7 +49,7 @@ pub struct Session {
 
 impl Session {
     /// Authenticates (exit 2 when no credential works) and builds the ARM client.
-    pub fn open(input: &InputArgs) -> Result<Session, CliError> {
+    pub(crate) fn open(input: &InputArgs) -> Result<Session, CliError> {
         let deadline = std::time::Instant::now() + input.timeout;
         let cloud = cloud(input)?;
         let runtime = runtime()?;
@@ -79,7 +79,7 @@ impl Session {
     }
 
     /// No spinners (`-q`: print nothing but errors).
-    pub fn quiet(mut self, quiet: bool) -> Session {
+    pub(crate) fn quiet(mut self, quiet: bool) -> Session {
         self.progress = !quiet;
         self
     }
@@ -89,12 +89,16 @@ impl Session {
         self.progress.then(|| progress_bar(message)).flatten()
     }
 
-    pub fn cloud(&self) -> &str {
+    pub(crate) fn cloud(&self) -> &str {
         &self.cloud
     }
 
     /// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
-    pub fn collect(&self, input: &InputArgs, target: Target<'_>) -> Result<Collected, CliError> {
+    pub(crate) fn collect(
+        &self,
+        input: &InputArgs,
+        target: Target<'_>,
+    ) -> Result<Collected, CliError> {
         let progress = self.progress_bar("reading Azure Resource Manager…");
         if let Some(bar) = &progress {
             let bar = bar.clone();
@@ -139,7 +143,11 @@ impl Session {
     }
 
     /// Runs the guest script in each VM through Run Command (bounded by `--concurrency`).
-    pub fn inspect_guests(&self, vms: &[String], timeout_secs: u64) -> Vec<(String, Inspected)> {
+    pub(crate) fn inspect_guests(
+        &self,
+        vms: &[String],
+        timeout_secs: u64,
+    ) -> Vec<(String, Inspected)> {
         if vms.is_empty() {
             return Vec::new();
         }
@@ -164,7 +172,7 @@ impl Session {
 }
 
 /// A multi-threaded tokio runtime (also used by `--probe` on offline input).
-pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -172,7 +180,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 /// `collectedAt`: now, RFC 3339 UTC.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()

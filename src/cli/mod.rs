@@ -1,7 +1,7 @@
 //! The shell: parses arguments, dispatches to one file per subcommand (`commands/`), prints, and
 //! maps how the run ended to the exit code. The only module that prints or exits.
 
-pub mod args;
+pub(crate) mod args;
 mod commands;
 mod error;
 mod input;
@@ -14,7 +14,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 
 use args::{Cli, Command};
-pub use error::CliError;
+pub(crate) use error::CliError;
 pub use input::DEMO;
 pub use status::ExitStatus;
 

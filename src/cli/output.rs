@@ -14,13 +14,13 @@ use crate::report::style;
 use crate::snapshot::{self, Subscription};
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
-pub fn print(s: &str) {
+pub(crate) fn print(s: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(s.as_bytes()).and_then(|_| out.flush());
 }
 
 /// Writes JSON to a file, or to standard output for `-`.
-pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), CliError> {
+pub(crate) fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)? + "\n";
     if path.as_os_str() == "-" {
         print(&text);
@@ -33,18 +33,18 @@ pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), CliE
 }
 
 /// What a saved snapshot holds (`--save-snapshot`, `collect --out`).
-pub struct SnapshotParts<'a> {
-    pub cloud: &'a str,
+pub(crate) struct SnapshotParts<'a> {
+    pub(crate) cloud: &'a str,
     /// When the data was read; `None`: now.
-    pub collected_at: Option<&'a str>,
-    pub subscriptions: &'a [Subscription],
-    pub resources: &'a [&'a RawValue],
-    pub guest: &'a HashMap<String, GuestFacts>,
-    pub diagnostics: &'a [Diagnostic],
+    pub(crate) collected_at: Option<&'a str>,
+    pub(crate) subscriptions: &'a [Subscription],
+    pub(crate) resources: &'a [&'a RawValue],
+    pub(crate) guest: &'a HashMap<String, GuestFacts>,
+    pub(crate) diagnostics: &'a [Diagnostic],
 }
 
 /// Writes a `rdpaudit.snapshot/1` document: the one place it is built.
-pub fn write_snapshot(path: &Path, parts: SnapshotParts<'_>) -> Result<(), CliError> {
+pub(crate) fn write_snapshot(path: &Path, parts: SnapshotParts<'_>) -> Result<(), CliError> {
     let collected_at = match parts.collected_at {
         Some(t) => t.to_string(),
         None => super::live::now_rfc3339(),
@@ -62,7 +62,7 @@ pub fn write_snapshot(path: &Path, parts: SnapshotParts<'_>) -> Result<(), CliEr
 }
 
 /// Colour only on a terminal, never with `NO_COLOR` (https://no-color.org).
-pub fn use_color(arg: ColorArg) -> bool {
+pub(crate) fn use_color(arg: ColorArg) -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !no_color
         && match arg {
@@ -73,6 +73,6 @@ pub fn use_color(arg: ColorArg) -> bool {
 }
 
 /// How wide tables may be: the terminal's, else the pipe width.
-pub fn table_width() -> Option<u16> {
+pub(crate) fn table_width() -> Option<u16> {
     style::width(std::io::stdout().is_terminal())
 }

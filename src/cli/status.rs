@@ -21,7 +21,7 @@ pub enum ExitStatus {
 impl ExitStatus {
     /// 1 when an unsuppressed finding (with `--fail-on-new`, a new one) reaches `fail_on`; else
     /// 3 when incomplete; else 0.
-    pub fn of_report(report: &Report, fail_on: FailOn, only_new: bool) -> ExitStatus {
+    pub(crate) fn of_report(report: &Report, fail_on: FailOn, only_new: bool) -> ExitStatus {
         let threshold = match fail_on {
             FailOn::Info => Some(Severity::Info),
             FailOn::Low => Some(Severity::Low),
@@ -41,7 +41,7 @@ impl ExitStatus {
     }
 
     /// 0 when everything in scope was read, else 3.
-    pub fn complete_or_not(complete: bool) -> ExitStatus {
+    pub(crate) fn complete_or_not(complete: bool) -> ExitStatus {
         if complete {
             ExitStatus::Clean
         } else {
@@ -50,7 +50,7 @@ impl ExitStatus {
     }
 
     /// The process exit code.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 }

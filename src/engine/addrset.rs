@@ -10,7 +10,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An integer address type (`u32` for IPv4, `u128` for IPv6).
-pub trait Addr: Copy + Ord + fmt::Debug {
+pub(crate) trait Addr: Copy + Ord + fmt::Debug {
     const MIN: Self;
     const MAX: Self;
     fn succ(self) -> Self;
@@ -41,7 +41,7 @@ impl Addr for u128 {
 
 /// A set of integers as sorted, disjoint, non-adjacent inclusive ranges.
 #[derive(Clone, PartialEq, Eq, Default, Hash)]
-pub struct RangeSet<T: Addr> {
+pub(crate) struct RangeSet<T: Addr> {
     ranges: Vec<(T, T)>,
 }
 
@@ -52,17 +52,17 @@ impl<T: Addr> fmt::Debug for RangeSet<T> {
 }
 
 impl<T: Addr> RangeSet<T> {
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         RangeSet { ranges: Vec::new() }
     }
 
-    pub fn full() -> Self {
+    pub(crate) fn full() -> Self {
         RangeSet {
             ranges: vec![(T::MIN, T::MAX)],
         }
     }
 
-    pub fn range(lo: T, hi: T) -> Self {
+    pub(crate) fn range(lo: T, hi: T) -> Self {
         if lo > hi {
             return Self::empty();
         }
@@ -72,7 +72,7 @@ impl<T: Addr> RangeSet<T> {
     }
 
     /// Builds a set from arbitrary (possibly overlapping, unsorted) ranges.
-    pub fn from_ranges(mut v: Vec<(T, T)>) -> Self {
+    pub(crate) fn from_ranges(mut v: Vec<(T, T)>) -> Self {
         v.retain(|(a, b)| a <= b);
         v.sort_unstable();
         let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
@@ -90,25 +90,21 @@ impl<T: Addr> RangeSet<T> {
         RangeSet { ranges: out }
     }
 
-    pub fn ranges(&self) -> &[(T, T)] {
+    pub(crate) fn ranges(&self) -> &[(T, T)] {
         &self.ranges
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
 
-    pub fn is_full(&self) -> bool {
-        self.ranges.len() == 1 && self.ranges[0] == (T::MIN, T::MAX)
-    }
-
-    pub fn contains(&self, x: T) -> bool {
+    pub(crate) fn contains(&self, x: T) -> bool {
         // Binary search on range starts.
         let idx = self.ranges.partition_point(|(a, _)| *a <= x);
         idx > 0 && self.ranges[idx - 1].1 >= x
     }
 
-    pub fn union(&self, other: &Self) -> Self {
+    pub(crate) fn union(&self, other: &Self) -> Self {
         if other.is_empty() {
             return self.clone();
         }
@@ -121,7 +117,7 @@ impl<T: Addr> RangeSet<T> {
         Self::from_ranges(v)
     }
 
-    pub fn intersect(&self, other: &Self) -> Self {
+    pub(crate) fn intersect(&self, other: &Self) -> Self {
         let (a, b) = (&self.ranges, &other.ranges);
         let (mut i, mut j) = (0, 0);
         let mut out = Vec::new();
@@ -140,7 +136,7 @@ impl<T: Addr> RangeSet<T> {
         RangeSet { ranges: out }
     }
 
-    pub fn complement(&self) -> Self {
+    pub(crate) fn complement(&self) -> Self {
         let mut out = Vec::with_capacity(self.ranges.len() + 1);
         let mut next = Some(T::MIN);
         for &(a, b) in &self.ranges {
@@ -157,32 +153,32 @@ impl<T: Addr> RangeSet<T> {
         RangeSet { ranges: out }
     }
 
-    pub fn difference(&self, other: &Self) -> Self {
+    pub(crate) fn difference(&self, other: &Self) -> Self {
         if other.is_empty() || self.is_empty() {
             return self.clone();
         }
         self.intersect(&other.complement())
     }
 
-    pub fn is_subset(&self, other: &Self) -> bool {
+    pub(crate) fn is_subset(&self, other: &Self) -> bool {
         self.difference(other).is_empty()
     }
 
-    pub fn intersects(&self, other: &Self) -> bool {
+    pub(crate) fn intersects(&self, other: &Self) -> bool {
         !self.intersect(other).is_empty()
     }
 }
 
 impl RangeSet<u32> {
     /// Number of addresses (fits: at most 2^32).
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.ranges.iter().map(|(a, b)| u64::from(b - a) + 1).sum()
     }
 }
 
 impl RangeSet<u128> {
     /// Number of addresses, saturating at `u128::MAX`.
-    pub fn count(&self) -> u128 {
+    pub(crate) fn count(&self) -> u128 {
         self.ranges.iter().fold(0u128, |acc, (a, b)| {
             acc.saturating_add((b - a).saturating_add(1))
         })
@@ -192,8 +188,8 @@ impl RangeSet<u128> {
 /// A set of IPv4 and IPv6 addresses.
 #[derive(Clone, PartialEq, Eq, Default, Hash)]
 pub struct AddrSet {
-    pub v4: RangeSet<u32>,
-    pub v6: RangeSet<u128>,
+    pub(crate) v4: RangeSet<u32>,
+    pub(crate) v6: RangeSet<u128>,
 }
 
 impl fmt::Debug for AddrSet {
@@ -203,19 +199,20 @@ impl fmt::Debug for AddrSet {
 }
 
 impl AddrSet {
+    /// The set with no addresses.
     pub fn empty() -> Self {
         AddrSet::default()
     }
 
     /// Every IPv4 and IPv6 address (`*`, `Any`).
-    pub fn all() -> Self {
+    pub(crate) fn all() -> Self {
         AddrSet {
             v4: RangeSet::full(),
             v6: RangeSet::full(),
         }
     }
 
-    pub fn from_net(net: &IpNet) -> Self {
+    pub(crate) fn from_net(net: &IpNet) -> Self {
         match net {
             IpNet::V4(n) => AddrSet {
                 v4: RangeSet::range(u32::from(n.network()), u32::from(n.broadcast())),
@@ -228,6 +225,7 @@ impl AddrSet {
         }
     }
 
+    /// The union of these prefixes.
     pub fn from_nets<'a>(nets: impl IntoIterator<Item = &'a IpNet>) -> Self {
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
@@ -243,23 +241,11 @@ impl AddrSet {
         }
     }
 
-    pub fn from_ip(ip: IpAddr) -> Self {
-        match ip {
-            IpAddr::V4(a) => AddrSet {
-                v4: RangeSet::range(u32::from(a), u32::from(a)),
-                v6: RangeSet::empty(),
-            },
-            IpAddr::V6(a) => AddrSet {
-                v4: RangeSet::empty(),
-                v6: RangeSet::range(u128::from(a), u128::from(a)),
-            },
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.v4.is_empty() && self.v6.is_empty()
     }
 
+    /// Whether `ip` is in the set.
     pub fn contains(&self, ip: IpAddr) -> bool {
         match ip {
             IpAddr::V4(a) => self.v4.contains(u32::from(a)),
@@ -267,6 +253,7 @@ impl AddrSet {
         }
     }
 
+    /// Addresses in either set.
     pub fn union(&self, o: &Self) -> Self {
         AddrSet {
             v4: self.v4.union(&o.v4),
@@ -274,13 +261,14 @@ impl AddrSet {
         }
     }
 
-    pub fn intersect(&self, o: &Self) -> Self {
+    pub(crate) fn intersect(&self, o: &Self) -> Self {
         AddrSet {
             v4: self.v4.intersect(&o.v4),
             v6: self.v6.intersect(&o.v6),
         }
     }
 
+    /// Addresses in `self` but not in `o`.
     pub fn difference(&self, o: &Self) -> Self {
         AddrSet {
             v4: self.v4.difference(&o.v4),
@@ -288,21 +276,22 @@ impl AddrSet {
         }
     }
 
-    pub fn is_subset(&self, o: &Self) -> bool {
+    pub(crate) fn is_subset(&self, o: &Self) -> bool {
         self.v4.is_subset(&o.v4) && self.v6.is_subset(&o.v6)
     }
 
+    /// Whether the sets share an address.
     pub fn intersects(&self, o: &Self) -> bool {
         self.v4.intersects(&o.v4) || self.v6.intersects(&o.v6)
     }
 
     /// IPv4 addresses in the set (IPv6 counted separately by callers that need it).
-    pub fn count_v4(&self) -> u64 {
+    pub(crate) fn count_v4(&self) -> u64 {
         self.v4.count()
     }
 
     /// The minimal list of CIDRs whose union is exactly this set.
-    pub fn to_cidrs(&self) -> Vec<IpNet> {
+    pub(crate) fn to_cidrs(&self) -> Vec<IpNet> {
         let mut out = Vec::new();
         for &(a, b) in self.v4.ranges() {
             let subnets = ipnet::Ipv4Subnets::new(Ipv4Addr::from(a), Ipv4Addr::from(b), 0);
@@ -319,7 +308,7 @@ impl AddrSet {
     /// of `filler` (outside `care`) may be included when that makes the list shorter. Used to
     /// print "open to 0.0.0.0/0" rather than the 30 prefixes of the Internet tag when every
     /// Internet address is admitted (`filler` = the non-public ranges).
-    pub fn to_cidrs_within(&self, care: &AddrSet, filler: &AddrSet) -> Vec<IpNet> {
+    pub(crate) fn to_cidrs_within(&self, care: &AddrSet, filler: &AddrSet) -> Vec<IpNet> {
         let target = self.intersect(care);
         let widened = target.union(&filler.difference(care));
         widened
@@ -329,7 +318,7 @@ impl AddrSet {
             .collect()
     }
 
-    pub fn complement(&self) -> Self {
+    pub(crate) fn complement(&self) -> Self {
         AddrSet {
             v4: self.v4.complement(),
             v6: self.v6.complement(),

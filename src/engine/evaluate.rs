@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::addrset::AddrSet;
-use super::hops::{self, Hop, HostFacts};
+pub(crate) use super::analysis::{PathAnalysis, VmAnalysis};
+use super::hops::{self, HostFacts};
 use super::nsg::{self, Outcome, Part, Target};
 use super::observe::Observations;
 use super::route::{reply_routes, ReplyFate};
@@ -15,115 +16,8 @@ use super::topology::{PathTopology, VmTopology};
 use super::types::*;
 use crate::model::*;
 
-/// One evaluated path: its topology plus how the client and the Internet fare on it.
-#[derive(Debug, Clone)]
-pub struct PathAnalysis<'m> {
-    pub path: PathTopology<'m>,
-    /// For the client (`--client-ip`, or any Internet address).
-    pub client: NetEval,
-    /// For any Internet address, as if the VM were running (exposure rules).
-    pub internet: NetEval,
-    /// When the guest's port differs from `--port`: would the network admit `--port`?
-    pub admits_default_port: Option<bool>,
-    /// NAT paths whose frontend port differs from the backend port: would the NSGs admit the
-    /// frontend port (the classic mistake of RDP403)?
-    pub admits_frontend_port: Option<bool>,
-    pub verdict: Verdict,
-    pub hops: Vec<Hop>,
-    /// `--probe`: the TCP connect from this machine to `address:connect_port`.
-    pub probe: Option<&'m TcpProbe>,
-    /// `--probe`: the DNS name clients use for this entry point, and what it resolved to.
-    pub dns: Option<(&'m str, &'m DnsAnswer)>,
-}
-
-impl<'m> std::ops::Deref for PathAnalysis<'m> {
-    type Target = PathTopology<'m>;
-    fn deref(&self) -> &PathTopology<'m> {
-        &self.path
-    }
-}
-
-impl PathAnalysis<'_> {
-    /// `--probe`: the DNS name resolved here to the entry point's current address (`None`: not
-    /// resolved, or no address to compare with).
-    pub fn dns_current(&self) -> Option<bool> {
-        match (self.dns?.1, self.address?) {
-            (DnsAnswer::Resolved(addrs), addr) if !addrs.is_empty() => Some(addrs.contains(&addr)),
-            _ => None,
-        }
-    }
-
-    /// Every client address evaluated (`--client-ip`, or the whole Internet) can open RDP here:
-    /// a probe from this machine should then connect.
-    pub fn admits_every_client(&self) -> bool {
-        self.verdict == Verdict::Reachable
-            && !self.client.candidates.is_empty()
-            && self.client.candidates.is_subset(&self.client.reachable)
-    }
-
-    /// No Internet address at all could open RDP here, by the data (the VM's state, the entry
-    /// point, the NSGs, routing or the guest): a probe from anywhere should fail.
-    pub fn blocks_every_client(&self, host: Verdict) -> bool {
-        self.verdict == Verdict::Blocked
-            && (!self.blocks.is_empty()
-                || host == Verdict::Blocked
-                || (self.internet.reachable.is_empty() && self.internet.unknown.is_empty()))
-    }
-
-    /// Exposure: addresses that can open RDP through this path as if the VM were running.
-    pub fn exposed(&self) -> AddrSet {
-        if !self.kind.is_direct() || self.config_blocked() || !self.unknowns.is_empty() {
-            return AddrSet::empty();
-        }
-        self.internet.reachable.clone()
-    }
-}
-
-/// One evaluated VM.
-#[derive(Debug, Clone)]
-pub struct VmAnalysis<'m> {
-    pub id: ResId,
-    pub name: String,
-    pub resource_group: String,
-    pub subscription: String,
-    pub location: Option<String>,
-    pub deployment: Deployment,
-    pub os: OsType,
-    pub power: PowerState,
-    pub arm: Option<&'m Vm>,
-    pub classic: Option<&'m ClassicVm>,
-    pub guest: Option<&'m GuestFacts>,
-    /// The RDP port the guest listens on (guest facts) or `--port`.
-    pub port: u16,
-    pub port_from_guest: bool,
-    pub default_port: u16,
-    pub nics: Vec<(ResId, Option<&'m Nic>, bool)>,
-    /// The subnet of the primary IP configuration of the primary NIC.
-    pub place: Option<(&'m Vnet, &'m Subnet)>,
-    pub paths: Vec<PathAnalysis<'m>>,
-    pub bastions: Vec<&'m Bastion>,
-    pub problems: Vec<Problem>,
-    pub verdict: Verdict,
-    /// What the client is: "internet" or the `--client-ip` value.
-    pub client_label: String,
-    /// `--client-ip` was given (the user says this is the client's address).
-    pub client_given: bool,
-}
-
-impl<'m> VmAnalysis<'m> {
-    pub fn direct_paths(&self) -> impl Iterator<Item = &PathAnalysis<'m>> {
-        self.paths.iter().filter(|p| p.kind.is_direct())
-    }
-
-    /// Every Internet address that can open RDP on some direct path, as if running.
-    pub fn exposed(&self) -> AddrSet {
-        self.direct_paths()
-            .fold(AddrSet::empty(), |acc, p| acc.union(&p.exposed()))
-    }
-}
-
 /// Evaluates VM topologies of one model with one set of options and observations.
-pub struct Evaluator<'m> {
+pub(crate) struct Evaluator<'m> {
     model: &'m Model,
     options: &'m Options,
     observations: &'m Observations,
@@ -131,7 +25,7 @@ pub struct Evaluator<'m> {
 }
 
 impl<'m> Evaluator<'m> {
-    pub fn new(
+    pub(crate) fn new(
         model: &'m Model,
         options: &'m Options,
         observations: &'m Observations,
@@ -145,7 +39,7 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Evaluates a VM's topology, taking it over (nothing is copied or kept twice).
-    pub fn vm(&self, mut t: VmTopology<'m>) -> VmAnalysis<'m> {
+    pub(crate) fn vm(&self, mut t: VmTopology<'m>) -> VmAnalysis<'m> {
         let guest = self.observations.guest(&t.id);
         let host = HostFacts {
             vm_id: &t.id.id,
@@ -184,14 +78,12 @@ impl<'m> Evaluator<'m> {
             port: t.port,
             port_from_guest: t.port_from_guest,
             default_port: t.default_port,
-            nics: t.nics,
             place: t.place,
             paths,
             bastions: t.bastions,
             problems: t.problems,
             verdict,
             client_label: self.options.client_label(),
-            client_given: self.options.client.is_some(),
         }
     }
 
@@ -368,7 +260,7 @@ fn family_of(addr: Option<IpAddr>) -> AddrSet {
 }
 
 /// Power and guest facts: can the VM answer at all?
-pub fn host_verdict(a: &VmAnalysis<'_>) -> Verdict {
+pub(crate) fn host_verdict(a: &VmAnalysis<'_>) -> Verdict {
     host_state(&a.power, a.guest)
 }
 
@@ -386,8 +278,11 @@ fn host_state(power: &PowerState, guest: Option<&GuestFacts>) -> Verdict {
 
 /// The NSGs of a path and the SKU of its entry point.
 pub struct Nsgs<'a, 'm> {
+    /// The subnet-level NSG.
     pub subnet: &'a Slot<'m>,
+    /// The NIC-level NSG.
     pub nic: &'a Slot<'m>,
+    /// The SKU of the path's entry point, when it has one.
     pub sku: Option<Sku>,
 }
 

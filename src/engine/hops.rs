@@ -1,262 +1,16 @@
 //! The hops of a path as `check` walks them: typed decisions and the facts behind each, built
 //! from an evaluated path. `report::words` phrases them.
 
-use serde::Serialize;
-use std::net::IpAddr;
-
 use super::addrset::AddrSet;
-use super::evaluate::PathAnalysis;
-use super::nsg::{Outcome, Part, RuleRef};
+use super::analysis::PathAnalysis;
+pub(crate) use super::hop::*;
+use super::nsg::{Outcome, Part};
 use super::route::ReplyFate;
-use super::types::{BlockReason, NetEval, PathKind, Slot, Unknown, Unusable};
-use crate::model::{DnsAnswer, GuestFacts, NextHop, Nsg, PowerState, Sku, TcpOutcome, TcpProbe};
-
-/// Which step of a path a hop is. Serialised as the report's `hop` strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum HopKind {
-    Dns,
-    PublicIp,
-    NatRule,
-    ClassicEndpoint,
-    ClassicAcl,
-    Bastion,
-    Nic,
-    Data,
-    SubnetNsg,
-    NicNsg,
-    Route,
-    Power,
-    Guest,
-    Probe,
-}
-
-impl HopKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HopKind::Dns => "dns",
-            HopKind::PublicIp => "publicIp",
-            HopKind::NatRule => "natRule",
-            HopKind::ClassicEndpoint => "classicEndpoint",
-            HopKind::ClassicAcl => "classicAcl",
-            HopKind::Bastion => "bastion",
-            HopKind::Nic => "nic",
-            HopKind::Data => "data",
-            HopKind::SubnetNsg => "subnetNsg",
-            HopKind::NicNsg => "nicNsg",
-            HopKind::Route => "route",
-            HopKind::Power => "power",
-            HopKind::Guest => "guest",
-            HopKind::Probe => "probe",
-        }
-    }
-}
-
-impl std::fmt::Display for HopKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a hop decided. Serialised as the report's `decision` strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Decision {
-    Ok,
-    Allow,
-    Deny,
-    Partial,
-    Blocked,
-    Dropped,
-    Asymmetric,
-    Unknown,
-    Skipped,
-    Stale,
-    Open,
-    Refused,
-    TimedOut,
-}
-
-impl Decision {
-    /// A decision that stops the connection.
-    pub fn stops(self) -> bool {
-        matches!(
-            self,
-            Decision::Deny | Decision::Blocked | Decision::Dropped | Decision::Asymmetric
-        )
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Ok => "ok",
-            Decision::Allow => "allow",
-            Decision::Deny => "deny",
-            Decision::Partial => "partial",
-            Decision::Blocked => "blocked",
-            Decision::Dropped => "dropped",
-            Decision::Asymmetric => "asymmetric",
-            Decision::Unknown => "unknown",
-            Decision::Skipped => "skipped",
-            Decision::Stale => "stale",
-            Decision::Open => "open",
-            Decision::Refused => "refused",
-            Decision::TimedOut => "timedOut",
-        }
-    }
-}
-
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A classic endpoint's ACL as the hop shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AclFact {
-    NotVisible,
-    NoRules,
-    Permits {
-        admitted: AddrSet,
-        candidates: AddrSet,
-    },
-}
-
-/// One part of an NSG level's decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LevelPart {
-    pub outcome: Outcome,
-    pub set: AddrSet,
-    pub rule: Option<RuleRef>,
-    pub maybe: Option<RuleRef>,
-}
-
-/// The entry point of a path as its hop shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryFact {
-    PublicIp {
-        address: Option<IpAddr>,
-        sku: Sku,
-        dynamic: bool,
-        fqdn: Option<String>,
-    },
-    NatRule {
-        lb: String,
-        sku: Sku,
-        address: Option<IpAddr>,
-        frontend_port: Option<u16>,
-        frontend_range: Option<(u16, u16)>,
-        backend_port: u16,
-        floating: bool,
-    },
-    Endpoint {
-        address: Option<IpAddr>,
-        public_port: u16,
-        private_port: u16,
-    },
-    Acl(AclFact),
-    Bastion {
-        sources: AddrSet,
-        private_ip: Option<IpAddr>,
-        port: u16,
-    },
-}
-
-/// The data behind a hop's detail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HopFact {
-    /// The entry point is blocked.
-    Blocked(BlockReason),
-    /// Data the path needs is not in the model.
-    Missing(Unknown),
-    Entry(EntryFact),
-    /// Standard SKU entry points are closed until an NSG allows (docs/decisions.md D10).
-    SecureByDefault {
-        sku: Option<Sku>,
-    },
-    NoNsg,
-    NsgUnusable(Unusable),
-    /// Every address was denied at an earlier level.
-    NotReached,
-    NsgLevel {
-        parts: Vec<LevelPart>,
-        /// Addresses the level cannot decide, shown when the level decided others.
-        undecided: Option<AddrSet>,
-        candidates: AddrSet,
-    },
-    Route {
-        set: AddrSet,
-        candidates: AddrSet,
-        user_route: bool,
-        prefix: String,
-        next_hop: NextHop,
-        next_hop_ip: Option<String>,
-    },
-    Dns {
-        name: String,
-        answer: DnsAnswer,
-        address: Option<IpAddr>,
-    },
-    Probe {
-        target: String,
-        result: TcpProbe,
-    },
-    Power(PowerState),
-    Guest(GuestFacts),
-}
-
-/// One step of a path as `check` prints it and the JSON report lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
-    pub kind: HopKind,
-    pub resource: Option<String>,
-    pub decision: Decision,
-    pub rule: Option<String>,
-    pub priority: Option<u32>,
-    pub fact: HopFact,
-}
-
-impl Hop {
-    fn new(kind: HopKind, resource: Option<String>, decision: Decision, fact: HopFact) -> Hop {
-        Hop {
-            kind,
-            resource,
-            decision,
-            rule: None,
-            priority: None,
-            fact,
-        }
-    }
-
-    fn rule(mut self, rule: Option<String>) -> Hop {
-        self.rule = rule;
-        self
-    }
-
-    /// A hop that stops the connection.
-    pub fn is_stop(&self) -> bool {
-        self.decision.stops()
-    }
-
-    pub fn is_unknown(&self) -> bool {
-        self.decision == Decision::Unknown
-    }
-
-    /// A subnet or NIC NSG hop.
-    pub fn is_nsg(&self) -> bool {
-        matches!(self.kind, HopKind::SubnetNsg | HopKind::NicNsg)
-    }
-}
-
-/// The host a path ends at, as hops see it.
-pub struct HostFacts<'a> {
-    pub vm_id: &'a str,
-    pub power: &'a PowerState,
-    pub guest: Option<&'a GuestFacts>,
-}
+use super::types::{NetEval, PathKind, Slot};
+use crate::model::{DnsAnswer, GuestFacts, Nsg, PowerState, TcpOutcome};
 
 /// Every hop of an evaluated path, in the order a connection meets them.
-pub fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
+pub(crate) fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
     let mut hops: Vec<Hop> = dns_hop(p).into_iter().collect();
     hops.extend(entry_hops(p, host));
     if p.kind != PathKind::ClassicEndpoint {
@@ -515,9 +269,6 @@ fn level_hop(kind: HopKind, n: &Nsg, parts: &[&Part], cands: &AddrSet) -> Hop {
     h
 }
 
-/// The `rule` of a hop decided by the implicit end of an NSG's rule list.
-pub const END_OF_RULES: &str = "(end of rules)";
-
 fn route_hops(ev: &NetEval) -> Option<Hop> {
     let bad = ev.routes.iter().find(|r| r.fate != ReplyFate::Returns);
     let pick = bad.or(ev.routes.first())?;
@@ -557,7 +308,7 @@ fn dns_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
 }
 
 /// `--probe`: what a TCP connect from this machine to the entry point did.
-pub fn probe_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+pub(crate) fn probe_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
     let t = p.probe?;
     let target = p.connect_to()?;
     let decision = match t.outcome {
@@ -588,7 +339,7 @@ fn power_hop(host: &HostFacts<'_>) -> Hop {
 }
 
 /// A guest fact that stops RDP (RDP501, RDP503–RDP505).
-pub fn guest_blocks(g: &GuestFacts) -> bool {
+pub(crate) fn guest_blocks(g: &GuestFacts) -> bool {
     g.rdp_enabled == Some(false)
         || g.term_service_running == Some(false)
         || g.listening == Some(false)
@@ -608,21 +359,6 @@ fn guest_hop(host: &HostFacts<'_>) -> Option<Hop> {
         decision,
         HopFact::Guest(g.clone()),
     ))
-}
-
-impl BlockReason {
-    /// The hop a block shows on.
-    pub fn hop(&self) -> HopKind {
-        match self {
-            BlockReason::NoAddress { .. } => HopKind::PublicIp,
-            BlockReason::NatRuleUnbound { .. } | BlockReason::FrontendWithoutPublicIp { .. } => {
-                HopKind::NatRule
-            }
-            BlockReason::SecondaryNic { .. } => HopKind::Nic,
-            BlockReason::GuestPortMismatch { .. } => HopKind::Guest,
-            BlockReason::EndpointPortMismatch { .. } => HopKind::ClassicEndpoint,
-        }
-    }
 }
 
 #[cfg(test)]

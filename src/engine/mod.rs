@@ -1,26 +1,36 @@
 //! Topology and reachability: from a VM to its paths, and exact evaluation of each path.
 //!
-//! - [`topology`]: the paths per VM (entry points, NIC and IP configuration, NSG slots, route
+//! - `topology`: the paths per VM (entry points, NIC and IP configuration, NSG slots, route
 //!   table, Bastions) and what blocks an entry, computed once from the model, the options and
 //!   the guest's port.
-//! - [`evaluate`]: each path judged for the client and the Internet (NSG sets, SKU, routes,
+//! - `evaluate`: each path judged for the client and the Internet (NSG sets, SKU, routes,
 //!   classic ACLs), then power, guest and probes; verdicts.
-//! - [`hops`]: the typed hops of an evaluated path (no prose: `report::words` phrases them).
-//! - [`observe`]: guest facts and probe results, an input next to the model.
-//! - [`types`]: options, verdicts, path kinds, typed blocks, unknowns and problems.
+//! - `hops`: the typed hops of an evaluated path (no prose: `report::words` phrases them).
+//! - `observe`: guest facts and probe results, an input next to the model.
+//! - `types`: options, verdicts, path kinds, typed blocks, unknowns and problems.
 
-pub mod addrset;
-pub mod evaluate;
-pub mod hops;
-pub mod nsg;
-pub mod observe;
-pub mod route;
-pub mod tags;
-pub mod topology;
-pub mod types;
+pub(crate) mod addrset;
+pub(crate) mod analysis;
+pub(crate) mod evaluate;
+pub(crate) mod hop;
+pub(crate) mod hops;
+pub(crate) mod nsg;
+pub(crate) mod observe;
+pub(crate) mod route;
+pub(crate) mod tags;
+pub(crate) mod topology;
+pub(crate) mod types;
 
-pub use evaluate::{Evaluator, PathAnalysis, VmAnalysis};
-pub use hops::{Decision, Hop, HopFact, HopKind};
+pub use addrset::AddrSet;
+pub(crate) use analysis::{PathAnalysis, VmAnalysis};
+pub(crate) use evaluate::Evaluator;
+pub use evaluate::{net_eval, Nsgs, Reply};
+pub(crate) use hop::Hop;
+pub use hop::{Decision, HopKind};
+pub use nsg::{Outcome, TagSets, Target};
 pub use observe::Observations;
-pub use topology::{PathTopology, VmTopology};
-pub use types::{Block, BlockReason, Client, Options, PathKind, Verdict};
+pub use tags::public_space;
+pub use types::Verdict;
+pub(crate) use types::{BlockReason, PathKind};
+pub use types::{Client, Options, Slot};
+pub use types::{NetEval, PathPart, Unusable};

@@ -16,7 +16,9 @@ use crate::model::{Access, AddrSpec, Coverage, Nsg, ResId, SecurityRule, Service
 /// What an NSG (or a whole path) decided for a part of the source set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
+    /// Admitted.
     Allow,
+    /// Denied.
     Deny,
     /// Some connections are admitted, depending on the client's source port (RDP405).
     Partial,
@@ -25,7 +27,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Allow => "allow",
             Outcome::Deny => "deny",
@@ -35,12 +37,12 @@ impl Outcome {
     }
 
     /// Admits at least some connections.
-    pub fn admits(self) -> bool {
+    pub(crate) fn admits(self) -> bool {
         matches!(self, Outcome::Allow | Outcome::Partial)
     }
 
     /// Both levels in sequence (subnet then NIC): a definite deny anywhere wins.
-    pub fn then(self, next: Outcome) -> Outcome {
+    pub(crate) fn then(self, next: Outcome) -> Outcome {
         use Outcome::*;
         match (self, next) {
             (Deny, _) | (_, Deny) => Deny,
@@ -53,15 +55,15 @@ impl Outcome {
 
 /// The rule behind a decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleRef {
-    pub name: String,
-    pub priority: u32,
-    pub access: Access,
-    pub is_default: bool,
+pub(crate) struct RuleRef {
+    pub(crate) name: String,
+    pub(crate) priority: u32,
+    pub(crate) access: Access,
+    pub(crate) is_default: bool,
     /// Why the rule only possibly matched (for pending decisions).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// Service tags of the rule's source the data cannot expand (`AzureCloud`, …).
-    pub opaque_tags: Vec<String>,
+    pub(crate) opaque_tags: Vec<String>,
 }
 
 impl RuleRef {
@@ -85,14 +87,14 @@ impl RuleRef {
 
 /// One part of the evaluated source set and how it was decided.
 #[derive(Debug, Clone)]
-pub struct Part {
-    pub set: AddrSet,
-    pub outcome: Outcome,
+pub(crate) struct Part {
+    pub(crate) set: AddrSet,
+    pub(crate) outcome: Outcome,
     /// The rule that finally decided these addresses (`None`: no NSG at this level, or the
     /// implicit end of the rule list).
-    pub rule: Option<RuleRef>,
+    pub(crate) rule: Option<RuleRef>,
     /// The first rule that only possibly matched these addresses before `rule` decided.
-    pub maybe: Option<RuleRef>,
+    pub(crate) maybe: Option<RuleRef>,
 }
 
 /// What the NSG compares against (docs/decisions.md D7), and how tags expand for this subnet
@@ -100,17 +102,22 @@ pub struct Part {
 pub struct Target<'a> {
     /// The target IP configuration's private IP (or the LB frontend IP with floating IP).
     pub dest_ip: Option<IpAddr>,
+    /// The destination port (the RDP port).
     pub dest_port: u16,
     /// ASGs the target IP configuration belongs to.
     pub dest_asgs: &'a [ResId],
+    /// The service tag expansions for the target's subnet.
     pub tags: &'a TagSets<'a>,
 }
 
 /// Expansions of the service tags for one subnet.
 #[derive(Debug, Clone)]
 pub struct TagSets<'a> {
+    /// `Internet`: the public space outside this VNet.
     pub internet: AddrSet,
+    /// `VirtualNetwork`: the VNet, its peerings and the Azure host address.
     pub virtual_network: AddrSet,
+    /// `AzureLoadBalancer`: the load balancer health probe source.
     pub azure_load_balancer: AddrSet,
     /// Private addresses of members of each ASG (key → set), computed once per model.
     pub asg_members: &'a std::collections::HashMap<String, AddrSet>,
@@ -239,7 +246,7 @@ fn source_sets(spec: &AddrSpec, t: &Target<'_>) -> (AddrSet, AddrSet, Option<Str
 }
 
 /// Evaluates `nsg` for TCP flows from `candidates` to the target (docs/decisions.md D6).
-pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
+pub(crate) fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
     let mut classes = vec![Class {
         pending: Pending::default(),
         set: candidates.clone(),
@@ -338,7 +345,7 @@ pub fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
 }
 
 /// Merges parts with the same outcome and rules, keeping first-seen order.
-pub fn merge_parts(parts: Vec<Part>) -> Vec<Part> {
+pub(crate) fn merge_parts(parts: Vec<Part>) -> Vec<Part> {
     let mut out: Vec<Part> = Vec::with_capacity(parts.len());
     for p in parts {
         match out

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::model::{GuestFacts, Probes, ResId};
 
+/// What was observed outside the ARM data: guest facts and `--probe` results.
 #[derive(Debug, Clone, Default)]
 pub struct Observations {
     /// Guest facts by VM id key (case-folded).
@@ -32,11 +33,11 @@ impl Observations {
         self
     }
 
-    pub fn guest(&self, vm: &ResId) -> Option<&GuestFacts> {
+    pub(crate) fn guest(&self, vm: &ResId) -> Option<&GuestFacts> {
         self.guest.get(&vm.key)
     }
 
-    pub fn probes(&self) -> Option<&Probes> {
+    pub(crate) fn probes(&self) -> Option<&Probes> {
         self.probes.as_ref()
     }
 }

@@ -10,18 +10,18 @@ use crate::model::{NextHop, RouteTable, Vnet};
 
 /// What carries the reply to part of the client set.
 #[derive(Debug, Clone)]
-pub struct RoutePart {
-    pub set: AddrSet,
-    pub next_hop: NextHop,
+pub(crate) struct RoutePart {
+    pub(crate) set: AddrSet,
+    pub(crate) next_hop: NextHop,
     /// The user route's name; `None` for a system route.
-    pub route: Option<String>,
-    pub prefix: String,
-    pub next_hop_ip: Option<String>,
-    pub fate: ReplyFate,
+    pub(crate) route: Option<String>,
+    pub(crate) prefix: String,
+    pub(crate) next_hop_ip: Option<String>,
+    pub(crate) fate: ReplyFate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyFate {
+pub(crate) enum ReplyFate {
     /// The reply goes back the way the request came.
     Returns,
     /// Sent to an appliance or gateway that never saw the request: dropped (RDP701).
@@ -36,7 +36,7 @@ pub enum ReplyFate {
 type Candidate = (u8, bool, IpNet, NextHop, Option<String>, Option<String>);
 
 /// Splits `clients` by the route that carries replies to them.
-pub fn reply_routes(
+pub(crate) fn reply_routes(
     clients: &AddrSet,
     vnet: Option<&Vnet>,
     table: Option<&RouteTable>,

@@ -9,7 +9,7 @@ use crate::model::net::parse_prefix;
 use crate::model::{Model, Subnet, Vnet};
 
 /// The Azure host address (DNS, health probes, agent). Never an RDP client.
-pub const AZURE_HOST: &str = "168.63.129.16/32";
+pub(crate) const AZURE_HOST: &str = "168.63.129.16/32";
 
 /// IPv4 ranges that are never public Internet addresses (docs/decisions.md D8).
 const NOT_INTERNET_V4: &[&str] = &[
@@ -40,7 +40,7 @@ pub fn public_space() -> AddrSet {
 }
 
 /// `Internet` for a VNet: the public space minus the VNet's own address space.
-pub fn internet_for(vnet: Option<&Vnet>) -> AddrSet {
+pub(crate) fn internet_for(vnet: Option<&Vnet>) -> AddrSet {
     let space = vnet
         .map(|v| AddrSet::from_nets(&v.address_space))
         .unwrap_or_default();
@@ -50,7 +50,7 @@ pub fn internet_for(vnet: Option<&Vnet>) -> AddrSet {
 /// `VirtualNetwork` for a subnet: the VNet's spaces ∪ connected peers' spaces ∪ the prefixes of
 /// the subnet's user routes (a `0.0.0.0/0` route makes it every address) ∪ the Azure host.
 /// <https://learn.microsoft.com/azure/virtual-network/service-tags-overview#available-service-tags>
-pub fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -> AddrSet {
+pub(crate) fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -> AddrSet {
     let mut v: Vec<IpNet> = vnet.address_space.clone();
     for p in vnet.peerings.iter().filter(|p| p.connected) {
         v.extend(p.remote_space.iter().copied());
@@ -67,7 +67,7 @@ pub fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -> AddrS
 }
 
 /// Private addresses of the members of every ASG (membership lives on NIC IP configurations).
-pub fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
+pub(crate) fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
     let mut m: HashMap<String, Vec<IpNet>> = HashMap::new();
     for nic in model.nics.values() {
         for c in &nic.ip_configs {
@@ -83,7 +83,7 @@ pub fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
 }
 
 /// All tag expansions for a subnet (or for no VNet at all, e.g. a classic VM).
-pub fn tag_sets<'a>(
+pub(crate) fn tag_sets<'a>(
     model: &Model,
     place: Option<(&Vnet, &Subnet)>,
     asgs: &'a HashMap<String, AddrSet>,
@@ -103,7 +103,7 @@ pub fn tag_sets<'a>(
 /// The shortest exact description of `set ∩ candidates` as CIDRs. When the candidates are public
 /// addresses (the Internet, a `--client-ip`), non-public ranges may fill gaps, so admitting the
 /// whole Internet prints as `0.0.0.0/0`; private candidates (a Bastion subnet) print exactly.
-pub fn minimal_cidrs(set: &AddrSet, candidates: &AddrSet) -> Vec<IpNet> {
+pub(crate) fn minimal_cidrs(set: &AddrSet, candidates: &AddrSet) -> Vec<IpNet> {
     let public = public_space();
     if candidates.is_subset(&public) {
         set.to_cidrs_within(candidates, &public.complement())

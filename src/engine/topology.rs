@@ -9,49 +9,49 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::addrset::AddrSet;
-use super::hops::HopKind;
+use super::hop::HopKind;
 use super::observe::Observations;
 use super::types::*;
 use crate::model::*;
 
 /// One path to RDP on a VM, before evaluation.
 #[derive(Debug, Clone)]
-pub struct PathTopology<'m> {
-    pub kind: PathKind,
+pub(crate) struct PathTopology<'m> {
+    pub(crate) kind: PathKind,
     /// The address a client connects to (public IP, LB frontend, classic VIP; Bastion: none).
-    pub address: Option<IpAddr>,
-    pub connect_port: Option<u16>,
+    pub(crate) address: Option<IpAddr>,
+    pub(crate) connect_port: Option<u16>,
     /// v2 NAT rules: the frontend port is one of this range.
-    pub connect_range: Option<(u16, u16)>,
+    pub(crate) connect_range: Option<(u16, u16)>,
     /// The port the packet carries when it reaches the VM (and the NSGs).
-    pub delivered_port: u16,
-    pub nic: Option<&'m Nic>,
-    pub ip_config: Option<&'m IpConfig>,
-    pub on_primary_nic: bool,
-    pub public_ip: Option<&'m PublicIp>,
-    pub lb: Option<&'m LoadBalancer>,
-    pub nat_rule: Option<&'m NatRule>,
-    pub endpoint: Option<&'m ClassicEndpoint>,
-    pub bastion: Option<&'m Bastion>,
+    pub(crate) delivered_port: u16,
+    pub(crate) nic: Option<&'m Nic>,
+    pub(crate) ip_config: Option<&'m IpConfig>,
+    pub(crate) on_primary_nic: bool,
+    pub(crate) public_ip: Option<&'m PublicIp>,
+    pub(crate) lb: Option<&'m LoadBalancer>,
+    pub(crate) nat_rule: Option<&'m NatRule>,
+    pub(crate) endpoint: Option<&'m ClassicEndpoint>,
+    pub(crate) bastion: Option<&'m Bastion>,
     /// Bastion: the addresses it connects from (its subnets).
-    pub sources: AddrSet,
-    pub sku: Option<Sku>,
-    pub place: Option<(&'m Vnet, &'m Subnet)>,
-    pub subnet_nsg: Slot<'m>,
-    pub nic_nsg: Slot<'m>,
-    pub route_table: Option<&'m RouteTable>,
-    pub blocks: Vec<Block>,
+    pub(crate) sources: AddrSet,
+    pub(crate) sku: Option<Sku>,
+    pub(crate) place: Option<(&'m Vnet, &'m Subnet)>,
+    pub(crate) subnet_nsg: Slot<'m>,
+    pub(crate) nic_nsg: Slot<'m>,
+    pub(crate) route_table: Option<&'m RouteTable>,
+    pub(crate) blocks: Vec<Block>,
     /// Entry-level facts the data does not show (the path's verdict is at best unknown).
-    pub unknowns: Vec<Unknown>,
+    pub(crate) unknowns: Vec<Unknown>,
     /// The DNS name clients use for the entry point: the public IP's `dnsSettings.fqdn`, or a
     /// classic VM's cloud-service name.
-    pub entry_name: Option<&'m str>,
+    pub(crate) entry_name: Option<&'m str>,
 }
 
 impl PathTopology<'_> {
     /// The address a user puts into the RDP client, e.g. `20.1.2.3:50001` (`[2001:db8::1]:3389`
     /// for IPv6, as the RDP client wants it).
-    pub fn connect_to(&self) -> Option<String> {
+    pub(crate) fn connect_to(&self) -> Option<String> {
         let addr = self.address?;
         let host = match addr {
             IpAddr::V6(a) => format!("[{a}]"),
@@ -65,7 +65,7 @@ impl PathTopology<'_> {
     }
 
     /// The one `address:port` a client connects to on a direct path (what `--probe` tests).
-    pub fn endpoint(&self) -> Option<SocketAddr> {
+    pub(crate) fn endpoint(&self) -> Option<SocketAddr> {
         if !self.kind.is_direct() {
             return None;
         }
@@ -73,43 +73,43 @@ impl PathTopology<'_> {
     }
 
     /// The first block shown on this hop.
-    pub fn block_at(&self, hop: HopKind) -> Option<&Block> {
+    pub(crate) fn block_at(&self, hop: HopKind) -> Option<&Block> {
         self.blocks.iter().find(|b| b.reason.hop() == hop)
     }
 
     /// Config-level blocks (those that remain when the VM is running).
-    pub fn config_blocked(&self) -> bool {
+    pub(crate) fn config_blocked(&self) -> bool {
         self.blocks.iter().any(|b| !b.while_stopped_only)
     }
 }
 
 /// One VM and its paths, before evaluation.
 #[derive(Debug, Clone)]
-pub struct VmTopology<'m> {
-    pub id: ResId,
-    pub name: String,
-    pub resource_group: String,
-    pub subscription: String,
-    pub location: Option<String>,
-    pub deployment: Deployment,
-    pub os: OsType,
-    pub power: PowerState,
-    pub arm: Option<&'m Vm>,
-    pub classic: Option<&'m ClassicVm>,
+pub(crate) struct VmTopology<'m> {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) resource_group: String,
+    pub(crate) subscription: String,
+    pub(crate) location: Option<String>,
+    pub(crate) deployment: Deployment,
+    pub(crate) os: OsType,
+    pub(crate) power: PowerState,
+    pub(crate) arm: Option<&'m Vm>,
+    pub(crate) classic: Option<&'m ClassicVm>,
     /// The RDP port the guest listens on (guest facts) or `--port`.
-    pub port: u16,
-    pub port_from_guest: bool,
-    pub default_port: u16,
-    pub nics: Vec<(ResId, Option<&'m Nic>, bool)>,
+    pub(crate) port: u16,
+    pub(crate) port_from_guest: bool,
+    pub(crate) default_port: u16,
+    pub(crate) nics: Vec<(ResId, Option<&'m Nic>, bool)>,
     /// The subnet of the primary IP configuration of the primary NIC.
-    pub place: Option<(&'m Vnet, &'m Subnet)>,
-    pub paths: Vec<PathTopology<'m>>,
-    pub bastions: Vec<&'m Bastion>,
-    pub problems: Vec<Problem>,
+    pub(crate) place: Option<(&'m Vnet, &'m Subnet)>,
+    pub(crate) paths: Vec<PathTopology<'m>>,
+    pub(crate) bastions: Vec<&'m Bastion>,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl<'m> VmTopology<'m> {
-    pub fn direct_paths(&self) -> impl Iterator<Item = &PathTopology<'m>> {
+    pub(crate) fn direct_paths(&self) -> impl Iterator<Item = &PathTopology<'m>> {
         self.paths.iter().filter(|p| p.kind.is_direct())
     }
 }
@@ -158,7 +158,7 @@ impl NatLinks {
 }
 
 /// Builds the topology of VMs of one model.
-pub struct Builder<'m, 'o> {
+pub(crate) struct Builder<'m, 'o> {
     model: &'m Model,
     default_port: u16,
     observations: &'o Observations,
@@ -166,7 +166,7 @@ pub struct Builder<'m, 'o> {
 }
 
 impl<'m, 'o> Builder<'m, 'o> {
-    pub fn new(model: &'m Model, default_port: u16, observations: &'o Observations) -> Self {
+    pub(crate) fn new(model: &'m Model, default_port: u16, observations: &'o Observations) -> Self {
         Builder {
             model,
             default_port,
@@ -176,7 +176,7 @@ impl<'m, 'o> Builder<'m, 'o> {
     }
 
     /// Every ARM and classic VM (Windows and not), sorted by id.
-    pub fn all(&self) -> Vec<VmTopology<'m>> {
+    pub(crate) fn all(&self) -> Vec<VmTopology<'m>> {
         let m = self.model;
         let mut out: Vec<VmTopology<'m>> = m
             .vms
@@ -227,7 +227,7 @@ impl<'m, 'o> Builder<'m, 'o> {
         }
     }
 
-    pub fn arm(&self, vm: &'m Vm) -> VmTopology<'m> {
+    pub(crate) fn arm(&self, vm: &'m Vm) -> VmTopology<'m> {
         let m = self.model;
         let mut a = self.base(
             &vm.id,
@@ -580,7 +580,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             .collect()
     }
 
-    pub fn classic(&self, vm: &'m ClassicVm) -> VmTopology<'m> {
+    pub(crate) fn classic(&self, vm: &'m ClassicVm) -> VmTopology<'m> {
         let mut a = self.base(
             &vm.id,
             &vm.name,
@@ -687,7 +687,7 @@ fn collect_missing(a: &mut VmTopology<'_>) {
 }
 
 /// The primary IP configuration of a NIC (flag, else the only/first one).
-pub fn primary_ip_config(nic: &Nic) -> Option<&IpConfig> {
+pub(crate) fn primary_ip_config(nic: &Nic) -> Option<&IpConfig> {
     nic.ip_configs
         .iter()
         .find(|c| c.primary == Some(true))

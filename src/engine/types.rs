@@ -28,7 +28,7 @@ impl Default for Options {
 
 impl Options {
     /// What the client is: "internet" or the `--client-ip` value.
-    pub fn client_label(&self) -> String {
+    pub(crate) fn client_label(&self) -> String {
         self.client
             .as_ref()
             .map(|c| c.text.clone())
@@ -36,10 +36,12 @@ impl Options {
     }
 }
 
+/// The client (`--client-ip`) as an address set, with its text.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// The client's addresses.
     pub set: AddrSet,
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl Client {
@@ -54,16 +56,20 @@ impl Client {
     }
 }
 
+/// Whether RDP gets through, for a path or a whole VM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// RDP gets through from the client.
     Reachable,
+    /// Something on the way stops RDP.
     Blocked,
+    /// The data does not decide.
     Unknown,
 }
 
 impl Verdict {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Reachable => "reachable",
             Verdict::Blocked => "blocked",
@@ -76,7 +82,7 @@ impl Verdict {
 /// DNAT, …) become new variants here and new builders in `topology`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum PathKind {
+pub(crate) enum PathKind {
     PublicIp,
     NatRule,
     ClassicEndpoint,
@@ -84,7 +90,7 @@ pub enum PathKind {
 }
 
 impl PathKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PathKind::PublicIp => "publicIp",
             PathKind::NatRule => "natRule",
@@ -93,20 +99,20 @@ impl PathKind {
         }
     }
 
-    pub fn is_direct(self) -> bool {
+    pub(crate) fn is_direct(self) -> bool {
         self != PathKind::Bastion
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deployment {
+pub(crate) enum Deployment {
     Arm,
     Classic,
 }
 
 /// The kind of a resource a message names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceKind {
+pub(crate) enum ResourceKind {
     VirtualMachine,
     NetworkInterface,
     PublicIp,
@@ -118,7 +124,7 @@ pub enum ResourceKind {
 
 /// Why a referenced resource cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UnusableState {
+pub(crate) enum UnusableState {
     /// In the data but unreadable: why.
     Malformed(String),
     /// Not in the data: the id referenced.
@@ -128,13 +134,13 @@ pub enum UnusableState {
 /// A referenced resource that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unusable {
-    pub what: ResourceKind,
-    pub name: String,
-    pub state: UnusableState,
+    pub(crate) what: ResourceKind,
+    pub(crate) name: String,
+    pub(crate) state: UnusableState,
 }
 
 impl Unusable {
-    pub fn of(model: &Model, id: &ResId, what: ResourceKind) -> Unusable {
+    pub(crate) fn of(model: &Model, id: &ResId, what: ResourceKind) -> Unusable {
         Unusable {
             what,
             name: id.name().to_string(),
@@ -148,7 +154,7 @@ impl Unusable {
 
 /// Entry-level data a path needs and the model does not have (the verdict is at best unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unknown {
+pub(crate) enum Unknown {
     /// A referenced resource is missing or malformed.
     Resource(Unusable),
     /// The frontend a NAT rule names is not in the data.
@@ -164,14 +170,14 @@ pub enum Unknown {
 /// A problem of the audit on one VM (a diagnostic that makes it incomplete; docs/decisions.md
 /// D15).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The resource the diagnostic is about.
-    pub resource: String,
-    pub reason: ProblemReason,
+    pub(crate) resource: String,
+    pub(crate) reason: ProblemReason,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProblemReason {
+pub(crate) enum ProblemReason {
     /// The VM, a NIC or an NSG is missing or malformed.
     Unusable(Unusable),
     /// An inbound NAT rule's load balancer is missing or malformed.
@@ -185,23 +191,15 @@ pub enum ProblemReason {
 pub enum Slot<'m> {
     /// No NSG at this level: it passes everything (but see Standard SKU).
     None,
+    /// The NSG at this level.
     Present(&'m Nsg),
     /// Referenced but missing or malformed: the level cannot be evaluated.
     Unusable(ResId, Unusable),
 }
 
-impl<'m> Slot<'m> {
-    pub fn nsg(&self) -> Option<&'m Nsg> {
-        match self {
-            Slot::Present(n) => Some(n),
-            _ => None,
-        }
-    }
-}
-
 /// Why the entry of a path fails regardless of the NSGs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BlockReason {
+pub(crate) enum BlockReason {
     /// The public IP has no address (`via_lb`: it is a load balancer's frontend IP).
     NoAddress {
         pip: String,
@@ -230,40 +228,43 @@ pub enum BlockReason {
 
 /// A block on a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Block {
-    pub reason: BlockReason,
+pub(crate) struct Block {
+    pub(crate) reason: BlockReason,
     /// The resource that blocks.
-    pub resource: String,
+    pub(crate) resource: String,
     /// `true` when the block disappears once the VM runs (e.g. a dynamic IP without address):
     /// exposure rules judge the configuration as if the VM were running (docs/decisions.md D16).
-    pub while_stopped_only: bool,
+    pub(crate) while_stopped_only: bool,
 }
 
 /// How a part of the client set fares on a path's NSGs.
 #[derive(Debug, Clone)]
 pub struct PathPart {
+    /// The client addresses in this part.
     pub set: AddrSet,
+    /// What the NSGs decided for them.
     pub outcome: Outcome,
-    pub subnet: Option<Part>,
-    pub nic: Option<Part>,
+    pub(crate) subnet: Option<Part>,
+    pub(crate) nic: Option<Part>,
 }
 
 /// The network evaluation of one path for one client set.
 #[derive(Debug, Clone, Default)]
 pub struct NetEval {
-    pub candidates: AddrSet,
+    pub(crate) candidates: AddrSet,
+    /// The client set split by outcome; the parts do not overlap.
     pub parts: Vec<PathPart>,
-    pub routes: Vec<RoutePart>,
+    pub(crate) routes: Vec<RoutePart>,
     /// Admitted by the NSGs (allow or partial).
-    pub admitted: AddrSet,
+    pub(crate) admitted: AddrSet,
     /// Admitted only for some source ports.
-    pub partial: AddrSet,
+    pub(crate) partial: AddrSet,
     /// Undecidable from the data (tags, ASGs, unusable NSGs, ACL not visible).
-    pub unknown: AddrSet,
+    pub(crate) unknown: AddrSet,
     /// Admitted and the reply comes back.
-    pub reachable: AddrSet,
+    pub(crate) reachable: AddrSet,
     /// Standard SKU with no NSG on either level (RDP402).
-    pub secure_by_default: bool,
+    pub(crate) secure_by_default: bool,
     /// Why the NSGs could not be evaluated.
-    pub unusable: Option<Unusable>,
+    pub(crate) unusable: Option<Unusable>,
 }

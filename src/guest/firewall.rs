@@ -2,53 +2,53 @@
 
 use serde::Deserialize;
 
-use super::facts::{de_action, de_flag, de_list, de_strings, de_text};
+use super::lenient::{de_action, de_flag, de_list, de_strings, de_text};
 
 /// The script's `firewall` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Firewall {
+pub(crate) struct Firewall {
     #[serde(default, deserialize_with = "de_list")]
-    pub profiles: Option<Vec<FirewallProfile>>,
+    pub(crate) profiles: Option<Vec<FirewallProfile>>,
     /// `None`: the list is missing or unreadable (not the same as empty).
     #[serde(default, deserialize_with = "de_list")]
-    pub allow_rules: Option<Vec<FirewallRule>>,
+    pub(crate) allow_rules: Option<Vec<FirewallRule>>,
     #[serde(default, deserialize_with = "de_list")]
-    pub block_rules: Option<Vec<FirewallRule>>,
+    pub(crate) block_rules: Option<Vec<FirewallRule>>,
 }
 
 /// One Windows Firewall profile (`Domain`, `Private`, `Public`) of the active policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FirewallProfile {
+pub(crate) struct FirewallProfile {
     #[serde(default, deserialize_with = "de_text")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default, deserialize_with = "de_flag")]
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     #[serde(default, deserialize_with = "de_action")]
-    pub default_inbound_action: Option<String>,
+    pub(crate) default_inbound_action: Option<String>,
     #[serde(default, deserialize_with = "de_flag")]
-    pub allow_inbound_rules: Option<bool>,
+    pub(crate) allow_inbound_rules: Option<bool>,
     #[serde(default, deserialize_with = "de_flag")]
-    pub active: Option<bool>,
+    pub(crate) active: Option<bool>,
 }
 
 /// An enabled inbound rule that covers the RDP port (as the script reports it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FirewallRule {
+pub(crate) struct FirewallRule {
     #[serde(default, deserialize_with = "de_text")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default, deserialize_with = "de_text")]
-    pub display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
     /// `Any`, or some of `Domain`/`Private`/`Public` (a string "Domain, Private" is split).
     #[serde(default, deserialize_with = "de_strings")]
-    pub profiles: Vec<String>,
+    pub(crate) profiles: Vec<String>,
     /// Ports (`3389`), ranges (`3389-3390`) or `Any`.
     #[serde(default, deserialize_with = "de_strings")]
-    pub local_ports: Vec<String>,
+    pub(crate) local_ports: Vec<String>,
     #[serde(default, deserialize_with = "de_strings")]
-    pub remote_addresses: Vec<String>,
+    pub(crate) remote_addresses: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 /// otherwise `defaultInboundAction` decides (`Allow` allows, `Block`, `NotConfigured` and
 /// anything else block). `Some(true)` when every profile considered allows, `Some(false)` when
 /// none does, `None` when they disagree or something needed is missing.
-pub fn firewall_allows(fw: &Firewall, port: u16) -> Option<bool> {
+pub(crate) fn firewall_allows(fw: &Firewall, port: u16) -> Option<bool> {
     let profiles = fw.profiles.as_deref().unwrap_or_default();
     let active: Vec<&FirewallProfile> =
         profiles.iter().filter(|p| p.active == Some(true)).collect();

@@ -7,6 +7,7 @@
 
 mod facts;
 mod firewall;
+mod lenient;
 #[cfg(test)]
 mod tests;
 
@@ -14,13 +15,12 @@ use crate::model::GuestFacts;
 use serde_json::Value;
 
 use facts::{facts_from, Output};
-pub use firewall::{firewall_allows, Firewall, FirewallProfile, FirewallRule};
 
 /// The script, exactly as shipped in the repository.
 pub const SCRIPT: &str = include_str!("inspect.ps1");
 
 /// The `schema` the script's JSON carries.
-pub const OUTPUT_SCHEMA: &str = "rdpaudit.guest/1";
+pub(crate) const OUTPUT_SCHEMA: &str = "rdpaudit.guest/1";
 
 /// Run Command keeps only the last 4,096 bytes of stdout; output this long may have lost its start.
 const CUT_THRESHOLD: usize = 4000;
@@ -29,7 +29,7 @@ const CUT_THRESHOLD: usize = 4000;
 const QUOTE_CHARS: usize = 200;
 
 /// The script as Run Command's `script` array (one string per line, no trailing `\r`).
-pub fn script_lines() -> Vec<String> {
+pub(crate) fn script_lines() -> Vec<String> {
     SCRIPT
         .trim_start_matches('\u{feff}')
         .lines()

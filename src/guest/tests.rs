@@ -1,5 +1,6 @@
 //! Unit tests of the guest output parser and the firewall decision.
 
+use super::firewall::{firewall_allows, Firewall, FirewallProfile, FirewallRule};
 use super::*;
 
 fn profile(name: &str, enabled: bool, default: &str, allow_rules: bool) -> FirewallProfile {

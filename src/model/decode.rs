@@ -13,14 +13,14 @@ use std::fmt;
 
 /// Why a JSON value could not be read: where (a JSON path, empty for the value itself) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    pub path: String,
-    pub message: String,
+pub(crate) struct DecodeError {
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 impl DecodeError {
     /// The same error, with its path below `prefix` (e.g. `subscriptions` + `[0].state`).
-    pub fn under(mut self, prefix: &str) -> DecodeError {
+    pub(crate) fn under(mut self, prefix: &str) -> DecodeError {
         self.path = join_path(prefix, &self.path);
         self
     }
@@ -37,7 +37,7 @@ impl fmt::Display for DecodeError {
 }
 
 /// `prefix` and `path` joined as a JSON path (`a` + `b.c` → `a.b.c`, `a` + `[0]` → `a[0]`).
-pub fn join_path(prefix: &str, path: &str) -> String {
+pub(crate) fn join_path(prefix: &str, path: &str) -> String {
     match (prefix.is_empty(), path.is_empty()) {
         (_, true) => prefix.to_string(),
         (true, false) => path.to_string(),
@@ -49,7 +49,7 @@ pub fn join_path(prefix: &str, path: &str) -> String {
 /// Reads `text` as `T`. The fast path deserialises directly; when that fails (a wrong type, or a
 /// duplicate key, which serde's derived structs reject) the text is re-read as a `Value` — where
 /// the last duplicate wins — and deserialised again to find the JSON path of a real error.
-pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+pub(crate) fn decode<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
     if let Ok(v) = serde_json::from_str::<T>(text) {
         return Ok(v);
     }
@@ -67,7 +67,7 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
 }
 
 /// What a JSON value is, in words (`a string`, `an object`, …).
-pub fn json_kind(v: &serde_json::Value) -> &'static str {
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",
@@ -79,7 +79,7 @@ pub fn json_kind(v: &serde_json::Value) -> &'static str {
 }
 
 /// What a JSON text is, from its first character, without parsing it.
-pub fn json_kind_of_text(text: &str) -> &'static str {
+pub(crate) fn json_kind_of_text(text: &str) -> &'static str {
     match text.trim_start().as_bytes().first() {
         Some(b'{') => "an object",
         Some(b'[') => "an array",

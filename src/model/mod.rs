@@ -2,15 +2,15 @@
 //!
 //! `build` turns raw ARM resource objects (from a snapshot, live ARM or Resource Graph: all the
 //! same) into typed resources. A resource that cannot be understood becomes a [`Diagnostic`]
-//! naming the resource and the field, and is remembered in [`Model::broken`] so that every VM
+//! naming the resource and the field, and is remembered in `Model::broken` so that every VM
 //! depending on it gets the verdict `unknown` instead of a guess. Nothing here panics on input.
 
-pub mod build;
-pub mod decode;
-pub mod net;
-pub mod refs;
-pub mod types;
-pub mod wire;
+mod build;
+pub(crate) mod decode;
+pub(crate) mod net;
+pub(crate) mod refs;
+pub(crate) mod types;
+pub(crate) mod wire;
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -18,26 +18,33 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use build::build;
+pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use types::*;
 
 /// Something that could not be read or understood (the report's `diagnostics`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
+    /// Error, warning or info.
     pub level: DiagLevel,
+    /// What it is about, e.g. a resource id.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scope: Option<String>,
+    /// What went wrong, in words.
     pub message: String,
+    /// The HTTP status, for a failed ARM request.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub status: Option<u16>,
+    /// The ARM error code, for a failed ARM request.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub code: Option<String>,
+    /// ARM's request id (`x-ms-request-id`), for support cases.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub request_id: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn error(scope: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(scope: impl Into<String>, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             level: DiagLevel::Error,
             scope: Some(scope.into()),
@@ -48,7 +55,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(scope: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn warning(scope: impl Into<String>, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             level: DiagLevel::Warning,
             ..Diagnostic::error(scope, message)
@@ -56,16 +63,20 @@ impl Diagnostic {
     }
 
     /// Errors and warnings make an audit incomplete; `info` does not.
-    pub fn makes_incomplete(&self) -> bool {
+    pub(crate) fn makes_incomplete(&self) -> bool {
         matches!(self.level, DiagLevel::Error | DiagLevel::Warning)
     }
 }
 
+/// How much a diagnostic matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiagLevel {
+    /// Something could not be read: the audit is incomplete.
     Error,
+    /// Something may be missing: the audit is incomplete.
     Warning,
+    /// Worth knowing; the audit stays complete.
     Info,
 }
 
@@ -73,18 +84,25 @@ pub enum DiagLevel {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GuestFacts {
+    /// The port RDP listens on in the guest.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rdp_port: Option<u16>,
+    /// RDP connections are allowed (`fDenyTSConnections` is 0).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rdp_enabled: Option<bool>,
+    /// The Remote Desktop Services service (`TermService`) is running.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub term_service_running: Option<bool>,
+    /// Something listens on the RDP port.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub listening: Option<bool>,
+    /// Windows Firewall admits RDP on the active profile.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub firewall_allows_rdp: Option<bool>,
+    /// Network Level Authentication is required.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub nla: Option<bool>,
+    /// Why the guest could not be inspected.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
 }
@@ -104,7 +122,7 @@ pub enum TcpOutcome {
 }
 
 impl TcpOutcome {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TcpOutcome::Open => "open",
             TcpOutcome::Refused => "refused",
@@ -118,6 +136,7 @@ impl TcpOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TcpProbe {
+    /// What the connect did.
     pub outcome: TcpOutcome,
     /// The OS error for `Unreachable` (e.g. "Network is unreachable (os error 101)").
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,7 +148,9 @@ pub struct TcpProbe {
 /// What this machine's resolver answered for a public IP's DNS name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DnsAnswer {
+    /// The addresses the name resolved to.
     Resolved(Vec<IpAddr>),
+    /// The look-up failed; the resolver's error.
     Failed(String),
 }
 
@@ -153,20 +174,21 @@ impl Probes {
 /// What `--probe` tries: TCP endpoints and DNS names (duplicates are probed once).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProbePlan {
+    /// Public endpoints (`address:port`) to connect to.
     pub endpoints: Vec<std::net::SocketAddr>,
     /// DNS names as ARM gives them (`dnsSettings.fqdn`), normalised by [`Probes::dns_key`].
     pub names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OsType {
+pub(crate) enum OsType {
     Windows,
     Linux,
     Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgentState {
+pub(crate) enum AgentState {
     Ready,
     NotReady,
     Unknown,
@@ -174,260 +196,258 @@ pub enum AgentState {
 
 /// An ARM virtual machine.
 #[derive(Debug, Clone)]
-pub struct Vm {
-    pub id: ResId,
-    pub name: String,
-    pub location: Option<String>,
-    pub os: OsType,
+pub(crate) struct Vm {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) location: Option<String>,
+    pub(crate) os: OsType,
     /// NIC references with the VM-side `primary` flag when present.
-    pub nics: Vec<(ResId, Option<bool>)>,
-    pub power: PowerState,
-    pub provisioning_state: Option<String>,
+    pub(crate) nics: Vec<(ResId, Option<bool>)>,
+    pub(crate) power: PowerState,
+    pub(crate) provisioning_state: Option<String>,
     /// Instance view `ProvisioningState/failed/...`.
-    pub provisioning_failed: bool,
-    pub agent: AgentState,
-    pub agent_status: Option<String>,
-    pub boot_diagnostics: Option<bool>,
+    pub(crate) provisioning_failed: bool,
+    pub(crate) agent: AgentState,
+    pub(crate) agent_status: Option<String>,
+    pub(crate) boot_diagnostics: Option<bool>,
 }
 
 /// A classic (ASM) VM seen through ARM (`Microsoft.ClassicCompute/virtualMachines`).
 #[derive(Debug, Clone)]
-pub struct ClassicVm {
-    pub id: ResId,
-    pub name: String,
-    pub location: Option<String>,
-    pub os: OsType,
-    pub power: PowerState,
-    pub endpoints: Vec<ClassicEndpoint>,
-    pub fqdn: Option<String>,
+pub(crate) struct ClassicVm {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) location: Option<String>,
+    pub(crate) os: OsType,
+    pub(crate) power: PowerState,
+    pub(crate) endpoints: Vec<ClassicEndpoint>,
+    pub(crate) fqdn: Option<String>,
     /// The VIP from the instance view, used when an endpoint does not name its own.
-    pub vip: Option<IpAddr>,
+    pub(crate) vip: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone)]
-pub struct ClassicEndpoint {
-    pub name: String,
-    pub private_port: u16,
-    pub public_port: u16,
-    pub protocol: Protocol,
-    pub vip: Option<IpAddr>,
+pub(crate) struct ClassicEndpoint {
+    pub(crate) name: String,
+    pub(crate) private_port: u16,
+    pub(crate) public_port: u16,
+    pub(crate) protocol: Protocol,
+    pub(crate) vip: Option<IpAddr>,
     /// `None`: the ACL is not visible in the data (docs/decisions.md D13: unknown, not open).
-    pub acl: Option<Vec<AclRule>>,
+    pub(crate) acl: Option<Vec<AclRule>>,
 }
 
 #[derive(Debug, Clone)]
-pub struct AclRule {
-    pub order: i64,
-    pub permit: bool,
-    pub subnet: IpNet,
-    pub description: Option<String>,
+pub(crate) struct AclRule {
+    pub(crate) order: i64,
+    pub(crate) permit: bool,
+    pub(crate) subnet: IpNet,
 }
 
 #[derive(Debug, Clone)]
-pub struct Nic {
-    pub id: ResId,
-    pub name: String,
-    pub nsg: Option<ResId>,
-    pub ip_configs: Vec<IpConfig>,
-    pub primary: Option<bool>,
+pub(crate) struct Nic {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) nsg: Option<ResId>,
+    pub(crate) ip_configs: Vec<IpConfig>,
+    pub(crate) primary: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
-pub struct IpConfig {
-    pub id: ResId,
-    pub name: String,
-    pub primary: Option<bool>,
-    pub private_ip: Option<IpAddr>,
-    pub subnet: Option<ResId>,
-    pub public_ip: Option<ResId>,
-    pub asgs: Vec<ResId>,
-    pub nat_rules: Vec<ResId>,
-    pub backend_pools: Vec<ResId>,
+pub(crate) struct IpConfig {
+    pub(crate) id: ResId,
+    pub(crate) primary: Option<bool>,
+    pub(crate) private_ip: Option<IpAddr>,
+    pub(crate) subnet: Option<ResId>,
+    pub(crate) public_ip: Option<ResId>,
+    pub(crate) asgs: Vec<ResId>,
+    pub(crate) nat_rules: Vec<ResId>,
+    pub(crate) backend_pools: Vec<ResId>,
 }
 
+/// A network security group.
 #[derive(Debug, Clone)]
 pub struct Nsg {
+    /// Its resource id.
     pub id: ResId,
+    /// Its name.
     pub name: String,
+    /// ARM's `provisioningState` (RDP408 flags anything but `Succeeded`).
     pub provisioning_state: Option<String>,
     /// Inbound rules sorted by priority, custom then default (docs/decisions.md D6).
     pub inbound: Vec<SecurityRule>,
 }
 
+/// One NSG security rule.
 #[derive(Debug, Clone)]
 pub struct SecurityRule {
+    /// The rule's name.
     pub name: String,
+    /// Lower is evaluated first.
     pub priority: u32,
+    /// Allow or deny.
     pub access: Access,
+    /// The protocol it matches.
     pub protocol: Protocol,
+    /// The source addresses it matches.
     pub source: AddrSpec,
+    /// The source ports it matches.
     pub source_ports: PortSet,
+    /// The destination addresses it matches.
     pub destination: AddrSpec,
+    /// The destination ports it matches.
     pub destination_ports: PortSet,
+    /// One of Azure's default rules (priority 65000 and up).
     pub is_default: bool,
+    /// The rule's description, as written in ARM.
     pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct PublicIp {
-    pub id: ResId,
-    pub name: String,
+pub(crate) struct PublicIp {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
     pub sku: Sku,
-    pub address: Option<IpAddr>,
-    pub dynamic: bool,
-    pub attached_to: Option<ResId>,
-    pub fqdn: Option<String>,
+    pub(crate) address: Option<IpAddr>,
+    pub(crate) dynamic: bool,
+    pub(crate) fqdn: Option<String>,
 }
 
+/// A virtual network.
 #[derive(Debug, Clone)]
 pub struct Vnet {
-    pub id: ResId,
-    pub name: String,
-    pub address_space: Vec<IpNet>,
-    pub subnets: Vec<Subnet>,
-    pub peerings: Vec<Peering>,
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) address_space: Vec<IpNet>,
+    pub(crate) subnets: Vec<Subnet>,
+    pub(crate) peerings: Vec<Peering>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Subnet {
-    pub id: ResId,
-    pub name: String,
-    pub prefixes: Vec<IpNet>,
-    pub nsg: Option<ResId>,
-    pub route_table: Option<ResId>,
+pub(crate) struct Subnet {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) prefixes: Vec<IpNet>,
+    pub(crate) nsg: Option<ResId>,
+    pub(crate) route_table: Option<ResId>,
     /// `Some(n)` when the body lists the subnet's ipConfigurations (gateway detection).
-    pub ip_config_count: Option<usize>,
+    pub(crate) ip_config_count: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Peering {
-    pub name: String,
-    pub remote_vnet: Option<ResId>,
-    pub remote_space: Vec<IpNet>,
-    pub connected: bool,
-    pub use_remote_gateways: bool,
+pub(crate) struct Peering {
+    pub(crate) remote_vnet: Option<ResId>,
+    pub(crate) remote_space: Vec<IpNet>,
+    pub(crate) connected: bool,
+    pub(crate) use_remote_gateways: bool,
 }
 
+/// A load balancer.
 #[derive(Debug, Clone)]
 pub struct LoadBalancer {
-    pub id: ResId,
-    pub name: String,
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    /// Basic or Standard.
     pub sku: Sku,
-    pub frontends: Vec<Frontend>,
-    pub nat_rules: Vec<NatRule>,
+    pub(crate) frontends: Vec<Frontend>,
+    pub(crate) nat_rules: Vec<NatRule>,
     /// Backend pool id → member ipconfig ids (as the LB lists them).
-    pub pools: Vec<(ResId, Vec<ResId>)>,
+    pub(crate) pools: Vec<(ResId, Vec<ResId>)>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Frontend {
-    pub id: ResId,
-    pub name: String,
-    pub public_ip: Option<ResId>,
+pub(crate) struct Frontend {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) public_ip: Option<ResId>,
 }
 
 #[derive(Debug, Clone)]
-pub struct NatRule {
-    pub id: ResId,
-    pub name: String,
-    pub frontend: Option<ResId>,
-    pub backend_ip_config: Option<ResId>,
-    pub protocol: Protocol,
-    pub frontend_port: Option<u16>,
-    pub backend_port: Option<u16>,
+pub(crate) struct NatRule {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) frontend: Option<ResId>,
+    pub(crate) backend_ip_config: Option<ResId>,
+    pub(crate) protocol: Protocol,
+    pub(crate) frontend_port: Option<u16>,
+    pub(crate) backend_port: Option<u16>,
     /// v2 NAT rules on a backend pool: the per-VM frontend port comes from this range.
-    pub frontend_range: Option<(u16, u16)>,
-    pub backend_pool: Option<ResId>,
-    pub floating_ip: bool,
+    pub(crate) frontend_range: Option<(u16, u16)>,
+    pub(crate) backend_pool: Option<ResId>,
+    pub(crate) floating_ip: bool,
 }
 
+/// A route table (user-defined routes).
 #[derive(Debug, Clone)]
 pub struct RouteTable {
-    pub id: ResId,
-    pub name: String,
-    pub routes: Vec<Route>,
-    pub disable_bgp_propagation: bool,
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) disable_bgp_propagation: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct Route {
-    pub name: String,
+pub(crate) struct Route {
+    pub(crate) name: String,
     /// `None` when the prefix is a service tag (not expandable from the data).
-    pub prefix: Option<IpNet>,
-    pub prefix_text: String,
-    pub next_hop: NextHop,
-    pub next_hop_ip: Option<String>,
+    pub(crate) prefix: Option<IpNet>,
+    pub(crate) next_hop: NextHop,
+    pub(crate) next_hop_ip: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Bastion {
-    pub id: ResId,
-    pub name: String,
-    pub subnets: Vec<ResId>,
+pub(crate) struct Bastion {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) subnets: Vec<ResId>,
 }
 
 /// Everything read, typed and indexed by case-folded id.
 #[derive(Debug, Default)]
 pub struct Model {
-    pub vms: Vec<Vm>,
-    pub classic_vms: Vec<ClassicVm>,
-    pub nics: HashMap<String, Nic>,
-    pub nsgs: HashMap<String, Nsg>,
-    pub public_ips: HashMap<String, PublicIp>,
-    pub vnets: HashMap<String, Vnet>,
+    pub(crate) vms: Vec<Vm>,
+    pub(crate) classic_vms: Vec<ClassicVm>,
+    pub(crate) nics: HashMap<String, Nic>,
+    pub(crate) nsgs: HashMap<String, Nsg>,
+    pub(crate) public_ips: HashMap<String, PublicIp>,
+    pub(crate) vnets: HashMap<String, Vnet>,
     /// Subnet key → (VNet key, index in `Vnet::subnets`).
-    pub subnets: HashMap<String, (String, usize)>,
+    pub(crate) subnets: HashMap<String, (String, usize)>,
+    /// Load balancers by id key.
     pub load_balancers: HashMap<String, LoadBalancer>,
-    pub route_tables: HashMap<String, RouteTable>,
-    pub bastions: Vec<Bastion>,
-    pub asgs: HashMap<String, ResId>,
+    pub(crate) route_tables: HashMap<String, RouteTable>,
+    pub(crate) bastions: Vec<Bastion>,
+    pub(crate) asgs: HashMap<String, ResId>,
     /// ipconfig key → (NIC key, index in `Nic::ip_configs`).
-    pub ip_configs: HashMap<String, (String, usize)>,
+    pub(crate) ip_configs: HashMap<String, (String, usize)>,
     /// NAT rule key → (LB key, index in `LoadBalancer::nat_rules`).
-    pub nat_rules: HashMap<String, (String, usize)>,
+    pub(crate) nat_rules: HashMap<String, (String, usize)>,
     /// LB frontend key → (LB key, index in `LoadBalancer::frontends`).
-    pub frontends: HashMap<String, (String, usize)>,
+    pub(crate) frontends: HashMap<String, (String, usize)>,
     /// Resources that were present but could not be understood: key → what was wrong.
-    pub broken: HashMap<String, String>,
+    pub(crate) broken: HashMap<String, String>,
+    /// What could not be read while building the model.
     pub diagnostics: Vec<Diagnostic>,
     /// Resources of types rdpaudit does not read (not an error).
-    pub ignored: usize,
+    pub(crate) ignored: usize,
 }
 
 impl Model {
-    pub fn subnet(&self, id: &ResId) -> Option<(&Vnet, &Subnet)> {
+    pub(crate) fn subnet(&self, id: &ResId) -> Option<(&Vnet, &Subnet)> {
         let (vk, idx) = self.subnets.get(&id.key)?;
         let vnet = self.vnets.get(vk)?;
         Some((vnet, vnet.subnets.get(*idx)?))
     }
 
-    pub fn ip_config(&self, id: &ResId) -> Option<(&Nic, &IpConfig)> {
-        let (nk, idx) = self.ip_configs.get(&id.key)?;
-        let nic = self.nics.get(nk)?;
-        Some((nic, nic.ip_configs.get(*idx)?))
-    }
-
-    pub fn nat_rule(&self, id: &ResId) -> Option<(&LoadBalancer, &NatRule)> {
+    pub(crate) fn nat_rule(&self, id: &ResId) -> Option<(&LoadBalancer, &NatRule)> {
         let (lk, idx) = self.nat_rules.get(&id.key)?;
         let lb = self.load_balancers.get(lk)?;
         Some((lb, lb.nat_rules.get(*idx)?))
     }
 
-    pub fn frontend(&self, id: &ResId) -> Option<(&LoadBalancer, &Frontend)> {
+    pub(crate) fn frontend(&self, id: &ResId) -> Option<(&LoadBalancer, &Frontend)> {
         let (lk, idx) = self.frontends.get(&id.key)?;
         let lb = self.load_balancers.get(lk)?;
         Some((lb, lb.frontends.get(*idx)?))
-    }
-
-    /// Why a referenced resource cannot be used: broken (malformed) or missing from the data.
-    pub fn unusable(&self, id: &ResId, what: &str) -> String {
-        match self.broken.get(&id.key) {
-            Some(why) => format!("{what} {} is malformed: {why}", id.name()),
-            None => format!(
-                "{what} {} is not in the data (dangling reference {})",
-                id.name(),
-                id.id
-            ),
-        }
     }
 }

@@ -83,7 +83,7 @@ fn parse_net(s: &str) -> Option<IpNet> {
 }
 
 /// An optional IP address field; empty or missing is `None`.
-pub fn parse_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, String> {
+pub(crate) fn parse_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, String> {
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => t
@@ -95,7 +95,7 @@ pub fn parse_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, Strin
 
 /// An ipconfig's private address. With an IP prefix on the NIC (`privateIPAddressPrefixLength`)
 /// ARM writes `a.b.c.d/n` here; the first address stands for the configuration.
-pub fn private_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, String> {
+pub(crate) fn private_ip(field: &str, s: &Option<String>) -> Result<Option<IpAddr>, String> {
     match s.as_deref().map(str::trim) {
         Some(t) if t.contains('/') => parse_net(t)
             .map(|n| Some(n.addr()))

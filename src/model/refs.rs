@@ -355,7 +355,7 @@ fn parent(id: &ResId, child: &str) -> Option<ResId> {
 
 /// Top-level ids the resources reference but do not contain, sorted. With `focus` (a VM), only
 /// what that VM's path needs (its NICs' subnets, not every subnet of their VNets).
-pub fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<String> {
+pub(crate) fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<String> {
     let mut ix = Index::default();
     for raw in resources {
         ix.add(raw);

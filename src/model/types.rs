@@ -9,11 +9,14 @@ use super::net::{parse_port_item, parse_prefix};
 /// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResId {
+    /// The case-folded id, for joins.
     pub key: String,
+    /// The id as ARM printed it (trimmed, without a trailing `/`).
     pub id: String,
 }
 
 impl ResId {
+    /// Reads an id as ARM printed it.
     pub fn new(id: &str) -> ResId {
         let trimmed = id.trim().trim_end_matches('/');
         ResId {
@@ -23,12 +26,12 @@ impl ResId {
     }
 
     /// The last path segment (the resource name).
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.id.rsplit('/').next().unwrap_or(&self.id)
     }
 
     /// The value after a segment such as `resourceGroups` or `subscriptions`.
-    pub fn segment_after(&self, segment: &str) -> Option<&str> {
+    pub(crate) fn segment_after(&self, segment: &str) -> Option<&str> {
         let mut parts = self.id.split('/');
         while let Some(p) = parts.next() {
             if p.eq_ignore_ascii_case(segment) {
@@ -38,17 +41,17 @@ impl ResId {
         None
     }
 
-    pub fn subscription(&self) -> Option<&str> {
+    pub(crate) fn subscription(&self) -> Option<&str> {
         self.segment_after("subscriptions")
     }
 
-    pub fn resource_group(&self) -> Option<&str> {
+    pub(crate) fn resource_group(&self) -> Option<&str> {
         self.segment_after("resourceGroups")
     }
 
     /// For a child id `…/networkInterfaces/nic/ipConfigurations/ipc`, the parent id and the
     /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
-    pub fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
+    pub(crate) fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
         let lower = format!("/{}/", child_type.to_ascii_lowercase());
         let pos = self.key.rfind(&lower)?;
         // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
@@ -68,18 +71,25 @@ impl fmt::Display for ResId {
     }
 }
 
+/// The protocol a security rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// TCP.
     Tcp,
+    /// UDP.
     Udp,
+    /// ICMP.
     Icmp,
+    /// IPsec ESP.
     Esp,
+    /// IPsec AH.
     Ah,
+    /// Any protocol (`*`).
     Any,
 }
 
 impl Protocol {
-    pub fn parse(s: &str) -> Option<Protocol> {
+    pub(crate) fn parse(s: &str) -> Option<Protocol> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "tcp" => Protocol::Tcp,
             "udp" => Protocol::Udp,
@@ -93,19 +103,22 @@ impl Protocol {
     }
 
     /// RDP is TCP (docs/decisions.md D4).
-    pub fn matches_tcp(self) -> bool {
+    pub(crate) fn matches_tcp(self) -> bool {
         matches!(self, Protocol::Tcp | Protocol::Any)
     }
 }
 
+/// Whether a security rule allows or denies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
+    /// The rule allows.
     Allow,
+    /// The rule denies.
     Deny,
 }
 
 impl Access {
-    pub fn parse(s: &str) -> Option<Access> {
+    pub(crate) fn parse(s: &str) -> Option<Access> {
         match s.trim().to_ascii_lowercase().as_str() {
             "allow" => Some(Access::Allow),
             "deny" => Some(Access::Deny),
@@ -124,13 +137,13 @@ impl fmt::Display for Access {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Inbound,
     Outbound,
 }
 
 impl Direction {
-    pub fn parse(s: &str) -> Option<Direction> {
+    pub(crate) fn parse(s: &str) -> Option<Direction> {
         match s.trim().to_ascii_lowercase().as_str() {
             "inbound" => Some(Direction::Inbound),
             "outbound" => Some(Direction::Outbound),
@@ -149,18 +162,21 @@ pub struct PortSet {
 pub const EPHEMERAL: (u16, u16) = (49152, 65535);
 
 impl PortSet {
+    /// Every port, 0-65535.
     pub fn all() -> PortSet {
         PortSet {
             ranges: vec![(0, 65535)],
         }
     }
 
-    pub fn single(p: u16) -> PortSet {
+    #[cfg(test)]
+    pub(crate) fn single(p: u16) -> PortSet {
         PortSet {
             ranges: vec![(p, p)],
         }
     }
 
+    /// These inclusive ranges, sorted and merged.
     pub fn from_ranges(mut v: Vec<(u16, u16)>) -> PortSet {
         v.sort_unstable();
         let mut out: Vec<(u16, u16)> = Vec::with_capacity(v.len());
@@ -177,20 +193,13 @@ impl PortSet {
     }
 
     /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive; grammar in `model::net`).
-    pub fn parse_item(s: &str) -> Result<(u16, u16), String> {
+    pub(crate) fn parse_item(s: &str) -> Result<(u16, u16), String> {
         parse_port_item(s)
     }
 
+    /// Whether port `p` is in the set.
     pub fn contains(&self, p: u16) -> bool {
         self.ranges.iter().any(|&(a, b)| a <= p && p <= b)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
-    }
-
-    pub fn ranges(&self) -> &[(u16, u16)] {
-        &self.ranges
     }
 
     /// How this set relates to a range: covers all of it, some of it, or none.
@@ -232,18 +241,25 @@ impl fmt::Display for PortSet {
     }
 }
 
+/// How much of a port range a set covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coverage {
+    /// All of it.
     All,
+    /// Part of it.
     Some,
+    /// None of it.
     None,
 }
 
 /// A service tag named in a rule (docs/decisions.md D8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceTag {
+    /// `Internet`.
     Internet,
+    /// `VirtualNetwork`.
     VirtualNetwork,
+    /// `AzureLoadBalancer`.
     AzureLoadBalancer,
     /// Any other tag (`AzureCloud`, `Storage.WestEurope`, …): an opaque part of the public space.
     Other(String),
@@ -252,7 +268,7 @@ pub enum ServiceTag {
 impl ServiceTag {
     /// Recognises the tag names including the classic spellings (`INTERNET`, `VIRTUAL_NETWORK`,
     /// `AZURE_LOADBALANCER`). `None` when `s` does not look like a tag name at all.
-    pub fn parse(s: &str) -> Option<ServiceTag> {
+    pub(crate) fn parse(s: &str) -> Option<ServiceTag> {
         let t = s.trim();
         let mut chars = t.chars();
         let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
@@ -271,7 +287,7 @@ impl ServiceTag {
         })
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             ServiceTag::Internet => "Internet",
             ServiceTag::VirtualNetwork => "VirtualNetwork",
@@ -286,14 +302,17 @@ impl ServiceTag {
 pub struct AddrSpec {
     /// `*`, `Any`, or any `x/0`.
     pub any: bool,
+    /// CIDR prefixes (a single address is a /32 or /128).
     pub prefixes: Vec<IpNet>,
+    /// Service tags.
     pub tags: Vec<ServiceTag>,
+    /// Application security groups.
     pub asgs: Vec<ResId>,
 }
 
 impl AddrSpec {
     /// Adds one ARM address item (`*`, a CIDR, a bare IP or a service tag).
-    pub fn push_item(&mut self, s: &str) -> Result<(), String> {
+    pub(crate) fn push_item(&mut self, s: &str) -> Result<(), String> {
         let t = s.trim();
         if t == "*" || t.eq_ignore_ascii_case("any") {
             self.any = true;
@@ -316,32 +335,22 @@ impl AddrSpec {
         ))
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.any && self.prefixes.is_empty() && self.tags.is_empty() && self.asgs.is_empty()
-    }
-
-    /// How the rule's side reads in a message: `*`, `Internet`, `203.0.113.0/24`, `asg-web`.
-    pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        if self.any {
-            parts.push("*".into());
-        }
-        parts.extend(self.prefixes.iter().map(|p| p.to_string()));
-        parts.extend(self.tags.iter().map(|t| t.name().to_string()));
-        parts.extend(self.asgs.iter().map(|a| format!("asg {}", a.name())));
-        parts.join(",")
     }
 }
 
 /// Public IP / load balancer SKU (docs/decisions.md D10). A missing `sku` is Basic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sku {
+    /// Basic SKU: open unless an NSG denies.
     Basic,
+    /// Standard SKU: closed unless an NSG allows.
     Standard,
 }
 
 impl Sku {
-    pub fn parse(name: Option<&str>) -> Sku {
+    pub(crate) fn parse(name: Option<&str>) -> Sku {
         match name.map(|s| s.trim().to_ascii_lowercase()) {
             Some(s) if s.starts_with("standard") => Sku::Standard,
             _ => Sku::Basic,
@@ -360,7 +369,7 @@ impl fmt::Display for Sku {
 
 /// VM power state from the instance view (`PowerState/<x>`), states-billing.md.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PowerState {
+pub(crate) enum PowerState {
     Running,
     Starting,
     Stopping,
@@ -374,7 +383,7 @@ pub enum PowerState {
 }
 
 impl PowerState {
-    pub fn from_code(code: &str) -> PowerState {
+    pub(crate) fn from_code(code: &str) -> PowerState {
         let state = code
             .split_once('/')
             .map(|(_, s)| s)
@@ -394,7 +403,7 @@ impl PowerState {
     }
 
     /// Classic instance views say `Started` / `Stopped` / `StoppedDeallocated`.
-    pub fn from_classic(s: &str) -> PowerState {
+    pub(crate) fn from_classic(s: &str) -> PowerState {
         match s.trim().to_ascii_lowercase().as_str() {
             "started" | "running" => PowerState::Running,
             "starting" => PowerState::Starting,
@@ -406,7 +415,7 @@ impl PowerState {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             PowerState::Running => "running",
             PowerState::Starting => "starting",
@@ -423,7 +432,7 @@ impl PowerState {
 
 /// Route next hop types (udr-overview).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NextHop {
+pub(crate) enum NextHop {
     Internet,
     VirtualAppliance,
     VirtualNetworkGateway,
@@ -433,7 +442,7 @@ pub enum NextHop {
 }
 
 impl NextHop {
-    pub fn parse(s: &str) -> NextHop {
+    pub(crate) fn parse(s: &str) -> NextHop {
         match s.trim().to_ascii_lowercase().as_str() {
             "internet" => NextHop::Internet,
             "virtualappliance" => NextHop::VirtualAppliance,
@@ -444,7 +453,7 @@ impl NextHop {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             NextHop::Internet => "Internet",
             NextHop::VirtualAppliance => "VirtualAppliance",

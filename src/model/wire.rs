@@ -9,39 +9,47 @@ use serde::Deserialize;
 
 /// `{"id": "..."}`: a reference to another resource.
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct Ref {
-    pub id: Option<String>,
+pub(crate) struct Ref {
+    pub(crate) id: Option<String>,
 }
 
 /// Only what is needed to route a resource to its typed parser.
 #[derive(Debug, Deserialize)]
-pub struct Head {
-    pub id: Option<serde_json::Value>,
+pub(crate) struct Head {
+    pub(crate) id: Option<serde_json::Value>,
     #[serde(rename = "type")]
-    pub kind: Option<serde_json::Value>,
+    pub(crate) kind: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Envelope<P> {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub location: Option<String>,
-    pub sku: Option<Sku>,
-    pub properties: Option<P>,
+pub(crate) struct Envelope<P> {
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) sku: Option<Sku>,
+    pub(crate) properties: Option<P>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Sku {
-    pub name: Option<String>,
-    pub tier: Option<String>,
+pub(crate) struct Sku {
+    pub(crate) name: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) tier: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Status {
-    pub code: Option<String>,
+pub(crate) struct Status {
+    pub(crate) code: Option<String>,
     #[serde(rename = "displayStatus")]
-    pub display_status: Option<String>,
-    pub message: Option<String>,
+    pub(crate) display_status: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) message: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -49,80 +57,84 @@ pub struct Status {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VmProps {
-    pub storage_profile: Option<StorageProfile>,
-    pub network_profile: Option<VmNetworkProfile>,
-    pub diagnostics_profile: Option<DiagnosticsProfile>,
-    pub provisioning_state: Option<String>,
-    pub instance_view: Option<InstanceView>,
+pub(crate) struct VmProps {
+    pub(crate) storage_profile: Option<StorageProfile>,
+    pub(crate) network_profile: Option<VmNetworkProfile>,
+    pub(crate) diagnostics_profile: Option<DiagnosticsProfile>,
+    pub(crate) provisioning_state: Option<String>,
+    pub(crate) instance_view: Option<InstanceView>,
     /// Resource Graph puts the power state here.
-    pub extended: Option<Extended>,
+    pub(crate) extended: Option<Extended>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StorageProfile {
-    pub os_disk: Option<OsDisk>,
+pub(crate) struct StorageProfile {
+    pub(crate) os_disk: Option<OsDisk>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OsDisk {
-    pub os_type: Option<String>,
+pub(crate) struct OsDisk {
+    pub(crate) os_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VmNetworkProfile {
-    pub network_interfaces: Option<Vec<VmNicRef>>,
+pub(crate) struct VmNetworkProfile {
+    pub(crate) network_interfaces: Option<Vec<VmNicRef>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct VmNicRef {
-    pub id: Option<String>,
-    pub properties: Option<VmNicRefProps>,
+pub(crate) struct VmNicRef {
+    pub(crate) id: Option<String>,
+    pub(crate) properties: Option<VmNicRefProps>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct VmNicRefProps {
-    pub primary: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DiagnosticsProfile {
-    pub boot_diagnostics: Option<BootDiagnostics>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BootDiagnostics {
-    pub enabled: Option<bool>,
+pub(crate) struct VmNicRefProps {
+    pub(crate) primary: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct InstanceView {
-    pub statuses: Option<Vec<Status>>,
-    pub vm_agent: Option<VmAgent>,
+pub(crate) struct DiagnosticsProfile {
+    pub(crate) boot_diagnostics: Option<BootDiagnostics>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct BootDiagnostics {
+    pub(crate) enabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VmAgent {
-    pub vm_agent_version: Option<String>,
-    pub statuses: Option<Vec<Status>>,
+pub(crate) struct InstanceView {
+    pub(crate) statuses: Option<Vec<Status>>,
+    pub(crate) vm_agent: Option<VmAgent>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Extended {
-    pub instance_view: Option<ExtendedInstanceView>,
+pub(crate) struct VmAgent {
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) vm_agent_version: Option<String>,
+    pub(crate) statuses: Option<Vec<Status>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ExtendedInstanceView {
-    pub power_state: Option<Status>,
+pub(crate) struct Extended {
+    pub(crate) instance_view: Option<ExtendedInstanceView>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExtendedInstanceView {
+    pub(crate) power_state: Option<Status>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,65 +142,77 @@ pub struct ExtendedInstanceView {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClassicVmProps {
-    pub network_profile: Option<ClassicNetworkProfile>,
-    pub instance_view: Option<ClassicInstanceView>,
-    pub storage_profile: Option<ClassicStorageProfile>,
+pub(crate) struct ClassicVmProps {
+    pub(crate) network_profile: Option<ClassicNetworkProfile>,
+    pub(crate) instance_view: Option<ClassicInstanceView>,
+    pub(crate) storage_profile: Option<ClassicStorageProfile>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClassicNetworkProfile {
-    pub input_endpoints: Option<Vec<InputEndpoint>>,
+pub(crate) struct ClassicNetworkProfile {
+    pub(crate) input_endpoints: Option<Vec<InputEndpoint>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct InputEndpoint {
-    pub endpoint_name: Option<String>,
-    pub private_port: Option<i64>,
-    pub public_port: Option<i64>,
-    pub protocol: Option<String>,
-    pub public_ip_address: Option<String>,
+pub(crate) struct InputEndpoint {
+    pub(crate) endpoint_name: Option<String>,
+    pub(crate) private_port: Option<i64>,
+    pub(crate) public_port: Option<i64>,
+    pub(crate) protocol: Option<String>,
+    pub(crate) public_ip_address: Option<String>,
     /// rdpaudit extension of the snapshot format; `EndpointACL` spelling tolerated.
     #[serde(alias = "endpointACL", alias = "EndpointAcl")]
-    pub endpoint_acl: Option<EndpointAcl>,
+    pub(crate) endpoint_acl: Option<EndpointAcl>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct EndpointAcl {
-    pub rules: Option<Vec<AclRule>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AclRule {
-    pub order: Option<i64>,
-    pub action: Option<String>,
-    pub remote_subnet: Option<String>,
-    pub description: Option<String>,
+pub(crate) struct EndpointAcl {
+    pub(crate) rules: Option<Vec<AclRule>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClassicInstanceView {
-    pub status: Option<String>,
-    pub power_state: Option<String>,
-    pub private_ip_address: Option<String>,
-    pub public_ip_addresses: Option<Vec<String>>,
-    pub fully_qualified_domain_name: Option<String>,
+pub(crate) struct AclRule {
+    pub(crate) order: Option<i64>,
+    pub(crate) action: Option<String>,
+    pub(crate) remote_subnet: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClassicStorageProfile {
-    pub operating_system_disk: Option<ClassicOsDisk>,
+pub(crate) struct ClassicInstanceView {
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) status: Option<String>,
+    pub(crate) power_state: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) private_ip_address: Option<String>,
+    pub(crate) public_ip_addresses: Option<Vec<String>>,
+    pub(crate) fully_qualified_domain_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClassicOsDisk {
-    pub operating_system: Option<String>,
+pub(crate) struct ClassicStorageProfile {
+    pub(crate) operating_system_disk: Option<ClassicOsDisk>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClassicOsDisk {
+    pub(crate) operating_system: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,36 +220,44 @@ pub struct ClassicOsDisk {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NicProps {
-    pub network_security_group: Option<Ref>,
-    pub ip_configurations: Option<Vec<Child<IpConfigProps>>>,
-    pub virtual_machine: Option<Ref>,
-    pub primary: Option<bool>,
-    pub provisioning_state: Option<String>,
+pub(crate) struct NicProps {
+    pub(crate) network_security_group: Option<Ref>,
+    pub(crate) ip_configurations: Option<Vec<Child<IpConfigProps>>>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) virtual_machine: Option<Ref>,
+    pub(crate) primary: Option<bool>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) provisioning_state: Option<String>,
 }
 
 /// A child resource inline in its parent (`ipConfigurations`, `subnets`, `securityRules`, …).
 #[derive(Debug, Deserialize)]
-pub struct Child<P> {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub properties: Option<P>,
+pub(crate) struct Child<P> {
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) properties: Option<P>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct IpConfigProps {
+pub(crate) struct IpConfigProps {
     #[serde(rename = "privateIPAddress")]
-    pub private_ip_address: Option<String>,
-    pub primary: Option<bool>,
-    pub subnet: Option<Ref>,
+    pub(crate) private_ip_address: Option<String>,
+    pub(crate) primary: Option<bool>,
+    pub(crate) subnet: Option<Ref>,
     #[serde(rename = "publicIPAddress")]
-    pub public_ip_address: Option<Ref>,
+    pub(crate) public_ip_address: Option<Ref>,
     #[serde(rename = "applicationSecurityGroups")]
-    pub application_security_groups: Option<Vec<Ref>>,
+    pub(crate) application_security_groups: Option<Vec<Ref>>,
     #[serde(rename = "loadBalancerInboundNatRules")]
-    pub load_balancer_inbound_nat_rules: Option<Vec<Ref>>,
+    pub(crate) load_balancer_inbound_nat_rules: Option<Vec<Ref>>,
     #[serde(rename = "loadBalancerBackendAddressPools")]
-    pub load_balancer_backend_address_pools: Option<Vec<Ref>>,
+    pub(crate) load_balancer_backend_address_pools: Option<Vec<Ref>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,54 +265,66 @@ pub struct IpConfigProps {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NsgProps {
-    pub security_rules: Option<Vec<Child<RuleProps>>>,
-    pub default_security_rules: Option<Vec<Child<RuleProps>>>,
-    pub provisioning_state: Option<String>,
+pub(crate) struct NsgProps {
+    pub(crate) security_rules: Option<Vec<Child<RuleProps>>>,
+    pub(crate) default_security_rules: Option<Vec<Child<RuleProps>>>,
+    pub(crate) provisioning_state: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RuleProps {
-    pub priority: Option<i64>,
-    pub direction: Option<String>,
-    pub access: Option<String>,
-    pub protocol: Option<String>,
-    pub source_address_prefix: Option<String>,
-    pub source_address_prefixes: Option<Vec<String>>,
-    pub source_application_security_groups: Option<Vec<Ref>>,
-    pub destination_address_prefix: Option<String>,
-    pub destination_address_prefixes: Option<Vec<String>>,
-    pub destination_application_security_groups: Option<Vec<Ref>>,
-    pub source_port_range: Option<String>,
-    pub source_port_ranges: Option<Vec<String>>,
-    pub destination_port_range: Option<String>,
-    pub destination_port_ranges: Option<Vec<String>>,
-    pub description: Option<String>,
+pub(crate) struct RuleProps {
+    pub(crate) priority: Option<i64>,
+    pub(crate) direction: Option<String>,
+    pub(crate) access: Option<String>,
+    pub(crate) protocol: Option<String>,
+    pub(crate) source_address_prefix: Option<String>,
+    pub(crate) source_address_prefixes: Option<Vec<String>>,
+    pub(crate) source_application_security_groups: Option<Vec<Ref>>,
+    pub(crate) destination_address_prefix: Option<String>,
+    pub(crate) destination_address_prefixes: Option<Vec<String>>,
+    pub(crate) destination_application_security_groups: Option<Vec<Ref>>,
+    pub(crate) source_port_range: Option<String>,
+    pub(crate) source_port_ranges: Option<Vec<String>>,
+    pub(crate) destination_port_range: Option<String>,
+    pub(crate) destination_port_ranges: Option<Vec<String>>,
+    pub(crate) description: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // Microsoft.Network/publicIPAddresses
 
 #[derive(Debug, Deserialize)]
-pub struct PipProps {
+pub(crate) struct PipProps {
     #[serde(rename = "ipAddress")]
-    pub ip_address: Option<String>,
+    pub(crate) ip_address: Option<String>,
     #[serde(rename = "publicIPAllocationMethod")]
-    pub allocation: Option<String>,
+    pub(crate) allocation: Option<String>,
     #[serde(rename = "ipConfiguration")]
-    pub ip_configuration: Option<Ref>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) ip_configuration: Option<Ref>,
     #[serde(rename = "dnsSettings")]
-    pub dns_settings: Option<DnsSettings>,
+    pub(crate) dns_settings: Option<DnsSettings>,
     #[serde(rename = "provisioningState")]
-    pub provisioning_state: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) provisioning_state: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DnsSettings {
-    pub fqdn: Option<String>,
-    pub domain_name_label: Option<String>,
+pub(crate) struct DnsSettings {
+    pub(crate) fqdn: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) domain_name_label: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,83 +332,87 @@ pub struct DnsSettings {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VnetProps {
-    pub address_space: Option<AddressSpace>,
-    pub subnets: Option<Vec<Child<SubnetProps>>>,
-    pub virtual_network_peerings: Option<Vec<Child<PeeringProps>>>,
+pub(crate) struct VnetProps {
+    pub(crate) address_space: Option<AddressSpace>,
+    pub(crate) subnets: Option<Vec<Child<SubnetProps>>>,
+    pub(crate) virtual_network_peerings: Option<Vec<Child<PeeringProps>>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AddressSpace {
-    pub address_prefixes: Option<Vec<String>>,
+pub(crate) struct AddressSpace {
+    pub(crate) address_prefixes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SubnetProps {
-    pub address_prefix: Option<String>,
-    pub address_prefixes: Option<Vec<String>>,
-    pub network_security_group: Option<Ref>,
-    pub route_table: Option<Ref>,
-    pub ip_configurations: Option<Vec<Ref>>,
+pub(crate) struct SubnetProps {
+    pub(crate) address_prefix: Option<String>,
+    pub(crate) address_prefixes: Option<Vec<String>>,
+    pub(crate) network_security_group: Option<Ref>,
+    pub(crate) route_table: Option<Ref>,
+    pub(crate) ip_configurations: Option<Vec<Ref>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PeeringProps {
-    pub remote_virtual_network: Option<Ref>,
-    pub remote_address_space: Option<AddressSpace>,
-    pub peering_state: Option<String>,
-    pub use_remote_gateways: Option<bool>,
+pub(crate) struct PeeringProps {
+    pub(crate) remote_virtual_network: Option<Ref>,
+    pub(crate) remote_address_space: Option<AddressSpace>,
+    pub(crate) peering_state: Option<String>,
+    pub(crate) use_remote_gateways: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // Microsoft.Network/loadBalancers
 
 #[derive(Debug, Deserialize)]
-pub struct LbProps {
+pub(crate) struct LbProps {
     #[serde(rename = "frontendIPConfigurations")]
-    pub frontends: Option<Vec<Child<FrontendProps>>>,
+    pub(crate) frontends: Option<Vec<Child<FrontendProps>>>,
     #[serde(rename = "inboundNatRules")]
-    pub inbound_nat_rules: Option<Vec<Child<NatRuleProps>>>,
+    pub(crate) inbound_nat_rules: Option<Vec<Child<NatRuleProps>>>,
     #[serde(rename = "backendAddressPools")]
-    pub backend_address_pools: Option<Vec<Child<PoolProps>>>,
+    pub(crate) backend_address_pools: Option<Vec<Child<PoolProps>>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct FrontendProps {
+pub(crate) struct FrontendProps {
     #[serde(rename = "publicIPAddress")]
-    pub public_ip_address: Option<Ref>,
+    pub(crate) public_ip_address: Option<Ref>,
     #[serde(rename = "privateIPAddress")]
-    pub private_ip_address: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) private_ip_address: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct NatRuleProps {
+pub(crate) struct NatRuleProps {
     #[serde(rename = "frontendIPConfiguration")]
-    pub frontend: Option<Ref>,
+    pub(crate) frontend: Option<Ref>,
     #[serde(rename = "backendIPConfiguration")]
-    pub backend_ip_configuration: Option<Ref>,
-    pub protocol: Option<String>,
+    pub(crate) backend_ip_configuration: Option<Ref>,
+    pub(crate) protocol: Option<String>,
     #[serde(rename = "frontendPort")]
-    pub frontend_port: Option<i64>,
+    pub(crate) frontend_port: Option<i64>,
     #[serde(rename = "backendPort")]
-    pub backend_port: Option<i64>,
+    pub(crate) backend_port: Option<i64>,
     #[serde(rename = "frontendPortRangeStart")]
-    pub frontend_port_range_start: Option<i64>,
+    pub(crate) frontend_port_range_start: Option<i64>,
     #[serde(rename = "frontendPortRangeEnd")]
-    pub frontend_port_range_end: Option<i64>,
+    pub(crate) frontend_port_range_end: Option<i64>,
     #[serde(rename = "backendAddressPool")]
-    pub backend_address_pool: Option<Ref>,
+    pub(crate) backend_address_pool: Option<Ref>,
     #[serde(rename = "enableFloatingIP")]
-    pub enable_floating_ip: Option<bool>,
+    pub(crate) enable_floating_ip: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PoolProps {
+pub(crate) struct PoolProps {
     #[serde(rename = "backendIPConfigurations")]
-    pub backend_ip_configurations: Option<Vec<Ref>>,
+    pub(crate) backend_ip_configurations: Option<Vec<Ref>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,17 +420,17 @@ pub struct PoolProps {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RouteTableProps {
-    pub routes: Option<Vec<Child<RouteProps>>>,
-    pub disable_bgp_route_propagation: Option<bool>,
+pub(crate) struct RouteTableProps {
+    pub(crate) routes: Option<Vec<Child<RouteProps>>>,
+    pub(crate) disable_bgp_route_propagation: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RouteProps {
-    pub address_prefix: Option<String>,
-    pub next_hop_type: Option<String>,
-    pub next_hop_ip_address: Option<String>,
+pub(crate) struct RouteProps {
+    pub(crate) address_prefix: Option<String>,
+    pub(crate) next_hop_type: Option<String>,
+    pub(crate) next_hop_ip_address: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,15 +438,19 @@ pub struct RouteProps {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct BastionProps {
-    pub ip_configurations: Option<Vec<Child<BastionIpConfigProps>>>,
+pub(crate) struct BastionProps {
+    pub(crate) ip_configurations: Option<Vec<Child<BastionIpConfigProps>>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct BastionIpConfigProps {
-    pub subnet: Option<Ref>,
+pub(crate) struct BastionIpConfigProps {
+    pub(crate) subnet: Option<Ref>,
 }
 
 /// Resource types with no properties rdpaudit reads (only their existence matters).
 #[derive(Debug, Deserialize)]
-pub struct AnyProps {}
+#[expect(
+    dead_code,
+    reason = "unread, but deserialised so a wrongly typed value is still rejected"
+)]
+pub(crate) struct AnyProps {}

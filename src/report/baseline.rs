@@ -16,11 +16,11 @@ use crate::engine::addrset::AddrSet;
 use crate::rules::Severity;
 
 /// The report schema major this build writes and accepts as a baseline.
-pub const SCHEMA_MAJOR: u64 = 1;
+pub(crate) const SCHEMA_MAJOR: u64 = 1;
 
 /// Why a file cannot serve as a baseline (exit 2).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum BaselineError {
+pub(crate) enum BaselineError {
     #[error("the baseline is not JSON: {0}")]
     NotJson(String),
     #[error("the baseline is not an rdpaudit JSON report (no \"schemaVersion\" and \"tool\": {{\"name\": \"rdpaudit\"}}); write one with `rdpaudit audit -o json`")]
@@ -35,12 +35,14 @@ pub enum BaselineError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
+    /// Not in the baseline.
     New,
+    /// Also in the baseline.
     Unchanged,
 }
 
 impl Change {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Change::New => "new",
             Change::Unchanged => "unchanged",
@@ -68,7 +70,9 @@ pub struct VmChange {
 pub struct SourceChange {
     /// The path, e.g. `publicIp 20.1.2.3:3389`.
     pub path: String,
+    /// Sources allowed now but not in the baseline.
     pub added: Vec<String>,
+    /// Sources allowed in the baseline but no longer.
     pub removed: Vec<String>,
     /// The rules that admit the added sources (`nsg/rule`), when any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -81,8 +85,11 @@ pub struct SourceChange {
 pub struct BaselineSummary {
     /// The rdpaudit version that wrote the baseline.
     pub tool_version: String,
+    /// Findings not in the baseline.
     pub new: usize,
+    /// Findings also in the baseline.
     pub unchanged: usize,
+    /// Findings of the baseline that are gone.
     pub resolved: usize,
     /// Findings of the baseline that are gone, each listed once.
     pub resolved_findings: Vec<ResolvedFinding>,
@@ -97,12 +104,19 @@ pub struct BaselineSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedFinding {
+    /// The VM's resource id.
     pub vm_id: String,
+    /// The VM's name.
     pub vm_name: String,
+    /// The rule id, e.g. `RDP801`.
     pub rule_id: String,
+    /// The severity, as the baseline wrote it.
     pub severity: String,
+    /// The rule's title.
     pub title: String,
+    /// The finding's message.
     pub message: String,
+    /// The resource the finding was about.
     pub resource_id: String,
 }
 
@@ -179,13 +193,13 @@ struct JFinding {
 
 /// A parsed baseline report.
 #[derive(Debug)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     report: JReport,
 }
 
 impl Baseline {
     /// Reads a JSON report written by an earlier run.
-    pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
+    pub(crate) fn parse(text: &str) -> Result<Baseline, BaselineError> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| BaselineError::NotJson(e.to_string()))?;
         let is_report = value.get("tool").and_then(|t| t.get("name")) == Some(&"rdpaudit".into())
@@ -218,7 +232,7 @@ fn key(vm: &str, rule: &str, resource: &str) -> (String, String, String) {
 
 /// Marks every finding `new` or `unchanged`, lists resolved findings once, and records per VM how
 /// its reachable sources changed. The report's own JSON form is compared with the baseline's.
-pub fn apply(report: &mut Report, baseline: &Baseline) {
+pub(crate) fn apply(report: &mut Report, baseline: &Baseline) {
     let current: Option<JReport> = serde_json::to_value(&*report)
         .ok()
         .and_then(|v| serde_json::from_value(v).ok());
@@ -456,7 +470,7 @@ fn vm_change(now: &JVm, was: Option<&JVm>) -> VmChange {
 
 /// One line per source change, e.g. `web-01: +0.0.0.0/0 via nsg-web/AllowRdp (publicIp
 /// 20.1.2.3:3389)`, for the table, Markdown and HTML outputs.
-pub fn change_lines(vm: &VmReport) -> Vec<String> {
+pub(crate) fn change_lines(vm: &VmReport) -> Vec<String> {
     let Some(c) = &vm.change else {
         return Vec::new();
     };
@@ -490,12 +504,12 @@ pub fn change_lines(vm: &VmReport) -> Vec<String> {
 }
 
 /// Whether a finding counts for `--fail-on` (with `--fail-on-new`, only new ones do).
-pub fn counts_for_exit(f: &FindingReport, only_new: bool) -> bool {
+pub(crate) fn counts_for_exit(f: &FindingReport, only_new: bool) -> bool {
     !f.suppressed && (!only_new || f.change == Some(Change::New))
 }
 
 /// The highest severity among findings that count, for exit codes and summaries.
-pub fn worst(report: &Report, only_new: bool) -> Option<Severity> {
+pub(crate) fn worst(report: &Report, only_new: bool) -> Option<Severity> {
     report
         .vms
         .iter()

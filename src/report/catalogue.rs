@@ -109,7 +109,7 @@ fn rule_text(m: &RuleMeta, medium: Medium) -> String {
 }
 
 /// What `rdpaudit explain ID` prints.
-pub fn explain(m: &RuleMeta) -> String {
+pub(crate) fn explain(m: &RuleMeta) -> String {
     rule_text(m, Medium::Text)
 }
 
@@ -120,7 +120,7 @@ fn index_row(m: &RuleMeta) -> [&str; 4] {
 
 /// What `rdpaudit rules` prints: the index as a table, as wide as the terminal (unbounded when
 /// piped: the list is short and greps better unwrapped).
-pub fn table() -> String {
+pub(crate) fn table() -> String {
     let mut t = style::table(&INDEX_HEADER, None);
     for r in CATALOGUE {
         t.add_row(index_row(r.meta).to_vec());
@@ -161,7 +161,7 @@ impl<'a> From<&'a RuleMeta> for RuleJson<'a> {
 }
 
 /// What `rdpaudit rules -o json` prints.
-pub fn json() -> Result<String, serde_json::Error> {
+pub(crate) fn json() -> Result<String, serde_json::Error> {
     let doc = RulesDoc {
         rules: CATALOGUE.iter().map(|r| RuleJson::from(r.meta)).collect(),
     };

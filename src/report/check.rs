@@ -7,7 +7,7 @@ use super::Report;
 use crate::model::ResId;
 
 /// `check -o table`: the verdict, then each path's hops, then the findings and diagnostics.
-pub fn render(report: &Report, color: bool) -> String {
+pub(crate) fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for vm in &report.vms {
         out.push_str(&verdict_line(report, vm, color));

@@ -16,13 +16,16 @@ use crate::rules::compliance::{Framework, MAPPINGS};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// No VM fails it, and the audit is complete enough to say so.
     Pass,
+    /// A VM has a finding of a rule that evidences it.
     Fail,
+    /// No VM fails it, but the audit cannot vouch for that (`reason` says why).
     Unknown,
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
             Status::Fail => "fail",
@@ -31,19 +34,27 @@ impl Status {
     }
 }
 
+/// The per-control summary of one compliance framework (`--framework`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ComplianceSummary {
+    /// The framework's id, as `--framework` takes it.
     pub framework: &'static str,
+    /// The framework's full name.
     pub name: &'static str,
+    /// Each mapped control and its outcome.
     pub controls: Vec<ControlStatus>,
 }
 
+/// One control of a framework and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlStatus {
+    /// The control's id within the framework.
     pub control: &'static str,
+    /// The control's title.
     pub title: &'static str,
+    /// Pass, fail or unknown.
     pub status: Status,
     /// The rules that evidence this control.
     pub rules: Vec<&'static str>,
@@ -58,7 +69,11 @@ pub struct ControlStatus {
 
 /// The summary of `fw` over `report`, controls in id order. `filter` is the `--category` the
 /// report was built with: a control whose rules it hid cannot pass.
-pub fn summarize(report: &Report, fw: &Framework, filter: CategoryFilter) -> ComplianceSummary {
+pub(crate) fn summarize(
+    report: &Report,
+    fw: &Framework,
+    filter: CategoryFilter,
+) -> ComplianceSummary {
     let mut by_control: BTreeMap<&'static str, (&'static str, BTreeSet<&'static str>)> =
         BTreeMap::new();
     for m in MAPPINGS.iter().filter(|m| m.framework == fw.id) {
@@ -130,7 +145,7 @@ pub fn summarize(report: &Report, fw: &Framework, filter: CategoryFilter) -> Com
 }
 
 /// Plain-text lines of the summary (table and Markdown outputs).
-pub fn lines(s: &ComplianceSummary) -> Vec<String> {
+pub(crate) fn lines(s: &ComplianceSummary) -> Vec<String> {
     let mut out = vec![format!("Compliance: {} ({})", s.name, s.framework)];
     for c in &s.controls {
         let detail = match c.status {

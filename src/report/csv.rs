@@ -4,7 +4,7 @@
 
 use super::Report;
 
-pub const HEADER: [&str; 14] = [
+pub(crate) const HEADER: [&str; 14] = [
     "vm_id",
     "vm_name",
     "resource_group",
@@ -21,7 +21,7 @@ pub const HEADER: [&str; 14] = [
     "suppressed",
 ];
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let with_change = report.baseline.is_some();
     let mut rows: Vec<Vec<String>> = Vec::new();

@@ -2,7 +2,7 @@
 
 use super::Report;
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     // Serialising plain data structures cannot fail; fall back to an error object regardless.
     serde_json::to_string_pretty(report)
         .map(|mut s| {

@@ -32,7 +32,7 @@ fn code(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::from("# rdpaudit report\n\n");
     out.push_str(&format!(
         "{} — {}\n\n",

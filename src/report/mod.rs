@@ -1,20 +1,24 @@
 //! The report and its output formats (docs/output-formats.md). Building the report and
 //! rendering it are pure: every format is a function from a [`Report`] to a `String`; every
-//! sentence about the engine's results is in [`words`].
+//! sentence about the engine's results is in `words`.
 
-pub mod baseline;
-pub mod catalogue;
-pub mod check;
-pub mod compliance;
-pub mod csv;
-pub mod html;
-pub mod json;
-pub mod markdown;
-pub mod sarif;
-pub mod style;
-pub mod suppress;
-pub mod table;
-pub mod words;
+pub(crate) mod baseline;
+pub(crate) mod catalogue;
+pub(crate) mod check;
+pub(crate) mod compliance;
+pub(crate) mod csv;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod sarif;
+pub(crate) mod style;
+pub(crate) mod suppress;
+pub(crate) mod table;
+pub(crate) mod words;
+
+pub use baseline::{BaselineSummary, Change, ResolvedFinding, SourceChange, VmChange};
+pub use catalogue::markdown as catalogue_markdown;
+pub use compliance::{ComplianceSummary, ControlStatus, Status as ComplianceStatus};
 
 use serde::Serialize;
 
@@ -23,18 +27,26 @@ use crate::engine::{Decision, Hop, HopKind, PathAnalysis, PathKind, Verdict, VmA
 use crate::model::{Diagnostic, Model, OsType};
 use crate::rules::{Category, Finding, Severity};
 
-pub const TOOL_NAME: &str = "rdpaudit";
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const TOOL_NAME: &str = "rdpaudit";
+pub(crate) const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The audit result every output format (table, JSON, CSV, SARIF, Markdown, HTML) renders.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The JSON report's schema version.
     pub schema_version: u32,
+    /// Which tool wrote it.
     pub tool: Tool,
+    /// Who the audit is for: "internet" or the `--client-ip` value.
     pub client: String,
+    /// `false` when an error or warning diagnostic says data is missing.
     pub complete: bool,
+    /// Counts over all VMs and findings.
     pub summary: Summary,
+    /// One entry per audited VM.
     pub vms: Vec<VmReport>,
+    /// What could not be read or understood.
     pub diagnostics: Vec<Diagnostic>,
     /// `--baseline`: what changed since the earlier report.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,28 +56,44 @@ pub struct Report {
     pub compliance: Option<compliance::ComplianceSummary>,
 }
 
+/// The tool that wrote a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
+    /// `rdpaudit`.
     pub name: &'static str,
+    /// Its version.
     pub version: &'static str,
 }
 
+/// Counts over a report.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// VMs audited.
     pub vms: usize,
+    /// VMs RDP reaches.
     pub reachable: usize,
+    /// VMs RDP does not reach.
     pub blocked: usize,
+    /// VMs the data does not decide.
     pub unknown: usize,
+    /// Non-Windows VMs, not audited.
     pub skipped: usize,
+    /// Findings by severity.
     pub findings: SeverityCounts,
 }
 
+/// A count per severity.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SeverityCounts {
+    /// Critical findings.
     pub critical: usize,
+    /// High findings.
     pub high: usize,
+    /// Medium findings.
     pub medium: usize,
+    /// Low findings.
     pub low: usize,
+    /// Info findings.
     pub info: usize,
 }
 
@@ -81,49 +109,70 @@ impl SeverityCounts {
     }
 }
 
+/// One VM's audit.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VmReport {
+    /// The VM's resource id.
     pub id: String,
+    /// The VM's name.
     pub name: String,
+    /// Its resource group.
     pub resource_group: String,
+    /// Its subscription.
     pub subscription_id: String,
+    /// Its Azure region.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// `arm` or `classic`.
     pub deployment: &'static str,
+    /// Its power state, e.g. `running`.
     pub power_state: String,
     /// Guest facts (`--guest`, or a snapshot's `guest` section), as `docs/guest.md` names them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guest: Option<crate::model::GuestFacts>,
+    /// Whether and how RDP reaches it.
     pub rdp: Rdp,
+    /// What the rules found.
     pub findings: Vec<FindingReport>,
     /// `--baseline`: how this VM changed since the earlier report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<baseline::VmChange>,
 }
 
+/// RDP to one VM: the verdict and every path.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rdp {
+    /// The port RDP listens on in the guest (guest facts or `--port`).
     pub port: u16,
+    /// The VM's verdict over all paths.
     pub verdict: Verdict,
     /// One line: the deciding hop, or where RDP is open from.
     pub explanation: String,
+    /// Each way in: public IP, NAT rule, classic endpoint, Bastion.
     pub paths: Vec<PathReport>,
 }
 
+/// One way in to a VM, hop by hop.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PathReport {
+    /// What kind of entry point the path starts at.
     pub kind: &'static str,
+    /// The entry point's public address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The port the client connects to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// v2 NAT rules: the frontend port range the VM's port is taken from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port_range: Option<String>,
+    /// Whether RDP gets through on this path.
     pub verdict: Verdict,
+    /// Who may connect, as CIDR prefixes (exposure).
     pub allowed_sources: Vec<String>,
+    /// Each step from the entry point to the guest.
     pub hops: Vec<HopReport>,
     /// `--probe`: the TCP connect from the machine rdpaudit ran on.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,14 +185,20 @@ pub struct PathReport {
 /// One hop as `check` prints it and the JSON report lists it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct HopReport {
+    /// Which step this is.
     pub hop: HopKind,
+    /// The resource that decides it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// What it decided.
     pub decision: Decision,
+    /// The deciding rule's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// The deciding rule's priority.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<u32>,
+    /// The decision in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -161,36 +216,51 @@ impl From<&Hop> for HopReport {
     }
 }
 
+/// A `--probe` TCP connect in the report.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProbeReport {
+    /// The endpoint connected to (`address:port`).
     pub target: String,
+    /// What happened.
     #[serde(flatten)]
     pub result: crate::model::TcpProbe,
 }
 
+/// A `--probe` DNS look-up in the report.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsReport {
+    /// The DNS name looked up.
     pub name: String,
     /// The addresses it resolved to (empty when it did not resolve).
     pub addresses: Vec<String>,
+    /// The resolver's error, if it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// It resolved to the entry point's current address.
     pub current: bool,
 }
 
+/// One finding of one rule.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FindingReport {
+    /// The rule id, e.g. `RDP801`.
     pub rule_id: &'static str,
+    /// How bad it is.
     pub severity: Severity,
+    /// Connectivity or exposure.
     pub category: Category,
+    /// The rule's title.
     pub title: &'static str,
+    /// What was found, specific to this VM.
     pub message: String,
+    /// The resource to change.
     pub resource_id: String,
+    /// What to do about it.
     pub remediation: String,
+    /// Matched by `--suppress`: kept in the report, not counted.
     pub suppressed: bool,
     /// The controls this finding evidences, as `framework:control` (`docs/compliance.md`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -226,19 +296,21 @@ impl From<&Finding> for FindingReport {
 /// Which findings a report keeps (`--category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CategoryFilter {
+    /// Every finding.
     #[default]
     All,
+    /// Only findings of this category.
     Only(Category),
 }
 
 /// One audited VM: its analysis and its findings (all of them; `filter` applies here).
-pub struct Audited<'a, 'm> {
-    pub vm: &'a VmAnalysis<'m>,
-    pub findings: Vec<Finding>,
+pub(crate) struct Audited<'a, 'm> {
+    pub(crate) vm: &'a VmAnalysis<'m>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// Builds the report of analysed VMs. Non-Windows VMs are skipped and counted.
-pub fn build(
+pub(crate) fn build(
     model: &Model,
     audited: &[Audited<'_, '_>],
     client: &str,

@@ -54,7 +54,7 @@ fn rule_properties(m: &crate::rules::RuleMeta) -> Value {
     p
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let rules: Vec<Value> = CATALOGUE
         .iter()
         .map(|r| {

@@ -4,10 +4,10 @@
 use comfy_table::{presets, ContentArrangement, Table, TableStyle};
 
 /// The width tables wrap to when the output is not a terminal (pipes, files, CI logs).
-pub const PIPE_WIDTH: u16 = 160;
+pub(crate) const PIPE_WIDTH: u16 = 160;
 
 /// The width to wrap to: `None` lets comfy-table ask the terminal.
-pub fn width(is_terminal: bool) -> Option<u16> {
+pub(crate) fn width(is_terminal: bool) -> Option<u16> {
     if is_terminal {
         None
     } else {
@@ -16,14 +16,14 @@ pub fn width(is_terminal: bool) -> Option<u16> {
 }
 
 /// A bordered table with a header row (findings, the rule list), wrapped to `width`.
-pub fn table(header: &[&str], width: Option<u16>) -> Table {
+pub(crate) fn table(header: &[&str], width: Option<u16>) -> Table {
     let mut t = base(presets::UTF8_FULL_CONDENSED, width);
     t.set_header(header.to_vec());
     t
 }
 
 /// A borderless, headerless table (the hops of a `check` path), wrapped to `width`.
-pub fn plain_table(width: Option<u16>) -> Table {
+pub(crate) fn plain_table(width: Option<u16>) -> Table {
     base(presets::NOTHING, width)
 }
 
@@ -39,7 +39,7 @@ fn base(preset: TableStyle, width: Option<u16>) -> Table {
 
 /// The colours the table output uses (ANSI SGR codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     Bold,
     Good,
     Bad,
@@ -58,7 +58,7 @@ impl Tone {
 }
 
 /// `s` in `tone` when `color`, else unchanged.
-pub fn paint(color: bool, tone: Tone, s: &str) -> String {
+pub(crate) fn paint(color: bool, tone: Tone, s: &str) -> String {
     if color {
         format!("\x1b[{}m{s}\x1b[0m", tone.code())
     } else {

@@ -34,7 +34,7 @@ struct Entry {
 }
 
 #[derive(Debug)]
-pub struct Suppressions {
+pub(crate) struct Suppressions {
     entries: Vec<(Entry, GlobMatcher)>,
 }
 
@@ -57,7 +57,7 @@ fn valid_date(s: &str) -> bool {
 
 impl Suppressions {
     /// Parses and validates a suppression file; errors name the entry and the field.
-    pub fn parse(text: &str) -> Result<Suppressions, String> {
+    pub(crate) fn parse(text: &str) -> Result<Suppressions, String> {
         let file: File =
             serde_json::from_str(text).map_err(|e| format!("suppression file: {e}"))?;
         let mut entries = Vec::new();
@@ -90,7 +90,7 @@ impl Suppressions {
     /// Marks matching findings suppressed (a glob may name the finding's resource or its VM),
     /// recounts the summary, and returns a notice for each expired suppression. `today` is
     /// `YYYY-MM-DD` (the caller reads the clock).
-    pub fn apply(&self, report: &mut Report, today: &str) -> Vec<Diagnostic> {
+    pub(crate) fn apply(&self, report: &mut Report, today: &str) -> Vec<Diagnostic> {
         let mut notices = Vec::new();
         for (e, _) in self
             .entries

@@ -6,7 +6,7 @@ use super::{Report, VmReport};
 use crate::engine::Verdict;
 
 /// The client as the verdict line names it.
-pub fn client_phrase(report: &Report) -> String {
+pub(crate) fn client_phrase(report: &Report) -> String {
     if report.client == "internet" {
         "RDP from Internet".into()
     } else {
@@ -14,7 +14,7 @@ pub fn client_phrase(report: &Report) -> String {
     }
 }
 
-pub fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
+pub(crate) fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
     let (word, tone) = match vm.rdp.verdict {
         Verdict::Reachable => ("REACHABLE", Tone::Good),
         Verdict::Blocked => ("BLOCKED", Tone::Bad),
@@ -39,7 +39,7 @@ pub fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
     )
 }
 
-pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
+pub(crate) fn render(report: &Report, color: bool, width: Option<u16>) -> String {
     let mut out = String::new();
     for vm in &report.vms {
         out.push_str(&verdict_line(report, vm, color));
@@ -116,7 +116,7 @@ pub fn render(report: &Report, color: bool, width: Option<u16>) -> String {
     out
 }
 
-pub fn summary_line(report: &Report) -> String {
+pub(crate) fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let f = &s.findings;
     format!(

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use crate::engine::addrset::AddrSet;
-use crate::engine::hops::{AclFact, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES};
+use crate::engine::hop::{AclFact, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES};
 use crate::engine::types::*;
 use crate::engine::{PathAnalysis, VmAnalysis};
 use crate::model::{DnsAnswer, GuestFacts, ResId, TcpOutcome, TcpProbe};
@@ -25,7 +25,7 @@ fn kind(k: ResourceKind) -> &'static str {
 }
 
 /// `public IP pip1 is not in the data (dangling reference …)` or `… is malformed: why`.
-pub fn unusable(u: &Unusable) -> String {
+pub(crate) fn unusable(u: &Unusable) -> String {
     match &u.state {
         UnusableState::Malformed(why) => format!("{} {} is malformed: {why}", kind(u.what), u.name),
         UnusableState::Dangling(id) => format!(
@@ -36,7 +36,7 @@ pub fn unusable(u: &Unusable) -> String {
     }
 }
 
-pub fn unknown(u: &Unknown) -> String {
+pub(crate) fn unknown(u: &Unknown) -> String {
     match u {
         Unknown::Resource(x) => unusable(x),
         Unknown::NatFrontendMissing { rule, lb } => {
@@ -53,7 +53,7 @@ pub fn unknown(u: &Unknown) -> String {
 }
 
 /// A VM problem as its diagnostic says it.
-pub fn problem(p: &ProblemReason) -> String {
+pub(crate) fn problem(p: &ProblemReason) -> String {
     match p {
         ProblemReason::Unusable(u) => unusable(u),
         ProblemReason::NatRuleUnusable { rule, lb } => format!(
@@ -64,7 +64,7 @@ pub fn problem(p: &ProblemReason) -> String {
     }
 }
 
-pub fn block(b: &BlockReason) -> String {
+pub(crate) fn block(b: &BlockReason) -> String {
     match b {
         BlockReason::NoAddress {
             pip,
@@ -108,7 +108,7 @@ fn addr_or_unknown(a: Option<IpAddr>) -> String {
 }
 
 /// A hop's `detail`.
-pub fn hop_detail(h: &Hop) -> String {
+pub(crate) fn hop_detail(h: &Hop) -> String {
     match &h.fact {
         HopFact::Blocked(b) => block(b),
         HopFact::Missing(u) => unknown(u),
@@ -338,7 +338,7 @@ fn name_of(id: &Option<String>) -> String {
 }
 
 /// Why a hop stops (or cannot decide) RDP, in a few words; `by …` when a resource decides.
-pub fn hop_reason(h: &Hop) -> String {
+pub(crate) fn hop_reason(h: &Hop) -> String {
     let level = match h.kind {
         HopKind::SubnetNsg => Some("subnet"),
         HopKind::NicNsg => Some("NIC"),
@@ -369,7 +369,7 @@ pub fn hop_reason(h: &Hop) -> String {
 }
 
 /// The verdict line's explanation.
-pub fn explain(a: &VmAnalysis<'_>) -> String {
+pub(crate) fn explain(a: &VmAnalysis<'_>) -> String {
     let direct: Vec<&PathAnalysis<'_>> = a.direct_paths().collect();
     match a.verdict {
         Verdict::Reachable => direct

@@ -10,22 +10,22 @@ use serde::Serialize;
 
 /// A control framework rdpaudit maps to, as `--framework` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Framework {
+pub(crate) struct Framework {
     /// The `--framework` value, e.g. `cis-azure-3.0`.
-    pub id: &'static str,
+    pub(crate) id: &'static str,
     /// Full name with version, as a report prints it.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Other accepted spellings of `id`.
     #[serde(skip)]
-    pub aliases: &'static [&'static str],
+    pub(crate) aliases: &'static [&'static str],
     /// The shape of this framework's control ids.
     #[serde(skip)]
-    pub ids: IdShape,
+    pub(crate) ids: IdShape,
 }
 
 /// How a framework writes its control ids (checked by a test for every mapping).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdShape {
+pub(crate) enum IdShape {
     /// CIS recommendations: `6.1`, `7.11`, `10.3.2.2` (two to four dotted numbers).
     Dotted,
     /// Microsoft cloud security benchmark: `NS-1` (domain, dash, number).
@@ -41,7 +41,7 @@ pub enum IdShape {
 /// Whose mapping a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Basis {
+pub(crate) enum Basis {
     /// The framework's own text describes the condition the rule detects.
     Framework,
     /// Microsoft's built-in regulatory-compliance initiative maps the equivalent Defender for
@@ -55,11 +55,11 @@ pub enum Basis {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Mapping {
     #[serde(skip)]
-    pub rule: &'static str,
-    pub framework: &'static str,
-    pub control: &'static str,
-    pub title: &'static str,
-    pub basis: Basis,
+    pub(crate) rule: &'static str,
+    pub(crate) framework: &'static str,
+    pub(crate) control: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) basis: Basis,
 }
 
 const fn fw(
@@ -77,7 +77,7 @@ const fn fw(
 }
 
 /// Every framework, in the order reports list them.
-pub static FRAMEWORKS: &[Framework] = &[
+pub(crate) static FRAMEWORKS: &[Framework] = &[
     fw(
         "cis-azure-1.3",
         "CIS Microsoft Azure Foundations Benchmark 1.3.0",
@@ -181,7 +181,7 @@ const fn m(
 use Basis::{Framework as F, Judgement as J, Microsoft as M};
 
 /// Every mapping, grouped by rule. `docs/compliance.md` gives the source of each row.
-pub static MAPPINGS: &[Mapping] = &[
+pub(crate) static MAPPINGS: &[Mapping] = &[
     // RDP801: RDP open to the whole Internet — the CIS "RDP from the Internet" control in every
     // version (its id moves: 6.1, then 7.1 in 3.0, 8.1 in 4.0, 7.1 again in 5.0 and 6.0).
     m("RDP801", "cis-azure-1.3", "6.1", RDP_CIS_OLD, F),
@@ -245,7 +245,7 @@ pub fn controls(rule: &str) -> impl Iterator<Item = &'static Mapping> + '_ {
 }
 
 /// Looks a framework up by `--framework` value or alias (case-insensitive).
-pub fn framework(name: &str) -> Option<&'static Framework> {
+pub(crate) fn framework(name: &str) -> Option<&'static Framework> {
     let name = name.trim();
     FRAMEWORKS.iter().find(|f| {
         f.id.eq_ignore_ascii_case(name) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
@@ -259,7 +259,8 @@ pub fn tag(m: &Mapping) -> String {
 
 impl IdShape {
     /// Whether `id` is a well-formed control id of this shape.
-    pub fn accepts(self, id: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn accepts(self, id: &str) -> bool {
         let num = |s: &str, max: usize| {
             !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
         };

@@ -6,15 +6,20 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Informational.
     Info,
+    /// Low.
     Low,
+    /// Medium.
     Medium,
+    /// High.
     High,
+    /// Critical.
     Critical,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
             Severity::Low => "low",
@@ -29,12 +34,14 @@ impl Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
+    /// A reason RDP fails.
     Connectivity,
+    /// A security risk while RDP works.
     Exposure,
 }
 
 impl Category {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Category::Connectivity => "connectivity",
             Category::Exposure => "exposure",
@@ -61,7 +68,9 @@ pub struct RuleMeta {
     pub id: &'static str,
     /// One line, no trailing period.
     pub title: &'static str,
+    /// How bad a finding of this rule is.
     pub severity: Severity,
+    /// Connectivity or exposure.
     pub category: Category,
     /// The part of Microsoft's troubleshooting article the rule comes from:
     /// <https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/windows/detailed-troubleshoot-rdp>.

@@ -1,13 +1,13 @@
 //! The rule catalogue: one file per rule, each with its metadata (`RULE`) and a pure `check`
 //! over one VM's analysis. Ids are fixed; `docs/rules.md` is generated from here.
 //!
-//! Rules never call each other: [`check_vm`] runs every check whose needs are met, then applies
+//! Rules never call each other: `check_vm` runs every check whose needs are met, then applies
 //! precedence from the metadata (`defers_to`). Rules match on the engine's types and write
-//! their own messages ([`phrases`] holds the shared ones); they never import `report`.
+//! their own messages (`phrases` holds the shared ones); they never import `report`.
 
 pub mod compliance;
-pub mod meta;
-pub mod phrases;
+pub(crate) mod meta;
+pub(crate) mod phrases;
 
 mod rdp101;
 mod rdp102;
@@ -61,28 +61,28 @@ use crate::model::{Model, Nsg};
 
 /// One finding of one rule on one VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub rule: &'static RuleMeta,
+pub(crate) struct Finding {
+    pub(crate) rule: &'static RuleMeta,
     /// One sentence naming the resource and the deciding rule, no trailing period.
-    pub message: String,
+    pub(crate) message: String,
     /// The resource to fix.
-    pub resource_id: String,
+    pub(crate) resource_id: String,
     /// The rule's remediation with this VM's names filled in.
-    pub remediation: String,
-    pub suppressed: bool,
+    pub(crate) remediation: String,
+    pub(crate) suppressed: bool,
     /// The hop that stops RDP, when the message cites it: the report adds its words for it.
-    pub cause: Option<Hop>,
+    pub(crate) cause: Option<Hop>,
 }
 
 /// What a check sees.
-pub struct Cx<'a, 'm> {
-    pub vm: &'a VmAnalysis<'m>,
-    pub model: &'m Model,
+pub(crate) struct Cx<'a, 'm> {
+    pub(crate) vm: &'a VmAnalysis<'m>,
+    pub(crate) model: &'m Model,
 }
 
 impl Cx<'_, '_> {
     /// A finding with the remediation's `<rg>` and `<vm>` placeholders filled in, plus `extra`.
-    pub fn finding(
+    pub(crate) fn finding(
         &self,
         rule: &'static RuleMeta,
         resource_id: &str,
@@ -106,17 +106,18 @@ impl Cx<'_, '_> {
         }
     }
 
-    pub fn vm_id(&self) -> &str {
+    pub(crate) fn vm_id(&self) -> &str {
         &self.vm.id.id
     }
 }
 
-pub type CheckFn = fn(&Cx<'_, '_>) -> Vec<Finding>;
+pub(crate) type CheckFn = fn(&Cx<'_, '_>) -> Vec<Finding>;
 
 /// A rule: its metadata and its check.
 pub struct Rule {
+    /// What the rule says about itself.
     pub meta: &'static RuleMeta,
-    pub check: CheckFn,
+    pub(crate) check: CheckFn,
 }
 
 macro_rules! catalogue {
@@ -134,14 +135,14 @@ catalogue!(
 );
 
 /// Looks a rule up by id (case-insensitive).
-pub fn find(id: &str) -> Option<&'static Rule> {
+pub(crate) fn find(id: &str) -> Option<&'static Rule> {
     CATALOGUE
         .iter()
         .find(|r| r.meta.id.eq_ignore_ascii_case(id.trim()))
 }
 
 /// Runs every rule on one VM; findings sorted by severity (highest first) then rule id.
-pub fn check_vm(vm: &VmAnalysis<'_>, model: &Model) -> Vec<Finding> {
+pub(crate) fn check_vm(vm: &VmAnalysis<'_>, model: &Model) -> Vec<Finding> {
     let cx = Cx { vm, model };
     let fired: Vec<(&'static RuleMeta, Vec<Finding>)> = CATALOGUE
         .iter()

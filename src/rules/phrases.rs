@@ -8,7 +8,7 @@ use crate::engine::tags;
 use super::Cx;
 
 /// A short description of `set` within `care`, e.g. `0.0.0.0/0` or `203.0.113.0/24`.
-pub fn describe_set(set: &AddrSet, care: &AddrSet) -> String {
+pub(crate) fn describe_set(set: &AddrSet, care: &AddrSet) -> String {
     let cidrs = tags::minimal_cidrs(set, care);
     if cidrs.is_empty() {
         return "no address".into();

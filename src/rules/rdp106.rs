@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP106",
     title: "The VM is a retired classic (ASM) VM",
     severity: Severity::High,
@@ -30,7 +30,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     if cx.vm.classic.is_none() {
         return Vec::new();
     }

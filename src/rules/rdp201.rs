@@ -6,7 +6,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP201",
     title: "The RDP port times out from this machine",
     severity: Severity::High,
@@ -35,7 +35,7 @@ pub const RULE: RuleMeta = RuleMeta {
 /// `--probe` timed out on a path whose evaluation admits every client evaluated (so this
 /// machine too). When only some sources are admitted and no `--client-ip` says this machine is
 /// one of them, a timeout is expected and the `probe` hop says so instead.
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
         .filter(|p| p.probe.is_some_and(|t| t.outcome == TcpOutcome::TimedOut))

@@ -6,7 +6,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP202",
     title: "The RDP connection is refused",
     severity: Severity::High,
@@ -32,7 +32,7 @@ pub const RULE: RuleMeta = RuleMeta {
 };
 
 /// `--probe` was refused on a direct path.
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
         .filter(|p| p.probe.is_some_and(|t| t.outcome == TcpOutcome::Refused))

@@ -6,7 +6,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP203",
     title: "The DNS name points to an old address",
     severity: Severity::Medium,
@@ -32,7 +32,7 @@ pub const RULE: RuleMeta = RuleMeta {
 };
 
 /// `--probe`: the entry point's DNS name resolves, but not to its current address.
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for p in cx.vm.direct_paths() {
         let (Some(false), Some((name, DnsAnswer::Resolved(addrs))), Some(addr)) =

@@ -9,7 +9,7 @@ use super::{Cx, Finding};
 use crate::engine::evaluate::host_verdict;
 use crate::model::TcpOutcome;
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP204",
     title: "RDP answers although the data says it is blocked",
     severity: Severity::High,
@@ -36,7 +36,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let host = host_verdict(cx.vm);
     cx.vm
         .direct_paths()

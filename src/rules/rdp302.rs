@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP302",
     title: "The RDP endpoint's private port is not the guest's RDP port",
     severity: Severity::High,
@@ -30,7 +30,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     if cx.vm.port_from_guest {
         return Vec::new(); // RDP502 compares with the real guest port
     }

@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP401",
     title: "A network security group denies RDP",
     severity: Severity::High,
@@ -34,7 +34,7 @@ pub const RULE: RuleMeta = RuleMeta {
 
 use crate::engine::nsg::Outcome;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let paths: Vec<_> = super::arm_paths(cx)
         .filter(|p| !p.config_blocked())
         .collect();

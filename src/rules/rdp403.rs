@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP403",
     title: "The NSG allows the NAT frontend port, not the backend port",
     severity: Severity::High,
@@ -27,7 +27,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     super::arm_paths(cx)
         .filter(|p| p.admits_frontend_port == Some(true) && p.client.admitted.is_empty())
         .filter_map(|p| Some((p, p.lb?, p.nat_rule?)))

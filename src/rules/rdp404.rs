@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP404",
     title: "An NSG rule targets the public IP, which NSGs never see",
     severity: Severity::Medium,
@@ -28,7 +28,7 @@ pub const RULE: RuleMeta = RuleMeta {
 
 use crate::model::Access;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in super::arm_paths(cx) {
         let Some(addr) = p.address else { continue };

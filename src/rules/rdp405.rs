@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP405",
     title: "The only admitting rule restricts source ports",
     severity: Severity::Medium,
@@ -27,7 +27,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     super::arm_paths(cx)
         .filter(|p| !p.client.partial.is_empty() && p.client.reachable.is_subset(&p.client.partial))
         .filter_map(|p| {

@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP406",
     title: "RDP is closed by just-in-time access",
     severity: Severity::Info,
@@ -28,7 +28,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     use crate::engine::nsg::Outcome;
     super::arm_paths(cx)
         .filter(|p| p.client.admitted.is_empty() && p.client.unknown.is_empty())

@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP407",
     title: "The verdict depends on an unexpandable service tag or ASG",
     severity: Severity::Medium,
@@ -32,7 +32,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     use crate::engine::nsg::Outcome;
     if cx.vm.verdict == crate::engine::Verdict::Reachable {
         return Vec::new();

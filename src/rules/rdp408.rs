@@ -5,7 +5,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP408",
     title: "An NSG on the path is not provisioned",
     severity: Severity::Medium,
@@ -25,7 +25,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for p in cx.vm.paths.iter() {

@@ -6,7 +6,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP501",
     title: "Remote Desktop connections are disabled in Windows",
     severity: Severity::High,
@@ -32,7 +32,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     match cx.vm.guest {
         Some(g) if g.rdp_enabled == Some(false) => vec![cx.finding(&RULE, cx.vm_id(), format!("remote connections are disabled on {} (fDenyTSConnections = 1, locally or by group policy)", cx.vm.name), &[])],
         _ => Vec::new(),

@@ -5,7 +5,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP503",
     title: "The Remote Desktop Services service is not running",
     severity: Severity::High,
@@ -26,7 +26,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     match cx.vm.guest {
         Some(g) if g.term_service_running == Some(false) => vec![cx.finding(
             &RULE,

@@ -5,7 +5,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP504",
     title: "Nothing listens on the RDP port",
     severity: Severity::High,
@@ -30,7 +30,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     match cx.vm.guest {
         Some(g) if g.listening == Some(false) => vec![cx.finding(
             &RULE,

@@ -6,7 +6,7 @@
 use super::meta::{Category, Need, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP505",
     title: "Windows Firewall does not allow the RDP port",
     severity: Severity::High,
@@ -30,7 +30,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     match cx.vm.guest {
         Some(g) if g.firewall_allows_rdp == Some(false) => vec![cx.finding(
             &RULE,

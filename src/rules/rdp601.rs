@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP601",
     title: "The VM has no public path",
     severity: Severity::Info,
@@ -32,7 +32,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let vm = cx.vm;
     if vm.arm.is_none() || vm.direct_paths().next().is_some() || !vm.problems.is_empty() {
         return Vec::new();

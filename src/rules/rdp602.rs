@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP602",
     title: "The public IP has no address",
     severity: Severity::High,
@@ -29,7 +29,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
         .flat_map(|p| p.blocks.iter())

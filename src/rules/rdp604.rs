@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP604",
     title: "The public IP is on a secondary NIC",
     severity: Severity::Medium,
@@ -27,7 +27,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &[],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
         .filter(|p| p.kind == crate::engine::PathKind::PublicIp && !p.on_primary_nic)

@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP701",
     title: "A user route sends RDP replies to an appliance",
     severity: Severity::High,
@@ -34,7 +34,7 @@ pub const RULE: RuleMeta = RuleMeta {
 
 use crate::engine::route::ReplyFate;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     super::arm_paths(cx)
         .filter_map(|p| {
             let r = p

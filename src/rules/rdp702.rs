@@ -5,7 +5,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP702",
     title: "A user route drops RDP replies",
     severity: Severity::High,
@@ -29,7 +29,7 @@ pub const RULE: RuleMeta = RuleMeta {
 
 use crate::engine::route::ReplyFate;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     super::arm_paths(cx)
         .filter_map(|p| {
             let r =

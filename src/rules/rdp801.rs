@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP801",
     title: "RDP is open to the whole Internet",
     severity: Severity::High,
@@ -34,7 +34,7 @@ pub const RULE: RuleMeta = RuleMeta {
 
 use crate::engine::nsg::Outcome;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     for p in cx.vm.direct_paths() {
         let exposed = p.exposed();
         if exposed.is_empty() || !p.internet.candidates.is_subset(&exposed) {

@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP802",
     title: "RDP is open to a wide range of Internet addresses",
     severity: Severity::Medium,
@@ -30,7 +30,7 @@ pub const RULE: RuleMeta = RuleMeta {
     defers_to: &["RDP801"],
 };
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let exposed = cx.vm.exposed();
     let count = exposed.count_v4();
     let wide_v6 = exposed.v6.count() > 256;

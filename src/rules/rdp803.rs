@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP803",
     title: "A Basic public IP without any NSG leaves every port open",
     severity: Severity::Medium,
@@ -33,7 +33,7 @@ pub const RULE: RuleMeta = RuleMeta {
 use crate::engine::types::Slot;
 use crate::model::Sku;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     super::arm_paths(cx)
         .filter(|p| p.sku == Some(Sku::Basic))
         .filter(|p| matches!((&p.subnet_nsg, &p.nic_nsg), (Slot::None, Slot::None)))

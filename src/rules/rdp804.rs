@@ -6,7 +6,7 @@
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
 
-pub const RULE: RuleMeta = RuleMeta {
+pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP804",
     title: "RDP is reachable without just-in-time access",
     severity: Severity::Low,
@@ -31,7 +31,7 @@ pub const RULE: RuleMeta = RuleMeta {
 
 use crate::engine::nsg::Outcome;
 
-pub fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     for p in cx.vm.direct_paths() {
         if p.exposed().is_empty() {
             continue;

@@ -13,29 +13,36 @@ use std::collections::HashMap;
 use crate::model::decode::{decode, json_kind_of_text};
 use crate::model::{Diagnostic, GuestFacts};
 
-pub const SCHEMA: &str = "rdpaudit.snapshot/1";
+pub(crate) const SCHEMA: &str = "rdpaudit.snapshot/1";
 
 /// A document that cannot be used at all (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
+    /// No content.
     #[error("the snapshot is empty")]
     Empty,
+    /// Invalid UTF-8 at this byte offset.
     #[error("the snapshot is not UTF-8 text (invalid byte at offset {0})")]
     NotUtf8(usize),
+    /// Not JSON; the parser's message.
     #[error("the snapshot is not valid JSON: {0}")]
     Json(String),
+    /// JSON `null`.
     #[error("the snapshot is JSON `null`, not a snapshot document")]
     Null,
+    /// A `schema` this version does not read.
     #[error("unknown snapshot schema \"{0}\" (this rdpaudit reads \"{SCHEMA}\")")]
     UnknownSchema(String),
+    /// Nested deeper than ARM data ever is, at this byte offset.
     #[error("the snapshot is nested deeper than {MAX_DEPTH} levels (at byte {0}); ARM documents are never that deep")]
     TooDeep(usize),
+    /// Valid JSON of the wrong shape; what is wrong.
     #[error("{0}")]
     Shape(String),
 }
 
 /// ARM resources nest about 15 levels deep; anything past this is not ARM data.
-pub const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Rejects absurd nesting before parsing (a cheap byte scan, outside strings).
 fn check_depth(text: &str) -> Result<(), SnapshotError> {
@@ -69,9 +76,12 @@ fn check_depth(text: &str) -> Result<(), SnapshotError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
+    /// The subscription id (a GUID).
     pub subscription_id: String,
+    /// Its display name.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub display_name: Option<String>,
+    /// Its state, e.g. `Enabled`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub state: Option<String>,
 }
@@ -79,11 +89,17 @@ pub struct Subscription {
 /// What a snapshot holds, with resources borrowed from the input text.
 #[derive(Debug, Default)]
 pub struct Snapshot<'a> {
+    /// The Azure cloud the data came from, e.g. `AzureCloud`.
     pub cloud: Option<String>,
+    /// When it was collected (RFC 3339).
     pub collected_at: Option<String>,
+    /// The subscriptions in scope.
     pub subscriptions: Vec<Subscription>,
+    /// The ARM resources, as raw JSON.
     pub resources: Vec<&'a RawValue>,
+    /// Guest facts by VM id.
     pub guest: HashMap<String, GuestFacts>,
+    /// What could not be read while collecting.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -366,14 +382,14 @@ fn guest_facts(
 /// The `rdpaudit.snapshot/1` document `collect` and `--save-snapshot` write.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SnapshotOut<'a> {
-    pub schema: &'static str,
-    pub cloud: &'a str,
-    pub collected_at: &'a str,
-    pub subscriptions: &'a [Subscription],
-    pub resources: &'a [&'a RawValue],
-    pub guest: &'a HashMap<String, GuestFacts>,
-    pub diagnostics: &'a [Diagnostic],
+pub(crate) struct SnapshotOut<'a> {
+    pub(crate) schema: &'static str,
+    pub(crate) cloud: &'a str,
+    pub(crate) collected_at: &'a str,
+    pub(crate) subscriptions: &'a [Subscription],
+    pub(crate) resources: &'a [&'a RawValue],
+    pub(crate) guest: &'a HashMap<String, GuestFacts>,
+    pub(crate) diagnostics: &'a [Diagnostic],
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ pub struct Token {
 
 impl Token {
     /// A token with this secret and expiry.
-    pub fn new(secret: impl Into<String>, expires_on: Option<OffsetDateTime>) -> Token {
+    #[cfg(test)]
+    pub(crate) fn new(secret: impl Into<String>, expires_on: Option<OffsetDateTime>) -> Token {
         Token {
             secret: secret.into(),
             expires_on,
@@ -109,9 +110,10 @@ impl fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    /// Uses `credential` as is, without trying it first (for tests and embedding). `source` names
+    /// Uses `credential` as is, without trying it first (unit tests). `source` names
     /// it in logs and errors.
-    pub fn with_credential(
+    #[cfg(test)]
+    pub(crate) fn with_credential(
         credential: Arc<dyn TokenCredential>,
         source: impl Into<String>,
         cloud: &Cloud,

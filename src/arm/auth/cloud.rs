@@ -24,7 +24,7 @@ pub enum AuthMethod {
 
 impl AuthMethod {
     /// The `--auth` spelling.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AuthMethod::Auto => "auto",
             AuthMethod::Env => "env",
@@ -72,7 +72,7 @@ pub enum CloudName {
 
 impl CloudName {
     /// The `--cloud` spelling (also the snapshot's `cloud`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CloudName::Public => "public",
             CloudName::China => "china",
@@ -133,15 +133,15 @@ impl FromStr for CloudName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cloud {
     /// `public`, `china` or `usgov`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Where ARM requests go; always ends with `/`, never has a query, fragment or user info.
-    pub arm_endpoint: reqwest::Url,
+    pub(crate) arm_endpoint: reqwest::Url,
     /// The token scope: the cloud's ARM audience plus `.default`, e.g.
     /// `https://management.azure.com/.default`. Not changed by an endpoint override.
-    pub scope: String,
+    pub(crate) scope: String,
     /// The cloud's Microsoft Entra authority, e.g. `https://login.microsoftonline.com`.
     /// `AZURE_AUTHORITY_HOST`, when set, is used instead by the credentials that talk to Entra.
-    pub authority_host: String,
+    pub(crate) authority_host: String,
 }
 
 impl Cloud {

@@ -7,11 +7,11 @@ use super::*;
 pub struct CredentialFailure {
     /// The credential: `environment`, `workload identity`, `managed identity`, `Azure CLI` or
     /// `Azure Developer CLI`.
-    pub credential: &'static str,
+    pub(crate) credential: &'static str,
     /// Why it failed (never a secret).
-    pub reason: String,
+    pub(crate) reason: String,
     /// How to fix it.
-    pub fix: String,
+    pub(crate) fix: String,
 }
 
 impl fmt::Display for CredentialFailure {

@@ -13,25 +13,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The largest token response read. Entra and managed-identity answers are 1–5 KB.
-pub const MAX_TOKEN_BODY: usize = 1 << 20;
+pub(crate) const MAX_TOKEN_BODY: usize = 1 << 20;
 
 /// Characters of an error answer kept in a message.
 const EXCERPT_CHARS: usize = 200;
 
 /// reqwest with a body cap, remembering the last non-success answer.
 #[derive(Debug)]
-pub struct TokenHttp {
+pub(crate) struct TokenHttp {
     http: reqwest::Client,
     cap: usize,
     last_error: Mutex<Option<String>>,
 }
 
 impl TokenHttp {
-    pub fn new() -> Arc<TokenHttp> {
+    pub(crate) fn new() -> Arc<TokenHttp> {
         Self::with_cap(MAX_TOKEN_BODY)
     }
 
-    pub fn with_cap(cap: usize) -> Arc<TokenHttp> {
+    pub(crate) fn with_cap(cap: usize) -> Arc<TokenHttp> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60))
@@ -46,14 +46,14 @@ impl TokenHttp {
     }
 
     /// Forgets the last error answer (before a new token request).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         if let Ok(mut l) = self.last_error.lock() {
             *l = None;
         }
     }
 
     /// `HTTP 500: {excerpt}` of the last error answer, if there was one (not yet scrubbed).
-    pub fn last_error(&self) -> Option<String> {
+    pub(crate) fn last_error(&self) -> Option<String> {
         self.last_error.lock().ok().and_then(|l| l.clone())
     }
 

@@ -50,9 +50,9 @@ pub(super) type TableFn = fn(&Report, bool) -> String;
 
 /// The flags `audit` and `check` share.
 pub(super) struct Flags<'a> {
-    pub input: &'a InputArgs,
-    pub eval: &'a EvalArgs,
-    pub out: &'a OutputArgs,
+    pub(crate) input: &'a InputArgs,
+    pub(crate) eval: &'a EvalArgs,
+    pub(crate) out: &'a OutputArgs,
 }
 
 /// Runs `audit` or `check`: everything but their table.

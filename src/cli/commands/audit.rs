@@ -5,7 +5,7 @@ use crate::cli::args::AuditArgs;
 use crate::cli::{output, CliError, ExitStatus};
 use crate::report::table;
 
-pub fn run(args: &AuditArgs) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(args: &AuditArgs) -> Result<ExitStatus, CliError> {
     let flags = Flags {
         input: &args.input,
         eval: &args.eval,

@@ -5,7 +5,7 @@ use crate::cli::args::CheckArgs;
 use crate::cli::{CliError, ExitStatus};
 use crate::report::check;
 
-pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     let flags = Flags {
         input: &args.input,
         eval: &args.eval,

@@ -10,7 +10,7 @@ use crate::model::Diagnostic;
 use crate::pipeline::{self, Scope};
 
 /// 0 when everything in scope was read, 3 when something could not be.
-pub fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
     if !input::is_live(&c.input) {
         return Err(CliError::BadArgs(
             "collect reads live Azure; --demo and --snapshot are already snapshots".into(),

@@ -5,7 +5,7 @@ use crate::cli::{output, CliError, ExitStatus};
 use crate::report::catalogue;
 use crate::rules;
 
-pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let rule =
         rules::find(&args.rule_id).ok_or_else(|| CliError::UnknownRule(args.rule_id.clone()))?;
     output::print(&catalogue::explain(rule.meta));

@@ -2,8 +2,8 @@
 //! `audit` and `check` share their core in `assess`.
 
 mod assess;
-pub mod audit;
-pub mod check;
-pub mod collect;
-pub mod explain;
-pub mod rules;
+pub(crate) mod audit;
+pub(crate) mod check;
+pub(crate) mod collect;
+pub(crate) mod explain;
+pub(crate) mod rules;

@@ -4,7 +4,7 @@ use crate::cli::args::{RulesArgs, RulesFormat};
 use crate::cli::{output, CliError, ExitStatus};
 use crate::report::catalogue;
 
-pub fn run(args: &RulesArgs) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(args: &RulesArgs) -> Result<ExitStatus, CliError> {
     let text = match args.output {
         RulesFormat::Table => catalogue::table(),
         RulesFormat::Json => catalogue::json()?,

@@ -226,6 +226,5 @@ fn acl_rule(at: &str, r: &wire::AclRule) -> Result<AclRule, String> {
         order,
         permit,
         subnet,
-        description: r.description.clone(),
     })
 }

@@ -23,7 +23,6 @@ pub(super) fn nic(m: &mut Model, rid: &ResId, env: Envelope<wire::NicProps>) -> 
         };
         ip_configs.push(IpConfig {
             id,
-            name,
             primary: cp.primary,
             private_ip: private_ip(
                 &field("properties.privateIPAddress"),
@@ -70,7 +69,6 @@ pub(super) fn public_ip(
                 .allocation
                 .as_deref()
                 .is_some_and(|a| a.eq_ignore_ascii_case("dynamic")),
-            attached_to: reference(&p.ip_configuration),
             fqdn: p.dns_settings.as_ref().and_then(|d| d.fqdn.clone()),
         },
     );
@@ -118,7 +116,6 @@ pub(super) fn vnet(
     for (i, pe) in p.virtual_network_peerings.iter().flatten().enumerate() {
         let Some(pp) = &pe.properties else { continue };
         peerings.push(Peering {
-            name: pe.name.clone().unwrap_or_default(),
             remote_vnet: reference(&pp.remote_virtual_network),
             remote_space: prefixes(
                 &format!("properties.virtualNetworkPeerings[{i}].properties.remoteAddressSpace.addressPrefixes"),
@@ -274,7 +271,6 @@ pub(super) fn route_table(
         routes.push(Route {
             name,
             prefix,
-            prefix_text: text,
             next_hop: NextHop::parse(hop),
             next_hop_ip: rp.next_hop_ip_address.clone(),
         });

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use crate::model::Diagnostic;
 
 /// Diagnostics of one kind reported one by one; more become one aggregate.
-pub const SHOWN: usize = 10;
+pub(crate) const SHOWN: usize = 10;
 
 /// Scopes an aggregate names.
 const EXAMPLES: usize = 3;
 
 #[derive(Default)]
-pub struct Sink {
+pub(crate) struct Sink {
     groups: Vec<Group>,
     by_kind: HashMap<String, usize>,
 }
@@ -31,13 +31,13 @@ struct Group {
 
 impl Sink {
     /// A problem of a resource that has an id; its kind is its message.
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         let key = format!("m:{:?}:{}", d.level, d.message);
         self.add(key, None, d);
     }
 
     /// A resource that cannot be identified (`resources[i]`); `words` names the kind.
-    pub fn push_unidentified(&mut self, words: &'static str, d: Diagnostic) {
+    pub(crate) fn push_unidentified(&mut self, words: &'static str, d: Diagnostic) {
         self.add(format!("u:{words}"), Some(words), d);
     }
 
@@ -59,7 +59,7 @@ impl Sink {
     }
 
     /// Every diagnostic to report, in first-seen order of kinds.
-    pub fn finish(self) -> Vec<Diagnostic> {
+    pub(crate) fn finish(self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for g in self.groups {
             if g.count <= SHOWN {
