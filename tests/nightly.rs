@@ -597,3 +597,51 @@ fn framework_summary_passes_fails_and_refuses_unknown_frameworks() {
         "{table}"
     );
 }
+
+#[test]
+fn rules_json_carries_each_rules_controls_and_the_frameworks() {
+    let out = rdpaudit()
+        .args(["rules", "-o", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json_of(&out);
+    let rules = doc["rules"].as_array().expect("rules");
+    let rdp801 = rules.iter().find(|r| r["id"] == "RDP801").expect("RDP801");
+    let controls = rdp801["controls"].as_array().expect("controls");
+    assert!(controls.iter().any(|c| c["framework"] == "cis-azure-3.0"
+        && c["control"] == "7.1"
+        && c["basis"] == "framework"));
+    let rdp401 = rules.iter().find(|r| r["id"] == "RDP401").expect("RDP401");
+    assert_eq!(
+        rdp401["controls"],
+        json!([]),
+        "connectivity rules evidence no control"
+    );
+    let frameworks: Vec<&str> = doc["frameworks"]
+        .as_array()
+        .expect("frameworks")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    for f in controls.iter().filter_map(|c| c["framework"].as_str()) {
+        assert!(frameworks.contains(&f), "{f} is listed");
+    }
+    // Every listed framework is accepted by --framework.
+    for f in frameworks {
+        rdpaudit()
+            .args([
+                "audit",
+                "--demo",
+                "-q",
+                "--fail-on",
+                "never",
+                "--framework",
+                f,
+            ])
+            .assert()
+            .code(0);
+    }
+}

@@ -131,6 +131,8 @@ pub(crate) fn table() -> String {
 #[derive(Serialize)]
 struct RulesDoc<'a> {
     rules: Vec<RuleJson<'a>>,
+    /// The frameworks `--framework` accepts (`docs/compliance.md`).
+    frameworks: &'static [crate::rules::compliance::Framework],
 }
 
 #[derive(Serialize)]
@@ -143,6 +145,8 @@ struct RuleJson<'a> {
     rationale: &'a str,
     remediation: &'a str,
     links: &'a [&'a str],
+    /// The framework controls this rule's findings evidence.
+    controls: Vec<&'static crate::rules::compliance::Mapping>,
 }
 
 impl<'a> From<&'a RuleMeta> for RuleJson<'a> {
@@ -156,6 +160,7 @@ impl<'a> From<&'a RuleMeta> for RuleJson<'a> {
             rationale: m.rationale,
             remediation: m.remediation,
             links: m.links,
+            controls: crate::rules::compliance::controls(m.id).collect(),
         }
     }
 }
@@ -164,6 +169,7 @@ impl<'a> From<&'a RuleMeta> for RuleJson<'a> {
 pub(crate) fn json() -> Result<String, serde_json::Error> {
     let doc = RulesDoc {
         rules: CATALOGUE.iter().map(|r| RuleJson::from(r.meta)).collect(),
+        frameworks: crate::rules::compliance::FRAMEWORKS,
     };
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
