@@ -44,38 +44,7 @@ pub(crate) fn render(report: &Report) -> String {
             "> **Incomplete audit**: some resources could not be read (see Diagnostics).\n\n",
         );
     }
-    if let Some(b) = &report.baseline {
-        out.push_str(&format!(
-            "**Since the baseline** (rdpaudit {}): {} new, {} unchanged, {} resolved finding(s).\n\n",
-            cell(&b.tool_version),
-            b.new,
-            b.unchanged,
-            b.resolved
-        ));
-        if let Some(w) = &b.scope_warning {
-            out.push_str(&format!("> **Warning**: {}\n\n", cell(w)));
-        }
-        for line in report.vms.iter().flat_map(super::baseline::change_lines) {
-            out.push_str(&format!("- {}\n", cell(&line)));
-        }
-        out.push('\n');
-    }
-    if let Some(c) = &report.compliance {
-        out.push_str(&format!(
-            "## Compliance: {}\n\n| Control | Status | Title | Failing VMs |\n|---|---|---|---|\n",
-            cell(c.name)
-        ));
-        for ctl in &c.controls {
-            out.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
-                cell(ctl.control),
-                ctl.status.as_str(),
-                cell(ctl.title),
-                cell(&ctl.failing_vms.join(", "))
-            ));
-        }
-        out.push('\n');
-    }
+    changes(&mut out, report);
     out.push_str("| VM | Resource group | Power | Verdict | Why |\n|---|---|---|---|---|\n");
     for vm in &report.vms {
         let verdict = match vm.rdp.verdict {
@@ -113,6 +82,62 @@ pub(crate) fn render(report: &Report) -> String {
             ));
         }
     }
+    resolved(&mut out, report);
+    if !report.diagnostics.is_empty() {
+        out.push_str("\n## Diagnostics\n\n");
+        for d in &report.diagnostics {
+            out.push_str(&format!(
+                "- **{:?}** {}{}\n",
+                d.level,
+                d.scope
+                    .as_ref()
+                    .map(|s| format!("`{s}`: "))
+                    .unwrap_or_default(),
+                cell(&d.message)
+            ));
+        }
+    }
+    out
+}
+
+/// With `--baseline` and `--framework`: what changed, and the per-control summary.
+fn changes(out: &mut String, report: &Report) {
+    if let Some(b) = &report.baseline {
+        out.push_str(&format!(
+            "**Since the baseline** (rdpaudit {}): {} new, {} unchanged, {} resolved finding(s).\n\n",
+            cell(&b.tool_version),
+            b.new,
+            b.unchanged,
+            b.resolved
+        ));
+        if let Some(w) = &b.scope_warning {
+            out.push_str(&format!("> **Warning**: {}\n\n", cell(w)));
+        }
+        for line in report.vms.iter().flat_map(super::baseline::change_lines) {
+            out.push_str(&format!("- {}\n", cell(&line)));
+        }
+        out.push('\n');
+    }
+    if let Some(c) = &report.compliance {
+        out.push_str(&format!(
+            "## Compliance: {}\n\n| Control | Status | Title | Failing VMs |\n|---|---|---|---|\n",
+            cell(c.name)
+        ));
+        for ctl in &c.controls {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(ctl.control),
+                ctl.status.as_str(),
+                cell(ctl.title),
+                cell(&ctl.failing_vms.join(", "))
+            ));
+        }
+        out.push('\n');
+    }
+}
+
+/// With `--baseline`: the findings the baseline had and this run does not.
+fn resolved(out: &mut String, report: &Report) {
     if let Some(b) = report
         .baseline
         .as_ref()
@@ -129,19 +154,4 @@ pub(crate) fn render(report: &Report) -> String {
             ));
         }
     }
-    if !report.diagnostics.is_empty() {
-        out.push_str("\n## Diagnostics\n\n");
-        for d in &report.diagnostics {
-            out.push_str(&format!(
-                "- **{:?}** {}{}\n",
-                d.level,
-                d.scope
-                    .as_ref()
-                    .map(|s| format!("`{s}`: "))
-                    .unwrap_or_default(),
-                cell(&d.message)
-            ));
-        }
-    }
-    out
 }
