@@ -37,6 +37,8 @@
 pub mod arm;
 pub mod cli;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod guest;
 pub mod model;
 pub mod pipeline;

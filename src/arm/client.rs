@@ -530,6 +530,15 @@ impl ArmClient {
     }
 }
 
+/// The page parser on arbitrary bytes, for `crate::fuzzing`: whether they are a list page.
+pub(crate) fn fuzz_page(body: &[u8]) -> bool {
+    let Ok(url) = Url::parse("https://management.azure.com/subscriptions?api-version=2022-12-01")
+    else {
+        return false;
+    };
+    parse_page(&url, body).is_ok()
+}
+
 /// A list page, or why it is not one: not JSON, an ARM error body under HTTP 200, or no `value`
 /// array (`{}`, `{"value": null}`).
 fn parse_page(url: &Url, body: &[u8]) -> Result<Page, ArmError> {

@@ -13,3 +13,5 @@ pub(crate) mod graph;
 pub mod probe;
 pub(crate) mod request;
 pub(crate) mod runcommand;
+
+pub(crate) use client::fuzz_page;
