@@ -5,10 +5,14 @@
 
 use std::collections::HashMap;
 
-use crate::engine::Options;
+use crate::engine::types::{ResourceKind, UnusableState};
+use crate::engine::{Nsgs, Options, Slot, Target, Unusable};
 use crate::model::{parse_port, parse_port_item, parse_prefix, ResId};
 use crate::pipeline::{self, Scope};
 use crate::report::{self, CategoryFilter};
+
+mod nsg_case;
+pub mod nsg_oracle;
 
 /// A snapshot: read it, audit it, render every format, and check what must always hold.
 pub fn snapshot(data: &[u8]) {
@@ -111,6 +115,45 @@ pub fn guest_output(data: &[u8]) {
     }
 }
 
+/// The NSG evaluator against the brute-force oracle ([`nsg_oracle`]): the bytes decode to the
+/// candidate sources, both NSG levels, the SKU, the target and the tag and ASG expansions; every
+/// address where some set involved changes must get the oracle's outcome.
+pub fn nsg(data: &[u8]) {
+    let case = nsg_case::decode(data);
+    let (subnet, nic) = (slot_of(&case.subnet), slot_of(&case.nic));
+    let nsgs = Nsgs {
+        subnet: &subnet,
+        nic: &nic,
+        sku: case.standard_sku.then_some(crate::model::Sku::Standard),
+    };
+    let tags = nsg_oracle::tag_sets(&case.vnet_space, &case.asg_members);
+    let target = Target {
+        dest_ip: case.dest_ip,
+        dest_port: nsg_oracle::PORT,
+        dest_asgs: &case.dest_asgs,
+        tags: &tags,
+    };
+    let probes = nsg_oracle::probes(&case.candidates, &nsgs, &target);
+    if let Err(e) = nsg_oracle::check(&case.candidates, &nsgs, &target, probes) {
+        panic!("the NSG evaluator disagrees with the oracle: {e}");
+    }
+}
+
+fn slot_of((kind, nsg): &(nsg_case::SlotKind, crate::model::Nsg)) -> Slot<'_> {
+    match kind {
+        nsg_case::SlotKind::None => Slot::None,
+        nsg_case::SlotKind::Present => Slot::Present(nsg),
+        nsg_case::SlotKind::Unusable => Slot::Unusable(
+            nsg.id.clone(),
+            Unusable {
+                what: ResourceKind::NetworkSecurityGroup,
+                name: nsg.name.clone(),
+                state: UnusableState::Dangling(nsg.id.id.clone()),
+            },
+        ),
+    }
+}
+
 /// Every target by name, for the smoke run.
 pub fn targets() -> HashMap<&'static str, fn(&[u8])> {
     let mut t: HashMap<&'static str, fn(&[u8])> = HashMap::new();
@@ -119,5 +162,6 @@ pub fn targets() -> HashMap<&'static str, fn(&[u8])> {
     t.insert("resource_id", resource_id);
     t.insert("grammar", grammar);
     t.insert("guest_output", guest_output);
+    t.insert("nsg", nsg);
     t
 }

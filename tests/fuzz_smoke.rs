@@ -161,3 +161,23 @@ fn guest_output_target_survives_its_corpus_and_mutations() {
     seeds.extend(fixtures("tests/fixtures/guest", "json"));
     run("guest_output", &seeds, 5000);
 }
+
+#[test]
+fn nsg_target_agrees_with_the_oracle() {
+    // The committed seeds (fuzz/seeds/nsg) and more random byte strings: every byte string
+    // decodes to a case.
+    let mut seeds = Vec::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/nsg");
+    let mut paths = Vec::new();
+    files(&dir, "bin", &mut paths);
+    paths.sort();
+    for p in paths {
+        seeds.push(std::fs::read(p).expect("seed"));
+    }
+    let mut rng = fastrand::Rng::with_seed(0x3389);
+    for _ in 0..200 {
+        let len = rng.usize(0..256);
+        seeds.push((0..len).map(|_| rng.u8(..)).collect());
+    }
+    run("nsg", &seeds, 3000);
+}

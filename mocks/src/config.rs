@@ -1,6 +1,7 @@
 //! What the mock serves and how it misbehaves. Plain data with builder-style setters, shared by
 //! the library API (tests start the server in-process) and the CLI (`mock-arm serve`).
 
+pub use crate::chaos::{Chaos, ChaosMode};
 use crate::error::Error;
 pub use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
 use serde_json::Value;
@@ -259,7 +260,12 @@ impl MockConfig {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let f = &self.faults;
-        for (name, rate) in [("error rate", f.error_rate), ("drop rate", f.drop_rate)] {
+        let chaos_rate = f.chaos.as_ref().map_or(0.0, |c| c.rate);
+        for (name, rate) in [
+            ("error rate", f.error_rate),
+            ("drop rate", f.drop_rate),
+            ("fault rate", chaos_rate),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(Error::Config(format!("{name} {rate} is not within 0..=1")));
             }
@@ -526,6 +532,8 @@ pub struct Faults {
     pub token_status: Option<u16>,
     /// The managed-identity endpoint answers with a token response padded to this many bytes.
     pub token_oversized: Option<usize>,
+    /// Random faults of several kinds at a rate (soak runs).
+    pub chaos: Option<Chaos>,
 }
 
 impl Faults {
@@ -621,6 +629,15 @@ impl Faults {
     /// Pads managed-identity token responses to `bytes`.
     pub fn token_oversized(mut self, bytes: usize) -> Self {
         self.token_oversized = Some(bytes);
+        self
+    }
+
+    /// Gives each ARM request, with probability `rate`, one fault drawn from `modes`.
+    pub fn chaos(mut self, rate: f64, modes: impl IntoIterator<Item = ChaosMode>) -> Self {
+        self.chaos = Some(Chaos {
+            rate,
+            modes: modes.into_iter().collect(),
+        });
         self
     }
 }

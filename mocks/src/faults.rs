@@ -2,6 +2,7 @@
 //! seeded with (seed, request number), so a given request number always gets the same dice
 //! whatever other requests ran concurrently.
 
+use crate::chaos::ChaosMode;
 use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
 use crate::http::{Ctx, Reply};
 use crate::routes::Route;
@@ -58,6 +59,11 @@ impl FaultState {
     pub fn next_request(&self) -> (u64, Xoshiro256PlusPlus) {
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
         (n, rng_for(self.seed, n))
+    }
+
+    /// The random fault (`Faults::chaos`) this request gets, if any.
+    pub fn chaos(&self, rng: &mut Xoshiro256PlusPlus) -> Option<ChaosMode> {
+        self.cfg.chaos.as_ref().and_then(|c| c.pick(rng))
     }
 
     /// Whether request `n` loses its connection.
@@ -179,7 +185,7 @@ fn with_json(reply: Reply, fault: &str, edit: impl FnOnce(&mut Value)) -> Reply 
     out
 }
 
-fn empty_page(reply: Reply, shape: EmptyPage) -> Reply {
+pub(crate) fn empty_page(reply: Reply, shape: EmptyPage) -> Reply {
     let body = match shape {
         EmptyPage::NoValue => json!({}),
         EmptyPage::NullValue => json!({"value": null}),

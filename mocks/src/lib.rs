@@ -32,9 +32,11 @@
 //! What the mock does not model: other writes and long-running operations (effective NSG and
 //! routes), KQL beyond that subset, and list filters (`$filter` is accepted and ignored).
 
+mod chaos;
 mod config;
 mod dice;
 mod error;
+mod fault_args;
 mod fault_kinds;
 mod faults;
 pub mod generate;
@@ -51,12 +53,14 @@ mod server;
 mod store;
 
 pub use config::{
-    EmptyPage, Faults, GraphPageFault, GraphQuota, ManagementGroup, MockConfig, NextLinkFault,
-    RetryAfter, RunCommandFault, RunCommandFaultRule, Throttle, ThrottleMode, DEFAULT_FOREIGN_HOST,
-    DEFAULT_GRAPH_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID, DEFAULT_RUN_COMMAND_POLLS,
-    DEFAULT_RUN_COMMAND_RETRY_AFTER, DEFAULT_TENANT_ID, DEFAULT_TOKEN, MAX_GRAPH_PAGE_SIZE,
+    Chaos, ChaosMode, EmptyPage, Faults, GraphPageFault, GraphQuota, ManagementGroup, MockConfig,
+    NextLinkFault, RetryAfter, RunCommandFault, RunCommandFaultRule, Throttle, ThrottleMode,
+    DEFAULT_FOREIGN_HOST, DEFAULT_GRAPH_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_PRINCIPAL_ID,
+    DEFAULT_RUN_COMMAND_POLLS, DEFAULT_RUN_COMMAND_RETRY_AFTER, DEFAULT_TENANT_ID, DEFAULT_TOKEN,
+    MAX_GRAPH_PAGE_SIZE,
 };
 pub use error::Error;
+pub use fault_args::FaultArgs;
 pub use log::LoggedRequest;
 pub use msi::SYSTEM_ASSIGNED_CLIENT_ID;
 pub use runcommand::RUN_COMMAND_OUTPUT_LIMIT;

@@ -4,8 +4,8 @@
 use clap::{Args, Parser, Subcommand};
 use mock_arm::generate::{write_snapshot, GenerateOptions};
 use mock_arm::{
-    Faults, GraphQuota, ManagementGroup, MockConfig, MockServer, RetryAfter, RunCommandFaultRule,
-    Throttle,
+    FaultArgs, Faults, GraphQuota, ManagementGroup, MockConfig, MockServer, RetryAfter,
+    RunCommandFaultRule, Throttle,
 };
 use std::io::Write;
 use std::net::SocketAddr;
@@ -122,6 +122,9 @@ struct ServeArgs {
     /// Retry-After seconds of Run Command's 202 and of in-progress polls (0 allowed).
     #[arg(long, value_name = "S", default_value_t = mock_arm::DEFAULT_RUN_COMMAND_RETRY_AFTER)]
     run_command_retry_after: u64,
+    /// Random faults for soak runs and the faults of the hardening tests.
+    #[command(flatten)]
+    more_faults: FaultArgs,
 }
 
 #[derive(Args)]
@@ -193,6 +196,7 @@ fn serve(a: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         foreign_host: Some(a.foreign_host),
         ..Faults::default()
     };
+    let faults = a.more_faults.apply(faults)?;
     let mut cfg = cfg
         .addr(a.addr)
         .page_size(a.page_size)

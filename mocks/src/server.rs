@@ -7,6 +7,7 @@
 
 mod checks;
 
+use crate::chaos::{self, BodyShape, ChaosMode};
 use crate::config::MockConfig;
 use crate::error::Error;
 use crate::faults::{uuid_like, FaultState, Injected};
@@ -18,7 +19,7 @@ use crate::routes::{self, Route};
 use crate::store::Store;
 use bytes::Bytes;
 use checks::{api_version_error, bearer_token, server_error};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -215,7 +216,7 @@ async fn accept_loop(
     }
 }
 
-type Body = Full<Bytes>;
+type Body = crate::chaos::MockBody;
 
 /// Serves one connection. A handler that decides to drop the connection signals `kill`; the
 /// connection future is then dropped, which closes the socket without writing a response.
@@ -331,10 +332,17 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         let request_id = uuid_like(&mut rng);
         entry.status = Some(reply.status);
         state.log.push(entry);
-        return Some(build(reply, &request_id, &request_id, None));
+        return Some(build(
+            reply,
+            &request_id,
+            &request_id,
+            None,
+            BodyShape::Whole,
+        ));
     }
 
     let (n, mut rng) = state.faults.next_request();
+    let chaos = state.faults.chaos(&mut rng);
     let bearer = bearer_token(headers);
     entry.bearer_present = bearer.is_some();
     entry.token_matched = match (&bearer, &state.cfg.expected_token) {
@@ -343,13 +351,13 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         (None, _) => false,
     };
 
-    if state.faults.drop_connection(n, &mut rng) {
-        entry.fault = Some(Injected::Drop.label());
+    if state.faults.drop_connection(n, &mut rng) || chaos == Some(ChaosMode::Reset) {
+        entry.fault = Some(chaos::label(chaos).unwrap_or_else(|| Injected::Drop.label()));
         state.log.push(entry);
         return None;
     }
-    if state.faults.hang(entry.resource_type.as_deref()) {
-        entry.fault = Some("hang".into());
+    if state.faults.hang(entry.resource_type.as_deref()) || chaos == Some(ChaosMode::Hang) {
+        entry.fault = Some(chaos::label(chaos).unwrap_or_else(|| "hang".into()));
         state.log.push(entry);
         return std::future::pending().await;
     }
@@ -382,15 +390,23 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
         resource_type: entry.resource_type.as_deref(),
         n,
     };
-    let reply = answer(state, &ctx, &t.route, &caller, &mut rng);
+    let reply = match chaos.and_then(|c| chaos::replacement(c, &mut rng)) {
+        Some(r) => r,
+        None => answer(state, &ctx, &t.route, &caller, &mut rng),
+    };
 
     let remaining = remaining(state, &t, &reply);
     let reply = state.faults.reshape(&ctx, &t.route, reply);
+    let reply = chaos::reshape(chaos, &t.route, reply, &mut rng);
+    let shape = BodyShape::of(chaos, reply.body.len(), &mut rng);
     entry.status = Some(reply.status);
     entry.fault = reply.fault.clone();
+    if shape != BodyShape::Whole {
+        entry.fault = chaos::label(chaos);
+    }
     entry.unmatched = reply.unmatched;
     state.log.push(entry);
-    Some(build(reply, &request_id, &correlation, remaining))
+    Some(build(reply, &request_id, &correlation, remaining, shape))
 }
 
 /// The request body: only Resource Graph queries and Run Command inputs have one the mock
@@ -633,6 +649,7 @@ fn build(
     request_id: &str,
     correlation: &str,
     remaining: Option<(&'static str, u64)>,
+    shape: BodyShape,
 ) -> Response<Body> {
     let mut b = Response::builder().status(reply.status);
     if !reply.body.is_empty() {
@@ -651,11 +668,11 @@ fn build(
     for (name, value) in &reply.headers {
         b = b.header(*name, value.as_str());
     }
-    b.body(Full::new(Bytes::from(reply.body))).unwrap_or_else(|_| {
+    b.body(Body::new(Bytes::from(reply.body), shape)).unwrap_or_else(|_| {
         // Only reachable if a header value were invalid; every value here is ASCII we built.
-        let mut r = Response::new(Full::new(Bytes::from_static(
+        let mut r = Response::new(Body::new(Bytes::from_static(
             br#"{"error":{"code":"InternalServerError","message":"mock-arm built an invalid response"}}"#,
-        )));
+        ), BodyShape::Whole));
         *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
         r
     })

@@ -1,0 +1,335 @@
+//! Random faults for soak runs (`mock-arm serve --faults random --fault-rate 0.1 --seed N`):
+//! each ARM request, with probability `rate`, gets one fault drawn from the chosen modes — 429,
+//! 500/503, a reset connection, a slow or truncated body, a list page without its array, or no
+//! answer at all. The draw comes from the request's own generator (`dice::rng_for`), so a seed
+//! and a request number always give the same fault.
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::RngExt;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::fault_kinds::EmptyPage;
+use crate::http::Reply;
+use crate::routes::Route;
+
+/// One kind of random fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChaosMode {
+    /// `throttle`: 429 `TooManyRequests` with `Retry-After: 1`.
+    Throttle,
+    /// `error`: 500 `InternalServerError` or 503 `ServiceUnavailable`.
+    ServerError,
+    /// `reset`: the connection is closed without an answer.
+    Reset,
+    /// `slow`: the answer's body arrives in small pieces over about a second.
+    Slow,
+    /// `truncate`: the body stops partway (the declared `Content-Length` is not reached) and the
+    /// connection is closed.
+    Truncate,
+    /// `empty-page`: a list page answers 200 with `{}`, `{"value": null}` or an error body.
+    EmptyPage,
+    /// `hang`: the request is accepted and never answered.
+    Hang,
+}
+
+impl ChaosMode {
+    /// Every mode: what `--faults random` means.
+    pub const ALL: [ChaosMode; 7] = [
+        ChaosMode::Throttle,
+        ChaosMode::ServerError,
+        ChaosMode::Reset,
+        ChaosMode::Slow,
+        ChaosMode::Truncate,
+        ChaosMode::EmptyPage,
+        ChaosMode::Hang,
+    ];
+
+    /// The CLI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChaosMode::Throttle => "throttle",
+            ChaosMode::ServerError => "error",
+            ChaosMode::Reset => "reset",
+            ChaosMode::Slow => "slow",
+            ChaosMode::Truncate => "truncate",
+            ChaosMode::EmptyPage => "empty-page",
+            ChaosMode::Hang => "hang",
+        }
+    }
+}
+
+impl FromStr for ChaosMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        ChaosMode::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = ChaosMode::ALL.iter().map(|m| m.name()).collect();
+                format!("{s:?} is not a fault mode (random, {})", names.join(", "))
+            })
+    }
+}
+
+/// Random faults: each ARM request, with probability `rate`, gets one of `modes` (uniformly).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chaos {
+    /// Probability (0..=1) that a request gets a fault.
+    pub rate: f64,
+    /// The modes drawn from.
+    pub modes: Vec<ChaosMode>,
+}
+
+impl Chaos {
+    /// Reads the `--faults` value: `random` (every mode) or a comma-separated list of modes.
+    pub fn parse_modes(s: &str) -> Result<Vec<ChaosMode>, String> {
+        if s.trim().eq_ignore_ascii_case("random") {
+            return Ok(ChaosMode::ALL.to_vec());
+        }
+        let mut modes = Vec::new();
+        for m in s.split(',').filter(|m| !m.trim().is_empty()) {
+            let m: ChaosMode = m.parse()?;
+            if !modes.contains(&m) {
+                modes.push(m);
+            }
+        }
+        if modes.is_empty() {
+            return Err(format!("{s:?} names no fault mode"));
+        }
+        Ok(modes)
+    }
+
+    /// The fault request `rng` belongs to gets, if any. Draws only when configured, so the
+    /// other faults' dice are unchanged by this feature's existence.
+    pub(crate) fn pick(&self, rng: &mut Xoshiro256PlusPlus) -> Option<ChaosMode> {
+        let x: f64 = rng.random();
+        if self.modes.is_empty() || x >= self.rate {
+            return None;
+        }
+        let i = rng.random_range(0..self.modes.len());
+        self.modes.get(i).copied()
+    }
+}
+
+/// The request log's `fault` label of a random fault (`chaosReset`, `chaosSlow`, …).
+pub(crate) fn label(mode: Option<ChaosMode>) -> Option<String> {
+    let name = match mode? {
+        ChaosMode::Throttle => "Throttle",
+        ChaosMode::ServerError => "Error",
+        ChaosMode::Reset => "Reset",
+        ChaosMode::Slow => "Slow",
+        ChaosMode::Truncate => "Truncate",
+        ChaosMode::EmptyPage => "EmptyPage",
+        ChaosMode::Hang => "Hang",
+    };
+    Some(format!("chaos{name}"))
+}
+
+/// The answer a `throttle` or `error` fault gives instead of the route's.
+pub(crate) fn replacement(mode: ChaosMode, rng: &mut Xoshiro256PlusPlus) -> Option<Reply> {
+    match mode {
+        ChaosMode::Throttle => Some(
+            Reply::error(
+                429,
+                "TooManyRequests",
+                "The request is being throttled (mock-arm fault). Please try again after '1' seconds.",
+            )
+            .with_header("retry-after", "1".into())
+            .with_fault("chaosThrottle"),
+        ),
+        ChaosMode::ServerError if rng.random_bool(0.5) => Some(
+            Reply::error(
+                503,
+                "ServiceUnavailable",
+                "The service is currently unavailable. Please try again later.",
+            )
+            .with_fault("chaosError503"),
+        ),
+        ChaosMode::ServerError => Some(
+            Reply::error(
+                500,
+                "InternalServerError",
+                "Encountered internal server error (mock-arm fault).",
+            )
+            .with_fault("chaosError500"),
+        ),
+        _ => None,
+    }
+}
+
+/// An `empty-page` fault on a successful list page: the page without its array.
+pub(crate) fn reshape(
+    mode: Option<ChaosMode>,
+    route: &Route,
+    reply: Reply,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Reply {
+    if mode != Some(ChaosMode::EmptyPage)
+        || reply.status != 200
+        || !matches!(route, Route::List { .. })
+    {
+        return reply;
+    }
+    let shape = match rng.random_range(0..3u8) {
+        0 => EmptyPage::NoValue,
+        1 => EmptyPage::NullValue,
+        _ => EmptyPage::ErrorBody,
+    };
+    crate::faults::empty_page(reply, shape).with_fault("chaosEmptyPage")
+}
+
+/// How a response body goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyShape {
+    /// In one piece.
+    Whole,
+    /// In `pieces` pieces, `gap` apart.
+    Slow { pieces: usize, gap: Duration },
+    /// The first `keep` bytes, then an error that closes the connection.
+    Truncated { keep: usize },
+}
+
+impl BodyShape {
+    /// The shape a `slow` or `truncate` fault gives a body of `len` bytes.
+    pub(crate) fn of(mode: Option<ChaosMode>, len: usize, rng: &mut Xoshiro256PlusPlus) -> Self {
+        match mode {
+            Some(ChaosMode::Slow) => BodyShape::Slow {
+                pieces: rng.random_range(4..=16),
+                gap: Duration::from_millis(rng.random_range(20..=100)),
+            },
+            Some(ChaosMode::Truncate) if len > 0 => BodyShape::Truncated {
+                keep: rng.random_range(0..len),
+            },
+            _ => BodyShape::Whole,
+        }
+    }
+}
+
+/// A response body that is sent whole, slowly, or cut short. Its size hint is always the full
+/// length, so hyper declares the full `Content-Length` even when the body stops early.
+pub(crate) struct MockBody {
+    data: Bytes,
+    shape: BodyShape,
+    sent: usize,
+    wait: Option<Pin<Box<tokio::time::Sleep>>>,
+    len: u64,
+}
+
+impl MockBody {
+    pub(crate) fn new(data: Bytes, shape: BodyShape) -> Self {
+        MockBody {
+            len: data.len() as u64,
+            data,
+            shape,
+            sent: 0,
+            wait: None,
+        }
+    }
+
+    /// The next piece to send and where it ends.
+    fn next_piece(&self) -> usize {
+        let total = self.data.len();
+        match self.shape {
+            BodyShape::Whole => total,
+            BodyShape::Slow { pieces, .. } => {
+                (self.sent + total.div_ceil(pieces.max(1)).max(1)).min(total)
+            }
+            BodyShape::Truncated { keep } => keep.min(total),
+        }
+    }
+}
+
+impl Body for MockBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(w) = self.wait.as_mut() {
+            if w.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.wait = None;
+        }
+        let end = self.next_piece();
+        if end > self.sent {
+            let piece = self.data.slice(self.sent..end);
+            self.sent = end;
+            if let BodyShape::Slow { gap, .. } = self.shape {
+                self.wait = Some(Box::pin(tokio::time::sleep(gap)));
+            }
+            return Poll::Ready(Some(Ok(Frame::data(piece))));
+        }
+        match self.shape {
+            BodyShape::Truncated { .. } => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "mock-arm: truncated body (injected fault)",
+            )))),
+            _ => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.shape == BodyShape::Whole && self.sent >= self.data.len()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dice::rng_for;
+
+    #[test]
+    fn modes_parse_from_random_or_a_list() {
+        assert_eq!(Chaos::parse_modes("random"), Ok(ChaosMode::ALL.to_vec()));
+        assert_eq!(
+            Chaos::parse_modes("reset, Slow,reset"),
+            Ok(vec![ChaosMode::Reset, ChaosMode::Slow])
+        );
+        for m in ChaosMode::ALL {
+            assert_eq!(m.name().parse::<ChaosMode>(), Ok(m));
+        }
+        assert!(Chaos::parse_modes("").is_err());
+        assert!(Chaos::parse_modes("reset,sometimes").is_err());
+    }
+
+    #[test]
+    fn picks_follow_the_rate_and_the_seed() {
+        let chaos = Chaos {
+            rate: 0.25,
+            modes: ChaosMode::ALL.to_vec(),
+        };
+        let draw = |seed| {
+            (1..=400)
+                .map(|n| chaos.pick(&mut rng_for(seed, n)))
+                .collect::<Vec<_>>()
+        };
+        let a = draw(1);
+        assert_eq!(a, draw(1));
+        assert_ne!(a, draw(2));
+        let hits = a.iter().flatten().count();
+        assert!((60..=140).contains(&hits), "{hits} of 400 at rate 0.25");
+        for m in ChaosMode::ALL {
+            assert!(a.contains(&Some(m)), "{m:?} never drawn");
+        }
+        let none = Chaos {
+            rate: 0.0,
+            modes: ChaosMode::ALL.to_vec(),
+        };
+        assert!((1..=100).all(|n| none.pick(&mut rng_for(1, n)).is_none()));
+    }
+}
