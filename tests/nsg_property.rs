@@ -180,6 +180,7 @@ fn nsg(name: &str, rules: &[RuleSpec]) -> Nsg {
         name: name.into(),
         provisioning_state: None,
         inbound,
+        outbound: Vec::new(),
     }
 }
 
