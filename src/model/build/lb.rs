@@ -110,3 +110,70 @@ pub(super) fn pool_addresses(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+
+    /// The response body of an official example (`responses.200.body`).
+    fn body(text: &str) -> Box<serde_json::value::RawValue> {
+        let v: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        serde_json::value::to_raw_value(&v["responses"]["200"]["body"]).expect("raw")
+    }
+
+    fn model(text: &str) -> Model {
+        let raw = body(text);
+        crate::model::build(&[raw.as_ref()])
+    }
+
+    #[test]
+    fn official_load_balancer_bodies_keep_their_rules_and_pools() {
+        let m = model(include_str!(
+            "../../../tests/fixtures/arm/examples/Microsoft.Network/2025-07-01/LoadBalancerGet.json"
+        ));
+        assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+        let lb = m.load_balancers.values().next().expect("lb");
+        let r = &lb.lb_rules[0];
+        assert_eq!(
+            (r.name.as_str(), r.frontend_port, r.backend_port),
+            ("rulelb", Some(80), Some(80))
+        );
+        assert!(r.carries_tcp && r.floating_ip && !r.ha_ports());
+        assert!(r.pools[0].id.ends_with("/backendAddressPools/be-lb"));
+        let m = model(include_str!(
+            "../../../tests/fixtures/arm/examples/Microsoft.Network/2025-07-01/LoadBalancerCreateGatewayLoadBalancerProviderWithOneBackendPool.json"
+        ));
+        assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+        let lb = m.load_balancers.values().next().expect("lb");
+        assert_eq!(
+            lb.lb_rules[0].pools.len(),
+            1,
+            "the plural backendAddressPools is read"
+        );
+    }
+
+    #[test]
+    fn the_official_developer_bastion_has_a_vnet_and_an_acl() {
+        let m = model(include_str!(
+            "../../../tests/fixtures/arm/examples/Microsoft.Network/2025-07-01/BastionHostDeveloperGet.json"
+        ));
+        assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+        let b = &m.bastions[0];
+        assert!(b.developer() && b.subnets.is_empty());
+        assert!(b
+            .vnet
+            .as_ref()
+            .is_some_and(|v| v.id.ends_with("/virtualNetworks/vnet2")));
+        assert_eq!(
+            b.ip_rules[0].to_string(),
+            "1.1.0.0/16",
+            "host bits are normalised"
+        );
+        let m = model(include_str!(
+            "../../../tests/fixtures/arm/examples/Microsoft.Network/2025-07-01/BastionHostGet.json"
+        ));
+        let b = &m.bastions[0];
+        assert!(!b.developer() && !b.shareable_link && !b.ip_connect && !b.tunneling);
+        assert_eq!(b.sku.as_deref(), Some("Standard"));
+    }
+}
