@@ -46,11 +46,7 @@ fn json_of(out: &[u8]) -> Value {
 const DEMO: &[(&str, &str, &[&str])] = &[
     ("app-01", "blocked", &["RDP401"]),
     ("batch-01", "blocked", &["RDP402"]),
-    (
-        "contractor-01",
-        "blocked",
-        &["RDP601", "RDP805", "RDP806"],
-    ),
+    ("contractor-01", "blocked", &["RDP601", "RDP805", "RDP806"]),
     (
         "dev-01",
         "blocked",
