@@ -46,22 +46,29 @@ fn json_of(out: &[u8]) -> Value {
 const DEMO: &[(&str, &str, &[&str])] = &[
     ("app-01", "blocked", &["RDP401"]),
     ("batch-01", "blocked", &["RDP402"]),
-    ("dev-01", "blocked", &["RDP101", "RDP801", "RDP804"]),
+    ("contractor-01", "blocked", &["RDP601", "RDP805", "RDP806"]),
+    (
+        "dev-01",
+        "blocked",
+        &["RDP101", "RDP801", "RDP804", "RDP805", "RDP806"],
+    ),
     ("finance-01", "blocked", &["RDP406"]),
     ("fw-app-01", "blocked", &["RDP701"]),
     ("hr-01", "blocked", &["RDP502"]),
     (
         "kiosk-01",
         "reachable",
-        &["RDP105", "RDP603", "RDP801", "RDP803", "RDP804"],
+        &["RDP105", "RDP507", "RDP603", "RDP801", "RDP803", "RDP804"],
     ),
     (
         "legacy-rdp-01",
         "reachable",
         &["RDP106", "RDP606", "RDP804"],
     ),
+    ("nva-01", "blocked", &["RDP601"]),
     ("ops-jump-01", "reachable", &["RDP804"]),
     ("reporting-01", "unknown", &["RDP407"]),
+    ("shop-01", "reachable", &["RDP606", "RDP801", "RDP804"]),
     ("sql-01", "blocked", &["RDP601"]),
     ("web-01", "reachable", &["RDP801", "RDP804"]),
     ("web-02", "blocked", &["RDP403"]),
@@ -133,7 +140,7 @@ fn demo_table_names_the_deciding_hop() {
         .stdout(predicate::str::contains(
             "web-01  RDP from Internet: REACHABLE via 20.61.14.203:3389 — open to 0.0.0.0/0",
         ))
-        .stdout(predicate::str::contains("Summary: 13 Windows VM(s)"))
+        .stdout(predicate::str::contains("Summary: 16 Windows VM(s)"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
 
@@ -289,7 +296,7 @@ fn snapshot_from_file_and_stdin_and_other_shapes() {
             .output()
             .expect("run");
         let r = json_of(&out.stdout);
-        assert_eq!(r["summary"]["vms"], 13);
+        assert_eq!(r["summary"]["vms"], 16);
     }
 }
 
@@ -337,8 +344,8 @@ fn resource_graph_power_state_and_lower_case_types() {
     let dev = vm_named(&r, "dev-01");
     assert_eq!(dev["powerState"], "deallocated");
     // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so
-    // the network path counts (4 reachable with guest facts, 5 without).
-    assert_eq!(r["summary"]["reachable"], 5);
+    // the network path counts (5 reachable with guest facts, 6 without).
+    assert_eq!(r["summary"]["reachable"], 6);
 }
 
 #[test]
@@ -485,7 +492,7 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
     assert!(r["diagnostics"]
         .to_string()
         .contains("field `id` is missing"));
-    assert_eq!(r["summary"]["vms"], 13);
+    assert_eq!(r["summary"]["vms"], 16);
     let web = vm_named(&r, "web-01");
     assert_eq!(
         web["rdp"]["verdict"], "unknown",
@@ -544,7 +551,7 @@ fn rules_and_explain() {
         .clone();
     let r = json_of(&out);
     let rules = r["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 41); // every rule of docs/rules.md, RDP204 included
+    assert_eq!(rules.len(), 44); // every rule of docs/rules.md, RDP204 included
     for key in [
         "id",
         "title",

@@ -176,6 +176,6 @@ fn graph_resource_group_scope_matches_arm() {
         ],
     );
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(graph["summary"]["vms"], 2);
+    assert_eq!(graph["summary"]["vms"], 3);
     assert_same(&comparable(graph), &comparable(arm));
 }

@@ -252,7 +252,7 @@ fn unregistered_provider_means_none() {
     assert_code(&out, 0);
     assert_eq!(
         json_of(&out)["summary"]["vms"],
-        12,
+        15,
         "the classic VM is not listed"
     );
 }
@@ -674,7 +674,7 @@ fn resource_group_scope_still_reads_what_it_references_elsewhere() {
         .iter()
         .filter_map(|v| v["name"].as_str())
         .collect();
-    assert_eq!(names, ["web-01", "web-02"]);
+    assert_eq!(names, ["shop-01", "web-01", "web-02"]);
     // Their VNet and subnet NSGs live in rg-hub: read by id, so the verdicts match the full audit.
     let full = offline(&snap, &[]);
     for vm in scoped["vms"].as_array().expect("vms") {
@@ -698,4 +698,43 @@ fn resource_group_scope_still_reads_what_it_references_elsewhere() {
         server.requests().iter().any(|r| r.route == "instanceView"),
         "a resource-group list has no power state"
     );
+}
+
+/// Live = offline for the load-balancing-rule door: the demo's `shop-01` is reached through
+/// `lb-web`'s rule `rdp-shop`; a one-VM check reads the load balancer through the NIC's pool and
+/// stays within four rounds, with the same report as offline.
+#[test]
+fn a_load_balancing_rule_vm_checks_live_like_offline() {
+    let snap = demo_without_guest();
+    let id = format!("/subscriptions/{DEMO_SUB}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/shop-01");
+    let live_report = check_live_in_four_rounds(&snap, &id, &[]);
+    let paths = live_report["vms"][0]["rdp"]["paths"]
+        .as_array()
+        .expect("paths")
+        .clone();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p["kind"] == "lbRule" && p["verdict"] == "reachable"),
+        "{paths:?}"
+    );
+    let off = Command::cargo_bin("rdpaudit")
+        .expect("binary")
+        .args(["check", "-o", "json", "--snapshot", "-", &id])
+        .write_stdin(snap.to_string())
+        .output()
+        .expect("run");
+    assert_eq!(live_report["vms"], json_of(&off)["vms"]);
+    // And the whole-subscription audit carries the same lbRule path live and offline.
+    let server = serve(&snap, |c| c.page_size(5));
+    let out = audit_json(&server, &[]);
+    let live_all = json_of(&out);
+    assert_same_report(&live_all, &offline(&snap, &[]));
+    let shop = live_all["vms"]
+        .as_array()
+        .expect("vms")
+        .iter()
+        .find(|v| v["name"] == "shop-01")
+        .expect("shop-01");
+    assert_eq!(shop["rdp"]["paths"][0]["kind"], "lbRule");
 }

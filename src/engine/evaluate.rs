@@ -105,7 +105,7 @@ impl<'m> Evaluator<'m> {
             dns: None,
         };
         match p.kind {
-            PathKind::PublicIp | PathKind::NatRule => self.direct(&mut p, vm),
+            PathKind::PublicIp | PathKind::NatRule | PathKind::LbRule => self.direct(&mut p, vm),
             PathKind::ClassicEndpoint => self.classic(&mut p),
             PathKind::Bastion => self.bastion(&mut p, vm),
         }
@@ -130,7 +130,8 @@ impl<'m> Evaluator<'m> {
     /// NSG + SKU + routing evaluation of a direct ARM path for the client and for the Internet.
     fn direct(&self, p: &mut PathAnalysis<'m>, vm: &VmTopology<'m>) {
         let tags = tags::tag_sets(self.model, p.place, &self.asg_members);
-        let floating = p.nat_rule.is_some_and(|r| r.floating_ip);
+        // Floating IP: the VM sees the frontend IP as destination (docs/decisions.md D18).
+        let floating = p.floating_ip();
         let dest_ip = if floating {
             p.public_ip.and_then(|x| x.address)
         } else {
@@ -167,7 +168,8 @@ impl<'m> Evaluator<'m> {
             let alt = eval_at(vm.default_port, &client);
             p.admits_default_port = Some(!alt.reachable.is_empty());
         }
-        if let (PathKind::NatRule, Some(front)) = (path.kind, path.connect_port) {
+        let forwards = matches!(path.kind, PathKind::NatRule | PathKind::LbRule);
+        if let (true, Some(front)) = (forwards, path.connect_port) {
             if front != path.delivered_port {
                 let alt = eval_at(front, &client);
                 p.admits_frontend_port = Some(!alt.admitted.is_empty());

@@ -42,6 +42,8 @@ pub enum HopKind {
     Guest,
     /// The `--probe` TCP connect.
     Probe,
+    /// A load balancer load-balancing rule.
+    LbRule,
 }
 
 impl HopKind {
@@ -61,6 +63,7 @@ impl HopKind {
             HopKind::Power => "power",
             HopKind::Guest => "guest",
             HopKind::Probe => "probe",
+            HopKind::LbRule => "lbRule",
         }
     }
 }
@@ -185,7 +188,31 @@ pub(crate) enum EntryFact {
         sources: AddrSet,
         private_ip: Option<IpAddr>,
         port: u16,
+        flags: BastionFlags,
     },
+    /// A load-balancing rule: `address:frontend_port` → backend port (docs/decisions.md D17).
+    LbRule {
+        lb: String,
+        sku: Sku,
+        address: Option<IpAddr>,
+        /// `None`: every port (port 0).
+        frontend_port: Option<u16>,
+        backend_port: u16,
+        floating: bool,
+        ha_ports: bool,
+    },
+}
+
+/// What a Bastion host's configuration adds to its hop (docs/decisions.md D37–D41).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct BastionFlags {
+    pub(crate) sku: Option<String>,
+    pub(crate) developer: bool,
+    pub(crate) shareable_link: bool,
+    pub(crate) ip_connect: bool,
+    pub(crate) tunneling: bool,
+    pub(crate) private_only: bool,
+    pub(crate) ip_rules: Vec<ipnet::IpNet>,
 }
 
 /// The data behind a hop's detail.
@@ -300,6 +327,8 @@ impl BlockReason {
             BlockReason::SecondaryNic { .. } => HopKind::Nic,
             BlockReason::GuestPortMismatch { .. } => HopKind::Guest,
             BlockReason::EndpointPortMismatch { .. } => HopKind::ClassicEndpoint,
+            BlockReason::BastionInboundDenied { .. }
+            | BlockReason::BastionOutboundDenied { .. } => HopKind::Bastion,
         }
     }
 }

@@ -30,6 +30,8 @@ fn entry_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
         PathKind::NatRule => nat_rule_hop(p).into_iter().collect(),
         PathKind::ClassicEndpoint => endpoint_hops(p, host),
         PathKind::Bastion => bastion_hop(p).into_iter().collect(),
+        // The frontend's public IP, then the rule (a traceroute's order).
+        PathKind::LbRule => public_ip_hop(p).into_iter().chain(lb_rule_hop(p)).collect(),
     };
     if let Some(b) = p.block_at(HopKind::Nic) {
         hops.push(Hop::new(
@@ -132,17 +134,46 @@ fn endpoint_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
     ]
 }
 
+fn lb_rule_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+    let (lb, r) = (p.lb?, p.lb_rule?);
+    let fact = EntryFact::LbRule {
+        lb: lb.name.clone(),
+        sku: lb.sku,
+        address: p.address,
+        frontend_port: r.frontend_port,
+        backend_port: p.delivered_port,
+        floating: r.floating_ip,
+        ha_ports: r.ha_ports(),
+    };
+    let (decision, fact) = entry(p, HopKind::LbRule, fact);
+    Some(
+        Hop::new(HopKind::LbRule, Some(r.id.id.clone()), decision, fact).rule(Some(r.name.clone())),
+    )
+}
+
 fn bastion_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
     let b = p.bastion?;
+    let flags = BastionFlags {
+        sku: b.sku.clone(),
+        developer: b.developer(),
+        shareable_link: b.shareable_link,
+        ip_connect: b.ip_connect,
+        tunneling: b.tunneling,
+        private_only: b.private_only,
+        ip_rules: b.ip_rules.clone(),
+    };
+    let fact = EntryFact::Bastion {
+        sources: p.client.candidates.clone(),
+        private_ip: p.ip_config.and_then(|c| c.private_ip),
+        port: p.delivered_port,
+        flags,
+    };
+    let (decision, fact) = entry(p, HopKind::Bastion, fact);
     Some(Hop::new(
         HopKind::Bastion,
         Some(b.id.id.clone()),
-        Decision::Ok,
-        HopFact::Entry(EntryFact::Bastion {
-            sources: p.client.candidates.clone(),
-            private_ip: p.ip_config.and_then(|c| c.private_ip),
-            port: p.delivered_port,
-        }),
+        decision,
+        fact,
     ))
 }
 
@@ -385,6 +416,7 @@ mod tests {
             (K::Power, "power"),
             (K::Guest, "guest"),
             (K::Probe, "probe"),
+            (K::LbRule, "lbRule"),
         ];
         for (k, s) in kinds {
             assert_eq!(serde_json::to_value(k).unwrap(), s);

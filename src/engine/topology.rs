@@ -3,7 +3,12 @@
 //! serve its network — and what blocks an entry regardless of the NSGs. Computed once per audit
 //! from the model, the options and the guest's RDP port; evaluation then reads it.
 //!
-//! New doors (load-balancing rules, firewall DNAT, …) are new [`PathKind`]s with a builder here.
+//! New doors (load-balancing rules, firewall DNAT, …) are new [`PathKind`]s with a builder here
+//! or in a child module (`lb`: load-balancing rules and pool membership; `bastion`: Bastion
+//! variants and the AzureBastionSubnet NSG).
+
+mod bastion;
+mod lb;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -33,6 +38,8 @@ pub(crate) struct PathTopology<'m> {
     pub(crate) nat_rule: Option<&'m NatRule>,
     pub(crate) endpoint: Option<&'m ClassicEndpoint>,
     pub(crate) bastion: Option<&'m Bastion>,
+    /// The load-balancing rule of an `lbRule` path.
+    pub(crate) lb_rule: Option<&'m LbRule>,
     /// Bastion: the addresses it connects from (its subnets).
     pub(crate) sources: AddrSet,
     pub(crate) sku: Option<Sku>,
@@ -163,6 +170,7 @@ pub(crate) struct Builder<'m, 'o> {
     default_port: u16,
     observations: &'o Observations,
     links: NatLinks,
+    pools: lb::Pools,
 }
 
 impl<'m, 'o> Builder<'m, 'o> {
@@ -172,6 +180,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             default_port,
             observations,
             links: NatLinks::new(model),
+            pools: lb::Pools::new(model),
         }
     }
 
@@ -258,6 +267,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             for ipc in &nic.ip_configs {
                 self.public_ip_path(&mut a, nic, ipc, primary);
                 self.nat_paths(&mut a, nic, ipc, primary);
+                self.lb_rule_paths(&mut a, nic, ipc, primary);
             }
         }
         a.bastions = self.bastions_for(a.place.map(|p| p.0));
@@ -356,10 +366,8 @@ impl<'m, 'o> Builder<'m, 'o> {
                 }
             }
         }
-        let by_pool = ipc
-            .backend_pools
-            .iter()
-            .filter_map(|p| self.links.by_pool.get(&p.key));
+        let pools = self.pools.of(ipc);
+        let by_pool = pools.iter().filter_map(|p| self.links.by_pool.get(p));
         let linked = self
             .links
             .by_ip_config
@@ -393,7 +401,10 @@ impl<'m, 'o> Builder<'m, 'o> {
             path.lb = Some(lb);
             path.nat_rule = Some(rule);
             path.sku = Some(lb.sku);
-            path.connect_port = rule.frontend_port;
+            // v2 rules: the port the load balancer assigned to this member, when listed (D23).
+            path.connect_port = rule
+                .frontend_port
+                .or_else(|| self.pools.nat_port(lb, rule, ipc));
             path.connect_range = rule.frontend_range;
             let via_pool = rule.backend_ip_config.is_none() && rule.backend_pool.is_some();
             if rule.backend_ip_config.is_none() && !via_pool {
@@ -519,6 +530,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             nat_rule: None,
             endpoint: None,
             bastion: None,
+            lb_rule: None,
             sources: AddrSet::empty(),
             sku: None,
             place,
@@ -548,12 +560,17 @@ impl<'m, 'o> Builder<'m, 'o> {
             .filter_map(|s| m.subnet(s))
             .flat_map(|(_, s)| s.prefixes.clone())
             .collect();
+        if b.developer() {
+            path.sources = bastion::developer_source();
+            return path;
+        }
         if sources.is_empty() {
             path.unknowns.push(Unknown::BastionSubnetMissing {
                 bastion: b.name.clone(),
             });
         }
         path.sources = AddrSet::from_nets(&sources);
+        self.bastion_subnet_blocks(&mut path, b, ipc, a.port);
         path
     }
 
@@ -570,12 +587,16 @@ impl<'m, 'o> Builder<'m, 'o> {
             .bastions
             .iter()
             .filter(|b| {
-                b.subnets.iter().any(|s| {
-                    let parent = s.split_child("subnets").map(|(v, _)| v.key);
-                    parent
-                        .as_deref()
-                        .is_some_and(|k| k == vnet.id.key || peers.contains(&k))
-                })
+                // Developer SKU: its own VNet only, no peering (docs/decisions.md D39).
+                let dev_here =
+                    b.developer() && b.vnet.as_ref().is_some_and(|v| v.key == vnet.id.key);
+                dev_here
+                    || b.subnets.iter().any(|s| {
+                        let parent = s.split_child("subnets").map(|(v, _)| v.key);
+                        parent
+                            .as_deref()
+                            .is_some_and(|k| k == vnet.id.key || peers.contains(&k))
+                    })
             })
             .collect()
     }
@@ -635,6 +656,7 @@ fn classic_path<'m>(
         nat_rule: None,
         endpoint: Some(ep),
         bastion: None,
+        lb_rule: None,
         sources: AddrSet::empty(),
         sku: None,
         place: None,

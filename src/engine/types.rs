@@ -87,6 +87,8 @@ pub(crate) enum PathKind {
     NatRule,
     ClassicEndpoint,
     Bastion,
+    /// A load-balancing rule (HA ports included) whose backend pool holds the VM.
+    LbRule,
 }
 
 impl PathKind {
@@ -96,6 +98,7 @@ impl PathKind {
             PathKind::NatRule => "natRule",
             PathKind::ClassicEndpoint => "classicEndpoint",
             PathKind::Bastion => "bastion",
+            PathKind::LbRule => "lbRule",
         }
     }
 
@@ -120,6 +123,7 @@ pub(crate) enum ResourceKind {
     VirtualNetwork,
     RouteTable,
     NetworkSecurityGroup,
+    BackendPool,
 }
 
 /// Why a referenced resource cannot be used.
@@ -165,6 +169,8 @@ pub(crate) enum Unknown {
     RouteTable(Unusable),
     /// None of a Bastion's subnets is in the data.
     BastionSubnetMissing { bastion: String },
+    /// The frontend a load-balancing rule names is not in the data.
+    LbFrontendMissing { rule: String, lb: String },
 }
 
 /// A problem of the audit on one VM (a diagnostic that makes it incomplete; docs/decisions.md
@@ -184,6 +190,9 @@ pub(crate) enum ProblemReason {
     NatRuleUnusable { rule: String, lb: Unusable },
     /// A path needed data the model does not have.
     Unknown(Unknown),
+    /// A backend pool the IP configuration is in cannot be read: its load-balancing rules are
+    /// unknown.
+    PoolUnusable { pool: String, lb: Unusable },
 }
 
 /// An NSG at one level of a path.
@@ -223,6 +232,19 @@ pub(crate) enum BlockReason {
         endpoint: String,
         private_port: u16,
         guest: u16,
+    },
+    /// The NSG on AzureBastionSubnet denies the clients' inbound 443 (docs/decisions.md D40).
+    BastionInboundDenied {
+        bastion: String,
+        nsg: String,
+        rule: Option<String>,
+    },
+    /// The NSG on AzureBastionSubnet denies Bastion's outbound RDP to the VM.
+    BastionOutboundDenied {
+        bastion: String,
+        nsg: String,
+        rule: Option<String>,
+        port: u16,
     },
 }
 

@@ -4,6 +4,7 @@
 //! helpers they share; `sink` keeps diagnostics of one kind from growing with hostile input.
 
 mod compute;
+mod lb;
 mod network;
 mod nsg;
 mod sink;

@@ -276,6 +276,8 @@ pub struct Nsg {
     pub provisioning_state: Option<String>,
     /// Inbound rules sorted by priority, custom then default (docs/decisions.md D6).
     pub inbound: Vec<SecurityRule>,
+    /// Outbound rules sorted the same way (the AzureBastionSubnet check reads them).
+    pub outbound: Vec<SecurityRule>,
 }
 
 /// One NSG security rule.
@@ -353,6 +355,10 @@ pub struct LoadBalancer {
     pub(crate) nat_rules: Vec<NatRule>,
     /// Backend pool id → member ipconfig ids (as the LB lists them).
     pub(crate) pools: Vec<(ResId, Vec<ResId>)>,
+    /// Load-balancing rules (docs/decisions.md D17).
+    pub(crate) lb_rules: Vec<LbRule>,
+    /// Backend pool id → members defined by IP address (docs/decisions.md D22).
+    pub(crate) pool_addresses: Vec<(ResId, Vec<PoolAddress>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -360,6 +366,43 @@ pub(crate) struct Frontend {
     pub(crate) id: ResId,
     pub(crate) name: String,
     pub(crate) public_ip: Option<ResId>,
+}
+
+/// A load-balancing rule: `frontend:frontend_port` → every pool member's `backend_port`.
+#[derive(Debug, Clone)]
+pub(crate) struct LbRule {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) frontend: Option<ResId>,
+    /// `backendAddressPool`, plus the plural `backendAddressPools` of Gateway-style rules.
+    pub(crate) pools: Vec<ResId>,
+    /// `Tcp` or `All` (RDP is TCP); `Udp` and `Quic` do not carry it.
+    pub(crate) carries_tcp: bool,
+    /// `All` (HA ports when both ports are 0).
+    pub(crate) all_protocols: bool,
+    /// `None`: port 0, every port (docs/decisions.md D19).
+    pub(crate) frontend_port: Option<u16>,
+    /// `None`: port 0, every port, unchanged.
+    pub(crate) backend_port: Option<u16>,
+    pub(crate) floating_ip: bool,
+}
+
+impl LbRule {
+    /// HA ports: protocol `All`, frontend and backend port 0.
+    pub(crate) fn ha_ports(&self) -> bool {
+        self.all_protocols && self.frontend_port.is_none() && self.backend_port.is_none()
+    }
+}
+
+/// A backend pool member defined by IP address (and VNet), not by NIC.
+#[derive(Debug, Clone)]
+pub(crate) struct PoolAddress {
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) vnet: Option<ResId>,
+    /// The NIC IP configuration ARM resolved it to (read-only field), when present.
+    pub(crate) ip_config: Option<ResId>,
+    /// v2 NAT rules: (rule name, frontend port) assigned to this member.
+    pub(crate) nat_ports: Vec<(String, u16)>,
 }
 
 #[derive(Debug, Clone)]
@@ -400,6 +443,32 @@ pub(crate) struct Bastion {
     pub(crate) id: ResId,
     pub(crate) name: String,
     pub(crate) subnets: Vec<ResId>,
+    /// `sku.name` as written (`Developer`, `Basic`, `Standard`, `Premium`); `None`: absent.
+    pub(crate) sku: Option<String>,
+    /// Developer SKU: the VNet it serves from Azure's shared pool (docs/decisions.md D39).
+    pub(crate) vnet: Option<ResId>,
+    /// `enableShareableLink` (RDP805).
+    pub(crate) shareable_link: bool,
+    /// `enableIpConnect` (RDP806).
+    pub(crate) ip_connect: bool,
+    /// `enableTunneling`: native RDP client (informative).
+    pub(crate) tunneling: bool,
+    /// `enablePrivateOnlyBastion` (Premium): no public ingress.
+    pub(crate) private_only: bool,
+    /// `networkAcls.ipRules`: the client addresses allowed to open sessions (Developer SKU).
+    pub(crate) ip_rules: Vec<IpNet>,
+}
+
+impl Bastion {
+    /// The Developer SKU: no AzureBastionSubnet, shared infrastructure (a host with a VNet
+    /// and no subnet is read as one even without `sku`).
+    pub(crate) fn developer(&self) -> bool {
+        let named = self
+            .sku
+            .as_deref()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("developer"));
+        named || (self.subnets.is_empty() && self.vnet.is_some())
+    }
 }
 
 /// Everything read, typed and indexed by case-folded id.

@@ -160,6 +160,9 @@ struct FrontendProps {
 struct BastionProps {
     #[serde(default)]
     ip_configurations: Lenient<Vec<Lenient<Child<BastionIpConfig>>>>,
+    /// Developer SKU: the VNet it serves (it has no subnet).
+    #[serde(default)]
+    virtual_network: Lenient<Ref>,
 }
 
 #[derive(Deserialize, Default)]
@@ -224,7 +227,7 @@ struct Index {
     vnets: HashMap<String, VnetRefs>,
     /// Load balancer key → its frontends' public IPs.
     lbs: HashMap<String, Vec<ResId>>,
-    /// Each Bastion's subnets.
+    /// Each Bastion's VNets (its subnets' VNets, or a Developer host's VNet).
     bastions: Vec<Vec<ResId>>,
 }
 
@@ -273,14 +276,16 @@ impl Index {
             }
             Kind::Bastion => {
                 let p: BastionProps = parse(raw);
-                let subnets = p
+                let vnets = p
                     .ip_configurations
                     .get()
                     .into_iter()
                     .flatten()
                     .filter_map(|c| c.get()?.properties.get().and_then(|p| one(&p.subnet)))
+                    .filter_map(|s| parent(&s, "subnets"))
+                    .chain(one(&p.virtual_network))
                     .collect();
-                self.bastions.push(subnets);
+                self.bastions.push(vnets);
             }
             Kind::Other => {}
         }
@@ -427,11 +432,9 @@ pub(crate) fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<Str
         }
     }
     for b in &ix.bastions {
-        for s in b {
-            if let Some(v) = parent(s, "subnets") {
-                if focus.is_none() || near.contains(&v.key) {
-                    add(&v);
-                }
+        for v in b {
+            if focus.is_none() || near.contains(&v.key) {
+                add(v);
             }
         }
     }
@@ -515,6 +518,22 @@ mod tests {
             .any(|id| id.ends_with("rt-other") || id.ends_with("/far")));
         let nobody = ResId::new("/subscriptions/s/x/virtualMachines/none");
         assert!(missing(&refs, Some(&nobody)).is_empty());
+    }
+
+    #[test]
+    fn a_developer_bastion_names_its_vnet_directly() {
+        let e = [raw(json!({
+            "id": format!("{RG}/Microsoft.Network/bastionHosts/dev"),
+            "sku": {"name": "Developer"},
+            "properties": {"ipConfigurations": [],
+                "virtualNetwork": {"id": format!("{RG}/Microsoft.Network/virtualNetworks/devnet")}}
+        }))];
+        let refs: Vec<&RawValue> = e.iter().map(|r| r.as_ref()).collect();
+        let got = missing(&refs, None);
+        assert_eq!(
+            got,
+            [format!("{RG}/Microsoft.Network/virtualNetworks/devnet")]
+        );
     }
 
     #[test]

@@ -374,6 +374,8 @@ pub(crate) struct LbProps {
     pub(crate) inbound_nat_rules: Option<Vec<Child<NatRuleProps>>>,
     #[serde(rename = "backendAddressPools")]
     pub(crate) backend_address_pools: Option<Vec<Child<PoolProps>>>,
+    #[serde(rename = "loadBalancingRules")]
+    pub(crate) load_balancing_rules: Option<Vec<Child<LbRuleProps>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -413,6 +415,57 @@ pub(crate) struct NatRuleProps {
 pub(crate) struct PoolProps {
     #[serde(rename = "backendIPConfigurations")]
     pub(crate) backend_ip_configurations: Option<Vec<Ref>>,
+    /// IP-based pools (Standard SKU): members named by address and VNet.
+    #[serde(rename = "loadBalancerBackendAddresses")]
+    pub(crate) load_balancer_backend_addresses: Option<Vec<Child<BackendAddressProps>>>,
+}
+
+/// One member of a backend pool defined by IP address (docs/decisions.md D22).
+#[derive(Debug, Deserialize)]
+pub(crate) struct BackendAddressProps {
+    #[serde(rename = "ipAddress")]
+    pub(crate) ip_address: Option<String>,
+    #[serde(rename = "virtualNetwork")]
+    pub(crate) virtual_network: Option<Ref>,
+    /// Read-only: the NIC IP configuration ARM resolved the address to.
+    #[serde(rename = "networkInterfaceIPConfiguration")]
+    pub(crate) network_interface_ip_configuration: Option<Ref>,
+    /// v2 NAT rules: the frontend port each rule assigned to this member (docs/decisions.md D23).
+    #[serde(rename = "inboundNatRulesPortMapping")]
+    pub(crate) inbound_nat_rules_port_mapping: Option<Vec<NatPortMapping>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NatPortMapping {
+    #[serde(rename = "inboundNatRuleName")]
+    pub(crate) inbound_nat_rule_name: Option<String>,
+    #[serde(rename = "frontendPort")]
+    pub(crate) frontend_port: Option<i64>,
+    #[serde(rename = "backendPort")]
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
+    pub(crate) backend_port: Option<i64>,
+}
+
+/// A load-balancing rule (docs/decisions.md D17–D19).
+#[derive(Debug, Deserialize)]
+pub(crate) struct LbRuleProps {
+    #[serde(rename = "frontendIPConfiguration")]
+    pub(crate) frontend: Option<Ref>,
+    #[serde(rename = "backendAddressPool")]
+    pub(crate) backend_address_pool: Option<Ref>,
+    /// Gateway-style rules name several pools.
+    #[serde(rename = "backendAddressPools")]
+    pub(crate) backend_address_pools: Option<Vec<Ref>>,
+    pub(crate) protocol: Option<String>,
+    #[serde(rename = "frontendPort")]
+    pub(crate) frontend_port: Option<i64>,
+    #[serde(rename = "backendPort")]
+    pub(crate) backend_port: Option<i64>,
+    #[serde(rename = "enableFloatingIP")]
+    pub(crate) enable_floating_ip: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,6 +493,25 @@ pub(crate) struct RouteProps {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BastionProps {
     pub(crate) ip_configurations: Option<Vec<Child<BastionIpConfigProps>>>,
+    /// Developer SKU: the VNet it serves (it has no subnet of its own).
+    pub(crate) virtual_network: Option<Ref>,
+    pub(crate) enable_shareable_link: Option<bool>,
+    pub(crate) enable_ip_connect: Option<bool>,
+    pub(crate) enable_tunneling: Option<bool>,
+    pub(crate) enable_private_only_bastion: Option<bool>,
+    pub(crate) network_acls: Option<BastionAcls>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BastionAcls {
+    pub(crate) ip_rules: Option<Vec<BastionIpRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BastionIpRule {
+    pub(crate) address_prefix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

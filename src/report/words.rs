@@ -5,7 +5,9 @@
 use std::net::IpAddr;
 
 use crate::engine::addrset::AddrSet;
-use crate::engine::hop::{AclFact, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES};
+use crate::engine::hop::{
+    AclFact, BastionFlags, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES,
+};
 use crate::engine::types::*;
 use crate::engine::{PathAnalysis, VmAnalysis};
 use crate::model::{DnsAnswer, GuestFacts, ResId, TcpOutcome, TcpProbe};
@@ -21,6 +23,7 @@ fn kind(k: ResourceKind) -> &'static str {
         ResourceKind::VirtualNetwork => "virtual network",
         ResourceKind::RouteTable => "route table",
         ResourceKind::NetworkSecurityGroup => "network security group",
+        ResourceKind::BackendPool => "backend pool",
     }
 }
 
@@ -49,6 +52,9 @@ pub(crate) fn unknown(u: &Unknown) -> String {
         Unknown::BastionSubnetMissing { bastion } => {
             format!("the subnet of Bastion {bastion} is not in the data")
         }
+        Unknown::LbFrontendMissing { rule, lb } => {
+            format!("the frontend of load-balancing rule {rule} on {lb} is not in the data")
+        }
     }
 }
 
@@ -61,6 +67,10 @@ pub(crate) fn problem(p: &ProblemReason) -> String {
             unusable(lb)
         ),
         ProblemReason::Unknown(u) => unknown(u),
+        ProblemReason::PoolUnusable { pool, lb } => format!(
+            "the load-balancing rules of backend pool {pool} cannot be evaluated: {}",
+            unusable(lb)
+        ),
     }
 }
 
@@ -99,6 +109,25 @@ pub(crate) fn block(b: &BlockReason) -> String {
         } => format!(
             "endpoint {endpoint} forwards to private port {private_port} but the guest listens \
              on {guest}"
+        ),
+        BlockReason::BastionInboundDenied { bastion, nsg, rule } => format!(
+            "{nsg} on the AzureBastionSubnet of {bastion} denies inbound tcp/443 from the \
+             Internet{}: clients cannot reach Bastion",
+            rule.as_ref()
+                .map(|r| format!(" (rule {r})"))
+                .unwrap_or_default()
+        ),
+        BlockReason::BastionOutboundDenied {
+            bastion,
+            nsg,
+            rule,
+            port,
+        } => format!(
+            "{nsg} on the AzureBastionSubnet of {bastion} denies outbound tcp/{port} to the \
+             VM{}: Bastion cannot open RDP",
+            rule.as_ref()
+                .map(|r| format!(" (rule {r})"))
+                .unwrap_or_default()
         ),
     }
 }
@@ -206,11 +235,72 @@ fn entry_detail(fact: &EntryFact) -> String {
             sources,
             private_ip,
             port,
+            flags,
         } => format!(
-            "from {} to {}:{port}",
+            "from {} to {}:{port}{}",
             describe_set(sources, sources),
-            addr_or_unknown(*private_ip)
+            addr_or_unknown(*private_ip),
+            bastion_flags(flags)
         ),
+        EntryFact::LbRule {
+            lb,
+            sku,
+            address,
+            frontend_port,
+            backend_port,
+            floating,
+            ha_ports,
+        } => format!(
+            "{lb} ({sku} SKU) {}:{} → backend port {backend_port}{}{}",
+            addr_or_unknown(*address),
+            frontend_port
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| backend_port.to_string()),
+            if *ha_ports {
+                ", HA ports (every port, unchanged)"
+            } else if frontend_port.is_none() {
+                ", every frontend port"
+            } else {
+                ""
+            },
+            if *floating {
+                ", floating IP (the VM sees the frontend IP as destination)"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// What a Bastion host's configuration adds to its hop.
+fn bastion_flags(f: &BastionFlags) -> String {
+    let mut out = Vec::new();
+    if let Some(sku) = &f.sku {
+        out.push(format!("{sku} SKU"));
+    }
+    if f.developer {
+        out.push("shared Developer host, source 168.63.129.16".into());
+    }
+    if f.shareable_link {
+        out.push("shareable links on".into());
+    }
+    if f.ip_connect {
+        out.push("IP-based connection on".into());
+    }
+    if f.tunneling {
+        out.push("native client (tunneling) on".into());
+    }
+    if f.private_only {
+        out.push("private-only".into());
+    }
+    if !f.ip_rules.is_empty() {
+        let nets: Vec<String> = f.ip_rules.iter().map(|n| n.to_string()).collect();
+        out.push(format!("sessions only from {}", nets.join(", ")));
+    }
+    if out.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", out.join("; "))
     }
 }
 

@@ -37,6 +37,7 @@ mod rdp503;
 mod rdp504;
 mod rdp505;
 mod rdp506;
+mod rdp507;
 mod rdp601;
 mod rdp602;
 mod rdp603;
@@ -50,6 +51,8 @@ mod rdp801;
 mod rdp802;
 mod rdp803;
 mod rdp804;
+mod rdp805;
+mod rdp806;
 
 pub use meta::{Category, Need, RuleMeta, Severity};
 pub(crate) use phrases::{client_text, rule_text};
@@ -130,8 +133,8 @@ macro_rules! catalogue {
 catalogue!(
     rdp101, rdp102, rdp103, rdp104, rdp105, rdp106, rdp201, rdp202, rdp203, rdp204, rdp301, rdp302,
     rdp303, rdp304, rdp401, rdp402, rdp403, rdp404, rdp405, rdp406, rdp407, rdp408, rdp501, rdp502,
-    rdp503, rdp504, rdp505, rdp506, rdp601, rdp602, rdp603, rdp604, rdp605, rdp606, rdp701, rdp702,
-    rdp703, rdp801, rdp802, rdp803, rdp804,
+    rdp503, rdp504, rdp505, rdp506, rdp507, rdp601, rdp602, rdp603, rdp604, rdp605, rdp606, rdp701,
+    rdp702, rdp703, rdp801, rdp802, rdp803, rdp804, rdp805, rdp806,
 );
 
 /// Looks a rule up by id (case-insensitive).
@@ -206,14 +209,32 @@ fn stand_down(mut fired: Vec<(&'static RuleMeta, Vec<Finding>)>) -> Vec<Vec<Find
 
 // ---- helpers shared by checks ---------------------------------------------------------------
 
-/// Direct ARM paths (public IP and NAT rule).
+/// Direct ARM paths (public IP, NAT rule, load-balancing rule).
 pub(crate) fn arm_paths<'a, 'm>(cx: &'a Cx<'a, 'm>) -> impl Iterator<Item = &'a PathAnalysis<'m>> {
     cx.vm.paths.iter().filter(|p| {
         matches!(
             p.kind,
-            crate::engine::PathKind::PublicIp | crate::engine::PathKind::NatRule
+            crate::engine::PathKind::PublicIp
+                | crate::engine::PathKind::NatRule
+                | crate::engine::PathKind::LbRule
         )
     })
+}
+
+/// Which forwarding rule a path goes through, for messages ("Forwarding paths": RDP403,
+/// RDP605 and RDP606 name it): `NAT rule x on lb`, `load-balancing rule y on lb`.
+pub(crate) fn forwarding_rule(p: &PathAnalysis<'_>) -> Option<String> {
+    let lb = p.lb?;
+    match (p.nat_rule, p.lb_rule) {
+        (Some(r), _) => Some(format!("NAT rule {} on {}", r.name, lb.name)),
+        (_, Some(r)) => Some(format!(
+            "{}load-balancing rule {} on {}",
+            if r.ha_ports() { "HA-ports " } else { "" },
+            r.name,
+            lb.name
+        )),
+        _ => None,
+    }
 }
 
 /// The NSGs on a path with their level name.
@@ -267,6 +288,26 @@ fn deciding_in<'p, 'm>(
     best
 }
 
+/// Bastion hosts whose path to the VM its NSGs admit (or may admit), each once, with the port.
+/// The NSG on AzureBastionSubnet is not consulted: a link or an IP connection stays configured
+/// when that NSG is fixed (docs/decisions.md D40).
+pub(crate) fn bastions_reaching<'a, 'm>(
+    cx: &'a Cx<'a, 'm>,
+) -> impl Iterator<Item = (&'m crate::model::Bastion, u16)> + 'a {
+    let mut seen: Vec<&str> = Vec::new();
+    cx.vm
+        .paths
+        .iter()
+        .filter(|p| p.kind == crate::engine::PathKind::Bastion)
+        .filter(|p| !p.client.reachable.is_empty() || !p.client.unknown.is_empty())
+        .filter_map(|p| Some((p.bastion?, p.delivered_port)))
+        .filter(move |(b, _)| {
+            let fresh = !seen.contains(&b.id.key.as_str());
+            seen.push(&b.id.key);
+            fresh
+        })
+}
+
 /// Is this a just-in-time rule (Defender for Cloud names them `SecurityCenter-JITRule…`)?
 /// The naming is not documented: used to label a reason only.
 pub(crate) fn is_jit(name: &str) -> bool {
@@ -285,8 +326,8 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(ids, sorted, "ids must be unique and in order");
-        // 40 rules plus RDP204 (the probe and the data disagree).
-        assert_eq!(ids.len(), 41);
+        // 40 rules plus RDP204 (the probe and the data disagree), plus RDP507, RDP805, RDP806.
+        assert_eq!(ids.len(), 44);
         for r in CATALOGUE {
             assert!(!r.meta.title.ends_with('.'), "{}", r.meta.id);
             assert!(!r.meta.example.ends_with('.'), "{}", r.meta.id);

@@ -30,17 +30,19 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     super::arm_paths(cx)
         .filter(|p| p.admits_frontend_port == Some(true) && p.client.admitted.is_empty())
-        .filter_map(|p| Some((p, p.lb?, p.nat_rule?)))
-        .map(|(p, lb, rule)| {
-            let nsgs: Vec<String> = super::path_nsgs(p).iter().map(|(n, _)| n.name.clone()).collect();
+        .filter_map(|p| Some((p, p.lb?, super::forwarding_rule(p)?)))
+        .map(|(p, lb, via)| {
+            let nsgs: Vec<String> = super::path_nsgs(p)
+                .iter()
+                .map(|(n, _)| n.name.clone())
+                .collect();
             let front = p.connect_port.unwrap_or_default().to_string();
             cx.finding(
                 &RULE,
                 &lb.id.id,
                 format!(
-                    "NAT rule {} on {} maps port {} to {}, and {} {} {} but not {} (NSGs see the backend port)",
-                    rule.name,
-                    lb.name,
+                    "{} maps port {} to {}, and {} {} {} but not {} (NSGs see the backend port)",
+                    via,
                     front,
                     p.delivered_port,
                     nsgs.join(" and "),

@@ -30,7 +30,8 @@ use crate::model::Access;
 
 pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for p in super::arm_paths(cx) {
+    // With floating IP the NSGs do see the frontend IP (docs/decisions.md D18).
+    for p in super::arm_paths(cx).filter(|p| !p.floating_ip()) {
         let Some(addr) = p.address else { continue };
         let private = p.ip_config.and_then(|c| c.private_ip);
         for (nsg, level) in super::path_nsgs(p) {

@@ -47,6 +47,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 p.delivered_port,
                 match p.kind {
                     crate::engine::PathKind::NatRule => "the NAT rule delivers",
+                    crate::engine::PathKind::LbRule => "the load-balancing rule delivers",
                     _ => "the endpoint delivers",
                 },
             ))

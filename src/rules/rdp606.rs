@@ -32,14 +32,19 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     use crate::engine::PathKind;
     cx.vm
         .direct_paths()
-        .filter(|p| matches!(p.kind, PathKind::NatRule | PathKind::ClassicEndpoint))
+        .filter(|p| {
+            matches!(
+                p.kind,
+                PathKind::NatRule | PathKind::LbRule | PathKind::ClassicEndpoint
+            )
+        })
         .filter(|p| p.connect_port != Some(cx.vm.default_port) && !p.config_blocked())
         .filter(|p| !p.client.reachable.is_empty() || !p.client.unknown.is_empty())
         .filter_map(|p| {
             let to = p.connect_to()?;
-            let via = match (p.nat_rule, p.lb, p.endpoint) {
-                (Some(r), Some(lb), _) => format!("NAT rule {} on {}", r.name, lb.name),
-                (_, _, Some(ep)) => format!("endpoint {}", ep.name),
+            let via = match (super::forwarding_rule(p), p.endpoint) {
+                (Some(rule), _) => rule,
+                (_, Some(ep)) => format!("endpoint {}", ep.name),
                 _ => "the entry point".into(),
             };
             let extra = if p.connect_range.is_some() && p.connect_port.is_none() {

@@ -105,6 +105,10 @@ impl Gen<'_> {
         self.public_ip(&pip, &pip_name, region, true, &ipc, false)?;
         e.vnets[vi].subnets[si].bastion = true;
         let standard = self.chance(0.5);
+        // Bastion variants without drawing from the generator (estates stay as they were): every
+        // other Standard Bastion has shareable links, every third IP-based connection.
+        let shareable = standard && (vi / 25) % 2 == 1;
+        let ip_connect = standard && (vi / 25) % 3 == 1;
         let body = json!({
             "name": name, "id": id, "etag": self.etag(), "location": region,
             "type": "Microsoft.Network/bastionHosts",
@@ -114,8 +118,8 @@ impl Gen<'_> {
                 "dnsName": format!("bst-{}.bastion.azure.com", self.uuid()),
                 "scaleUnits": 2,
                 "enableTunneling": standard,
-                "enableIpConnect": false,
-                "enableShareableLink": false,
+                "enableIpConnect": ip_connect,
+                "enableShareableLink": shareable,
                 "enableKerberos": false,
                 "disableCopyPaste": false,
                 "ipConfigurations": [{
@@ -303,52 +307,75 @@ impl Gen<'_> {
         let lbr = format!("{id}/loadBalancingRules/https");
         let nat_rules = self.nat_rules(e, l, &id);
         let nat_ids: Vec<Value> = nat_rules.iter().map(|r| json!({"id": r["id"]})).collect();
+        // Drawn in the order the body lists them, as before load-balancing rules were added.
+        let (lb_etag, guid, fe_etag, pool_etag) =
+            (self.etag(), self.uuid(), self.etag(), self.etag());
+        let (rule_etag, probe_etag) = (self.etag(), self.etag());
+        let mut lb_rules = vec![json!({
+            "name": "https", "id": lbr, "etag": rule_etag,
+            "type": "Microsoft.Network/loadBalancers/loadBalancingRules",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "frontendIPConfiguration": {"id": fe},
+                "frontendPort": 443, "backendPort": 443, "enableFloatingIP": false,
+                "idleTimeoutInMinutes": 4, "protocol": "Tcp", "loadDistribution": "Default",
+                "disableOutboundSnat": lb.standard, "enableTcpReset": lb.standard,
+                "backendAddressPool": {"id": pool}, "backendAddressPools": [{"id": pool}],
+                "probe": {"id": probe}
+            }
+        })];
+        // Every other load balancer also forwards RDP to its whole pool with a load-balancing
+        // rule (frontend 3391 → 3389), decided without drawing from the generator.
+        if l % 2 == 1 {
+            let rdp = format!("{id}/loadBalancingRules/rdp-lb");
+            lb_rules.push(json!({
+                "name": "rdp-lb", "id": rdp,
+                "type": "Microsoft.Network/loadBalancers/loadBalancingRules",
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "frontendIPConfiguration": {"id": fe},
+                    "frontendPort": 3391, "backendPort": 3389, "enableFloatingIP": false,
+                    "idleTimeoutInMinutes": 4, "protocol": "Tcp", "loadDistribution": "Default",
+                    "disableOutboundSnat": lb.standard, "enableTcpReset": lb.standard,
+                    "backendAddressPool": {"id": pool}
+                }
+            }));
+        }
+        let lb_rule_ids: Vec<Value> = lb_rules.iter().map(|r| json!({"id": r["id"]})).collect();
         let members = ids(lb
             .nat_rules
             .iter()
             .map(|r| VmIds::new(e.sid, vnet, r.vm).ipc_id));
         json!({
-            "name": name, "id": id, "etag": self.etag(), "location": vnet.region,
+            "name": name, "id": id, "etag": lb_etag, "location": vnet.region,
             "type": "Microsoft.Network/loadBalancers",
             "sku": {"name": if lb.standard { "Standard" } else { "Basic" }, "tier": "Regional"},
             "properties": {
                 "provisioningState": "Succeeded",
-                "resourceGuid": self.uuid(),
+                "resourceGuid": guid,
                 "frontendIPConfigurations": [{
-                    "name": "fe-public", "id": fe, "etag": self.etag(),
+                    "name": "fe-public", "id": fe, "etag": fe_etag,
                     "type": "Microsoft.Network/loadBalancers/frontendIPConfigurations",
                     "properties": {
                         "provisioningState": "Succeeded",
                         "privateIPAllocationMethod": "Dynamic",
                         "publicIPAddress": {"id": pip},
                         "inboundNatRules": nat_ids,
-                        "loadBalancingRules": [{"id": lbr}]
+                        "loadBalancingRules": lb_rule_ids.clone()
                     }
                 }],
                 "backendAddressPools": [{
-                    "name": "be-pool", "id": pool, "etag": self.etag(),
+                    "name": "be-pool", "id": pool, "etag": pool_etag,
                     "type": "Microsoft.Network/loadBalancers/backendAddressPools",
                     "properties": {
                         "provisioningState": "Succeeded",
                         "backendIPConfigurations": members,
-                        "loadBalancingRules": [{"id": lbr}]
+                        "loadBalancingRules": lb_rule_ids
                     }
                 }],
-                "loadBalancingRules": [{
-                    "name": "https", "id": lbr, "etag": self.etag(),
-                    "type": "Microsoft.Network/loadBalancers/loadBalancingRules",
-                    "properties": {
-                        "provisioningState": "Succeeded",
-                        "frontendIPConfiguration": {"id": fe},
-                        "frontendPort": 443, "backendPort": 443, "enableFloatingIP": false,
-                        "idleTimeoutInMinutes": 4, "protocol": "Tcp", "loadDistribution": "Default",
-                        "disableOutboundSnat": lb.standard, "enableTcpReset": lb.standard,
-                        "backendAddressPool": {"id": pool}, "backendAddressPools": [{"id": pool}],
-                        "probe": {"id": probe}
-                    }
-                }],
+                "loadBalancingRules": lb_rules,
                 "probes": [{
-                    "name": "probe-443", "id": probe, "etag": self.etag(),
+                    "name": "probe-443", "id": probe, "etag": probe_etag,
                     "type": "Microsoft.Network/loadBalancers/probes",
                     "properties": {"provisioningState": "Succeeded", "protocol": "Tcp", "port": 443, "intervalInSeconds": 5, "numberOfProbes": 2, "probeThreshold": 1, "loadBalancingRules": [{"id": lbr}]}
                 }],

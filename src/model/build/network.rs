@@ -208,6 +208,7 @@ pub(super) fn load_balancer(
         });
     }
     let mut pools = Vec::new();
+    let mut pool_addresses = Vec::new();
     for (i, pl) in p.backend_address_pools.iter().flatten().enumerate() {
         let name = pl.name.clone().unwrap_or_else(|| format!("pool{i}"));
         let members = pl
@@ -215,8 +216,14 @@ pub(super) fn load_balancer(
             .as_ref()
             .map(|pp| references(&pp.backend_ip_configurations))
             .unwrap_or_default();
-        pools.push((child_id(&pl.id, "backendAddressPools", &name), members));
+        let pool_id = child_id(&pl.id, "backendAddressPools", &name);
+        let addresses = lb::pool_addresses(i, pl.properties.as_ref())?;
+        if !addresses.is_empty() {
+            pool_addresses.push((pool_id.clone(), addresses));
+        }
+        pools.push((pool_id, members));
     }
+    let lb_rules = lb::lb_rules(rid, &p.load_balancing_rules)?;
     for (idx, r) in nat_rules.iter().enumerate() {
         m.nat_rules.insert(r.id.key.clone(), (rid.key.clone(), idx));
     }
@@ -232,6 +239,8 @@ pub(super) fn load_balancer(
             frontends,
             nat_rules,
             pools,
+            lb_rules,
+            pool_addresses,
         },
     );
     Ok(())
@@ -299,10 +308,24 @@ pub(super) fn bastion(
         .flatten()
         .filter_map(|c| c.properties.as_ref().and_then(|p| reference(&p.subnet)))
         .collect();
+    let mut ip_rules = Vec::new();
+    let rules = p.network_acls.as_ref().and_then(|a| a.ip_rules.as_ref());
+    for (i, r) in rules.into_iter().flatten().enumerate() {
+        let field = format!("properties.networkAcls.ipRules[{i}].addressPrefix");
+        // Host bits are normalised (the official example writes 1.1.1.1/16).
+        ip_rules.extend(prefixes(&field, &r.address_prefix, &None)?);
+    }
     m.bastions.push(Bastion {
         id: rid.clone(),
         name: name_of(&head, rid),
         subnets,
+        sku: head.sku.as_ref().and_then(|s| s.name.clone()),
+        vnet: reference(&p.virtual_network),
+        shareable_link: p.enable_shareable_link.unwrap_or(false),
+        ip_connect: p.enable_ip_connect.unwrap_or(false),
+        tunneling: p.enable_tunneling.unwrap_or(false),
+        private_only: p.enable_private_only_bastion.unwrap_or(false),
+        ip_rules,
     });
     Ok(())
 }

@@ -1,26 +1,30 @@
-//! Network security groups: custom and default inbound rules.
+//! Network security groups: custom and default rules, inbound and outbound.
 
 use super::*;
 
 pub(super) fn nsg(m: &mut Model, rid: &ResId, env: Envelope<wire::NsgProps>) -> Result<(), String> {
     let (head, p) = props(env)?;
     let mut inbound = Vec::new();
+    let mut outbound = Vec::new();
     for (list, is_default, rules) in [
         ("securityRules", false, &p.security_rules),
         ("defaultSecurityRules", true, &p.default_security_rules),
     ] {
         for (i, r) in rules.iter().flatten().enumerate() {
-            if let Some(rule) = security_rule(list, i, is_default, r)? {
-                inbound.push(rule);
+            match security_rule(list, i, is_default, r)? {
+                (Direction::Inbound, rule) => inbound.push(rule),
+                (Direction::Outbound, rule) => outbound.push(rule),
             }
         }
     }
     if p.default_security_rules.is_none() {
         // The platform always applies the default rules, even when a body omits them.
         inbound.extend(default_inbound_rules());
+        outbound.extend(default_outbound_rules());
     }
     // Custom rules before defaults, each by ascending priority (docs/decisions.md D6).
     inbound.sort_by_key(|r| (r.is_default, r.priority));
+    outbound.sort_by_key(|r| (r.is_default, r.priority));
     m.nsgs.insert(
         rid.key.clone(),
         Nsg {
@@ -28,18 +32,19 @@ pub(super) fn nsg(m: &mut Model, rid: &ResId, env: Envelope<wire::NsgProps>) -> 
             name: name_of(&head, rid),
             provisioning_state: p.provisioning_state.clone(),
             inbound,
+            outbound,
         },
     );
     Ok(())
 }
 
-/// Parses one rule; `Ok(None)` for outbound rules (RDP evaluation reads inbound only).
+/// Parses one rule with its direction.
 pub(super) fn security_rule(
     list: &str,
     i: usize,
     is_default: bool,
     r: &Child<wire::RuleProps>,
-) -> Result<Option<SecurityRule>, String> {
+) -> Result<(Direction, SecurityRule), String> {
     let name = r.name.clone().unwrap_or_else(|| format!("{list}[{i}]"));
     let at = |field: &str| format!("{list}[{i}] ({name}): field `properties.{field}`");
     let Some(p) = &r.properties else {
@@ -91,21 +96,21 @@ pub(super) fn security_rule(
         &p.destination_application_security_groups,
         "destination",
     )?;
-    if direction == Direction::Outbound {
-        return Ok(None);
-    }
-    Ok(Some(SecurityRule {
-        name,
-        priority: priority as u32,
-        access,
-        protocol,
-        source,
-        source_ports,
-        destination,
-        destination_ports,
-        is_default,
-        description: p.description.clone(),
-    }))
+    Ok((
+        direction,
+        SecurityRule {
+            name,
+            priority: priority as u32,
+            access,
+            protocol,
+            source,
+            source_ports,
+            destination,
+            destination_ports,
+            is_default,
+            description: p.description.clone(),
+        },
+    ))
 }
 
 /// A required enum-like string field; `at` names the field for the message.
@@ -174,32 +179,7 @@ fn rule_addrs(
 
 /// The three inbound default rules every NSG has (<https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#default-security-rules>).
 pub(super) fn default_inbound_rules() -> Vec<SecurityRule> {
-    let rule = |name: &str,
-                priority: u32,
-                access: Access,
-                source: ServiceTag,
-                dest: Option<ServiceTag>| {
-        let mut src = AddrSpec::default();
-        src.tags.push(source);
-        let mut dst = AddrSpec::default();
-        match dest {
-            Some(t) => dst.tags.push(t),
-            None => dst.any = true,
-        }
-        SecurityRule {
-            name: name.into(),
-            priority,
-            access,
-            protocol: Protocol::Any,
-            source: src,
-            source_ports: PortSet::all(),
-            destination: dst,
-            destination_ports: PortSet::all(),
-            is_default: true,
-            description: None,
-        }
-    };
-    let mut deny = rule(
+    let mut deny = default_rule(
         "DenyAllInBound",
         65500,
         Access::Deny,
@@ -211,14 +191,14 @@ pub(super) fn default_inbound_rules() -> Vec<SecurityRule> {
         ..AddrSpec::default()
     };
     vec![
-        rule(
+        default_rule(
             "AllowVnetInBound",
             65000,
             Access::Allow,
             ServiceTag::VirtualNetwork,
             Some(ServiceTag::VirtualNetwork),
         ),
-        rule(
+        default_rule(
             "AllowAzureLoadBalancerInBound",
             65001,
             Access::Allow,
@@ -227,4 +207,69 @@ pub(super) fn default_inbound_rules() -> Vec<SecurityRule> {
         ),
         deny,
     ]
+}
+
+/// The three outbound default rules (same page): VNet to VNet, anything to the Internet, deny.
+pub(super) fn default_outbound_rules() -> Vec<SecurityRule> {
+    let mut internet = default_rule(
+        "AllowInternetOutBound",
+        65001,
+        Access::Allow,
+        ServiceTag::Internet,
+        Some(ServiceTag::Internet),
+    );
+    internet.source = AddrSpec {
+        any: true,
+        ..AddrSpec::default()
+    };
+    let mut deny = default_rule(
+        "DenyAllOutBound",
+        65500,
+        Access::Deny,
+        ServiceTag::Internet,
+        None,
+    );
+    deny.source = AddrSpec {
+        any: true,
+        ..AddrSpec::default()
+    };
+    vec![
+        default_rule(
+            "AllowVnetOutBound",
+            65000,
+            Access::Allow,
+            ServiceTag::VirtualNetwork,
+            Some(ServiceTag::VirtualNetwork),
+        ),
+        internet,
+        deny,
+    ]
+}
+
+fn default_rule(
+    name: &str,
+    priority: u32,
+    access: Access,
+    source: ServiceTag,
+    dest: Option<ServiceTag>,
+) -> SecurityRule {
+    let mut src = AddrSpec::default();
+    src.tags.push(source);
+    let mut dst = AddrSpec::default();
+    match dest {
+        Some(t) => dst.tags.push(t),
+        None => dst.any = true,
+    }
+    SecurityRule {
+        name: name.into(),
+        priority,
+        access,
+        protocol: Protocol::Any,
+        source: src,
+        source_ports: PortSet::all(),
+        destination: dst,
+        destination_ports: PortSet::all(),
+        is_default: true,
+        description: None,
+    }
 }

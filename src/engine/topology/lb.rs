@@ -1,0 +1,244 @@
+//! Load-balancing-rule paths (path kind `lbRule`, docs/decisions.md D17–D22) and backend pool
+//! membership, read from every side: the NIC's pool list, the pool's member list, and pools
+//! defined by IP address and VNet.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use super::*;
+
+/// Backend pool membership of IP configurations, computed once per model.
+#[derive(Default)]
+pub(super) struct Pools {
+    /// Pool key → its load balancer's key.
+    owner: HashMap<String, String>,
+    /// IP configuration key → pool keys (the pool's own member list, resolved addresses).
+    by_ip_config: HashMap<String, Vec<String>>,
+    /// (VNet key, address) → pool keys (IP-based pools, docs/decisions.md D22).
+    by_address: HashMap<(String, IpAddr), Vec<String>>,
+}
+
+impl Pools {
+    pub(super) fn new(model: &Model) -> Pools {
+        let mut p = Pools::default();
+        for lb in model.load_balancers.values() {
+            for (pool, members) in &lb.pools {
+                p.owner.insert(pool.key.clone(), lb.id.key.clone());
+                for m in members {
+                    push(&mut p.by_ip_config, m.key.clone(), &pool.key);
+                }
+            }
+            for (pool, addrs) in &lb.pool_addresses {
+                p.owner.insert(pool.key.clone(), lb.id.key.clone());
+                for a in addrs {
+                    if let Some(c) = &a.ip_config {
+                        push(&mut p.by_ip_config, c.key.clone(), &pool.key);
+                    }
+                    if let (Some(ip), Some(v)) = (a.ip, &a.vnet) {
+                        push(&mut p.by_address, (v.key.clone(), ip), &pool.key);
+                    }
+                }
+            }
+        }
+        p
+    }
+
+    /// The keys of every pool the IP configuration is in, from any side, sorted.
+    pub(super) fn of(&self, ipc: &IpConfig) -> Vec<String> {
+        let mut out: Vec<String> = ipc.backend_pools.iter().map(|p| p.key.clone()).collect();
+        out.extend(
+            self.by_ip_config
+                .get(&ipc.id.key)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        if let (Some(ip), Some(vnet)) = (ipc.private_ip, vnet_key(ipc)) {
+            out.extend(
+                self.by_address
+                    .get(&(vnet, ip))
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// A v2 NAT rule's frontend port for this IP configuration, when the pool lists it
+    /// (`inboundNatRulesPortMapping`, docs/decisions.md D23).
+    pub(super) fn nat_port(
+        &self,
+        lb: &LoadBalancer,
+        rule: &NatRule,
+        ipc: &IpConfig,
+    ) -> Option<u16> {
+        let pool = rule.backend_pool.as_ref()?;
+        let vnet = vnet_key(ipc);
+        let (_, addrs) = lb.pool_addresses.iter().find(|(p, _)| p.key == pool.key)?;
+        addrs
+            .iter()
+            .filter(|a| {
+                a.ip_config.as_ref().is_some_and(|c| c.key == ipc.id.key)
+                    || (a.ip.is_some()
+                        && a.ip == ipc.private_ip
+                        && a.vnet.as_ref().map(|v| &v.key) == vnet.as_ref())
+            })
+            .flat_map(|a| a.nat_ports.iter())
+            .find(|(name, _)| name.eq_ignore_ascii_case(&rule.name))
+            .map(|(_, port)| *port)
+    }
+}
+
+fn push<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<String>>, k: K, pool: &str) {
+    let v = map.entry(k).or_default();
+    if !v.iter().any(|x| x == pool) {
+        v.push(pool.to_string());
+    }
+}
+
+/// The key of the VNet of an IP configuration's subnet.
+fn vnet_key(ipc: &IpConfig) -> Option<String> {
+    let subnet = ipc.subnet.as_ref()?;
+    subnet.split_child("subnets").map(|(v, _)| v.key)
+}
+
+impl PathTopology<'_> {
+    /// Floating IP on the path's NAT or load-balancing rule: the VM sees the frontend IP as the
+    /// destination (docs/decisions.md D18).
+    pub(crate) fn floating_ip(&self) -> bool {
+        self.nat_rule.is_some_and(|r| r.floating_ip) || self.lb_rule.is_some_and(|r| r.floating_ip)
+    }
+}
+
+impl<'m> Builder<'m, '_> {
+    /// Load-balancing rules whose backend pool holds this IP configuration. A pool the NIC
+    /// names but the data lacks is a problem: its rules are unknown, never assumed absent.
+    pub(super) fn lb_rule_paths(
+        &self,
+        a: &mut VmTopology<'m>,
+        nic: &'m Nic,
+        ipc: &'m IpConfig,
+        primary: bool,
+    ) {
+        let m = self.model;
+        for pool in &ipc.backend_pools {
+            if self.pools.owner.contains_key(&pool.key) {
+                continue;
+            }
+            let lb_id = pool.split_child("backendAddressPools").map(|(lb, _)| lb);
+            let lb = match &lb_id {
+                Some(id) if m.load_balancers.contains_key(&id.key) => Unusable {
+                    what: ResourceKind::BackendPool,
+                    name: pool.name().to_string(),
+                    state: UnusableState::Dangling(pool.id.clone()),
+                },
+                Some(id) => Unusable::of(m, id, ResourceKind::LoadBalancer),
+                None => Unusable::of(m, pool, ResourceKind::BackendPool),
+            };
+            let reason = ProblemReason::PoolUnusable {
+                pool: pool.name().to_string(),
+                lb,
+            };
+            a.problems.push(Self::problem(pool, reason));
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        for pool in self.pools.of(ipc) {
+            let Some(lb) = self
+                .pools
+                .owner
+                .get(&pool)
+                .and_then(|k| m.load_balancers.get(k))
+            else {
+                continue;
+            };
+            for rule in &lb.lb_rules {
+                if !rule.pools.iter().any(|p| p.key == pool) || !seen.insert(&rule.id.key) {
+                    continue;
+                }
+                if let Some(path) = self.lb_rule_path(a, lb, rule, nic, ipc, primary) {
+                    a.paths.push(path);
+                }
+            }
+        }
+    }
+
+    /// One rule's path, or `None` when it does not carry RDP from the Internet: UDP only, a
+    /// backend port that is not RDP's, or an internal frontend (docs/decisions.md D21: an
+    /// internal load balancer is reached from private networks only, not from the Internet).
+    fn lb_rule_path(
+        &self,
+        a: &VmTopology<'m>,
+        lb: &'m LoadBalancer,
+        rule: &'m LbRule,
+        nic: &'m Nic,
+        ipc: &'m IpConfig,
+        primary: bool,
+    ) -> Option<PathTopology<'m>> {
+        let m = self.model;
+        if !rule.carries_tcp {
+            return None;
+        }
+        // Port 0 forwards every port unchanged (HA ports, D19).
+        let delivered = match rule.backend_port {
+            Some(b) if b == a.port || b == a.default_port => b,
+            Some(_) => return None,
+            None => a.port,
+        };
+        let frontend = rule.frontend.as_ref().and_then(|f| m.frontend(f));
+        if frontend.is_some_and(|(_, fe)| fe.public_ip.is_none()) {
+            return None;
+        }
+        let mut path = self.new_path(PathKind::LbRule, delivered, nic, ipc, primary);
+        path.lb = Some(lb);
+        path.lb_rule = Some(rule);
+        path.sku = Some(lb.sku);
+        path.connect_port = match (rule.frontend_port, rule.backend_port) {
+            (Some(f), _) => Some(f),
+            (None, None) => Some(delivered),
+            (None, Some(_)) => None,
+        };
+        match frontend.and_then(|(_, fe)| fe.public_ip.as_ref()) {
+            None => path.unknowns.push(Unknown::LbFrontendMissing {
+                rule: rule.name.clone(),
+                lb: lb.name.clone(),
+            }),
+            Some(pid) => match m.public_ips.get(&pid.key) {
+                None => {
+                    let why = Unusable::of(m, pid, ResourceKind::PublicIp);
+                    path.unknowns.push(Unknown::Resource(why));
+                }
+                Some(pip) => {
+                    path.public_ip = Some(pip);
+                    path.entry_name = pip.fqdn.as_deref();
+                    path.address = pip.address;
+                    if pip.address.is_none() {
+                        path.blocks.push(Block {
+                            reason: BlockReason::NoAddress {
+                                pip: pip.name.clone(),
+                                dynamic: pip.dynamic,
+                                via_lb: Some(lb.name.clone()),
+                            },
+                            resource: pip.id.id.clone(),
+                            while_stopped_only: false,
+                        });
+                    }
+                }
+            },
+        }
+        secondary_block(&mut path, nic);
+        if a.port_from_guest && path.delivered_port != a.port {
+            path.blocks.push(Block {
+                reason: BlockReason::GuestPortMismatch {
+                    delivered: path.delivered_port,
+                    guest: a.port,
+                },
+                resource: a.id.id.clone(),
+                while_stopped_only: false,
+            });
+        }
+        Some(path)
+    }
+}
