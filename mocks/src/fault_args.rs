@@ -3,7 +3,7 @@
 //! list pages without their array, hanging, oversized bodies, `/subscriptions` and Resource
 //! Graph paging faults, and token endpoint failures.
 
-use crate::chaos::Chaos;
+use crate::chaos_kinds::Chaos;
 use crate::config::Faults;
 use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
 
@@ -125,7 +125,7 @@ impl FaultArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::ChaosMode;
+    use crate::chaos_kinds::ChaosMode;
 
     #[test]
     fn every_flag_reaches_its_builder() {

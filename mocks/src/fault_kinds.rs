@@ -22,6 +22,20 @@ pub enum EmptyPage {
     ErrorBody,
 }
 
+impl EmptyPage {
+    /// The body answered with HTTP 200 in place of the page.
+    pub(crate) fn body(self) -> serde_json::Value {
+        match self {
+            EmptyPage::NoValue => serde_json::json!({}),
+            EmptyPage::NullValue => serde_json::json!({"value": null}),
+            EmptyPage::ErrorBody => serde_json::json!({"error": {
+                "code": "InternalServerError",
+                "message": "The server encountered an internal error."
+            }}),
+        }
+    }
+}
+
 /// How a successful Resource Graph answer misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphPageFault {

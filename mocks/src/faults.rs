@@ -2,7 +2,7 @@
 //! seeded with (seed, request number), so a given request number always gets the same dice
 //! whatever other requests ran concurrently.
 
-use crate::chaos::ChaosMode;
+use crate::chaos_kinds::ChaosMode;
 use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
 use crate::http::{Ctx, Reply};
 use crate::routes::Route;
@@ -186,15 +186,7 @@ fn with_json(reply: Reply, fault: &str, edit: impl FnOnce(&mut Value)) -> Reply 
 }
 
 pub(crate) fn empty_page(reply: Reply, shape: EmptyPage) -> Reply {
-    let body = match shape {
-        EmptyPage::NoValue => json!({}),
-        EmptyPage::NullValue => json!({"value": null}),
-        EmptyPage::ErrorBody => json!({"error": {
-            "code": "InternalServerError",
-            "message": "The server encountered an internal error."
-        }}),
-    };
-    let mut out = Reply::ok(body.to_string()).with_fault("emptyPage");
+    let mut out = Reply::ok(shape.body().to_string()).with_fault("emptyPage");
     out.headers = reply.headers;
     out
 }

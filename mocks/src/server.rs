@@ -7,7 +7,8 @@
 
 mod checks;
 
-use crate::chaos::{self, BodyShape, ChaosMode};
+use crate::chaos::{self, BodyShape};
+use crate::chaos_kinds::ChaosMode;
 use crate::config::MockConfig;
 use crate::error::Error;
 use crate::faults::{uuid_like, FaultState, Injected};
