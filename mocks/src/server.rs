@@ -7,9 +7,10 @@
 
 mod checks;
 
-use crate::chaos::{self, BodyShape, ChaosMode};
+use crate::chaos::{self, BodyShape};
 use crate::config::MockConfig;
 use crate::error::Error;
+use crate::fault_kinds::ChaosMode;
 use crate::faults::{uuid_like, FaultState, Injected};
 use crate::graph::{self, Decision, Quota};
 use crate::http::{self, Ctx, Query, Reply};
