@@ -13,8 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::chaos_kinds::ChaosMode;
-use crate::fault_kinds::EmptyPage;
+use crate::fault_kinds::{ChaosMode, EmptyPage};
 use crate::http::Reply;
 use crate::routes::Route;
 
@@ -82,9 +81,7 @@ pub(crate) fn reshape(
         1 => EmptyPage::NullValue,
         _ => EmptyPage::ErrorBody,
     };
-    let mut out = Reply::ok(shape.body().to_string()).with_fault("chaosEmptyPage");
-    out.headers = reply.headers;
-    out
+    crate::faults::empty_page(reply, shape).with_fault("chaosEmptyPage")
 }
 
 /// How a response body goes out.
@@ -186,52 +183,5 @@ impl Body for MockBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.len)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::chaos_kinds::Chaos;
-    use crate::dice::rng_for;
-
-    #[test]
-    fn modes_parse_from_random_or_a_list() {
-        assert_eq!(Chaos::parse_modes("random"), Ok(ChaosMode::ALL.to_vec()));
-        assert_eq!(
-            Chaos::parse_modes("reset, Slow,reset"),
-            Ok(vec![ChaosMode::Reset, ChaosMode::Slow])
-        );
-        for m in ChaosMode::ALL {
-            assert_eq!(m.name().parse::<ChaosMode>(), Ok(m));
-        }
-        assert!(Chaos::parse_modes("").is_err());
-        assert!(Chaos::parse_modes("reset,sometimes").is_err());
-    }
-
-    #[test]
-    fn picks_follow_the_rate_and_the_seed() {
-        let chaos = Chaos {
-            rate: 0.25,
-            modes: ChaosMode::ALL.to_vec(),
-        };
-        let draw = |seed| {
-            (1..=400)
-                .map(|n| chaos.pick(&mut rng_for(seed, n)))
-                .collect::<Vec<_>>()
-        };
-        let a = draw(1);
-        assert_eq!(a, draw(1));
-        assert_ne!(a, draw(2));
-        let hits = a.iter().flatten().count();
-        assert!((60..=140).contains(&hits), "{hits} of 400 at rate 0.25");
-        for m in ChaosMode::ALL {
-            assert!(a.contains(&Some(m)), "{m:?} never drawn");
-        }
-        let none = Chaos {
-            rate: 0.0,
-            modes: ChaosMode::ALL.to_vec(),
-        };
-        assert!((1..=100).all(|n| none.pick(&mut rng_for(1, n)).is_none()));
     }
 }

@@ -1,9 +1,8 @@
 //! What the mock serves and how it misbehaves. Plain data with builder-style setters, shared by
 //! the library API (tests start the server in-process) and the CLI (`mock-arm serve`).
 
-pub use crate::chaos_kinds::{Chaos, ChaosMode};
 use crate::error::Error;
-pub use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
+pub use crate::fault_kinds::{Chaos, ChaosMode, EmptyPage, GraphPageFault, NextLinkFault};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

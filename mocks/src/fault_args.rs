@@ -3,9 +3,8 @@
 //! list pages without their array, hanging, oversized bodies, `/subscriptions` and Resource
 //! Graph paging faults, and token endpoint failures.
 
-use crate::chaos_kinds::Chaos;
 use crate::config::Faults;
-use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
+use crate::fault_kinds::{Chaos, EmptyPage, GraphPageFault, NextLinkFault};
 
 /// Fault flags of `mock-arm serve` (flattened into its arguments).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -125,7 +124,7 @@ impl FaultArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos_kinds::ChaosMode;
+    use crate::fault_kinds::ChaosMode;
 
     #[test]
     fn every_flag_reaches_its_builder() {

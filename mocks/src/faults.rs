@@ -2,7 +2,6 @@
 //! seeded with (seed, request number), so a given request number always gets the same dice
 //! whatever other requests ran concurrently.
 
-use crate::chaos_kinds::ChaosMode;
 use crate::config::{Faults, RetryAfter, Throttle, ThrottleMode};
 use crate::http::{Ctx, Reply};
 use crate::routes::Route;
@@ -13,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 pub use crate::dice::{rng_for, uuid_like};
-pub use crate::fault_kinds::{EmptyPage, GraphPageFault, NextLinkFault};
+pub use crate::fault_kinds::{ChaosMode, EmptyPage, GraphPageFault, NextLinkFault};
 
 /// A fault decided for one request before it reaches the resource handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +185,15 @@ fn with_json(reply: Reply, fault: &str, edit: impl FnOnce(&mut Value)) -> Reply 
 }
 
 pub(crate) fn empty_page(reply: Reply, shape: EmptyPage) -> Reply {
-    let mut out = Reply::ok(shape.body().to_string()).with_fault("emptyPage");
+    let body = match shape {
+        EmptyPage::NoValue => json!({}),
+        EmptyPage::NullValue => json!({"value": null}),
+        EmptyPage::ErrorBody => json!({"error": {
+            "code": "InternalServerError",
+            "message": "The server encountered an internal error."
+        }}),
+    };
+    let mut out = Reply::ok(body.to_string()).with_fault("emptyPage");
     out.headers = reply.headers;
     out
 }

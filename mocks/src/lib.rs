@@ -33,7 +33,6 @@
 //! routes), KQL beyond that subset, and list filters (`$filter` is accepted and ignored).
 
 mod chaos;
-mod chaos_kinds;
 mod config;
 mod dice;
 mod error;

@@ -8,9 +8,9 @@
 mod checks;
 
 use crate::chaos::{self, BodyShape};
-use crate::chaos_kinds::ChaosMode;
 use crate::config::MockConfig;
 use crate::error::Error;
+use crate::fault_kinds::ChaosMode;
 use crate::faults::{uuid_like, FaultState, Injected};
 use crate::graph::{self, Decision, Quota};
 use crate::http::{self, Ctx, Query, Reply};
