@@ -401,4 +401,33 @@ fn the_nsg_on_azure_bastion_subnet_can_break_the_bastion_path() {
     );
     // The link stays configured: RDP805 still reports (docs/decisions.md D40).
     assert!(rule_ids(&r).contains(&"RDP805".to_string()));
+    // Outbound denies that do not cover this VM's address leave the path working.
+    for (dst, port) in [
+        ("Internet", "3389"),
+        ("10.1.0.99/32", "3389"),
+        ("VirtualNetwork", "22"),
+    ] {
+        let mut doc = fixture("RDP805/bad-shareable-link.json");
+        bastion_subnet_nsg(
+            &mut doc,
+            json!([
+                nsg_rule(
+                    "AllowHttpsInbound",
+                    120,
+                    "Inbound",
+                    "Allow",
+                    "443",
+                    "Internet",
+                    "*"
+                ),
+                nsg_rule("DenyOut", 100, "Outbound", "Deny", port, "*", dst),
+            ]),
+        );
+        let r = audit(&doc);
+        assert_eq!(
+            paths(&r, "bastion")[0]["verdict"],
+            "reachable",
+            "deny to {dst}:{port}"
+        );
+    }
 }
