@@ -132,6 +132,12 @@ fn a_v2_nat_rule_uses_the_port_the_pool_lists_and_the_range_otherwise() {
     let doc = fixture("RDP606/bad-nat-rule-v2-mapped-port.json");
     let r = audit(&doc);
     assert!(message_of(&r, "RDP606").contains("20.60.1.10:50003"));
+    let p = paths(&r, "natRule");
+    assert_eq!(p[0]["port"], 50003);
+    assert!(hop(p[0], "natRule")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("20.60.1.10:50003 → backend port 3389"));
     // Without the mapping the exact port is not known: the range is given, the NSG verdict is
     // still exact (the NSGs see the backend port).
     let mut doc = doc;
@@ -144,6 +150,13 @@ fn a_v2_nat_rule_uses_the_port_the_pool_lists_and_the_range_otherwise() {
     let r = audit(&doc);
     assert_eq!(vm(&r)["rdp"]["verdict"], "reachable");
     assert!(message_of(&r, "RDP606").contains("20.60.1.10:50000-50099"));
+    let p = paths(&r, "natRule");
+    let detail = hop(p[0], "natRule")["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail
+            .contains("50000-50099 (the port of this range assigned to the VM is not in the data)"),
+        "{detail}"
+    );
     assert!(rule_ids(&r).contains(&"RDP801".to_string()));
 }
 
