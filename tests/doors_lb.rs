@@ -444,3 +444,50 @@ fn the_nsg_on_azure_bastion_subnet_can_break_the_bastion_path() {
         );
     }
 }
+
+/// Pool membership is read from every side (docs/decisions.md D22), and an IP-based member
+/// counts only in its own VNet.
+#[test]
+fn pool_membership_from_the_pool_side_and_by_address_in_the_right_vnet() {
+    let base = fixture("RDP801/bad-lb-rule-standard-lb.json");
+    let nic_ipc = resource(&mut base.clone(), "web-lb-nic")["properties"]["ipConfigurations"][0]
+        ["id"]
+        .clone();
+    let without_nic_side = |doc: &mut Value| {
+        resource(doc, "web-lb-nic")["properties"]["ipConfigurations"][0]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("loadBalancerBackendAddressPools");
+    };
+    // Nothing names the pool membership: no path.
+    let mut doc = base.clone();
+    without_nic_side(&mut doc);
+    assert!(paths(&audit(&doc), "lbRule").is_empty());
+    // The pool lists the IP configuration (backendIPConfigurations).
+    let mut doc = base.clone();
+    without_nic_side(&mut doc);
+    resource(&mut doc, "lb-web")["properties"]["backendAddressPools"][0]["properties"] =
+        json!({"backendIPConfigurations": [{"id": nic_ipc}]});
+    assert_eq!(paths(&audit(&doc), "lbRule").len(), 1);
+    // An IP-based member resolved by ARM to the IP configuration.
+    let mut doc = base.clone();
+    without_nic_side(&mut doc);
+    resource(&mut doc, "lb-web")["properties"]["backendAddressPools"][0]["properties"] = json!({
+        "loadBalancerBackendAddresses": [{"name": "a", "properties": {
+            "ipAddress": "10.1.0.4",
+            "networkInterfaceIPConfiguration": {"id": nic_ipc}}}]});
+    assert_eq!(paths(&audit(&doc), "lbRule").len(), 1);
+    // The same address in another VNet is another machine.
+    let doc_ip = fixture("RDP801/bad-lb-rule-ip-based-pool.json");
+    let mut doc = doc_ip.clone();
+    let lb = resource(&mut doc, "lb-web");
+    let member = &mut lb["properties"]["backendAddressPools"][0]["properties"]
+        ["loadBalancerBackendAddresses"][0]["properties"];
+    member["virtualNetwork"]["id"] = json!(member["virtualNetwork"]["id"]
+        .as_str()
+        .unwrap()
+        .replace("vnet-app", "vnet-other"));
+    let r = audit(&doc);
+    assert!(paths(&r, "lbRule").is_empty(), "{}", vm(&r)["rdp"]);
+    assert_eq!(paths(&audit(&doc_ip), "lbRule").len(), 1);
+}
