@@ -379,6 +379,11 @@ fn the_nsg_on_azure_bastion_subnet_can_break_the_bastion_path() {
             .contains("denies inbound tcp/443"),
         "{h}"
     );
+    // A private-only Bastion has no Internet clients: that NSG does not break it.
+    resource(&mut doc, "bas-web")["properties"]["enablePrivateOnlyBastion"] = json!(true);
+    let r = audit(&doc);
+    assert_eq!(paths(&r, "bastion")[0]["verdict"], "reachable");
+    assert!(message_of(&r, "RDP805").contains("private-only"));
     // Inbound fine, outbound RDP to the VNet denied: Bastion cannot open RDP.
     let mut doc = fixture("RDP805/bad-shareable-link.json");
     bastion_subnet_nsg(

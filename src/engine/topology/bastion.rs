@@ -81,7 +81,11 @@ impl Builder<'_, '_> {
                 dest_asgs: &[],
                 tags: &t,
             };
-            if let Some(rule) = denied(&nsg::evaluate(n, &t.internet, &inbound)) {
+            // A private-only Bastion (Premium) has no Internet clients to admit.
+            let from_internet = (!b.private_only)
+                .then(|| nsg::evaluate(n, &t.internet, &inbound))
+                .unwrap_or_default();
+            if let Some(rule) = denied(&from_internet) {
                 path.blocks.push(Block {
                     reason: BlockReason::BastionInboundDenied {
                         bastion: b.name.clone(),
