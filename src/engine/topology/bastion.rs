@@ -82,9 +82,11 @@ impl Builder<'_, '_> {
                 tags: &t,
             };
             // A private-only Bastion (Premium) has no Internet clients to admit.
-            let from_internet = (!b.private_only)
-                .then(|| nsg::evaluate(n, &t.internet, &inbound))
-                .unwrap_or_default();
+            let from_internet = if b.private_only {
+                Vec::new()
+            } else {
+                nsg::evaluate(n, &t.internet, &inbound)
+            };
             if let Some(rule) = denied(&from_internet) {
                 path.blocks.push(Block {
                     reason: BlockReason::BastionInboundDenied {
