@@ -132,6 +132,12 @@ fn a_v2_nat_rule_uses_the_port_the_pool_lists_and_the_range_otherwise() {
     let doc = fixture("RDP606/bad-nat-rule-v2-mapped-port.json");
     let r = audit(&doc);
     assert!(message_of(&r, "RDP606").contains("20.60.1.10:50003"));
+    let p = paths(&r, "natRule");
+    assert_eq!(p[0]["port"], 50003);
+    assert!(hop(p[0], "natRule")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("20.60.1.10:50003 → backend port 3389"));
     // Without the mapping the exact port is not known: the range is given, the NSG verdict is
     // still exact (the NSGs see the backend port).
     let mut doc = doc;
@@ -144,6 +150,13 @@ fn a_v2_nat_rule_uses_the_port_the_pool_lists_and_the_range_otherwise() {
     let r = audit(&doc);
     assert_eq!(vm(&r)["rdp"]["verdict"], "reachable");
     assert!(message_of(&r, "RDP606").contains("20.60.1.10:50000-50099"));
+    let p = paths(&r, "natRule");
+    let detail = hop(p[0], "natRule")["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail
+            .contains("50000-50099 (the port of this range assigned to the VM is not in the data)"),
+        "{detail}"
+    );
     assert!(rule_ids(&r).contains(&"RDP801".to_string()));
 }
 
@@ -366,6 +379,11 @@ fn the_nsg_on_azure_bastion_subnet_can_break_the_bastion_path() {
             .contains("denies inbound tcp/443"),
         "{h}"
     );
+    // A private-only Bastion has no Internet clients: that NSG does not break it.
+    resource(&mut doc, "bas-web")["properties"]["enablePrivateOnlyBastion"] = json!(true);
+    let r = audit(&doc);
+    assert_eq!(paths(&r, "bastion")[0]["verdict"], "reachable");
+    assert!(message_of(&r, "RDP805").contains("private-only"));
     // Inbound fine, outbound RDP to the VNet denied: Bastion cannot open RDP.
     let mut doc = fixture("RDP805/bad-shareable-link.json");
     bastion_subnet_nsg(
@@ -401,4 +419,80 @@ fn the_nsg_on_azure_bastion_subnet_can_break_the_bastion_path() {
     );
     // The link stays configured: RDP805 still reports (docs/decisions.md D40).
     assert!(rule_ids(&r).contains(&"RDP805".to_string()));
+    // Outbound denies that do not cover this VM's address leave the path working.
+    for (dst, port) in [
+        ("Internet", "3389"),
+        ("10.1.0.99/32", "3389"),
+        ("VirtualNetwork", "22"),
+    ] {
+        let mut doc = fixture("RDP805/bad-shareable-link.json");
+        bastion_subnet_nsg(
+            &mut doc,
+            json!([
+                nsg_rule(
+                    "AllowHttpsInbound",
+                    120,
+                    "Inbound",
+                    "Allow",
+                    "443",
+                    "Internet",
+                    "*"
+                ),
+                nsg_rule("DenyOut", 100, "Outbound", "Deny", port, "*", dst),
+            ]),
+        );
+        let r = audit(&doc);
+        assert_eq!(
+            paths(&r, "bastion")[0]["verdict"],
+            "reachable",
+            "deny to {dst}:{port}"
+        );
+    }
+}
+
+/// Pool membership is read from every side (docs/decisions.md D22), and an IP-based member
+/// counts only in its own VNet.
+#[test]
+fn pool_membership_from_the_pool_side_and_by_address_in_the_right_vnet() {
+    let base = fixture("RDP801/bad-lb-rule-standard-lb.json");
+    let nic_ipc = resource(&mut base.clone(), "web-lb-nic")["properties"]["ipConfigurations"][0]
+        ["id"]
+        .clone();
+    let without_nic_side = |doc: &mut Value| {
+        resource(doc, "web-lb-nic")["properties"]["ipConfigurations"][0]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("loadBalancerBackendAddressPools");
+    };
+    // Nothing names the pool membership: no path.
+    let mut doc = base.clone();
+    without_nic_side(&mut doc);
+    assert!(paths(&audit(&doc), "lbRule").is_empty());
+    // The pool lists the IP configuration (backendIPConfigurations).
+    let mut doc = base.clone();
+    without_nic_side(&mut doc);
+    resource(&mut doc, "lb-web")["properties"]["backendAddressPools"][0]["properties"] =
+        json!({"backendIPConfigurations": [{"id": nic_ipc}]});
+    assert_eq!(paths(&audit(&doc), "lbRule").len(), 1);
+    // An IP-based member resolved by ARM to the IP configuration.
+    let mut doc = base.clone();
+    without_nic_side(&mut doc);
+    resource(&mut doc, "lb-web")["properties"]["backendAddressPools"][0]["properties"] = json!({
+        "loadBalancerBackendAddresses": [{"name": "a", "properties": {
+            "ipAddress": "10.1.0.4",
+            "networkInterfaceIPConfiguration": {"id": nic_ipc}}}]});
+    assert_eq!(paths(&audit(&doc), "lbRule").len(), 1);
+    // The same address in another VNet is another machine.
+    let doc_ip = fixture("RDP801/bad-lb-rule-ip-based-pool.json");
+    let mut doc = doc_ip.clone();
+    let lb = resource(&mut doc, "lb-web");
+    let member = &mut lb["properties"]["backendAddressPools"][0]["properties"]
+        ["loadBalancerBackendAddresses"][0]["properties"];
+    member["virtualNetwork"]["id"] = json!(member["virtualNetwork"]["id"]
+        .as_str()
+        .unwrap()
+        .replace("vnet-app", "vnet-other"));
+    let r = audit(&doc);
+    assert!(paths(&r, "lbRule").is_empty(), "{}", vm(&r)["rdp"]);
+    assert_eq!(paths(&audit(&doc_ip), "lbRule").len(), 1);
 }

@@ -83,7 +83,8 @@ fn nat_rule_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
         lb: lb.name.clone(),
         sku: lb.sku,
         address: p.address,
-        frontend_port: r.frontend_port,
+        // v2 rules: the member's port when the pool lists it (docs/decisions.md D23).
+        frontend_port: p.connect_port,
         frontend_range: r.frontend_range,
         backend_port: p.delivered_port,
         floating: r.floating_ip,

@@ -212,7 +212,9 @@ fn entry_detail(fact: &EntryFact) -> String {
             addr_or_unknown(*address),
             match (frontend_port, frontend_range) {
                 (Some(f), _) => f.to_string(),
-                (None, Some((s, e))) => format!("{s}-{e}"),
+                (None, Some((s, e))) => format!(
+                    "{s}-{e} (the port of this range assigned to the VM is not in the data)"
+                ),
                 _ => "?".into(),
             },
             if *floating { ", floating IP" } else { "" }

@@ -81,7 +81,13 @@ impl Builder<'_, '_> {
                 dest_asgs: &[],
                 tags: &t,
             };
-            if let Some(rule) = denied(&nsg::evaluate(n, &t.internet, &inbound)) {
+            // A private-only Bastion (Premium) has no Internet clients to admit.
+            let from_internet = if b.private_only {
+                Vec::new()
+            } else {
+                nsg::evaluate(n, &t.internet, &inbound)
+            };
+            if let Some(rule) = denied(&from_internet) {
                 path.blocks.push(Block {
                     reason: BlockReason::BastionInboundDenied {
                         bastion: b.name.clone(),
