@@ -34,6 +34,8 @@ pub(crate) struct Collected {
     pub(crate) subscriptions: Vec<Subscription>,
     pub(crate) resources: Vec<Box<RawValue>>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The `securityAdminRules` section (VNet id → effective admin rules), when read.
+    pub(crate) security_admin_rules: Option<Box<RawValue>>,
 }
 
 impl Collected {

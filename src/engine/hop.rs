@@ -42,6 +42,10 @@ pub enum HopKind {
     Guest,
     /// The `--probe` TCP connect.
     Probe,
+    /// An Azure Firewall DNAT rule (docs/decisions.md D25).
+    FirewallDnat,
+    /// The VNet's security admin rules (Azure Virtual Network Manager, D32).
+    AdminRule,
 }
 
 impl HopKind {
@@ -61,6 +65,8 @@ impl HopKind {
             HopKind::Power => "power",
             HopKind::Guest => "guest",
             HopKind::Probe => "probe",
+            HopKind::FirewallDnat => "firewallDnat",
+            HopKind::AdminRule => "adminRule",
         }
     }
 }
@@ -186,6 +192,25 @@ pub(crate) enum EntryFact {
         private_ip: Option<IpAddr>,
         port: u16,
     },
+    /// A firewall DNAT rule: where clients connect and where the firewall translates to.
+    FirewallDnat(DnatFact),
+}
+
+/// A DNAT rule as its hop shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DnatFact {
+    pub(crate) firewall: String,
+    pub(crate) policy: Option<String>,
+    pub(crate) group: Option<String>,
+    pub(crate) collection: Option<String>,
+    pub(crate) rule: Option<String>,
+    pub(crate) address: Option<IpAddr>,
+    pub(crate) ports: Option<String>,
+    pub(crate) translated: Option<IpAddr>,
+    pub(crate) translated_port: u16,
+    pub(crate) clients: AddrSet,
+    /// The firewall addresses the NSGs see.
+    pub(crate) snat: AddrSet,
 }
 
 /// The data behind a hop's detail.
@@ -229,6 +254,13 @@ pub(crate) enum HopFact {
     },
     Power(PowerState),
     Guest(GuestFacts),
+    /// What the security admin rules did with the candidates.
+    Admin {
+        parts: Vec<super::admin_types::AdminPart>,
+        candidates: AddrSet,
+    },
+    /// An `AlwaysAllow` admin rule delivered the traffic: the NSGs were not consulted.
+    AdminBypass,
 }
 
 /// One step of a path as `check` prints it and the JSON report lists it.

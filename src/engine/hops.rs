@@ -14,6 +14,7 @@ pub(crate) fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> 
     let mut hops: Vec<Hop> = dns_hop(p).into_iter().collect();
     hops.extend(entry_hops(p, host));
     if p.kind != PathKind::ClassicEndpoint {
+        hops.extend(super::hops_doors::admin_hop(&p.client));
         hops.extend(nsg_hops(p)); // classic endpoints have an ACL, not NSGs
     }
     if p.kind.is_direct() && p.kind != PathKind::ClassicEndpoint {
@@ -30,6 +31,7 @@ fn entry_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
         PathKind::NatRule => nat_rule_hop(p).into_iter().collect(),
         PathKind::ClassicEndpoint => endpoint_hops(p, host),
         PathKind::Bastion => bastion_hop(p).into_iter().collect(),
+        PathKind::FirewallDnat => super::hops_doors::dnat_hop(p).into_iter().collect(),
     };
     if let Some(b) = p.block_at(HopKind::Nic) {
         hops.push(Hop::new(
@@ -190,7 +192,14 @@ fn nsg_hops(p: &PathAnalysis<'_>) -> Vec<Hop> {
                         _ => pp.nic.as_ref(),
                     })
                     .collect();
-                if parts.is_empty() {
+                if parts.is_empty() && super::hops_doors::bypassed(ev) {
+                    Hop::new(
+                        kind,
+                        Some(n.id.id.clone()),
+                        Decision::Skipped,
+                        HopFact::AdminBypass,
+                    )
+                } else if parts.is_empty() {
                     Hop::new(
                         kind,
                         Some(n.id.id.clone()),
@@ -198,7 +207,7 @@ fn nsg_hops(p: &PathAnalysis<'_>) -> Vec<Hop> {
                         HopFact::NotReached,
                     )
                 } else {
-                    level_hop(kind, n, &parts, &ev.candidates)
+                    level_hop(kind, n, &parts, ev.snat.as_ref().unwrap_or(&ev.candidates))
                 }
             }
         };

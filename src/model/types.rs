@@ -197,6 +197,11 @@ impl PortSet {
         parse_port_item(s)
     }
 
+    /// The sorted, merged inclusive ranges.
+    pub(crate) fn ranges(&self) -> &[(u16, u16)] {
+        &self.ranges
+    }
+
     /// Whether port `p` is in the set.
     pub fn contains(&self, p: u16) -> bool {
         self.ranges.iter().any(|&(a, b)| a <= p && p <= b)
