@@ -34,6 +34,8 @@
 
 mod config;
 mod dice;
+mod doors;
+mod doors_store;
 mod error;
 mod fault_kinds;
 mod faults;

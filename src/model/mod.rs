@@ -10,6 +10,7 @@ pub(crate) mod decode;
 pub(crate) mod doors;
 pub(crate) mod net;
 pub(crate) mod refs;
+pub(crate) mod refs_doors;
 pub(crate) mod types;
 pub(crate) mod wire;
 
