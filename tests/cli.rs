@@ -51,15 +51,22 @@ const DEMO: &[(&str, &str, &[&str])] = &[
     ("fw-app-01", "blocked", &["RDP701"]),
     ("hr-01", "blocked", &["RDP502"]),
     (
+        "jump-02",
+        "reachable",
+        &["RDP606", "RDP607", "RDP801", "RDP804"],
+    ),
+    (
         "kiosk-01",
         "reachable",
         &["RDP105", "RDP603", "RDP801", "RDP803", "RDP804"],
     ),
+    ("locked-01", "blocked", &["RDP409"]),
     (
         "legacy-rdp-01",
         "reachable",
         &["RDP106", "RDP606", "RDP804"],
     ),
+    ("noc-01", "reachable", &["RDP410", "RDP801", "RDP804"]),
     ("ops-jump-01", "reachable", &["RDP804"]),
     ("reporting-01", "unknown", &["RDP407"]),
     ("sql-01", "blocked", &["RDP601"]),
@@ -133,7 +140,7 @@ fn demo_table_names_the_deciding_hop() {
         .stdout(predicate::str::contains(
             "web-01  RDP from Internet: REACHABLE via 20.61.14.203:3389 — open to 0.0.0.0/0",
         ))
-        .stdout(predicate::str::contains("Summary: 13 Windows VM(s)"))
+        .stdout(predicate::str::contains("Summary: 16 Windows VM(s)"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
 
@@ -289,7 +296,7 @@ fn snapshot_from_file_and_stdin_and_other_shapes() {
             .output()
             .expect("run");
         let r = json_of(&out.stdout);
-        assert_eq!(r["summary"]["vms"], 13);
+        assert_eq!(r["summary"]["vms"], 16);
     }
 }
 
@@ -337,8 +344,9 @@ fn resource_graph_power_state_and_lower_case_types() {
     let dev = vm_named(&r, "dev-01");
     assert_eq!(dev["powerState"], "deallocated");
     // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so
-    // the network path counts (4 reachable with guest facts, 5 without).
-    assert_eq!(r["summary"]["reachable"], 5);
+    // the network path counts; nor the securityAdminRules section, so locked-01's admin Deny is
+    // not known either (its NSG allows) and noc-01's NSG deny stands (7 reachable, not 5).
+    assert_eq!(r["summary"]["reachable"], 7);
 }
 
 #[test]
@@ -485,7 +493,7 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
     assert!(r["diagnostics"]
         .to_string()
         .contains("field `id` is missing"));
-    assert_eq!(r["summary"]["vms"], 13);
+    assert_eq!(r["summary"]["vms"], 16);
     let web = vm_named(&r, "web-01");
     assert_eq!(
         web["rdp"]["verdict"], "unknown",

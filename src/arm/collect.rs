@@ -317,13 +317,21 @@ pub(crate) async fn collect_vm(
     if out.resources.is_empty() {
         return Err(CollectError::Scope(format!("VM {vm_id} was not found")));
     }
-    // The NICs first; then the admin rules of their VNets (one POST each) go out beside the
-    // remaining rounds, so a check without firewall policies stays within four rounds.
+    // Beside the NICs, the rule collection groups of the policies listed in round one; beside
+    // the later rounds, the admin rules of the NICs' VNets (one POST each): four rounds, unless a
+    // base policy lives in another subscription.
+    let policies = crate::model::refs_doors::policies(&out.resource_refs());
+    let mut listed: HashSet<String> = policies.iter().map(|p| p.key.clone()).collect();
+    let groups = tokio::spawn(super::collect_doors::groups_of(client.clone(), policies));
     follow_rounds(&client, &mut out, Some(&id), 1).await;
     let vnets = crate::model::refs_doors::vm_vnets(&out.resource_refs());
     let admin = tokio::spawn(super::collect_doors::admin_rules(client.clone(), vnets));
+    if let Ok((items, diagnostics)) = groups.await {
+        out.resources.extend(items);
+        out.diagnostics.extend(diagnostics);
+    }
     follow_rounds(&client, &mut out, Some(&id), 2).await;
-    super::collect_doors::firewall_groups(&client, &mut out, Some(&id)).await;
+    super::collect_doors::firewall_groups(&client, &mut out, Some(&id), &mut listed).await;
     if let Ok((section, diagnostics)) = admin.await {
         out.security_admin_rules = section;
         out.diagnostics.extend(diagnostics);

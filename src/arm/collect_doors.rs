@@ -27,7 +27,7 @@ pub(crate) async fn collect_doors(
     out: &mut Collected,
     focus: Option<&ResId>,
 ) {
-    firewall_groups(client, out, focus).await;
+    firewall_groups(client, out, focus, &mut HashSet::new()).await;
     let vnets = refs_doors::vm_vnets(&out.resource_refs());
     let (section, diagnostics) = admin_rules(client.clone(), vnets).await;
     out.security_admin_rules = section;
@@ -39,8 +39,8 @@ pub(crate) async fn firewall_groups(
     client: &Arc<ArmClient>,
     out: &mut Collected,
     focus: Option<&ResId>,
+    listed: &mut HashSet<String>,
 ) {
-    let mut listed: HashSet<String> = HashSet::new();
     // Base policies come in by reference and have groups of their own: a few rounds.
     for _round in 0..3 {
         let policies: Vec<ResId> = refs_doors::policies(&out.resource_refs())
@@ -50,12 +50,19 @@ pub(crate) async fn firewall_groups(
         if policies.is_empty() {
             break;
         }
-        list_groups(client, out, policies).await;
+        let (items, diagnostics) = groups_of(client.clone(), policies).await;
+        out.resources.extend(items);
+        out.diagnostics.extend(diagnostics);
         follow_references(client, out, focus).await;
     }
 }
 
-async fn list_groups(client: &Arc<ArmClient>, out: &mut Collected, policies: Vec<ResId>) {
+/// The rule collection groups of these policies (one child list each), and what failed.
+pub(crate) async fn groups_of(
+    client: Arc<ArmClient>,
+    policies: Vec<ResId>,
+) -> (Vec<Box<RawValue>>, Vec<Diagnostic>) {
+    let (mut items, mut diagnostics) = (Vec::new(), Vec::new());
     let mut set = JoinSet::new();
     for p in policies {
         let c = client.clone();
@@ -68,15 +75,16 @@ async fn list_groups(client: &Arc<ArmClient>, out: &mut Collected, policies: Vec
         let Ok((policy, res)) = done else { continue };
         match res {
             Ok(l) => {
-                out.resources.extend(l.items);
-                out.diagnostics.extend(l.stopped);
+                items.extend(l.items);
+                diagnostics.extend(l.stopped);
             }
-            Err(e) => out.diagnostics.push(e.diagnostic(
+            Err(e) => diagnostics.push(e.diagnostic(
                 DiagLevel::Error,
                 &format!("{} rule collection groups", policy.id),
             )),
         }
     }
+    (items, diagnostics)
 }
 
 /// One VNet's effective admin rules, every page.

@@ -195,7 +195,8 @@ fn rule_matches<'m>(
     };
     let mut out = Vec::new();
     for addr in destinations(f, rule) {
-        let mut clients = r.clients.clone();
+        // A client reaches an IPv4 firewall address from an IPv4 address (and IPv6 likewise).
+        let mut clients = r.clients.intersect(&family(addr));
         for earlier in f.rules[..i].iter().filter(|e| e.pos < r.pos) {
             if takes_first(earlier, rule, addr) {
                 clients = clients.difference(&earlier.clients);
@@ -217,6 +218,20 @@ fn rule_matches<'m>(
         });
     }
     out
+}
+
+fn family(addr: Option<IpAddr>) -> AddrSet {
+    let all = AddrSet::all();
+    match addr {
+        Some(IpAddr::V6(_)) => AddrSet {
+            v4: RangeSet::empty(),
+            v6: all.v6,
+        },
+        _ => AddrSet {
+            v4: all.v4,
+            v6: RangeSet::empty(),
+        },
+    }
 }
 
 fn entry<'m>(

@@ -32,7 +32,12 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     use crate::engine::PathKind;
     cx.vm
         .direct_paths()
-        .filter(|p| matches!(p.kind, PathKind::NatRule | PathKind::ClassicEndpoint))
+        .filter(|p| {
+            matches!(
+                p.kind,
+                PathKind::NatRule | PathKind::ClassicEndpoint | PathKind::FirewallDnat
+            )
+        })
         .filter(|p| p.connect_port != Some(cx.vm.default_port) && !p.config_blocked())
         .filter(|p| !p.client.reachable.is_empty() || !p.client.unknown.is_empty())
         .filter_map(|p| {
@@ -40,6 +45,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let via = match (p.nat_rule, p.lb, p.endpoint) {
                 (Some(r), Some(lb), _) => format!("NAT rule {} on {}", r.name, lb.name),
                 (_, _, Some(ep)) => format!("endpoint {}", ep.name),
+                _ if p.dnat.as_ref().is_some_and(|d| d.rule.is_some()) => {
+                    let d = p.dnat.as_ref().and_then(|d| Some((d.rule?, d.firewall)));
+                    d.map(|(r, f)| format!("DNAT rule {} on firewall {}", r.name, f.name))
+                        .unwrap_or_default()
+                }
                 _ => "the entry point".into(),
             };
             let extra = if p.connect_range.is_some() && p.connect_port.is_none() {
