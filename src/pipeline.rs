@@ -79,6 +79,12 @@ pub fn build_model(resources: &[&RawValue]) -> Model {
     model::build(resources)
 }
 
+/// Builds the model from raw resources and a snapshot's `securityAdminRules` section (`None`:
+/// collected without admin rules).
+pub fn build_model_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Model {
+    model::build_with(resources, admin_rules)
+}
+
 /// One audit of the VMs in scope: the model, the observations, and the topology computed once.
 pub struct Audit<'m> {
     model: &'m Model,

@@ -56,16 +56,23 @@ const DEMO: &[(&str, &str, &[&str])] = &[
     ("fw-app-01", "blocked", &["RDP701"]),
     ("hr-01", "blocked", &["RDP502"]),
     (
+        "jump-02",
+        "reachable",
+        &["RDP606", "RDP607", "RDP801", "RDP804"],
+    ),
+    (
         "kiosk-01",
         "reachable",
         &["RDP105", "RDP507", "RDP603", "RDP801", "RDP803", "RDP804"],
     ),
+    ("locked-01", "blocked", &["RDP409"]),
     (
         "legacy-rdp-01",
         "reachable",
         &["RDP106", "RDP606", "RDP804"],
     ),
     ("nva-01", "blocked", &["RDP601"]),
+    ("noc-01", "reachable", &["RDP410", "RDP801", "RDP804"]),
     ("ops-jump-01", "reachable", &["RDP804"]),
     ("reporting-01", "unknown", &["RDP407"]),
     ("shop-01", "reachable", &["RDP606", "RDP801", "RDP804"]),
@@ -344,8 +351,9 @@ fn resource_graph_power_state_and_lower_case_types() {
     let dev = vm_named(&r, "dev-01");
     assert_eq!(dev["powerState"], "deallocated");
     // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so
-    // the network path counts (5 reachable with guest facts, 6 without).
-    assert_eq!(r["summary"]["reachable"], 6);
+    // the network path counts; nor the securityAdminRules section, so locked-01's admin Deny is
+    // not known either (its NSG allows) and noc-01's NSG deny stands (7 reachable, not 5).
+    assert_eq!(r["summary"]["reachable"], 7);
 }
 
 #[test]

@@ -8,10 +8,12 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use rdpaudit::engine::{AddrSet, Nsgs, Slot, Target};
+use rdpaudit::engine::{net_eval_admin, AddrSet, Nsgs, Outcome, Reply, Slot, TagSets, Target};
 use rdpaudit::fuzzing::nsg_oracle::{self, nsg_with};
 use rdpaudit::model::parse_prefix;
-use rdpaudit::model::{Access, AddrSpec, Nsg, PortSet, Protocol, SecurityRule, ServiceTag};
+use rdpaudit::model::{
+    Access, AddrSpec, AdminAccess, AdminRule, Nsg, PortSet, Protocol, SecurityRule, ServiceTag,
+};
 
 const VM_IP: &str = "10.0.0.4";
 const PORT: u16 = nsg_oracle::PORT;
@@ -172,6 +174,103 @@ proptest! {
             .collect();
         if let Err(e) = nsg_oracle::check(&cands, &nsgs, &target, every) {
             prop_assert!(false, "{}", e);
+        }
+    }
+}
+
+/// An AVNM security admin rule from a generated rule: the access is one of three, source ports
+/// cover everything and opaque tags are dropped, so that the brute force below stays exact.
+fn admin_rule(i: usize, r: &RuleSpec, access: u8) -> AdminRule {
+    let s = build_rule(i, r, false);
+    let mut source = s.source;
+    source.tags.retain(|t| !matches!(t, ServiceTag::Other(_)));
+    AdminRule {
+        id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/securityAdminConfigurations/c/ruleCollections/rc/rules/a{i}"),
+        priority: s.priority,
+        access: [AdminAccess::Allow, AdminAccess::Deny, AdminAccess::AlwaysAllow][access as usize],
+        protocol: s.protocol,
+        source,
+        source_ports: PortSet::all(),
+        destination: s.destination,
+        destination_ports: s.destination_ports,
+    }
+}
+
+/// The first matching admin rule for one address: `Some(outcome)` when it decides (Deny drops,
+/// AlwaysAllow delivers), `None` when the NSGs decide (an Allow rule, or no match).
+fn brute_admin(rules: &[AdminRule], x: IpAddr, t: &TagSets) -> Option<Outcome> {
+    let vm: IpAddr = VM_IP.parse().unwrap_or_else(|_| unreachable!());
+    for r in rules {
+        if !matches!(r.protocol, Protocol::Tcp | Protocol::Any)
+            || !r.destination_ports.contains(PORT)
+            || !(r.destination.any || r.destination.prefixes.iter().any(|p| p.contains(&vm)))
+        {
+            continue;
+        }
+        let s = &r.source;
+        let src = s.any
+            || s.prefixes.iter().any(|p| p.contains(&x))
+            || s.tags.iter().any(|tg| match tg {
+                ServiceTag::Internet => t.internet.contains(x),
+                ServiceTag::VirtualNetwork => t.virtual_network.contains(x),
+                ServiceTag::AzureLoadBalancer => t.azure_load_balancer.contains(x),
+                ServiceTag::Other(_) => false,
+            });
+        if src {
+            return match r.access {
+                AdminAccess::Deny => Some(Outcome::Deny),
+                AdminAccess::AlwaysAllow => Some(Outcome::Allow),
+                AdminAccess::Allow => None,
+            };
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Admin rules before the NSGs (docs/decisions.md D32): Deny drops whatever the NSGs say,
+    /// AlwaysAllow delivers without them, Allow hands the decision to them.
+    #[test]
+    fn admin_rules_then_nsgs_match_brute_force(
+        admin_specs in prop::collection::vec((rule_strategy(), 0u8..3), 0..5),
+        nic_rules in prop::collection::vec(rule_strategy(), 0..5),
+        has_nic in any::<bool>(),
+        cand_mask in 1u8..8,
+    ) {
+        let asgs = HashMap::new();
+        let space = [parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())];
+        let t = nsg_oracle::tag_sets(&space, &asgs);
+        let admin: Vec<AdminRule> = admin_specs
+            .iter()
+            .enumerate()
+            .map(|(i, (r, a))| admin_rule(i, r, *a))
+            .collect();
+        let nic = nsg("nic", &nic_rules);
+        let none = Slot::None;
+        let nic_slot = if has_nic { Slot::Present(&nic) } else { Slot::None };
+        let nets: Vec<IpNet> = POOLS.iter().enumerate()
+            .filter(|(i, _)| cand_mask & (1 << i) != 0)
+            .filter_map(|(_, p)| parse_prefix(p))
+            .collect();
+        let cands = AddrSet::from_nets(&nets);
+        let target = Target { dest_ip: VM_IP.parse().ok(), dest_port: PORT, dest_asgs: &[], tags: &t };
+        let nsgs = Nsgs { subnet: &none, nic: &nic_slot, sku: None };
+        let ev = net_eval_admin(&cands, &admin, &nsgs, &target, Reply::Assumed);
+        let mut union = AddrSet::empty();
+        for p in &ev.parts {
+            prop_assert!(!union.intersects(&p.set), "parts overlap");
+            union = union.union(&p.set);
+        }
+        prop_assert_eq!(&union, &cands);
+        for net in &nets {
+            for x in net.hosts().chain([net.network(), net.broadcast()]) {
+                let got = ev.parts.iter().find(|p| p.set.contains(x)).map(|p| p.outcome);
+                let want = brute_admin(&admin, x, &t).unwrap_or_else(|| {
+                    if has_nic { nsg_oracle::brute_one(&nic, x, &target) } else { Outcome::Allow }
+                });
+                prop_assert_eq!(got, Some(want), "address {}", x);
+            }
         }
     }
 }

@@ -113,7 +113,7 @@ fn audit(path: &Path) -> Result<Report, String> {
     let text = snapshot::as_text(&bytes).map_err(|e| e.to_string())?;
     let snap = snapshot::parse(text).map_err(|e| e.to_string())?;
     let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let model = pipeline::build_model(&snap.resources);
+    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
     let mut observations = Observations::new(snap.guest);
     if let Some(probes) = probes_of(&doc)? {
         observations = observations.with_probes(probes);

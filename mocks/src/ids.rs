@@ -15,6 +15,9 @@ pub(crate) const KNOWN_TYPES: &[&str] = &[
     "Microsoft.Network/bastionHosts",
     "Microsoft.Network/applicationSecurityGroups",
     "Microsoft.Network/networkWatchers",
+    "Microsoft.Network/azureFirewalls",
+    "Microsoft.Network/firewallPolicies",
+    "Microsoft.Network/ipGroups",
     "Microsoft.ClassicCompute/virtualMachines",
 ];
 

@@ -35,6 +35,8 @@
 mod chaos;
 mod config;
 mod dice;
+mod doors;
+mod doors_store;
 mod error;
 mod fault_args;
 mod fault_kinds;

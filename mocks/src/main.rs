@@ -144,6 +144,10 @@ struct GenerateArgs {
     /// Indent the JSON.
     #[arg(long)]
     pretty: bool,
+    /// Add an Azure Firewall with DNAT rules and AVNM security admin rules (the estate is then
+    /// built in memory, not streamed).
+    #[arg(long)]
+    doors: bool,
 }
 
 fn main() -> ExitCode {
@@ -257,6 +261,22 @@ fn run_generate(a: GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         seed: a.seed,
         subscriptions: a.subscriptions.max(1),
     };
+    if a.doors {
+        let mut snap = mock_arm::generate::generate(&opts);
+        mock_arm::generate::add_doors(&mut snap);
+        let text = if a.pretty {
+            serde_json::to_string_pretty(&snap)?
+        } else {
+            serde_json::to_string(&snap)?
+        };
+        match &a.out {
+            Some(path) => {
+                std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => println!("{text}"),
+        }
+        return Ok(());
+    }
     match &a.out {
         Some(path) => {
             let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;

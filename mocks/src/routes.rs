@@ -54,6 +54,10 @@ pub(crate) enum Route {
         op: String,
         result: bool,
     },
+    /// `GET {parent id}/ruleCollectionGroups`: child resources not inline in their parent.
+    ListChildren { parent: ResourceId, child: String },
+    /// `POST {vnet id}/listNetworkManagerEffectiveSecurityAdminRules`.
+    AdminRules { vnet: ResourceId },
     /// Nothing matched (or not a GET).
     Unmatched,
 }
@@ -84,6 +88,9 @@ impl Route {
             }
         }
         if method == Method::POST {
+            if let Some(vnet) = crate::doors::admin_rules_post(&s) {
+                return Route::AdminRules { vnet };
+            }
             // `.../virtualMachines/{vm}/runCommand`: like `/instanceView`, one segment past an id.
             if let Some((last, head)) = s.split_last() {
                 if eq(last, "runCommand") {
@@ -150,6 +157,9 @@ impl Route {
                 }
             }
             _ => {
+                if let Some((parent, child)) = crate::doors::child_list(&s) {
+                    return Route::ListChildren { parent, child };
+                }
                 if let Some(id) = ResourceId::from_segments(&s) {
                     return Route::Get {
                         id,
@@ -195,6 +205,8 @@ impl Route {
             Route::RunCommand { .. } => "runCommand",
             Route::Operation { result: false, .. } => "operationStatus",
             Route::Operation { result: true, .. } => "operationResult",
+            Route::ListChildren { .. } => "listChildren",
+            Route::AdminRules { .. } => "adminRules",
             Route::Unmatched => "unmatched",
         }
     }
@@ -214,6 +226,10 @@ impl Route {
             Route::Graph => Some("Microsoft.ResourceGraph/resources".into()),
             Route::RunCommand { .. } => Some("Microsoft.Compute/virtualMachines".into()),
             Route::Operation { .. } => Some(crate::runcommand::OPERATION_TYPE.into()),
+            Route::ListChildren { parent, .. } => {
+                Some(canonical_type(&parent.top_type()).to_owned())
+            }
+            Route::AdminRules { .. } => Some("Microsoft.Network/networkManagers".into()),
             Route::Msi | Route::GetProvider { .. } | Route::Unmatched => None,
         }
     }
@@ -228,6 +244,9 @@ impl Route {
             | Route::List { sub, .. }
             | Route::Operation { sub, .. } => Some(sub),
             Route::Get { id, .. } | Route::RunCommand { id } => Some(&id.subscription),
+            Route::ListChildren { parent: id, .. } | Route::AdminRules { vnet: id } => {
+                Some(&id.subscription)
+            }
             Route::Msi | Route::ListSubscriptions | Route::Graph | Route::Unmatched => None,
         }
     }
@@ -285,6 +304,14 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Reply {
             op,
             result,
         } => crate::runcommand::poll(ctx, sub, location, op, *result),
+        Route::ListChildren { parent, child } => {
+            if ctx.store.get(&parent.top_id_lc()).is_none() {
+                return resource_not_found(&parent.type_and_name(), &parent.resource_group);
+            }
+            let items = ctx.store.doors.children_of(parent, child).unwrap_or(&[]);
+            page(ctx, items.len(), |i| items[i].1.clone(), false)
+        }
+        Route::AdminRules { vnet } => crate::doors::admin_rules(ctx, vnet),
         Route::Msi | Route::Unmatched => unmatched(ctx),
     }
 }
@@ -426,6 +453,9 @@ fn get(ctx: &Ctx<'_>, id: &ResourceId, instance_view: bool) -> Reply {
             _ => Reply::ok(entry.plain.clone()),
         };
     }
+    if let Some(body) = ctx.store.doors.child(id) {
+        return Reply::ok(body.to_string());
+    }
     // Children are rare requests: re-read the parent from its serialised form rather than keep
     // every resource twice in memory.
     let parent: Value = serde_json::from_str(&entry.plain).unwrap_or_default();
@@ -516,7 +546,12 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 /// One page of a list: `{"value": [...], "nextLink": "<absolute URL>"}`. The skip token is the
 /// offset of the next page; `nextLink` repeats the request's query (api-version, statusOnly,
 /// $expand, $filter) so it can be followed verbatim, and is absent on the last page.
-fn page(ctx: &Ctx<'_>, total: usize, item: impl Fn(usize) -> String, foreign: bool) -> Reply {
+pub(crate) fn page(
+    ctx: &Ctx<'_>,
+    total: usize,
+    item: impl Fn(usize) -> String,
+    foreign: bool,
+) -> Reply {
     let offset = match ctx.query.get("$skiptoken") {
         None => 0,
         Some(tok) => match tok.parse::<usize>() {

@@ -413,7 +413,10 @@ async fn handle(state: &State, req: Request<Incoming>) -> Option<Response<Body>>
 /// The request body: only Resource Graph queries and Run Command inputs have one the mock
 /// reads.
 async fn read_body(route: &Route, body: Incoming) -> Result<Bytes, String> {
-    if !matches!(route, Route::Graph | Route::RunCommand { .. }) {
+    if !matches!(
+        route,
+        Route::Graph | Route::RunCommand { .. } | Route::AdminRules { .. }
+    ) {
         return Ok(Bytes::new());
     }
     match Limited::new(body, MAX_BODY).collect().await {

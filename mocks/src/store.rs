@@ -118,6 +118,8 @@ pub(crate) struct Store {
     present_types: Vec<String>,
     /// Problems found while loading (skipped resources), for the CLI to print.
     pub warnings: Vec<String>,
+    /// Rule collection groups and security admin rules (`doors`).
+    pub(crate) doors: crate::doors_store::Doors,
 }
 
 impl Store {
@@ -127,6 +129,7 @@ impl Store {
         let (items, shape) = take_resources(&mut snapshot)?;
         let tenants = listed_tenants(&snapshot);
         let mut store = Store::default();
+        store.doors.load_admin_rules(&snapshot);
         let mut staged: Vec<(String, ResourceId, Value)> = Vec::with_capacity(items.len());
         let mut seen: HashMap<String, ()> = HashMap::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
@@ -142,6 +145,9 @@ impl Store {
                 ));
                 continue;
             };
+            if parsed.types.len() != 1 && store.doors.stash(&parsed, &item) {
+                continue;
+            }
             if parsed.types.len() != 1 {
                 store.warnings.push(format!(
                     "resource {id:?} is a child resource; serve it inline in its parent; skipped"

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::client::ArmClient;
 use super::error::{ArmError, ErrorKind};
-use super::request::{self, ResourceType, BASTION_HOSTS, TYPES};
+use super::request::{self, ResourceType, SUBSCRIPTION_WIDE, TYPES};
 use crate::model::{self, DiagLevel, Diagnostic, ResId};
 use crate::snapshot::Subscription;
 
@@ -34,6 +34,8 @@ pub(crate) struct Collected {
     pub(crate) subscriptions: Vec<Subscription>,
     pub(crate) resources: Vec<Box<RawValue>>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The `securityAdminRules` section (VNet id → effective admin rules), when read.
+    pub(crate) security_admin_rules: Option<Box<RawValue>>,
 }
 
 impl Collected {
@@ -235,7 +237,7 @@ pub(crate) async fn collect(
         for t in TYPES {
             // A Bastion in another group (usually the hub's) can still serve the VMs in scope:
             // Bastion hosts are listed subscription-wide, like a one-VM check does.
-            if scope.resource_groups.is_empty() || t == BASTION_HOSTS {
+            if scope.resource_groups.is_empty() || SUBSCRIPTION_WIDE.contains(&t) {
                 jobs.push(Job::List(sub.subscription_id.clone(), t, None));
             } else {
                 for rg in &scope.resource_groups {
@@ -268,6 +270,7 @@ pub(crate) async fn collect(
     }
     // Referenced resources the lists did not return (other groups or subscriptions).
     follow_references(&client, &mut out, None).await;
+    super::collect_doors::collect_doors(&client, &mut out, None).await;
     Ok(out)
 }
 
@@ -293,7 +296,12 @@ pub(crate) async fn collect_vm(
         }],
         ..Collected::default()
     };
-    let first = vec![Job::Get(id.id.clone()), Job::List(sub, BASTION_HOSTS, None)];
+    let mut first = vec![Job::Get(id.id.clone())];
+    first.extend(
+        SUBSCRIPTION_WIDE
+            .iter()
+            .map(|t| Job::List(sub.clone(), *t, None)),
+    );
     let failures = run_all(&client, first, &mut out).await;
     if let Some(e) = failures
         .iter()
@@ -309,7 +317,25 @@ pub(crate) async fn collect_vm(
     if out.resources.is_empty() {
         return Err(CollectError::Scope(format!("VM {vm_id} was not found")));
     }
-    follow_references(&client, &mut out, Some(&id)).await;
+    // Beside the NICs, the rule collection groups of the policies listed in round one; beside
+    // the later rounds, the admin rules of the NICs' VNets (one POST each): four rounds, unless a
+    // base policy lives in another subscription.
+    let policies = crate::model::refs_doors::policies(&out.resource_refs());
+    let mut listed: HashSet<String> = policies.iter().map(|p| p.key.clone()).collect();
+    let groups = tokio::spawn(super::collect_doors::groups_of(client.clone(), policies));
+    follow_rounds(&client, &mut out, Some(&id), 1).await;
+    let vnets = crate::model::refs_doors::vm_vnets(&out.resource_refs());
+    let admin = tokio::spawn(super::collect_doors::admin_rules(client.clone(), vnets));
+    if let Ok((items, diagnostics)) = groups.await {
+        out.resources.extend(items);
+        out.diagnostics.extend(diagnostics);
+    }
+    follow_rounds(&client, &mut out, Some(&id), 2).await;
+    super::collect_doors::firewall_groups(&client, &mut out, Some(&id), &mut listed).await;
+    if let Ok((section, diagnostics)) = admin.await {
+        out.security_admin_rules = section;
+        out.diagnostics.extend(diagnostics);
+    }
     Ok(out)
 }
 
@@ -320,10 +346,20 @@ pub(crate) async fn follow_references(
     out: &mut Collected,
     focus: Option<&ResId>,
 ) {
+    follow_rounds(client, out, focus, 3).await;
+}
+
+/// [`follow_references`] for at most `rounds` rounds.
+async fn follow_rounds(
+    client: &Arc<ArmClient>,
+    out: &mut Collected,
+    focus: Option<&ResId>,
+    rounds: usize,
+) {
     // An id is asked for once: one that failed (gone, forbidden, throttled) is not asked again
     // in the next round.
     let mut asked: HashSet<String> = HashSet::new();
-    for _round in 0..3 {
+    for _round in 0..rounds {
         let missing: Vec<String> = model::refs::missing(&out.resource_refs(), focus)
             .into_iter()
             .filter(|id| !asked.contains(&id.to_ascii_lowercase()))

@@ -66,7 +66,7 @@ pub(crate) fn query(resource_groups: &[String]) -> String {
 /// Bastion hosts anywhere in scope: with `--resource-group`, a Bastion in another group (the
 /// hub's) can still serve the VMs in scope.
 pub(crate) fn bastion_query() -> String {
-    "Resources\n| where type =~ 'microsoft.network/bastionhosts'\n\
+    "Resources\n| where type in~ ('microsoft.network/bastionhosts', 'microsoft.network/azurefirewalls', 'microsoft.network/firewallpolicies', 'microsoft.network/ipgroups')\n\
      | project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc"
         .to_string()
 }
@@ -306,6 +306,8 @@ pub(crate) async fn collect(
         out.subscriptions = subscriptions_of(&out.resources);
     }
     collect::follow_references(&client, &mut out, None).await;
+    // Rule collection groups and admin rules are not Resources rows: ARM (docs/performance.md).
+    super::collect_doors::collect_doors(&client, &mut out, None).await;
     Ok(out)
 }
 

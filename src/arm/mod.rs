@@ -8,6 +8,7 @@
 pub mod auth;
 pub(crate) mod client;
 pub(crate) mod collect;
+pub(crate) mod collect_doors;
 pub(crate) mod error;
 pub(crate) mod graph;
 pub mod probe;

@@ -39,8 +39,19 @@ pub(crate) const VIRTUAL_MACHINES: ResourceType =
     t("Microsoft.Compute", "virtualMachines", API_COMPUTE);
 pub(crate) const BASTION_HOSTS: ResourceType = t("Microsoft.Network", "bastionHosts", API_NETWORK);
 
+pub(crate) const AZURE_FIREWALLS: ResourceType =
+    t("Microsoft.Network", "azureFirewalls", API_NETWORK);
+pub(crate) const FIREWALL_POLICIES: ResourceType =
+    t("Microsoft.Network", "firewallPolicies", API_NETWORK);
+pub(crate) const IP_GROUPS: ResourceType = t("Microsoft.Network", "ipGroups", API_NETWORK);
+
+/// Listed subscription-wide even for a resource-group audit: a Bastion, a firewall, its policy
+/// or its IP Groups in another group (usually the hub's) can still lead to the VMs in scope.
+pub(crate) const SUBSCRIPTION_WIDE: [ResourceType; 4] =
+    [BASTION_HOSTS, AZURE_FIREWALLS, FIREWALL_POLICIES, IP_GROUPS];
+
 /// Every type a subscription audit lists, one paged list each.
-pub(crate) const TYPES: [ResourceType; 10] = [
+pub(crate) const TYPES: [ResourceType; 13] = [
     VIRTUAL_MACHINES,
     t("Microsoft.Network", "networkInterfaces", API_NETWORK),
     t("Microsoft.Network", "networkSecurityGroups", API_NETWORK),
@@ -59,6 +70,9 @@ pub(crate) const TYPES: [ResourceType; 10] = [
         "virtualMachines",
         API_CLASSIC_COMPUTE,
     ),
+    AZURE_FIREWALLS,
+    FIREWALL_POLICIES,
+    IP_GROUPS,
 ];
 
 /// The api-version for a resource id, by its provider namespace.
@@ -128,6 +142,29 @@ pub(crate) fn get(base: &Url, id: &str, expand: Option<&str>) -> Url {
         }
         q.append_pair("api-version", api_version_for(id));
     }
+    u
+}
+
+/// `GET {parent id}/{child type}`: a child list (a policy's rule collection groups).
+pub(crate) fn child_list(base: &Url, parent: &str, child: &str) -> Url {
+    let mut u = join(base, &format!("{}/{child}", parent.trim_end_matches('/')));
+    u.query_pairs_mut().append_pair("api-version", API_NETWORK);
+    u
+}
+
+/// `POST {vnet id}/listNetworkManagerEffectiveSecurityAdminRules?api-version=…&$top=20`
+/// (`$top` is 1–20; docs/decisions.md D36).
+pub(crate) fn admin_rules(base: &Url, vnet: &str) -> Url {
+    let mut u = join(
+        base,
+        &format!(
+            "{}/listNetworkManagerEffectiveSecurityAdminRules",
+            vnet.trim_end_matches('/')
+        ),
+    );
+    u.query_pairs_mut()
+        .append_pair("api-version", API_NETWORK)
+        .append_pair("$top", "20");
     u
 }
 

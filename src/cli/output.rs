@@ -41,6 +41,8 @@ pub(crate) struct SnapshotParts<'a> {
     pub(crate) resources: &'a [&'a RawValue],
     pub(crate) guest: &'a HashMap<String, GuestFacts>,
     pub(crate) diagnostics: &'a [Diagnostic],
+    /// The `securityAdminRules` section (`None`: not collected).
+    pub(crate) security_admin_rules: Option<&'a RawValue>,
 }
 
 /// Writes a `rdpaudit.snapshot/1` document: the one place it is built.
@@ -57,6 +59,7 @@ pub(crate) fn write_snapshot(path: &Path, parts: SnapshotParts<'_>) -> Result<()
         resources: parts.resources,
         guest: parts.guest,
         diagnostics: parts.diagnostics,
+        security_admin_rules: parts.security_admin_rules,
     };
     write_json(path, &out)
 }

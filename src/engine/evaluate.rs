@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::addrset::AddrSet;
+use super::admin::{self, AdminOutcome};
 pub(crate) use super::analysis::{PathAnalysis, VmAnalysis};
 use super::hops::{self, HostFacts};
 use super::nsg::{self, Outcome, Part, Target};
@@ -108,6 +109,7 @@ impl<'m> Evaluator<'m> {
             PathKind::PublicIp | PathKind::NatRule | PathKind::LbRule => self.direct(&mut p, vm),
             PathKind::ClassicEndpoint => self.classic(&mut p),
             PathKind::Bastion => self.bastion(&mut p, vm),
+            PathKind::FirewallDnat => self.firewall(&mut p),
         }
         self.attach_probes(&mut p);
         let mut hops = hops::path_hops(&p, host);
@@ -130,6 +132,7 @@ impl<'m> Evaluator<'m> {
     /// NSG + SKU + routing evaluation of a direct ARM path for the client and for the Internet.
     fn direct(&self, p: &mut PathAnalysis<'m>, vm: &VmTopology<'m>) {
         let tags = tags::tag_sets(self.model, p.place, &self.asg_members);
+        let admin_rules = admin::rules_for(self.model, p.place);
         // Floating IP: the VM sees the frontend IP as destination (docs/decisions.md D18).
         let floating = p.floating_ip();
         let dest_ip = if floating {
@@ -156,7 +159,7 @@ impl<'m> Evaluator<'m> {
                 sku: path.sku,
             };
             let reply = Reply::Routed(path.place.map(|x| x.0), path.route_table);
-            net_eval(cands, &nsgs, &target, reply)
+            net_eval_admin(cands, admin_rules, &nsgs, &target, reply)
         };
         let client_eval = eval_at(path.delivered_port, &client);
         let internet_eval = if self.options.client.is_some() {
@@ -204,8 +207,21 @@ impl<'m> Evaluator<'m> {
             nic: &p.path.nic_nsg,
             sku: None,
         };
-        p.client = net_eval(&p.path.sources, &nsgs, &target, Reply::Assumed);
+        let admin_rules = admin::rules_for(self.model, p.place);
+        p.client = net_eval_admin(&p.path.sources, admin_rules, &nsgs, &target, Reply::Assumed);
         p.internet = NetEval::default();
+    }
+
+    /// A firewall DNAT path: the rule's clients, judged through the firewall's SNAT addresses.
+    fn firewall(&self, p: &mut PathAnalysis<'m>) {
+        let tags = tags::tag_sets(self.model, p.place, &self.asg_members);
+        let admin_rules = admin::rules_for(self.model, p.place);
+        let family = family_of(p.address);
+        let internet = tags.internet.intersect(&family);
+        let client = self.client_within(&internet, &family);
+        let (c, i) = dnat_eval(p, &tags, admin_rules, &client, &internet);
+        p.client = c;
+        p.internet = i;
     }
 
     /// `--probe` results that concern this path: its endpoint's TCP connect, its DNS name.
@@ -304,6 +320,54 @@ pub fn net_eval(
     target: &Target<'_>,
     reply: Reply<'_>,
 ) -> NetEval {
+    net_eval_admin(cands, &[], nsgs, target, reply)
+}
+
+/// [`net_eval`] after the VNet's security admin rules (docs/decisions.md D32): `Deny` drops,
+/// `AlwaysAllow` delivers without the NSGs (and without the Standard SKU rule), the rest goes to
+/// the NSGs.
+pub fn net_eval_admin(
+    cands: &AddrSet,
+    admin_rules: &[AdminRule],
+    nsgs: &Nsgs<'_, '_>,
+    target: &Target<'_>,
+    reply: Reply<'_>,
+) -> NetEval {
+    let split = admin::split(admin_rules, cands, target);
+    let handed = admin::set_of(&split, AdminOutcome::Handed);
+    let always = admin::set_of(&split, AdminOutcome::AlwaysAllow);
+    let undecided = admin::set_of(&split, AdminOutcome::Unknown);
+    let denied = admin::set_of(&split, AdminOutcome::Deny);
+    let mut ev = if handed.is_empty() && !admin_rules.is_empty() {
+        NetEval::default()
+    } else {
+        nsg_stage(&handed, nsgs, target)
+    };
+    ev.candidates = cands.clone();
+    for (set, outcome) in [
+        (denied, Outcome::Deny),
+        (always.clone(), Outcome::Allow),
+        (undecided.clone(), Outcome::Unknown),
+    ] {
+        if !set.is_empty() {
+            ev.parts.push(whole(&set, outcome));
+        }
+    }
+    ev.admitted = ev.admitted.union(&always);
+    ev.unknown = ev.unknown.union(&undecided);
+    ev.admin = admin::shown(split);
+    if (ev.unusable.is_some() || ev.secure_by_default) && always.is_empty() {
+        return ev; // nothing admitted: no reply to route
+    }
+    match reply {
+        Reply::Routed(vnet, table) => route_reply(&mut ev, vnet, table),
+        Reply::Assumed => ev.reachable = ev.admitted.clone(),
+    }
+    ev
+}
+
+/// Both NSG levels and the SKU rule (no routing) for what the admin rules handed on.
+fn nsg_stage(cands: &AddrSet, nsgs: &Nsgs<'_, '_>, target: &Target<'_>) -> NetEval {
     let mut ev = NetEval {
         candidates: cands.clone(),
         ..NetEval::default()
@@ -337,10 +401,6 @@ pub fn net_eval(
             Outcome::Unknown => ev.unknown = ev.unknown.union(&p.set),
             Outcome::Deny => {}
         }
-    }
-    match reply {
-        Reply::Routed(vnet, table) => route_reply(&mut ev, vnet, table),
-        Reply::Assumed => ev.reachable = ev.admitted.clone(),
     }
     ev
 }
@@ -430,4 +490,53 @@ fn acl_eval(ep: &ClassicEndpoint, cands: &AddrSet) -> NetEval {
     }
     ev.reachable = ev.admitted.clone();
     ev
+}
+
+/// Judges a DNAT path: the admin rules and NSGs over the firewall's SNAT addresses decide
+/// whether the rule's clients get through — all of them, none, or (when only some firewall
+/// addresses are admitted) unknown, since the instance address is not in the data (D27).
+fn dnat_eval(
+    p: &PathAnalysis<'_>,
+    tags: &super::nsg::TagSets<'_>,
+    admin_rules: &[AdminRule],
+    client: &AddrSet,
+    internet: &AddrSet,
+) -> (NetEval, NetEval) {
+    let Some(d) = &p.dnat else {
+        return (NetEval::default(), NetEval::default());
+    };
+    let ipc = p.ip_config;
+    let target = Target {
+        dest_ip: ipc.and_then(|c| c.private_ip),
+        dest_port: p.delivered_port,
+        dest_asgs: ipc.map(|c| c.asgs.as_slice()).unwrap_or(&[]),
+        tags,
+    };
+    let nsgs = Nsgs {
+        subnet: &p.subnet_nsg,
+        nic: &p.nic_nsg,
+        sku: None,
+    };
+    let fw = net_eval_admin(&d.snat, admin_rules, &nsgs, &target, Reply::Assumed);
+    let all = !d.snat.is_empty() && d.snat.is_subset(&fw.reachable) && fw.partial.is_empty();
+    let none = fw.reachable.is_empty() && fw.unknown.is_empty();
+    let judge = |cands: &AddrSet| {
+        let s = cands.intersect(&d.clients);
+        let mut ev = NetEval {
+            candidates: cands.clone(),
+            parts: fw.parts.clone(),
+            unusable: fw.unusable.clone(),
+            admin: fw.admin.clone(),
+            snat: Some(d.snat.clone()),
+            ..NetEval::default()
+        };
+        if all {
+            ev.admitted = s.clone();
+            ev.reachable = s;
+        } else if !none {
+            ev.unknown = s;
+        }
+        ev
+    };
+    (judge(client), judge(internet))
 }

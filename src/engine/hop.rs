@@ -44,6 +44,10 @@ pub enum HopKind {
     Probe,
     /// A load balancer load-balancing rule.
     LbRule,
+    /// An Azure Firewall DNAT rule (docs/decisions.md D25).
+    FirewallDnat,
+    /// The VNet's security admin rules (Azure Virtual Network Manager, D32).
+    AdminRule,
 }
 
 impl HopKind {
@@ -64,6 +68,8 @@ impl HopKind {
             HopKind::Guest => "guest",
             HopKind::Probe => "probe",
             HopKind::LbRule => "lbRule",
+            HopKind::FirewallDnat => "firewallDnat",
+            HopKind::AdminRule => "adminRule",
         }
     }
 }
@@ -201,6 +207,8 @@ pub(crate) enum EntryFact {
         floating: bool,
         ha_ports: bool,
     },
+    /// A firewall DNAT rule: where clients connect and where the firewall translates to.
+    FirewallDnat(DnatFact),
 }
 
 /// What a Bastion host's configuration adds to its hop (docs/decisions.md D37–D41).
@@ -213,6 +221,23 @@ pub(crate) struct BastionFlags {
     pub(crate) tunneling: bool,
     pub(crate) private_only: bool,
     pub(crate) ip_rules: Vec<ipnet::IpNet>,
+}
+
+/// A DNAT rule as its hop shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DnatFact {
+    pub(crate) firewall: String,
+    pub(crate) policy: Option<String>,
+    pub(crate) group: Option<String>,
+    pub(crate) collection: Option<String>,
+    pub(crate) rule: Option<String>,
+    pub(crate) address: Option<IpAddr>,
+    pub(crate) ports: Option<String>,
+    pub(crate) translated: Option<IpAddr>,
+    pub(crate) translated_port: u16,
+    pub(crate) clients: AddrSet,
+    /// The firewall addresses the NSGs see.
+    pub(crate) snat: AddrSet,
 }
 
 /// The data behind a hop's detail.
@@ -256,6 +281,13 @@ pub(crate) enum HopFact {
     },
     Power(PowerState),
     Guest(GuestFacts),
+    /// What the security admin rules did with the candidates.
+    Admin {
+        parts: Vec<super::admin_types::AdminPart>,
+        candidates: AddrSet,
+    },
+    /// An `AlwaysAllow` admin rule delivered the traffic: the NSGs were not consulted.
+    AdminBypass,
 }
 
 /// One step of a path as `check` prints it and the JSON report lists it.

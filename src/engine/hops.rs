@@ -14,6 +14,7 @@ pub(crate) fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> 
     let mut hops: Vec<Hop> = dns_hop(p).into_iter().collect();
     hops.extend(entry_hops(p, host));
     if p.kind != PathKind::ClassicEndpoint {
+        hops.extend(super::hops_doors::admin_hop(&p.client));
         hops.extend(nsg_hops(p)); // classic endpoints have an ACL, not NSGs
     }
     if p.kind.is_direct() && p.kind != PathKind::ClassicEndpoint {
@@ -32,6 +33,7 @@ fn entry_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> {
         PathKind::Bastion => bastion_hop(p).into_iter().collect(),
         // The frontend's public IP, then the rule (a traceroute's order).
         PathKind::LbRule => public_ip_hop(p).into_iter().chain(lb_rule_hop(p)).collect(),
+        PathKind::FirewallDnat => super::hops_doors::dnat_hop(p).into_iter().collect(),
     };
     if let Some(b) = p.block_at(HopKind::Nic) {
         hops.push(Hop::new(
@@ -222,7 +224,14 @@ fn nsg_hops(p: &PathAnalysis<'_>) -> Vec<Hop> {
                         _ => pp.nic.as_ref(),
                     })
                     .collect();
-                if parts.is_empty() {
+                if parts.is_empty() && super::hops_doors::bypassed(ev) {
+                    Hop::new(
+                        kind,
+                        Some(n.id.id.clone()),
+                        Decision::Skipped,
+                        HopFact::AdminBypass,
+                    )
+                } else if parts.is_empty() {
                     Hop::new(
                         kind,
                         Some(n.id.id.clone()),
@@ -230,7 +239,7 @@ fn nsg_hops(p: &PathAnalysis<'_>) -> Vec<Hop> {
                         HopFact::NotReached,
                     )
                 } else {
-                    level_hop(kind, n, &parts, &ev.candidates)
+                    level_hop(kind, n, &parts, ev.snat.as_ref().unwrap_or(&ev.candidates))
                 }
             }
         };

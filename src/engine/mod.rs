@@ -10,10 +10,14 @@
 //! - `types`: options, verdicts, path kinds, typed blocks, unknowns and problems.
 
 pub(crate) mod addrset;
+pub(crate) mod admin;
+pub(crate) mod admin_types;
 pub(crate) mod analysis;
+pub(crate) mod dnat;
 pub(crate) mod evaluate;
 pub(crate) mod hop;
 pub(crate) mod hops;
+mod hops_doors;
 pub(crate) mod nsg;
 pub(crate) mod observe;
 pub(crate) mod route;
@@ -24,7 +28,7 @@ pub(crate) mod types;
 pub use addrset::AddrSet;
 pub(crate) use analysis::{PathAnalysis, VmAnalysis};
 pub(crate) use evaluate::Evaluator;
-pub use evaluate::{net_eval, Nsgs, Reply};
+pub use evaluate::{net_eval, net_eval_admin, Nsgs, Reply};
 pub(crate) use hop::Hop;
 pub use hop::{Decision, HopKind};
 pub use nsg::{Outcome, TagSets, Target};

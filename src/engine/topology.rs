@@ -53,6 +53,8 @@ pub(crate) struct PathTopology<'m> {
     /// The DNS name clients use for the entry point: the public IP's `dnsSettings.fqdn`, or a
     /// classic VM's cloud-service name.
     pub(crate) entry_name: Option<&'m str>,
+    /// Firewall DNAT paths: the firewall, the rule and its clients.
+    pub(crate) dnat: Option<super::dnat::DnatEntry<'m>>,
 }
 
 impl PathTopology<'_> {
@@ -171,6 +173,7 @@ pub(crate) struct Builder<'m, 'o> {
     observations: &'o Observations,
     links: NatLinks,
     pools: lb::Pools,
+    dnat: super::dnat::Index<'m>,
 }
 
 impl<'m, 'o> Builder<'m, 'o> {
@@ -181,6 +184,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             observations,
             links: NatLinks::new(model),
             pools: lb::Pools::new(model),
+            dnat: super::dnat::Index::new(model),
         }
     }
 
@@ -268,6 +272,7 @@ impl<'m, 'o> Builder<'m, 'o> {
                 self.public_ip_path(&mut a, nic, ipc, primary);
                 self.nat_paths(&mut a, nic, ipc, primary);
                 self.lb_rule_paths(&mut a, nic, ipc, primary);
+                self.dnat_paths(&mut a, nic, ipc, primary);
             }
         }
         a.bastions = self.bastions_for(a.place.map(|p| p.0));
@@ -340,6 +345,25 @@ impl<'m, 'o> Builder<'m, 'o> {
         }
         secondary_block(&mut path, nic);
         a.paths.push(path);
+    }
+
+    /// Firewall DNAT rules that translate to this IP configuration (docs/decisions.md D25).
+    fn dnat_paths(&self, a: &mut VmTopology<'m>, nic: &'m Nic, ipc: &'m IpConfig, primary: bool) {
+        let main = primary && primary_ip_config(nic).is_some_and(|c| c.id == ipc.id);
+        let guest = a.port_from_guest.then_some(a.port);
+        for m in self
+            .dnat
+            .matches(ipc, (a.port, a.default_port, guest), main, &a.id)
+        {
+            let mut path = self.new_path(PathKind::FirewallDnat, m.delivered, nic, ipc, primary);
+            path.route_table = None; // replies return through the firewall (D28)
+            (path.address, path.connect_port) = (m.address, m.connect_port);
+            path.connect_range = m.connect_range;
+            path.unknowns.extend(m.unknowns);
+            path.blocks.extend(m.blocks);
+            path.dnat = Some(m.entry);
+            a.paths.push(path);
+        }
     }
 
     /// Inbound NAT rules bound to this IP configuration, from either side of the link: the
@@ -516,6 +540,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             let why = Unusable::of(m, r, ResourceKind::RouteTable);
             unknowns.push(Unknown::RouteTable(why));
         }
+        unknowns.extend(super::admin::missing(m, place));
         PathTopology {
             kind,
             address: None,
@@ -540,6 +565,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             blocks: Vec::new(),
             unknowns,
             entry_name: None,
+            dnat: None,
         }
     }
 
@@ -666,6 +692,7 @@ fn classic_path<'m>(
         blocks,
         unknowns: Vec::new(),
         entry_name: vm.fqdn.as_deref(),
+        dnat: None,
     }
 }
 

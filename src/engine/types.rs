@@ -89,6 +89,8 @@ pub(crate) enum PathKind {
     Bastion,
     /// A load-balancing rule (HA ports included) whose backend pool holds the VM.
     LbRule,
+    /// An Azure Firewall DNAT rule (docs/decisions.md D25–D29).
+    FirewallDnat,
 }
 
 impl PathKind {
@@ -99,6 +101,7 @@ impl PathKind {
             PathKind::ClassicEndpoint => "classicEndpoint",
             PathKind::Bastion => "bastion",
             PathKind::LbRule => "lbRule",
+            PathKind::FirewallDnat => "firewallDnat",
         }
     }
 
@@ -124,6 +127,9 @@ pub(crate) enum ResourceKind {
     RouteTable,
     NetworkSecurityGroup,
     BackendPool,
+    FirewallPolicy,
+    RuleCollectionGroup,
+    IpGroup,
 }
 
 /// Why a referenced resource cannot be used.
@@ -171,6 +177,31 @@ pub(crate) enum Unknown {
     BastionSubnetMissing { bastion: String },
     /// The frontend a load-balancing rule names is not in the data.
     LbFrontendMissing { rule: String, lb: String },
+    /// The security admin rules of the VM's VNet were not read (docs/decisions.md D36).
+    AdminRulesNotRead { vnet: String },
+    /// The security admin rules of the VM's VNet could not be understood: why.
+    AdminRulesUnusable { vnet: String, why: String },
+    /// Part of a firewall DNAT rule (or what it depends on) cannot be read.
+    Dnat {
+        firewall: String,
+        rule: String,
+        gap: DnatGap,
+    },
+}
+
+/// What the data lacks about a DNAT path (docs/decisions.md D25–D31).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DnatGap {
+    /// `translatedFqdn`: resolved by the firewall at run time.
+    Fqdn(String),
+    /// A field of the rule is malformed (field-named).
+    Malformed(String),
+    /// A referenced IP Group, policy or rule collection group is missing or malformed.
+    Resource(Unusable),
+    /// A secured Virtual WAN hub firewall: its SNAT addresses are not in the data.
+    HubFirewall { hub: String },
+    /// The firewall's `AzureFirewallSubnet` is not in the data (the SNAT source is unknown).
+    SnatUnknown,
 }
 
 /// A problem of the audit on one VM (a diagnostic that makes it incomplete; docs/decisions.md
@@ -289,4 +320,9 @@ pub struct NetEval {
     pub(crate) secure_by_default: bool,
     /// Why the NSGs could not be evaluated.
     pub(crate) unusable: Option<Unusable>,
+    /// How the VNet's security admin rules split the set (empty: no admin rules apply).
+    pub(crate) admin: Vec<super::admin_types::AdminPart>,
+    /// Firewall DNAT paths: the firewall addresses the NSGs saw instead of the clients (SNAT;
+    /// the NSG parts are over these).
+    pub(crate) snat: Option<AddrSet>,
 }

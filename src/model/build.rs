@@ -3,7 +3,9 @@
 //! This file routes each resource to its parser (`compute`, `network`, `nsg`) and holds the
 //! helpers they share; `sink` keeps diagnostics of one kind from growing with hostile input.
 
+mod avnm;
 mod compute;
+mod firewall;
 mod lb;
 mod network;
 mod nsg;
@@ -14,7 +16,7 @@ use serde_json::value::RawValue;
 use std::net::IpAddr;
 
 use super::decode::{decode, json_kind, json_kind_of_text};
-use super::net::{parse_ip, parse_prefix, private_ip};
+use super::net::{parse_ip, parse_port, parse_port_item, parse_prefix, private_ip};
 use super::wire::{self, Child, Envelope, Head};
 use super::*;
 use compute::{classic_vm, vm};
@@ -35,6 +37,10 @@ enum Kind {
     RouteTable,
     Bastion,
     Asg,
+    Firewall,
+    FirewallPolicy,
+    RuleGroup,
+    IpGroup,
 }
 
 fn kind_of(t: &str) -> Option<Kind> {
@@ -49,6 +55,10 @@ fn kind_of(t: &str) -> Option<Kind> {
         "microsoft.network/routetables" => Kind::RouteTable,
         "microsoft.network/bastionhosts" => Kind::Bastion,
         "microsoft.network/applicationsecuritygroups" => Kind::Asg,
+        "microsoft.network/azurefirewalls" => Kind::Firewall,
+        "microsoft.network/firewallpolicies" => Kind::FirewallPolicy,
+        "microsoft.network/firewallpolicies/rulecollectiongroups" => Kind::RuleGroup,
+        "microsoft.network/ipgroups" => Kind::IpGroup,
         _ => return None,
     })
 }
@@ -61,6 +71,11 @@ fn kind_from_id(id: &str) -> Option<Kind> {
     let mut parts = after.split('/');
     let ns = parts.next()?;
     let ty = parts.next()?;
+    // Rule collection group bodies carry no `type`: `…/firewallPolicies/p/ruleCollectionGroups/g`.
+    let child: Vec<&str> = after.split('/').collect();
+    if let [ns, ty, _, child_ty, _] = child.as_slice() {
+        return kind_of(&format!("{ns}/{ty}/{child_ty}"));
+    }
     // A top-level resource id has exactly namespace/type/name after `providers`.
     if parts.next().is_none() || parts.next().is_some() {
         return None;
@@ -70,7 +85,13 @@ fn kind_from_id(id: &str) -> Option<Kind> {
 
 /// Builds the model from raw resources, once; nothing changes it afterwards.
 pub fn build(resources: &[&RawValue]) -> Model {
+    build_with(resources, None)
+}
+
+/// [`build`] plus the snapshot's `securityAdminRules` section (`None`: not collected).
+pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Model {
     let mut m = Model::default();
+    m.admin_rules = avnm::section(&mut m, admin_rules);
     let mut sink = Sink::default();
     for (index, raw) in resources.iter().enumerate() {
         add_resource(&mut m, &mut sink, index, raw);
@@ -79,6 +100,8 @@ pub fn build(resources: &[&RawValue]) -> Model {
     m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.bastions.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+    m.firewalls.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+    m.rule_groups.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m
 }
 
@@ -174,6 +197,10 @@ fn parse_kind(m: &mut Model, kind: Kind, rid: &ResId, raw: &RawValue) -> Result<
             m.asgs.insert(rid.key.clone(), rid.clone());
             Ok(())
         }
+        Kind::Firewall => parse(raw).and_then(|e| firewall::firewall(m, rid, e)),
+        Kind::FirewallPolicy => parse(raw).and_then(|e| firewall::policy(m, rid, e)),
+        Kind::RuleGroup => parse(raw).and_then(|e| firewall::rule_group(m, rid, e)),
+        Kind::IpGroup => parse(raw).and_then(|e| firewall::ip_group(m, rid, e)),
     }
 }
 

@@ -7,8 +7,10 @@
 
 mod build;
 pub(crate) mod decode;
+pub(crate) mod doors;
 pub(crate) mod net;
 pub(crate) mod refs;
+pub(crate) mod refs_doors;
 pub(crate) mod types;
 pub(crate) mod wire;
 
@@ -17,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use build::build;
+pub use build::{build, build_with};
+pub use doors::{AdminAccess, AdminRule};
 pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use types::*;
 
@@ -499,6 +502,16 @@ pub struct Model {
     pub diagnostics: Vec<Diagnostic>,
     /// Resources of types rdpaudit does not read (not an error).
     pub(crate) ignored: usize,
+    /// Azure Firewalls (docs/decisions.md D25–D31), sorted by id.
+    pub(crate) firewalls: Vec<doors::Firewall>,
+    /// Firewall Policies by id key.
+    pub(crate) firewall_policies: HashMap<String, doors::FirewallPolicy>,
+    /// Firewall Policy rule collection groups.
+    pub(crate) rule_groups: Vec<doors::RuleGroup>,
+    /// IP Groups by id key.
+    pub(crate) ip_groups: HashMap<String, doors::IpGroup>,
+    /// Security admin rules by VNet key (docs/decisions.md D32–D36); `None`: not collected.
+    pub(crate) admin_rules: doors::AdminSection,
 }
 
 impl Model {

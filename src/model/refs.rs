@@ -438,6 +438,10 @@ pub(crate) fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<Str
             }
         }
     }
+    // Firewalls, their policies and IP Groups (docs/decisions.md D25, D31).
+    super::refs_doors::references(resources)
+        .iter()
+        .for_each(&mut add);
     want.into_iter().collect()
 }
 

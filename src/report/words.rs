@@ -5,8 +5,9 @@
 use std::net::IpAddr;
 
 use crate::engine::addrset::AddrSet;
+use crate::engine::admin::{AdminOutcome, AdminPart};
 use crate::engine::hop::{
-    AclFact, BastionFlags, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES,
+    AclFact, BastionFlags, DnatFact, EntryFact, Hop, HopFact, HopKind, LevelPart, END_OF_RULES,
 };
 use crate::engine::types::*;
 use crate::engine::{PathAnalysis, VmAnalysis};
@@ -24,6 +25,9 @@ fn kind(k: ResourceKind) -> &'static str {
         ResourceKind::RouteTable => "route table",
         ResourceKind::NetworkSecurityGroup => "network security group",
         ResourceKind::BackendPool => "backend pool",
+        ResourceKind::FirewallPolicy => "firewall policy",
+        ResourceKind::RuleCollectionGroup => "rule collection group",
+        ResourceKind::IpGroup => "IP group",
     }
 }
 
@@ -55,6 +59,18 @@ pub(crate) fn unknown(u: &Unknown) -> String {
         Unknown::LbFrontendMissing { rule, lb } => {
             format!("the frontend of load-balancing rule {rule} on {lb} is not in the data")
         }
+        Unknown::AdminRulesNotRead { vnet } => format!(
+            "the security admin rules (Azure Virtual Network Manager) of virtual network {vnet} \
+             were not read: an admin rule could deny or always-allow RDP"
+        ),
+        Unknown::AdminRulesUnusable { vnet, why } => {
+            format!("the security admin rules of virtual network {vnet} cannot be evaluated: {why}")
+        }
+        Unknown::Dnat {
+            firewall,
+            rule,
+            gap,
+        } => dnat_gap(firewall, rule, gap),
     }
 }
 
@@ -182,6 +198,10 @@ pub(crate) fn hop_detail(h: &Hop) -> String {
         HopFact::Power(state) => state.as_str().to_string(),
         HopFact::Guest(g) => guest(g),
         HopFact::Entry(e) => entry_detail(e),
+        HopFact::Admin { parts, candidates } => admin_parts(parts, candidates),
+        HopFact::AdminBypass => {
+            "skipped: an AlwaysAllow security admin rule delivered RDP without the NSGs".into()
+        }
     }
 }
 
@@ -244,6 +264,7 @@ fn entry_detail(fact: &EntryFact) -> String {
             addr_or_unknown(*private_ip),
             bastion_flags(flags)
         ),
+        EntryFact::FirewallDnat(d) => dnat_detail(d),
         EntryFact::LbRule {
             lb,
             sku,
@@ -530,4 +551,81 @@ fn explain_unknown(a: &VmAnalysis<'_>, direct: &[&PathAnalysis<'_>]) -> String {
         Some(h) => hop_detail(h),
         None => "the data does not decide".into(),
     }
+}
+
+// ---- firewall DNAT and security admin rules (docs/decisions.md D25-D36) ----------------------
+
+fn dnat_gap(firewall: &str, rule: &str, gap: &DnatGap) -> String {
+    let rule = if rule.is_empty() {
+        format!("firewall {firewall}")
+    } else {
+        format!("DNAT rule {rule} of firewall {firewall}")
+    };
+    match gap {
+        DnatGap::Fqdn(q) => format!(
+            "{rule} translates to FQDN {q}, which the firewall resolves at run time (not in the data)"
+        ),
+        DnatGap::Malformed(why) => format!("{rule} cannot be read: {why}"),
+        DnatGap::Resource(u) => format!("{rule}: {}", unusable(u)),
+        DnatGap::HubFirewall { hub } => format!(
+            "{rule} is a secured Virtual WAN hub firewall ({hub}): the addresses it translates \
+             from are not in the data"
+        ),
+        DnatGap::SnatUnknown => format!(
+            "{rule}: the AzureFirewallSubnet (the source the VM's NSGs see) is not in the data"
+        ),
+    }
+}
+
+/// `fw-hub (policy p / group g / collection c) 20.1.2.3:50001 → 10.0.0.4:3389 for …`.
+fn dnat_detail(d: &DnatFact) -> String {
+    let place: Vec<String> = [
+        d.policy.as_ref().map(|p| format!("policy {p}")),
+        d.group.as_ref().map(|g| format!("group {g}")),
+        d.collection.as_ref().map(|c| format!("collection {c}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let place = if place.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", place.join(" / "))
+    };
+    let all = AddrSet::all();
+    format!(
+        "{}{place} {}:{} → {}:{} from {}; the NSGs see the firewall's {}",
+        d.firewall,
+        addr_or_unknown(d.address),
+        d.ports.as_deref().unwrap_or("?"),
+        addr_or_unknown(d.translated),
+        d.translated_port,
+        if d.clients.is_empty() {
+            "no client (earlier rules take them)".to_string()
+        } else {
+            describe_set(&d.clients, &all)
+        },
+        describe_set(&d.snat, &d.snat),
+    )
+}
+
+fn admin_parts(parts: &[AdminPart], cands: &AddrSet) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            let what = match p.outcome {
+                AdminOutcome::Deny => "denied",
+                AdminOutcome::AlwaysAllow => "always allowed (NSGs skipped)",
+                AdminOutcome::Handed => "handed to the NSGs",
+                AdminOutcome::Unknown => "undecidable",
+            };
+            let by = p
+                .rule
+                .as_ref()
+                .map(|r| format!(" by {}", crate::rules::doors::admin_rule_text(r)))
+                .unwrap_or_else(|| " (no admin rule matches)".into());
+            format!("{what} {}{by}", describe_set(&p.set, cands))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

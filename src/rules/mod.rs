@@ -6,6 +6,7 @@
 //! their own messages (`phrases` holds the shared ones); they never import `report`.
 
 pub mod compliance;
+pub(crate) mod doors;
 pub(crate) mod meta;
 pub(crate) mod phrases;
 
@@ -31,6 +32,8 @@ mod rdp405;
 mod rdp406;
 mod rdp407;
 mod rdp408;
+mod rdp409;
+mod rdp410;
 mod rdp501;
 mod rdp502;
 mod rdp503;
@@ -44,6 +47,7 @@ mod rdp603;
 mod rdp604;
 mod rdp605;
 mod rdp606;
+mod rdp607;
 mod rdp701;
 mod rdp702;
 mod rdp703;
@@ -132,9 +136,9 @@ macro_rules! catalogue {
 
 catalogue!(
     rdp101, rdp102, rdp103, rdp104, rdp105, rdp106, rdp201, rdp202, rdp203, rdp204, rdp301, rdp302,
-    rdp303, rdp304, rdp401, rdp402, rdp403, rdp404, rdp405, rdp406, rdp407, rdp408, rdp501, rdp502,
-    rdp503, rdp504, rdp505, rdp506, rdp507, rdp601, rdp602, rdp603, rdp604, rdp605, rdp606, rdp701,
-    rdp702, rdp703, rdp801, rdp802, rdp803, rdp804, rdp805, rdp806,
+    rdp303, rdp304, rdp401, rdp402, rdp403, rdp404, rdp405, rdp406, rdp407, rdp408, rdp409, rdp410,
+    rdp501, rdp502, rdp503, rdp504, rdp505, rdp506, rdp507, rdp601, rdp602, rdp603, rdp604, rdp605,
+    rdp606, rdp607, rdp701, rdp702, rdp703, rdp801, rdp802, rdp803, rdp804, rdp805, rdp806,
 );
 
 /// Looks a rule up by id (case-insensitive).
@@ -224,6 +228,12 @@ pub(crate) fn arm_paths<'a, 'm>(cx: &'a Cx<'a, 'm>) -> impl Iterator<Item = &'a 
 /// Which forwarding rule a path goes through, for messages ("Forwarding paths": RDP403,
 /// RDP605 and RDP606 name it): `NAT rule x on lb`, `load-balancing rule y on lb`.
 pub(crate) fn forwarding_rule(p: &PathAnalysis<'_>) -> Option<String> {
+    if let Some((rule, firewall)) = p.dnat.as_ref().and_then(|d| Some((d.rule?, d.firewall))) {
+        return Some(format!(
+            "DNAT rule {} on firewall {}",
+            rule.name, firewall.name
+        ));
+    }
     let lb = p.lb?;
     match (p.nat_rule, p.lb_rule) {
         (Some(r), _) => Some(format!("NAT rule {} on {}", r.name, lb.name)),
@@ -326,8 +336,9 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(ids, sorted, "ids must be unique and in order");
-        // 40 rules plus RDP204 (the probe and the data disagree), plus RDP507, RDP805, RDP806.
-        assert_eq!(ids.len(), 44);
+        // 40 rules plus RDP204 (the probe and the data disagree), plus the wave-2 doors: RDP409,
+        // RDP410, RDP507, RDP607, RDP805, RDP806.
+        assert_eq!(ids.len(), 47);
         for r in CATALOGUE {
             assert!(!r.meta.title.ends_with('.'), "{}", r.meta.id);
             assert!(!r.meta.example.ends_with('.'), "{}", r.meta.id);

@@ -35,7 +35,10 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter(|p| {
             matches!(
                 p.kind,
-                PathKind::NatRule | PathKind::LbRule | PathKind::ClassicEndpoint
+                PathKind::NatRule
+                    | PathKind::LbRule
+                    | PathKind::ClassicEndpoint
+                    | PathKind::FirewallDnat
             )
         })
         .filter(|p| p.connect_port != Some(cx.vm.default_port) && !p.config_blocked())

@@ -40,6 +40,9 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         if exposed.is_empty() || !p.internet.candidates.is_subset(&exposed) {
             continue;
         }
+        if let Some(f) = super::doors::whole_internet(cx, p, &RULE) {
+            return vec![f];
+        }
         return vec![match super::deciding_internet(p, |o| o == Outcome::Allow) {
             Some((nsg, _, rule)) => cx.finding(
                 &RULE,

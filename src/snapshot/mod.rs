@@ -101,6 +101,9 @@ pub struct Snapshot<'a> {
     pub guest: HashMap<String, GuestFacts>,
     /// What could not be read while collecting.
     pub diagnostics: Vec<Diagnostic>,
+    /// `securityAdminRules`: effective security admin rules by VNet id, raw (`None`: not
+    /// collected). The model reads it (docs/decisions.md D36).
+    pub security_admin_rules: Option<&'a RawValue>,
 }
 
 /// The top-level fields, each kept as raw text. Read by hand rather than with a derived struct so
@@ -115,6 +118,7 @@ struct Doc<'a> {
     resources: Option<RawList<'a>>,
     guest: Option<&'a RawValue>,
     diagnostics: Option<&'a RawValue>,
+    security_admin_rules: Option<&'a RawValue>,
     value: Option<RawList<'a>>,
     data: Option<RawList<'a>>,
 }
@@ -211,6 +215,7 @@ impl<'de> Deserialize<'de> for Doc<'de> {
                                 "subscriptions" => &mut doc.subscriptions,
                                 "guest" => &mut doc.guest,
                                 "diagnostics" => &mut doc.diagnostics,
+                                "securityAdminRules" => &mut doc.security_admin_rules,
                                 _ => continue,
                             };
                             *slot = Some(raw);
@@ -346,6 +351,9 @@ fn from_doc(doc: Doc<'_>) -> Result<Snapshot<'_>, SnapshotError> {
         resources,
         guest,
         diagnostics,
+        security_admin_rules: doc
+            .security_admin_rules
+            .filter(|r| r.get().trim() != "null"),
     })
 }
 
@@ -390,6 +398,8 @@ pub(crate) struct SnapshotOut<'a> {
     pub(crate) resources: &'a [&'a RawValue],
     pub(crate) guest: &'a HashMap<String, GuestFacts>,
     pub(crate) diagnostics: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) security_admin_rules: Option<&'a RawValue>,
 }
 
 #[cfg(test)]

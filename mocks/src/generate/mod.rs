@@ -23,6 +23,7 @@
 //! files listed before it (the layering test checks that there is no import circle).
 
 mod compute;
+mod doors;
 mod estate;
 mod gen;
 mod network;
@@ -32,6 +33,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
+pub use doors::add_doors;
 pub use gen::GenerateOptions;
 pub use rules::default_rules;
 

@@ -124,7 +124,8 @@ fn live_data(
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
     // Pipeline: the model, then the guest facts `--guest` observes beside it.
-    let model = pipeline::build_model(&refs);
+    let admin = collected.security_admin_rules.as_deref();
+    let model = pipeline::build_model_with(&refs, admin);
     let mut guest = HashMap::new();
     if eval.guest.guest {
         let timeout = eval.guest.guest_timeout;
@@ -138,6 +139,7 @@ fn live_data(
             resources: &refs,
             guest: &guest,
             diagnostics: &diagnostics,
+            security_admin_rules: admin,
         };
         output::write_snapshot(path, parts)?;
     }
@@ -162,12 +164,13 @@ fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
             resources: &snap.resources,
             guest: &snap.guest,
             diagnostics: &snap.diagnostics,
+            security_admin_rules: snap.security_admin_rules,
         };
         output::write_snapshot(path, parts)?;
     }
     // Pipeline: the model; the guest facts the snapshot carries are observations beside it.
     Ok(Data {
-        model: pipeline::build_model(&snap.resources),
+        model: pipeline::build_model_with(&snap.resources, snap.security_admin_rules),
         guest: snap.guest,
         diagnostics: snap.diagnostics,
     })

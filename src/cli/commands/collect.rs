@@ -23,7 +23,7 @@ pub(crate) fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
     let mut guest = HashMap::new();
     if c.guest.guest {
         // Pipeline: a model only to plan which guests to inspect.
-        let model = pipeline::build_model(&refs);
+        let model = pipeline::build_model_with(&refs, collected.security_admin_rules.as_deref());
         let timeout = c.guest.guest_timeout;
         guest = inspect::guests(&session, &model, &Scope::All, timeout, &mut diagnostics);
     }
@@ -34,6 +34,7 @@ pub(crate) fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
         resources: &refs,
         guest: &guest,
         diagnostics: &diagnostics,
+        security_admin_rules: collected.security_admin_rules.as_deref(),
     };
     output::write_snapshot(&c.out, parts)?;
     tracing::info!(resources = collected.resources.len(), "snapshot written");

@@ -1,0 +1,180 @@
+//! Azure Virtual Network Manager security admin rules, evaluated before the NSGs
+//! (docs/decisions.md D32–D35): `Deny` drops, `AlwaysAllow` delivers and skips the NSGs, `Allow`
+//! (or no match) hands the decision to the NSGs.
+//!
+//! The matching reuses the NSG evaluator exactly (protocol, destination, ports, source sets,
+//! service tags, "may match" classes): two passes over the rules as an NSG — one where only
+//! `Deny` denies (and the end of the list allows), one where only `AlwaysAllow` allows — and the
+//! intersection of their parts says which addresses are dropped, delivered, handed on, or
+//! undecidable.
+
+use super::addrset::AddrSet;
+pub(crate) use super::admin_types::*;
+use super::nsg::{self, Outcome, Part, RuleRef, Target};
+use super::types::Unknown;
+use crate::model::doors::VnetAdminRules;
+use crate::model::{
+    Access, AddrSpec, AdminAccess, AdminRule, Model, Nsg, PortSet, Protocol, ResId, SecurityRule,
+    Subnet, Vnet,
+};
+
+/// The effective admin rules of the VNet a path lands in (none when not collected or not read;
+/// [`missing`] makes those paths unknown).
+pub(crate) fn rules_for<'m>(model: &'m Model, place: Option<(&Vnet, &Subnet)>) -> &'m [AdminRule] {
+    let Some(((vnet, _), section)) = place.zip(model.admin_rules.as_ref()) else {
+        return &[];
+    };
+    match section.get(&vnet.id.key) {
+        Some(VnetAdminRules::Rules(r)) => r,
+        _ => &[],
+    }
+}
+
+/// Why a path's admin rules are unknown: the section is present but this VNet was not read, or
+/// its list could not be understood. `None` when the section is absent (collected without admin
+/// rules: audited as before, and the report says so).
+pub(crate) fn missing(model: &Model, place: Option<(&Vnet, &Subnet)>) -> Option<Unknown> {
+    let ((vnet, _), section) = place.zip(model.admin_rules.as_ref())?;
+    match section.get(&vnet.id.key) {
+        None => Some(Unknown::AdminRulesNotRead {
+            vnet: vnet.name.clone(),
+        }),
+        Some(VnetAdminRules::Broken(why)) => Some(Unknown::AdminRulesUnusable {
+            vnet: vnet.name.clone(),
+            why: why.clone(),
+        }),
+        Some(VnetAdminRules::Rules(_)) => None,
+    }
+}
+
+fn as_nsg(rules: &[AdminRule], access: impl Fn(AdminAccess) -> Access, end: Option<Access>) -> Nsg {
+    let mut inbound: Vec<SecurityRule> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| SecurityRule {
+            name: i.to_string(),
+            priority: r.priority,
+            access: access(r.access),
+            protocol: r.protocol,
+            source: r.source.clone(),
+            source_ports: r.source_ports.clone(),
+            destination: r.destination.clone(),
+            destination_ports: r.destination_ports.clone(),
+            is_default: false,
+            description: None,
+        })
+        .collect();
+    if let Some(a) = end {
+        let any = AddrSpec {
+            any: true,
+            ..AddrSpec::default()
+        };
+        inbound.push(SecurityRule {
+            name: "end".into(),
+            priority: u32::MAX,
+            access: a,
+            protocol: Protocol::Any,
+            source: any.clone(),
+            source_ports: PortSet::all(),
+            destination: any,
+            destination_ports: PortSet::all(),
+            is_default: true,
+            description: None,
+        });
+    }
+    Nsg {
+        id: ResId::new("/securityAdminRules"),
+        name: "securityAdminRules".into(),
+        provisioning_state: None,
+        inbound,
+        outbound: Vec::new(),
+    }
+}
+
+fn rule_of(rules: &[AdminRule], r: Option<&RuleRef>) -> Option<AdminRef> {
+    let idx: usize = r?.name.parse().ok()?;
+    rules.get(idx).map(AdminRef::of)
+}
+
+/// Splits `cands` by what the admin rules do with TCP to the target (docs/decisions.md D32–D34).
+/// No rules: everything is handed to the NSGs.
+pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec<AdminPart> {
+    if rules.is_empty() || cands.is_empty() {
+        return vec![AdminPart {
+            set: cands.clone(),
+            outcome: AdminOutcome::Handed,
+            rule: None,
+        }];
+    }
+    let deny_pass = as_nsg(
+        rules,
+        |a| match a {
+            AdminAccess::Deny => Access::Deny,
+            _ => Access::Allow,
+        },
+        Some(Access::Allow),
+    );
+    let always_pass = as_nsg(
+        rules,
+        |a| match a {
+            AdminAccess::AlwaysAllow => Access::Allow,
+            _ => Access::Deny,
+        },
+        None,
+    );
+    let a_parts = nsg::evaluate(&deny_pass, cands, t);
+    let b_parts = nsg::evaluate(&always_pass, cands, t);
+    let mut out: Vec<AdminPart> = Vec::new();
+    for a in &a_parts {
+        for b in &b_parts {
+            let set = a.set.intersect(&b.set);
+            if set.is_empty() {
+                continue;
+            }
+            let (outcome, rule) = combine(rules, a, b);
+            match out
+                .iter_mut()
+                .find(|p| p.outcome == outcome && p.rule == rule)
+            {
+                Some(p) => p.set = p.set.union(&set),
+                None => out.push(AdminPart { set, outcome, rule }),
+            }
+        }
+    }
+    out
+}
+
+fn combine(rules: &[AdminRule], a: &Part, b: &Part) -> (AdminOutcome, Option<AdminRef>) {
+    match (a.outcome, b.outcome) {
+        (Outcome::Deny, _) => (AdminOutcome::Deny, rule_of(rules, a.rule.as_ref())),
+        (Outcome::Allow, Outcome::Allow) => {
+            (AdminOutcome::AlwaysAllow, rule_of(rules, b.rule.as_ref()))
+        }
+        (Outcome::Allow, Outcome::Deny) => (AdminOutcome::Handed, rule_of(rules, a.rule.as_ref())),
+        _ => {
+            let r = [&a.maybe, &b.maybe, &a.rule, &b.rule]
+                .into_iter()
+                .find_map(|r| rule_of(rules, r.as_ref()));
+            (AdminOutcome::Unknown, r)
+        }
+    }
+}
+
+/// The union of the parts with this outcome.
+pub(crate) fn set_of(parts: &[AdminPart], outcome: AdminOutcome) -> AddrSet {
+    parts
+        .iter()
+        .filter(|p| p.outcome == outcome)
+        .fold(AddrSet::empty(), |acc, p| acc.union(&p.set))
+}
+
+/// The parts worth showing: none when no admin rule decided anything.
+pub(crate) fn shown(parts: Vec<AdminPart>) -> Vec<AdminPart> {
+    if parts
+        .iter()
+        .all(|p| p.outcome == AdminOutcome::Handed && p.rule.is_none())
+    {
+        return Vec::new();
+    }
+    parts
+}

@@ -1,0 +1,198 @@
+//! The `securityAdminRules` section: Azure Virtual Network Manager effective security admin rules
+//! per VNet, as `listNetworkManagerEffectiveSecurityAdminRules` returns them (docs/decisions.md
+//! D32–D36). A VNet listed with `[]` has none; a VNet missing from a present section was not read;
+//! no section: not collected.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use super::*;
+use crate::model::doors::{AdminAccess, AdminRule, AdminSection, VnetAdminRules};
+
+#[derive(Debug, Deserialize)]
+struct Item {
+    id: Option<String>,
+    properties: Option<ItemProps>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemProps {
+    priority: Option<i64>,
+    direction: Option<String>,
+    access: Option<String>,
+    protocol: Option<String>,
+    sources: Option<Vec<AddrWire>>,
+    destinations: Option<Vec<AddrWire>>,
+    source_port_ranges: Option<Vec<String>>,
+    destination_port_ranges: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddrWire {
+    address_prefix: Option<String>,
+    address_prefix_type: Option<String>,
+}
+
+/// Reads the section; problems become diagnostics in `m`.
+pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
+    let raw = raw.filter(|r| r.get().trim() != "null")?;
+    let by_vnet: HashMap<String, &RawValue> = match serde_json::from_str(raw.get()) {
+        Ok(v) => v,
+        Err(_) => {
+            m.diagnostics.push(Diagnostic::error(
+                "securityAdminRules",
+                format!(
+                    "field `securityAdminRules`: expected an object (virtual network id → rules), \
+                     found {}; every VNet's admin rules are unknown",
+                    json_kind_of_text(raw.get())
+                ),
+            ));
+            return Some(HashMap::new());
+        }
+    };
+    let mut out = HashMap::new();
+    for (vnet, list) in by_vnet {
+        let rid = ResId::new(&vnet);
+        let rules = match vnet_rules(m, &rid, list) {
+            Ok(r) => VnetAdminRules::Rules(r),
+            Err(why) => {
+                m.diagnostics.push(Diagnostic::error(
+                    rid.id.clone(),
+                    format!("securityAdminRules: {why}"),
+                ));
+                VnetAdminRules::Broken(why)
+            }
+        };
+        out.insert(rid.key, rules);
+    }
+    Some(out)
+}
+
+fn vnet_rules(m: &mut Model, vnet: &ResId, raw: &RawValue) -> Result<Vec<AdminRule>, String> {
+    let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| {
+        format!(
+            "expected an array of admin rules, found {}",
+            json_kind_of_text(raw.get())
+        )
+    })?;
+    let mut rules = Vec::new();
+    for (i, raw) in items.iter().enumerate() {
+        let item: Item = decode(raw.get()).map_err(|e| format!("[{i}]: {e}"))?;
+        let id = item.id.clone().unwrap_or_else(|| format!("[{i}]"));
+        let at = |f: &str| format!("rule {id}: field `properties.{f}`");
+        let Some(p) = item.properties else {
+            return Err(format!("rule {id}: field `properties` is missing or null"));
+        };
+        let direction = p.direction.as_deref().and_then(Direction::parse);
+        match direction {
+            Some(Direction::Inbound) => {}
+            Some(Direction::Outbound) => continue,
+            None => {
+                return Err(format!(
+                    "{}: unknown direction {:?}",
+                    at("direction"),
+                    p.direction
+                ))
+            }
+        }
+        let access = match p.access.as_deref().map(|s| (s, AdminAccess::parse(s))) {
+            Some((_, Some(a))) => a,
+            Some((s, None)) => return Err(format!("{}: unknown access \"{s}\"", at("access"))),
+            None => return Err(format!("{} is missing", at("access"))),
+        };
+        let priority = p
+            .priority
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| format!("{} is missing or negative", at("priority")))?;
+        let protocol = p
+            .protocol
+            .as_deref()
+            .and_then(Protocol::parse)
+            .ok_or_else(|| format!("{}: unknown protocol {:?}", at("protocol"), p.protocol))?;
+        let parts = (
+            addrs(&at("sources"), &p.sources)?,
+            ports(&at("sourcePortRanges"), &p.source_port_ranges)?,
+            addrs(&at("destinations"), &p.destinations)?,
+            ports(&at("destinationPortRanges"), &p.destination_port_ranges)?,
+        );
+        let (source, source_ports, destination, destination_ports) = match parts {
+            (Some(s), Some(sp), Some(d), Some(dp)) => (s, sp, d, dp),
+            // Undocumented empty lists: a Deny is not applied (never a guess towards "blocked"),
+            // an allow matches everything (docs/decisions.md D34).
+            _ if access == AdminAccess::Deny => {
+                m.diagnostics.push(Diagnostic::warning(
+                    vnet.id.clone(),
+                    format!("securityAdminRules: rule {id} has an empty address or port list; this Deny rule is not applied"),
+                ));
+                continue;
+            }
+            (s, sp, d, dp) => (
+                s.unwrap_or_else(any),
+                sp.unwrap_or_else(PortSet::all),
+                d.unwrap_or_else(any),
+                dp.unwrap_or_else(PortSet::all),
+            ),
+        };
+        rules.push(AdminRule {
+            id,
+            priority,
+            access,
+            protocol,
+            source,
+            source_ports,
+            destination,
+            destination_ports,
+        });
+    }
+    let rank = |a: AdminAccess| match a {
+        AdminAccess::AlwaysAllow => 0,
+        AdminAccess::Allow => 1,
+        AdminAccess::Deny => 2,
+    };
+    rules.sort_by_key(|r| (r.priority, rank(r.access)));
+    Ok(rules)
+}
+
+fn any() -> AddrSpec {
+    AddrSpec {
+        any: true,
+        ..AddrSpec::default()
+    }
+}
+
+/// `{addressPrefix, addressPrefixType}` objects; `Ok(None)` for an empty list.
+fn addrs(at: &str, v: &Option<Vec<AddrWire>>) -> Result<Option<AddrSpec>, String> {
+    let mut spec = AddrSpec::default();
+    for (i, a) in v.iter().flatten().enumerate() {
+        let prefix = a.address_prefix.as_deref().unwrap_or("").trim();
+        let kind = a.address_prefix_type.as_deref().unwrap_or("IPPrefix");
+        match kind.to_ascii_lowercase().as_str() {
+            "ipprefix" => spec
+                .push_item(prefix)
+                .map_err(|why| format!("{at}[{i}].addressPrefix: {why}"))?,
+            "servicetag" => spec.tags.push(ServiceTag::parse(prefix).ok_or_else(|| {
+                format!("{at}[{i}].addressPrefix: \"{prefix}\" is not a service tag")
+            })?),
+            // Network-group members are not in the data: an opaque set (unknown when it decides).
+            "networkgroup" => spec
+                .tags
+                .push(ServiceTag::Other(format!("NetworkGroup {prefix}"))),
+            other => {
+                return Err(format!(
+                    "{at}[{i}].addressPrefixType: unknown type \"{other}\""
+                ))
+            }
+        }
+    }
+    Ok((!spec.is_empty()).then_some(spec))
+}
+
+fn ports(at: &str, v: &Option<Vec<String>>) -> Result<Option<PortSet>, String> {
+    let mut ranges = Vec::new();
+    for (i, s) in v.iter().flatten().enumerate() {
+        ranges.push(parse_port_item(s).map_err(|why| format!("{at}[{i}]: {why}"))?);
+    }
+    Ok((!ranges.is_empty()).then(|| PortSet::from_ranges(ranges)))
+}

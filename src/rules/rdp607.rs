@@ -1,0 +1,82 @@
+//! RDP607 — RDP reaches the VM through an Azure Firewall DNAT rule.
+//!
+//! Raised when a firewall DNAT rule translates to the VM's RDP port and the path gets through
+//! (as if the VM were running): the firewall SNATs the traffic, so the VM's NSGs see the
+//! firewall's private address, not the client (docs/decisions.md D27).
+
+use super::meta::{Category, RuleMeta, Severity};
+use super::{Cx, Finding};
+use crate::engine::PathKind;
+
+pub(crate) const RULE: RuleMeta = RuleMeta {
+    id: "RDP607",
+    title: "RDP reaches the VM through an Azure Firewall DNAT rule",
+    severity: Severity::Info,
+    category: Category::Exposure,
+    seed: "Source 6: the path to the VM (Azure Firewall DNAT in front of the VM)",
+    rationale: "Azure Firewall translates the destination of DNAT traffic to the VM and also \
+        translates its source to one of the firewall's own addresses in AzureFirewallSubnet. The \
+        VM's NSGs therefore see the firewall, not the client: NSG source filters cannot limit who \
+        connects. Who can open RDP is decided by the DNAT rule's source addresses and IP Groups.",
+    remediation: "Restrict the DNAT rule's sources to your admin range: az network firewall \
+        policy rule-collection-group collection rule update --resource-group <rg> --policy-name \
+        <policy> --rule-collection-group-name <group> --collection-name <collection> --name \
+        <rule> --source-addresses <admin public IP>/32   (classic rules: az network firewall \
+        nat-rule create … --source-addresses <admin public IP>/32 after deleting the rule)",
+    links: &[
+        "https://learn.microsoft.com/en-us/azure/firewall/tutorial-firewall-dnat",
+        "https://learn.microsoft.com/en-us/azure/firewall/rule-processing",
+        "https://learn.microsoft.com/en-us/azure/architecture/example-scenario/gateway/firewall-application-gateway",
+    ],
+    example: "firewall fw-hub DNAT rule rdp-jump (collection dnat-mgmt) forwards \
+        20.50.1.10:50001 to 10.1.0.4:3389 for 0.0.0.0/0; the NSGs of vm-jump see only the \
+        firewall's addresses 10.0.1.0/26",
+    needs: &[],
+    defers_to: &[],
+};
+
+pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
+    for p in cx
+        .vm
+        .paths
+        .iter()
+        .filter(|p| p.kind == PathKind::FirewallDnat)
+    {
+        let open = !p.exposed().is_empty() || !p.client.reachable.is_empty();
+        let (Some(d), Some(text)) = (p.dnat.as_ref(), super::doors::dnat_text(p)) else {
+            continue;
+        };
+        if !open {
+            continue;
+        }
+        let all = crate::engine::addrset::AddrSet::all();
+        let fill = [
+            (
+                "<policy>",
+                d.policy.map(|x| x.name.clone()).unwrap_or_default(),
+            ),
+            (
+                "<group>",
+                d.group.map(|x| x.name.clone()).unwrap_or_default(),
+            ),
+            (
+                "<collection>",
+                d.collection.map(|x| x.name.clone()).unwrap_or_default(),
+            ),
+            ("<rule>", d.rule.map(|x| x.name.clone()).unwrap_or_default()),
+        ];
+        let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        return vec![cx.finding(
+            &RULE,
+            &d.firewall.id.id,
+            format!(
+                "{text} for {}; the NSGs of {} see only the firewall's addresses {}",
+                super::phrases::describe_set(&d.clients, &all),
+                cx.vm.name,
+                super::phrases::describe_set(&d.snat, &d.snat)
+            ),
+            &fill,
+        )];
+    }
+    Vec::new()
+}
