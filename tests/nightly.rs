@@ -511,7 +511,10 @@ fn framework_summary_passes_fails_and_refuses_unknown_frameworks() {
         .find(|c| c["control"] == "7.1")
         .expect("7.1");
     assert_eq!(ctl["status"], "fail");
-    assert_eq!(ctl["failingVms"], json!(["dev-01", "kiosk-01", "web-01"]));
+    assert_eq!(
+        ctl["failingVms"],
+        json!(["dev-01", "jump-02", "kiosk-01", "noc-01", "web-01"])
+    );
     // Findings carry their controls.
     let web = r["vms"]
         .as_array()
