@@ -147,7 +147,7 @@ fn demo_table_names_the_deciding_hop() {
         .stdout(predicate::str::contains(
             "web-01  RDP from Internet: REACHABLE via 20.61.14.203:3389 — open to 0.0.0.0/0",
         ))
-        .stdout(predicate::str::contains("Summary: 16 Windows VM(s)"))
+        .stdout(predicate::str::contains("Summary: 19 Windows VM(s)"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
 
@@ -303,7 +303,7 @@ fn snapshot_from_file_and_stdin_and_other_shapes() {
             .output()
             .expect("run");
         let r = json_of(&out.stdout);
-        assert_eq!(r["summary"]["vms"], 16);
+        assert_eq!(r["summary"]["vms"], 19);
     }
 }
 
@@ -352,8 +352,8 @@ fn resource_graph_power_state_and_lower_case_types() {
     assert_eq!(dev["powerState"], "deallocated");
     // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so
     // the network path counts; nor the securityAdminRules section, so locked-01's admin Deny is
-    // not known either (its NSG allows) and noc-01's NSG deny stands (7 reachable, not 5).
-    assert_eq!(r["summary"]["reachable"], 7);
+    // not known either (its NSG allows) and noc-01's NSG deny stands (8 reachable, not 7).
+    assert_eq!(r["summary"]["reachable"], 8);
 }
 
 #[test]
@@ -500,7 +500,7 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
     assert!(r["diagnostics"]
         .to_string()
         .contains("field `id` is missing"));
-    assert_eq!(r["summary"]["vms"], 16);
+    assert_eq!(r["summary"]["vms"], 19);
     let web = vm_named(&r, "web-01");
     assert_eq!(
         web["rdp"]["verdict"], "unknown",
@@ -559,7 +559,7 @@ fn rules_and_explain() {
         .clone();
     let r = json_of(&out);
     let rules = r["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 44); // every rule of docs/rules.md, RDP204 included
+    assert_eq!(rules.len(), 47); // every rule of docs/rules.md, RDP204 and the wave-2 doors included
     for key in [
         "id",
         "title",

@@ -121,11 +121,11 @@ fn the_html_report_renders_in_a_browser_with_arm_strings_as_text() {
 
     let dom =
         String::from_utf8_lossy(&headless(&browser, &profile, &["--dump-dom"], &url)).into_owned();
-    // One row per Windows VM, and the summary says 16.
-    assert_eq!(dom.matches("class=\"vm-row\"").count(), 16, "{dom}");
-    assert!(dom.contains("id=\"sum-vms\"><b>16</b>"), "summary count");
+    // One row per Windows VM, and the summary says 19.
+    assert_eq!(dom.matches("class=\"vm-row\"").count(), 19, "{dom}");
+    assert!(dom.contains("id=\"sum-vms\"><b>19</b>"), "summary count");
     assert!(
-        dom.contains("<span id=\"vm-count\">16</span>"),
+        dom.contains("<span id=\"vm-count\">19</span>"),
         "the script counted the rows"
     );
     // The injected markup is text: the title is untouched, no injected element exists, the
@@ -148,13 +148,13 @@ fn the_html_report_renders_in_a_browser_with_arm_strings_as_text() {
     ))
     .into_owned();
     assert!(
-        dom.contains("<span id=\"vm-count\">5</span>"),
-        "5 reachable VMs in the demo"
+        dom.contains("<span id=\"vm-count\">7</span>"),
+        "7 reachable VMs in the demo"
     );
     assert_eq!(
         dom.matches("class=\"vm-row\" data-verdict=\"blocked\" hidden")
             .count(),
-        10
+        11
     );
 
     // A screenshot, kept as an artifact.

@@ -322,7 +322,7 @@ fn unregistered_provider_means_none() {
     assert_code(&out, 0);
     assert_eq!(
         json_of(&out)["summary"]["vms"],
-        15,
+        18,
         "the classic VM is not listed"
     );
 }

@@ -513,7 +513,7 @@ fn framework_summary_passes_fails_and_refuses_unknown_frameworks() {
     assert_eq!(ctl["status"], "fail");
     assert_eq!(
         ctl["failingVms"],
-        json!(["dev-01", "kiosk-01", "shop-01", "web-01"])
+        json!(["dev-01", "jump-02", "kiosk-01", "noc-01", "shop-01", "web-01"])
     );
     // Findings carry their controls.
     let web = r["vms"]

@@ -36,6 +36,8 @@ pub(crate) struct Collected {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// The `securityAdminRules` section (VNet id → effective admin rules), when read.
     pub(crate) security_admin_rules: Option<Box<RawValue>>,
+    /// Ids already asked for by id (lower case): one that failed is not asked again.
+    pub(crate) asked: HashSet<String>,
 }
 
 impl Collected {
@@ -270,7 +272,7 @@ pub(crate) async fn collect(
     }
     // Referenced resources the lists did not return (other groups or subscriptions).
     follow_references(&client, &mut out, None).await;
-    super::collect_doors::collect_doors(&client, &mut out, None).await;
+    collect_doors(&client, &mut out, None).await;
     Ok(out)
 }
 
@@ -331,12 +333,49 @@ pub(crate) async fn collect_vm(
         out.diagnostics.extend(diagnostics);
     }
     follow_rounds(&client, &mut out, Some(&id), 2).await;
-    super::collect_doors::firewall_groups(&client, &mut out, Some(&id), &mut listed).await;
+    firewall_groups(&client, &mut out, Some(&id), &mut listed).await;
     if let Ok((section, diagnostics)) = admin.await {
         out.security_admin_rules = section;
         out.diagnostics.extend(diagnostics);
     }
     Ok(out)
+}
+
+/// The newer doors after the lists: rule collection groups, what they reference, then the
+/// admin rules of the VMs' VNets (`collect_doors`, docs/performance.md).
+pub(crate) async fn collect_doors(
+    client: &Arc<ArmClient>,
+    out: &mut Collected,
+    focus: Option<&ResId>,
+) {
+    firewall_groups(client, out, focus, &mut HashSet::new()).await;
+    let vnets = model::refs_doors::vm_vnets(&out.resource_refs());
+    let (section, diagnostics) = super::collect_doors::admin_rules(client.clone(), vnets).await;
+    out.security_admin_rules = section;
+    out.diagnostics.extend(diagnostics);
+}
+
+/// Each Firewall Policy's rule collection groups, and what they and base policies reference
+/// (base policies have groups of their own: a few rounds).
+async fn firewall_groups(
+    client: &Arc<ArmClient>,
+    out: &mut Collected,
+    focus: Option<&ResId>,
+    listed: &mut HashSet<String>,
+) {
+    for _round in 0..3 {
+        let policies: Vec<ResId> = model::refs_doors::policies(&out.resource_refs())
+            .into_iter()
+            .filter(|p| listed.insert(p.key.clone()))
+            .collect();
+        if policies.is_empty() {
+            break;
+        }
+        let (items, diagnostics) = super::collect_doors::groups_of(client.clone(), policies).await;
+        out.resources.extend(items);
+        out.diagnostics.extend(diagnostics);
+        follow_references(client, out, focus).await;
+    }
 }
 
 /// Reads by id what the collected resources reference but do not contain (three rounds: a NIC
@@ -357,12 +396,11 @@ async fn follow_rounds(
     rounds: usize,
 ) {
     // An id is asked for once: one that failed (gone, forbidden, throttled) is not asked again
-    // in the next round.
-    let mut asked: HashSet<String> = HashSet::new();
+    // in the next round, nor by a later call.
     for _round in 0..rounds {
         let missing: Vec<String> = model::refs::missing(&out.resource_refs(), focus)
             .into_iter()
-            .filter(|id| !asked.contains(&id.to_ascii_lowercase()))
+            .filter(|id| !out.asked.contains(&id.to_ascii_lowercase()))
             .collect();
         if missing.is_empty() {
             break;
@@ -381,7 +419,8 @@ async fn follow_rounds(
             });
             break;
         }
-        asked.extend(missing.iter().map(|id| id.to_ascii_lowercase()));
+        out.asked
+            .extend(missing.iter().map(|id| id.to_ascii_lowercase()));
         run_all(client, missing.into_iter().map(Job::Get).collect(), out).await;
     }
     dedup(out);

@@ -11,51 +11,14 @@
 
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::client::{ArmClient, MAX_PAGES};
-use super::collect::{follow_references, Collected};
 use super::error::{ArmError, ErrorKind};
 use super::request;
-use crate::model::{refs_doors, DiagLevel, Diagnostic, ResId};
-
-/// Rule collection groups, their references, then the admin rules.
-pub(crate) async fn collect_doors(
-    client: &Arc<ArmClient>,
-    out: &mut Collected,
-    focus: Option<&ResId>,
-) {
-    firewall_groups(client, out, focus, &mut HashSet::new()).await;
-    let vnets = refs_doors::vm_vnets(&out.resource_refs());
-    let (section, diagnostics) = admin_rules(client.clone(), vnets).await;
-    out.security_admin_rules = section;
-    out.diagnostics.extend(diagnostics);
-}
-
-/// Each Firewall Policy's rule collection groups, and what they and base policies reference.
-pub(crate) async fn firewall_groups(
-    client: &Arc<ArmClient>,
-    out: &mut Collected,
-    focus: Option<&ResId>,
-    listed: &mut HashSet<String>,
-) {
-    // Base policies come in by reference and have groups of their own: a few rounds.
-    for _round in 0..3 {
-        let policies: Vec<ResId> = refs_doors::policies(&out.resource_refs())
-            .into_iter()
-            .filter(|p| listed.insert(p.key.clone()))
-            .collect();
-        if policies.is_empty() {
-            break;
-        }
-        let (items, diagnostics) = groups_of(client.clone(), policies).await;
-        out.resources.extend(items);
-        out.diagnostics.extend(diagnostics);
-        follow_references(client, out, focus).await;
-    }
-}
+use crate::model::{DiagLevel, Diagnostic, ResId};
 
 /// The rule collection groups of these policies (one child list each), and what failed.
 pub(crate) async fn groups_of(

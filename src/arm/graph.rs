@@ -307,7 +307,7 @@ pub(crate) async fn collect(
     }
     collect::follow_references(&client, &mut out, None).await;
     // Rule collection groups and admin rules are not Resources rows: ARM (docs/performance.md).
-    super::collect_doors::collect_doors(&client, &mut out, None).await;
+    collect::collect_doors(&client, &mut out, None).await;
     Ok(out)
 }
 

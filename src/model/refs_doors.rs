@@ -104,21 +104,32 @@ pub(crate) fn policies(resources: &[&RawValue]) -> Vec<ResId> {
     out
 }
 
-/// The VNets of the VMs' NICs (whose effective security admin rules are read).
+/// The VNets of the VMs' NICs (whose effective security admin rules are read): NICs a VM lists,
+/// or that name their VM.
 pub(crate) fn vm_vnets(resources: &[&RawValue]) -> Vec<ResId> {
-    let mut out: Vec<ResId> = Vec::new();
+    let mut vm_nics: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut nics: Vec<(String, bool, Value)> = Vec::new();
     for raw in resources {
-        if !raw.get().contains("networkInterfaces") {
+        let text = raw.get();
+        if !(text.contains("networkInterfaces") || text.contains("virtualMachines")) {
             continue;
         }
-        let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
+        let Ok(v) = serde_json::from_str::<Value>(text) else {
             continue;
         };
-        let is_nic = v
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Network/networkInterfaces"));
-        if !is_nic || v.pointer("/properties/virtualMachine/id").is_none() {
+        let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
+        if kind.eq_ignore_ascii_case("Microsoft.Compute/virtualMachines") {
+            vm_nics
+                .extend(ids_at(&v, "/properties/networkProfile/networkInterfaces").map(|r| r.key));
+        } else if kind.eq_ignore_ascii_case("Microsoft.Network/networkInterfaces") {
+            let id = v.get("id").and_then(Value::as_str).unwrap_or("");
+            let attached = v.pointer("/properties/virtualMachine/id").is_some();
+            nics.push((ResId::new(id).key, attached, v));
+        }
+    }
+    let mut out: Vec<ResId> = Vec::new();
+    for (key, attached, v) in &nics {
+        if !attached && !vm_nics.contains(key) {
             continue;
         }
         for c in v
