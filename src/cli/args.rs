@@ -203,6 +203,9 @@ pub(crate) struct OutputArgs {
     /// mcsb-1, pci-dss-4.0, nist-800-53-r5 (`rdpaudit rules -o json` lists them; docs/compliance.md).
     #[arg(long, value_name = "ID")]
     pub(crate) framework: Option<String>,
+    /// How fixes are printed: Azure CLI commands, `az rest` with the ARM body, or Terraform.
+    #[arg(long, value_enum, default_value_t = FixFormatArg::Az)]
+    pub(crate) fix_format: FixFormatArg,
     /// When to use colour (NO_COLOR always turns it off).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub(crate) color: ColorArg,
@@ -288,4 +291,21 @@ pub(crate) enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FixFormatArg {
+    Az,
+    Arm,
+    Terraform,
+}
+
+impl From<FixFormatArg> for crate::report::FixFormat {
+    fn from(f: FixFormatArg) -> Self {
+        match f {
+            FixFormatArg::Az => crate::report::FixFormat::Az,
+            FixFormatArg::Arm => crate::report::FixFormat::Arm,
+            FixFormatArg::Terraform => crate::report::FixFormat::Terraform,
+        }
+    }
 }

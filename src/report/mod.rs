@@ -7,6 +7,7 @@ pub(crate) mod catalogue;
 pub(crate) mod check;
 pub(crate) mod compliance;
 pub(crate) mod csv;
+pub mod fix;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
@@ -19,6 +20,7 @@ pub(crate) mod words;
 pub use baseline::{BaselineSummary, Change, ResolvedFinding, SourceChange, VmChange};
 pub use catalogue::markdown as catalogue_markdown;
 pub use compliance::{ComplianceSummary, ControlStatus, Status as ComplianceStatus};
+pub use fix::{FixFormat, FixReport, Proof};
 
 use serde::Serialize;
 
@@ -258,8 +260,11 @@ pub struct FindingReport {
     pub message: String,
     /// The resource to change.
     pub resource_id: String,
-    /// What to do about it.
+    /// What to do about it: the fix in the chosen `--fix-format`, or the rule's advice.
     pub remediation: String,
+    /// The typed fix and its proof (absent: the rule has advice only, in `remediation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixReport>,
     /// Matched by `--suppress`: kept in the report, not counted.
     pub suppressed: bool,
     /// The controls this finding evidences, as `framework:control` (`docs/compliance.md`).
@@ -284,6 +289,7 @@ impl From<&Finding> for FindingReport {
             },
             resource_id: f.resource_id.clone(),
             remediation: f.remediation.clone(),
+            fix: f.fix.clone().map(FixReport::unproven),
             suppressed: f.suppressed,
             compliance: crate::rules::compliance::controls(f.rule.id)
                 .map(crate::rules::compliance::tag)

@@ -6,6 +6,7 @@
 //! their own messages (`phrases` holds the shared ones); they never import `report`.
 
 pub mod compliance;
+pub mod fix;
 pub(crate) mod meta;
 pub(crate) mod phrases;
 
@@ -51,6 +52,7 @@ mod rdp802;
 mod rdp803;
 mod rdp804;
 
+pub use fix::{Fix, FixAccess, Source};
 pub use meta::{Category, Need, RuleMeta, Severity};
 pub(crate) use phrases::{client_text, rule_text};
 
@@ -72,6 +74,16 @@ pub(crate) struct Finding {
     pub(crate) suppressed: bool,
     /// The hop that stops RDP, when the message cites it: the report adds its words for it.
     pub(crate) cause: Option<Hop>,
+    /// The typed fix (`None`: the remediation template is printed as advice).
+    pub(crate) fix: Option<Fix>,
+}
+
+impl Finding {
+    /// The same finding with a typed fix (`rules::fix`), which replaces the template.
+    pub(crate) fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
 }
 
 /// What a check sees.
@@ -103,6 +115,7 @@ impl Cx<'_, '_> {
             remediation,
             suppressed: false,
             cause: None,
+            fix: None,
         }
     }
 
@@ -343,6 +356,7 @@ mod tests {
             remediation: String::new(),
             suppressed: false,
             cause: None,
+            fix: None,
         };
         let both = stand_down(vec![(&A, vec![f(&A)]), (&B, vec![f(&B)])]);
         assert_eq!(both, vec![vec![], vec![f(&B)]]);

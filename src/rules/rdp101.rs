@@ -40,6 +40,9 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 state.as_str()
             ),
             &[],
-        )],
+        )
+        .with_fix(super::Fix::StartVm {
+            vm: cx.vm_id().to_string(),
+        })],
     }
 }

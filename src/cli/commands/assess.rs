@@ -10,6 +10,7 @@ use crate::cli::{input, inspect, live, CliError, ExitStatus};
 use crate::engine::Observations;
 use crate::model::{Diagnostic, GuestFacts, Model};
 use crate::pipeline::{self, Scope};
+use crate::remedy;
 use crate::report::{self, Report};
 use crate::snapshot;
 
@@ -72,12 +73,14 @@ pub(super) fn assess(
         model,
         guest,
         diagnostics,
+        resources,
     } = if input::is_live(input) {
         live_data(input, eval, subject, &what, out.quiet)?
     } else {
         offline_data(input)?
     };
     // Pipeline: topology once; the probe plan comes from it; then evaluation and the report.
+    let (guest_copy, opts_copy) = (guest.clone(), opts.clone());
     let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
     if eval.probe {
         let plan = audit.probe_plan();
@@ -85,6 +88,16 @@ pub(super) fn assess(
         audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
     }
     let mut report = audit.report(&diagnostics, filter);
+    // Every typed fix is proven on a patched copy before it is printed (remedy).
+    let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();
+    let estate = remedy::Estate {
+        resources: &refs,
+        model: &model,
+        guest: &guest_copy,
+        options: &opts_copy,
+    };
+    remedy::prove(&mut report, &estate);
+    report::fix::finish(&mut report, out.fix_format.into());
     if let Some(s) = &suppressions {
         let now = live::now_rfc3339();
         let today = now.get(..10).unwrap_or_default();
@@ -109,6 +122,8 @@ struct Data {
     model: Model,
     guest: HashMap<String, GuestFacts>,
     diagnostics: Vec<Diagnostic>,
+    /// The raw resources the model was built from (fixes are proven on a patched copy).
+    resources: Vec<Box<serde_json::value::RawValue>>,
 }
 
 /// Reads live Azure (and the guests, with `--guest`); `--save-snapshot` writes what was read.
@@ -145,6 +160,7 @@ fn live_data(
         model,
         guest,
         diagnostics,
+        resources: refs.iter().map(|r| (*r).to_owned()).collect(),
     })
 }
 
@@ -170,6 +186,7 @@ fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
         model: pipeline::build_model(&snap.resources),
         guest: snap.guest,
         diagnostics: snap.diagnostics,
+        resources: snap.resources.iter().map(|r| (*r).to_owned()).collect(),
     })
 }
 
