@@ -476,10 +476,10 @@ mod tests {
         assert!(text.contains("--nsg-name 'nsg$(rm -rf ~)'"), "{text}");
         assert!(text.contains("--priority 299"), "{text}");
         assert!(text.contains("'<YOUR-PUBLIC-IP>/32'"), "{text}");
-        let none = Fix::AddNsgRule {
-            priority: None,
-            ..fix
-        };
+        let mut none = fix;
+        if let Fix::AddNsgRule { priority, .. } = &mut none {
+            *priority = None;
+        }
         assert!(az(&none).starts_with("# advice: NSG nsg$(rm -rf ~) has no free priority"));
     }
 
