@@ -45,10 +45,19 @@ pub(crate) enum ApplyError {
     Shape(String),
 }
 
-fn text(s: &Source) -> String {
+fn text(s: &Source, stand_in: &str) -> String {
     match s {
         Source::Prefix(p) => p.clone(),
-        Source::YourPublicIp => format!("{STAND_IN}/32"),
+        Source::YourPublicIp => stand_in_prefix(stand_in),
+    }
+}
+
+/// The stand-in address as the prefix that replaces `<YOUR-PUBLIC-IP>/32`.
+pub(crate) fn stand_in_prefix(stand_in: &str) -> String {
+    if stand_in.contains(':') {
+        format!("{stand_in}/128")
+    } else {
+        format!("{stand_in}/32")
     }
 }
 
@@ -57,6 +66,7 @@ pub(crate) fn patch(
     resources: &[&RawValue],
     index: &HashMap<String, usize>,
     fix: &Fix,
+    stand_in: &str,
 ) -> Result<Patch, ApplyError> {
     let Some(id) = fix.resource() else {
         return Err(ApplyError::Shape("advice changes nothing".into()));
@@ -67,7 +77,7 @@ pub(crate) fn patch(
         .ok_or_else(|| ApplyError::Missing(id.to_string()))?;
     let mut doc: Value = serde_json::from_str(resources[at].get())
         .map_err(|e| ApplyError::Shape(format!("{id}: {e}")))?;
-    let child = change(&mut doc, id, fix)?;
+    let child = change(&mut doc, id, fix, stand_in)?;
     let resource = serde_json::value::to_raw_value(&doc)
         .map_err(|e| ApplyError::Shape(format!("{id}: {e}")))?;
     Ok(Patch {
@@ -104,7 +114,13 @@ fn named<'v>(items: &'v mut [Value], name: &str) -> Option<&'v mut Value> {
 }
 
 /// Changes the parsed resource; returns the changed child's ARM body.
-fn change(doc: &mut Value, id: &str, fix: &Fix) -> Result<Option<Value>, ApplyError> {
+fn change(
+    doc: &mut Value,
+    id: &str,
+    fix: &Fix,
+    stand_in: &str,
+) -> Result<Option<Value>, ApplyError> {
+    let text = |s: &Source| text(s, stand_in);
     match fix {
         Fix::NarrowNsgRuleSources { rule, sources, .. } => {
             let rules = list(props(doc, id)?, "securityRules")?;
@@ -134,8 +150,7 @@ fn change(doc: &mut Value, id: &str, fix: &Fix) -> Result<Option<Value>, ApplyEr
             port,
             ..
         } => {
-            let priority =
-                priority.ok_or_else(|| ApplyError::Shape("no free priority".into()))?;
+            let priority = priority.ok_or_else(|| ApplyError::Shape("no free priority".into()))?;
             let rules = list(props(doc, id)?, "securityRules")?;
             if named(rules, name).is_some() {
                 return Err(ApplyError::Shape(format!("{id} already has a rule {name}")));
@@ -160,7 +175,9 @@ fn change(doc: &mut Value, id: &str, fix: &Fix) -> Result<Option<Value>, ApplyEr
         Fix::AddRoute { name, prefix, .. } => {
             let routes = list(props(doc, id)?, "routes")?;
             if named(routes, name).is_some() {
-                return Err(ApplyError::Shape(format!("{id} already has a route {name}")));
+                return Err(ApplyError::Shape(format!(
+                    "{id} already has a route {name}"
+                )));
             }
             let body = json!({ "addressPrefix": text(prefix), "nextHopType": "Internet" });
             routes.push(json!({
@@ -182,7 +199,10 @@ fn change(doc: &mut Value, id: &str, fix: &Fix) -> Result<Option<Value>, ApplyEr
 /// `extended.instanceView.powerState`, whichever the data has).
 fn start(p: &mut Map<String, Value>) {
     let running = json!({ "code": "PowerState/running", "displayStatus": "VM running" });
-    if let Some(ps) = p.get_mut("extended").and_then(|e| e.pointer_mut("/instanceView/powerState")) {
+    if let Some(ps) = p
+        .get_mut("extended")
+        .and_then(|e| e.pointer_mut("/instanceView/powerState"))
+    {
         *ps = running.clone();
     }
     let view = p.entry("instanceView").or_insert_with(|| json!({}));
@@ -204,6 +224,6 @@ fn start(p: &mut Map<String, Value>) {
 }
 
 /// The stand-in client for a fix that names `<YOUR-PUBLIC-IP>`.
-pub(crate) fn stand_in_client() -> Option<crate::engine::types::Client> {
-    crate::engine::types::Client::parse(STAND_IN).ok()
+pub(crate) fn stand_in_client(stand_in: &str) -> Option<crate::engine::types::Client> {
+    crate::engine::types::Client::parse(stand_in).ok()
 }

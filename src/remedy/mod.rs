@@ -43,33 +43,43 @@ struct Run {
 /// Proves every typed fix in the report; unprovable ones stay advice with the reason.
 pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let index = apply::index(estate.resources);
-    let mut runs: HashMap<Fix, Result<Run, String>> = HashMap::new();
+    let mut runs: HashMap<Key, Result<Run, String>> = HashMap::new();
     // Which VMs each fix is for: they are audited with the VMs the change reaches.
-    let mut targets: HashMap<Fix, BTreeSet<String>> = HashMap::new();
+    let mut targets: HashMap<Key, BTreeSet<String>> = HashMap::new();
     for vm in &report.vms {
         for f in &vm.findings {
             if let Some(fix) = f.fix.as_ref().filter(|x| !is_advice(&x.change)) {
                 targets
-                    .entry(fix.change.clone())
+                    .entry((fix.change.clone(), stand_in(fix)))
                     .or_default()
                     .insert(ResId::new(&vm.id).key);
             }
         }
     }
-    for (fix, vms) in targets {
-        let run = try_fix(estate, &index, &fix, vms);
-        runs.insert(fix, run);
+    for ((fix, client), vms) in targets {
+        let run = try_fix(estate, &index, &fix, &client, vms);
+        runs.insert((fix, client), run);
     }
     for vm in &mut report.vms {
         let key = ResId::new(&vm.id).key;
         for f in &mut vm.findings {
             let Some(fr) = f.fix.as_mut() else { continue };
-            let Some(run) = runs.get(&fr.change) else {
+            let Some(run) = runs.get(&(fr.change.clone(), stand_in(fr))) else {
                 continue;
             };
-            *fr = judge(fr.change.clone(), run, &key, f.rule_id);
+            *fr = judge(fr, run, &key, f.rule_id);
         }
     }
+}
+
+/// A fix and the address that stands in for `<YOUR-PUBLIC-IP>` while it is proven.
+type Key = (Fix, String);
+
+/// The stand-in: an address the finding is about (the rule's hint), else TEST-NET-1's.
+fn stand_in(f: &FixReport) -> String {
+    f.stand_in
+        .clone()
+        .unwrap_or_else(|| apply::STAND_IN.to_string())
 }
 
 /// Whether the fix is words only.
@@ -82,9 +92,10 @@ fn try_fix(
     estate: &Estate<'_>,
     index: &HashMap<String, usize>,
     fix: &Fix,
+    stand_in: &str,
     targets: BTreeSet<String>,
 ) -> Result<Run, String> {
-    let patch = apply::patch(estate.resources, index, fix).map_err(|e| e.to_string())?;
+    let patch = apply::patch(estate.resources, index, fix, stand_in).map_err(|e| e.to_string())?;
     let mut copy: Vec<&RawValue> = estate.resources.to_vec();
     copy[patch.at] = &patch.resource;
     let patched = pipeline::build_model(&copy);
@@ -95,12 +106,17 @@ fn try_fix(
     affected.retain(|(k, _)| keys.contains(k));
     let mut options = estate.options.clone();
     if fix.needs_your_ip() && options.client.is_none() {
-        options.client = apply::stand_in_client();
+        options.client = apply::stand_in_client(stand_in);
     }
     let audit = |model: &Model| -> Result<Report, String> {
         let observations = Observations::new(estate.guest.clone());
-        let a = pipeline::Audit::new(model, options.clone(), observations, &Scope::Keys(keys.clone()))
-            .map_err(|e| e.to_string())?;
+        let a = pipeline::Audit::new(
+            model,
+            options.clone(),
+            observations,
+            &Scope::Keys(keys.clone()),
+        )
+        .map_err(|e| e.to_string())?;
         Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
     };
     Ok(Run {
@@ -140,14 +156,12 @@ fn served_by(model: &Model, key: &str) -> Vec<(String, String)> {
 }
 
 /// The verdict on one finding's fix.
-fn judge(
-    change: Fix,
-    run: &Result<Run, String>,
-    vm_key: &str,
-    rule_id: &str,
-) -> FixReport {
+fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str) -> FixReport {
+    let change = fr.change.clone();
+    let client = stand_in(fr);
     let advice = |reason: String| FixReport {
         reason: Some(reason),
+        stand_in: fr.stand_in.clone(),
         ..FixReport::unproven(change.clone())
     };
     let run = match run {
@@ -162,8 +176,7 @@ fn judge(
     };
     if !has(&run.before) {
         return advice(format!(
-            "{rule_id} does not occur for the stand-in address {}",
-            apply::STAND_IN
+            "{rule_id} does not occur for the stand-in address {client}"
         ));
     }
     if has(&run.after) {
@@ -193,6 +206,11 @@ fn judge(
         );
     }
     FixReport {
+        arm_body: run
+            .child
+            .as_ref()
+            .map(|b| placeholder_back(b, &change, &client)),
+        stand_in: fr.stand_in.clone(),
         change,
         proof: Proof::Proven,
         reason: None,
@@ -203,8 +221,19 @@ fn judge(
             .map(|(_, n)| n.clone())
             .collect(),
         notes,
-        arm_body: run.child.clone(),
     }
+}
+
+/// The body as the user sends it: the stand-in address becomes the marked placeholder again.
+fn placeholder_back(body: &serde_json::Value, fix: &Fix, stand_in: &str) -> serde_json::Value {
+    if !fix.needs_your_ip() {
+        return body.clone();
+    }
+    let text = body.to_string().replace(
+        &apply::stand_in_prefix(stand_in),
+        crate::rules::fix::YOUR_PUBLIC_IP,
+    );
+    serde_json::from_str(&text).unwrap_or_else(|_| body.clone())
 }
 
 /// The rule that flags a standing allow rule (the expected companion of an admitting fix).
@@ -234,14 +263,14 @@ fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
 /// `rdpaudit fix --apply-to-snapshot`. Returns the patched resources and the fixes applied.
 pub fn patched_resources(
     resources: &[&RawValue],
-    fixes: &[Fix],
+    fixes: &[FixReport],
 ) -> (Vec<Box<RawValue>>, Vec<String>) {
     let mut owned: Vec<Box<RawValue>> = resources.iter().map(|r| (*r).to_owned()).collect();
     let mut problems = Vec::new();
     for fix in fixes {
         let refs: Vec<&RawValue> = owned.iter().map(|b| b.as_ref()).collect();
         let index = apply::index(&refs);
-        match apply::patch(&refs, &index, fix) {
+        match apply::patch(&refs, &index, &fix.change, &stand_in(fix)) {
             Ok(p) => owned[p.at] = p.resource,
             Err(e) => problems.push(e.to_string()),
         }
@@ -259,7 +288,12 @@ pub fn run(
     format: crate::report::FixFormat,
 ) -> Result<Report, pipeline::PipelineError> {
     let model = pipeline::build_model(resources);
-    let audit = pipeline::Audit::new(&model, options.clone(), Observations::new(guest.clone()), scope)?;
+    let audit = pipeline::Audit::new(
+        &model,
+        options.clone(),
+        Observations::new(guest.clone()),
+        scope,
+    )?;
     let mut report = audit.report(&[], CategoryFilter::All);
     let estate = Estate {
         resources,

@@ -61,11 +61,20 @@ pub struct FixReport {
     /// The changed child resource as ARM would hold it after the fix (for `--fix-format arm`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arm_body: Option<serde_json::Value>,
+    /// The address that stood in for `<YOUR-PUBLIC-IP>` in the proof (an address the finding
+    /// is about; default 192.0.2.10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<String>,
 }
 
 impl FixReport {
     /// A fix not (yet) proven: advice until `remedy` proves it.
     pub(crate) fn unproven(change: Fix) -> FixReport {
+        FixReport::for_client(change, None)
+    }
+
+    /// A fix not (yet) proven, with the address a proof should stand in for the user's.
+    pub(crate) fn for_client(change: Fix, stand_in: Option<String>) -> FixReport {
         FixReport {
             change,
             proof: Proof::Advice,
@@ -73,6 +82,7 @@ impl FixReport {
             also_affects: Vec::new(),
             notes: Vec::new(),
             arm_body: None,
+            stand_in,
         }
     }
 }
@@ -123,8 +133,7 @@ pub fn render(fix: &FixReport, format: FixFormat) -> String {
 /// `'` and each `'` inside becomes `'\''`.
 pub fn shell_quote(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c));
     if plain {
         s.to_string()
@@ -343,7 +352,13 @@ fn hcl(s: &str) -> String {
 fn label(s: &str) -> String {
     let l: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("rdpaudit_{l}")
 }
@@ -416,9 +431,7 @@ fn terraform(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
                 hcl(destination),
             )
         }
-        Fix::AddNsgRule {
-            nsg, wins_over, ..
-        } => no_priority(nsg, wins_over.as_ref()),
+        Fix::AddNsgRule { nsg, wins_over, .. } => no_priority(nsg, wins_over.as_ref()),
         Fix::AddRoute {
             route_table,
             name: route,
@@ -472,7 +485,10 @@ mod tests {
             port: 3389,
         };
         let text = az(&fix);
-        assert!(text.contains("--subscription 0000 --resource-group 'rg hub'"), "{text}");
+        assert!(
+            text.contains("--subscription 0000 --resource-group 'rg hub'"),
+            "{text}"
+        );
         assert!(text.contains("--nsg-name 'nsg$(rm -rf ~)'"), "{text}");
         assert!(text.contains("--priority 299"), "{text}");
         assert!(text.contains("'<YOUR-PUBLIC-IP>/32'"), "{text}");

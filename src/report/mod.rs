@@ -289,7 +289,10 @@ impl From<&Finding> for FindingReport {
             },
             resource_id: f.resource_id.clone(),
             remediation: f.remediation.clone(),
-            fix: f.fix.clone().map(FixReport::unproven),
+            fix: f
+                .fix
+                .clone()
+                .map(|x| FixReport::for_client(x, f.fix_client.clone())),
             suppressed: f.suppressed,
             compliance: crate::rules::compliance::controls(f.rule.id)
                 .map(crate::rules::compliance::tag)

@@ -49,7 +49,11 @@ pub enum FixAccess {
 /// One change that removes a finding. Resource ids are exact (ARM's spelling); names are
 /// rendered quoted (`report::fix`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Fix {
     /// Replace the sources of an allow rule (exposure: narrow it to the admins' address).
     NarrowNsgRuleSources {
@@ -183,11 +187,10 @@ pub(crate) fn admit_client(
 /// Whether an allow rule serves more than RDP: other ports than `port`, so narrowing its
 /// sources would cut off other traffic (then a deny is added above it instead).
 pub(crate) fn serves_more_than(nsg: &Nsg, rule: &str, port: u16) -> bool {
-    nsg.inbound
-        .iter()
-        .find(|r| r.name == rule)
-        .is_none_or(|r| !(r.access == Access::Allow
-                && r.destination_ports == crate::model::PortSet::from_ranges(vec![(port, port)])))
+    nsg.inbound.iter().find(|r| r.name == rule).is_none_or(|r| {
+        !(r.access == Access::Allow
+            && r.destination_ports == crate::model::PortSet::from_ranges(vec![(port, port)]))
+    })
 }
 
 /// Exposure: narrow the admitting allow rule to the admins' address; when the rule also serves
@@ -219,11 +222,29 @@ pub(crate) fn narrow(
     }
 }
 
+/// An address of `set` to prove a fix with: `None` (the default 192.0.2.10) when the set holds
+/// it, else the set's first IPv4 (or IPv6) address.
+pub(crate) fn sample(set: &crate::engine::AddrSet) -> Option<String> {
+    let default: std::net::IpAddr = std::net::Ipv4Addr::new(192, 0, 2, 10).into();
+    if set.contains(default) {
+        return None;
+    }
+    if let Some((lo, _)) = set.v4.ranges().first() {
+        return Some(std::net::Ipv4Addr::from(*lo).to_string());
+    }
+    set.v6
+        .ranges()
+        .first()
+        .map(|(lo, _)| std::net::Ipv6Addr::from(*lo).to_string())
+}
+
 /// The resource group, subscription and name of an id, for commands.
 pub fn parts(id: &str) -> (String, String, String) {
     let r = ResId::new(id);
     (
-        r.segment_after("subscriptions").unwrap_or_default().to_string(),
+        r.segment_after("subscriptions")
+            .unwrap_or_default()
+            .to_string(),
         r.segment_after("resourceGroups")
             .unwrap_or_default()
             .to_string(),

@@ -76,6 +76,8 @@ pub(crate) struct Finding {
     pub(crate) cause: Option<Hop>,
     /// The typed fix (`None`: the remediation template is printed as advice).
     pub(crate) fix: Option<Fix>,
+    /// An address the finding is about, to stand in for `<YOUR-PUBLIC-IP>` in the proof.
+    pub(crate) fix_client: Option<String>,
 }
 
 impl Finding {
@@ -83,6 +85,13 @@ impl Finding {
     pub(crate) fn with_fix(mut self, fix: Fix) -> Finding {
         self.fix = Some(fix);
         self
+    }
+
+    /// With a typed fix, proven for a sample of `set` (the addresses the finding is about)
+    /// when the user's own address is a placeholder.
+    pub(crate) fn with_fix_for(mut self, fix: Fix, set: &crate::engine::AddrSet) -> Finding {
+        self.fix_client = fix::sample(set);
+        self.with_fix(fix)
     }
 }
 
@@ -116,6 +125,7 @@ impl Cx<'_, '_> {
             suppressed: false,
             cause: None,
             fix: None,
+            fix_client: None,
         }
     }
 
@@ -357,6 +367,7 @@ mod tests {
             suppressed: false,
             cause: None,
             fix: None,
+            fix_client: None,
         };
         let both = stand_down(vec![(&A, vec![f(&A)]), (&B, vec![f(&B)])]);
         assert_eq!(both, vec![vec![], vec![f(&B)]]);

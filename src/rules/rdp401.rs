@@ -69,24 +69,25 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         destination,
         paths[0].delivered_port,
     );
-    vec![cx.finding(
-        &RULE,
-        &nsg.id.id,
-        format!(
-            "{} ({}) denies tcp/{} from {} by {}",
-            nsg.name,
-            level.to_lowercase(),
-            paths[0].delivered_port,
-            super::client_text(cx),
-            super::rule_text(part)
-        ),
-        &[
-            ("<nsg>", &nsg.name),
-            (
-                "--destination-port-ranges 3389",
-                &format!("--destination-port-ranges {}", paths[0].delivered_port),
+    vec![cx
+        .finding(
+            &RULE,
+            &nsg.id.id,
+            format!(
+                "{} ({}) denies tcp/{} from {} by {}",
+                nsg.name,
+                level.to_lowercase(),
+                paths[0].delivered_port,
+                super::client_text(cx),
+                super::rule_text(part)
             ),
-        ],
-    )
-    .with_fix(fix)]
+            &[
+                ("<nsg>", &nsg.name),
+                (
+                    "--destination-port-ranges 3389",
+                    &format!("--destination-port-ranges {}", paths[0].delivered_port),
+                ),
+            ],
+        )
+        .with_fix_for(fix, &part.set)]
 }
