@@ -33,6 +33,9 @@ pub(crate) enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what, why, how to fix, example.
     Explain(ExplainArgs),
+    /// Print one VM's fixes, each proven on a patched copy of the data (or marked advice);
+    /// --apply-to-snapshot writes that copy to audit it.
+    Fix(FixArgs),
 }
 
 #[derive(Debug, Args)]
@@ -47,10 +50,39 @@ pub(crate) struct AuditArgs {
     pub(crate) output: OutputArgs,
 }
 
+/// One VM: its full resource id, or (offline) `-g RG -n NAME`.
+#[derive(Debug, Args)]
+pub(crate) struct VmArgs {
+    /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
+    #[arg(required_unless_present = "name", conflicts_with_all = ["name", "group"])]
+    pub(crate) vm_resource_id: Option<String>,
+    /// The VM's resource group (with -n, instead of the full id).
+    #[arg(short = 'g', long = "resource-group", value_name = "RG", requires = "name")]
+    pub(crate) group: Option<String>,
+    /// The VM's name (with -g, instead of the full id).
+    #[arg(short = 'n', long = "name", value_name = "NAME")]
+    pub(crate) name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FixArgs {
+    #[command(flatten)]
+    pub(crate) vm: VmArgs,
+    /// Write the data with this VM's proven fixes applied as a snapshot, to audit it.
+    #[arg(long, value_name = "OUT.json")]
+    pub(crate) apply_to_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
-    pub(crate) vm_resource_id: String,
+    #[command(flatten)]
+    pub(crate) vm: VmArgs,
     #[command(flatten)]
     pub(crate) input: InputArgs,
     #[command(flatten)]

@@ -31,6 +31,7 @@ pub fn main() -> ExitStatus {
         Command::Collect(c) => commands::collect::run(c),
         Command::Rules(r) => commands::rules::run(r),
         Command::Explain(e) => commands::explain::run(e),
+        Command::Fix(f) => commands::fix::run(f),
     };
     result.unwrap_or_else(|e| error::report(&e))
 }
@@ -54,6 +55,7 @@ fn verbosity(command: &Command) -> u8 {
         Command::Audit(a) => a.output.verbose,
         Command::Check(c) => c.output.verbose,
         Command::Collect(c) => c.verbose,
+        Command::Fix(f) => f.output.verbose,
         Command::Rules(_) | Command::Explain(_) => 0,
     }
 }

@@ -451,3 +451,22 @@ impl Model {
         Some((lb, lb.frontends.get(*idx)?))
     }
 }
+
+impl Model {
+    /// The ids of the VMs (ARM and classic) with this name, in this resource group when given;
+    /// both compared case-insensitively, as Azure does.
+    pub fn vm_ids_named(&self, group: Option<&str>, name: &str) -> Vec<String> {
+        let arm = self.vms.iter().map(|v| (&v.id, &v.name));
+        let classic = self.classic_vms.iter().map(|v| (&v.id, &v.name));
+        arm.chain(classic)
+            .filter(|(id, n)| {
+                n.eq_ignore_ascii_case(name)
+                    && group.is_none_or(|g| {
+                        id.segment_after("resourceGroups")
+                            .is_some_and(|rg| rg.eq_ignore_ascii_case(g))
+                    })
+            })
+            .map(|(id, _)| id.id.clone())
+            .collect()
+    }
+}

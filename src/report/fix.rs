@@ -129,6 +129,38 @@ pub fn render(fix: &FixReport, format: FixFormat) -> String {
     out
 }
 
+/// `rdpaudit fix`'s text: per VM, each finding with its fix under it, proven or marked advice.
+pub fn listing(report: &super::Report) -> String {
+    let mut out = String::new();
+    for vm in &report.vms {
+        out.push_str(&format!(
+            "{} ({})  {}\n",
+            vm.name, vm.resource_group, vm.rdp.explanation
+        ));
+        if vm.findings.is_empty() {
+            out.push_str("  nothing to fix\n");
+        }
+        for f in &vm.findings {
+            let proof = match &f.fix {
+                Some(x) if x.proof == Proof::Proven => "proven fix",
+                _ => "advice",
+            };
+            out.push_str(&format!(
+                "\n  {} {} ({}): {}\n  {proof}:\n",
+                f.rule_id,
+                f.severity.as_str(),
+                f.category.as_str(),
+                f.message
+            ));
+            for line in f.remediation.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// POSIX single-quote escaping: plain words stay as they are, anything else is quoted with
 /// `'` and each `'` inside becomes `'\''`.
 pub fn shell_quote(s: &str) -> String {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs};
+use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs, VmArgs};
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{input, inspect, live, CliError, ExitStatus};
 use crate::engine::Observations;
@@ -19,15 +19,23 @@ use crate::snapshot;
 pub(super) enum Subject<'a> {
     /// `audit`: every Windows VM in scope.
     Scope(&'a ScopeArgs),
-    /// `check`: one VM by resource id.
-    Vm(&'a str),
+    /// `check`, `fix`: one VM by resource id, or by `-g RG -n NAME`.
+    Vm(&'a VmArgs),
 }
 
 impl<'a> Subject<'a> {
-    fn target(self) -> live::Target<'a> {
+    fn target(self) -> Result<live::Target<'a>, CliError> {
         match self {
-            Subject::Scope(s) => live::Target::Scope(s),
-            Subject::Vm(id) => live::Target::Vm(id),
+            Subject::Scope(s) => Ok(live::Target::Scope(s)),
+            Subject::Vm(VmArgs {
+                vm_resource_id: Some(id),
+                ..
+            }) => Ok(live::Target::Vm(id)),
+            Subject::Vm(_) => Err(CliError::BadArgs(
+                "live runs need the VM's full resource id (-g/-n name a VM in a snapshot or \
+                 the demo)"
+                    .into(),
+            )),
         }
     }
 
@@ -38,10 +46,29 @@ impl<'a> Subject<'a> {
         }
     }
 
-    fn scope(self) -> Scope {
+    /// What to audit; `-g RG -n NAME` is looked up in the model (case-insensitively).
+    fn scope(self, model: &Model) -> Result<Scope, CliError> {
         match self {
-            Subject::Scope(_) => Scope::All,
-            Subject::Vm(id) => Scope::Vm(id.to_string()),
+            Subject::Scope(_) => Ok(Scope::All),
+            Subject::Vm(v) => match (&v.vm_resource_id, &v.group, &v.name) {
+                (Some(id), _, _) => Ok(Scope::Vm(id.to_string())),
+                (None, group, Some(name)) => {
+                    let ids = model.vm_ids_named(group.as_deref(), name);
+                    match ids.as_slice() {
+                        [one] => Ok(Scope::Vm(one.clone())),
+                        [] => Err(CliError::BadArgs(format!(
+                            "no VM named {name}{} in the data",
+                            group.as_deref().map(|g| format!(" in resource group {g}")).unwrap_or_default()
+                        ))),
+                        many => Err(CliError::BadArgs(format!(
+                            "{} VMs are named {name}; add -g RG or give the full id: {}",
+                            many.len(),
+                            many.join(", ")
+                        ))),
+                    }
+                }
+                (None, _, None) => Err(CliError::BadArgs("name the VM: its id, or -g RG -n NAME".into())),
+            },
         }
     }
 }
@@ -62,23 +89,50 @@ pub(super) fn assess(
     subject: Subject<'_>,
     table: TableFn,
 ) -> Result<ExitStatus, CliError> {
+    let out = flags.out;
+    let Assessed { report, .. } = prepare(flags, subject)?;
+    if !out.quiet {
+        output::print(&render(&report, out, table));
+    }
+    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+}
+
+/// The report, its fixes proven, and the data it was made from (`rdpaudit fix` patches it).
+pub(super) struct Assessed {
+    pub(super) report: Report,
+    pub(super) resources: Vec<Box<serde_json::value::RawValue>>,
+    pub(super) guest: HashMap<String, GuestFacts>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) meta: Meta,
+}
+
+/// What a snapshot written again keeps of the data's origin.
+pub(super) struct Meta {
+    pub(super) cloud: String,
+    pub(super) collected_at: Option<String>,
+    pub(super) subscriptions: Vec<crate::snapshot::Subscription>,
+}
+
+/// Reads the data, audits, proves the fixes, applies suppressions, baseline and framework.
+pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed, CliError> {
     let Flags { input, eval, out } = flags;
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
     let (opts, filter) = input::options(eval)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let baseline = input::baseline(out.baseline.as_deref())?;
     let framework = input::framework(out.framework.as_deref())?;
-    let what = subject.scope();
     let Data {
         model,
         guest,
         diagnostics,
         resources,
+        meta,
     } = if input::is_live(input) {
-        live_data(input, eval, subject, &what, out.quiet)?
+        live_data(input, eval, subject, out.quiet)?
     } else {
         offline_data(input)?
     };
+    let what = subject.scope(&model)?;
     // Pipeline: topology once; the probe plan comes from it; then evaluation and the report.
     let (guest_copy, opts_copy) = (guest.clone(), opts.clone());
     let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
@@ -110,10 +164,13 @@ pub(super) fn assess(
     if let Some(fw) = framework {
         report.compliance = Some(report::compliance::summarize(&report, fw, filter));
     }
-    if !out.quiet {
-        output::print(&render(&report, out, table));
-    }
-    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+    Ok(Assessed {
+        report,
+        resources,
+        guest: guest_copy,
+        diagnostics,
+        meta,
+    })
 }
 
 /// What was read: the model (immutable from here on), the guest facts observed next to it, and
@@ -124,6 +181,7 @@ struct Data {
     diagnostics: Vec<Diagnostic>,
     /// The raw resources the model was built from (fixes are proven on a patched copy).
     resources: Vec<Box<serde_json::value::RawValue>>,
+    meta: Meta,
 }
 
 /// Reads live Azure (and the guests, with `--guest`); `--save-snapshot` writes what was read.
@@ -131,15 +189,17 @@ fn live_data(
     input: &InputArgs,
     eval: &EvalArgs,
     subject: Subject<'_>,
-    what: &Scope,
     quiet: bool,
 ) -> Result<Data, CliError> {
+    let target = subject.target()?;
     let session = live::Session::open(input)?.quiet(quiet);
-    let collected = session.collect(input, subject.target())?;
+    let collected = session.collect(input, target)?;
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
     // Pipeline: the model, then the guest facts `--guest` observes beside it.
     let model = pipeline::build_model(&refs);
+    let what = subject.scope(&model)?;
+    let what = &what;
     let mut guest = HashMap::new();
     if eval.guest.guest {
         let timeout = eval.guest.guest_timeout;
@@ -161,6 +221,11 @@ fn live_data(
         guest,
         diagnostics,
         resources: refs.iter().map(|r| (*r).to_owned()).collect(),
+        meta: Meta {
+            cloud: session.cloud().to_string(),
+            collected_at: None,
+            subscriptions: collected.subscriptions.clone(),
+        },
     })
 }
 
@@ -187,6 +252,11 @@ fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
         guest: snap.guest,
         diagnostics: snap.diagnostics,
         resources: snap.resources.iter().map(|r| (*r).to_owned()).collect(),
+        meta: Meta {
+            cloud: snap.cloud.clone().unwrap_or_else(|| "public".into()),
+            collected_at: snap.collected_at.clone(),
+            subscriptions: snap.subscriptions.clone(),
+        },
     })
 }
 
