@@ -57,7 +57,12 @@ pub(crate) struct VmArgs {
     #[arg(required_unless_present = "name", conflicts_with_all = ["name", "group"])]
     pub(crate) vm_resource_id: Option<String>,
     /// The VM's resource group (with -n, instead of the full id).
-    #[arg(short = 'g', long = "resource-group", value_name = "RG", requires = "name")]
+    #[arg(
+        short = 'g',
+        long = "resource-group",
+        value_name = "RG",
+        requires = "name"
+    )]
     pub(crate) group: Option<String>,
     /// The VM's name (with -g, instead of the full id).
     #[arg(short = 'n', long = "name", value_name = "NAME")]
@@ -115,9 +120,12 @@ pub(crate) struct ScopeArgs {
     /// Every enabled subscription the identity can read.
     #[arg(long)]
     pub(crate) all_subscriptions: bool,
-    /// Limit to these resource groups (repeatable).
-    #[arg(long = "resource-group", value_name = "NAME")]
+    /// Limit to these resource groups (repeatable; live, snapshot or demo).
+    #[arg(short = 'g', long = "resource-group", value_name = "NAME")]
     pub(crate) resource_groups: Vec<String>,
+    /// Limit to VMs whose name matches (repeatable; a glob such as 'web-*', case-insensitive).
+    #[arg(long = "vm", value_name = "NAME|GLOB")]
+    pub(crate) vms: Vec<String>,
     /// Every subscription under this management group (Resource Graph backend).
     #[arg(long, value_name = "ID")]
     pub(crate) management_group: Option<String>,
@@ -218,6 +226,9 @@ pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub(crate) output: Format,
+    /// Report only these rules (repeatable), e.g. --rule RDP801 --rule RDP401.
+    #[arg(long = "rule", value_name = "ID")]
+    pub(crate) rules: Vec<String>,
     /// Exit 1 when an unsuppressed finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Medium)]
     pub(crate) fail_on: FailOn,
@@ -300,6 +311,8 @@ pub(crate) enum Format {
     Sarif,
     Markdown,
     Html,
+    /// Like the Azure CLI's: no header, tab-separated, the columns of csv.
+    Tsv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,7 @@
 pub(crate) mod args;
 mod commands;
 mod error;
+mod filter;
 mod input;
 mod inspect;
 mod live;

@@ -453,6 +453,13 @@ impl Model {
 }
 
 impl Model {
+    /// Every VM (ARM and classic): its id and name.
+    pub fn vm_names(&self) -> Vec<(&ResId, &str)> {
+        let arm = self.vms.iter().map(|v| (&v.id, v.name.as_str()));
+        arm.chain(self.classic_vms.iter().map(|v| (&v.id, v.name.as_str())))
+            .collect()
+    }
+
     /// The ids of the VMs (ARM and classic) with this name, in this resource group when given;
     /// both compared case-insensitively, as Azure does.
     pub fn vm_ids_named(&self, group: Option<&str>, name: &str) -> Vec<String> {

@@ -15,6 +15,7 @@ pub(crate) mod sarif;
 pub(crate) mod style;
 pub(crate) mod suppress;
 pub(crate) mod table;
+pub(crate) mod tsv;
 pub(crate) mod words;
 
 pub use baseline::{BaselineSummary, Change, ResolvedFinding, SourceChange, VmChange};
@@ -300,6 +301,25 @@ impl From<&Finding> for FindingReport {
             change: None,
         }
     }
+}
+
+/// Keeps only the findings of these rules (`--rule`, ids compared case-insensitively) and
+/// counts the findings again.
+pub fn keep_rules(report: &mut Report, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let mut counts = SeverityCounts::default();
+    for vm in &mut report.vms {
+        vm.findings.retain(|f| {
+            ids.iter()
+                .any(|id| id.trim().eq_ignore_ascii_case(f.rule_id))
+        });
+        for f in vm.findings.iter().filter(|f| !f.suppressed) {
+            counts.add(f.severity);
+        }
+    }
+    report.summary.findings = counts;
 }
 
 /// Which findings a report keeps (`--category`).

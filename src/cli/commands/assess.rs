@@ -49,7 +49,7 @@ impl<'a> Subject<'a> {
     /// What to audit; `-g RG -n NAME` is looked up in the model (case-insensitively).
     fn scope(self, model: &Model) -> Result<Scope, CliError> {
         match self {
-            Subject::Scope(_) => Ok(Scope::All),
+            Subject::Scope(s) => crate::cli::filter::scope(s, model),
             Subject::Vm(v) => match (&v.vm_resource_id, &v.group, &v.name) {
                 (Some(id), _, _) => Ok(Scope::Vm(id.to_string())),
                 (None, group, Some(name)) => {
@@ -58,7 +58,10 @@ impl<'a> Subject<'a> {
                         [one] => Ok(Scope::Vm(one.clone())),
                         [] => Err(CliError::BadArgs(format!(
                             "no VM named {name}{} in the data",
-                            group.as_deref().map(|g| format!(" in resource group {g}")).unwrap_or_default()
+                            group
+                                .as_deref()
+                                .map(|g| format!(" in resource group {g}"))
+                                .unwrap_or_default()
                         ))),
                         many => Err(CliError::BadArgs(format!(
                             "{} VMs are named {name}; add -g RG or give the full id: {}",
@@ -67,7 +70,9 @@ impl<'a> Subject<'a> {
                         ))),
                     }
                 }
-                (None, _, None) => Err(CliError::BadArgs("name the VM: its id, or -g RG -n NAME".into())),
+                (None, _, None) => Err(CliError::BadArgs(
+                    "name the VM: its id, or -g RG -n NAME".into(),
+                )),
             },
         }
     }
@@ -118,6 +123,7 @@ pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed
     let Flags { input, eval, out } = flags;
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
     let (opts, filter) = input::options(eval)?;
+    crate::cli::filter::rules(&out.rules)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let baseline = input::baseline(out.baseline.as_deref())?;
     let framework = input::framework(out.framework.as_deref())?;
@@ -150,6 +156,7 @@ pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed
         guest: &guest_copy,
         options: &opts_copy,
     };
+    report::keep_rules(&mut report, &out.rules);
     remedy::prove(&mut report, &estate);
     report::fix::finish(&mut report, out.fix_format.into());
     if let Some(s) = &suppressions {
@@ -268,5 +275,6 @@ fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {
         Format::Sarif => report::sarif::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Html => report::html::render(report),
+        Format::Tsv => report::tsv::render(report),
     }
 }

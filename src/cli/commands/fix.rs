@@ -30,7 +30,8 @@ pub(crate) fn run(args: &FixArgs) -> Result<ExitStatus, CliError> {
             .filter_map(|f| f.fix.clone())
             .filter(|f| f.proof == Proof::Proven)
             .collect();
-        let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();
+        let refs: Vec<&serde_json::value::RawValue> =
+            resources.iter().map(|r| r.as_ref()).collect();
         let (patched, problems) = remedy::patched_resources(&refs, &proven);
         if let Some(p) = problems.first() {
             return Err(CliError::BadArgs(format!("cannot apply the fixes: {p}")));
@@ -55,6 +56,7 @@ pub(crate) fn run(args: &FixArgs) -> Result<ExitStatus, CliError> {
             Format::Sarif => report::sarif::render(&report),
             Format::Markdown => report::markdown::render(&report),
             Format::Html => report::html::render(&report),
+            Format::Tsv => report::tsv::render(&report),
         });
     }
     Ok(status(&report, out))
