@@ -139,6 +139,19 @@ pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed
         offline_data(input)?
     };
     let what = subject.scope(&model)?;
+    let mut diagnostics = diagnostics;
+    if resources.is_empty() {
+        // An empty collection (wrong scope, no permission) must not look like a clean estate.
+        diagnostics.push(Diagnostic {
+            code: Some("NothingRead".into()),
+            scope: None,
+            ..Diagnostic::error(
+                "",
+                "nothing was read: the data holds no resources (check the scope and the \
+                 identity's Reader role)",
+            )
+        });
+    }
     // Pipeline: topology once; the probe plan comes from it; then evaluation and the report.
     let (guest_copy, opts_copy) = (guest.clone(), opts.clone());
     let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
