@@ -937,3 +937,214 @@ fn save_snapshot_writes_the_input_back() {
     assert_eq!(again.status.code(), first.status.code());
     assert_eq!(json_of(&again.stdout), json_of(&first.stdout));
 }
+
+// ---- issue 16: fixes, filters, tsv, failing like a good CLI ---------------------------------
+
+#[test]
+fn fix_prints_proven_commands_and_writes_the_patched_snapshot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_path = dir.path().join("fixed.json");
+    let out = rdpaudit()
+        .args(["fix", WEB_01, "--demo", "--apply-to-snapshot"])
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("RDP801"), "{text}");
+    assert!(text.contains("proven fix:"), "{text}");
+    assert!(text.contains("az network nsg rule update --subscription 3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10 --resource-group rg-web --nsg-name web-01-nsg --name AllowRDP --source-address-prefixes '<YOUR-PUBLIC-IP>/32'"), "{text}");
+    assert!(text.contains("advice:"), "RDP804 stays advice: {text}");
+    // The patched snapshot no longer exposes web-01 to the Internet.
+    let after = rdpaudit()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--vm",
+            "web-01",
+            "--snapshot",
+        ])
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    let report = json_of(&after.stdout);
+    let rules: Vec<&str> = report["vms"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["ruleId"].as_str())
+        .collect();
+    assert!(!rules.contains(&"RDP801"), "{rules:?}");
+    // By group and name, like az.
+    rdpaudit()
+        .args(["fix", "--demo", "-g", "RG-WEB", "-n", "web-01", "--fix-format", "arm"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("az rest --method put --url 'https://management.azure.com/subscriptions/3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10/resourceGroups/rg-web/providers/Microsoft.Network/networkSecurityGroups/web-01-nsg/securityRules/AllowRDP?api-version="));
+    rdpaudit()
+        .args(["check", "--demo", "-g", "rg-web", "-n", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "rdpaudit: error: no VM named nope in resource group rg-web",
+        ));
+}
+
+#[test]
+fn json_findings_carry_the_typed_fix_and_its_proof() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "json", "--fail-on", "never"])
+        .output()
+        .expect("run");
+    let report = json_of(&out.stdout);
+    assert_valid("report.schema.json", &report);
+    let f = &vm_named(&report, "app-01")["findings"][0];
+    assert_eq!(f["fix"]["kind"], "addNsgRule");
+    assert_eq!(f["fix"]["proof"], "proven");
+    assert!(f["fix"]["nsg"]
+        .as_str()
+        .unwrap()
+        .contains("/resourceGroups/rg-hub/"));
+    assert!(f["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("--resource-group rg-hub"));
+    assert!(!f["remediation"].as_str().unwrap().contains("<priority"));
+}
+
+#[test]
+fn filters_by_group_vm_glob_and_rule_on_the_demo() {
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = rdpaudit()
+            .args(["audit", "--demo", "-o", "json", "--fail-on", "never"])
+            .args(args)
+            .output()
+            .expect("run");
+        json_of(&out.stdout)["vms"]
+            .as_array()
+            .expect("vms")
+            .iter()
+            .map(|v| v["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(names(&["--resource-group", "rg-web"]), ["web-01", "web-02"]);
+    assert_eq!(names(&["-g", "RG-WEB", "--vm", "*-01"]), ["web-01"]);
+    assert_eq!(
+        names(&["--vm", "web-0?", "--vm", "SQL-01"]),
+        ["sql-01", "web-01", "web-02"]
+    );
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--rule",
+            "rdp801",
+        ])
+        .output()
+        .expect("run");
+    let report = json_of(&out.stdout);
+    let rules: std::collections::BTreeSet<&str> = report["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| v["findings"].as_array().unwrap().iter())
+        .filter_map(|f| f["ruleId"].as_str())
+        .collect();
+    assert_eq!(rules.into_iter().collect::<Vec<_>>(), ["RDP801"]);
+    assert_eq!(
+        report["summary"]["findings"]["low"], 0,
+        "counts follow the filter"
+    );
+    for (args, msg) in [
+        (
+            &["--resource-group", "rg-nope"][..],
+            "resource group rg-nope not found",
+        ),
+        (&["--vm", "zz*"][..], "no VM matches --vm zz*"),
+        (&["--rule", "RDP999"][..], "unknown rule id \"RDP999\""),
+    ] {
+        rdpaudit()
+            .args(["audit", "--demo"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with(format!(
+                "rdpaudit: error: {msg}"
+            )));
+    }
+}
+
+#[test]
+fn tsv_is_like_az_no_header_tab_separated() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "tsv", "--vm", "web-01"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for l in &lines {
+        let cols: Vec<&str> = l.split('\t').collect();
+        assert_eq!(cols.len(), 14, "{l}");
+        assert_eq!(cols[1], "web-01");
+        assert_eq!(cols[2], "rg-web");
+    }
+    assert!(!text.contains("vm_id"), "no header");
+}
+
+#[test]
+fn empty_data_is_incomplete_but_data_without_windows_vms_is_clean() {
+    rdpaudit()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin(r#"{"schema":"rdpaudit.snapshot/1","resources":[]}"#)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("nothing was read"));
+    let vnet_only = r#"[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v","name":"v","type":"Microsoft.Network/virtualNetworks","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}]"#;
+    rdpaudit()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin(vnet_only)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn unused_suppressions_are_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("suppress.json");
+    std::fs::write(
+        &file,
+        r#"{"suppressions":[{"rule":"RDP801","resource":"*web-01*","reason":"accepted"},{"rule":"RDP401","resource":"*no-such-vm*","reason":"typo"}]}"#,
+    )
+    .expect("write");
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--suppress",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    let report = json_of(&out.stdout);
+    let diags = report["diagnostics"].to_string();
+    assert!(diags.contains("SuppressionUnused"), "{diags}");
+    assert!(diags.contains("*no-such-vm*"), "{diags}");
+    assert!(
+        !diags.contains("*web-01*"),
+        "the used entry is not reported: {diags}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
