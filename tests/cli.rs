@@ -1148,3 +1148,84 @@ fn unused_suppressions_are_reported() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Every line of `text` longer than 80 characters, for the message.
+fn wider_than_80(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.chars().count() > 80)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_table_opens_with_an_overview_worst_first_and_fits_80_columns() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "--color", "never"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        wider_than_80(&text).is_empty(),
+        "{:#?}",
+        wider_than_80(&text)
+    );
+    let mut lines = text.lines();
+    assert_eq!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["VM", "GROUP", "POWER", "RDP", "EXPOSURE", "WORST", "N"]
+    );
+    let first = lines.next().unwrap_or_default();
+    assert!(first.contains("high RDP"), "worst first: {first}");
+    assert!(
+        text.contains("    fix (proven):\n"),
+        "fixes sit under their finding"
+    );
+    // --summary: the overview and the summary line only.
+    let summary = rdpaudit()
+        .args(["audit", "--demo", "--summary", "--color", "never"])
+        .output()
+        .expect("run");
+    let s = String::from_utf8_lossy(&summary.stdout);
+    assert_eq!(s.lines().filter(|l| l.contains("rg-")).count(), 13, "{s}");
+    assert!(!s.contains("fix (proven)"), "{s}");
+}
+
+#[test]
+fn a_generated_2000_vm_estate_has_a_2000_row_overview_within_80_columns() {
+    let snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+        vms: 2000,
+        seed: 7,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, snap.to_string()).expect("write");
+    let out = rdpaudit()
+        .args(["audit", "--summary", "--color", "never", "--snapshot"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        wider_than_80(&text).is_empty(),
+        "{:#?}",
+        wider_than_80(&text)
+    );
+    let rows = text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .count();
+    let windows: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Summary: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("a summary line");
+    assert!(windows > 1500, "{windows}");
+    assert_eq!(rows as u64, windows, "one overview row per Windows VM");
+}

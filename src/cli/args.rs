@@ -226,6 +226,9 @@ pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub(crate) output: Format,
+    /// Table: print only the overview, one row per VM, worst first.
+    #[arg(long)]
+    pub(crate) summary: bool,
     /// Report only these rules (repeatable), e.g. --rule RDP801 --rule RDP401.
     #[arg(long = "rule", value_name = "ID")]
     pub(crate) rules: Vec<String>,

@@ -403,7 +403,7 @@ pub(crate) struct Bastion {
 }
 
 /// Everything read, typed and indexed by case-folded id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Model {
     pub(crate) vms: Vec<Vm>,
     pub(crate) classic_vms: Vec<ClassicVm>,
@@ -475,5 +475,26 @@ impl Model {
             })
             .map(|(id, _)| id.id.clone())
             .collect()
+    }
+}
+
+impl Model {
+    /// A copy in which the NSGs, route tables and VMs of `changed` (a model built from a few
+    /// patched resources) replace those with the same ids. The model itself never changes:
+    /// proving a fix audits such a copy.
+    pub fn patched(&self, changed: &Model) -> Model {
+        let mut m = self.clone();
+        for (k, v) in &changed.nsgs {
+            m.nsgs.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &changed.route_tables {
+            m.route_tables.insert(k.clone(), v.clone());
+        }
+        for vm in &changed.vms {
+            if let Some(x) = m.vms.iter_mut().find(|x| x.id.key == vm.id.key) {
+                *x = vm.clone();
+            }
+        }
+        m
     }
 }

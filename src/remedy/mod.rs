@@ -1,5 +1,6 @@
-//! Proving fixes before they are printed. Each typed fix is applied to a copy of the raw ARM
-//! resources (the model stays immutable: a patched model is built from the copy), and the VMs
+//! Proving fixes before they are printed. Each typed fix is applied to the raw ARM resource it
+//! changes; that one resource is read into a model, and a copy of the estate's model takes it
+//! (the model itself stays immutable, [`Model::patched`]). Then the VMs
 //! the changed resource serves are audited again, before and after: the finding must be gone
 //! and no exposure finding may appear that was not there before. A fix that fails either test,
 //! or cannot be applied, stays advice with the reason. `rdpaudit fix` writes the patched copy.
@@ -96,9 +97,9 @@ fn try_fix(
     targets: BTreeSet<String>,
 ) -> Result<Run, String> {
     let patch = apply::patch(estate.resources, index, fix, stand_in).map_err(|e| e.to_string())?;
-    let mut copy: Vec<&RawValue> = estate.resources.to_vec();
-    copy[patch.at] = &patch.resource;
-    let patched = pipeline::build_model(&copy);
+    // The changed resource alone is read into a model; a copy of the estate's model takes it.
+    let changed = pipeline::build_model(&[patch.resource.as_ref()]);
+    let patched = estate.model.patched(&changed);
     let key = ResId::new(fix.resource().unwrap_or_default()).key;
     let mut affected = served_by(&patched, &key);
     let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
@@ -253,9 +254,19 @@ fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
             .collect()
     };
     let before = exposures(&run.before);
+    // A rule that stood down for a rule that fired before (RDP802 for RDP801) was already
+    // true before: showing now is not a new exposure.
+    let stood_down = |vm: &str, rule: &str| {
+        crate::rules::find(rule).is_some_and(|r| {
+            r.meta
+                .defers_to
+                .iter()
+                .any(|d| before.contains(&(vm.to_string(), *d)))
+        })
+    };
     exposures(&run.after)
         .into_iter()
-        .filter(|e| !before.contains(e))
+        .filter(|e| !before.contains(e) && !stood_down(&e.0, e.1))
         .collect()
 }
 

@@ -11,6 +11,7 @@ pub mod fix;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
+pub(crate) mod overview;
 pub(crate) mod sarif;
 pub(crate) mod style;
 pub(crate) mod suppress;

@@ -170,7 +170,10 @@ pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed
         options: &opts_copy,
     };
     report::keep_rules(&mut report, &out.rules);
-    remedy::prove(&mut report, &estate);
+    // `--summary` prints no fix: nothing to prove.
+    if !(out.summary && out.output == Format::Table) {
+        remedy::prove(&mut report, &estate);
+    }
     report::fix::finish(&mut report, out.fix_format.into());
     if let Some(s) = &suppressions {
         let now = live::now_rfc3339();
@@ -282,6 +285,9 @@ fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
 
 fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {
     match out.output {
+        Format::Table if out.summary => {
+            report::table::render_summary(report, output::use_color(out.color))
+        }
         Format::Table => table(report, output::use_color(out.color)),
         Format::Json => report::json::render(report),
         Format::Csv => report::csv::render(report),
