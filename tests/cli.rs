@@ -1229,3 +1229,43 @@ fn a_generated_2000_vm_estate_has_a_2000_row_overview_within_80_columns() {
     assert!(windows > 1500, "{windows}");
     assert_eq!(rows as u64, windows, "one overview row per Windows VM");
 }
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = rdpaudit()
+            .args(["completions", shell])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("rdpaudit"), "{shell}");
+        assert!(
+            text.contains("fix-format"),
+            "{shell}: every flag is completed"
+        );
+    }
+    rdpaudit()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("rdpaudit: error:"));
+    let man = rdpaudit().arg("man").output().expect("run");
+    assert_eq!(man.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.contains(".TH rdpaudit 1"), "{text}");
+    for sub in ["audit", "check", "fix", "completions"] {
+        assert!(text.contains(sub), "the man page lists {sub}");
+    }
+}
+
+#[test]
+fn help_is_grouped_and_has_examples() {
+    let out = rdpaudit().args(["audit", "--help"]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for heading in ["Scope:", "Live:", "Evaluation:", "Output:", "Examples:"] {
+        assert!(text.contains(heading), "{heading} in {text}");
+    }
+    // The scope flags come before the live ones.
+    assert!(text.find("--resource-group") < text.find("--backend"));
+}

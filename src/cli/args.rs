@@ -24,8 +24,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Audit every Windows VM in scope.
+    #[command(after_help = AUDIT_EXAMPLES)]
     Audit(AuditArgs),
     /// Check one VM by resource id, with the full path explained hop by hop.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Save what was read as a snapshot (`rdpaudit.snapshot/1`), to audit offline later.
     Collect(CollectArgs),
@@ -35,8 +37,50 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Print one VM's fixes, each proven on a patched copy of the data (or marked advice);
     /// --apply-to-snapshot writes that copy to audit it.
+    #[command(after_help = FIX_EXAMPLES)]
     Fix(FixArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
+    #[command(
+        after_help = "Example: rdpaudit completions bash > ~/.local/share/bash-completion/completions/rdpaudit"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    #[command(after_help = "Example: rdpaudit man > ~/.local/share/man/man1/rdpaudit.1")]
+    Man,
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: ShellArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+const AUDIT_EXAMPLES: &str = "Examples:
+  rdpaudit audit --demo                          try it without Azure
+  rdpaudit audit --summary                       one row per VM, worst first
+  rdpaudit audit -g rg-web --vm 'web-*'          some VMs (live, snapshot or demo)
+  rdpaudit audit --rule RDP801 -o tsv            only Internet-open RDP, like az -o tsv
+  rdpaudit audit --client-ip 203.0.113.7         can I connect from this address?
+  rdpaudit audit --snapshot estate.json -o json  offline, for scripts";
+
+const CHECK_EXAMPLES: &str = "Examples:
+  rdpaudit check --demo -g rg-app -n app-01
+  rdpaudit check /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/NAME --probe";
+
+const FIX_EXAMPLES: &str = "Examples:
+  rdpaudit fix --demo -g rg-web -n web-01
+  rdpaudit fix --demo -g rg-web -n web-01 --fix-format terraform
+  rdpaudit fix --snapshot estate.json -g rg-web -n web-01 --apply-to-snapshot fixed.json
+  rdpaudit audit --snapshot fixed.json --vm web-01";
 
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
@@ -113,6 +157,7 @@ pub(crate) struct CollectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Scope")]
 pub(crate) struct ScopeArgs {
     /// Subscription to audit (repeatable). Default: AZURE_SUBSCRIPTION_ID or the only visible one.
     #[arg(long = "subscription", value_name = "ID")]
@@ -132,12 +177,13 @@ pub(crate) struct ScopeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Live")]
 pub(crate) struct InputArgs {
     /// Audit the sample subscription compiled into the binary (no Azure needed).
-    #[arg(long, conflicts_with = "snapshot")]
+    #[arg(long, conflicts_with = "snapshot", help_heading = "Scope")]
     pub(crate) demo: bool,
     /// Audit a saved snapshot offline (`-` reads standard input).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Scope")]
     pub(crate) snapshot: Option<PathBuf>,
     /// How live data is collected.
     #[arg(long, value_enum, default_value_t = Backend::Arm)]
@@ -188,6 +234,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Evaluation")]
 pub(crate) struct EvalArgs {
     /// Evaluate as if the RDP client had this public address (IP or CIDR). Default: any Internet address.
     #[arg(long, value_name = "IP|CIDR")]
@@ -210,6 +257,7 @@ pub(crate) struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Evaluation")]
 pub(crate) struct GuestArgs {
     /// Also inspect the guest OS of each running Windows VM: runs a read-only PowerShell script
     /// through VM Run Command (needs Microsoft.Compute/virtualMachines/runCommand/action; tens of
@@ -222,6 +270,7 @@ pub(crate) struct GuestArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]

@@ -33,6 +33,8 @@ pub fn main() -> ExitStatus {
         Command::Rules(r) => commands::rules::run(r),
         Command::Explain(e) => commands::explain::run(e),
         Command::Fix(f) => commands::fix::run(f),
+        Command::Completions(c) => commands::completions::completions(c),
+        Command::Man => commands::completions::man(),
     };
     result.unwrap_or_else(|e| error::report(&e))
 }
@@ -57,7 +59,7 @@ fn verbosity(command: &Command) -> u8 {
         Command::Check(c) => c.output.verbose,
         Command::Collect(c) => c.verbose,
         Command::Fix(f) => f.output.verbose,
-        Command::Rules(_) | Command::Explain(_) => 0,
+        Command::Rules(_) | Command::Explain(_) | Command::Completions(_) | Command::Man => 0,
     }
 }
 
