@@ -191,6 +191,20 @@ fn change(
             start(props(doc, id)?);
             Ok(None)
         }
+        Fix::WidenNsgRuleSourcePorts { rule, .. } => {
+            let rules = list(props(doc, id)?, "securityRules")?;
+            let r = named(rules, rule)
+                .ok_or_else(|| ApplyError::Missing(format!("{id}/securityRules/{rule}")))?;
+            let rp = r
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| ApplyError::Shape(format!("rule {rule} has no properties")))?;
+            rp.remove("sourcePortRanges");
+            rp.insert("sourcePortRange".into(), json!("*"));
+            let mut body = rp.clone();
+            body.remove("provisioningState");
+            Ok(Some(json!({ "properties": body })))
+        }
         Fix::Advice { .. } => Err(ApplyError::Shape("advice changes nothing".into())),
     }
 }

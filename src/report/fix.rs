@@ -267,6 +267,15 @@ fn az(fix: &Fix) -> String {
             let (scope, name) = scope_flags(vm);
             format!("az vm start {scope} --name {}", shell_quote(&name))
         }
+        Fix::WidenNsgRuleSourcePorts { nsg, rule } => {
+            let (scope, name) = scope_flags(nsg);
+            format!(
+                "az network nsg rule update {scope} --nsg-name {} --name {} \
+                 --source-port-ranges '*'",
+                shell_quote(&name),
+                shell_quote(rule)
+            )
+        }
         Fix::Advice { text } => text.clone(),
     }
 }
@@ -282,7 +291,8 @@ fn access_str(a: FixAccess) -> &'static str {
 /// fix alone; a narrowed rule then needs its other properties from a GET first).
 fn child(fix: &Fix, proven: Option<&serde_json::Value>) -> Option<(String, serde_json::Value)> {
     let (parent, kind, name, body) = match fix {
-        Fix::NarrowNsgRuleSources { nsg, rule, .. } => (nsg, "securityRules", rule, None),
+        Fix::NarrowNsgRuleSources { nsg, rule, .. }
+        | Fix::WidenNsgRuleSourcePorts { nsg, rule } => (nsg, "securityRules", rule, None),
         Fix::AddNsgRule {
             nsg,
             name,
@@ -483,6 +493,10 @@ fn terraform(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
         Fix::StartVm { .. } => format!(
             "# Terraform does not manage a VM's power state; run:\n{}",
             az(fix)
+        ),
+        Fix::WidenNsgRuleSourcePorts { rule, .. } => format!(
+            "# in the azurerm_network_security_rule that manages {rule}:\n\
+             source_port_range = \"*\""
         ),
         Fix::Advice { text } => text.clone(),
     }

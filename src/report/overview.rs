@@ -81,6 +81,44 @@ fn cell(s: &str, w: usize) -> String {
     }
 }
 
+/// The client as the verdict line names it.
+pub(crate) fn client_phrase(report: &Report) -> String {
+    if report.client == "internet" {
+        "RDP from Internet".into()
+    } else {
+        format!("RDP from {}", report.client)
+    }
+}
+
+fn verdict_word(v: Verdict) -> (&'static str, Tone) {
+    match v {
+        Verdict::Reachable => ("REACHABLE", Tone::Good),
+        Verdict::Blocked => ("BLOCKED", Tone::Bad),
+        Verdict::Unknown => ("UNKNOWN", Tone::Doubt),
+    }
+}
+
+pub(crate) fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
+    let (word, tone) = verdict_word(vm.rdp.verdict);
+    let sep = if vm.rdp.explanation.starts_with("by ") || vm.rdp.explanation.starts_with("via ") {
+        " "
+    } else {
+        ": "
+    };
+    format!(
+        "{}  {}: {}{}{}",
+        paint(color, Tone::Bold, &vm.name),
+        client_phrase(report),
+        paint(color, tone, word),
+        if vm.rdp.explanation.is_empty() {
+            ""
+        } else {
+            sep
+        },
+        vm.rdp.explanation
+    )
+}
+
 /// The overview: a header and one row per VM, worst first.
 pub(crate) fn overview(report: &Report, color: bool) -> String {
     let mut out = String::new();
@@ -127,12 +165,15 @@ fn short(s: Severity) -> &'static str {
 pub(crate) fn details(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for vm in order(report) {
-        let line = super::table::verdict_line(report, vm, false);
+        let line = verdict_line(report, vm, false);
         let first = wrap(&line, WIDTH, "  ");
         match first.split_first() {
             Some((head, rest)) => {
-                // Colour the name only (the wrapped text keeps its width).
-                out.push_str(&head.replacen(&vm.name, &paint(color, Tone::Bold, &vm.name), 1));
+                // Colour after wrapping (the escapes take no columns): the name and the verdict.
+                let (word, tone) = verdict_word(vm.rdp.verdict);
+                let head = head.replacen(&vm.name, &paint(color, Tone::Bold, &vm.name), 1);
+                let head = head.replacen(word, &paint(color, tone, word), 1);
+                out.push_str(&head);
                 out.push('\n');
                 for l in rest {
                     out.push_str(l);

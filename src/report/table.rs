@@ -1,43 +1,7 @@
 //! `--output table` (default): per VM a verdict line naming the deciding hop, then its findings
 //! in a table, then a summary. Colour only when asked (decided once by the CLI).
 
-use super::style::{paint, Tone};
-use super::{Report, VmReport};
-use crate::engine::Verdict;
-
-/// The client as the verdict line names it.
-pub(crate) fn client_phrase(report: &Report) -> String {
-    if report.client == "internet" {
-        "RDP from Internet".into()
-    } else {
-        format!("RDP from {}", report.client)
-    }
-}
-
-pub(crate) fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
-    let (word, tone) = match vm.rdp.verdict {
-        Verdict::Reachable => ("REACHABLE", Tone::Good),
-        Verdict::Blocked => ("BLOCKED", Tone::Bad),
-        Verdict::Unknown => ("UNKNOWN", Tone::Doubt),
-    };
-    let sep = if vm.rdp.explanation.starts_with("by ") || vm.rdp.explanation.starts_with("via ") {
-        " "
-    } else {
-        ": "
-    };
-    format!(
-        "{}  {}: {}{}{}",
-        paint(color, Tone::Bold, &vm.name),
-        client_phrase(report),
-        paint(color, tone, word),
-        if vm.rdp.explanation.is_empty() {
-            ""
-        } else {
-            sep
-        },
-        vm.rdp.explanation
-    )
-}
+use super::Report;
 
 /// The default table: the overview (one row per VM, worst first), then each VM's details
 /// with every fix under its finding (`report::overview`), then the summary and diagnostics.

@@ -99,6 +99,14 @@ pub enum Fix {
         /// The VM's resource id.
         vm: String,
     },
+    /// Let an allow rule match every client source port (`*`): RDP clients pick theirs from
+    /// the ephemeral range.
+    WidenNsgRuleSourcePorts {
+        /// The NSG's resource id.
+        nsg: String,
+        /// The rule's name.
+        rule: String,
+    },
     /// Words, not a command: a rule with no typed fix yet, or a step only a person can take.
     Advice {
         /// What to do.
@@ -110,7 +118,9 @@ impl Fix {
     /// The resource the fix changes (`None` for advice).
     pub fn resource(&self) -> Option<&str> {
         match self {
-            Fix::NarrowNsgRuleSources { nsg, .. } | Fix::AddNsgRule { nsg, .. } => Some(nsg),
+            Fix::NarrowNsgRuleSources { nsg, .. }
+            | Fix::AddNsgRule { nsg, .. }
+            | Fix::WidenNsgRuleSourcePorts { nsg, .. } => Some(nsg),
             Fix::AddRoute { route_table, .. } => Some(route_table),
             Fix::StartVm { vm } => Some(vm),
             Fix::Advice { .. } => None,

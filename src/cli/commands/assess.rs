@@ -144,9 +144,8 @@ pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed
         // An empty collection (wrong scope, no permission) must not look like a clean estate.
         diagnostics.push(Diagnostic {
             code: Some("NothingRead".into()),
-            scope: None,
             ..Diagnostic::error(
-                "",
+                "data",
                 "nothing was read: the data holds no resources (check the scope and the \
                  identity's Reader role)",
             )
