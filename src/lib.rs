@@ -18,6 +18,7 @@
 //!   [`report::catalogue_markdown`].
 //! - [`pipeline`]: [`pipeline::run`] (resources in, report out), or step by step with
 //!   [`pipeline::build_model`] and [`pipeline::Audit`].
+//! - [`remedy`]: proving typed fixes on a patched copy of the data ([`remedy::run`]).
 //! - [`guest`]: the in-guest [`guest::SCRIPT`] and [`guest::parse_output`] for what it prints.
 //! - [`arm`]: [`arm::auth`] (sign-in) and [`arm::probe`] (TCP/DNS probes).
 //!
@@ -42,6 +43,7 @@ pub mod fuzzing;
 pub mod guest;
 pub mod model;
 pub mod pipeline;
+pub mod remedy;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

@@ -32,6 +32,8 @@ pub enum Scope {
     All,
     /// The VM with this resource id (compared case-insensitively).
     Vm(String),
+    /// The VMs whose case-folded ids are in the set (ids not in the data are left out).
+    Keys(BTreeSet<String>),
 }
 
 impl Scope {
@@ -40,6 +42,7 @@ impl Scope {
         match self {
             Scope::All => true,
             Scope::Vm(v) => ResId::new(v).key == id.key,
+            Scope::Keys(keys) => keys.contains(&id.key),
         }
     }
 }
@@ -114,6 +117,16 @@ impl<'m> Audit<'m> {
                         (None, Some(vm)) => vec![builder.classic(vm)],
                         (None, None) => return Err(not_found(model, id)),
                     }
+                }
+                Scope::Keys(_) => {
+                    let arm = model.vms.iter().filter(|v| scope.includes(&v.id));
+                    let classic = model.classic_vms.iter().filter(|v| scope.includes(&v.id));
+                    let mut v: Vec<VmTopology<'m>> = arm
+                        .map(|vm| builder.arm(vm))
+                        .chain(classic.map(|vm| builder.classic(vm)))
+                        .collect();
+                    v.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+                    v
                 }
             }
         };

@@ -137,18 +137,18 @@ fn demo_json_is_pinned_and_valid() {
 
 #[test]
 fn demo_table_names_the_deciding_hop() {
-    rdpaudit()
-        .args(["audit", "--demo"])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains(
-            "app-01  RDP from Internet: BLOCKED by nsg-app-subnet / DenyAllInBound (65500, subnet)",
-        ))
-        .stdout(predicate::str::contains(
-            "web-01  RDP from Internet: REACHABLE via 20.61.14.203:3389 — open to 0.0.0.0/0",
-        ))
-        .stdout(predicate::str::contains("Summary: 19 Windows VM(s)"))
-        .stdout(predicate::str::contains("\x1b[").not());
+    let out = rdpaudit().args(["audit", "--demo"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    // Verdict lines wrap at 80 columns: compare with the line breaks undone.
+    let text = String::from_utf8_lossy(&out.stdout).replace("\n  ", " ");
+    for want in [
+        "app-01  RDP from Internet: BLOCKED by nsg-app-subnet / DenyAllInBound (65500, subnet)",
+        "web-01  RDP from Internet: REACHABLE via 20.61.14.203:3389 — open to 0.0.0.0/0",
+        "Summary: 19 Windows VM(s)",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+    assert!(!text.contains("\x1b["));
 }
 
 #[test]
@@ -951,4 +951,339 @@ fn save_snapshot_writes_the_input_back() {
         .expect("run");
     assert_eq!(again.status.code(), first.status.code());
     assert_eq!(json_of(&again.stdout), json_of(&first.stdout));
+}
+
+// ---- issue 16: fixes, filters, tsv, failing like a good CLI ---------------------------------
+
+#[test]
+fn fix_prints_proven_commands_and_writes_the_patched_snapshot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_path = dir.path().join("fixed.json");
+    let out = rdpaudit()
+        .args(["fix", WEB_01, "--demo", "--apply-to-snapshot"])
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("RDP801"), "{text}");
+    assert!(text.contains("proven fix:"), "{text}");
+    assert!(text.contains("az network nsg rule update --subscription 3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10 --resource-group rg-web --nsg-name web-01-nsg --name AllowRDP --source-address-prefixes '<YOUR-PUBLIC-IP>/32'"), "{text}");
+    assert!(text.contains("advice:"), "RDP804 stays advice: {text}");
+    // The patched snapshot no longer exposes web-01 to the Internet.
+    let after = rdpaudit()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--vm",
+            "web-01",
+            "--snapshot",
+        ])
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    let report = json_of(&after.stdout);
+    let rules: Vec<&str> = report["vms"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["ruleId"].as_str())
+        .collect();
+    assert!(!rules.contains(&"RDP801"), "{rules:?}");
+    // By group and name, like az.
+    rdpaudit()
+        .args(["fix", "--demo", "-g", "RG-WEB", "-n", "web-01", "--fix-format", "arm"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("az rest --method put --url 'https://management.azure.com/subscriptions/3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10/resourceGroups/rg-web/providers/Microsoft.Network/networkSecurityGroups/web-01-nsg/securityRules/AllowRDP?api-version="));
+    rdpaudit()
+        .args(["check", "--demo", "-g", "rg-web", "-n", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "rdpaudit: error: no VM named nope in resource group rg-web",
+        ));
+}
+
+#[test]
+fn json_findings_carry_the_typed_fix_and_its_proof() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "json", "--fail-on", "never"])
+        .output()
+        .expect("run");
+    let report = json_of(&out.stdout);
+    assert_valid("report.schema.json", &report);
+    let f = &vm_named(&report, "app-01")["findings"][0];
+    assert_eq!(f["fix"]["kind"], "addNsgRule");
+    assert_eq!(f["fix"]["proof"], "proven");
+    assert!(f["fix"]["nsg"]
+        .as_str()
+        .unwrap()
+        .contains("/resourceGroups/rg-hub/"));
+    assert!(f["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("--resource-group rg-hub"));
+    assert!(!f["remediation"].as_str().unwrap().contains("<priority"));
+}
+
+#[test]
+fn filters_by_group_vm_glob_and_rule_on_the_demo() {
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = rdpaudit()
+            .args(["audit", "--demo", "-o", "json", "--fail-on", "never"])
+            .args(args)
+            .output()
+            .expect("run");
+        json_of(&out.stdout)["vms"]
+            .as_array()
+            .expect("vms")
+            .iter()
+            .map(|v| v["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(&["--resource-group", "rg-web"]),
+        ["shop-01", "web-01", "web-02"]
+    );
+    assert_eq!(names(&["-g", "RG-WEB", "--vm", "w*-01"]), ["web-01"]);
+    assert_eq!(
+        names(&["--vm", "web-0?", "--vm", "SQL-01"]),
+        ["sql-01", "web-01", "web-02"]
+    );
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--rule",
+            "rdp801",
+        ])
+        .output()
+        .expect("run");
+    let report = json_of(&out.stdout);
+    let rules: std::collections::BTreeSet<&str> = report["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| v["findings"].as_array().unwrap().iter())
+        .filter_map(|f| f["ruleId"].as_str())
+        .collect();
+    assert_eq!(rules.into_iter().collect::<Vec<_>>(), ["RDP801"]);
+    assert_eq!(
+        report["summary"]["findings"]["low"], 0,
+        "counts follow the filter"
+    );
+    for (args, msg) in [
+        (
+            &["--resource-group", "rg-nope"][..],
+            "resource group rg-nope not found",
+        ),
+        (&["--vm", "zz*"][..], "no VM matches --vm zz*"),
+        (&["--rule", "RDP999"][..], "unknown rule id \"RDP999\""),
+    ] {
+        rdpaudit()
+            .args(["audit", "--demo"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with(format!(
+                "rdpaudit: error: {msg}"
+            )));
+    }
+}
+
+#[test]
+fn tsv_is_like_az_no_header_tab_separated() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "-o", "tsv", "--vm", "web-01"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for l in &lines {
+        let cols: Vec<&str> = l.split('\t').collect();
+        assert_eq!(cols.len(), 14, "{l}");
+        assert_eq!(cols[1], "web-01");
+        assert_eq!(cols[2], "rg-web");
+    }
+    assert!(!text.contains("vm_id"), "no header");
+}
+
+#[test]
+fn empty_data_is_incomplete_but_data_without_windows_vms_is_clean() {
+    rdpaudit()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin(r#"{"schema":"rdpaudit.snapshot/1","resources":[]}"#)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("nothing was read"));
+    let vnet_only = r#"[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v","name":"v","type":"Microsoft.Network/virtualNetworks","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}]"#;
+    rdpaudit()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin(vnet_only)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn unused_suppressions_are_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("suppress.json");
+    std::fs::write(
+        &file,
+        r#"{"suppressions":[{"rule":"RDP801","resource":"*web-01*","reason":"accepted"},{"rule":"RDP401","resource":"*no-such-vm*","reason":"typo"}]}"#,
+    )
+    .expect("write");
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--demo",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--suppress",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    let report = json_of(&out.stdout);
+    let diags = report["diagnostics"].to_string();
+    assert!(diags.contains("SuppressionUnused"), "{diags}");
+    assert!(diags.contains("*no-such-vm*"), "{diags}");
+    assert!(
+        !diags.contains("*web-01*"),
+        "the used entry is not reported: {diags}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Every line of `text` longer than 80 characters, for the message.
+fn wider_than_80(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.chars().count() > 80)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_table_opens_with_an_overview_worst_first_and_fits_80_columns() {
+    let out = rdpaudit()
+        .args(["audit", "--demo", "--color", "never"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        wider_than_80(&text).is_empty(),
+        "{:#?}",
+        wider_than_80(&text)
+    );
+    let mut lines = text.lines();
+    assert_eq!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["VM", "GROUP", "POWER", "RDP", "EXPOSURE", "WORST", "N"]
+    );
+    let first = lines.next().unwrap_or_default();
+    assert!(first.contains("high RDP"), "worst first: {first}");
+    assert!(
+        text.contains("    fix (proven):\n"),
+        "fixes sit under their finding"
+    );
+    // --summary: the overview and the summary line only.
+    let summary = rdpaudit()
+        .args(["audit", "--demo", "--summary", "--color", "never"])
+        .output()
+        .expect("run");
+    let s = String::from_utf8_lossy(&summary.stdout);
+    assert_eq!(s.lines().filter(|l| l.contains("rg-")).count(), 19, "{s}");
+    assert!(!s.contains("fix (proven)"), "{s}");
+}
+
+#[test]
+fn a_generated_2000_vm_estate_has_a_2000_row_overview_within_80_columns() {
+    let snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+        vms: 2000,
+        seed: 7,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, snap.to_string()).expect("write");
+    let out = rdpaudit()
+        .args(["audit", "--summary", "--color", "never", "--snapshot"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        wider_than_80(&text).is_empty(),
+        "{:#?}",
+        wider_than_80(&text)
+    );
+    let rows = text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .count();
+    let windows: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Summary: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("a summary line");
+    assert!(windows > 1500, "{windows}");
+    assert_eq!(rows as u64, windows, "one overview row per Windows VM");
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = rdpaudit()
+            .args(["completions", shell])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("rdpaudit"), "{shell}");
+        assert!(
+            text.contains("fix-format"),
+            "{shell}: every flag is completed"
+        );
+    }
+    rdpaudit()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("rdpaudit: error:"));
+    let man = rdpaudit().arg("man").output().expect("run");
+    assert_eq!(man.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.contains(".TH rdpaudit 1"), "{text}");
+    for sub in ["audit", "check", "fix", "completions"] {
+        assert!(text.contains(sub), "the man page lists {sub}");
+    }
+}
+
+#[test]
+fn help_is_grouped_and_has_examples() {
+    let out = rdpaudit().args(["audit", "--help"]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for heading in ["Scope:", "Live:", "Evaluation:", "Output:", "Examples:"] {
+        assert!(text.contains(heading), "{heading} in {text}");
+    }
+    // The scope flags come before the live ones.
+    assert!(text.find("--resource-group") < text.find("--backend"));
 }

@@ -179,3 +179,34 @@ fn graph_resource_group_scope_matches_arm() {
     assert_eq!(graph["summary"]["vms"], 3);
     assert_same(&comparable(graph), &comparable(arm));
 }
+
+/// A management group Resource Graph does not know: the error says ARM's own cause.
+#[test]
+fn a_bad_management_group_shows_arms_cause() {
+    let server = serve(
+        &without_guest(serde_json::from_str(rdpaudit::cli::DEMO).expect("demo")),
+        |c| c,
+    );
+    let out = Command::cargo_bin("rdpaudit")
+        .expect("binary")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("IDENTITY_ENDPOINT", server.identity_endpoint())
+        .env("IDENTITY_HEADER", HEADER)
+        .args([
+            "audit",
+            "--arm-endpoint",
+            &server.url(),
+            "--auth",
+            "managed-identity",
+        ])
+        .args(["--backend", "graph", "--management-group", "no-such-mg"])
+        .timeout(Duration::from_secs(180))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("rdpaudit: error: "), "{err}");
+    // The cause from the error's details, not only Resource Graph's support note.
+    assert!(err.contains("no-such-mg"), "{err}");
+}

@@ -16,6 +16,8 @@ fn allowed(layer: &str) -> Option<&'static [&'static str]> {
         "rules" => &["model", "engine", "rules"],
         "report" => &["model", "engine", "rules", "report"],
         "pipeline" => &["model", "engine", "rules", "report", "pipeline"],
+        // Proving fixes re-runs the pipeline on a patched copy of the data.
+        "remedy" => &["model", "engine", "rules", "report", "pipeline", "remedy"],
         "arm" | "snapshot" | "guest" => INPUT,
         // cli, lib.rs and main.rs sit on top.
         _ => return None,

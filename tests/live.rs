@@ -818,3 +818,23 @@ fn a_load_balancing_rule_vm_checks_live_like_offline() {
         .expect("shop-01");
     assert_eq!(shop["rdp"]["paths"][0]["kind"], "lbRule");
 }
+
+/// A misspelt `--resource-group` is one "not found" error naming the group, exit 2 (not one
+/// diagnostic per resource type and exit 3).
+#[test]
+fn a_misspelt_resource_group_is_one_not_found_error_exit_2() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c);
+    let out = live(&server, "audit")
+        .args(["--subscription", DEMO_SUB, "--resource-group", "rg-wbe"])
+        .output()
+        .expect("run");
+    assert_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("rdpaudit: error: resource group rg-wbe not found in subscription"),
+        "{err}"
+    );
+}

@@ -434,7 +434,7 @@ impl ArmClient {
                 method,
                 url,
                 detail
-                    .and_then(|d| d.message)
+                    .and_then(|d| d.text())
                     .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string()),
             )
         };

@@ -55,6 +55,14 @@ pub(crate) enum CollectError {
     Scope(String),
     #[error("nothing could be read: {0}")]
     Nothing(ArmError),
+    /// `--resource-group` names a group the subscription does not have (one error, not one
+    /// per resource type).
+    #[error("resource group {group} not found in subscription {subscription} ({})", .source.message)]
+    GroupNotFound {
+        group: String,
+        subscription: String,
+        source: ArmError,
+    },
 }
 
 #[derive(Deserialize)]
@@ -250,6 +258,30 @@ pub(crate) async fn collect(
     }
     let total = jobs.len();
     let failures = run_all(&client, jobs, &mut out).await;
+    if let Some(e) = failures
+        .iter()
+        .find(|e| e.code.as_deref() == Some("ResourceGroupNotFound"))
+    {
+        let lower = e.url.to_ascii_lowercase();
+        let (subscription, group) = scope
+            .resource_groups
+            .iter()
+            .flat_map(|g| out.subscriptions.iter().map(move |s| (s, g)))
+            .find(|(s, g)| {
+                lower.contains(&format!(
+                    "/subscriptions/{}/resourcegroups/{}/",
+                    s.subscription_id.to_ascii_lowercase(),
+                    g.to_ascii_lowercase()
+                ))
+            })
+            .map(|(s, g)| (s.subscription_id.clone(), g.clone()))
+            .unwrap_or_default();
+        return Err(CollectError::GroupNotFound {
+            group,
+            subscription,
+            source: e.clone(),
+        });
+    }
     if failures.len() == total && total > 0 {
         let first = failures
             .into_iter()

@@ -137,6 +137,32 @@ pub(crate) struct ErrorBody {
 pub(crate) struct ErrorDetail {
     pub(crate) code: Option<String>,
     pub(crate) message: Option<String>,
+    /// The specific causes: Resource Graph's top-level message is only a support note
+    /// (timestamp, correlation id), the cause (e.g. an unknown management group) is here.
+    #[serde(default)]
+    pub(crate) details: Vec<ErrorDetail>,
+}
+
+impl ErrorDetail {
+    /// The message with the specific causes first (`code: message`, …), then the top one.
+    pub(crate) fn text(&self) -> Option<String> {
+        let causes: Vec<String> = self
+            .details
+            .iter()
+            .filter_map(|d| {
+                let m = d.message.as_deref()?;
+                Some(match &d.code {
+                    Some(c) => format!("{c}: {m}"),
+                    None => m.to_string(),
+                })
+            })
+            .collect();
+        match (causes.is_empty(), &self.message) {
+            (true, m) => m.clone(),
+            (false, Some(m)) => Some(format!("{} ({m})", causes.join("; "))),
+            (false, None) => Some(causes.join("; ")),
+        }
+    }
 }
 
 #[cfg(test)]

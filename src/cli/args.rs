@@ -24,8 +24,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Audit every Windows VM in scope.
+    #[command(after_help = AUDIT_EXAMPLES)]
     Audit(AuditArgs),
     /// Check one VM by resource id, with the full path explained hop by hop.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Save what was read as a snapshot (`rdpaudit.snapshot/1`), to audit offline later.
     Collect(CollectArgs),
@@ -33,7 +35,52 @@ pub(crate) enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what, why, how to fix, example.
     Explain(ExplainArgs),
+    /// Print one VM's fixes, each proven on a patched copy of the data (or marked advice);
+    /// --apply-to-snapshot writes that copy to audit it.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
+    #[command(
+        after_help = "Example: rdpaudit completions bash > ~/.local/share/bash-completion/completions/rdpaudit"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    #[command(after_help = "Example: rdpaudit man > ~/.local/share/man/man1/rdpaudit.1")]
+    Man,
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: ShellArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+const AUDIT_EXAMPLES: &str = "Examples:
+  rdpaudit audit --demo                          try it without Azure
+  rdpaudit audit --summary                       one row per VM, worst first
+  rdpaudit audit -g rg-web --vm 'web-*'          some VMs (live, snapshot or demo)
+  rdpaudit audit --rule RDP801 -o tsv            only Internet-open RDP, like az -o tsv
+  rdpaudit audit --client-ip 203.0.113.7         can I connect from this address?
+  rdpaudit audit --snapshot estate.json -o json  offline, for scripts";
+
+const CHECK_EXAMPLES: &str = "Examples:
+  rdpaudit check --demo -g rg-app -n app-01
+  rdpaudit check /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/NAME --probe";
+
+const FIX_EXAMPLES: &str = "Examples:
+  rdpaudit fix --demo -g rg-web -n web-01
+  rdpaudit fix --demo -g rg-web -n web-01 --fix-format terraform
+  rdpaudit fix --snapshot estate.json -g rg-web -n web-01 --apply-to-snapshot fixed.json
+  rdpaudit audit --snapshot fixed.json --vm web-01";
 
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
@@ -47,10 +94,44 @@ pub(crate) struct AuditArgs {
     pub(crate) output: OutputArgs,
 }
 
+/// One VM: its full resource id, or (offline) `-g RG -n NAME`.
+#[derive(Debug, Args)]
+pub(crate) struct VmArgs {
+    /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
+    #[arg(required_unless_present = "name", conflicts_with_all = ["name", "group"])]
+    pub(crate) vm_resource_id: Option<String>,
+    /// The VM's resource group (with -n, instead of the full id).
+    #[arg(
+        short = 'g',
+        long = "resource-group",
+        value_name = "RG",
+        requires = "name"
+    )]
+    pub(crate) group: Option<String>,
+    /// The VM's name (with -g, instead of the full id).
+    #[arg(short = 'n', long = "name", value_name = "NAME")]
+    pub(crate) name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FixArgs {
+    #[command(flatten)]
+    pub(crate) vm: VmArgs,
+    /// Write the data with this VM's proven fixes applied as a snapshot, to audit it.
+    #[arg(long, value_name = "OUT.json")]
+    pub(crate) apply_to_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
-    pub(crate) vm_resource_id: String,
+    #[command(flatten)]
+    pub(crate) vm: VmArgs,
     #[command(flatten)]
     pub(crate) input: InputArgs,
     #[command(flatten)]
@@ -76,6 +157,7 @@ pub(crate) struct CollectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Scope")]
 pub(crate) struct ScopeArgs {
     /// Subscription to audit (repeatable). Default: AZURE_SUBSCRIPTION_ID or the only visible one.
     #[arg(long = "subscription", value_name = "ID")]
@@ -83,21 +165,25 @@ pub(crate) struct ScopeArgs {
     /// Every enabled subscription the identity can read.
     #[arg(long)]
     pub(crate) all_subscriptions: bool,
-    /// Limit to these resource groups (repeatable).
-    #[arg(long = "resource-group", value_name = "NAME")]
+    /// Limit to these resource groups (repeatable; live, snapshot or demo).
+    #[arg(short = 'g', long = "resource-group", value_name = "NAME")]
     pub(crate) resource_groups: Vec<String>,
+    /// Limit to VMs whose name matches (repeatable; a glob such as 'web-*', case-insensitive).
+    #[arg(long = "vm", value_name = "NAME|GLOB")]
+    pub(crate) vms: Vec<String>,
     /// Every subscription under this management group (Resource Graph backend).
     #[arg(long, value_name = "ID")]
     pub(crate) management_group: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Live")]
 pub(crate) struct InputArgs {
     /// Audit the sample subscription compiled into the binary (no Azure needed).
-    #[arg(long, conflicts_with = "snapshot")]
+    #[arg(long, conflicts_with = "snapshot", help_heading = "Scope")]
     pub(crate) demo: bool,
     /// Audit a saved snapshot offline (`-` reads standard input).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Scope")]
     pub(crate) snapshot: Option<PathBuf>,
     /// How live data is collected.
     #[arg(long, value_enum, default_value_t = Backend::Arm)]
@@ -148,6 +234,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Evaluation")]
 pub(crate) struct EvalArgs {
     /// Evaluate as if the RDP client had this public address (IP or CIDR). Default: any Internet address.
     #[arg(long, value_name = "IP|CIDR")]
@@ -170,6 +257,7 @@ pub(crate) struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Evaluation")]
 pub(crate) struct GuestArgs {
     /// Also inspect the guest OS of each running Windows VM: runs a read-only PowerShell script
     /// through VM Run Command (needs Microsoft.Compute/virtualMachines/runCommand/action; tens of
@@ -182,10 +270,17 @@ pub(crate) struct GuestArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub(crate) output: Format,
+    /// Table: print only the overview, one row per VM, worst first.
+    #[arg(long)]
+    pub(crate) summary: bool,
+    /// Report only these rules (repeatable), e.g. --rule RDP801 --rule RDP401.
+    #[arg(long = "rule", value_name = "ID")]
+    pub(crate) rules: Vec<String>,
     /// Exit 1 when an unsuppressed finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Medium)]
     pub(crate) fail_on: FailOn,
@@ -203,6 +298,9 @@ pub(crate) struct OutputArgs {
     /// mcsb-1, pci-dss-4.0, nist-800-53-r5 (`rdpaudit rules -o json` lists them; docs/compliance.md).
     #[arg(long, value_name = "ID")]
     pub(crate) framework: Option<String>,
+    /// How fixes are printed: Azure CLI commands, `az rest` with the ARM body, or Terraform.
+    #[arg(long, value_enum, default_value_t = FixFormatArg::Az)]
+    pub(crate) fix_format: FixFormatArg,
     /// When to use colour (NO_COLOR always turns it off).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub(crate) color: ColorArg,
@@ -265,6 +363,8 @@ pub(crate) enum Format {
     Sarif,
     Markdown,
     Html,
+    /// Like the Azure CLI's: no header, tab-separated, the columns of csv.
+    Tsv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -288,4 +388,21 @@ pub(crate) enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FixFormatArg {
+    Az,
+    Arm,
+    Terraform,
+}
+
+impl From<FixFormatArg> for crate::report::FixFormat {
+    fn from(f: FixFormatArg) -> Self {
+        match f {
+            FixFormatArg::Az => crate::report::FixFormat::Az,
+            FixFormatArg::Arm => crate::report::FixFormat::Arm,
+            FixFormatArg::Terraform => crate::report::FixFormat::Terraform,
+        }
+    }
 }

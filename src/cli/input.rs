@@ -123,15 +123,12 @@ pub(crate) fn check_live_only_flags(
     eval: &EvalArgs,
 ) -> Result<(), CliError> {
     let live_scope = scope.is_some_and(|s| {
-        !s.subscriptions.is_empty()
-            || s.all_subscriptions
-            || s.management_group.is_some()
-            || !s.resource_groups.is_empty()
+        !s.subscriptions.is_empty() || s.all_subscriptions || s.management_group.is_some()
     });
     if live_scope && !is_live(input) {
         return Err(CliError::BadArgs(
-            "--subscription, --all-subscriptions, --resource-group and --management-group select \
-             live data; they cannot be used with --snapshot or --demo"
+            "--subscription, --all-subscriptions and --management-group select live data; they \
+             cannot be used with --snapshot or --demo"
                 .into(),
         ));
     }

@@ -4,6 +4,7 @@
 pub(crate) mod args;
 mod commands;
 mod error;
+mod filter;
 mod input;
 mod inspect;
 mod live;
@@ -31,6 +32,9 @@ pub fn main() -> ExitStatus {
         Command::Collect(c) => commands::collect::run(c),
         Command::Rules(r) => commands::rules::run(r),
         Command::Explain(e) => commands::explain::run(e),
+        Command::Fix(f) => commands::fix::run(f),
+        Command::Completions(c) => commands::completions::completions(c),
+        Command::Man => commands::completions::man(),
     };
     result.unwrap_or_else(|e| error::report(&e))
 }
@@ -54,7 +58,8 @@ fn verbosity(command: &Command) -> u8 {
         Command::Audit(a) => a.output.verbose,
         Command::Check(c) => c.output.verbose,
         Command::Collect(c) => c.verbose,
-        Command::Rules(_) | Command::Explain(_) => 0,
+        Command::Fix(f) => f.output.verbose,
+        Command::Rules(_) | Command::Explain(_) | Command::Completions(_) | Command::Man => 0,
     }
 }
 

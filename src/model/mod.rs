@@ -475,7 +475,7 @@ impl Bastion {
 }
 
 /// Everything read, typed and indexed by case-folded id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Model {
     pub(crate) vms: Vec<Vm>,
     pub(crate) classic_vms: Vec<ClassicVm>,
@@ -531,5 +531,52 @@ impl Model {
         let (lk, idx) = self.frontends.get(&id.key)?;
         let lb = self.load_balancers.get(lk)?;
         Some((lb, lb.frontends.get(*idx)?))
+    }
+}
+
+impl Model {
+    /// Every VM (ARM and classic): its id and name.
+    pub fn vm_names(&self) -> Vec<(&ResId, &str)> {
+        let arm = self.vms.iter().map(|v| (&v.id, v.name.as_str()));
+        arm.chain(self.classic_vms.iter().map(|v| (&v.id, v.name.as_str())))
+            .collect()
+    }
+
+    /// The ids of the VMs (ARM and classic) with this name, in this resource group when given;
+    /// both compared case-insensitively, as Azure does.
+    pub fn vm_ids_named(&self, group: Option<&str>, name: &str) -> Vec<String> {
+        let arm = self.vms.iter().map(|v| (&v.id, &v.name));
+        let classic = self.classic_vms.iter().map(|v| (&v.id, &v.name));
+        arm.chain(classic)
+            .filter(|(id, n)| {
+                n.eq_ignore_ascii_case(name)
+                    && group.is_none_or(|g| {
+                        id.segment_after("resourceGroups")
+                            .is_some_and(|rg| rg.eq_ignore_ascii_case(g))
+                    })
+            })
+            .map(|(id, _)| id.id.clone())
+            .collect()
+    }
+}
+
+impl Model {
+    /// A copy in which the NSGs, route tables and VMs of `changed` (a model built from a few
+    /// patched resources) replace those with the same ids. The model itself never changes:
+    /// proving a fix audits such a copy.
+    pub fn patched(&self, changed: &Model) -> Model {
+        let mut m = self.clone();
+        for (k, v) in &changed.nsgs {
+            m.nsgs.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &changed.route_tables {
+            m.route_tables.insert(k.clone(), v.clone());
+        }
+        for vm in &changed.vms {
+            if let Some(x) = m.vms.iter_mut().find(|x| x.id.key == vm.id.key) {
+                *x = vm.clone();
+            }
+        }
+        m
     }
 }

@@ -2,7 +2,8 @@
 
 use super::style;
 
-use super::table::{summary_line, verdict_line};
+use super::overview::verdict_line;
+use super::table::summary_line;
 use super::Report;
 use crate::model::ResId;
 

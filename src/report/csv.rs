@@ -24,6 +24,26 @@ pub(crate) const HEADER: [&str; 14] = [
 pub(crate) fn render(report: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let with_change = report.baseline.is_some();
+    let rows = rows(report);
+    let mut header: Vec<&str> = HEADER.to_vec();
+    if with_change {
+        header.push("change");
+    }
+    // Writing to a Vec cannot fail for I/O reasons; a failure here is a bug, reported inline.
+    let result = w
+        .write_record(&header)
+        .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)))
+        .map_err(|e| e.to_string())
+        .and_then(|_| w.into_inner().map_err(|e| e.to_string()));
+    match result {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => format!("error: {e}\n"),
+    }
+}
+
+/// The rows, in [`HEADER`]'s columns (plus `change` with a baseline); `-o tsv` prints them too.
+pub(crate) fn rows(report: &Report) -> Vec<Vec<String>> {
+    let with_change = report.baseline.is_some();
     let mut rows: Vec<Vec<String>> = Vec::new();
     for vm in &report.vms {
         let base = vec![
@@ -73,18 +93,5 @@ pub(crate) fn render(report: &Report) -> String {
         ]);
         rows.push(r);
     }
-    let mut header: Vec<&str> = HEADER.to_vec();
-    if with_change {
-        header.push("change");
-    }
-    // Writing to a Vec cannot fail for I/O reasons; a failure here is a bug, reported inline.
-    let result = w
-        .write_record(&header)
-        .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)))
-        .map_err(|e| e.to_string())
-        .and_then(|_| w.into_inner().map_err(|e| e.to_string()));
-    match result {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => format!("error: {e}\n"),
-    }
+    rows
 }

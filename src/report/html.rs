@@ -9,7 +9,8 @@
 
 use std::fmt::Write as _;
 
-use super::table::{client_phrase, summary_line};
+use super::overview::client_phrase;
+use super::table::summary_line;
 use super::{baseline, compliance, FindingReport, PathReport, Report, VmReport};
 use crate::engine::Verdict;
 use crate::rules::Severity;

@@ -1,6 +1,7 @@
 //! `--output markdown`: a report to paste into a ticket, a wiki or a pull-request comment.
 
-use super::table::{client_phrase, summary_line};
+use super::overview::client_phrase;
+use super::table::summary_line;
 use super::Report;
 use crate::engine::Verdict;
 

@@ -7,18 +7,22 @@ pub(crate) mod catalogue;
 pub(crate) mod check;
 pub(crate) mod compliance;
 pub(crate) mod csv;
+pub mod fix;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
+pub(crate) mod overview;
 pub(crate) mod sarif;
 pub(crate) mod style;
 pub(crate) mod suppress;
 pub(crate) mod table;
+pub(crate) mod tsv;
 pub(crate) mod words;
 
 pub use baseline::{BaselineSummary, Change, ResolvedFinding, SourceChange, VmChange};
 pub use catalogue::markdown as catalogue_markdown;
 pub use compliance::{ComplianceSummary, ControlStatus, Status as ComplianceStatus};
+pub use fix::{FixFormat, FixReport, Proof};
 
 use serde::Serialize;
 
@@ -258,8 +262,11 @@ pub struct FindingReport {
     pub message: String,
     /// The resource to change.
     pub resource_id: String,
-    /// What to do about it.
+    /// What to do about it: the fix in the chosen `--fix-format`, or the rule's advice.
     pub remediation: String,
+    /// The typed fix and its proof (absent: the rule has advice only, in `remediation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixReport>,
     /// Matched by `--suppress`: kept in the report, not counted.
     pub suppressed: bool,
     /// The controls this finding evidences, as `framework:control` (`docs/compliance.md`).
@@ -284,6 +291,10 @@ impl From<&Finding> for FindingReport {
             },
             resource_id: f.resource_id.clone(),
             remediation: f.remediation.clone(),
+            fix: f
+                .fix
+                .clone()
+                .map(|x| FixReport::for_client(x, f.fix_client.clone())),
             suppressed: f.suppressed,
             compliance: crate::rules::compliance::controls(f.rule.id)
                 .map(crate::rules::compliance::tag)
@@ -291,6 +302,25 @@ impl From<&Finding> for FindingReport {
             change: None,
         }
     }
+}
+
+/// Keeps only the findings of these rules (`--rule`, ids compared case-insensitively) and
+/// counts the findings again.
+pub fn keep_rules(report: &mut Report, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let mut counts = SeverityCounts::default();
+    for vm in &mut report.vms {
+        vm.findings.retain(|f| {
+            ids.iter()
+                .any(|id| id.trim().eq_ignore_ascii_case(f.rule_id))
+        });
+        for f in vm.findings.iter().filter(|f| !f.suppressed) {
+            counts.add(f.severity);
+        }
+    }
+    report.summary.findings = counts;
 }
 
 /// Which findings a report keeps (`--category`).

@@ -117,19 +117,39 @@ impl Suppressions {
             .filter(|(e, _)| e.expires.as_deref().is_none_or(|d| d >= today))
             .collect();
         let mut counts = SeverityCounts::default();
+        let mut used = vec![false; active.len()];
         for vm in &mut report.vms {
             for f in &mut vm.findings {
-                f.suppressed = f.suppressed
-                    || active.iter().any(|(e, glob)| {
-                        e.rule.eq_ignore_ascii_case(f.rule_id)
-                            && (glob.is_match(&f.resource_id) || glob.is_match(&vm.id))
-                    });
+                for (i, (e, glob)) in active.iter().enumerate() {
+                    if e.rule.eq_ignore_ascii_case(f.rule_id)
+                        && (glob.is_match(&f.resource_id) || glob.is_match(&vm.id))
+                    {
+                        used[i] = true;
+                        f.suppressed = true;
+                    }
+                }
                 if !f.suppressed {
                     counts.add(f.severity);
                 }
             }
         }
         report.summary.findings = counts;
+        // An entry that matched nothing is stale or mistyped: say so, as `cargo` does of an
+        // unused allow.
+        for ((e, _), _) in active.iter().zip(&used).filter(|(_, u)| !**u) {
+            notices.push(Diagnostic {
+                level: crate::model::DiagLevel::Info,
+                scope: Some(e.resource.clone()),
+                message: format!(
+                    "the suppression of {} for {} matched no finding in this run (stale or \
+                     mistyped?)",
+                    e.rule, e.resource
+                ),
+                status: None,
+                code: Some("SuppressionUnused".into()),
+                request_id: None,
+            });
+        }
         notices
     }
 }

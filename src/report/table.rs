@@ -1,70 +1,30 @@
 //! `--output table` (default): per VM a verdict line naming the deciding hop, then its findings
 //! in a table, then a summary. Colour only when asked (decided once by the CLI).
 
-use super::style::{self, paint, Tone};
-use super::{Report, VmReport};
-use crate::engine::Verdict;
+use super::Report;
 
-/// The client as the verdict line names it.
-pub(crate) fn client_phrase(report: &Report) -> String {
-    if report.client == "internet" {
-        "RDP from Internet".into()
-    } else {
-        format!("RDP from {}", report.client)
-    }
+/// The default table: the overview (one row per VM, worst first), then each VM's details
+/// with every fix under its finding (`report::overview`), then the summary and diagnostics.
+pub(crate) fn render(report: &Report, color: bool, _width: Option<u16>) -> String {
+    let mut out = super::overview::overview(report, color);
+    out.push('\n');
+    out.push_str(&super::overview::details(report, color));
+    out.push_str(&tail(report));
+    out
 }
 
-pub(crate) fn verdict_line(report: &Report, vm: &VmReport, color: bool) -> String {
-    let (word, tone) = match vm.rdp.verdict {
-        Verdict::Reachable => ("REACHABLE", Tone::Good),
-        Verdict::Blocked => ("BLOCKED", Tone::Bad),
-        Verdict::Unknown => ("UNKNOWN", Tone::Doubt),
-    };
-    let sep = if vm.rdp.explanation.starts_with("by ") || vm.rdp.explanation.starts_with("via ") {
-        " "
-    } else {
-        ": "
-    };
-    format!(
-        "{}  {}: {}{}{}",
-        paint(color, Tone::Bold, &vm.name),
-        client_phrase(report),
-        paint(color, tone, word),
-        if vm.rdp.explanation.is_empty() {
-            ""
-        } else {
-            sep
-        },
-        vm.rdp.explanation
-    )
+/// `--summary`: the overview and the summary only.
+pub(crate) fn render_summary(report: &Report, color: bool) -> String {
+    let mut out = super::overview::overview(report, color);
+    out.push('\n');
+    out.push_str(&tail(report));
+    out
 }
 
-pub(crate) fn render(report: &Report, color: bool, width: Option<u16>) -> String {
+/// The summary line, the baseline and compliance sections, and the diagnostics.
+fn tail(report: &Report) -> String {
     let mut out = String::new();
-    for vm in &report.vms {
-        out.push_str(&verdict_line(report, vm, color));
-        out.push('\n');
-        if !vm.findings.is_empty() {
-            let mut t = style::table(&["Severity", "Rule", "Finding", "Fix"], width);
-            for f in &vm.findings {
-                let sev = f.severity.as_str().to_string();
-                t.add_row(vec![
-                    match (f.suppressed, f.change) {
-                        (true, _) => format!("{sev} (suppressed)"),
-                        (false, Some(super::baseline::Change::New)) => format!("{sev} (new)"),
-                        _ => sev,
-                    },
-                    f.rule_id.to_string(),
-                    f.message.clone(),
-                    f.remediation.clone(),
-                ]);
-            }
-            out.push_str(&t.to_string());
-            out.push('\n');
-        }
-        out.push('\n');
-    }
-    out.push_str(&summary_line(report));
+    out.push_str(&wrap_summary(report));
     out.push('\n');
     if let Some(b) = &report.baseline {
         out.push_str(&format!(
@@ -114,6 +74,10 @@ pub(crate) fn render(report: &Report, color: bool, width: Option<u16>) -> String
         }
     }
     out
+}
+
+fn wrap_summary(report: &Report) -> String {
+    super::overview::wrap(&summary_line(report), super::overview::WIDTH, "  ").join("\n")
 }
 
 pub(crate) fn summary_line(report: &Report) -> String {

@@ -7,6 +7,7 @@
 
 pub mod compliance;
 pub(crate) mod doors;
+pub mod fix;
 pub(crate) mod meta;
 pub(crate) mod phrases;
 
@@ -58,6 +59,7 @@ mod rdp804;
 mod rdp805;
 mod rdp806;
 
+pub use fix::{Fix, FixAccess, Source};
 pub use meta::{Category, Need, RuleMeta, Severity};
 pub(crate) use phrases::{client_text, rule_text};
 
@@ -79,6 +81,25 @@ pub(crate) struct Finding {
     pub(crate) suppressed: bool,
     /// The hop that stops RDP, when the message cites it: the report adds its words for it.
     pub(crate) cause: Option<Hop>,
+    /// The typed fix (`None`: the remediation template is printed as advice).
+    pub(crate) fix: Option<Fix>,
+    /// An address the finding is about, to stand in for `<YOUR-PUBLIC-IP>` in the proof.
+    pub(crate) fix_client: Option<String>,
+}
+
+impl Finding {
+    /// The same finding with a typed fix (`rules::fix`), which replaces the template.
+    pub(crate) fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// With a typed fix, proven for a sample of `set` (the addresses the finding is about)
+    /// when the user's own address is a placeholder.
+    pub(crate) fn with_fix_for(mut self, fix: Fix, set: &crate::engine::AddrSet) -> Finding {
+        self.fix_client = fix::sample(set);
+        self.with_fix(fix)
+    }
 }
 
 /// What a check sees.
@@ -110,6 +131,8 @@ impl Cx<'_, '_> {
             remediation,
             suppressed: false,
             cause: None,
+            fix: None,
+            fix_client: None,
         }
     }
 
@@ -395,6 +418,8 @@ mod tests {
             remediation: String::new(),
             suppressed: false,
             cause: None,
+            fix: None,
+            fix_client: None,
         };
         let both = stand_down(vec![(&A, vec![f(&A)]), (&B, vec![f(&B)])]);
         assert_eq!(both, vec![vec![], vec![f(&B)]]);

@@ -31,15 +31,19 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     use crate::model::PowerState;
     match &cx.vm.power {
         PowerState::Running | PowerState::Unknown => Vec::new(),
-        state => vec![cx.finding(
-            &RULE,
-            cx.vm_id(),
-            format!(
-                "{} is {}: a VM that is not running cannot accept RDP",
-                cx.vm.name,
-                state.as_str()
-            ),
-            &[],
-        )],
+        state => vec![cx
+            .finding(
+                &RULE,
+                cx.vm_id(),
+                format!(
+                    "{} is {}: a VM that is not running cannot accept RDP",
+                    cx.vm.name,
+                    state.as_str()
+                ),
+                &[],
+            )
+            .with_fix(super::Fix::StartVm {
+                vm: cx.vm_id().to_string(),
+            })],
     }
 }

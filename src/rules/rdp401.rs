@@ -58,23 +58,36 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let Some((nsg, level, part)) = super::deciding(paths[0], |o| o == Outcome::Deny) else {
         return Vec::new();
     };
-    vec![cx.finding(
-        &RULE,
-        &nsg.id.id,
-        format!(
-            "{} ({}) denies tcp/{} from {} by {}",
-            nsg.name,
-            level.to_lowercase(),
-            paths[0].delivered_port,
-            super::client_text(cx),
-            super::rule_text(part)
-        ),
-        &[
-            ("<nsg>", &nsg.name),
-            (
-                "--destination-port-ranges 3389",
-                &format!("--destination-port-ranges {}", paths[0].delivered_port),
+    let destination = paths[0]
+        .ip_config
+        .and_then(|c| c.private_ip)
+        .map_or_else(|| "*".to_string(), |ip| ip.to_string());
+    let fix = super::fix::admit_client(
+        nsg,
+        part.rule.as_ref().map(|r| (r.name.as_str(), r.priority)),
+        &cx.vm.client_label,
+        destination,
+        paths[0].delivered_port,
+    );
+    vec![cx
+        .finding(
+            &RULE,
+            &nsg.id.id,
+            format!(
+                "{} ({}) denies tcp/{} from {} by {}",
+                nsg.name,
+                level.to_lowercase(),
+                paths[0].delivered_port,
+                super::client_text(cx),
+                super::rule_text(part)
             ),
-        ],
-    )]
+            &[
+                ("<nsg>", &nsg.name),
+                (
+                    "--destination-port-ranges 3389",
+                    &format!("--destination-port-ranges {}", paths[0].delivered_port),
+                ),
+            ],
+        )
+        .with_fix_for(fix, &part.set)]
 }

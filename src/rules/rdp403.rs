@@ -37,7 +37,23 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 .map(|(n, _)| n.name.clone())
                 .collect();
             let front = p.connect_port.unwrap_or_default().to_string();
-            cx.finding(
+            let deny = super::deciding(p, |o| o == crate::engine::nsg::Outcome::Deny);
+            let fix = deny.map(|(nsg, _, part)| {
+                let destination = p
+                    .ip_config
+                    .and_then(|c| c.private_ip)
+                    .map_or_else(|| "*".to_string(), |ip| ip.to_string());
+                let deciding = part.rule.as_ref().map(|r| (r.name.as_str(), r.priority));
+                let f = super::fix::admit_client(
+                    nsg,
+                    deciding,
+                    &cx.vm.client_label,
+                    destination,
+                    p.delivered_port,
+                );
+                (f, part.set.clone())
+            });
+            let finding = cx.finding(
                 &RULE,
                 &lb.id.id,
                 format!(
@@ -51,7 +67,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     p.delivered_port
                 ),
                 &[("<nsg>", nsgs.first().map(String::as_str).unwrap_or("<nsg>"))],
-            )
+            );
+            match fix {
+                Some((f, set)) => finding.with_fix_for(f, &set),
+                None => finding,
+            }
         })
         .collect()
 }

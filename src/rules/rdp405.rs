@@ -34,19 +34,25 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let (nsg, level, part) =
                 super::deciding(p, |o| o == crate::engine::nsg::Outcome::Partial)?;
             let rule = part.maybe.as_ref().or(part.rule.as_ref())?;
-            Some(cx.finding(
-                &RULE,
-                &nsg.id.id,
-                format!(
-                    "{} ({}) rule {} (priority {}) admits RDP only from some source ports: {}",
-                    nsg.name,
-                    level.to_lowercase(),
-                    rule.name,
-                    rule.priority,
-                    rule.note.clone().unwrap_or_default()
-                ),
-                &[("<nsg>", &nsg.name), ("<rule>", &rule.name)],
-            ))
+            Some(
+                cx.finding(
+                    &RULE,
+                    &nsg.id.id,
+                    format!(
+                        "{} ({}) rule {} (priority {}) admits RDP only from some source ports: {}",
+                        nsg.name,
+                        level.to_lowercase(),
+                        rule.name,
+                        rule.priority,
+                        rule.note.clone().unwrap_or_default()
+                    ),
+                    &[("<nsg>", &nsg.name), ("<rule>", &rule.name)],
+                )
+                .with_fix(super::Fix::WidenNsgRuleSourcePorts {
+                    nsg: nsg.id.id.clone(),
+                    rule: rule.name.clone(),
+                }),
+            )
         })
         .collect()
 }

@@ -56,7 +56,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     super::client_text(cx)
                 ),
                 &[("<route-table>", &table.name), ("<route>", r.route.as_deref().unwrap_or("<route>"))],
-            ))
+            ).with_fix_for(super::Fix::AddRoute {
+                route_table: table.id.id.clone(),
+                name: "Rdp-Client-Direct-rdpaudit".into(),
+                prefix: super::fix::client_source(&cx.vm.client_label),
+            }, &r.set.intersect(&p.client.admitted)))
         })
         .take(1)
         .collect()

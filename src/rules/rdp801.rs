@@ -44,15 +44,17 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             return vec![f];
         }
         return vec![match super::deciding_internet(p, |o| o == Outcome::Allow) {
-            Some((nsg, _, rule)) => cx.finding(
-                &RULE,
-                &nsg.id.id,
-                format!(
-                    "{} rule {} (priority {}) admits tcp/{} to {} from any address",
-                    nsg.name, rule.name, rule.priority, p.delivered_port, cx.vm.name
-                ),
-                &[("<nsg>", &nsg.name), ("<rule>", &rule.name)],
-            ),
+            Some((nsg, _, rule)) => cx
+                .finding(
+                    &RULE,
+                    &nsg.id.id,
+                    format!(
+                        "{} rule {} (priority {}) admits tcp/{} to {} from any address",
+                        nsg.name, rule.name, rule.priority, p.delivered_port, cx.vm.name
+                    ),
+                    &[("<nsg>", &nsg.name), ("<rule>", &rule.name)],
+                )
+                .with_fix(super::fix::narrow(cx, nsg, &rule, p.delivered_port)),
             None => cx.finding(
                 &RULE,
                 cx.vm_id(),

@@ -38,7 +38,16 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         return Vec::new();
     }
     let care = crate::engine::tags::public_space();
-    vec![cx.finding(
+    // The widest allow rule on an exposed path: narrowing it is the fix the proof tries.
+    let fix = cx
+        .vm
+        .direct_paths()
+        .filter(|p| !p.exposed().is_empty())
+        .find_map(|p| {
+            let (nsg, _, rule) = super::deciding_internet(p, |o| o == Outcome::Allow)?;
+            Some(super::fix::narrow(cx, nsg, &rule, p.delivered_port))
+        });
+    let finding = cx.finding(
         &RULE,
         cx.vm_id(),
         format!(
@@ -48,5 +57,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             super::phrases::describe_set(&exposed, &care)
         ),
         &[],
-    )]
+    );
+    vec![match fix {
+        Some(f) => finding.with_fix(f),
+        None => finding,
+    }]
 }
+
+use crate::engine::nsg::Outcome;

@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
-use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs};
+use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs, VmArgs};
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{input, inspect, live, CliError, ExitStatus};
 use crate::engine::Observations;
 use crate::model::{Diagnostic, GuestFacts, Model};
 use crate::pipeline::{self, Scope};
+use crate::remedy;
 use crate::report::{self, Report};
 use crate::snapshot;
 
@@ -18,15 +19,23 @@ use crate::snapshot;
 pub(super) enum Subject<'a> {
     /// `audit`: every Windows VM in scope.
     Scope(&'a ScopeArgs),
-    /// `check`: one VM by resource id.
-    Vm(&'a str),
+    /// `check`, `fix`: one VM by resource id, or by `-g RG -n NAME`.
+    Vm(&'a VmArgs),
 }
 
 impl<'a> Subject<'a> {
-    fn target(self) -> live::Target<'a> {
+    fn target(self) -> Result<live::Target<'a>, CliError> {
         match self {
-            Subject::Scope(s) => live::Target::Scope(s),
-            Subject::Vm(id) => live::Target::Vm(id),
+            Subject::Scope(s) => Ok(live::Target::Scope(s)),
+            Subject::Vm(VmArgs {
+                vm_resource_id: Some(id),
+                ..
+            }) => Ok(live::Target::Vm(id)),
+            Subject::Vm(_) => Err(CliError::BadArgs(
+                "live runs need the VM's full resource id (-g/-n name a VM in a snapshot or \
+                 the demo)"
+                    .into(),
+            )),
         }
     }
 
@@ -37,10 +46,34 @@ impl<'a> Subject<'a> {
         }
     }
 
-    fn scope(self) -> Scope {
+    /// What to audit; `-g RG -n NAME` is looked up in the model (case-insensitively).
+    fn scope(self, model: &Model) -> Result<Scope, CliError> {
         match self {
-            Subject::Scope(_) => Scope::All,
-            Subject::Vm(id) => Scope::Vm(id.to_string()),
+            Subject::Scope(s) => crate::cli::filter::scope(s, model),
+            Subject::Vm(v) => match (&v.vm_resource_id, &v.group, &v.name) {
+                (Some(id), _, _) => Ok(Scope::Vm(id.to_string())),
+                (None, group, Some(name)) => {
+                    let ids = model.vm_ids_named(group.as_deref(), name);
+                    match ids.as_slice() {
+                        [one] => Ok(Scope::Vm(one.clone())),
+                        [] => Err(CliError::BadArgs(format!(
+                            "no VM named {name}{} in the data",
+                            group
+                                .as_deref()
+                                .map(|g| format!(" in resource group {g}"))
+                                .unwrap_or_default()
+                        ))),
+                        many => Err(CliError::BadArgs(format!(
+                            "{} VMs are named {name}; add -g RG or give the full id: {}",
+                            many.len(),
+                            many.join(", ")
+                        ))),
+                    }
+                }
+                (None, _, None) => Err(CliError::BadArgs(
+                    "name the VM: its id, or -g RG -n NAME".into(),
+                )),
+            },
         }
     }
 }
@@ -61,23 +94,67 @@ pub(super) fn assess(
     subject: Subject<'_>,
     table: TableFn,
 ) -> Result<ExitStatus, CliError> {
+    let out = flags.out;
+    let Assessed { report, .. } = prepare(flags, subject)?;
+    if !out.quiet {
+        output::print(&render(&report, out, table));
+    }
+    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+}
+
+/// The report, its fixes proven, and the data it was made from (`rdpaudit fix` patches it).
+pub(super) struct Assessed {
+    pub(super) report: Report,
+    pub(super) resources: Vec<Box<serde_json::value::RawValue>>,
+    pub(super) guest: HashMap<String, GuestFacts>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) meta: Meta,
+}
+
+/// What a snapshot written again keeps of the data's origin.
+pub(super) struct Meta {
+    pub(super) cloud: String,
+    pub(super) collected_at: Option<String>,
+    pub(super) subscriptions: Vec<crate::snapshot::Subscription>,
+    /// The `securityAdminRules` section, as read.
+    pub(super) security_admin_rules: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// Reads the data, audits, proves the fixes, applies suppressions, baseline and framework.
+pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed, CliError> {
     let Flags { input, eval, out } = flags;
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
     let (opts, filter) = input::options(eval)?;
+    crate::cli::filter::rules(&out.rules)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let baseline = input::baseline(out.baseline.as_deref())?;
     let framework = input::framework(out.framework.as_deref())?;
-    let what = subject.scope();
     let Data {
         model,
         guest,
         diagnostics,
+        resources,
+        meta,
     } = if input::is_live(input) {
-        live_data(input, eval, subject, &what, out.quiet)?
+        live_data(input, eval, subject, out.quiet)?
     } else {
         offline_data(input)?
     };
+    let what = subject.scope(&model)?;
+    let mut diagnostics = diagnostics;
+    if resources.is_empty() {
+        // An empty collection (wrong scope, no permission) must not look like a clean estate.
+        diagnostics.push(Diagnostic {
+            code: Some("NothingRead".into()),
+            ..Diagnostic::error(
+                "data",
+                "nothing was read: the data holds no resources (check the scope and the \
+                 identity's Reader role)",
+            )
+        });
+    }
     // Pipeline: topology once; the probe plan comes from it; then evaluation and the report.
+    let (guest_copy, opts_copy) = (guest.clone(), opts.clone());
     let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
     if eval.probe {
         let plan = audit.probe_plan();
@@ -85,6 +162,20 @@ pub(super) fn assess(
         audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
     }
     let mut report = audit.report(&diagnostics, filter);
+    // Every typed fix is proven on a patched copy before it is printed (remedy).
+    let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();
+    let estate = remedy::Estate {
+        resources: &refs,
+        model: &model,
+        guest: &guest_copy,
+        options: &opts_copy,
+    };
+    report::keep_rules(&mut report, &out.rules);
+    // `--summary` prints no fix: nothing to prove.
+    if !(out.summary && out.output == Format::Table) {
+        remedy::prove(&mut report, &estate);
+    }
+    report::fix::finish(&mut report, out.fix_format.into());
     if let Some(s) = &suppressions {
         let now = live::now_rfc3339();
         let today = now.get(..10).unwrap_or_default();
@@ -97,10 +188,13 @@ pub(super) fn assess(
     if let Some(fw) = framework {
         report.compliance = Some(report::compliance::summarize(&report, fw, filter));
     }
-    if !out.quiet {
-        output::print(&render(&report, out, table));
-    }
-    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+    Ok(Assessed {
+        report,
+        resources,
+        guest: guest_copy,
+        diagnostics,
+        meta,
+    })
 }
 
 /// What was read: the model (immutable from here on), the guest facts observed next to it, and
@@ -109,6 +203,9 @@ struct Data {
     model: Model,
     guest: HashMap<String, GuestFacts>,
     diagnostics: Vec<Diagnostic>,
+    /// The raw resources the model was built from (fixes are proven on a patched copy).
+    resources: Vec<Box<serde_json::value::RawValue>>,
+    meta: Meta,
 }
 
 /// Reads live Azure (and the guests, with `--guest`); `--save-snapshot` writes what was read.
@@ -116,16 +213,18 @@ fn live_data(
     input: &InputArgs,
     eval: &EvalArgs,
     subject: Subject<'_>,
-    what: &Scope,
     quiet: bool,
 ) -> Result<Data, CliError> {
+    let target = subject.target()?;
     let session = live::Session::open(input)?.quiet(quiet);
-    let collected = session.collect(input, subject.target())?;
+    let collected = session.collect(input, target)?;
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
     // Pipeline: the model, then the guest facts `--guest` observes beside it.
     let admin = collected.security_admin_rules.as_deref();
     let model = pipeline::build_model_with(&refs, admin);
+    let what = subject.scope(&model)?;
+    let what = &what;
     let mut guest = HashMap::new();
     if eval.guest.guest {
         let timeout = eval.guest.guest_timeout;
@@ -147,6 +246,13 @@ fn live_data(
         model,
         guest,
         diagnostics,
+        resources: refs.iter().map(|r| (*r).to_owned()).collect(),
+        meta: Meta {
+            cloud: session.cloud().to_string(),
+            collected_at: None,
+            subscriptions: collected.subscriptions.clone(),
+            security_admin_rules: admin.map(|a| a.to_owned()),
+        },
     })
 }
 
@@ -173,16 +279,27 @@ fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
         model: pipeline::build_model_with(&snap.resources, snap.security_admin_rules),
         guest: snap.guest,
         diagnostics: snap.diagnostics,
+        resources: snap.resources.iter().map(|r| (*r).to_owned()).collect(),
+        meta: Meta {
+            cloud: snap.cloud.clone().unwrap_or_else(|| "public".into()),
+            collected_at: snap.collected_at.clone(),
+            subscriptions: snap.subscriptions.clone(),
+            security_admin_rules: snap.security_admin_rules.map(|a| a.to_owned()),
+        },
     })
 }
 
 fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {
     match out.output {
+        Format::Table if out.summary => {
+            report::table::render_summary(report, output::use_color(out.color))
+        }
         Format::Table => table(report, output::use_color(out.color)),
         Format::Json => report::json::render(report),
         Format::Csv => report::csv::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Html => report::html::render(report),
+        Format::Tsv => report::tsv::render(report),
     }
 }

@@ -11,5 +11,5 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
         eval: &args.eval,
         out: &args.output,
     };
-    assess(flags, Subject::Vm(&args.vm_resource_id), check::render)
+    assess(flags, Subject::Vm(&args.vm), check::render)
 }

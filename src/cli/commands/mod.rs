@@ -5,5 +5,7 @@ mod assess;
 pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod collect;
+pub(crate) mod completions;
 pub(crate) mod explain;
+pub(crate) mod fix;
 pub(crate) mod rules;

@@ -1,0 +1,319 @@
+//! Proving fixes before they are printed. Each typed fix is applied to the raw ARM resource it
+//! changes; that one resource is read into a model, and a copy of the estate's model takes it
+//! (the model itself stays immutable, [`Model::patched`]). Then the VMs
+//! the changed resource serves are audited again, before and after: the finding must be gone
+//! and no exposure finding may appear that was not there before. A fix that fails either test,
+//! or cannot be applied, stays advice with the reason. `rdpaudit fix` writes the patched copy.
+//!
+//! Only the VMs that use the changed NSG, route table or VM are re-audited: no other VM's
+//! inputs change. Identical fixes (one NSG rule exposing several VMs) are proven once.
+
+pub(crate) mod apply;
+
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::engine::{Observations, Options};
+use crate::model::{Diagnostic, GuestFacts, Model, ResId};
+use crate::pipeline::{self, Scope};
+use crate::report::{CategoryFilter, FixReport, Proof, Report};
+use crate::rules::{Category, Fix, FixAccess};
+
+/// What a proof needs besides the report: the raw resources the model was built from, the
+/// model itself, the guest facts and the options of the audit.
+pub struct Estate<'a> {
+    /// The raw ARM resources.
+    pub resources: &'a [&'a RawValue],
+    /// The model built from them.
+    pub model: &'a Model,
+    /// Guest facts by VM id.
+    pub guest: &'a HashMap<String, GuestFacts>,
+    /// The audit's options.
+    pub options: &'a Options,
+}
+
+/// One fix applied and audited.
+struct Run {
+    before: Report,
+    after: Report,
+    /// VM keys the changed resource serves → name.
+    affected: Vec<(String, String)>,
+    child: Option<serde_json::Value>,
+}
+
+/// Proves every typed fix in the report; unprovable ones stay advice with the reason.
+pub fn prove(report: &mut Report, estate: &Estate<'_>) {
+    let index = apply::index(estate.resources);
+    let mut runs: HashMap<Key, Result<Run, String>> = HashMap::new();
+    // Which VMs each fix is for: they are audited with the VMs the change reaches.
+    let mut targets: HashMap<Key, BTreeSet<String>> = HashMap::new();
+    for vm in &report.vms {
+        for f in &vm.findings {
+            if let Some(fix) = f.fix.as_ref().filter(|x| !is_advice(&x.change)) {
+                targets
+                    .entry((fix.change.clone(), stand_in(fix)))
+                    .or_default()
+                    .insert(ResId::new(&vm.id).key);
+            }
+        }
+    }
+    for ((fix, client), vms) in targets {
+        let run = try_fix(estate, &index, &fix, &client, vms);
+        runs.insert((fix, client), run);
+    }
+    for vm in &mut report.vms {
+        let key = ResId::new(&vm.id).key;
+        for f in &mut vm.findings {
+            let Some(fr) = f.fix.as_mut() else { continue };
+            let Some(run) = runs.get(&(fr.change.clone(), stand_in(fr))) else {
+                continue;
+            };
+            *fr = judge(fr, run, &key, f.rule_id);
+        }
+    }
+}
+
+/// A fix and the address that stands in for `<YOUR-PUBLIC-IP>` while it is proven.
+type Key = (Fix, String);
+
+/// The stand-in: an address the finding is about (the rule's hint), else TEST-NET-1's.
+fn stand_in(f: &FixReport) -> String {
+    f.stand_in
+        .clone()
+        .unwrap_or_else(|| apply::STAND_IN.to_string())
+}
+
+/// Whether the fix is words only.
+fn is_advice(f: &Fix) -> bool {
+    matches!(f, Fix::Advice { .. })
+}
+
+/// Applies the fix to a copy and audits the VMs it reaches, before and after.
+fn try_fix(
+    estate: &Estate<'_>,
+    index: &HashMap<String, usize>,
+    fix: &Fix,
+    stand_in: &str,
+    targets: BTreeSet<String>,
+) -> Result<Run, String> {
+    let patch = apply::patch(estate.resources, index, fix, stand_in).map_err(|e| e.to_string())?;
+    // The changed resource alone is read into a model; a copy of the estate's model takes it.
+    let changed = pipeline::build_model(&[patch.resource.as_ref()]);
+    let patched = estate.model.patched(&changed);
+    let key = ResId::new(fix.resource().unwrap_or_default()).key;
+    let mut affected = served_by(&patched, &key);
+    let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
+    keys.extend(targets);
+    affected.retain(|(k, _)| keys.contains(k));
+    let mut options = estate.options.clone();
+    if fix.needs_your_ip() && options.client.is_none() {
+        options.client = apply::stand_in_client(stand_in);
+    }
+    let audit = |model: &Model| -> Result<Report, String> {
+        let observations = Observations::new(estate.guest.clone());
+        let a = pipeline::Audit::new(
+            model,
+            options.clone(),
+            observations,
+            &Scope::Keys(keys.clone()),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
+    };
+    Ok(Run {
+        before: audit(estate.model)?,
+        after: audit(&patched)?,
+        affected,
+        child: patch.child,
+    })
+}
+
+/// The VMs (key, name) whose NICs or subnets use the resource with this key, or the VM itself.
+fn served_by(model: &Model, key: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for vm in &model.vms {
+        let uses = vm.id.key == key
+            || vm.nics.iter().any(|(nic, _)| {
+                model.nics.get(&nic.key).is_some_and(|n| {
+                    n.nsg.as_ref().is_some_and(|x| x.key == key)
+                        || n.ip_configs.iter().any(|c| {
+                            let subnet = c
+                                .subnet
+                                .as_ref()
+                                .and_then(|s| model.subnets.get(&s.key))
+                                .and_then(|(v, i)| model.vnets.get(v)?.subnets.get(*i));
+                            subnet.is_some_and(|s| {
+                                s.nsg.as_ref().is_some_and(|x| x.key == key)
+                                    || s.route_table.as_ref().is_some_and(|x| x.key == key)
+                            })
+                        })
+                })
+            });
+        if uses {
+            out.push((vm.id.key.clone(), vm.name.clone()));
+        }
+    }
+    out
+}
+
+/// The verdict on one finding's fix.
+fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str) -> FixReport {
+    let change = fr.change.clone();
+    let client = stand_in(fr);
+    let advice = |reason: String| FixReport {
+        reason: Some(reason),
+        stand_in: fr.stand_in.clone(),
+        ..FixReport::unproven(change.clone())
+    };
+    let run = match run {
+        Ok(r) => r,
+        Err(e) => return advice(format!("could not apply it to the data: {e}")),
+    };
+    let vm_of = |r: &'_ Report| -> Option<usize> {
+        r.vms.iter().position(|v| ResId::new(&v.id).key == vm_key)
+    };
+    let has = |r: &Report| {
+        vm_of(r).is_some_and(|i| r.vms[i].findings.iter().any(|f| f.rule_id == rule_id))
+    };
+    if !has(&run.before) {
+        return advice(format!(
+            "{rule_id} does not occur for the stand-in address {client}"
+        ));
+    }
+    if has(&run.after) {
+        return advice(format!("{rule_id} remains after the change"));
+    }
+    // A fix that admits the client opens a standing rule for that one address: RDP804 (use
+    // just-in-time access instead) is then expected, and said; anything else new is not.
+    let admits = matches!(
+        change,
+        Fix::AddRoute { .. }
+            | Fix::AddNsgRule {
+                access: FixAccess::Allow,
+                ..
+            }
+    );
+    let expected: &[&str] = if admits { &[STANDING] } else { &[] };
+    let new = new_exposure(run);
+    if let Some((vm, rule)) = new.iter().find(|(_, r)| !expected.contains(r)) {
+        return advice(format!("it would newly raise {rule} on {vm}"));
+    }
+    let mut notes = Vec::new();
+    if !new.is_empty() {
+        notes.push(
+            "this is a standing rule for one address (RDP804): just-in-time access or Azure \
+             Bastion avoid it"
+                .to_string(),
+        );
+    }
+    FixReport {
+        arm_body: run
+            .child
+            .as_ref()
+            .map(|b| placeholder_back(b, &change, &client)),
+        stand_in: fr.stand_in.clone(),
+        change,
+        proof: Proof::Proven,
+        reason: None,
+        also_affects: run
+            .affected
+            .iter()
+            .filter(|(k, _)| k != vm_key)
+            .map(|(_, n)| n.clone())
+            .collect(),
+        notes,
+    }
+}
+
+/// The body as the user sends it: the stand-in address becomes the marked placeholder again.
+fn placeholder_back(body: &serde_json::Value, fix: &Fix, stand_in: &str) -> serde_json::Value {
+    if !fix.needs_your_ip() {
+        return body.clone();
+    }
+    let text = body.to_string().replace(
+        &apply::stand_in_prefix(stand_in),
+        crate::rules::fix::YOUR_PUBLIC_IP,
+    );
+    serde_json::from_str(&text).unwrap_or_else(|_| body.clone())
+}
+
+/// The rule that flags a standing allow rule (the expected companion of an admitting fix).
+const STANDING: &str = "RDP804";
+
+/// The exposure findings (VM name, rule) the change would add anywhere it reaches.
+fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
+    let exposures = |r: &Report| -> BTreeSet<(String, &'static str)> {
+        r.vms
+            .iter()
+            .flat_map(|v| {
+                v.findings
+                    .iter()
+                    .filter(|f| f.category == Category::Exposure)
+                    .map(move |f| (v.name.clone(), f.rule_id))
+            })
+            .collect()
+    };
+    let before = exposures(&run.before);
+    // A rule that stood down for a rule that fired before (RDP802 for RDP801) was already
+    // true before: showing now is not a new exposure.
+    let stood_down = |vm: &str, rule: &str| {
+        crate::rules::find(rule).is_some_and(|r| {
+            r.meta
+                .defers_to
+                .iter()
+                .any(|d| before.contains(&(vm.to_string(), *d)))
+        })
+    };
+    exposures(&run.after)
+        .into_iter()
+        .filter(|e| !before.contains(e) && !stood_down(&e.0, e.1))
+        .collect()
+}
+
+/// The raw resources with one VM's fixes applied in turn (proven ones only), for
+/// `rdpaudit fix --apply-to-snapshot`. Returns the patched resources and the fixes applied.
+pub fn patched_resources(
+    resources: &[&RawValue],
+    fixes: &[FixReport],
+) -> (Vec<Box<RawValue>>, Vec<String>) {
+    let mut owned: Vec<Box<RawValue>> = resources.iter().map(|r| (*r).to_owned()).collect();
+    let mut problems = Vec::new();
+    for fix in fixes {
+        let refs: Vec<&RawValue> = owned.iter().map(|b| b.as_ref()).collect();
+        let index = apply::index(&refs);
+        match apply::patch(&refs, &index, &fix.change, &stand_in(fix)) {
+            Ok(p) => owned[p.at] = p.resource,
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    (owned, problems)
+}
+
+/// [`pipeline::run`] with every fix proven and rendered in `format`: what the CLI prints for
+/// snapshot and demo audits, in one call (rule fixtures and tests use it).
+pub fn run(
+    snap: &crate::snapshot::Snapshot<'_>,
+    options: Options,
+    scope: &Scope,
+    format: crate::report::FixFormat,
+) -> Result<Report, pipeline::PipelineError> {
+    let resources: &[&RawValue] = &snap.resources;
+    let guest = snap.guest.clone();
+    let model = pipeline::build_model_with(resources, snap.security_admin_rules);
+    let audit = pipeline::Audit::new(
+        &model,
+        options.clone(),
+        Observations::new(guest.clone()),
+        scope,
+    )?;
+    let mut report = audit.report(&[], CategoryFilter::All);
+    let estate = Estate {
+        resources,
+        model: &model,
+        guest: &guest,
+        options: &options,
+    };
+    prove(&mut report, &estate);
+    crate::report::fix::finish(&mut report, format);
+    Ok(report)
+}
