@@ -95,8 +95,15 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
         if doc.get("probes").is_some() {
             continue;
         }
-        let report =
-            remedy::run(&snap, Options::default(), &Scope::All, FixFormat::Az).expect("audit");
+        let report = remedy::run(
+            &snap.resources,
+            snap.security_admin_rules,
+            snap.guest.clone(),
+            Options::default(),
+            &Scope::All,
+            FixFormat::Az,
+        )
+        .expect("audit");
         let Some(f) = report
             .vms
             .iter()
@@ -199,7 +206,15 @@ fn shell_words(cmd: &str) -> Vec<String> {
 #[test]
 fn every_demo_fix_is_proven_and_names_the_group_of_the_resources_own_id() {
     let snap = snapshot::parse(DEMO).expect("demo");
-    let report = remedy::run(&snap, Options::default(), &Scope::All, FixFormat::Az).expect("audit");
+    let report = remedy::run(
+        &snap.resources,
+        snap.security_admin_rules,
+        snap.guest.clone(),
+        Options::default(),
+        &Scope::All,
+        FixFormat::Az,
+    )
+    .expect("audit");
     let mut checked = 0;
     let mut failures = Vec::new();
     for vm in &report.vms {
@@ -279,7 +294,15 @@ fn quoted_names_survive_the_shell_word_for_word() {
 fn arm_and_terraform_forms_name_the_exact_resource() {
     let snap = snapshot::parse(DEMO).expect("demo");
     for format in [FixFormat::Arm, FixFormat::Terraform] {
-        let report = remedy::run(&snap, Options::default(), &Scope::All, format).expect("audit");
+        let report = remedy::run(
+            &snap.resources,
+            snap.security_admin_rules,
+            snap.guest.clone(),
+            Options::default(),
+            &Scope::All,
+            format,
+        )
+        .expect("audit");
         let web = report
             .vms
             .iter()

@@ -291,15 +291,16 @@ pub fn patched_resources(
 
 /// [`pipeline::run`] with every fix proven and rendered in `format`: what the CLI prints for
 /// snapshot and demo audits, in one call (rule fixtures and tests use it).
+/// `admin_rules` is the data's `securityAdminRules` section, if any.
 pub fn run(
-    snap: &crate::snapshot::Snapshot<'_>,
+    resources: &[&RawValue],
+    admin_rules: Option<&RawValue>,
+    guest: HashMap<String, GuestFacts>,
     options: Options,
     scope: &Scope,
     format: crate::report::FixFormat,
 ) -> Result<Report, pipeline::PipelineError> {
-    let resources: &[&RawValue] = &snap.resources;
-    let guest = snap.guest.clone();
-    let model = pipeline::build_model_with(resources, snap.security_admin_rules);
+    let model = pipeline::build_model_with(resources, admin_rules);
     let audit = pipeline::Audit::new(
         &model,
         options.clone(),
