@@ -15,6 +15,9 @@ pub(crate) const KNOWN_TYPES: &[&str] = &[
     "Microsoft.Network/bastionHosts",
     "Microsoft.Network/applicationSecurityGroups",
     "Microsoft.Network/networkWatchers",
+    "Microsoft.Network/virtualNetworkGateways",
+    "Microsoft.Network/localNetworkGateways",
+    "Microsoft.Network/connections",
     "Microsoft.ClassicCompute/virtualMachines",
 ];
 

@@ -4,8 +4,10 @@
 //! helpers they share; `sink` keeps diagnostics of one kind from growing with hostile input.
 
 mod compute;
+mod gateways;
 mod network;
 mod nsg;
+mod outbound;
 mod sink;
 
 use serde::de::DeserializeOwned;
@@ -34,6 +36,10 @@ enum Kind {
     RouteTable,
     Bastion,
     Asg,
+    Gateway,
+    LocalGateway,
+    Connection,
+    Peering,
 }
 
 fn kind_of(t: &str) -> Option<Kind> {
@@ -48,6 +54,10 @@ fn kind_of(t: &str) -> Option<Kind> {
         "microsoft.network/routetables" => Kind::RouteTable,
         "microsoft.network/bastionhosts" => Kind::Bastion,
         "microsoft.network/applicationsecuritygroups" => Kind::Asg,
+        "microsoft.network/virtualnetworkgateways" => Kind::Gateway,
+        "microsoft.network/localnetworkgateways" => Kind::LocalGateway,
+        "microsoft.network/connections" => Kind::Connection,
+        "microsoft.network/virtualnetworks/virtualnetworkpeerings" => Kind::Peering,
         _ => return None,
     })
 }
@@ -61,10 +71,15 @@ fn kind_from_id(id: &str) -> Option<Kind> {
     let ns = parts.next()?;
     let ty = parts.next()?;
     // A top-level resource id has exactly namespace/type/name after `providers`.
-    if parts.next().is_none() || parts.next().is_some() {
-        return None;
+    let _name = parts.next()?;
+    match (parts.next(), parts.next(), parts.next()) {
+        (None, _, _) => kind_of(&format!("{ns}/{ty}")),
+        // A VNet peering read by itself (its GET body has no `type`).
+        (Some(child), Some(_), None) => {
+            kind_of(&format!("{ns}/{ty}/{child}")).filter(|k| *k == Kind::Peering)
+        }
+        _ => None,
     }
-    kind_of(&format!("{ns}/{ty}"))
 }
 
 /// Builds the model from raw resources, once; nothing changes it afterwards.
@@ -74,6 +89,7 @@ pub fn build(resources: &[&RawValue]) -> Model {
     for (index, raw) in resources.iter().enumerate() {
         add_resource(&mut m, &mut sink, index, raw);
     }
+    gateways::finish(&mut m);
     m.diagnostics.extend(sink.finish());
     m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
@@ -169,6 +185,18 @@ fn parse_kind(m: &mut Model, kind: Kind, rid: &ResId, raw: &RawValue) -> Result<
             parse::<wire::RouteTableProps>(raw).and_then(|e| route_table(m, rid, e))
         }
         Kind::Bastion => parse::<wire::BastionProps>(raw).and_then(|e| bastion(m, rid, e)),
+        Kind::Gateway => {
+            parse::<wire::GatewayProps>(raw).and_then(|e| gateways::gateway(m, rid, e))
+        }
+        Kind::LocalGateway => {
+            parse::<wire::LocalGatewayProps>(raw).and_then(|e| gateways::local_gateway(m, rid, e))
+        }
+        Kind::Connection => {
+            parse::<wire::ConnectionProps>(raw).and_then(|e| gateways::connection(m, rid, e))
+        }
+        Kind::Peering => {
+            parse::<wire::PeeringProps>(raw).and_then(|e| gateways::peering(m, rid, e))
+        }
         Kind::Asg => {
             m.asgs.insert(rid.key.clone(), rid.clone());
             Ok(())

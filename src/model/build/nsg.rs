@@ -1,26 +1,32 @@
-//! Network security groups: custom and default inbound rules.
+//! Network security groups: custom and default rules, inbound (`Nsg::inbound`) and outbound
+//! (`Model::nsg_outbound`, read by the east-west analysis, docs/decisions.md D45).
 
 use super::*;
 
 pub(super) fn nsg(m: &mut Model, rid: &ResId, env: Envelope<wire::NsgProps>) -> Result<(), String> {
     let (head, p) = props(env)?;
     let mut inbound = Vec::new();
+    let mut outbound = Vec::new();
     for (list, is_default, rules) in [
         ("securityRules", false, &p.security_rules),
         ("defaultSecurityRules", true, &p.default_security_rules),
     ] {
         for (i, r) in rules.iter().flatten().enumerate() {
-            if let Some(rule) = security_rule(list, i, is_default, r)? {
-                inbound.push(rule);
+            match security_rule_with_direction(list, i, is_default, r)? {
+                (Direction::Inbound, rule) => inbound.push(rule),
+                (Direction::Outbound, rule) => outbound.push(rule),
             }
         }
     }
     if p.default_security_rules.is_none() {
         // The platform always applies the default rules, even when a body omits them.
         inbound.extend(default_inbound_rules());
+        outbound.extend(super::outbound::default_outbound_rules());
     }
     // Custom rules before defaults, each by ascending priority (docs/decisions.md D6).
     inbound.sort_by_key(|r| (r.is_default, r.priority));
+    outbound.sort_by_key(|r| (r.is_default, r.priority));
+    m.nsg_outbound.insert(rid.key.clone(), outbound);
     m.nsgs.insert(
         rid.key.clone(),
         Nsg {
@@ -33,13 +39,13 @@ pub(super) fn nsg(m: &mut Model, rid: &ResId, env: Envelope<wire::NsgProps>) -> 
     Ok(())
 }
 
-/// Parses one rule; `Ok(None)` for outbound rules (RDP evaluation reads inbound only).
-pub(super) fn security_rule(
+/// Parses one rule of either direction.
+pub(super) fn security_rule_with_direction(
     list: &str,
     i: usize,
     is_default: bool,
     r: &Child<wire::RuleProps>,
-) -> Result<Option<SecurityRule>, String> {
+) -> Result<(Direction, SecurityRule), String> {
     let name = r.name.clone().unwrap_or_else(|| format!("{list}[{i}]"));
     let at = |field: &str| format!("{list}[{i}] ({name}): field `properties.{field}`");
     let Some(p) = &r.properties else {
@@ -91,10 +97,7 @@ pub(super) fn security_rule(
         &p.destination_application_security_groups,
         "destination",
     )?;
-    if direction == Direction::Outbound {
-        return Ok(None);
-    }
-    Ok(Some(SecurityRule {
+    let rule = SecurityRule {
         name,
         priority: priority as u32,
         access,
@@ -105,7 +108,8 @@ pub(super) fn security_rule(
         destination_ports,
         is_default,
         description: p.description.clone(),
-    }))
+    };
+    Ok((direction, rule))
 }
 
 /// A required enum-like string field; `at` names the field for the message.
