@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what, why, how to fix, example.
     Explain(ExplainArgs),
+    /// Print the RDP reachability graph: VMs and source classes, who can RDP to whom.
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,12 +53,43 @@ pub(crate) struct AuditArgs {
 pub(crate) struct CheckArgs {
     /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
     pub(crate) vm_resource_id: String,
+    /// Trace RDP from one source: another VM (resource id or name) or a CIDR, hop by hop, both
+    /// directions' NSGs shown.
+    #[arg(long, value_name = "VM|CIDR")]
+    pub(crate) from: Option<String>,
     #[command(flatten)]
     pub(crate) input: InputArgs,
     #[command(flatten)]
     pub(crate) eval: EvalArgs,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    #[command(flatten)]
+    pub(crate) scope: ScopeArgs,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+    /// Graph format.
+    #[arg(short, long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub(crate) output: GraphFormat,
+    /// More logging on stderr (repeatable).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// `rdpaudit graph -o …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Graphviz (`dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Nodes and edges as JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +200,10 @@ pub(crate) struct EvalArgs {
     /// Which findings to report.
     #[arg(long, value_enum, default_value_t = CategoryArg::All)]
     pub(crate) category: CategoryArg,
+    /// Add the east-west section: per VM, the source classes and the VMs that can open RDP to
+    /// it, with the deciding rules (RDP811 and RDP812 are evaluated either way).
+    #[arg(long)]
+    pub(crate) lateral: bool,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,7 @@ pub fn main() -> ExitStatus {
         Command::Collect(c) => commands::collect::run(c),
         Command::Rules(r) => commands::rules::run(r),
         Command::Explain(e) => commands::explain::run(e),
+        Command::Graph(g) => commands::graph::run(g),
     };
     result.unwrap_or_else(|e| error::report(&e))
 }
@@ -54,6 +55,7 @@ fn verbosity(command: &Command) -> u8 {
         Command::Audit(a) => a.output.verbose,
         Command::Check(c) => c.output.verbose,
         Command::Collect(c) => c.verbose,
+        Command::Graph(g) => g.verbose,
         Command::Rules(_) | Command::Explain(_) => 0,
     }
 }

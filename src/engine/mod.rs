@@ -12,8 +12,10 @@
 pub(crate) mod addrset;
 pub(crate) mod analysis;
 pub(crate) mod evaluate;
+pub(crate) mod gateways;
 pub(crate) mod hop;
 pub(crate) mod hops;
+pub(crate) mod lateral;
 pub(crate) mod nsg;
 pub(crate) mod observe;
 pub(crate) mod route;

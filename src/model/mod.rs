@@ -348,8 +348,6 @@ pub(crate) struct Peering {
     pub(crate) allow_forwarded: bool,
     /// `allowGatewayTransit` (default false): the remote VNet may use this VNet's gateway.
     pub(crate) allow_gateway_transit: bool,
-    /// `peeringState` as ARM wrote it (`Connected`, `Initiated`, `Disconnected`).
-    pub(crate) state: Option<String>,
 }
 
 /// A load balancer.
@@ -459,8 +457,6 @@ pub(crate) struct VnetGateway {
     pub(crate) name: String,
     /// The VNet of its `GatewaySubnet` (from its IP configurations).
     pub(crate) vnet: Option<ResId>,
-    /// `gatewayType`: `Vpn`, `ExpressRoute`, … (as written).
-    pub(crate) gateway_type: Option<String>,
     /// `enableBgp`: on-premises may advertise prefixes the configuration does not show.
     pub(crate) bgp: bool,
     /// `vpnClientConfiguration.vpnClientAddressPool.addressPrefixes` (point-to-site clients).

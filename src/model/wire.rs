@@ -464,7 +464,6 @@ pub(crate) struct AnyProps {}
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct GatewayProps {
-    pub(crate) gateway_type: Option<String>,
     pub(crate) enable_bgp: Option<bool>,
     pub(crate) ip_configurations: Option<Vec<Child<BastionIpConfigProps>>>,
     pub(crate) vpn_client_configuration: Option<VpnClientConfiguration>,

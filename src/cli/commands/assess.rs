@@ -62,18 +62,69 @@ pub(super) fn assess(
     table: TableFn,
 ) -> Result<ExitStatus, CliError> {
     let Flags { input, eval, out } = flags;
-    input::check_live_only_flags(input, subject.scope_args(), eval)?;
-    let (opts, filter) = input::options(eval)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let baseline = input::baseline(out.baseline.as_deref())?;
     let framework = input::framework(out.framework.as_deref())?;
+    let lateral = Lateral {
+        full: eval.lateral,
+        from: None,
+    };
+    let (mut report, filter) = assess_report(input, eval, subject, out.quiet, lateral)?;
+    finish(&mut report, suppressions.as_ref(), baseline.as_ref(), framework, filter);
+    if !out.quiet {
+        output::print(&render(&report, out, table));
+    }
+    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+}
+
+/// The east-west analysis a command asks for.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Lateral<'a> {
+    /// `--lateral` (or a command that needs every edge).
+    pub(super) full: bool,
+    /// `check --from`: the one source to trace (a VM id or name, or a CIDR).
+    pub(super) from: Option<&'a str>,
+}
+
+/// Suppressions, the baseline diff and the compliance summary, in that order.
+pub(super) fn finish(
+    report: &mut Report,
+    suppressions: Option<&report::suppress::Suppressions>,
+    baseline: Option<&report::baseline::Baseline>,
+    framework: Option<&'static crate::rules::compliance::Framework>,
+    filter: report::CategoryFilter,
+) {
+    if let Some(s) = suppressions {
+        let now = live::now_rfc3339();
+        let today = now.get(..10).unwrap_or_default();
+        let notices = s.apply(report, today);
+        report.diagnostics.extend(notices);
+    }
+    if let Some(b) = baseline {
+        report::baseline::apply(report, b);
+    }
+    if let Some(fw) = framework {
+        report.compliance = Some(report::compliance::summarize(report, fw, filter));
+    }
+}
+
+/// Reads the data and runs the pipeline: the report before suppressions and baselines.
+pub(super) fn assess_report(
+    input: &InputArgs,
+    eval: &EvalArgs,
+    subject: Subject<'_>,
+    quiet: bool,
+    lateral: Lateral<'_>,
+) -> Result<(Report, report::CategoryFilter), CliError> {
+    input::check_live_only_flags(input, subject.scope_args(), eval)?;
+    let (opts, filter) = input::options(eval)?;
     let what = subject.scope();
     let Data {
         model,
         guest,
         diagnostics,
     } = if input::is_live(input) {
-        live_data(input, eval, subject, &what, out.quiet)?
+        live_data(input, eval, subject, &what, quiet)?
     } else {
         offline_data(input)?
     };
@@ -84,23 +135,10 @@ pub(super) fn assess(
         let concurrency = usize::from(input.concurrency);
         audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
     }
-    let mut report = audit.report(&diagnostics, filter);
-    if let Some(s) = &suppressions {
-        let now = live::now_rfc3339();
-        let today = now.get(..10).unwrap_or_default();
-        let notices = s.apply(&mut report, today);
-        report.diagnostics.extend(notices);
-    }
-    if let Some(b) = &baseline {
-        report::baseline::apply(&mut report, b);
-    }
-    if let Some(fw) = framework {
-        report.compliance = Some(report::compliance::summarize(&report, fw, filter));
-    }
-    if !out.quiet {
-        output::print(&render(&report, out, table));
-    }
-    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+    let audit = audit
+        .with_lateral(lateral.full)
+        .with_trace_from(lateral.from.map(str::to_string));
+    Ok((audit.report(&diagnostics, filter), filter))
 }
 
 /// What was read: the model (immutable from here on), the guest facts observed next to it, and

@@ -6,4 +6,5 @@ pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod collect;
 pub(crate) mod explain;
+pub(crate) mod graph;
 pub(crate) mod rules;

@@ -27,7 +27,6 @@ pub(super) fn gateway(
             id: rid.clone(),
             name: name_of(&head, rid),
             vnet,
-            gateway_type: p.gateway_type.clone(),
             bgp: p.enable_bgp.unwrap_or(false),
             p2s_pool: prefixes(
                 "properties.vpnClientConfiguration.vpnClientAddressPool.addressPrefixes",
@@ -121,7 +120,6 @@ pub(super) fn peering(
         allow_access: pp.allow_virtual_network_access.unwrap_or(true),
         allow_forwarded: pp.allow_forwarded_traffic.unwrap_or(false),
         allow_gateway_transit: pp.allow_gateway_transit.unwrap_or(false),
-        state: pp.peering_state.clone(),
     };
     m.loose_peerings.push((vnet.key, peering));
     Ok(())

@@ -131,7 +131,6 @@ pub(super) fn vnet(
             allow_access: pp.allow_virtual_network_access.unwrap_or(true),
             allow_forwarded: pp.allow_forwarded_traffic.unwrap_or(false),
             allow_gateway_transit: pp.allow_gateway_transit.unwrap_or(false),
-            state: pp.peering_state.clone(),
         });
     }
     for (idx, s) in subnets.iter().enumerate() {
