@@ -44,12 +44,16 @@ fn json_of(out: &[u8]) -> Value {
 
 /// Every demo VM's verdict and rule ids, pinned (mocks/demo/README.md tells each story).
 const DEMO: &[(&str, &str, &[&str])] = &[
-    ("app-01", "blocked", &["RDP401"]),
-    ("batch-01", "blocked", &["RDP402"]),
+    ("app-01", "blocked", &["RDP401", "RDP812"]),
+    ("batch-01", "blocked", &["RDP402", "RDP812"]),
     ("dev-01", "blocked", &["RDP101", "RDP801", "RDP804"]),
-    ("finance-01", "blocked", &["RDP406"]),
-    ("fw-app-01", "blocked", &["RDP701"]),
-    ("hr-01", "blocked", &["RDP502"]),
+    ("finance-01", "blocked", &["RDP406", "RDP703"]),
+    ("fw-app-01", "blocked", &["RDP701", "RDP812"]),
+    (
+        "hr-01",
+        "blocked",
+        &["RDP502", "RDP703", "RDP811", "RDP812"],
+    ),
     (
         "kiosk-01",
         "reachable",
@@ -60,11 +64,11 @@ const DEMO: &[(&str, &str, &[&str])] = &[
         "reachable",
         &["RDP106", "RDP606", "RDP804"],
     ),
-    ("ops-jump-01", "reachable", &["RDP804"]),
-    ("reporting-01", "unknown", &["RDP407"]),
+    ("ops-jump-01", "reachable", &["RDP703", "RDP804", "RDP811"]),
+    ("reporting-01", "unknown", &["RDP407", "RDP812"]),
     ("sql-01", "blocked", &["RDP601"]),
     ("web-01", "reachable", &["RDP801", "RDP804"]),
-    ("web-02", "blocked", &["RDP403"]),
+    ("web-02", "blocked", &["RDP403", "RDP812"]),
 ];
 
 #[test]
@@ -544,7 +548,7 @@ fn rules_and_explain() {
         .clone();
     let r = json_of(&out);
     let rules = r["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 41); // every rule of docs/rules.md, RDP204 included
+    assert_eq!(rules.len(), 43); // every rule of docs/rules.md, RDP204, RDP811 and RDP812 included
     for key in [
         "id",
         "title",

@@ -141,6 +141,10 @@ struct GenerateArgs {
     /// Indent the JSON.
     #[arg(long)]
     pretty: bool,
+    /// Hub and spoke: per subscription a hub VNet with a VPN gateway (point-to-site pool,
+    /// site-to-site connection) and an Internet-exposed jump box, peered with every VNet.
+    #[arg(long)]
+    hub_spoke: bool,
 }
 
 fn main() -> ExitCode {
@@ -252,6 +256,7 @@ fn run_generate(a: GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         vms: a.vms,
         seed: a.seed,
         subscriptions: a.subscriptions.max(1),
+        hub_spoke: a.hub_spoke,
     };
     match &a.out {
         Some(path) => {

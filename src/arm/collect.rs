@@ -266,9 +266,11 @@ pub(crate) async fn collect(
         // A resource-group list carries no power state: read each VM's instance view.
         add_instance_views(&client, &mut out).await;
     }
-    // Referenced resources the lists did not return (other groups or subscriptions).
-    follow_references(&client, &mut out, None).await;
-    add_connections(&client, &mut out).await;
+    // Referenced resources the lists did not return (other groups or subscriptions), then the
+    // gateways' connections and what they name; an id is asked for once in all.
+    let mut asked = HashSet::new();
+    follow_references_asking(&client, &mut out, None, &mut asked).await;
+    add_connections(&client, &mut out, &mut asked).await;
     Ok(out)
 }
 
@@ -321,9 +323,17 @@ pub(crate) async fn follow_references(
     out: &mut Collected,
     focus: Option<&ResId>,
 ) {
-    // An id is asked for once: one that failed (gone, forbidden, throttled) is not asked again
-    // in the next round.
-    let mut asked: HashSet<String> = HashSet::new();
+    follow_references_asking(client, out, focus, &mut HashSet::new()).await;
+}
+
+/// [`follow_references`], skipping (and adding to) the ids already `asked` for: one that failed
+/// (gone, forbidden, throttled) is not asked again in a later round.
+async fn follow_references_asking(
+    client: &Arc<ArmClient>,
+    out: &mut Collected,
+    focus: Option<&ResId>,
+    asked: &mut HashSet<String>,
+) {
     for _round in 0..3 {
         let missing: Vec<String> = model::refs::missing(&out.resource_refs(), focus)
             .into_iter()
@@ -354,7 +364,11 @@ pub(crate) async fn follow_references(
 
 /// Connections of the gateways found (listed in each gateway's resource group, the only scope
 /// ARM lists them in), then the local network gateways they name (docs/decisions.md D44).
-async fn add_connections(client: &Arc<ArmClient>, out: &mut Collected) {
+async fn add_connections(
+    client: &Arc<ArmClient>,
+    out: &mut Collected,
+    asked: &mut HashSet<String>,
+) {
     let groups = model::refs::gateway_groups(&out.resource_refs());
     if groups.is_empty() {
         return;
@@ -364,7 +378,7 @@ async fn add_connections(client: &Arc<ArmClient>, out: &mut Collected) {
         .map(|(sub, rg)| Job::List(sub, request::CONNECTIONS, Some(rg)))
         .collect();
     run_all(client, jobs, out).await;
-    follow_references(client, out, None).await;
+    follow_references_asking(client, out, None, asked).await;
 }
 
 async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {

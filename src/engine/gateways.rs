@@ -61,7 +61,10 @@ impl GatewaySource<'_> {
 
 /// The gateways whose sources reach `vnet`: its own, and a peer's when this VNet's peering has
 /// `useRemoteGateways` and the peer's side (when in the data) has `allowGatewayTransit`.
-pub(crate) fn gateways_for<'m>(model: &'m Model, vnet: &Vnet) -> Vec<(&'m VnetGateway, Option<String>)> {
+pub(crate) fn gateways_for<'m>(
+    model: &'m Model,
+    vnet: &Vnet,
+) -> Vec<(&'m VnetGateway, Option<String>)> {
     if model.gateways.is_empty() {
         return Vec::new();
     }
@@ -76,8 +79,14 @@ pub(crate) fn gateways_for<'m>(model: &'m Model, vnet: &Vnet) -> Vec<(&'m VnetGa
         gws
     };
     out.extend(on(&vnet.id).into_iter().map(|g| (g, None)));
-    for p in vnet.peerings.iter().filter(|p| p.connected && p.use_remote_gateways) {
-        let Some(remote) = &p.remote_vnet else { continue };
+    for p in vnet
+        .peerings
+        .iter()
+        .filter(|p| p.connected && p.use_remote_gateways)
+    {
+        let Some(remote) = &p.remote_vnet else {
+            continue;
+        };
         let transit = match model.vnets.get(&remote.key) {
             // The hub's side must allow transit; a side missing from the data is assumed to.
             Some(hub) => hub
@@ -137,7 +146,10 @@ fn connection_source<'m>(
     };
     match &c.kind {
         ConnectionKind::IpSec => {
-            let local = c.local_gateway2.as_ref().and_then(|l| model.local_gateways.get(&l.key));
+            let local = c
+                .local_gateway2
+                .as_ref()
+                .and_then(|l| model.local_gateways.get(&l.key));
             match local {
                 Some(l) => {
                     s.local = Some(l);
@@ -148,7 +160,9 @@ fn connection_source<'m>(
                 }
                 None => {
                     let name = c.local_gateway2.as_ref().map(|l| l.name().to_string());
-                    s.open = Some(OpenReason::Missing(name.unwrap_or_else(|| "localNetworkGateway2".into())));
+                    s.open = Some(OpenReason::Missing(
+                        name.unwrap_or_else(|| "localNetworkGateway2".into()),
+                    ));
                 }
             }
         }
@@ -164,7 +178,9 @@ fn connection_source<'m>(
                 Some(v) => s.prefixes = v.address_space.clone(),
                 None => {
                     let name = c.gateway2.as_ref().map(|r| r.name().to_string());
-                    s.open = Some(OpenReason::Missing(name.unwrap_or_else(|| "virtualNetworkGateway2".into())));
+                    s.open = Some(OpenReason::Missing(
+                        name.unwrap_or_else(|| "virtualNetworkGateway2".into()),
+                    ));
                 }
             }
         }

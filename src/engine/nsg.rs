@@ -307,11 +307,12 @@ fn evaluate_rules(
         if !rule.protocol.matches_tcp() || !rule.destination_ports.contains(t.dest_port) {
             continue;
         }
-        let mut rule_maybe: Option<(String, bool)> = match match_destination(side.point_spec(rule), t) {
-            Match::No => continue,
-            Match::Yes => None,
-            Match::Maybe(why, opaque) => Some((why, opaque)),
-        };
+        let mut rule_maybe: Option<(String, bool)> =
+            match match_destination(side.point_spec(rule), t) {
+                Match::No => continue,
+                Match::Yes => None,
+                Match::Maybe(why, opaque) => Some((why, opaque)),
+            };
         match rule.source_ports.coverage(EPHEMERAL.0, EPHEMERAL.1) {
             Coverage::None => continue,
             Coverage::All => {}

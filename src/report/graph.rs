@@ -4,7 +4,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::lateral::RuleReport;
+use super::trace::RuleReport;
 use super::Report;
 use crate::engine::Verdict;
 
@@ -113,7 +113,12 @@ impl Graph {
                     from: from.clone(),
                     to: to.clone(),
                     verdict: e.verdict,
-                    rules: e.outbound.iter().chain(&e.inbound).map(rule_label).collect(),
+                    rules: e
+                        .outbound
+                        .iter()
+                        .chain(&e.inbound)
+                        .map(rule_label)
+                        .collect(),
                     stepping_stone: e.stepping_stone,
                 });
             }
@@ -124,7 +129,8 @@ impl Graph {
     /// Graphviz dot (`dot -Tsvg`): VMs as boxes, classes as ellipses; an edge from a stepping
     /// stone is red, an unknown edge dashed.
     pub fn dot(&self) -> String {
-        let mut s = String::from("digraph rdp {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+        let mut s =
+            String::from("digraph rdp {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
         for n in &self.nodes {
             let shape = if n.kind == "vm" { "box" } else { "ellipse" };
             let color = match (n.kind.as_str(), n.verdict) {
@@ -146,7 +152,12 @@ impl Graph {
             if e.stepping_stone {
                 attrs.push("color=red".into());
             }
-            s.push_str(&format!("  {} -> {} [{}];\n", e.from, e.to, attrs.join(", ")));
+            s.push_str(&format!(
+                "  {} -> {} [{}];\n",
+                e.from,
+                e.to,
+                attrs.join(", ")
+            ));
         }
         s.push_str("}\n");
         s
@@ -164,7 +175,11 @@ impl Graph {
             }
         }
         for e in &self.edges {
-            let arrow = if e.verdict == Verdict::Unknown { "-.->" } else { "-->" };
+            let arrow = if e.verdict == Verdict::Unknown {
+                "-.->"
+            } else {
+                "-->"
+            };
             let label = e.rules.join(", ").replace('"', "'").replace('|', "/");
             if label.is_empty() {
                 s.push_str(&format!("  {} {arrow} {}\n", e.from, e.to));
@@ -183,6 +198,9 @@ impl Graph {
 
 /// A dot string literal.
 fn quote(s: &str) -> String {
-    let escaped = s.replace('\\', "\\\\").replace('"', "\\\"").replace("\\\\n", "\\n");
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("\\\\n", "\\n");
     format!("\"{escaped}\"")
 }

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
+use super::trace::{access, rule_report, RuleReport};
 use crate::engine::lateral::classes::{ClassReach, Decider};
 use crate::engine::lateral::eastwest::{Edge, Side};
 use crate::engine::lateral::VmLateral;
-use crate::engine::nsg::Part;
 use crate::engine::{Verdict, VmAnalysis};
 
 /// Per VM: who inside (and outside) can reach its RDP.
@@ -20,22 +20,6 @@ pub struct LateralReport {
     /// `check --from`: the one source traced hop by hop.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<super::trace::TraceReport>,
-}
-
-/// One NSG rule that decides part of a flow.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct RuleReport {
-    /// The NSG's name.
-    pub nsg: String,
-    /// The NSG's resource id.
-    pub nsg_id: String,
-    /// The rule's name.
-    pub rule: String,
-    /// Its priority.
-    pub priority: u32,
-    /// `allow` or `deny`.
-    pub access: &'static str,
 }
 
 /// One class of sources.
@@ -93,20 +77,6 @@ pub struct VmEdgeReport {
     pub inbound: Vec<RuleReport>,
 }
 
-pub(crate) fn rule_report(nsg: &crate::model::Nsg, part: &Part) -> Option<RuleReport> {
-    let r = part.rule.as_ref()?;
-    Some(RuleReport {
-        nsg: nsg.name.clone(),
-        nsg_id: nsg.id.id.clone(),
-        rule: r.name.clone(),
-        priority: r.priority,
-        access: match r.access {
-            crate::model::Access::Allow => "allow",
-            crate::model::Access::Deny => "deny",
-        },
-    })
-}
-
 fn side(s: &Side<'_>, outbound: bool) -> Vec<RuleReport> {
     // The order packets meet them: outbound NIC then subnet, inbound subnet then NIC.
     let levels = if outbound {
@@ -117,7 +87,16 @@ fn side(s: &Side<'_>, outbound: bool) -> Vec<RuleReport> {
     levels
         .into_iter()
         .flatten()
-        .filter_map(|(n, p)| rule_report(n, p))
+        .filter_map(|at| {
+            let r = at.rule?;
+            Some(RuleReport {
+                nsg: at.nsg.name.clone(),
+                nsg_id: at.nsg.id.id.clone(),
+                rule: r.name.clone(),
+                priority: r.priority,
+                access: access(r.access),
+            })
+        })
         .collect()
 }
 
@@ -145,9 +124,17 @@ fn class_report(c: &ClassReach<'_>) -> SourceClassReport {
         } else {
             Verdict::Reachable
         },
-        allowed_sources: c.reachable.to_cidrs().iter().map(|n| n.to_string()).collect(),
+        allowed_sources: c
+            .reachable
+            .to_cidrs()
+            .iter()
+            .map(|n| n.to_string())
+            .collect(),
         unknown_sources: c.unknown.to_cidrs().iter().map(|n| n.to_string()).collect(),
-        reason: c.note.as_ref().map(|n| super::words::class_note(n, c.open_admitted)),
+        reason: c
+            .note
+            .as_ref()
+            .map(|n| super::words::class_note(n, c.open_admitted)),
         rules: rules(&c.rules),
     }
 }

@@ -3,11 +3,44 @@
 
 use serde::Serialize;
 
-use super::lateral::{rule_report, RuleReport};
 use super::Report;
 use crate::engine::lateral::trace::{Trace, TraceHop, TraceSource};
-use crate::engine::nsg::Outcome;
+use crate::engine::nsg::{Outcome, Part};
 use crate::engine::{Verdict, VmAnalysis};
+
+/// One NSG rule that decides part of a flow.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleReport {
+    /// The NSG's name.
+    pub nsg: String,
+    /// The NSG's resource id.
+    pub nsg_id: String,
+    /// The rule's name.
+    pub rule: String,
+    /// Its priority.
+    pub priority: u32,
+    /// `allow` or `deny`.
+    pub access: &'static str,
+}
+
+pub(crate) fn rule_report(nsg: &crate::model::Nsg, part: &Part) -> Option<RuleReport> {
+    let r = part.rule.as_ref()?;
+    Some(RuleReport {
+        nsg: nsg.name.clone(),
+        nsg_id: nsg.id.id.clone(),
+        rule: r.name.clone(),
+        priority: r.priority,
+        access: access(r.access),
+    })
+}
+
+pub(crate) fn access(a: crate::model::Access) -> &'static str {
+    match a {
+        crate::model::Access::Allow => "allow",
+        crate::model::Access::Deny => "deny",
+    }
+}
 
 /// The traced flow.
 #[derive(Debug, Clone, Serialize)]
@@ -134,17 +167,22 @@ pub(crate) fn render(report: &Report, _color: bool) -> String {
         let Some(t) = vm.lateral.as_ref().and_then(|l| l.trace.as_ref()) else {
             continue;
         };
-        let from_ip = t.source_ip.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
-        let to_ip = t.target_ip.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+        let from_ip = t
+            .source_ip
+            .as_deref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default();
+        let to_ip = t
+            .target_ip
+            .as_deref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default();
         s.push_str(&format!(
             "RDP from {}{from_ip} to {}{to_ip}, port {}\n",
             t.from, vm.name, vm.rdp.port
         ));
         if t.from_kind == "notFound" {
-            s.push_str(&format!(
-                "  no VM named {} and not an IP or CIDR\n",
-                t.from
-            ));
+            s.push_str(&format!("  no VM named {} and not an IP or CIDR\n", t.from));
         }
         for (i, h) in t.hops.iter().enumerate() {
             let src = if h.sources.is_empty() {

@@ -481,8 +481,8 @@ pub(crate) fn route_fate(r: &crate::engine::lateral::RouteFate) -> String {
         RouteFate::Unknown { route, hop } => {
             format!("user route {route} to next hop {hop}, which leaves the data")
         }
-        RouteFate::PeeringRemoteDenies(p) => format!(
-            "the far side's peering {p} has allowVirtualNetworkAccess false"
-        ),
+        RouteFate::PeeringRemoteDenies(p) => {
+            format!("the far side's peering {p} has allowVirtualNetworkAccess false")
+        }
     }
 }

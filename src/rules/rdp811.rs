@@ -6,8 +6,8 @@
 
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
-use crate::engine::lateral::classes::{ClassNote, ClassReach};
 use crate::engine::gateways::OpenReason;
+use crate::engine::lateral::classes::{ClassNote, ClassReach};
 
 pub(crate) const RULE: RuleMeta = RuleMeta {
     id: "RDP811",
@@ -98,7 +98,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .first()
         .map(|d| d.nsg.id.id.clone())
         .unwrap_or_else(|| cx.vm_id().to_string());
-    let nsg = first.rules.first().map(|d| d.nsg.name.clone()).unwrap_or_default();
+    let nsg = first
+        .rules
+        .first()
+        .map(|d| d.nsg.name.clone())
+        .unwrap_or_default();
     let prefixes: Vec<String> = gw
         .iter()
         .flat_map(|c| c.reachable.union(&c.unknown).to_cidrs())

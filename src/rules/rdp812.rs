@@ -36,8 +36,11 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 
 fn side_text(side: &Side<'_>) -> String {
     let mut bits = Vec::new();
-    for (n, p) in [&side.nic, &side.subnet].into_iter().flatten() {
-        bits.push(format!("{} rule {}", n.name, super::rule_text(p)));
+    for at in [&side.nic, &side.subnet].into_iter().flatten() {
+        bits.push(match at.rule {
+            Some(r) => format!("{} rule {} (priority {})", at.nsg.name, r.name, r.priority),
+            None => format!("{}: the end of its rule list", at.nsg.name),
+        });
     }
     if bits.is_empty() {
         "no NSG".into()
@@ -53,7 +56,9 @@ pub(crate) fn route_text(r: &RouteFate) -> String {
         RouteFate::Appliance { ip, route } => {
             format!("through appliance {ip} (route {route}), whose filtering is not in the data")
         }
-        RouteFate::Unknown { route, hop } => format!("route {route} to next hop {hop}, which leaves the data"),
+        RouteFate::Unknown { route, hop } => {
+            format!("route {route} to next hop {hop}, which leaves the data")
+        }
         RouteFate::PeeringRemoteDenies(p) => {
             format!("peering {p} on the far side has allowVirtualNetworkAccess false")
         }
@@ -88,8 +93,24 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .direct_paths()
         .filter(|p| !p.exposed().is_empty())
         .flat_map(|p| {
-            [(&p.subnet_nsg, p.internet.parts.iter().find(|x| x.outcome.admits()).and_then(|x| x.subnet.clone())),
-             (&p.nic_nsg, p.internet.parts.iter().find(|x| x.outcome.admits()).and_then(|x| x.nic.clone()))]
+            [
+                (
+                    &p.subnet_nsg,
+                    p.internet
+                        .parts
+                        .iter()
+                        .find(|x| x.outcome.admits())
+                        .and_then(|x| x.subnet.clone()),
+                ),
+                (
+                    &p.nic_nsg,
+                    p.internet
+                        .parts
+                        .iter()
+                        .find(|x| x.outcome.admits())
+                        .and_then(|x| x.nic.clone()),
+                ),
+            ]
         })
         .filter_map(|(slot, part)| match (slot, part) {
             (crate::engine::Slot::Present(n), Some(part)) => {
@@ -108,13 +129,17 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     } else {
         String::new()
     };
-    let may = if e.verdict == Verdict::Reachable { "is" } else { "may be" };
+    let may = if e.verdict == Verdict::Reachable {
+        "is"
+    } else {
+        "may be"
+    };
     let (nsg_id, nsg_name) = e
         .inbound
         .nic
         .as_ref()
         .or(e.inbound.subnet.as_ref())
-        .map(|(n, _)| (n.id.id.clone(), n.name.clone()))
+        .map(|at| (at.nsg.id.id.clone(), at.nsg.name.clone()))
         .unwrap_or_else(|| (cx.vm_id().to_string(), String::new()));
     let ip = e.from_ip.to_string();
     vec![cx.finding(

@@ -70,7 +70,13 @@ pub(super) fn assess(
         from: None,
     };
     let (mut report, filter) = assess_report(input, eval, subject, out.quiet, lateral)?;
-    finish(&mut report, suppressions.as_ref(), baseline.as_ref(), framework, filter);
+    finish(
+        &mut report,
+        suppressions.as_ref(),
+        baseline.as_ref(),
+        framework,
+        filter,
+    );
     if !out.quiet {
         output::print(&render(&report, out, table));
     }

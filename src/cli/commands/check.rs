@@ -27,5 +27,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
             _ => crate::report::trace::render(&report, output::use_color(args.output.color)),
         });
     }
-    Ok(ExitStatus::of_report(&report, args.output.fail_on, args.output.fail_on_new))
+    Ok(ExitStatus::of_report(
+        &report,
+        args.output.fail_on,
+        args.output.fail_on_new,
+    ))
 }

@@ -104,13 +104,29 @@ fn new_class<'m>(kind: ClassKind, name: &str, resource: Option<ResId>) -> ClassR
 }
 
 /// The rules of the parts of `ev` that admit (or may admit) some address of `set`.
-fn deciders<'m>(ev: &NetEval, set: &AddrSet, subnet: &Slot<'m>, nic: &Slot<'m>) -> Vec<Decider<'m>> {
+fn deciders<'m>(
+    ev: &NetEval,
+    set: &AddrSet,
+    subnet: &Slot<'m>,
+    nic: &Slot<'m>,
+) -> Vec<Decider<'m>> {
     let mut out: Vec<Decider<'m>> = Vec::new();
-    for p in ev.parts.iter().filter(|p| p.outcome != Outcome::Deny && p.set.intersects(set)) {
+    for p in ev
+        .parts
+        .iter()
+        .filter(|p| p.outcome != Outcome::Deny && p.set.intersects(set))
+    {
         for (slot, part) in [(subnet, &p.subnet), (nic, &p.nic)] {
             if let (Slot::Present(n), Some(part)) = (slot, part) {
-                if part.rule.is_some() && !out.iter().any(|d| d.nsg.id == n.id && d.part.rule == part.rule) {
-                    out.push(Decider { nsg: *n, part: part.clone() });
+                if part.rule.is_some()
+                    && !out
+                        .iter()
+                        .any(|d| d.nsg.id == n.id && d.part.rule == part.rule)
+                {
+                    out.push(Decider {
+                        nsg: *n,
+                        part: part.clone(),
+                    });
                 }
             }
         }
@@ -119,7 +135,12 @@ fn deciders<'m>(ev: &NetEval, set: &AddrSet, subnet: &Slot<'m>, nic: &Slot<'m>) 
 }
 
 /// Fills a class from the inbound evaluation over `set`.
-fn fill<'m>(mut c: ClassReach<'m>, ev: &NetEval, set: &AddrSet, e: &Endpoint<'m>) -> ClassReach<'m> {
+fn fill<'m>(
+    mut c: ClassReach<'m>,
+    ev: &NetEval,
+    set: &AddrSet,
+    e: &Endpoint<'m>,
+) -> ClassReach<'m> {
     c.reachable = ev.admitted.intersect(set);
     c.unknown = ev.unknown.intersect(set);
     c.rules = deciders(ev, set, &e.subnet_nsg, &e.nic_nsg);
@@ -141,7 +162,12 @@ pub(crate) fn classes_for<'m>(
     let ev = inbound.of(at);
     for s in &e.vnet.subnets {
         let set = AddrSet::from_nets(&s.prefixes);
-        out.push(fill(new_class(ClassKind::Vnet, &s.name, Some(s.id.clone())), ev, &set, e));
+        out.push(fill(
+            new_class(ClassKind::Vnet, &s.name, Some(s.id.clone())),
+            ev,
+            &set,
+            e,
+        ));
     }
     out.extend(peered(model, e.vnet, ev, e));
     for g in gateways::sources_for(model, e.vnet) {
@@ -175,7 +201,12 @@ pub(crate) fn classes_for<'m>(
     }
     if let Ok(host) = AZURE_HOST.parse::<ipnet::IpNet>() {
         let set = AddrSet::from_net(&host);
-        out.push(fill(new_class(ClassKind::AzurePlatform, "AzureLoadBalancer", None), ev, &set, e));
+        out.push(fill(
+            new_class(ClassKind::AzurePlatform, "AzureLoadBalancer", None),
+            ev,
+            &set,
+            e,
+        ));
     }
     out.retain(ClassReach::reaches);
     out
@@ -188,7 +219,12 @@ fn internet_and_bastion<'m>(vm: &VmAnalysis<'m>) -> Vec<ClassReach<'m>> {
     if !exposed.is_empty() {
         let mut c = new_class(ClassKind::Internet, "Internet", None);
         for p in vm.direct_paths().filter(|p| !p.exposed().is_empty()) {
-            c.rules.extend(deciders(&p.internet, &p.exposed(), &p.subnet_nsg, &p.nic_nsg));
+            c.rules.extend(deciders(
+                &p.internet,
+                &p.exposed(),
+                &p.subnet_nsg,
+                &p.nic_nsg,
+            ));
         }
         c.reachable = exposed;
         out.push(c);
@@ -224,7 +260,12 @@ fn peered<'m>(model: &Model, vnet: &Vnet, ev: &NetEval, e: &Endpoint<'m>) -> Vec
             continue; // the peer's VMs may not come here
         }
         let set = AddrSet::from_nets(&p.remote_space);
-        let mut c = fill(new_class(ClassKind::Peered, &p.name, p.remote_vnet.clone()), ev, &set, e);
+        let mut c = fill(
+            new_class(ClassKind::Peered, &p.name, p.remote_vnet.clone()),
+            ev,
+            &set,
+            e,
+        );
         if !p.allow_access {
             c.unknown = c.unknown.union(&c.reachable);
             c.reachable = AddrSet::empty();

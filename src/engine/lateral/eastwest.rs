@@ -21,7 +21,7 @@ use super::super::tags;
 use super::super::types::{NetEval, Slot, Verdict};
 use super::outbound::{self, OutEval, OutPart};
 use super::{slot_key, Endpoint};
-use crate::model::{Model, NextHop, OsType, Peering, Vnet};
+use crate::model::{Model, NextHop, OsType, Peering, SecurityRule, Vnet};
 
 /// A class-E range no real source uses: added to `VirtualNetwork` in the inbound evaluation so
 /// that whether prefixes learned over BGP (inside `VirtualNetwork` by definition, D42) would be
@@ -51,13 +51,33 @@ pub(crate) enum RouteFate {
     PeeringRemoteDenies(String),
 }
 
+/// The rule of one NSG that decided (`rule: None`: the end of its list, the implicit deny).
+/// Two pointers, so that an estate's million edges stay small.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuleAt<'m> {
+    pub(crate) nsg: &'m crate::model::Nsg,
+    pub(crate) rule: Option<&'m SecurityRule>,
+}
+
+impl<'m> RuleAt<'m> {
+    /// The rule behind `part` in `rules` (one NSG's list of the direction evaluated).
+    fn of(nsg: &'m crate::model::Nsg, rules: &'m [SecurityRule], part: &Part) -> RuleAt<'m> {
+        let rule = part.rule.as_ref().and_then(|r| {
+            rules.iter().find(|x| {
+                x.priority == r.priority && x.is_default == r.is_default && x.name == r.name
+            })
+        });
+        RuleAt { nsg, rule }
+    }
+}
+
 /// The deciding NSG rules of one side of an edge.
 #[derive(Debug, Clone)]
 pub(crate) struct Side<'m> {
     pub(crate) outcome: Outcome,
-    /// (slot, its part) for the NIC and the subnet level, when an NSG is there.
-    pub(crate) nic: Option<(&'m crate::model::Nsg, Part)>,
-    pub(crate) subnet: Option<(&'m crate::model::Nsg, Part)>,
+    /// The NIC and the subnet level, when an NSG is there.
+    pub(crate) nic: Option<RuleAt<'m>>,
+    pub(crate) subnet: Option<RuleAt<'m>>,
 }
 
 /// A can open RDP to B (or may: `verdict` is `Unknown`).
@@ -91,7 +111,11 @@ fn asg_key(e: &Endpoint<'_>) -> String {
 fn names_prefixes(slot: &Slot<'_>, model: &Model, outbound: bool) -> bool {
     let Slot::Present(n) = slot else { return false };
     if outbound {
-        let rules = model.nsg_outbound.get(&n.id.key).map(Vec::as_slice).unwrap_or(&[]);
+        let rules = model
+            .nsg_outbound
+            .get(&n.id.key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         rules.iter().any(|r| !r.source.prefixes.is_empty())
     } else {
         n.inbound.iter().any(|r| !r.destination.prefixes.is_empty())
@@ -165,7 +189,11 @@ impl Inbound {
                 slot_key(&e.subnet_nsg),
                 asg_key(e),
                 port,
-                if by_ip { e.ip.to_string() } else { String::new() }
+                if by_ip {
+                    e.ip.to_string()
+                } else {
+                    String::new()
+                }
             );
             let next = evals.len();
             let at = *index.entry(key).or_insert(next);
@@ -191,22 +219,37 @@ pub(crate) fn inbound_side<'m>(e: &Endpoint<'m>, ev: &NetEval, ip: IpAddr) -> Op
     let part = ev.parts.iter().find(|p| p.set.contains(ip))?;
     Some(Side {
         outcome: part.outcome,
-        nic: with_nsg(&e.nic_nsg, part.nic.clone()),
-        subnet: with_nsg(&e.subnet_nsg, part.subnet.clone()),
+        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), None),
+        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), None),
     })
 }
 
-fn outbound_side<'m>(e: &Endpoint<'m>, part: &OutPart) -> Side<'m> {
+fn outbound_side<'m>(model: &'m Model, e: &Endpoint<'m>, part: &OutPart) -> Side<'m> {
     Side {
         outcome: part.outcome,
-        nic: with_nsg(&e.nic_nsg, part.nic.clone()),
-        subnet: with_nsg(&e.subnet_nsg, part.subnet.clone()),
+        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), Some(model)),
+        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), Some(model)),
     }
 }
 
-fn with_nsg<'m>(slot: &Slot<'m>, part: Option<Part>) -> Option<(&'m crate::model::Nsg, Part)> {
+/// `outbound`: the model whose `nsg_outbound` holds the rules; `None`: the inbound list.
+fn with_nsg<'m>(
+    slot: &Slot<'m>,
+    part: Option<&Part>,
+    outbound: Option<&'m Model>,
+) -> Option<RuleAt<'m>> {
     match (slot, part) {
-        (Slot::Present(n), Some(p)) => Some((*n, p)),
+        (Slot::Present(n), Some(p)) => {
+            let rules: &'m [SecurityRule] = match outbound {
+                Some(m) => m
+                    .nsg_outbound
+                    .get(&n.id.key)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+                None => &n.inbound,
+            };
+            Some(RuleAt::of(n, rules, p))
+        }
         _ => None,
     }
 }
@@ -231,15 +274,23 @@ pub(crate) fn route_to(model: &Model, from: &Endpoint<'_>, to: &Endpoint<'_>) ->
     }
     for peer in from.vnet.peerings.iter().filter(|p| p.connected) {
         for p in peer.remote_space.iter().filter(|p| p.contains(&ip)) {
-            consider(p.prefix_len(), false, peering_fate(model, from.vnet, peer, to.vnet));
+            consider(
+                p.prefix_len(),
+                false,
+                peering_fate(model, from.vnet, peer, to.vnet),
+            );
         }
     }
     for r in from.table.iter().flat_map(|t| t.routes.iter()) {
-        let Some(p) = r.prefix.filter(|p| p.contains(&ip)) else { continue };
+        let Some(p) = r.prefix.filter(|p| p.contains(&ip)) else {
+            continue;
+        };
         let fate = match &r.next_hop {
             NextHop::None => None,
             NextHop::VnetLocal => (to.vnet.id.key == from.vnet.id.key).then_some(RouteFate::Direct),
-            NextHop::VirtualAppliance => appliance_fate(model, from, to, r.name.clone(), r.next_hop_ip.as_deref()),
+            NextHop::VirtualAppliance => {
+                appliance_fate(model, from, to, r.name.clone(), r.next_hop_ip.as_deref())
+            }
             other => Some(RouteFate::Unknown {
                 route: r.name.clone(),
                 hop: hop_name(other),
@@ -307,11 +358,11 @@ fn appliance_fate(
     if nva_vnet.id.key == to.vnet.id.key {
         return Some(fate);
     }
-    let to_nva = to
-        .vnet
-        .peerings
-        .iter()
-        .find(|q| q.remote_vnet.as_ref().is_some_and(|r| r.key == nva_vnet.id.key))?;
+    let to_nva = to.vnet.peerings.iter().find(|q| {
+        q.remote_vnet
+            .as_ref()
+            .is_some_and(|r| r.key == nva_vnet.id.key)
+    })?;
     (to_nva.connected && to_nva.allow_forwarded).then_some(fate)
 }
 
@@ -343,7 +394,10 @@ fn near_vnets(model: &Model, e: &Endpoint<'_>) -> Vec<String> {
         if r.next_hop != NextHop::VirtualAppliance {
             continue;
         }
-        let ip = r.next_hop_ip.as_deref().and_then(|s| s.trim().parse::<IpAddr>().ok());
+        let ip = r
+            .next_hop_ip
+            .as_deref()
+            .and_then(|s| s.trim().parse::<IpAddr>().ok());
         if let Some(v) = ip.and_then(|ip| vnet_holding(model, e.vnet, ip)) {
             out.push(v.id.key.clone());
             out.extend(peers(v));
@@ -384,7 +438,11 @@ pub(crate) fn edges<'m>(
             slot_key(&e.nic_nsg),
             slot_key(&e.subnet_nsg),
             asg_key(e),
-            if by_ip { e.ip.to_string() } else { String::new() }
+            if by_ip {
+                e.ip.to_string()
+            } else {
+                String::new()
+            }
         );
         groups.entry(key).or_default().push(i);
     }
@@ -397,12 +455,16 @@ pub(crate) fn edges<'m>(
         for vnet in near_vnets(model, rep) {
             for &b in by_vnet.get(vnet.as_str()).into_iter().flatten() {
                 let to = &eps[b];
-                let Some(route) = route_to(model, rep, to) else { continue };
+                let Some(route) = route_to(model, rep, to) else {
+                    continue;
+                };
                 let port = vms[to.vm].port;
                 let out = outs
                     .entry(port)
                     .or_insert_with(|| outbound_eval(model, rep, port, &inbound.asg_members));
-                let Some(op) = out.part_of(to.ip) else { continue };
+                let Some(op) = out.part_of(to.ip) else {
+                    continue;
+                };
                 if op.outcome == Outcome::Deny {
                     continue;
                 }
@@ -412,7 +474,9 @@ pub(crate) fn edges<'m>(
                     if from.vm == to.vm {
                         continue;
                     }
-                    let Some(inb) = inbound_side(to, ev, from.ip) else { continue };
+                    let Some(inb) = inbound_side(to, ev, from.ip) else {
+                        continue;
+                    };
                     if inb.outcome == Outcome::Deny {
                         continue;
                     }
@@ -422,8 +486,12 @@ pub(crate) fn edges<'m>(
                         from: from.vm,
                         from_ip: from.ip,
                         to_ip: to.ip,
-                        verdict: if certain { Verdict::Reachable } else { Verdict::Unknown },
-                        outbound: outbound_side(from, op),
+                        verdict: if certain {
+                            Verdict::Reachable
+                        } else {
+                            Verdict::Unknown
+                        },
+                        outbound: outbound_side(model, from, op),
                         route: route.clone(),
                         inbound: inb,
                     };

@@ -18,8 +18,8 @@ pub(crate) mod trace;
 use std::net::IpAddr;
 
 use super::analysis::VmAnalysis;
-use super::types::{Slot, Unusable};
 use super::types::ResourceKind;
+use super::types::{Slot, Unusable};
 use crate::model::{IpConfig, Model, ResId, RouteTable, Subnet, Vnet};
 
 pub(crate) use classes::{ClassKind, ClassReach};
@@ -87,10 +87,16 @@ pub(crate) fn endpoints<'m>(model: &'m Model, vms: &[VmAnalysis<'m>]) -> Vec<End
     for (i, a) in vms.iter().enumerate() {
         let Some(vm) = a.arm else { continue };
         for (nic_id, _) in &vm.nics {
-            let Some(nic) = model.nics.get(&nic_id.key) else { continue };
+            let Some(nic) = model.nics.get(&nic_id.key) else {
+                continue;
+            };
             for ipc in &nic.ip_configs {
-                let (Some(ip), Some(sid)) = (ipc.private_ip, &ipc.subnet) else { continue };
-                let Some((vnet, subnet)) = model.subnet(sid) else { continue };
+                let (Some(ip), Some(sid)) = (ipc.private_ip, &ipc.subnet) else {
+                    continue;
+                };
+                let Some((vnet, subnet)) = model.subnet(sid) else {
+                    continue;
+                };
                 out.push(Endpoint {
                     vm: i,
                     ip,

@@ -53,7 +53,11 @@ pub(crate) fn evaluate(
     let level = |slot: &Slot<'_>, set: &AddrSet| -> Vec<Part> {
         match slot {
             Slot::Present(n) => {
-                let rules = model.nsg_outbound.get(&n.id.key).map(Vec::as_slice).unwrap_or(&[]);
+                let rules = model
+                    .nsg_outbound
+                    .get(&n.id.key)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
                 nsg::evaluate_outbound(rules, set, t)
             }
             _ => vec![Part {

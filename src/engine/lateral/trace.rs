@@ -60,7 +60,12 @@ pub(crate) struct Trace<'m> {
     pub(crate) verdict: Verdict,
 }
 
-fn step<'m>(hop: TraceHop, slot: &Slot<'m>, part: Option<Part>, outcome: Option<Outcome>) -> TraceStep<'m> {
+fn step<'m>(
+    hop: TraceHop,
+    slot: &Slot<'m>,
+    part: Option<Part>,
+    outcome: Option<Outcome>,
+) -> TraceStep<'m> {
     TraceStep {
         hop,
         nsg: match slot {
@@ -162,18 +167,35 @@ fn vm_steps<'m>(
 ) {
     let exposed = source.exposed();
     if !exposed.is_empty() {
-        let mut s = step(TraceHop::InternetToSource, &Slot::None, None, Some(Outcome::Allow));
+        let mut s = step(
+            TraceHop::InternetToSource,
+            &Slot::None,
+            None,
+            Some(Outcome::Allow),
+        );
         s.set = Some(exposed);
         t.steps.push(s);
     }
     let out = outbound_eval(model, a, port, asgs);
     let Some(op) = out.part_of(b.ip) else { return };
     let nic_outcome = op.nic.as_ref().map(|p| p.outcome).unwrap_or(Outcome::Allow);
-    t.steps.push(step(TraceHop::OutboundNic, &a.nic_nsg, op.nic.clone(), Some(nic_outcome)));
-    let sub_outcome = op.subnet.as_ref().map(|p| p.outcome).or(
-        (nic_outcome != Outcome::Deny).then_some(Outcome::Allow),
-    );
-    t.steps.push(step(TraceHop::OutboundSubnet, &a.subnet_nsg, op.subnet.clone(), sub_outcome));
+    t.steps.push(step(
+        TraceHop::OutboundNic,
+        &a.nic_nsg,
+        op.nic.clone(),
+        Some(nic_outcome),
+    ));
+    let sub_outcome = op
+        .subnet
+        .as_ref()
+        .map(|p| p.outcome)
+        .or((nic_outcome != Outcome::Deny).then_some(Outcome::Allow));
+    t.steps.push(step(
+        TraceHop::OutboundSubnet,
+        &a.subnet_nsg,
+        op.subnet.clone(),
+        sub_outcome,
+    ));
     if op.outcome == Outcome::Deny {
         t.verdict = Verdict::Blocked;
         return;
@@ -185,17 +207,37 @@ fn vm_steps<'m>(
         part: None,
         set: None,
         route: Some(route.clone()),
-        outcome: Some(if route.is_some() { Outcome::Allow } else { Outcome::Deny }),
+        outcome: Some(if route.is_some() {
+            Outcome::Allow
+        } else {
+            Outcome::Deny
+        }),
     });
     let Some(route) = route else {
         t.verdict = Verdict::Blocked;
         return;
     };
-    let Some(ip) = inbound.parts.iter().find(|p| p.set.contains(a.ip)) else { return };
-    let sub = ip.subnet.as_ref().map(|p| p.outcome).unwrap_or(Outcome::Allow);
-    t.steps.push(step(TraceHop::InboundSubnet, &b.subnet_nsg, ip.subnet.clone(), Some(sub)));
-    let nic = ip.nic.as_ref().map(|p| p.outcome).or((sub != Outcome::Deny).then_some(Outcome::Allow));
-    t.steps.push(step(TraceHop::InboundNic, &b.nic_nsg, ip.nic.clone(), nic));
+    let Some(ip) = inbound.parts.iter().find(|p| p.set.contains(a.ip)) else {
+        return;
+    };
+    let sub = ip
+        .subnet
+        .as_ref()
+        .map(|p| p.outcome)
+        .unwrap_or(Outcome::Allow);
+    t.steps.push(step(
+        TraceHop::InboundSubnet,
+        &b.subnet_nsg,
+        ip.subnet.clone(),
+        Some(sub),
+    ));
+    let nic = ip
+        .nic
+        .as_ref()
+        .map(|p| p.outcome)
+        .or((sub != Outcome::Deny).then_some(Outcome::Allow));
+    t.steps
+        .push(step(TraceHop::InboundNic, &b.nic_nsg, ip.nic.clone(), nic));
     let all = op.outcome.then(ip.outcome);
     t.verdict = match all {
         Outcome::Deny => Verdict::Blocked,
