@@ -124,7 +124,7 @@ fn deciders<'m>(
                         .any(|d| d.nsg.id == n.id && d.part.rule == part.rule)
                 {
                     out.push(Decider {
-                        nsg: *n,
+                        nsg: n,
                         part: part.clone(),
                     });
                 }
