@@ -191,10 +191,24 @@ fn connection_source<'m>(
     s
 }
 
-/// The prefixes the gateways bring into `vnet` (for the `VirtualNetwork` tag, D42).
-pub(crate) fn prefixes_for(model: &Model, vnet: &Vnet) -> Vec<IpNet> {
-    sources_for(model, vnet)
-        .into_iter()
-        .flat_map(|s| s.prefixes)
-        .collect()
+/// The prefixes the gateways bring into `vnet` (for the `VirtualNetwork` tag, D42); computed
+/// for every VNet at the first call.
+pub(crate) fn prefixes_for<'m>(model: &'m Model, vnet: &Vnet) -> &'m [IpNet] {
+    if model.gateways.is_empty() {
+        return &[];
+    }
+    let all = model.gateway_prefixes.get_or_init(|| {
+        model
+            .vnets
+            .values()
+            .map(|v| {
+                let p: Vec<IpNet> = sources_for(model, v)
+                    .into_iter()
+                    .flat_map(|s| s.prefixes)
+                    .collect();
+                (v.id.key.clone(), p)
+            })
+            .collect()
+    });
+    all.get(&vnet.id.key).map(Vec::as_slice).unwrap_or(&[])
 }

@@ -448,6 +448,9 @@ pub struct Model {
     pub(crate) connections: Vec<Connection>,
     /// Peerings read as their own resources, by VNet key, until `build` gives them to the VNet.
     pub(crate) loose_peerings: Vec<(String, Peering)>,
+    /// The prefixes each VNet's gateways bring in (`engine::gateways`), computed on first use:
+    /// every tag expansion needs them, and a hub's peerings are many.
+    pub(crate) gateway_prefixes: std::sync::OnceLock<HashMap<String, Vec<IpNet>>>,
 }
 
 /// A virtual network gateway (VPN or ExpressRoute), docs/decisions.md D44.

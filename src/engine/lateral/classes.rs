@@ -3,7 +3,9 @@
 
 use super::super::addrset::AddrSet;
 use super::super::analysis::VmAnalysis;
-use super::super::gateways::{self, GatewayClass, OpenReason};
+use std::collections::HashMap;
+
+use super::super::gateways::{self, GatewayClass, GatewaySource, OpenReason};
 use super::super::nsg::{Outcome, Part};
 use super::super::tags::AZURE_HOST;
 use super::super::types::{NetEval, PathKind, Slot};
@@ -148,15 +150,17 @@ fn fill<'m>(
 }
 
 /// The classes of VM `index` (its first endpoint in a known subnet), only those that reach.
+/// `at`: the index of the VM's first endpoint; `cache`: gateway sources by VNet key.
 pub(crate) fn classes_for<'m>(
     model: &'m Model,
     vm: &VmAnalysis<'m>,
-    index: usize,
+    at: Option<usize>,
     eps: &[Endpoint<'m>],
     inbound: &Inbound,
+    cache: &mut HashMap<String, Vec<GatewaySource<'m>>>,
 ) -> Vec<ClassReach<'m>> {
     let mut out = internet_and_bastion(vm);
-    let Some((at, e)) = eps.iter().enumerate().find(|(_, e)| e.vm == index) else {
+    let Some((at, e)) = at.and_then(|i| Some((i, eps.get(i)?))) else {
         return out;
     };
     let ev = inbound.of(at);
@@ -170,7 +174,10 @@ pub(crate) fn classes_for<'m>(
         ));
     }
     out.extend(peered(model, e.vnet, ev, e));
-    for g in gateways::sources_for(model, e.vnet) {
+    let sources = cache
+        .entry(e.vnet.id.key.clone())
+        .or_insert_with(|| gateways::sources_for(model, e.vnet));
+    for g in sources.iter() {
         let kind = match g.class {
             GatewayClass::OnPremises => ClassKind::OnPremises,
             GatewayClass::PointToSite => ClassKind::PointToSite,

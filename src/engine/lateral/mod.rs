@@ -69,8 +69,14 @@ pub(crate) fn analyse<'m>(model: &'m Model, vms: &[VmAnalysis<'m>], full: bool) 
     let endpoints = endpoints(model, vms);
     let mut out: Vec<VmLateral<'m>> = vec![VmLateral::default(); vms.len()];
     let inbound = eastwest::Inbound::new(model, vms, &endpoints);
+    let mut first: Vec<Option<usize>> = vec![None; vms.len()];
+    for (i, e) in endpoints.iter().enumerate().rev() {
+        first[e.vm] = Some(i);
+    }
+    let mut cache = std::collections::HashMap::new();
     for (i, vm) in vms.iter().enumerate() {
-        out[i].classes = classes::classes_for(model, vm, i, &endpoints, &inbound);
+        out[i].classes =
+            classes::classes_for(model, vm, first[i], &endpoints, &inbound, &mut cache);
     }
     for (to, edge) in eastwest::edges(model, vms, &endpoints, &inbound, full) {
         out[to].edges.push(edge);
