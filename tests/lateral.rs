@@ -223,6 +223,10 @@ fn check_from_a_vm_shows_both_hops_and_both_directions() {
         assert!(text.contains(hop), "no {hop} in:\n{text}");
     }
     assert!(text.contains("AllowVnetInBound"), "{text}");
+    assert!(
+        text.contains("[0.0.0.0/0]"),
+        "the whole Internet prints minimally: {text}"
+    );
     assert!(text.contains("verdict: reachable"), "{text}");
 }
 

@@ -144,7 +144,13 @@ pub(crate) fn report(t: &Trace<'_>, all: &[VmAnalysis<'_>]) -> TraceReport {
                 sources: s
                     .set
                     .as_ref()
-                    .map(|x| x.to_cidrs().iter().map(|c| c.to_string()).collect())
+                    .map(|x| {
+                        // Public sets print minimally (the whole Internet as 0.0.0.0/0).
+                        crate::engine::tags::minimal_cidrs(x, x)
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 detail,
             }
