@@ -94,6 +94,12 @@ pub struct Audit<'m> {
     options: Options,
     observations: Observations,
     vms: Vec<VmTopology<'m>>,
+    /// `--lateral`: compute every east-west edge and put the section in the report.
+    lateral: bool,
+    /// One VM in scope: the others are evaluated too, as possible stepping stones (RDP812).
+    single: bool,
+    /// `check --from`: the source to trace to the VM in scope.
+    trace_from: Option<String>,
 }
 
 impl<'m> Audit<'m> {
@@ -135,7 +141,28 @@ impl<'m> Audit<'m> {
             options,
             observations,
             vms,
+            lateral: false,
+            single: matches!(scope, Scope::Vm(_)),
+            trace_from: None,
         })
+    }
+
+    /// The same audit with (or without) the full east-west analysis in the report
+    /// (`--lateral`). RDP811 and RDP812 are evaluated either way.
+    pub fn with_lateral(self, on: bool) -> Audit<'m> {
+        Audit {
+            lateral: on,
+            ..self
+        }
+    }
+
+    /// The same audit tracing one source (a VM id or name, an IP or a CIDR) to the VM in scope
+    /// (`check --from`); it lands in the VM's east-west section.
+    pub fn with_trace_from(self, from: Option<String>) -> Audit<'m> {
+        Audit {
+            trace_from: from,
+            ..self
+        }
     }
 
     /// What `--probe` tries for the Windows VMs in scope: every direct path's `address:port`,
@@ -168,16 +195,47 @@ impl<'m> Audit<'m> {
     pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
         // Each VM is evaluated on its own (the model is shared read-only): both cores help.
-        let analyses: Vec<VmAnalysis<'_>> =
+        let mut analyses: Vec<VmAnalysis<'_>> =
             self.vms.into_par_iter().map(|t| evaluator.vm(t)).collect();
-        let audited: Vec<Audited<'_, '_>> = analyses
+        let in_scope = analyses.len();
+        if self.single {
+            // Every other VM may be a stepping stone to this one (RDP812).
+            let builder = Builder::new(self.model, self.options.port, &self.observations);
+            let focus = analyses.first().map(|a| a.id.key.clone());
+            let others: Vec<VmTopology<'_>> = builder
+                .all()
+                .into_iter()
+                .filter(|t| Some(&t.id.key) != focus.as_ref())
+                .collect();
+            let others: Vec<VmAnalysis<'_>> =
+                others.into_par_iter().map(|t| evaluator.vm(t)).collect();
+            analyses.extend(others);
+        }
+        let mut lateral = crate::engine::lateral::analyse(self.model, &analyses, self.lateral);
+        if let (Some(from), true) = (&self.trace_from, in_scope > 0) {
+            use crate::engine::lateral::trace;
+            let source = trace::resolve(&analyses, from);
+            let t = trace::trace(self.model, &analyses, 0, source);
+            if let Some(v) = lateral.vms.first_mut() {
+                v.trace = Some(t);
+            }
+        }
+        let audited: Vec<Audited<'_, '_>> = analyses[..in_scope]
             .par_iter()
-            .map(|vm| Audited {
-                vm,
-                findings: match vm.os {
-                    OsType::Linux => Vec::new(), // skipped by the report
-                    _ => rules::check_vm(vm, self.model),
-                },
+            .enumerate()
+            .map(|(i, vm)| {
+                let cx = lateral.of(i).map(|l| rules::LateralCx {
+                    vm: l,
+                    all: &analyses,
+                });
+                Audited {
+                    vm,
+                    findings: match vm.os {
+                        OsType::Linux => Vec::new(), // skipped by the report
+                        _ => rules::check_vm_with(vm, self.model, cx),
+                    },
+                    lateral: cx.filter(|_| self.lateral),
+                }
             })
             .collect();
         report::build(

@@ -44,17 +44,25 @@ fn json_of(out: &[u8]) -> Value {
 
 /// Every demo VM's verdict and rule ids, pinned (mocks/demo/README.md tells each story).
 const DEMO: &[(&str, &str, &[&str])] = &[
-    ("app-01", "blocked", &["RDP401"]),
-    ("batch-01", "blocked", &["RDP402"]),
-    ("contractor-01", "blocked", &["RDP601", "RDP805", "RDP806"]),
+    ("app-01", "blocked", &["RDP401", "RDP812"]),
+    ("batch-01", "blocked", &["RDP402", "RDP812"]),
+    (
+        "contractor-01",
+        "blocked",
+        &["RDP601", "RDP805", "RDP806", "RDP812"],
+    ),
     (
         "dev-01",
         "blocked",
         &["RDP101", "RDP801", "RDP804", "RDP805", "RDP806"],
     ),
-    ("finance-01", "blocked", &["RDP406"]),
-    ("fw-app-01", "blocked", &["RDP701"]),
-    ("hr-01", "blocked", &["RDP502"]),
+    ("finance-01", "blocked", &["RDP406", "RDP703"]),
+    ("fw-app-01", "blocked", &["RDP701", "RDP812"]),
+    (
+        "hr-01",
+        "blocked",
+        &["RDP502", "RDP703", "RDP811", "RDP812"],
+    ),
     (
         "jump-02",
         "reachable",
@@ -65,20 +73,20 @@ const DEMO: &[(&str, &str, &[&str])] = &[
         "reachable",
         &["RDP105", "RDP507", "RDP603", "RDP801", "RDP803", "RDP804"],
     ),
-    ("locked-01", "blocked", &["RDP409"]),
     (
         "legacy-rdp-01",
         "reachable",
         &["RDP106", "RDP606", "RDP804"],
     ),
-    ("nva-01", "blocked", &["RDP601"]),
+    ("locked-01", "blocked", &["RDP409", "RDP812"]),
     ("noc-01", "reachable", &["RDP410", "RDP801", "RDP804"]),
-    ("ops-jump-01", "reachable", &["RDP804"]),
-    ("reporting-01", "unknown", &["RDP407"]),
+    ("nva-01", "blocked", &["RDP601", "RDP811", "RDP812"]),
+    ("ops-jump-01", "reachable", &["RDP703", "RDP804", "RDP811"]),
+    ("reporting-01", "unknown", &["RDP407", "RDP812"]),
     ("shop-01", "reachable", &["RDP606", "RDP801", "RDP804"]),
     ("sql-01", "blocked", &["RDP601"]),
     ("web-01", "reachable", &["RDP801", "RDP804"]),
-    ("web-02", "blocked", &["RDP403"]),
+    ("web-02", "blocked", &["RDP403", "RDP812"]),
 ];
 
 #[test]
@@ -559,7 +567,7 @@ fn rules_and_explain() {
         .clone();
     let r = json_of(&out);
     let rules = r["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 47); // every rule of docs/rules.md, RDP204 and the wave-2 doors included
+    assert_eq!(rules.len(), 49); // every rule of docs/rules.md, RDP204 and wave 2 included
     for key in [
         "id",
         "title",

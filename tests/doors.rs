@@ -291,6 +291,7 @@ fn generated_doors_live_arm_and_graph_equal_offline() {
         vms: 120,
         seed: 11,
         subscriptions: 2,
+        hub_spoke: false,
     });
     mock_arm::generate::add_doors(&mut snap);
     if let Some(o) = snap.as_object_mut() {

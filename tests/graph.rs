@@ -105,6 +105,7 @@ fn graph_and_arm_agree_on_a_generated_multi_subscription_estate_and_by_managemen
             vms: 240,
             seed: 5,
             subscriptions: 4,
+            hub_spoke: false,
         },
     ));
     let server = serve(&snap, |c| c.page_size(25).graph_page_size(50));

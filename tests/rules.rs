@@ -3,6 +3,8 @@
 //! document with exactly one Windows VM and the resources it references; its top-level
 //! `description` (ignored by the reader) says what it shows. A good fixture is a near miss of a
 //! bad one — the same setup with the one thing fixed — so each pair pins down the trigger.
+//! Two-hop fixtures (RDP812) hold a stepping stone and a target: their top-level
+//! `"windowsVms": 2` (ignored by the reader) says so.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -147,6 +149,15 @@ fn check_shape(path: &Path, schema: &jsonschema::Validator) -> Vec<String> {
     out
 }
 
+/// How many Windows VMs a fixture holds: 1, or its top-level `windowsVms`.
+fn windows_vms(path: &Path) -> usize {
+    fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|d| d["windowsVms"].as_u64())
+        .unwrap_or(1) as usize
+}
+
 fn found_ids(report: &Report) -> BTreeSet<&'static str> {
     report
         .vms
@@ -187,9 +198,10 @@ fn every_fixture_raises_exactly_what_its_name_says() {
                     continue;
                 }
             };
-            if report.vms.len() != 1 || report.summary.skipped != 0 {
+            if report.vms.len() != windows_vms(&path) || report.summary.skipped != 0 {
                 failures.push(fail(format!(
-                    "must hold exactly one Windows VM, the report has {} (and {} skipped)",
+                    "must hold exactly {} Windows VM(s), the report has {} (and {} skipped)",
+                    windows_vms(&path),
                     report.vms.len(),
                     report.summary.skipped
                 )));

@@ -19,6 +19,7 @@ fn live_runs_under_random_faults_are_complete_and_equal_or_incomplete() {
         vms: 24,
         seed: 11,
         subscriptions: 2,
+        hub_spoke: false,
     });
     if let Some(o) = snap.as_object_mut() {
         o.remove("guest"); // guest facts come from --guest, not from ARM

@@ -18,6 +18,9 @@ pub(crate) const KNOWN_TYPES: &[&str] = &[
     "Microsoft.Network/azureFirewalls",
     "Microsoft.Network/firewallPolicies",
     "Microsoft.Network/ipGroups",
+    "Microsoft.Network/virtualNetworkGateways",
+    "Microsoft.Network/localNetworkGateways",
+    "Microsoft.Network/connections",
     "Microsoft.ClassicCompute/virtualMachines",
 ];
 

@@ -148,6 +148,10 @@ struct GenerateArgs {
     /// built in memory, not streamed).
     #[arg(long)]
     doors: bool,
+    /// Hub and spoke: per subscription a hub VNet with a VPN gateway (point-to-site pool,
+    /// site-to-site connection) and an Internet-exposed jump box, peered with every VNet.
+    #[arg(long)]
+    hub_spoke: bool,
 }
 
 fn main() -> ExitCode {
@@ -260,6 +264,7 @@ fn run_generate(a: GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         vms: a.vms,
         seed: a.seed,
         subscriptions: a.subscriptions.max(1),
+        hub_spoke: a.hub_spoke,
     };
     if a.doors {
         let mut snap = mock_arm::generate::generate(&opts);

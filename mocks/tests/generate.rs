@@ -22,6 +22,7 @@ fn generated(vms: usize, seed: u64, subscriptions: usize, pretty: bool) -> Vec<u
         vms,
         seed,
         subscriptions,
+        hub_spoke: false,
     };
     let mut out = Vec::new();
     write_snapshot(&opts, pretty, &mut out).expect("writes to memory");

@@ -94,6 +94,7 @@ fn estate(vms: usize, subscriptions: usize) -> (Value, Vec<String>) {
         vms,
         seed: 3,
         subscriptions,
+        hub_spoke: false,
     });
     let subs = doc["subscriptions"]
         .as_array()

@@ -18,6 +18,7 @@ fn lists_page_with_absolute_next_links_that_carry_the_query() {
         vms: 250,
         seed: 5,
         subscriptions: 1,
+        hub_spoke: false,
     });
     let sub = doc["subscriptions"][0]["subscriptionId"]
         .as_str()

@@ -303,8 +303,10 @@ pub(crate) async fn collect(
         add_instance_views(&client, &mut out).await;
     }
     // Referenced resources the lists did not return (other groups or subscriptions).
+    // Then the gateways' connections and what they name; an id is asked for once in all.
     follow_references(&client, &mut out, None).await;
     collect_doors(&client, &mut out, None).await;
+    add_connections(&client, &mut out).await;
     Ok(out)
 }
 
@@ -456,6 +458,21 @@ async fn follow_rounds(
         run_all(client, missing.into_iter().map(Job::Get).collect(), out).await;
     }
     dedup(out);
+}
+
+/// Connections of the gateways found (listed in each gateway's resource group, the only scope
+/// ARM lists them in), then the local network gateways they name (docs/decisions.md D44).
+pub(crate) async fn add_connections(client: &Arc<ArmClient>, out: &mut Collected) {
+    let groups = model::refs::gateway_groups(&out.resource_refs());
+    if groups.is_empty() {
+        return;
+    }
+    let jobs = groups
+        .into_iter()
+        .map(|(sub, rg)| Job::List(sub, request::CONNECTIONS, Some(rg)))
+        .collect();
+    run_all(client, jobs, out).await;
+    follow_references(client, out, None).await;
 }
 
 async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {

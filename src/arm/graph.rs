@@ -20,7 +20,7 @@ use tokio::sync::Mutex;
 use super::client::{ArmClient, MAX_PAGES};
 use super::collect::{self, CollectError, Collected, Scope};
 use super::error::{ArmError, ErrorKind};
-use super::request::TYPES;
+use super::request::{PRIVATE_REACH_TYPES, TYPES};
 use crate::model::{DiagLevel, Diagnostic};
 use crate::snapshot::Subscription;
 
@@ -49,6 +49,7 @@ pub(crate) fn url(base: &Url) -> Url {
 pub(crate) fn query(resource_groups: &[String]) -> String {
     let types: Vec<String> = TYPES
         .iter()
+        .chain(PRIVATE_REACH_TYPES.iter())
         .map(|t| format!("'{}'", t.full_name().to_ascii_lowercase()))
         .collect();
     let mut q = format!("Resources\n| where type in~ ({})\n", types.join(", "));
@@ -347,6 +348,7 @@ mod tests {
         let q = query(&["rg-web".into()]);
         assert!(q.starts_with("Resources\n| where type in~ ('microsoft.compute/virtualmachines', "));
         assert!(q.contains("| where resourceGroup in~ ('rg-web')"));
+        assert!(q.contains("'microsoft.network/virtualnetworkgateways', 'microsoft.network/localnetworkgateways', 'microsoft.network/connections')"));
         assert!(q.ends_with("| project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc"));
         let b = body(
             &GraphScope::Subscriptions(vec!["s1".into()]),

@@ -75,6 +75,18 @@ pub(crate) const TYPES: [ResourceType; 13] = [
     IP_GROUPS,
 ];
 
+/// Gateway connections: ARM lists them per resource group only, so a subscription audit lists
+/// them in the groups that hold a virtual network gateway (docs/decisions.md D44).
+pub(crate) const CONNECTIONS: ResourceType = t("Microsoft.Network", "connections", API_NETWORK);
+
+/// Private-reach types the Resource Graph query adds (ARM reads gateways and local gateways by
+/// reference, connections per group).
+pub(crate) const PRIVATE_REACH_TYPES: [ResourceType; 3] = [
+    t("Microsoft.Network", "virtualNetworkGateways", API_NETWORK),
+    t("Microsoft.Network", "localNetworkGateways", API_NETWORK),
+    CONNECTIONS,
+];
+
 /// The api-version for a resource id, by its provider namespace.
 pub(crate) fn api_version_for(id: &str) -> &'static str {
     let lower = id.to_ascii_lowercase();

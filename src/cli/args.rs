@@ -47,6 +47,8 @@ pub(crate) enum Command {
     /// Print the man page (roff) to standard output.
     #[command(after_help = "Example: rdpaudit man > ~/.local/share/man/man1/rdpaudit.1")]
     Man,
+    /// Print the RDP reachability graph: VMs and source classes, who can RDP to whom.
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -132,12 +134,43 @@ pub(crate) struct FixArgs {
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) vm: VmArgs,
+    /// Trace RDP from one source: another VM (resource id or name) or a CIDR, hop by hop, both
+    /// directions' NSGs shown.
+    #[arg(long, value_name = "VM|CIDR")]
+    pub(crate) from: Option<String>,
     #[command(flatten)]
     pub(crate) input: InputArgs,
     #[command(flatten)]
     pub(crate) eval: EvalArgs,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    #[command(flatten)]
+    pub(crate) scope: ScopeArgs,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+    /// Graph format.
+    #[arg(short, long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub(crate) output: GraphFormat,
+    /// More logging on stderr (repeatable).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// `rdpaudit graph -o …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Graphviz (`dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Nodes and edges as JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +287,10 @@ pub(crate) struct EvalArgs {
     /// Which findings to report.
     #[arg(long, value_enum, default_value_t = CategoryArg::All)]
     pub(crate) category: CategoryArg,
+    /// Add the east-west section: per VM, the source classes and the VMs that can open RDP to
+    /// it, with the deciding rules (RDP811 and RDP812 are evaluated either way).
+    #[arg(long)]
+    pub(crate) lateral: bool,
 }
 
 #[derive(Debug, Args)]
@@ -403,6 +440,27 @@ impl From<FixFormatArg> for crate::report::FixFormat {
             FixFormatArg::Az => crate::report::FixFormat::Az,
             FixFormatArg::Arm => crate::report::FixFormat::Arm,
             FixFormatArg::Terraform => crate::report::FixFormat::Terraform,
+        }
+    }
+}
+
+impl GraphArgs {
+    /// The output settings the graph's audit runs with: nothing printed, no fix proven (the
+    /// graph shows no fix), nothing filtered.
+    pub(crate) fn quiet_output(&self) -> OutputArgs {
+        OutputArgs {
+            output: Format::Table,
+            summary: true,
+            rules: Vec::new(),
+            fail_on: FailOn::Never,
+            suppress: None,
+            baseline: None,
+            fail_on_new: false,
+            framework: None,
+            fix_format: FixFormatArg::Az,
+            color: ColorArg::Never,
+            quiet: true,
+            verbose: self.verbose,
         }
     }
 }

@@ -35,6 +35,7 @@ pub fn main() -> ExitStatus {
         Command::Fix(f) => commands::fix::run(f),
         Command::Completions(c) => commands::completions::completions(c),
         Command::Man => commands::completions::man(),
+        Command::Graph(g) => commands::graph::run(g),
     };
     result.unwrap_or_else(|e| error::report(&e))
 }
@@ -60,6 +61,7 @@ fn verbosity(command: &Command) -> u8 {
         Command::Collect(c) => c.verbose,
         Command::Fix(f) => f.output.verbose,
         Command::Rules(_) | Command::Explain(_) | Command::Completions(_) | Command::Man => 0,
+        Command::Graph(g) => g.verbose,
     }
 }
 

@@ -67,10 +67,10 @@ pub(crate) struct RuleRef {
 }
 
 impl RuleRef {
-    fn of(r: &SecurityRule, note: Option<String>) -> RuleRef {
+    fn of_side(r: &SecurityRule, side: Side, note: Option<String>) -> RuleRef {
         RuleRef {
-            opaque_tags: r
-                .source
+            opaque_tags: side
+                .set_spec(r)
                 .tags
                 .iter()
                 .filter(|t| matches!(t, ServiceTag::Other(_)))
@@ -245,26 +245,74 @@ fn source_sets(spec: &AddrSpec, t: &Target<'_>) -> (AddrSet, AddrSet, Option<Str
     (definite, maybe, why)
 }
 
+/// Which way a rule list is read (docs/decisions.md D45). Inbound: the candidates are sources
+/// and the fixed point (`Target::dest_ip`, `dest_asgs`) is the destination. Outbound: the
+/// candidates are destinations and the fixed point is the sending VM's address and ASGs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Inbound,
+    Outbound,
+}
+
+impl Side {
+    /// The side of the rule the candidate set is matched against.
+    fn set_spec(self, r: &SecurityRule) -> &AddrSpec {
+        match self {
+            Side::Inbound => &r.source,
+            Side::Outbound => &r.destination,
+        }
+    }
+
+    /// The side of the rule the fixed point is matched against.
+    fn point_spec(self, r: &SecurityRule) -> &AddrSpec {
+        match self {
+            Side::Inbound => &r.destination,
+            Side::Outbound => &r.source,
+        }
+    }
+}
+
 /// Evaluates `nsg` for TCP flows from `candidates` to the target (docs/decisions.md D6).
 pub(crate) fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<Part> {
+    evaluate_rules(&nsg.inbound, candidates, t, Side::Inbound)
+}
+
+/// Evaluates outbound `rules` (one NSG's, `Nsg::outbound`) for TCP flows from the VM at
+/// `t.dest_ip` to each address of `destinations` on port `t.dest_port`: the same exact walk as
+/// inbound with source and destination swapped. The implicit end is `DenyAllOutBound`.
+pub(crate) fn evaluate_outbound(
+    rules: &[SecurityRule],
+    destinations: &AddrSet,
+    t: &Target<'_>,
+) -> Vec<Part> {
+    evaluate_rules(rules, destinations, t, Side::Outbound)
+}
+
+fn evaluate_rules(
+    rules: &[SecurityRule],
+    candidates: &AddrSet,
+    t: &Target<'_>,
+    side: Side,
+) -> Vec<Part> {
     let mut classes = vec![Class {
         pending: Pending::default(),
         set: candidates.clone(),
         maybe: None,
     }];
     let mut parts: Vec<Part> = Vec::new();
-    for rule in &nsg.inbound {
+    for rule in rules {
         if classes.iter().all(|c| c.set.is_empty()) {
             break;
         }
         if !rule.protocol.matches_tcp() || !rule.destination_ports.contains(t.dest_port) {
             continue;
         }
-        let mut rule_maybe: Option<(String, bool)> = match match_destination(&rule.destination, t) {
-            Match::No => continue,
-            Match::Yes => None,
-            Match::Maybe(why, opaque) => Some((why, opaque)),
-        };
+        let mut rule_maybe: Option<(String, bool)> =
+            match match_destination(side.point_spec(rule), t) {
+                Match::No => continue,
+                Match::Yes => None,
+                Match::Maybe(why, opaque) => Some((why, opaque)),
+            };
         match rule.source_ports.coverage(EPHEMERAL.0, EPHEMERAL.1) {
             Coverage::None => continue,
             Coverage::All => {}
@@ -277,7 +325,7 @@ pub(crate) fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<P
                 }
             }
         }
-        let (definite, tag_maybe, tag_why) = source_sets(&rule.source, t);
+        let (definite, tag_maybe, tag_why) = source_sets(side.set_spec(rule), t);
         // Sets this rule may (not must) match, each with whether missing data is the reason.
         let (certain_src, maybes) = match rule_maybe {
             None => (definite, vec![(tag_maybe, true, tag_why)]),
@@ -300,7 +348,7 @@ pub(crate) fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<P
                 parts.push(Part {
                     set: covered,
                     outcome: class.pending.resolve(rule.access),
-                    rule: Some(RuleRef::of(rule, None)),
+                    rule: Some(RuleRef::of_side(rule, side, None)),
                     maybe: class.maybe.clone(),
                 });
             }
@@ -316,7 +364,7 @@ pub(crate) fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<P
                     maybe: class
                         .maybe
                         .clone()
-                        .or_else(|| Some(RuleRef::of(rule, why.clone()))),
+                        .or_else(|| Some(RuleRef::of_side(rule, side, why.clone()))),
                 });
             }
         }

@@ -63,6 +63,8 @@ pub(crate) fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -
         v.extend(rt.routes.iter().filter_map(|r| r.prefix));
     }
     v.extend(parse_prefix(AZURE_HOST));
+    // Connected on-premises spaces and point-to-site pools (docs/decisions.md D42).
+    v.extend(super::gateways::prefixes_for(model, vnet).iter().copied());
     AddrSet::from_nets(&v)
 }
 

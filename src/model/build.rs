@@ -6,6 +6,7 @@
 mod avnm;
 mod compute;
 mod firewall;
+mod gateways;
 mod lb;
 mod network;
 mod nsg;
@@ -41,6 +42,10 @@ enum Kind {
     FirewallPolicy,
     RuleGroup,
     IpGroup,
+    Gateway,
+    LocalGateway,
+    Connection,
+    Peering,
 }
 
 fn kind_of(t: &str) -> Option<Kind> {
@@ -59,6 +64,10 @@ fn kind_of(t: &str) -> Option<Kind> {
         "microsoft.network/firewallpolicies" => Kind::FirewallPolicy,
         "microsoft.network/firewallpolicies/rulecollectiongroups" => Kind::RuleGroup,
         "microsoft.network/ipgroups" => Kind::IpGroup,
+        "microsoft.network/virtualnetworkgateways" => Kind::Gateway,
+        "microsoft.network/localnetworkgateways" => Kind::LocalGateway,
+        "microsoft.network/connections" => Kind::Connection,
+        "microsoft.network/virtualnetworks/virtualnetworkpeerings" => Kind::Peering,
         _ => return None,
     })
 }
@@ -77,10 +86,15 @@ fn kind_from_id(id: &str) -> Option<Kind> {
         return kind_of(&format!("{ns}/{ty}/{child_ty}"));
     }
     // A top-level resource id has exactly namespace/type/name after `providers`.
-    if parts.next().is_none() || parts.next().is_some() {
-        return None;
+    let _name = parts.next()?;
+    match (parts.next(), parts.next(), parts.next()) {
+        (None, _, _) => kind_of(&format!("{ns}/{ty}")),
+        // A VNet peering read by itself (its GET body has no `type`).
+        (Some(child), Some(_), None) => {
+            kind_of(&format!("{ns}/{ty}/{child}")).filter(|k| *k == Kind::Peering)
+        }
+        _ => None,
     }
-    kind_of(&format!("{ns}/{ty}"))
 }
 
 /// Builds the model from raw resources, once; nothing changes it afterwards.
@@ -96,6 +110,7 @@ pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Mo
     for (index, raw) in resources.iter().enumerate() {
         add_resource(&mut m, &mut sink, index, raw);
     }
+    gateways::finish(&mut m);
     m.diagnostics.extend(sink.finish());
     m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
@@ -193,6 +208,18 @@ fn parse_kind(m: &mut Model, kind: Kind, rid: &ResId, raw: &RawValue) -> Result<
             parse::<wire::RouteTableProps>(raw).and_then(|e| route_table(m, rid, e))
         }
         Kind::Bastion => parse::<wire::BastionProps>(raw).and_then(|e| bastion(m, rid, e)),
+        Kind::Gateway => {
+            parse::<wire::GatewayProps>(raw).and_then(|e| gateways::gateway(m, rid, e))
+        }
+        Kind::LocalGateway => {
+            parse::<wire::LocalGatewayProps>(raw).and_then(|e| gateways::local_gateway(m, rid, e))
+        }
+        Kind::Connection => {
+            parse::<wire::ConnectionProps>(raw).and_then(|e| gateways::connection(m, rid, e))
+        }
+        Kind::Peering => {
+            parse::<wire::PeeringProps>(raw).and_then(|e| gateways::peering(m, rid, e))
+        }
         Kind::Asg => {
             m.asgs.insert(rid.key.clone(), rid.clone());
             Ok(())

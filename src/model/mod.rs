@@ -345,6 +345,14 @@ pub(crate) struct Peering {
     pub(crate) remote_space: Vec<IpNet>,
     pub(crate) connected: bool,
     pub(crate) use_remote_gateways: bool,
+    /// The peering's name (`virtualNetworkPeerings[].name`).
+    pub(crate) name: String,
+    /// `allowVirtualNetworkAccess` (default true): this VNet's VMs may reach the remote VNet.
+    pub(crate) allow_access: bool,
+    /// `allowForwardedTraffic` (default false): traffic an appliance forwards may enter here.
+    pub(crate) allow_forwarded: bool,
+    /// `allowGatewayTransit` (default false): the remote VNet may use this VNet's gateway.
+    pub(crate) allow_gateway_transit: bool,
 }
 
 /// A load balancer.
@@ -512,6 +520,65 @@ pub struct Model {
     pub(crate) ip_groups: HashMap<String, doors::IpGroup>,
     /// Security admin rules by VNet key (docs/decisions.md D32–D36); `None`: not collected.
     pub(crate) admin_rules: doors::AdminSection,
+    /// Virtual network gateways by id key.
+    pub(crate) gateways: HashMap<String, VnetGateway>,
+    /// Local network gateways by id key.
+    pub(crate) local_gateways: HashMap<String, LocalGateway>,
+    /// Gateway connections, sorted by id key.
+    pub(crate) connections: Vec<Connection>,
+    /// Peerings read as their own resources, by VNet key, until `build` gives them to the VNet.
+    pub(crate) loose_peerings: Vec<(String, Peering)>,
+    /// The prefixes each VNet's gateways bring in (`engine::gateways`), computed on first use:
+    /// every tag expansion needs them, and a hub's peerings are many.
+    pub(crate) gateway_prefixes: std::sync::OnceLock<HashMap<String, Vec<IpNet>>>,
+}
+
+/// A virtual network gateway (VPN or ExpressRoute), docs/decisions.md D44.
+#[derive(Debug, Clone)]
+pub(crate) struct VnetGateway {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    /// The VNet of its `GatewaySubnet` (from its IP configurations).
+    pub(crate) vnet: Option<ResId>,
+    /// `enableBgp`: on-premises may advertise prefixes the configuration does not show.
+    pub(crate) bgp: bool,
+    /// `vpnClientConfiguration.vpnClientAddressPool.addressPrefixes` (point-to-site clients).
+    pub(crate) p2s_pool: Vec<IpNet>,
+}
+
+/// A local network gateway: the on-premises side of a site-to-site connection.
+#[derive(Debug, Clone)]
+pub(crate) struct LocalGateway {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    /// `localNetworkAddressSpace.addressPrefixes`.
+    pub(crate) prefixes: Vec<IpNet>,
+    /// `bgpSettings` is present: more prefixes may be learned over BGP.
+    pub(crate) bgp: bool,
+}
+
+/// What a connection joins (`connectionType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConnectionKind {
+    IpSec,
+    Vnet2Vnet,
+    ExpressRoute,
+    VpnClient,
+    Other(String),
+}
+
+/// A `Microsoft.Network/connections` resource.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    pub(crate) id: ResId,
+    pub(crate) name: String,
+    pub(crate) kind: ConnectionKind,
+    /// `connectionStatus` as written (every status counts, D44; it is printed).
+    pub(crate) status: Option<String>,
+    pub(crate) gateway1: Option<ResId>,
+    pub(crate) gateway2: Option<ResId>,
+    pub(crate) local_gateway2: Option<ResId>,
+    pub(crate) bgp: bool,
 }
 
 impl Model {

@@ -134,6 +134,20 @@ struct SubnetProps {
     network_security_group: Lenient<Ref>,
     #[serde(default)]
     route_table: Lenient<Ref>,
+    /// A GatewaySubnet lists its gateway's IP configurations here.
+    #[serde(default)]
+    ip_configurations: Lenient<Vec<Lenient<Ref>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionProps {
+    #[serde(default)]
+    virtual_network_gateway1: Lenient<Ref>,
+    #[serde(default)]
+    virtual_network_gateway2: Lenient<Ref>,
+    #[serde(default)]
+    local_network_gateway2: Lenient<Ref>,
 }
 
 #[derive(Deserialize, Default)]
@@ -178,6 +192,8 @@ enum Kind {
     Vnet,
     LoadBalancer,
     Bastion,
+    Connection,
+    Gateway,
     Other,
 }
 
@@ -188,6 +204,8 @@ fn kind_of(t: &str) -> Kind {
         "microsoft.network/virtualnetworks" => Kind::Vnet,
         "microsoft.network/loadbalancers" => Kind::LoadBalancer,
         "microsoft.network/bastionhosts" => Kind::Bastion,
+        "microsoft.network/connections" => Kind::Connection,
+        "microsoft.network/virtualnetworkgateways" => Kind::Gateway,
         _ => Kind::Other,
     }
 }
@@ -229,6 +247,11 @@ struct Index {
     lbs: HashMap<String, Vec<ResId>>,
     /// Each Bastion's VNets (its subnets' VNets, or a Developer host's VNet).
     bastions: Vec<Vec<ResId>>,
+    /// Gateways named by GatewaySubnets and connections, local gateways named by connections
+    /// (docs/decisions.md D44; read in a subscription audit only).
+    gateways: Vec<ResId>,
+    /// Ids of the virtual network gateways present.
+    present_gateways: Vec<ResId>,
 }
 
 fn parse<P: serde::de::DeserializeOwned + Default>(raw: &RawValue) -> P {
@@ -287,6 +310,16 @@ impl Index {
                     .collect();
                 self.bastions.push(vnets);
             }
+            Kind::Connection => {
+                let p: ConnectionProps = parse(raw);
+                let named = [
+                    &p.virtual_network_gateway1,
+                    &p.virtual_network_gateway2,
+                    &p.local_network_gateway2,
+                ];
+                self.gateways.extend(named.into_iter().filter_map(one));
+            }
+            Kind::Gateway => self.present_gateways.push(rid),
             Kind::Other => {}
         }
     }
@@ -330,6 +363,15 @@ impl Index {
                     None => ResId::new(&format!("{}/subnets/{name}", rid.id)),
                 };
                 let sp = s.properties.get();
+                let gateways = sp
+                    .into_iter()
+                    .flat_map(|p| refs(&p.ip_configurations))
+                    .filter_map(|c| parent(&c, "ipConfigurations"))
+                    .filter(|g| {
+                        g.key
+                            .contains("/providers/microsoft.network/virtualnetworkgateways/")
+                    });
+                self.gateways.extend(gateways);
                 let refs = sp
                     .into_iter()
                     .flat_map(|p| [one(&p.network_security_group), one(&p.route_table)])
@@ -442,7 +484,30 @@ pub(crate) fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<Str
     super::refs_doors::references(resources)
         .iter()
         .for_each(&mut add);
+    if focus.is_none() {
+        ix.gateways.iter().for_each(&mut add);
+    }
     want.into_iter().collect()
+}
+
+/// `(subscription, resource group)` of every virtual network gateway present, sorted: where
+/// its connections are listed (ARM lists connections per resource group only).
+pub(crate) fn gateway_groups(resources: &[&RawValue]) -> Vec<(String, String)> {
+    let mut ix = Index::default();
+    for raw in resources {
+        ix.add(raw);
+    }
+    let groups: BTreeSet<(String, String)> = ix
+        .present_gateways
+        .iter()
+        .filter_map(|g| {
+            Some((
+                g.subscription()?.to_string(),
+                g.resource_group()?.to_string(),
+            ))
+        })
+        .collect();
+    groups.into_iter().collect()
 }
 
 #[cfg(test)]

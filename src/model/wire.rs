@@ -361,6 +361,9 @@ pub(crate) struct PeeringProps {
     pub(crate) remote_address_space: Option<AddressSpace>,
     pub(crate) peering_state: Option<String>,
     pub(crate) use_remote_gateways: Option<bool>,
+    pub(crate) allow_virtual_network_access: Option<bool>,
+    pub(crate) allow_forwarded_traffic: Option<bool>,
+    pub(crate) allow_gateway_transit: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,3 +529,44 @@ pub(crate) struct BastionIpConfigProps {
     reason = "unread, but deserialised so a wrongly typed value is still rejected"
 )]
 pub(crate) struct AnyProps {}
+
+// ---------------------------------------------------------------------------------------------
+// Microsoft.Network/virtualNetworkGateways, localNetworkGateways, connections (private reach)
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GatewayProps {
+    pub(crate) enable_bgp: Option<bool>,
+    pub(crate) ip_configurations: Option<Vec<Child<BastionIpConfigProps>>>,
+    pub(crate) vpn_client_configuration: Option<VpnClientConfiguration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VpnClientConfiguration {
+    pub(crate) vpn_client_address_pool: Option<AddressSpace>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LocalGatewayProps {
+    pub(crate) local_network_address_space: Option<AddressSpace>,
+    pub(crate) bgp_settings: Option<BgpSettings>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BgpSettings {
+    pub(crate) asn: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConnectionProps {
+    pub(crate) connection_type: Option<String>,
+    pub(crate) connection_status: Option<String>,
+    pub(crate) virtual_network_gateway1: Option<Ref>,
+    pub(crate) virtual_network_gateway2: Option<Ref>,
+    pub(crate) local_network_gateway2: Option<Ref>,
+    pub(crate) enable_bgp: Option<bool>,
+}

@@ -8,14 +8,17 @@ pub(crate) mod check;
 pub(crate) mod compliance;
 pub(crate) mod csv;
 pub mod fix;
+pub(crate) mod graph;
 pub(crate) mod html;
 pub(crate) mod json;
+pub(crate) mod lateral;
 pub(crate) mod markdown;
 pub(crate) mod overview;
 pub(crate) mod sarif;
 pub(crate) mod style;
 pub(crate) mod suppress;
 pub(crate) mod table;
+pub(crate) mod trace;
 pub(crate) mod tsv;
 pub(crate) mod words;
 
@@ -142,6 +145,9 @@ pub struct VmReport {
     /// `--baseline`: how this VM changed since the earlier report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<baseline::VmChange>,
+    /// `--lateral`: the source classes and VMs that can reach its RDP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lateral: Option<lateral::LateralReport>,
 }
 
 /// RDP to one VM: the verdict and every path.
@@ -337,6 +343,8 @@ pub enum CategoryFilter {
 pub(crate) struct Audited<'a, 'm> {
     pub(crate) vm: &'a VmAnalysis<'m>,
     pub(crate) findings: Vec<Finding>,
+    /// `--lateral`: the VM's east-west picture for the report.
+    pub(crate) lateral: Option<crate::rules::LateralCx<'a, 'm>>,
 }
 
 /// Builds the report of analysed VMs. Non-Windows VMs are skipped and counted.
@@ -350,7 +358,12 @@ pub(crate) fn build(
     let mut summary = Summary::default();
     let mut vms = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
-    for Audited { vm: a, findings } in audited {
+    for Audited {
+        vm: a,
+        findings,
+        lateral,
+    } in audited
+    {
         if a.os == OsType::Linux {
             summary.skipped += 1;
             continue;
@@ -378,7 +391,9 @@ pub(crate) fn build(
         for f in findings.iter().filter(|f| !f.suppressed) {
             summary.findings.add(f.severity);
         }
-        vms.push(vm_report(a, findings));
+        let mut report = vm_report(a, findings);
+        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all));
+        vms.push(report);
     }
     diagnostics.sort_by(|a, b| a.scope.cmp(&b.scope).then(a.message.cmp(&b.message)));
     diagnostics.dedup();
@@ -419,6 +434,7 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
         },
         findings,
         change: None,
+        lateral: None,
     }
 }
 

@@ -629,3 +629,50 @@ fn admin_parts(parts: &[AdminPart], cands: &AddrSet) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// Why part of a source class is unknown (docs/decisions.md D42–D44).
+pub(crate) fn class_note(
+    n: &crate::engine::lateral::classes::ClassNote,
+    open_admitted: bool,
+) -> String {
+    use crate::engine::gateways::OpenReason;
+    use crate::engine::lateral::classes::ClassNote;
+    match n {
+        ClassNote::Open(why) => {
+            let what = match why {
+                OpenReason::Bgp => "prefixes learned over BGP are not in the data".to_string(),
+                OpenReason::ExpressRoute => {
+                    "prefixes learned over ExpressRoute are not in the data".to_string()
+                }
+                OpenReason::Missing(name) => format!("{name} is not in the data"),
+                OpenReason::OtherType(t) => format!("a {t} connection's prefixes are not read"),
+            };
+            if open_admitted {
+                format!("{what}; they belong to VirtualNetwork, which the NSGs admit")
+            } else {
+                format!("{what}; the NSGs admit none of them unless a rule names them")
+            }
+        }
+        ClassNote::OwnPeeringDenies(p) => format!(
+            "this VNet's peering {p} has allowVirtualNetworkAccess false while the peer's side allows: whether traffic flows is not documented per direction"
+        ),
+    }
+}
+
+/// What routing does with an east-west flow (docs/decisions.md D46).
+pub(crate) fn route_fate(r: &crate::engine::lateral::RouteFate) -> String {
+    use crate::engine::lateral::RouteFate;
+    match r {
+        RouteFate::Direct => "within the virtual network".into(),
+        RouteFate::Peering(p) => format!("over peering {p}"),
+        RouteFate::Appliance { ip, route } => format!(
+            "through appliance {ip} (user route {route}); rdpaudit does not model its filtering"
+        ),
+        RouteFate::Unknown { route, hop } => {
+            format!("user route {route} to next hop {hop}, which leaves the data")
+        }
+        RouteFate::PeeringRemoteDenies(p) => {
+            format!("the far side's peering {p} has allowVirtualNetworkAccess false")
+        }
+    }
+}

@@ -58,6 +58,8 @@ mod rdp803;
 mod rdp804;
 mod rdp805;
 mod rdp806;
+mod rdp811;
+mod rdp812;
 
 pub use fix::{Fix, FixAccess, Source};
 pub use meta::{Category, Need, RuleMeta, Severity};
@@ -106,6 +108,16 @@ impl Finding {
 pub(crate) struct Cx<'a, 'm> {
     pub(crate) vm: &'a VmAnalysis<'m>,
     pub(crate) model: &'m Model,
+    /// The lateral analysis of this VM and every VM it names (RDP811, RDP812); `None` when the
+    /// caller did not compute it.
+    pub(crate) lateral: Option<LateralCx<'a, 'm>>,
+}
+
+/// A VM's lateral picture and the analyses its edges index into.
+#[derive(Clone, Copy)]
+pub(crate) struct LateralCx<'a, 'm> {
+    pub(crate) vm: &'a crate::engine::lateral::VmLateral<'m>,
+    pub(crate) all: &'a [VmAnalysis<'m>],
 }
 
 impl Cx<'_, '_> {
@@ -161,7 +173,8 @@ catalogue!(
     rdp101, rdp102, rdp103, rdp104, rdp105, rdp106, rdp201, rdp202, rdp203, rdp204, rdp301, rdp302,
     rdp303, rdp304, rdp401, rdp402, rdp403, rdp404, rdp405, rdp406, rdp407, rdp408, rdp409, rdp410,
     rdp501, rdp502, rdp503, rdp504, rdp505, rdp506, rdp507, rdp601, rdp602, rdp603, rdp604, rdp605,
-    rdp606, rdp607, rdp701, rdp702, rdp703, rdp801, rdp802, rdp803, rdp804, rdp805, rdp806,
+    rdp606, rdp607, rdp701, rdp702, rdp703, rdp801, rdp802, rdp803, rdp804, rdp805, rdp806, rdp811,
+    rdp812,
 );
 
 /// Looks a rule up by id (case-insensitive).
@@ -172,8 +185,13 @@ pub(crate) fn find(id: &str) -> Option<&'static Rule> {
 }
 
 /// Runs every rule on one VM; findings sorted by severity (highest first) then rule id.
-pub(crate) fn check_vm(vm: &VmAnalysis<'_>, model: &Model) -> Vec<Finding> {
-    let cx = Cx { vm, model };
+/// `lateral` is the VM's east-west picture (RDP811 and RDP812 need it; `None`: they stay quiet).
+pub(crate) fn check_vm_with<'m>(
+    vm: &VmAnalysis<'m>,
+    model: &'m Model,
+    lateral: Option<LateralCx<'_, 'm>>,
+) -> Vec<Finding> {
+    let cx = Cx { vm, model, lateral };
     let fired: Vec<(&'static RuleMeta, Vec<Finding>)> = CATALOGUE
         .iter()
         .filter(|r| r.meta.needs.iter().all(|n| has(vm, *n)))
@@ -359,9 +377,9 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(ids, sorted, "ids must be unique and in order");
-        // 40 rules plus RDP204 (the probe and the data disagree), plus the wave-2 doors: RDP409,
-        // RDP410, RDP507, RDP607, RDP805, RDP806.
-        assert_eq!(ids.len(), 47);
+        // 40 rules plus RDP204 (the probe and the data disagree), plus wave 2: RDP409, RDP410,
+        // RDP507, RDP607, RDP805, RDP806 (the doors) and RDP811, RDP812 (lateral).
+        assert_eq!(ids.len(), 49);
         for r in CATALOGUE {
             assert!(!r.meta.title.ends_with('.'), "{}", r.meta.id);
             assert!(!r.meta.example.ends_with('.'), "{}", r.meta.id);

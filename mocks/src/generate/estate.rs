@@ -317,6 +317,10 @@ impl Gen<'_> {
             let body = self.lb_body(&e, l);
             self.emit(body)?;
         }
+        if self.hub_spoke {
+            let k = self.subscription_index;
+            self.hub_spoke(&e, k)?;
+        }
         Ok(())
     }
 

@@ -18,6 +18,9 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// Number of subscriptions the VMs are spread over (at least 1).
     pub subscriptions: usize,
+    /// Add a hub per subscription: VPN gateway (P2S pool, S2S connection), a jump box,
+    /// peerings with every VNet (`hubspoke`).
+    pub hub_spoke: bool,
 }
 
 impl Default for GenerateOptions {
@@ -26,6 +29,7 @@ impl Default for GenerateOptions {
             vms: 100,
             seed: 1,
             subscriptions: 1,
+            hub_spoke: false,
         }
     }
 }
@@ -83,11 +87,14 @@ pub(super) fn run(opts: &GenerateOptions, sink: Sink<'_>) -> std::io::Result<Gue
         vnet_counter: 0,
         pip_counter: 0,
         guest: Guest::new(),
+        hub_spoke: opts.hub_spoke,
+        subscription_index: 0,
     };
     let subs = subscriptions.len();
     for (s, body) in subscriptions.iter().enumerate() {
         let share = opts.vms / subs + usize::from(s < opts.vms % subs);
         let sid = body["subscriptionId"].as_str().unwrap_or_default();
+        g.subscription_index = s;
         g.subscription(sid, share)?;
     }
     Ok(g.guest)
@@ -103,6 +110,10 @@ pub(super) struct Gen<'a> {
     /// Public addresses handed out so far.
     pub pip_counter: usize,
     pub guest: Guest,
+    /// `--hub-spoke`: add a hub to every subscription.
+    pub hub_spoke: bool,
+    /// The subscription being generated (numbers its hub's address space).
+    pub subscription_index: usize,
 }
 
 /// A weak ETag, as ARM's network resources carry.

@@ -19,13 +19,14 @@
 //!
 //! Layout: `gen` holds the generator and drives it, `tables` the vocabulary, `rules` the
 //! security rules, `routes` route table routes, `estate` one subscription's layout, `compute`
-//! VMs and NICs, `network` the network resource bodies. Each file imports only
+//! VMs and NICs, `network` the network resource bodies, `hubspoke` the optional hub. Each file imports only
 //! files listed before it (the layering test checks that there is no import circle).
 
 mod compute;
 mod doors;
 mod estate;
 mod gen;
+mod hubspoke;
 mod network;
 mod routes;
 mod rules;

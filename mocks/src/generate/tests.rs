@@ -16,6 +16,7 @@ fn deterministic_for_a_seed() {
         vms: 60,
         seed: 42,
         subscriptions: 2,
+        hub_spoke: false,
     };
     assert_eq!(generate(&opts), generate(&opts));
     assert_ne!(
@@ -33,6 +34,7 @@ fn streamed_output_equals_the_in_memory_document() {
         vms: 50,
         seed: 4,
         subscriptions: 2,
+        hub_spoke: false,
     };
     for pretty in [false, true] {
         let mut buf = Vec::new();
@@ -48,6 +50,7 @@ fn proportions_are_realistic() {
         vms: 1000,
         seed: 7,
         subscriptions: 1,
+        hub_spoke: false,
     });
     assert_eq!(count(&doc, "Microsoft.Compute/virtualMachines"), 1000);
     assert_eq!(count(&doc, "Microsoft.Network/networkInterfaces"), 1000);
@@ -111,6 +114,7 @@ fn every_reference_resolves() {
         vms: 400,
         seed: 3,
         subscriptions: 2,
+        hub_spoke: false,
     });
     let mut known: HashSet<String> = HashSet::new();
     fn collect_ids(v: &Value, out: &mut HashSet<String>) {
@@ -159,5 +163,38 @@ fn every_reference_resolves() {
         missing.is_empty(),
         "unresolved: {:?}",
         &missing[..missing.len().min(5)]
+    );
+}
+
+#[test]
+fn hub_spoke_adds_a_gateway_a_jump_box_and_peerings_both_ways() {
+    let plain = generate(&GenerateOptions {
+        vms: 100,
+        seed: 9,
+        subscriptions: 1,
+        hub_spoke: false,
+    });
+    let hub = generate(&GenerateOptions {
+        vms: 100,
+        seed: 9,
+        subscriptions: 1,
+        hub_spoke: true,
+    });
+    let vnets = count(&plain, "Microsoft.Network/virtualNetworks");
+    assert_eq!(count(&plain, "Microsoft.Network/virtualNetworkGateways"), 0);
+    assert_eq!(count(&hub, "Microsoft.Network/virtualNetworkGateways"), 1);
+    assert_eq!(count(&hub, "Microsoft.Network/localNetworkGateways"), 1);
+    assert_eq!(count(&hub, "Microsoft.Network/connections"), 1);
+    assert_eq!(count(&hub, "Microsoft.Network/virtualNetworks"), vnets + 1);
+    assert_eq!(
+        count(
+            &hub,
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
+        ),
+        2 * vnets
+    );
+    assert_eq!(
+        count(&hub, "Microsoft.Compute/virtualMachines"),
+        count(&plain, "Microsoft.Compute/virtualMachines") + 1
     );
 }

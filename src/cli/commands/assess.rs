@@ -95,7 +95,11 @@ pub(super) fn assess(
     table: TableFn,
 ) -> Result<ExitStatus, CliError> {
     let out = flags.out;
-    let Assessed { report, .. } = prepare(flags, subject)?;
+    let lateral = Lateral {
+        full: flags.eval.lateral,
+        from: None,
+    };
+    let Assessed { report, .. } = prepare(flags, subject, lateral)?;
     if !out.quiet {
         output::print(&render(&report, out, table));
     }
@@ -120,8 +124,21 @@ pub(super) struct Meta {
     pub(super) security_admin_rules: Option<Box<serde_json::value::RawValue>>,
 }
 
+/// The east-west analysis a command asks for.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Lateral<'a> {
+    /// `--lateral` (or a command that needs every edge).
+    pub(super) full: bool,
+    /// `check --from`: the one source to trace (a VM id or name, or a CIDR).
+    pub(super) from: Option<&'a str>,
+}
+
 /// Reads the data, audits, proves the fixes, applies suppressions, baseline and framework.
-pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed, CliError> {
+pub(super) fn prepare(
+    flags: Flags<'_>,
+    subject: Subject<'_>,
+    lateral: Lateral<'_>,
+) -> Result<Assessed, CliError> {
     let Flags { input, eval, out } = flags;
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
     let (opts, filter) = input::options(eval)?;
@@ -161,6 +178,9 @@ pub(super) fn prepare(flags: Flags<'_>, subject: Subject<'_>) -> Result<Assessed
         let concurrency = usize::from(input.concurrency);
         audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
     }
+    let audit = audit
+        .with_lateral(lateral.full)
+        .with_trace_from(lateral.from.map(str::to_string));
     let mut report = audit.report(&diagnostics, filter);
     // Every typed fix is proven on a patched copy before it is printed (remedy).
     let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();

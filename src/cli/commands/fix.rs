@@ -2,7 +2,7 @@
 //! advice; `--apply-to-snapshot OUT.json` writes the copy with the proven fixes applied, so
 //! `rdpaudit audit --snapshot OUT.json` shows the result.
 
-use super::assess::{prepare, Assessed, Flags, Subject};
+use super::assess::{prepare, Assessed, Flags, Lateral, Subject};
 use crate::cli::args::{FixArgs, Format};
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{CliError, ExitStatus};
@@ -21,7 +21,7 @@ pub(crate) fn run(args: &FixArgs) -> Result<ExitStatus, CliError> {
         guest,
         diagnostics,
         meta,
-    } = prepare(flags, Subject::Vm(&args.vm))?;
+    } = prepare(flags, Subject::Vm(&args.vm), Lateral::default())?;
     if let Some(path) = &args.apply_to_snapshot {
         let proven: Vec<report::FixReport> = report
             .vms

@@ -8,4 +8,5 @@ pub(crate) mod collect;
 pub(crate) mod completions;
 pub(crate) mod explain;
 pub(crate) mod fix;
+pub(crate) mod graph;
 pub(crate) mod rules;

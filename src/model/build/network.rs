@@ -127,6 +127,10 @@ pub(super) fn vnet(
                 .as_deref()
                 .is_none_or(|s| s.eq_ignore_ascii_case("connected")),
             use_remote_gateways: pp.use_remote_gateways.unwrap_or(false),
+            name: pe.name.clone().unwrap_or_else(|| format!("peering{i}")),
+            allow_access: pp.allow_virtual_network_access.unwrap_or(true),
+            allow_forwarded: pp.allow_forwarded_traffic.unwrap_or(false),
+            allow_gateway_transit: pp.allow_gateway_transit.unwrap_or(false),
         });
     }
     for (idx, s) in subnets.iter().enumerate() {

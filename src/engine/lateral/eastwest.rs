@@ -1,0 +1,501 @@
+//! East-west: which VMs can open RDP to which (docs/decisions.md D45, D46).
+//!
+//! VMs are grouped by *context*: a target context is (subnet, NIC NSG, subnet NSG, ASGs, port,
+//! and the private IP only when a rule names destination prefixes); a source context likewise
+//! for outbound rules. Each inbound context is evaluated once over every address, each source
+//! context once per port over every address; an edge A → B is then a look-up of A's address in
+//! B's inbound parts and of B's address in A's outbound parts, plus the route from A's subnet to
+//! B's address. Sources only meet targets in their own VNet, its peers, and the VNets an
+//! appliance on their routes can forward to.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::super::addrset::AddrSet;
+use super::super::analysis::VmAnalysis;
+use super::super::evaluate::{net_eval, Nsgs, Reply};
+use super::super::nsg::{Outcome, Part, TagSets, Target};
+use super::super::tags;
+use super::super::types::{NetEval, Slot, Verdict};
+use super::outbound::{self, OutEval, OutPart};
+use super::{slot_key, Endpoint};
+use crate::model::{Model, NextHop, OsType, Peering, SecurityRule, Vnet};
+
+/// A class-E range no real source uses: added to `VirtualNetwork` in the inbound evaluation so
+/// that whether prefixes learned over BGP (inside `VirtualNetwork` by definition, D42) would be
+/// admitted can be read off like any other address.
+pub(crate) const OPEN_MARKER: &str = "240.0.0.0/8";
+
+pub(crate) fn marker() -> AddrSet {
+    OPEN_MARKER
+        .parse::<IpNet>()
+        .map(|n| AddrSet::from_net(&n))
+        .unwrap_or_default()
+}
+
+/// What the route from the source's subnet does with the target's address (D46).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RouteFate {
+    /// Within the VNet (`VnetLocal`).
+    Direct,
+    /// Over a peering of the source's VNet (its name).
+    Peering(String),
+    /// Through an appliance rdpaudit does not model: its address and the user route.
+    Appliance { ip: String, route: String },
+    /// A next hop that leaves the estate's data (`VirtualNetworkGateway`, `Internet` for a
+    /// private address, a service-tag route): the route's name and next hop.
+    Unknown { route: String, hop: String },
+    /// The peering's far side has `allowVirtualNetworkAccess: false` (D43): named.
+    PeeringRemoteDenies(String),
+}
+
+/// The rule of one NSG that decided (`rule: None`: the end of its list, the implicit deny).
+/// Two pointers, so that an estate's million edges stay small.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuleAt<'m> {
+    pub(crate) nsg: &'m crate::model::Nsg,
+    pub(crate) rule: Option<&'m SecurityRule>,
+}
+
+impl<'m> RuleAt<'m> {
+    /// The rule behind `part` in `rules` (one NSG's list of the direction evaluated).
+    fn of(nsg: &'m crate::model::Nsg, rules: &'m [SecurityRule], part: &Part) -> RuleAt<'m> {
+        let rule = part.rule.as_ref().and_then(|r| {
+            rules.iter().find(|x| {
+                x.priority == r.priority && x.is_default == r.is_default && x.name == r.name
+            })
+        });
+        RuleAt { nsg, rule }
+    }
+}
+
+/// The deciding NSG rules of one side of an edge.
+#[derive(Debug, Clone)]
+pub(crate) struct Side<'m> {
+    pub(crate) outcome: Outcome,
+    /// The NIC and the subnet level, when an NSG is there.
+    pub(crate) nic: Option<RuleAt<'m>>,
+    pub(crate) subnet: Option<RuleAt<'m>>,
+}
+
+/// A can open RDP to B (or may: `verdict` is `Unknown`).
+#[derive(Debug, Clone)]
+pub(crate) struct Edge<'m> {
+    /// Index of the source VM.
+    pub(crate) from: usize,
+    pub(crate) from_ip: IpAddr,
+    pub(crate) to_ip: IpAddr,
+    pub(crate) verdict: Verdict,
+    pub(crate) outbound: Side<'m>,
+    pub(crate) route: RouteFate,
+    pub(crate) inbound: Side<'m>,
+}
+
+/// Inbound evaluation per target context.
+pub(crate) struct Inbound {
+    /// Endpoint index → context index.
+    pub(crate) context_of: Vec<usize>,
+    /// Per context: the evaluation over every address (and the open marker).
+    pub(crate) evals: Vec<NetEval>,
+    pub(crate) asg_members: HashMap<String, AddrSet>,
+}
+
+fn asg_key(e: &Endpoint<'_>) -> String {
+    let mut v: Vec<&str> = e.ipc.asgs.iter().map(|a| a.key.as_str()).collect();
+    v.sort_unstable();
+    v.join(",")
+}
+
+fn names_prefixes(slot: &Slot<'_>, _model: &Model, outbound: bool) -> bool {
+    let Slot::Present(n) = slot else { return false };
+    if outbound {
+        let rules = n.outbound.as_slice();
+        rules.iter().any(|r| !r.source.prefixes.is_empty())
+    } else {
+        n.inbound.iter().any(|r| !r.destination.prefixes.is_empty())
+    }
+}
+
+/// The tag sets of an endpoint's subnet, `VirtualNetwork` widened by the open marker.
+pub(crate) fn tag_sets_for<'a>(
+    model: &Model,
+    e: &Endpoint<'_>,
+    asgs: &'a HashMap<String, AddrSet>,
+) -> TagSets<'a> {
+    let mut t = tags::tag_sets(model, Some((e.vnet, e.subnet)), asgs);
+    t.virtual_network = t.virtual_network.union(&marker());
+    t
+}
+
+/// B's subnet NSG then NIC NSG, for every address (stateful: the reply is assumed).
+pub(crate) fn inbound_eval(
+    model: &Model,
+    e: &Endpoint<'_>,
+    port: u16,
+    asgs: &HashMap<String, AddrSet>,
+) -> NetEval {
+    let tags = tag_sets_for(model, e, asgs);
+    let target = Target {
+        dest_ip: Some(e.ip),
+        dest_port: port,
+        dest_asgs: &e.ipc.asgs,
+        tags: &tags,
+    };
+    let nsgs = Nsgs {
+        subnet: &e.subnet_nsg,
+        nic: &e.nic_nsg,
+        sku: None,
+    };
+    net_eval(&AddrSet::all(), &nsgs, &target, Reply::Assumed)
+}
+
+/// A's NIC NSG then subnet NSG, outbound, for every destination on `port`.
+pub(crate) fn outbound_eval(
+    model: &Model,
+    e: &Endpoint<'_>,
+    port: u16,
+    asgs: &HashMap<String, AddrSet>,
+) -> OutEval {
+    let tags = tags::tag_sets(model, Some((e.vnet, e.subnet)), asgs);
+    let t = Target {
+        dest_ip: Some(e.ip),
+        dest_port: port,
+        dest_asgs: &e.ipc.asgs,
+        tags: &tags,
+    };
+    outbound::evaluate(model, &e.nic_nsg, &e.subnet_nsg, &AddrSet::all(), &t)
+}
+
+impl Inbound {
+    pub(crate) fn new(model: &Model, vms: &[VmAnalysis<'_>], eps: &[Endpoint<'_>]) -> Inbound {
+        let asg_members = tags::asg_members(model);
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut evals = Vec::new();
+        let mut context_of = Vec::with_capacity(eps.len());
+        for e in eps {
+            let port = vms[e.vm].port;
+            let by_ip = names_prefixes(&e.nic_nsg, model, false)
+                || names_prefixes(&e.subnet_nsg, model, false);
+            let key = format!(
+                "{}|{}|{}|{}|{}|{}",
+                e.subnet.id.key,
+                slot_key(&e.nic_nsg),
+                slot_key(&e.subnet_nsg),
+                asg_key(e),
+                port,
+                if by_ip {
+                    e.ip.to_string()
+                } else {
+                    String::new()
+                }
+            );
+            let next = evals.len();
+            let at = *index.entry(key).or_insert(next);
+            if at == next {
+                evals.push(inbound_eval(model, e, port, &asg_members));
+            }
+            context_of.push(at);
+        }
+        Inbound {
+            context_of,
+            evals,
+            asg_members,
+        }
+    }
+
+    pub(crate) fn of(&self, endpoint: usize) -> &NetEval {
+        &self.evals[self.context_of[endpoint]]
+    }
+}
+
+/// The NSG rules behind an inbound part.
+pub(crate) fn inbound_side<'m>(e: &Endpoint<'m>, ev: &NetEval, ip: IpAddr) -> Option<Side<'m>> {
+    let part = ev.parts.iter().find(|p| p.set.contains(ip))?;
+    Some(Side {
+        outcome: part.outcome,
+        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), None),
+        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), None),
+    })
+}
+
+fn outbound_side<'m>(model: &'m Model, e: &Endpoint<'m>, part: &OutPart) -> Side<'m> {
+    Side {
+        outcome: part.outcome,
+        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), Some(model)),
+        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), Some(model)),
+    }
+}
+
+/// `outbound`: `Some`: the NSG's outbound list; `None`: the inbound list.
+fn with_nsg<'m>(
+    slot: &Slot<'m>,
+    part: Option<&Part>,
+    outbound: Option<&'m Model>,
+) -> Option<RuleAt<'m>> {
+    match (slot, part) {
+        (Slot::Present(n), Some(p)) => {
+            let rules: &'m [SecurityRule] = match outbound {
+                Some(_) => n.outbound.as_slice(),
+                None => &n.inbound,
+            };
+            Some(RuleAt::of(n, rules, p))
+        }
+        _ => None,
+    }
+}
+
+/// The route from `from`'s subnet to `ip` (D46); `None`: dropped.
+pub(crate) fn route_to(model: &Model, from: &Endpoint<'_>, to: &Endpoint<'_>) -> Option<RouteFate> {
+    let ip = to.ip;
+    // (prefix length, user route, fate)
+    let mut best: Option<(u8, bool, Option<RouteFate>)> = None;
+    let mut consider = |len: u8, user: bool, fate: Option<RouteFate>| {
+        let better = match &best {
+            None => true,
+            Some((l, u, _)) => len > *l || (len == *l && user && !*u),
+        };
+        if better {
+            best = Some((len, user, fate));
+        }
+    };
+    for p in from.vnet.address_space.iter().filter(|p| p.contains(&ip)) {
+        let same = to.vnet.id.key == from.vnet.id.key;
+        consider(p.prefix_len(), false, same.then_some(RouteFate::Direct));
+    }
+    for peer in from.vnet.peerings.iter().filter(|p| p.connected) {
+        for p in peer.remote_space.iter().filter(|p| p.contains(&ip)) {
+            consider(
+                p.prefix_len(),
+                false,
+                peering_fate(model, from.vnet, peer, to.vnet),
+            );
+        }
+    }
+    for r in from.table.iter().flat_map(|t| t.routes.iter()) {
+        let Some(p) = r.prefix.filter(|p| p.contains(&ip)) else {
+            continue;
+        };
+        let fate = match &r.next_hop {
+            NextHop::None => None,
+            NextHop::VnetLocal => (to.vnet.id.key == from.vnet.id.key).then_some(RouteFate::Direct),
+            NextHop::VirtualAppliance => {
+                appliance_fate(model, from, to, r.name.clone(), r.next_hop_ip.as_deref())
+            }
+            other => Some(RouteFate::Unknown {
+                route: r.name.clone(),
+                hop: hop_name(other),
+            }),
+        };
+        consider(p.prefix_len(), true, fate);
+    }
+    // No route: Azure's default routes for private ranges drop (next hop `None`).
+    best.and_then(|(_, _, f)| f)
+}
+
+fn hop_name(h: &NextHop) -> String {
+    match h {
+        NextHop::Internet => "Internet".into(),
+        NextHop::VirtualAppliance => "VirtualAppliance".into(),
+        NextHop::VirtualNetworkGateway => "VirtualNetworkGateway".into(),
+        NextHop::VnetLocal => "VnetLocal".into(),
+        NextHop::None => "None".into(),
+        NextHop::Other(s) => s.clone(),
+    }
+}
+
+/// Over a peering (D43): the client side's `allowVirtualNetworkAccess` false cuts it; the far
+/// side's false makes it unknown; a far side missing from the data is assumed permissive.
+fn peering_fate(model: &Model, from: &Vnet, peer: &Peering, to: &Vnet) -> Option<RouteFate> {
+    if !peer.allow_access {
+        return None;
+    }
+    if peer.remote_vnet.as_ref().is_none_or(|r| r.key != to.id.key) {
+        return None;
+    }
+    let back = model
+        .vnets
+        .get(&to.id.key)
+        .into_iter()
+        .flat_map(|v| v.peerings.iter())
+        .find(|q| q.remote_vnet.as_ref().is_some_and(|r| r.key == from.id.key));
+    match back {
+        Some(q) if !q.connected => None,
+        Some(q) if !q.allow_access => Some(RouteFate::PeeringRemoteDenies(q.name.clone())),
+        _ => Some(RouteFate::Peering(peer.name.clone())),
+    }
+}
+
+/// Through an appliance: the target must sit in the appliance's VNet, or in a peer of it whose
+/// peering back to the appliance's VNet allows forwarded traffic (D43).
+fn appliance_fate(
+    model: &Model,
+    from: &Endpoint<'_>,
+    to: &Endpoint<'_>,
+    route: String,
+    hop_ip: Option<&str>,
+) -> Option<RouteFate> {
+    let ip_text = hop_ip.unwrap_or("?").to_string();
+    let fate = RouteFate::Appliance {
+        ip: ip_text.clone(),
+        route,
+    };
+    let Some(ip) = hop_ip.and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
+        return Some(fate);
+    };
+    let Some(nva_vnet) = vnet_holding(model, from.vnet, ip) else {
+        return Some(fate);
+    };
+    if nva_vnet.id.key == to.vnet.id.key {
+        return Some(fate);
+    }
+    let to_nva = to.vnet.peerings.iter().find(|q| {
+        q.remote_vnet
+            .as_ref()
+            .is_some_and(|r| r.key == nva_vnet.id.key)
+    })?;
+    (to_nva.connected && to_nva.allow_forwarded).then_some(fate)
+}
+
+/// The VNet (the source's own or a peer) whose address space holds `ip`.
+fn vnet_holding<'m>(model: &'m Model, own: &'m Vnet, ip: IpAddr) -> Option<&'m Vnet> {
+    if own.address_space.iter().any(|p| p.contains(&ip)) {
+        return Some(own);
+    }
+    own.peerings
+        .iter()
+        .filter_map(|p| p.remote_vnet.as_ref())
+        .filter_map(|r| model.vnets.get(&r.key))
+        .find(|v| v.address_space.iter().any(|p| p.contains(&ip)))
+}
+
+/// The VNets a source may reach: its own, its connected peers, and those an appliance on its
+/// routes forwards to (the appliance's VNet and that VNet's peers).
+fn near_vnets(model: &Model, e: &Endpoint<'_>) -> Vec<String> {
+    let mut out = vec![e.vnet.id.key.clone()];
+    let peers = |v: &Vnet| -> Vec<String> {
+        v.peerings
+            .iter()
+            .filter(|p| p.connected)
+            .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.clone()))
+            .collect()
+    };
+    out.extend(peers(e.vnet));
+    for r in e.table.iter().flat_map(|t| t.routes.iter()) {
+        if r.next_hop != NextHop::VirtualAppliance {
+            continue;
+        }
+        let ip = r
+            .next_hop_ip
+            .as_deref()
+            .and_then(|s| s.trim().parse::<IpAddr>().ok());
+        if let Some(v) = ip.and_then(|ip| vnet_holding(model, e.vnet, ip)) {
+            out.push(v.id.key.clone());
+            out.extend(peers(v));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every edge (`full`), or only those from VMs whose own RDP is reachable from the Internet.
+/// Returns (target VM index, edge), at most one edge per (source, target): the best.
+pub(crate) fn edges<'m>(
+    model: &'m Model,
+    vms: &[VmAnalysis<'m>],
+    eps: &[Endpoint<'m>],
+    inbound: &Inbound,
+    full: bool,
+) -> Vec<(usize, Edge<'m>)> {
+    let exposed: Vec<bool> = vms.iter().map(|a| !a.exposed().is_empty()).collect();
+    let mut by_vnet: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in eps.iter().enumerate() {
+        if vms[e.vm].os != OsType::Linux {
+            by_vnet.entry(e.vnet.id.key.as_str()).or_default().push(i);
+        }
+    }
+    // Source contexts: endpoints sharing subnet, NSGs and ASGs (and IP when a rule needs it).
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in eps.iter().enumerate() {
+        if !full && !exposed[e.vm] {
+            continue;
+        }
+        let by_ip =
+            names_prefixes(&e.nic_nsg, model, true) || names_prefixes(&e.subnet_nsg, model, true);
+        let key = format!(
+            "{}|{}|{}|{}|{}",
+            e.subnet.id.key,
+            slot_key(&e.nic_nsg),
+            slot_key(&e.subnet_nsg),
+            asg_key(e),
+            if by_ip {
+                e.ip.to_string()
+            } else {
+                String::new()
+            }
+        );
+        groups.entry(key).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+    groups.sort();
+    let mut best: HashMap<(usize, usize), Edge<'m>> = HashMap::new();
+    for members in &groups {
+        let rep = &eps[members[0]];
+        let mut outs: HashMap<u16, OutEval> = HashMap::new();
+        for vnet in near_vnets(model, rep) {
+            for &b in by_vnet.get(vnet.as_str()).into_iter().flatten() {
+                let to = &eps[b];
+                let Some(route) = route_to(model, rep, to) else {
+                    continue;
+                };
+                let port = vms[to.vm].port;
+                let out = outs
+                    .entry(port)
+                    .or_insert_with(|| outbound_eval(model, rep, port, &inbound.asg_members));
+                let Some(op) = out.part_of(to.ip) else {
+                    continue;
+                };
+                if op.outcome == Outcome::Deny {
+                    continue;
+                }
+                let ev = inbound.of(b);
+                for &a in members {
+                    let from = &eps[a];
+                    if from.vm == to.vm {
+                        continue;
+                    }
+                    let Some(inb) = inbound_side(to, ev, from.ip) else {
+                        continue;
+                    };
+                    if inb.outcome == Outcome::Deny {
+                        continue;
+                    }
+                    let certain = op.outcome.then(inb.outcome) != Outcome::Unknown
+                        && matches!(route, RouteFate::Direct | RouteFate::Peering(_));
+                    let edge = Edge {
+                        from: from.vm,
+                        from_ip: from.ip,
+                        to_ip: to.ip,
+                        verdict: if certain {
+                            Verdict::Reachable
+                        } else {
+                            Verdict::Unknown
+                        },
+                        outbound: outbound_side(model, from, op),
+                        route: route.clone(),
+                        inbound: inb,
+                    };
+                    let slot = best.entry((to.vm, from.vm)).or_insert_with(|| edge.clone());
+                    if slot.verdict != Verdict::Reachable && edge.verdict == Verdict::Reachable {
+                        *slot = edge;
+                    }
+                }
+            }
+        }
+    }
+    let mut out: Vec<(usize, Edge<'m>)> = best.into_iter().map(|((to, _), e)| (to, e)).collect();
+    out.sort_by_key(|(to, e)| (*to, e.from));
+    out
+}

@@ -1,0 +1,262 @@
+//! Property test for east-west reach: on random estates (VMs in two subnets of one VNet, random
+//! NIC and subnet NSGs with inbound and outbound rules), the class-based computation of `audit
+//! --lateral` (which VMs can open RDP to which) agrees with a brute-force oracle that walks, for
+//! each pair A → B, A's NIC then subnet NSG outbound and B's subnet then NIC NSG inbound, rule by
+//! rule for the two addresses (docs/decisions.md D45).
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use rdpaudit::engine::{Observations, Options};
+use rdpaudit::pipeline::{self, Scope};
+use rdpaudit::report::CategoryFilter;
+
+const SUB: &str = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg/providers";
+
+#[derive(Debug, Clone)]
+enum Addr {
+    Any,
+    VirtualNetwork,
+    Internet,
+    Subnet(u8),
+    Host(u8),
+}
+
+fn addr() -> impl Strategy<Value = Addr> {
+    prop_oneof![
+        Just(Addr::Any),
+        Just(Addr::VirtualNetwork),
+        Just(Addr::Internet),
+        (0u8..2).prop_map(Addr::Subnet),
+        (0u8..5).prop_map(Addr::Host),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    outbound: bool,
+    allow: bool,
+    src: Addr,
+    dst: Addr,
+    port_rdp: bool,
+}
+
+fn rule() -> impl Strategy<Value = Rule> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        addr(),
+        addr(),
+        prop::bool::weighted(0.8),
+    )
+        .prop_map(|(outbound, allow, src, dst, port_rdp)| Rule {
+            outbound,
+            allow,
+            src,
+            dst,
+            port_rdp,
+        })
+}
+
+#[derive(Debug, Clone)]
+struct Estate {
+    /// Per VM: subnet (0/1) and NIC NSG (None or rules).
+    vms: Vec<(u8, Option<Vec<Rule>>)>,
+    subnet_nsgs: [Option<Vec<Rule>>; 2],
+}
+
+fn rules() -> impl Strategy<Value = Option<Vec<Rule>>> {
+    prop::option::weighted(0.7, prop::collection::vec(rule(), 0..5))
+}
+
+fn estate() -> impl Strategy<Value = Estate> {
+    (
+        prop::collection::vec((0u8..2, rules()), 2..5),
+        rules(),
+        rules(),
+    )
+        .prop_map(|(vms, a, b)| Estate {
+            vms,
+            subnet_nsgs: [a, b],
+        })
+}
+
+fn ip(vm: usize, subnet: u8) -> Ipv4Addr {
+    Ipv4Addr::new(10, 0, subnet + 1, 4 + vm as u8)
+}
+
+fn addr_text(a: &Addr, e: &Estate) -> String {
+    match a {
+        Addr::Any => "*".into(),
+        Addr::VirtualNetwork => "VirtualNetwork".into(),
+        Addr::Internet => "Internet".into(),
+        Addr::Subnet(s) => format!("10.0.{}.0/24", s + 1),
+        Addr::Host(h) => {
+            let i = (*h as usize) % e.vms.len();
+            ip(i, e.vms[i].0).to_string()
+        }
+    }
+}
+
+/// Does `a` (a rule's address) cover `x`, for addresses inside the VNet 10.0.0.0/16?
+fn covers(a: &Addr, x: Ipv4Addr, e: &Estate) -> bool {
+    match a {
+        Addr::Any | Addr::VirtualNetwork => true,
+        Addr::Internet => false,
+        Addr::Subnet(s) => x.octets()[2] == s + 1,
+        Addr::Host(h) => {
+            let i = (*h as usize) % e.vms.len();
+            ip(i, e.vms[i].0) == x
+        }
+    }
+}
+
+/// One NSG, one direction, for the flow src → dst on 3389: the first matching custom rule by
+/// priority (index order here), then the defaults (`AllowVnetInBound`/`AllowVnetOutBound`
+/// admit VNet to VNet). `None` NSG: allow.
+fn oracle_nsg(
+    nsg: &Option<Vec<Rule>>,
+    outbound: bool,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    e: &Estate,
+) -> bool {
+    let Some(rules) = nsg else { return true };
+    for r in rules.iter().filter(|r| r.outbound == outbound) {
+        if r.port_rdp && covers(&r.src, src, e) && covers(&r.dst, dst, e) {
+            return r.allow;
+        }
+    }
+    true // AllowVnetInBound / AllowVnetOutBound: both ends are in the VNet
+}
+
+fn nsg_json(name: &str, rules: &[Rule], e: &Estate) -> Value {
+    let rules: Vec<Value> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({"name": format!("r{i}"), "properties": {
+                "protocol": "Tcp", "sourcePortRange": "*",
+                "destinationPortRange": if r.port_rdp { "3389" } else { "22" },
+                "sourceAddressPrefix": addr_text(&r.src, e),
+                "destinationAddressPrefix": addr_text(&r.dst, e),
+                "access": if r.allow { "Allow" } else { "Deny" },
+                "priority": 100 + i as u32 * 10,
+                "direction": if r.outbound { "Outbound" } else { "Inbound" }}})
+        })
+        .collect();
+    json!({"id": format!("{SUB}/Microsoft.Network/networkSecurityGroups/{name}"),
+           "type": "Microsoft.Network/networkSecurityGroups", "name": name,
+           "properties": {"securityRules": rules}})
+}
+
+fn snapshot(e: &Estate) -> Value {
+    let mut res = Vec::new();
+    let mut subnets = Vec::new();
+    for s in 0..2u8 {
+        let mut p = json!({"addressPrefix": format!("10.0.{}.0/24", s + 1)});
+        if let Some(r) = &e.subnet_nsgs[s as usize] {
+            res.push(nsg_json(&format!("nsg-sub{s}"), r, e));
+            p["networkSecurityGroup"] =
+                json!({"id": format!("{SUB}/Microsoft.Network/networkSecurityGroups/nsg-sub{s}")});
+        }
+        subnets.push(json!({"name": format!("s{s}"), "id": format!("{SUB}/Microsoft.Network/virtualNetworks/v/subnets/s{s}"), "properties": p}));
+    }
+    res.push(json!({"id": format!("{SUB}/Microsoft.Network/virtualNetworks/v"), "type": "Microsoft.Network/virtualNetworks",
+        "name": "v", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}, "subnets": subnets}}));
+    for (i, (s, nsg)) in e.vms.iter().enumerate() {
+        let nic = format!("{SUB}/Microsoft.Network/networkInterfaces/nic{i}");
+        let mut np = json!({"ipConfigurations": [{"name": "c", "id": format!("{nic}/ipConfigurations/c"), "properties": {
+            "privateIPAddress": ip(i, *s).to_string(),
+            "subnet": {"id": format!("{SUB}/Microsoft.Network/virtualNetworks/v/subnets/s{s}")}}}]});
+        if let Some(r) = nsg {
+            res.push(nsg_json(&format!("nsg-nic{i}"), r, e));
+            np["networkSecurityGroup"] =
+                json!({"id": format!("{SUB}/Microsoft.Network/networkSecurityGroups/nsg-nic{i}")});
+        }
+        res.push(json!({"id": nic, "type": "Microsoft.Network/networkInterfaces", "name": format!("nic{i}"), "properties": np}));
+        res.push(json!({"id": format!("{SUB}/Microsoft.Compute/virtualMachines/vm{i}"), "type": "Microsoft.Compute/virtualMachines",
+            "name": format!("vm{i}"), "properties": {
+                "storageProfile": {"osDisk": {"osType": "Windows"}},
+                "networkProfile": {"networkInterfaces": [{"id": nic}]},
+                "instanceView": {"statuses": [{"code": "PowerState/running"}]}}}));
+    }
+    json!({"schema": "rdpaudit.snapshot/1", "resources": res})
+}
+
+/// (source, target) pairs the class-based computation finds reachable.
+fn computed(e: &Estate) -> BTreeSet<(String, String)> {
+    let text = snapshot(e).to_string();
+    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
+    let model = pipeline::build_model(&snap.resources);
+    let audit = pipeline::Audit::new(
+        &model,
+        Options::default(),
+        Observations::default(),
+        &Scope::All,
+    )
+    .expect("audit")
+    .with_lateral(true);
+    let report = audit.report(&[], CategoryFilter::All);
+    let mut out = BTreeSet::new();
+    for vm in &report.vms {
+        for edge in &vm.lateral.as_ref().expect("--lateral").from_vms {
+            assert_eq!(
+                edge.verdict,
+                rdpaudit::engine::Verdict::Reachable,
+                "nothing here is unknown"
+            );
+            out.insert((edge.name.clone(), vm.name.clone()));
+        }
+    }
+    out
+}
+
+fn oracle(e: &Estate) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (a, (sa, nic_a)) in e.vms.iter().enumerate() {
+        for (b, (sb, nic_b)) in e.vms.iter().enumerate() {
+            if a == b {
+                continue;
+            }
+            let (x, y) = (ip(a, *sa), ip(b, *sb));
+            let ok = oracle_nsg(nic_a, true, x, y, e)
+                && oracle_nsg(&e.subnet_nsgs[*sa as usize], true, x, y, e)
+                && oracle_nsg(&e.subnet_nsgs[*sb as usize], false, x, y, e)
+                && oracle_nsg(nic_b, false, x, y, e);
+            if ok {
+                out.insert((format!("vm{a}"), format!("vm{b}")));
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #[test]
+    fn class_based_east_west_agrees_with_the_pairwise_oracle(e in estate()) {
+        prop_assert_eq!(computed(&e), oracle(&e));
+    }
+}
+
+#[test]
+fn an_outbound_deny_on_the_source_cuts_only_its_own_flows() {
+    let deny_out = Rule {
+        outbound: true,
+        allow: false,
+        src: Addr::Any,
+        dst: Addr::Any,
+        port_rdp: true,
+    };
+    let e = Estate {
+        vms: vec![(0, Some(vec![deny_out])), (0, None), (1, None)],
+        subnet_nsgs: [None, None],
+    };
+    let got = computed(&e);
+    assert!(!got.iter().any(|(a, _)| a == "vm0"), "{got:?}");
+    assert!(got.contains(&("vm1".into(), "vm0".into())));
+    assert_eq!(got, oracle(&e));
+}
