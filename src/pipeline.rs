@@ -211,7 +211,12 @@ impl<'m> Audit<'m> {
                 others.into_par_iter().map(|t| evaluator.vm(t)).collect();
             analyses.extend(others);
         }
-        let mut lateral = crate::engine::lateral::analyse(self.model, &analyses, self.lateral);
+        let mut lateral = crate::engine::lateral::analyse(
+            self.model,
+            &analyses,
+            self.lateral,
+            evaluator.asg_members(),
+        );
         if let (Some(from), true) = (&self.trace_from, in_scope > 0) {
             use crate::engine::lateral::trace;
             let source = trace::resolve(&analyses, from);

@@ -22,7 +22,7 @@ pub(crate) struct Evaluator<'m> {
     model: &'m Model,
     options: &'m Options,
     observations: &'m Observations,
-    asg_members: HashMap<String, AddrSet>,
+    asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
 }
 
 impl<'m> Evaluator<'m> {
@@ -35,8 +35,16 @@ impl<'m> Evaluator<'m> {
             model,
             options,
             observations,
-            asg_members: tags::asg_members(model),
+            asg_members: observations
+                .asg_members()
+                .cloned()
+                .unwrap_or_else(|| std::sync::Arc::new(tags::asg_members(model))),
         }
+    }
+
+    /// The ASG member sets this evaluator uses (shared, computed once).
+    pub(crate) fn asg_members(&self) -> std::sync::Arc<HashMap<String, AddrSet>> {
+        self.asg_members.clone()
     }
 
     /// Evaluates a VM's topology, taking it over (nothing is copied or kept twice).

@@ -3,6 +3,9 @@
 //! the model, never written into it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::addrset::AddrSet;
 
 use crate::model::{GuestFacts, Probes, ResId};
 
@@ -13,6 +16,9 @@ pub struct Observations {
     guest: HashMap<String, GuestFacts>,
     /// `--probe` results; `None` when no probe ran.
     probes: Option<Probes>,
+    /// The ASG member sets, when computed once for many audits of models with the same NICs
+    /// (proving fixes: docs/performance.md); `None`: each evaluation computes them.
+    asg_members: Option<Arc<HashMap<String, AddrSet>>>,
 }
 
 impl Observations {
@@ -24,7 +30,22 @@ impl Observations {
                 .map(|(id, facts)| (ResId::new(&id).key, facts))
                 .collect(),
             probes: None,
+            asg_members: None,
         }
+    }
+
+    /// The same observations, with ASG member sets computed once (`tags::asg_members` of a
+    /// model whose NICs are those of every model these observations will meet).
+    pub(crate) fn sharing_asg_members(self, asgs: Arc<HashMap<String, AddrSet>>) -> Observations {
+        Observations {
+            asg_members: Some(asgs),
+            ..self
+        }
+    }
+
+    /// The shared ASG member sets, if any.
+    pub(crate) fn asg_members(&self) -> Option<&Arc<HashMap<String, AddrSet>>> {
+        self.asg_members.as_ref()
     }
 
     /// These observations plus what `--probe` saw.

@@ -57,8 +57,23 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
             }
         }
     }
+    // One scratch copy of the model takes each fix in turn and gives it back (a copy per fix
+    // cost more than the audits themselves on large estates: docs/performance.md).
+    // Fixes change NSGs, route tables and VMs, never NICs: the ASG member sets are computed
+    // once for every audit below.
+    let mut scratch = (!targets.is_empty()).then(|| estate.model.clone());
+    let asgs = std::sync::Arc::new(crate::engine::tags::asg_members(estate.model));
+    let served = served_index(estate.model);
     for ((fix, client), vms) in targets {
-        let run = try_fix(estate, &index, &fix, &client, vms);
+        let Some(scratch) = scratch.as_mut() else {
+            break;
+        };
+        let shared = Shared {
+            asgs: &asgs,
+            served: &served,
+            index: &index,
+        };
+        let run = try_fix(estate, scratch, &shared, &fix, &client, vms);
         runs.insert((fix, client), run);
     }
     for vm in &mut report.vms {
@@ -88,20 +103,34 @@ fn is_advice(f: &Fix) -> bool {
     matches!(f, Fix::Advice { .. })
 }
 
+/// What every proof shares: computed once from the unpatched model and resources.
+struct Shared<'a> {
+    asgs: &'a std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+    served: &'a HashMap<String, Vec<(String, String)>>,
+    index: &'a HashMap<String, usize>,
+}
+
 /// Applies the fix to a copy and audits the VMs it reaches, before and after.
 fn try_fix(
     estate: &Estate<'_>,
-    index: &HashMap<String, usize>,
+    scratch: &mut Model,
+    shared: &Shared<'_>,
     fix: &Fix,
     stand_in: &str,
     targets: BTreeSet<String>,
 ) -> Result<Run, String> {
+    let Shared {
+        asgs,
+        served,
+        index,
+    } = *shared;
     let patch = apply::patch(estate.resources, index, fix, stand_in).map_err(|e| e.to_string())?;
     // The changed resource alone is read into a model; a copy of the estate's model takes it.
     let changed = pipeline::build_model(&[patch.resource.as_ref()]);
-    let patched = estate.model.patched(&changed);
+    let undo = scratch.swap_in(&changed);
+    let patched: &Model = scratch;
     let key = ResId::new(fix.resource().unwrap_or_default()).key;
-    let mut affected = served_by(&patched, &key);
+    let mut affected = served.get(&key).cloned().unwrap_or_default();
     let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
     keys.extend(targets);
     affected.retain(|(k, _)| keys.contains(k));
@@ -110,7 +139,8 @@ fn try_fix(
         options.client = apply::stand_in_client(stand_in);
     }
     let audit = |model: &Model| -> Result<Report, String> {
-        let observations = Observations::new(estate.guest.clone());
+        let observations =
+            Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
         let a = pipeline::Audit::new(
             model,
             options.clone(),
@@ -120,40 +150,48 @@ fn try_fix(
         .map_err(|e| e.to_string())?;
         Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
     };
+    let after = audit(patched);
+    scratch.restore(undo);
     Ok(Run {
         before: audit(estate.model)?,
-        after: audit(&patched)?,
+        after: after?,
         affected,
         child: patch.child,
     })
 }
 
-/// The VMs (key, name) whose NICs or subnets use the resource with this key, or the VM itself.
-fn served_by(model: &Model, key: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for vm in &model.vms {
-        let uses = vm.id.key == key
-            || vm.nics.iter().any(|(nic, _)| {
-                model.nics.get(&nic.key).is_some_and(|n| {
-                    n.nsg.as_ref().is_some_and(|x| x.key == key)
-                        || n.ip_configs.iter().any(|c| {
-                            let subnet = c
-                                .subnet
-                                .as_ref()
-                                .and_then(|s| model.subnets.get(&s.key))
-                                .and_then(|(v, i)| model.vnets.get(v)?.subnets.get(*i));
-                            subnet.is_some_and(|s| {
-                                s.nsg.as_ref().is_some_and(|x| x.key == key)
-                                    || s.route_table.as_ref().is_some_and(|x| x.key == key)
-                            })
-                        })
-                })
-            });
-        if uses {
-            out.push((vm.id.key.clone(), vm.name.clone()));
+/// For every NSG, route table and VM (by key), the VMs (key, name) whose NICs or subnets use
+/// it, or the VM itself. Fixes change what these resources say, never which NIC or subnet uses
+/// them, so one index serves every proof.
+fn served_index(model: &Model) -> HashMap<String, Vec<(String, String)>> {
+    // (position in the model, key, name): the VMs keep the model's order.
+    let mut out: HashMap<String, BTreeSet<(usize, String, String)>> = HashMap::new();
+    for (i, vm) in model.vms.iter().enumerate() {
+        let me = (i, vm.id.key.clone(), vm.name.clone());
+        out.entry(vm.id.key.clone()).or_default().insert(me.clone());
+        for (nic, _) in &vm.nics {
+            let Some(n) = model.nics.get(&nic.key) else {
+                continue;
+            };
+            if let Some(x) = &n.nsg {
+                out.entry(x.key.clone()).or_default().insert(me.clone());
+            }
+            for c in &n.ip_configs {
+                let subnet = c
+                    .subnet
+                    .as_ref()
+                    .and_then(|s| model.subnets.get(&s.key))
+                    .and_then(|(v, i)| model.vnets.get(v)?.subnets.get(*i));
+                let Some(s) = subnet else { continue };
+                for x in [&s.nsg, &s.route_table].into_iter().flatten() {
+                    out.entry(x.key.clone()).or_default().insert(me.clone());
+                }
+            }
         }
     }
-    out
+    out.into_iter()
+        .map(|(k, v)| (k, v.into_iter().map(|(_, key, name)| (key, name)).collect()))
+        .collect()
 }
 
 /// The verdict on one finding's fix.

@@ -99,7 +99,7 @@ pub(crate) struct Inbound {
     pub(crate) context_of: Vec<usize>,
     /// Per context: the evaluation over every address (and the open marker).
     pub(crate) evals: Vec<NetEval>,
-    pub(crate) asg_members: HashMap<String, AddrSet>,
+    pub(crate) asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
 }
 
 fn asg_key(e: &Endpoint<'_>) -> String {
@@ -169,8 +169,13 @@ pub(crate) fn outbound_eval(
 }
 
 impl Inbound {
-    pub(crate) fn new(model: &Model, vms: &[VmAnalysis<'_>], eps: &[Endpoint<'_>]) -> Inbound {
-        let asg_members = tags::asg_members(model);
+    /// `asg_members`: the evaluator's ASG member sets (computed once per model).
+    pub(crate) fn new(
+        model: &Model,
+        vms: &[VmAnalysis<'_>],
+        eps: &[Endpoint<'_>],
+        asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
+    ) -> Inbound {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut evals = Vec::new();
         let mut context_of = Vec::with_capacity(eps.len());

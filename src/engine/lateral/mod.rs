@@ -65,10 +65,16 @@ impl<'m> Lateral<'m> {
 
 /// The lateral analysis: classes for every VM, edges from every VM (`full`) or only from the
 /// Internet-exposed ones (what RDP812 needs).
-pub(crate) fn analyse<'m>(model: &'m Model, vms: &[VmAnalysis<'m>], full: bool) -> Lateral<'m> {
+/// `asgs`: the ASG member sets of the model (the evaluator's).
+pub(crate) fn analyse<'m>(
+    model: &'m Model,
+    vms: &[VmAnalysis<'m>],
+    full: bool,
+    asgs: std::sync::Arc<std::collections::HashMap<String, crate::engine::AddrSet>>,
+) -> Lateral<'m> {
     let endpoints = endpoints(model, vms);
     let mut out: Vec<VmLateral<'m>> = vec![VmLateral::default(); vms.len()];
-    let inbound = eastwest::Inbound::new(model, vms, &endpoints);
+    let inbound = eastwest::Inbound::new(model, vms, &endpoints, asgs);
     let mut first: Vec<Option<usize>> = vec![None; vms.len()];
     for (i, e) in endpoints.iter().enumerate().rev() {
         first[e.vm] = Some(i);
