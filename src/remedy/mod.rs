@@ -10,6 +10,7 @@
 
 pub(crate) mod apply;
 
+use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
 
@@ -44,7 +45,6 @@ struct Run {
 /// Proves every typed fix in the report; unprovable ones stay advice with the reason.
 pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let index = apply::index(estate.resources);
-    let mut runs: HashMap<Key, Result<Run, String>> = HashMap::new();
     // Which VMs each fix is for: they are audited with the VMs the change reaches.
     let mut targets: HashMap<Key, BTreeSet<String>> = HashMap::new();
     for vm in &report.vms {
@@ -61,21 +61,32 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     // cost more than the audits themselves on large estates: docs/performance.md).
     // Fixes change NSGs, route tables and VMs, never NICs: the ASG member sets are computed
     // once for every audit below.
-    let mut scratch = (!targets.is_empty()).then(|| estate.model.clone());
     let asgs = std::sync::Arc::new(crate::engine::tags::asg_members(estate.model));
     let served = served_index(estate.model);
-    for ((fix, client), vms) in targets {
-        let Some(scratch) = scratch.as_mut() else {
-            break;
-        };
-        let shared = Shared {
-            asgs: &asgs,
-            served: &served,
-            index: &index,
-        };
-        let run = try_fix(estate, scratch, &shared, &fix, &client, vms);
-        runs.insert((fix, client), run);
-    }
+    let shared = Shared {
+        asgs: &asgs,
+        served: &served,
+        index: &index,
+    };
+    // The fixes are split between the cores, each part with its own scratch copy.
+    let targets: Vec<(Key, BTreeSet<String>)> = targets.into_iter().collect();
+    let part = targets
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let runs: HashMap<Key, Result<Run, String>> = targets
+        .par_chunks(part)
+        .flat_map_iter(|chunk| {
+            let mut scratch = estate.model.clone();
+            chunk
+                .iter()
+                .map(|((fix, client), vms)| {
+                    let run = try_fix(estate, &mut scratch, &shared, fix, client, vms.clone());
+                    ((fix.clone(), client.clone()), run)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     for vm in &mut report.vms {
         let key = ResId::new(&vm.id).key;
         for f in &mut vm.findings {
