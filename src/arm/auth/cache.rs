@@ -387,6 +387,9 @@ mod tests {
         let cred = counting(time::Duration::hours(1), usize::MAX);
         let auth = Authenticator::with_credential(cred, "fake", &cloud);
         tracing::subscriber::with_default(subscriber, || {
+            // Other tests run in parallel without a subscriber: a call site they reach first can
+            // have its interest cached as "never"; recompute it now that this thread has one.
+            tracing::callsite::rebuild_interest_cache();
             rt().block_on(async {
                 let t = auth.token().await.unwrap();
                 tracing::debug!(token = ?t, "got {t}");
