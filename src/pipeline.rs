@@ -96,8 +96,8 @@ pub struct Audit<'m> {
     vms: Vec<VmTopology<'m>>,
     /// `--lateral`: compute every east-west edge and put the section in the report.
     lateral: bool,
-    /// One VM in scope: the others are evaluated too, as possible stepping stones (RDP812).
-    single: bool,
+    /// Which VMs outside the scope are evaluated as possible stepping stones (RDP812).
+    stones: Stones,
     /// `check --from`: the source to trace to the VM in scope.
     trace_from: Option<String>,
 }
@@ -156,9 +156,21 @@ impl<'m> Audit<'m> {
             observations,
             vms,
             lateral: false,
-            single: matches!(scope, Scope::Vm(_)),
+            // A VM's two-hop findings must not depend on which other VMs are reported: when
+            // only some are in scope, every other VM is a possible stepping stone.
+            stones: if matches!(scope, Scope::All) {
+                Stones::InScope
+            } else {
+                Stones::All
+            },
             trace_from: None,
         })
+    }
+
+    /// The same audit with these VMs outside the scope as the possible stepping stones
+    /// (proofs judge among the VMs a change reaches only).
+    pub(crate) fn with_stepping_stones(self, stones: Stones) -> Audit<'m> {
+        Audit { stones, ..self }
     }
 
     /// The same audit with (or without) the full east-west analysis in the report
@@ -212,19 +224,19 @@ impl<'m> Audit<'m> {
         let mut analyses: Vec<VmAnalysis<'_>> =
             self.vms.into_par_iter().map(|t| evaluator.vm(t)).collect();
         let in_scope = analyses.len();
-        if self.single {
-            // Every other VM may be a stepping stone to this one (RDP812).
-            let builder = Builder::new(self.model, self.options.port, &self.observations);
-            let focus = analyses.first().map(|a| a.id.key.clone());
-            let others: Vec<VmTopology<'_>> = builder
-                .all()
-                .into_iter()
-                .filter(|t| Some(&t.id.key) != focus.as_ref())
-                .collect();
-            let others: Vec<VmAnalysis<'_>> =
-                others.into_par_iter().map(|t| evaluator.vm(t)).collect();
-            analyses.extend(others);
-        }
+        let others = match self.stones {
+            Stones::InScope => Vec::new(),
+            _ => {
+                let builder = Builder::new(self.model, self.options.port, &self.observations);
+                stepping_stones(&builder, &self.stones, &analyses)
+            }
+        };
+        analyses.extend(
+            others
+                .into_par_iter()
+                .map(|t| evaluator.vm(t))
+                .collect::<Vec<_>>(),
+        );
         let mut lateral = crate::engine::lateral::analyse(
             self.model,
             &analyses,
@@ -265,6 +277,33 @@ impl<'m> Audit<'m> {
             diagnostics,
         )
     }
+}
+
+/// The topologies of the VMs outside the scope that may be stepping stones (RDP812).
+fn stepping_stones<'m>(
+    builder: &Builder<'m, '_>,
+    stones: &Stones,
+    in_scope: &[VmAnalysis<'m>],
+) -> Vec<VmTopology<'m>> {
+    let scoped: std::collections::HashSet<&str> =
+        in_scope.iter().map(|a| a.id.key.as_str()).collect();
+    match stones {
+        Stones::InScope => Vec::new(),
+        Stones::All => builder
+            .all()
+            .into_iter()
+            .filter(|t| !scoped.contains(t.id.key.as_str()))
+            .collect(),
+    }
+}
+
+/// The VMs outside an audit's scope that are evaluated as possible stepping stones.
+#[derive(Debug, Clone)]
+pub(crate) enum Stones {
+    /// None outside the scope: every VM is in it, or the caller judges among these only.
+    InScope,
+    /// Every other VM.
+    All,
 }
 
 fn not_found(model: &Model, id: &str) -> PipelineError {

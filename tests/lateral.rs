@@ -118,6 +118,35 @@ fn without_lateral_the_section_is_absent_but_rdp811_and_rdp812_still_fire() {
     assert!(!rule_ids(vm(&report, "web-01")).contains(&"RDP812".to_string()));
 }
 
+/// Regression: `--vm` and `-g` audited only the VMs they selected, so a stepping stone outside
+/// the selection was never seen and RDP812 vanished from a filtered run (a false "clean").
+#[test]
+fn filtered_runs_keep_two_hop_findings_whose_stepping_stone_is_not_selected() {
+    let full = json(&["audit", "--demo", "-o", "json"]);
+    for args in [
+        &["--vm", "app-01", "--vm", "web-02"][..],
+        &["-g", "rg-app"][..],
+    ] {
+        let mut all = vec!["audit", "--demo", "-o", "json"];
+        all.extend_from_slice(args);
+        let filtered = json(&all);
+        let vms = filtered["vms"].as_array().unwrap();
+        assert!(!vms.is_empty(), "{args:?}");
+        for v in vms {
+            let name = v["name"].as_str().unwrap();
+            assert_eq!(
+                rule_ids(v),
+                rule_ids(vm(&full, name)),
+                "{name} under {args:?}: a filter changes which VMs are shown, not their findings"
+            );
+        }
+        assert!(
+            vms.iter().any(|v| rule_ids(v).contains(&"RDP812".to_string())),
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn graph_dot_renders_with_graphviz_and_has_the_nodes_and_edges() {
     let out = rdpaudit()

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::engine::{Observations, Options};
 use crate::model::{Diagnostic, GuestFacts, Model, ResId};
-use crate::pipeline::{self, Scope};
+use crate::pipeline::{self, Scope, Stones};
 use crate::report::{CategoryFilter, FixReport, Proof, Report};
 use crate::rules::{Category, Fix, FixAccess};
 
@@ -158,7 +158,11 @@ fn try_fix(
             observations,
             &Scope::Keys(keys.clone()),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        // Two-hop findings are judged among the VMs the change reaches only: evaluating every
+        // other VM as a stepping stone per fix costs ~100× (docs/performance.md), and the
+        // same limit applies before and after, so the comparison stays fair.
+        .with_stepping_stones(Stones::InScope);
         Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
     };
     let after = audit(patched);
