@@ -65,6 +65,19 @@ impl Diagnostic {
         }
     }
 
+    /// Worth knowing, with a stable `code`; the audit stays complete.
+    pub(crate) fn info(
+        scope: impl Into<String>,
+        code: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            level: DiagLevel::Info,
+            code: Some(code.to_string()),
+            ..Diagnostic::error(scope, message)
+        }
+    }
+
     /// Errors and warnings make an audit incomplete; `info` does not.
     pub(crate) fn makes_incomplete(&self) -> bool {
         matches!(self.level, DiagLevel::Error | DiagLevel::Warning)
@@ -337,6 +350,8 @@ pub(crate) struct Subnet {
     pub(crate) route_table: Option<ResId>,
     /// `Some(n)` when the body lists the subnet's ipConfigurations (gateway detection).
     pub(crate) ip_config_count: Option<usize>,
+    /// The services the subnet is delegated to (`delegations[].properties.serviceName`).
+    pub(crate) delegations: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

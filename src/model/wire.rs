@@ -352,6 +352,14 @@ pub(crate) struct SubnetProps {
     pub(crate) network_security_group: Option<Ref>,
     pub(crate) route_table: Option<Ref>,
     pub(crate) ip_configurations: Option<Vec<Ref>>,
+    pub(crate) delegations: Option<Vec<Child<DelegationProps>>>,
+}
+
+/// A subnet delegation (`properties.delegations[].properties.serviceName`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DelegationProps {
+    pub(crate) service_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

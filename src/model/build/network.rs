@@ -110,6 +110,12 @@ pub(super) fn vnet(
             nsg: reference(&sp.network_security_group),
             route_table: reference(&sp.route_table),
             ip_config_count: sp.ip_configurations.as_ref().map(Vec::len),
+            delegations: sp
+                .delegations
+                .iter()
+                .flatten()
+                .filter_map(|d| d.properties.as_ref()?.service_name.clone())
+                .collect(),
         });
     }
     let mut peerings = Vec::new();

@@ -1,0 +1,168 @@
+//! The rest of the doors (docs/decisions.md D28, D29, D33, D35, D36): a snapshot without the
+//! `securityAdminRules` section says so (and stays complete), Deny admin rules are not applied to
+//! a VNet holding SQL Managed Instance or Databricks, equal-priority admin rules, forced
+//! tunnelling behind a DNAT rule, and internal load balancers / private DNAT as private paths.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::path::Path;
+
+use common::live::{assert_code, json_of, live, serve};
+
+const FIXTURES: &str = "tests/fixtures/rules";
+
+const VNET: &str = "/subscriptions/5b1e7c3a-9d2f-4e68-a1c4-3f7b2d9e6a15/resourceGroups/rg-rdp/providers/Microsoft.Network/virtualNetworks/vnet-app";
+
+fn rdpaudit() -> Command {
+    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
+    c.env_remove("NO_COLOR").env_remove("RDPAUDIT_ARM_ENDPOINT");
+    c
+}
+
+fn fixture(rel: &str) -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(FIXTURES)
+        .join(rel);
+    serde_json::from_slice(&std::fs::read(p).expect("fixture")).expect("JSON")
+}
+
+/// `audit -o <format>` of a snapshot on stdin: (exit code, stdout).
+fn audit_as(doc: &Value, format: &str, fail_on: &str) -> (Option<i32>, String) {
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "-o",
+            format,
+            "--fail-on",
+            fail_on,
+            "--snapshot",
+            "-",
+        ])
+        .write_stdin(doc.to_string())
+        .output()
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn audit(doc: &Value) -> (Option<i32>, Value) {
+    let (code, out) = audit_as(doc, "json", "never");
+    (code, serde_json::from_str(&out).expect("JSON report"))
+}
+
+fn resource<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
+    doc["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .iter_mut()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    let mut v: Vec<String> = report["vms"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["ruleId"].as_str().map(String::from))
+        .collect();
+    v.sort();
+    v
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| format!("{}:{}", d["level"], d["code"].as_str().unwrap_or("-")))
+        .collect()
+}
+
+const NOT_COLLECTED: &str = "\"info\":AdminRulesNotCollected";
+
+#[test]
+fn a_snapshot_without_admin_rules_says_so_and_stays_complete() {
+    let doc = fixture("RDP801/bad-source-any.json");
+    assert!(doc.get("securityAdminRules").is_none());
+    let (code, r) = audit(&doc);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["complete"], true);
+    assert_eq!(codes(&r), [NOT_COLLECTED]);
+    assert_eq!(r["diagnostics"][0]["scope"], "securityAdminRules");
+    assert_eq!(ids(&r), ["RDP801", "RDP804"]);
+    // The notice does not change the exit code: findings at the threshold still exit 1, and
+    // nothing else makes it 3.
+    let (code, _) = audit_as(&doc, "json", "high");
+    assert_eq!(code, Some(1));
+    // The human outputs show it with the other diagnostics, without calling the audit
+    // incomplete.
+    let (_, table) = audit_as(&doc, "table", "never");
+    assert!(
+        table.contains("security admin rules were not collected"),
+        "{table}"
+    );
+    assert!(!table.contains("INCOMPLETE"), "{table}");
+    let (_, md) = audit_as(&doc, "markdown", "never");
+    assert!(
+        md.contains("## Diagnostics") && md.contains("were not collected"),
+        "{md}"
+    );
+    // With the section (even one listing no rule for the VNet) there is nothing to say.
+    let mut with = doc.clone();
+    with["securityAdminRules"] = json!({ VNET: [] });
+    let (code, r) = audit(&with);
+    assert_eq!(code, Some(0));
+    assert_eq!(r["diagnostics"], json!([]));
+}
+
+#[test]
+fn a_live_audit_that_read_admin_rules_has_no_notice() {
+    let doc = fixture("RDP801/bad-source-any.json");
+    let server = serve(&doc, |c| c);
+    let out = live(&server, "audit")
+        .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
+        .output()
+        .expect("run");
+    assert_code(&out, 0);
+    let r = json_of(&out);
+    assert!(!codes(&r).contains(&NOT_COLLECTED.to_string()), "{r}");
+    assert_eq!(r["complete"], true);
+}
+
+/// The RDP409 fixture (a Deny admin rule drops RDP before the NSG allow) with its subnet
+/// delegated to `service`.
+fn delegated(service: &str) -> Value {
+    let mut doc = fixture("RDP409/bad-admin-deny-before-nsg-allow.json");
+    let vnet = resource(&mut doc, "vnet-app");
+    vnet["properties"]["subnets"][0]["properties"]["delegations"] = json!([{
+        "name": "delegation",
+        "properties": { "serviceName": service }
+    }]);
+    doc
+}
+
+#[test]
+fn deny_admin_rules_do_not_apply_to_a_vnet_with_sql_mi_or_databricks() {
+    for service in [
+        "Microsoft.Sql/managedInstances",
+        "microsoft.databricks/workspaces",
+    ] {
+        let (code, r) = audit(&delegated(service));
+        assert_eq!(code, Some(0), "{r}");
+        assert_eq!(ids(&r), ["RDP801", "RDP804"], "{service}");
+        assert_eq!(r["vms"][0]["rdp"]["verdict"], "reachable");
+        assert_eq!(r["complete"], true);
+        assert_eq!(codes(&r), ["\"info\":AdminDenyRulesNotApplied"], "{r}");
+        assert_eq!(r["diagnostics"][0]["scope"], VNET);
+    }
+    // Another delegation does not exempt the VNet: the Deny still drops RDP.
+    let (_, r) = audit(&delegated("Microsoft.Web/serverFarms"));
+    assert_eq!(ids(&r), ["RDP409"]);
+    assert_eq!(r["vms"][0]["rdp"]["verdict"], "blocked");
+    assert_eq!(r["diagnostics"], json!([]));
+}
