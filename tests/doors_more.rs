@@ -13,6 +13,7 @@ use common::live::{assert_code, json_of, live, serve};
 
 const FIXTURES: &str = "tests/fixtures/rules";
 
+const RG: &str = "/subscriptions/5b1e7c3a-9d2f-4e68-a1c4-3f7b2d9e6a15/resourceGroups/rg-rdp";
 const VNET: &str = "/subscriptions/5b1e7c3a-9d2f-4e68-a1c4-3f7b2d9e6a15/resourceGroups/rg-rdp/providers/Microsoft.Network/virtualNetworks/vnet-app";
 
 fn rdpaudit() -> Command {
@@ -165,4 +166,75 @@ fn deny_admin_rules_do_not_apply_to_a_vnet_with_sql_mi_or_databricks() {
     assert_eq!(ids(&r), ["RDP409"]);
     assert_eq!(r["vms"][0]["rdp"]["verdict"], "blocked");
     assert_eq!(r["diagnostics"], json!([]));
+}
+
+fn hop<'a>(report: &'a Value, path: usize, kind: &str) -> &'a Value {
+    report["vms"][0]["rdp"]["paths"][path]["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .find(|h| h["hop"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} hop: {report:#}"))
+}
+
+/// The RDP409 fixture (Deny, priority 10, tcp/3389 from anywhere) plus a second admin rule of
+/// the same priority with `access`.
+fn tied_with(access: &str) -> Value {
+    let mut doc = fixture("RDP409/bad-admin-deny-before-nsg-allow.json");
+    let list = doc["securityAdminRules"][VNET]
+        .as_array_mut()
+        .expect("the VNet's rules");
+    let mut other = list[0].clone();
+    other["id"] = json!(format!(
+        "{}-tied",
+        other["id"]
+            .as_str()
+            .expect("id")
+            .replace("deny-rdp-internet", "tied")
+    ));
+    other["properties"]["access"] = json!(access);
+    // Listed after the Deny: the order in the list must not matter.
+    list.push(other);
+    doc
+}
+
+#[test]
+fn an_allow_deny_tie_is_conditional_never_blocked() {
+    let (code, r) = audit(&tied_with("Allow"));
+    assert_eq!(code, Some(0), "{r}");
+    // Handed to the NSGs, which allow RDP from anywhere: reachable, exposure counted.
+    assert_eq!(r["vms"][0]["rdp"]["verdict"], "reachable");
+    assert_eq!(ids(&r), ["RDP801", "RDP804"]);
+    let h = hop(&r, 0, "adminRule");
+    assert_eq!(h["decision"], "conditional", "{h}");
+    let detail = h["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("tied-tied") && detail.contains("deny-rdp-internet"),
+        "both rules are named: {detail}"
+    );
+    assert!(detail.contains("not concluded blocked"), "{detail}");
+    // `check` shows the same hop.
+    let out = rdpaudit()
+        .args([
+            "check",
+            &format!("{RG}/providers/Microsoft.Compute/virtualMachines/web-01"),
+        ])
+        .args(["--snapshot", "-"])
+        .write_stdin(tied_with("Allow").to_string())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("conditional"), "{text}");
+}
+
+#[test]
+fn an_always_allow_tie_delivers_and_a_lone_deny_still_blocks() {
+    let (_, r) = audit(&tied_with("AlwaysAllow"));
+    assert_eq!(r["vms"][0]["rdp"]["verdict"], "reachable");
+    assert!(ids(&r).contains(&"RDP410".to_string()), "{:?}", ids(&r));
+    assert_eq!(hop(&r, 0, "adminRule")["decision"], "allow");
+    // Two Deny rules at one priority are no tie: blocked, RDP409.
+    let (_, r) = audit(&tied_with("Deny"));
+    assert_eq!(ids(&r), ["RDP409"]);
+    assert_eq!(hop(&r, 0, "adminRule")["decision"], "deny");
 }

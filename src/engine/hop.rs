@@ -110,6 +110,10 @@ pub enum Decision {
     Refused,
     /// The probe timed out.
     TimedOut,
+    /// The hop lets RDP through only under a condition the data cannot settle (an undocumented
+    /// admin-rule tie, a DNAT path behind forced tunnelling: docs/decisions.md D28, D33). It
+    /// does not stop the connection: exposure still counts it.
+    Conditional,
 }
 
 impl Decision {
@@ -136,6 +140,7 @@ impl Decision {
             Decision::Open => "open",
             Decision::Refused => "refused",
             Decision::TimedOut => "timedOut",
+            Decision::Conditional => "conditional",
         }
     }
 }

@@ -77,7 +77,12 @@ pub(super) fn admin_hop(ev: &NetEval) -> Option<Hop> {
     } else if !unknown.is_empty() && cands.is_subset(&unknown) {
         Decision::Unknown
     } else if deny.is_empty() && always.is_empty() && unknown.is_empty() {
-        Decision::Ok
+        // An Allow/Deny tie at one priority is handed on, but not as a clean pass (D33).
+        if super::admin::tied(&ev.admin).is_empty() {
+            Decision::Ok
+        } else {
+            Decision::Conditional
+        }
     } else {
         Decision::Partial
     };

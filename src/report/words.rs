@@ -624,7 +624,18 @@ fn admin_parts(parts: &[AdminPart], cands: &AddrSet) -> String {
                 .as_ref()
                 .map(|r| format!(" by {}", crate::rules::doors::admin_rule_text(r)))
                 .unwrap_or_else(|| " (no admin rule matches)".into());
-            format!("{what} {}{by}", describe_set(&p.set, cands))
+            let tie = p
+                .tie
+                .as_ref()
+                .map(|d| {
+                    format!(
+                        ", tied with {} at the same priority (Azure does not document which \
+                         wins; not concluded blocked: conditional)",
+                        crate::rules::doors::admin_rule_text(d)
+                    )
+                })
+                .unwrap_or_default();
+            format!("{what} {}{by}{tie}", describe_set(&p.set, cands))
         })
         .collect::<Vec<_>>()
         .join("; ")
