@@ -238,3 +238,127 @@ fn an_always_allow_tie_delivers_and_a_lone_deny_still_blocks() {
     assert_eq!(ids(&r), ["RDP409"]);
     assert_eq!(hop(&r, 0, "adminRule")["decision"], "deny");
 }
+
+const FW: &str = "/subscriptions/5b1e7c3a-9d2f-4e68-a1c4-3f7b2d9e6a15/resourceGroups/rg-rdp/providers/Microsoft.Network/azureFirewalls/fw-hub";
+
+/// The RDP607 fixture (DNAT 20.61.20.10:50001 from anywhere to web-01:3389) with a route table
+/// on AzureFirewallSubnet sending 0.0.0.0/0 to `next_hop`.
+fn forced(next_hop: &str) -> Value {
+    let mut doc = fixture("RDP607/bad-classic-dnat-any-source.json");
+    let rt = format!("{RG}/providers/Microsoft.Network/routeTables/rt-fw");
+    let mut route = json!({ "addressPrefix": "0.0.0.0/0", "nextHopType": next_hop });
+    if next_hop == "VirtualAppliance" {
+        route["nextHopIpAddress"] = json!("192.168.10.4");
+    }
+    doc["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .push(json!({
+            "id": rt, "name": "rt-fw", "type": "Microsoft.Network/routeTables",
+            "location": "westeurope",
+            "properties": { "routes": [ { "name": "default-to-onprem", "properties": route } ] }
+        }));
+    let vnet = resource(&mut doc, "vnet-app");
+    let subnets = vnet["properties"]["subnets"]
+        .as_array_mut()
+        .expect("subnets");
+    let fw_subnet = subnets
+        .iter_mut()
+        .find(|s| s["name"] == "AzureFirewallSubnet")
+        .expect("AzureFirewallSubnet");
+    fw_subnet["properties"]["routeTable"] = json!({ "id": rt });
+    doc
+}
+
+/// Gives fw-hub a Management NIC whose public IP is 20.61.20.99.
+fn with_management(doc: &mut Value) {
+    let pip = format!("{RG}/providers/Microsoft.Network/publicIPAddresses/pip-fw-mgmt");
+    doc["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .push(json!({
+            "id": pip, "name": "pip-fw-mgmt", "type": "Microsoft.Network/publicIPAddresses",
+            "location": "westeurope", "sku": { "name": "Standard" },
+            "properties": { "publicIPAllocationMethod": "Static", "ipAddress": "20.61.20.99" }
+        }));
+    resource(doc, "fw-hub")["properties"]["managementIpConfiguration"] = json!({
+        "name": "fw-mgmt",
+        "id": format!("{FW}/azureFirewallIpConfigurations/fw-mgmt"),
+        "properties": {
+            "subnet": { "id": format!("{VNET}/subnets/AzureFirewallManagementSubnet") },
+            "publicIPAddress": { "id": pip }
+        }
+    });
+}
+
+fn dnat_paths(r: &Value) -> Vec<&Value> {
+    r["vms"][0]["rdp"]["paths"]
+        .as_array()
+        .expect("paths")
+        .iter()
+        .filter(|p| p["kind"] == "firewallDnat")
+        .collect()
+}
+
+#[test]
+fn dnat_behind_forced_tunnelling_is_kept_but_conditional() {
+    for next_hop in ["VirtualAppliance", "VirtualNetworkGateway"] {
+        let (code, r) = audit(&forced(next_hop));
+        assert_eq!(code, Some(0), "{r}");
+        // Exposure still counts the path.
+        assert_eq!(
+            ids(&r),
+            ["RDP606", "RDP607", "RDP801", "RDP804"],
+            "{next_hop}"
+        );
+        let paths = dnat_paths(&r);
+        assert_eq!(paths.len(), 1);
+        assert_eq!(paths[0]["verdict"], "reachable");
+        let route = paths[0]["hops"]
+            .as_array()
+            .expect("hops")
+            .iter()
+            .find(|h| h["hop"] == "route" && h["decision"] == "conditional")
+            .unwrap_or_else(|| panic!("no conditional route hop: {:#}", paths[0]));
+        assert_eq!(route["rule"], "default-to-onprem");
+        let detail = route["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains("forced tunnelling") && detail.contains("Management NIC"),
+            "{detail}"
+        );
+    }
+    // A default route to the Internet is no forced tunnel.
+    let (_, r) = audit(&forced("Internet"));
+    let hops = dnat_paths(&r)[0]["hops"].to_string();
+    assert!(!hops.contains("conditional"), "{hops}");
+}
+
+#[test]
+fn a_management_nic_keeps_dnat_and_its_address_is_never_a_destination() {
+    let mut doc = forced("VirtualAppliance");
+    with_management(&mut doc);
+    let (code, r) = audit(&doc);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(ids(&r), ["RDP606", "RDP607", "RDP801", "RDP804"]);
+    let paths = dnat_paths(&r);
+    assert_eq!(paths.len(), 1);
+    assert!(!paths[0]["hops"].to_string().contains("conditional"));
+    // A rule naming the management address publishes nothing there, whether the firewall's
+    // address list is complete or not (its data-plane public IP missing from the data).
+    let rule = &mut resource(&mut doc, "fw-hub")["properties"]["natRuleCollections"][0]
+        ["properties"]["rules"][0];
+    rule["destinationAddresses"] = json!(["20.61.20.99"]);
+    let (_, r) = audit(&doc);
+    assert!(dnat_paths(&r).is_empty(), "{:#}", r["vms"][0]["rdp"]);
+    assert!(!ids(&r).contains(&"RDP801".to_string()));
+    doc["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .retain(|x| x["name"] != "pip-fw-hub");
+    let (_, r) = audit(&doc);
+    assert!(
+        dnat_paths(&r).iter().all(|p| p["address"] != "20.61.20.99"),
+        "{:#}",
+        r["vms"][0]["rdp"]
+    );
+}

@@ -293,6 +293,9 @@ pub(crate) enum HopFact {
     },
     /// An `AlwaysAllow` admin rule delivered the traffic: the NSGs were not consulted.
     AdminBypass,
+    /// The firewall behind a DNAT path tunnels its default route elsewhere without a
+    /// Management NIC (docs/decisions.md D28 (c)).
+    ForcedTunnel(super::types::ForcedTunnel),
 }
 
 /// One step of a path as `check` prints it and the JSON report lists it.

@@ -113,3 +113,19 @@ pub(super) fn admin_hop(ev: &NetEval) -> Option<Hop> {
     h.priority = rule.map(|r| r.priority);
     Some(h)
 }
+
+/// The firewall's forced tunnel, after the DNAT rule: DNAT "isn't supported with forced
+/// tunneling enabled" unless the firewall has a Management NIC (docs/decisions.md D28 (c)). The
+/// path is kept (exposure still counts it) and this hop says on what it depends.
+pub(super) fn forced_tunnel_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+    let f = p.dnat.as_ref()?.forced.as_ref()?;
+    Some(
+        Hop::new(
+            HopKind::Route,
+            Some(f.route_table.id.clone()),
+            Decision::Conditional,
+            HopFact::ForcedTunnel(f.clone()),
+        )
+        .rule(Some(f.route.clone())),
+    )
+}

@@ -202,7 +202,25 @@ pub(crate) fn hop_detail(h: &Hop) -> String {
         HopFact::AdminBypass => {
             "skipped: an AlwaysAllow security admin rule delivered RDP without the NSGs".into()
         }
+        HopFact::ForcedTunnel(f) => forced_tunnel(f),
     }
+}
+
+/// A DNAT path behind forced tunnelling (docs/decisions.md D28 (c)).
+fn forced_tunnel(f: &crate::engine::types::ForcedTunnel) -> String {
+    format!(
+        "conditional: route table {} sends 0.0.0.0/0 from firewall {}'s AzureFirewallSubnet to {}{} \
+         (forced tunnelling) and the firewall has no Management NIC; Azure Firewall does not \
+         support DNAT then (replies take the tunnel), so this path works only if the tunnel \
+         returns them",
+        f.route_table.name(),
+        f.firewall,
+        f.next_hop.as_str(),
+        f.next_hop_ip
+            .as_deref()
+            .map(|ip| format!(" {ip}"))
+            .unwrap_or_default()
+    )
 }
 
 /// The entry point of a path: public IP, NAT rule, classic endpoint and ACL, Bastion.
