@@ -362,3 +362,127 @@ fn a_management_nic_keeps_dnat_and_its_address_is_never_a_destination() {
         r["vms"][0]["rdp"]
     );
 }
+
+fn private_paths<'a>(r: &'a Value, kind: &str) -> Vec<&'a Value> {
+    r["vms"][0]["rdp"]["paths"]
+        .as_array()
+        .expect("paths")
+        .iter()
+        .filter(|p| p["kind"] == kind && p["frontend"] == "private")
+        .collect()
+}
+
+fn audit_client(doc: &Value, client: &str) -> Value {
+    let out = rdpaudit()
+        .args(["audit", "-o", "json", "--fail-on", "never", "--client-ip"])
+        .args([client, "--snapshot", "-"])
+        .write_stdin(doc.to_string())
+        .output()
+        .expect("run");
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+#[test]
+fn an_internal_lb_rule_is_a_private_path_never_internet_exposure() {
+    // An HA-ports rule on the internal frontend 10.1.0.100; the NSG admits the VNet by its
+    // default rule and RDP from the Internet by AllowRDP.
+    let doc = fixture("RDP801/good-lb-rule-internal-frontend.json");
+    let (_, r) = audit(&doc);
+    assert_eq!(
+        r["vms"][0]["rdp"]["verdict"], "blocked",
+        "not from the Internet"
+    );
+    let found = ids(&r);
+    assert!(
+        !found.contains(&"RDP801".to_string()) && !found.contains(&"RDP802".to_string()),
+        "{found:?}"
+    );
+    let p = private_paths(&r, "lbRule");
+    assert_eq!(p.len(), 1, "{:#}", r["vms"][0]["rdp"]);
+    assert_eq!(p[0]["address"], "10.1.0.100");
+    assert_eq!(p[0]["verdict"], "reachable");
+    assert_eq!(p[0]["allowedSources"], json!(["10.1.0.0/16"]));
+    // `--client-ip` inside the VNet reaches the VM through it; one on the Internet does not.
+    let inside = audit_client(&doc, "10.1.7.7");
+    assert_eq!(inside["vms"][0]["rdp"]["verdict"], "reachable");
+    assert_eq!(
+        private_paths(&inside, "lbRule")[0]["allowedSources"],
+        json!(["10.1.7.7/32"])
+    );
+    let outside = audit_client(&doc, "203.0.113.9");
+    assert_eq!(outside["vms"][0]["rdp"]["verdict"], "blocked");
+    assert_eq!(private_paths(&outside, "lbRule")[0]["verdict"], "blocked");
+    // `check` marks the path.
+    let id = resource(&mut doc.clone(), "web-lb")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let out = rdpaudit()
+        .args(["check", &id, "--snapshot", "-"])
+        .write_stdin(doc.to_string())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("lbRule 10.1.0.100:3389 (private frontend"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_nsg_that_denies_the_vnet_closes_the_private_path() {
+    let mut doc = fixture("RDP801/good-lb-rule-internal-frontend.json");
+    let rules = resource(&mut doc, "nsg-web")["properties"]["securityRules"]
+        .as_array_mut()
+        .expect("rules");
+    rules.push(json!({
+        "name": "DenyVnetRdp",
+        "properties": {
+            "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "3389",
+            "sourceAddressPrefix": "VirtualNetwork", "destinationAddressPrefix": "*",
+            "access": "Deny", "priority": 400, "direction": "Inbound"
+        }
+    }));
+    let (_, r) = audit(&doc);
+    let p = private_paths(&r, "lbRule");
+    assert_eq!(p[0]["verdict"], "blocked");
+    assert_eq!(p[0]["allowedSources"], json!([]));
+}
+
+#[test]
+fn a_nat_rule_on_an_internal_frontend_is_a_private_path() {
+    let (_, r) = audit(&fixture("RDP605/bad-nat-rule-on-internal-lb.json"));
+    // The Internet path stays blocked at the frontend (RDP605) ...
+    assert!(ids(&r).contains(&"RDP605".to_string()));
+    assert_eq!(r["vms"][0]["rdp"]["verdict"], "blocked");
+    // ... and the private one carries the VNet.
+    let p = private_paths(&r, "natRule");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0]["address"], "10.0.1.10");
+    assert_eq!(p[0]["verdict"], "reachable");
+    assert_eq!(p[0]["allowedSources"], json!(["10.0.0.0/16"]));
+}
+
+#[test]
+fn dnat_to_the_firewall_private_address_is_a_private_path() {
+    let mut doc = fixture("RDP607/bad-classic-dnat-any-source.json");
+    let rule = &mut resource(&mut doc, "fw-hub")["properties"]["natRuleCollections"][0]
+        ["properties"]["rules"][0];
+    rule["destinationAddresses"] = json!(["10.0.0.4"]);
+    let (code, r) = audit(&doc);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["complete"], true);
+    let found = ids(&r);
+    assert!(!found.contains(&"RDP801".to_string()), "{found:?}");
+    assert!(dnat_paths(&r).iter().all(|p| p["frontend"] == "private"));
+    let p = private_paths(&r, "firewallDnat");
+    assert_eq!(p.len(), 1, "{:#}", r["vms"][0]["rdp"]);
+    assert_eq!(p[0]["address"], "10.0.0.4");
+    assert_eq!(p[0]["port"], 50001);
+    assert_eq!(p[0]["verdict"], "reachable");
+    assert_eq!(p[0]["allowedSources"], json!(["10.0.0.0/16"]));
+    // The public rule stays an Internet path, with no private twin.
+    let (_, r) = audit(&fixture("RDP607/bad-classic-dnat-any-source.json"));
+    assert!(private_paths(&r, "firewallDnat").is_empty());
+    assert!(ids(&r).contains(&"RDP801".to_string()));
+}

@@ -134,24 +134,58 @@ impl<'m> Index<'m> {
                 continue;
             }
             for (i, r) in f.rules.iter().enumerate() {
-                out.extend(rule_matches(f, i, r, ipc, (port, default_port), main));
+                let at = destinations(f, r.rule);
+                out.extend(rule_matches(f, i, r, ipc, (port, default_port), main, at));
             }
         }
-        // A guest listening elsewhere than the translated port (RDP502).
-        for m in out
-            .iter_mut()
-            .filter(|m| guest.is_some_and(|g| g != m.delivered))
-        {
-            m.blocks.push(Block {
-                reason: BlockReason::GuestPortMismatch {
-                    delivered: m.delivered,
-                    guest: guest.unwrap_or(port),
-                },
-                resource: vm.id.clone(),
-                while_stopped_only: false,
-            });
-        }
+        guest_port(&mut out, port, guest, vm);
         out
+    }
+
+    /// The DNAT rules that answer on a firewall's private address and translate to this IP
+    /// configuration (private DNAT, D29): only rules whose target is this address (a rule that
+    /// cannot be pinned lands on the Internet paths already).
+    pub(crate) fn private_matches(
+        &self,
+        ipc: &IpConfig,
+        (port, default_port, guest): (u16, u16, Option<u16>),
+        vm: &ResId,
+    ) -> Vec<DnatMatch<'m>> {
+        let mut out = Vec::new();
+        for f in &self.firewalls {
+            for (i, r) in f.rules.iter().enumerate() {
+                let named = to_set(&r.rule.destinations);
+                let at: Vec<Option<IpAddr>> =
+                    f.fw.private_ips
+                        .iter()
+                        .filter(|a| named.contains(**a))
+                        .map(|a| Some(*a))
+                        .collect();
+                if at.is_empty() {
+                    continue;
+                }
+                out.extend(rule_matches(f, i, r, ipc, (port, default_port), false, at));
+            }
+        }
+        guest_port(&mut out, port, guest, vm);
+        out
+    }
+}
+
+/// A guest listening elsewhere than the translated port (RDP502).
+fn guest_port(out: &mut [DnatMatch<'_>], port: u16, guest: Option<u16>, vm: &ResId) {
+    for m in out
+        .iter_mut()
+        .filter(|m| guest.is_some_and(|g| g != m.delivered))
+    {
+        m.blocks.push(Block {
+            reason: BlockReason::GuestPortMismatch {
+                delivered: m.delivered,
+                guest: guest.unwrap_or(port),
+            },
+            resource: vm.id.clone(),
+            while_stopped_only: false,
+        });
     }
 }
 
@@ -175,6 +209,7 @@ fn rule_matches<'m>(
     ipc: &IpConfig,
     (port, default_port): (u16, u16),
     main: bool,
+    at: Vec<Option<IpAddr>>,
 ) -> Vec<DnatMatch<'m>> {
     let rule = r.rule;
     if !rule.tcp {
@@ -201,7 +236,7 @@ fn rule_matches<'m>(
         _ => (None, None),
     };
     let mut out = Vec::new();
-    for addr in destinations(f, rule) {
+    for addr in at {
         // A client reaches an IPv4 firewall address from an IPv4 address (and IPv6 likewise).
         let mut clients = r.clients.intersect(&family(addr));
         for earlier in f.rules[..i].iter().filter(|e| e.pos < r.pos) {

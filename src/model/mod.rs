@@ -392,6 +392,10 @@ pub(crate) struct Frontend {
     pub(crate) id: ResId,
     pub(crate) name: String,
     pub(crate) public_ip: Option<ResId>,
+    /// An internal frontend's address (`privateIPAddress`; `None` when absent or malformed).
+    pub(crate) private_ip: Option<IpAddr>,
+    /// An internal frontend's subnet: where its private clients are (docs/decisions.md D21).
+    pub(crate) subnet: Option<ResId>,
 }
 
 /// A load-balancing rule: `frontend:frontend_port` → every pool member's `backend_port`.

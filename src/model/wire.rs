@@ -394,11 +394,9 @@ pub(crate) struct FrontendProps {
     #[serde(rename = "publicIPAddress")]
     pub(crate) public_ip_address: Option<Ref>,
     #[serde(rename = "privateIPAddress")]
-    #[expect(
-        dead_code,
-        reason = "unread, but deserialised so a wrongly typed value is still rejected"
-    )]
     pub(crate) private_ip_address: Option<String>,
+    /// An internal frontend's subnet.
+    pub(crate) subnet: Option<Ref>,
 }
 
 #[derive(Debug, Deserialize)]

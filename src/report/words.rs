@@ -503,8 +503,11 @@ pub(crate) fn hop_reason(h: &Hop) -> String {
 pub(crate) fn explain(a: &VmAnalysis<'_>) -> String {
     let direct: Vec<&PathAnalysis<'_>> = a.direct_paths().collect();
     match a.verdict {
+        // A `--client-ip` inside the private networks may reach the VM on a private path only.
         Verdict::Reachable => direct
             .iter()
+            .copied()
+            .chain(a.private_paths.iter())
             .find(|p| p.verdict == Verdict::Reachable)
             .map(|p| {
                 format!(
@@ -705,3 +708,6 @@ pub(crate) fn route_fate(r: &crate::engine::lateral::RouteFate) -> String {
         }
     }
 }
+
+/// After a private path's entry point in `check` (docs/decisions.md D21, D29).
+pub(crate) const PRIVATE_PATH: &str = " (private frontend: reached from private networks only)";
