@@ -65,19 +65,6 @@ impl Diagnostic {
         }
     }
 
-    /// Worth knowing, with a stable `code`; the audit stays complete.
-    pub(crate) fn info(
-        scope: impl Into<String>,
-        code: &str,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic {
-            level: DiagLevel::Info,
-            code: Some(code.to_string()),
-            ..Diagnostic::error(scope, message)
-        }
-    }
-
     /// Errors and warnings make an audit incomplete; `info` does not.
     pub(crate) fn makes_incomplete(&self) -> bool {
         matches!(self.level, DiagLevel::Error | DiagLevel::Warning)

@@ -14,6 +14,9 @@ use crate::engine::{PathAnalysis, VmAnalysis};
 use crate::model::{DnsAnswer, GuestFacts, ResId, TcpOutcome, TcpProbe};
 use crate::rules::phrases::describe_set;
 
+mod doors;
+pub(crate) use doors::PRIVATE_PATH;
+
 /// A resource's kind as messages name it.
 fn kind(k: ResourceKind) -> &'static str {
     match k {
@@ -202,25 +205,8 @@ pub(crate) fn hop_detail(h: &Hop) -> String {
         HopFact::AdminBypass => {
             "skipped: an AlwaysAllow security admin rule delivered RDP without the NSGs".into()
         }
-        HopFact::ForcedTunnel(f) => forced_tunnel(f),
+        HopFact::ForcedTunnel(f) => doors::forced_tunnel(f),
     }
-}
-
-/// A DNAT path behind forced tunnelling (docs/decisions.md D28 (c)).
-fn forced_tunnel(f: &crate::engine::types::ForcedTunnel) -> String {
-    format!(
-        "conditional: route table {} sends 0.0.0.0/0 from firewall {}'s AzureFirewallSubnet to {}{} \
-         (forced tunnelling) and the firewall has no Management NIC; Azure Firewall does not \
-         support DNAT then (replies take the tunnel), so this path works only if the tunnel \
-         returns them",
-        f.route_table.name(),
-        f.firewall,
-        f.next_hop.as_str(),
-        f.next_hop_ip
-            .as_deref()
-            .map(|ip| format!(" {ip}"))
-            .unwrap_or_default()
-    )
 }
 
 /// The entry point of a path: public IP, NAT rule, classic endpoint and ACL, Bastion.
@@ -645,17 +631,7 @@ fn admin_parts(parts: &[AdminPart], cands: &AddrSet) -> String {
                 .as_ref()
                 .map(|r| format!(" by {}", crate::rules::doors::admin_rule_text(r)))
                 .unwrap_or_else(|| " (no admin rule matches)".into());
-            let tie = p
-                .tie
-                .as_ref()
-                .map(|d| {
-                    format!(
-                        ", tied with {} at the same priority (Azure does not document which \
-                         wins; not concluded blocked: conditional)",
-                        crate::rules::doors::admin_rule_text(d)
-                    )
-                })
-                .unwrap_or_default();
+            let tie = p.tie.as_ref().map(doors::tie).unwrap_or_default();
             format!("{what} {}{by}{tie}", describe_set(&p.set, cands))
         })
         .collect::<Vec<_>>()
@@ -708,6 +684,3 @@ pub(crate) fn route_fate(r: &crate::engine::lateral::RouteFate) -> String {
         }
     }
 }
-
-/// After a private path's entry point in `check` (docs/decisions.md D21, D29).
-pub(crate) const PRIVATE_PATH: &str = " (private frontend: reached from private networks only)";

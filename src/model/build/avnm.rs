@@ -35,6 +35,15 @@ struct AddrWire {
     address_prefix_type: Option<String>,
 }
 
+/// An `info` diagnostic with a stable `code`: worth knowing, the audit stays complete.
+fn notice(scope: impl Into<String>, code: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        level: DiagLevel::Info,
+        code: Some(code.to_string()),
+        ..Diagnostic::error(scope, message)
+    }
+}
+
 /// The stable code of the notice that the input has no `securityAdminRules` section.
 pub(crate) const NOT_COLLECTED: &str = "AdminRulesNotCollected";
 
@@ -44,7 +53,7 @@ pub(crate) const NOT_COLLECTED: &str = "AdminRulesNotCollected";
 /// without ARM VMs has nothing the rules could change.
 pub(crate) fn not_collected(m: &Model) -> Option<Diagnostic> {
     (m.admin_rules.is_none() && !m.vms.is_empty()).then(|| {
-        Diagnostic::info(
+        notice(
             "securityAdminRules",
             NOT_COLLECTED,
             "the input has no `securityAdminRules` section: Azure Virtual Network Manager \
@@ -90,7 +99,7 @@ pub(crate) fn exempt_denies(m: &mut Model) {
         let before = rules.len();
         rules.retain(|r| r.access != AdminAccess::Deny);
         if rules.len() < before {
-            notes.push(Diagnostic::info(
+            notes.push(notice(
                 vnet.id.id.clone(),
                 DENY_EXEMPT,
                 format!(
