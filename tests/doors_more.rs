@@ -506,3 +506,39 @@ fn dnat_to_the_firewall_private_address_is_a_private_path() {
     assert!(private_paths(&r, "firewallDnat").is_empty());
     assert!(ids(&r).contains(&"RDP801".to_string()));
 }
+
+#[test]
+fn a_baseline_keys_a_private_path_apart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = dir.path().join("before.json");
+    let (_, r) = audit(&fixture("RDP801/good-lb-rule-internal-frontend.json"));
+    std::fs::write(&before, r.to_string()).expect("write");
+    // The VNet loses RDP through the internal frontend.
+    let mut doc = fixture("RDP801/good-lb-rule-internal-frontend.json");
+    resource(&mut doc, "nsg-web")["properties"]["securityRules"]
+        .as_array_mut()
+        .expect("rules")
+        .push(json!({
+            "name": "DenyVnetRdp",
+            "properties": {
+                "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "3389",
+                "sourceAddressPrefix": "VirtualNetwork", "destinationAddressPrefix": "*",
+                "access": "Deny", "priority": 400, "direction": "Inbound"
+            }
+        }));
+    let out = rdpaudit()
+        .args(["audit", "-o", "json", "--fail-on", "never", "--baseline"])
+        .arg(&before)
+        .args(["--snapshot", "-"])
+        .write_stdin(doc.to_string())
+        .output()
+        .expect("run");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let change = &r["vms"][0]["change"];
+    assert_eq!(change["status"], "changed", "{change}");
+    assert_eq!(
+        change["sources"][0]["path"], "lbRule 10.1.0.100:3389 (private)",
+        "{change}"
+    );
+    assert_eq!(change["sources"][0]["removed"], json!(["10.1.0.0/16"]));
+}
