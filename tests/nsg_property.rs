@@ -196,10 +196,33 @@ fn admin_rule(i: usize, r: &RuleSpec, access: u8) -> AdminRule {
     }
 }
 
-/// The first matching admin rule for one address: `Some(outcome)` when it decides (Deny drops,
-/// AlwaysAllow delivers), `None` when the NSGs decide (an Allow rule, or no match).
-fn brute_admin(rules: &[AdminRule], x: IpAddr, t: &TagSets) -> Option<Outcome> {
+/// What the admin rules do with one address, by the matching rules of the lowest priority
+/// (docs/decisions.md D33): any `AlwaysAllow` among them delivers (`Some(Allow)`), else any
+/// `Allow` hands the address to the NSGs (`None`; with a `Deny` of the same priority too it is a
+/// tie: the second value), else `Deny` drops it. No match: the NSGs decide.
+fn brute_admin(rules: &[AdminRule], x: IpAddr, t: &TagSets) -> (Option<Outcome>, bool) {
+    let matching = matching_admin(rules, x, t);
+    let Some(low) = matching.iter().map(|r| r.priority).min() else {
+        return (None, false);
+    };
+    let at: Vec<AdminAccess> = matching
+        .iter()
+        .filter(|r| r.priority == low)
+        .map(|r| r.access)
+        .collect();
+    if at.contains(&AdminAccess::AlwaysAllow) {
+        (Some(Outcome::Allow), false)
+    } else if at.contains(&AdminAccess::Allow) {
+        (None, at.contains(&AdminAccess::Deny))
+    } else {
+        (Some(Outcome::Deny), false)
+    }
+}
+
+/// The admin rules that match TCP from `x` to the VM's RDP port, in any order.
+fn matching_admin<'r>(rules: &'r [AdminRule], x: IpAddr, t: &TagSets) -> Vec<&'r AdminRule> {
     let vm: IpAddr = VM_IP.parse().unwrap_or_else(|_| unreachable!());
+    let mut out = Vec::new();
     for r in rules {
         if !matches!(r.protocol, Protocol::Tcp | Protocol::Any)
             || !r.destination_ports.contains(PORT)
@@ -217,23 +240,22 @@ fn brute_admin(rules: &[AdminRule], x: IpAddr, t: &TagSets) -> Option<Outcome> {
                 ServiceTag::Other(_) => false,
             });
         if src {
-            return match r.access {
-                AdminAccess::Deny => Some(Outcome::Deny),
-                AdminAccess::AlwaysAllow => Some(Outcome::Allow),
-                AdminAccess::Allow => None,
-            };
+            out.push(r);
         }
     }
-    None
+    out
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     /// Admin rules before the NSGs (docs/decisions.md D32): Deny drops whatever the NSGs say,
-    /// AlwaysAllow delivers without them, Allow hands the decision to them.
+    /// AlwaysAllow delivers without them, Allow hands the decision to them. Rules may share a
+    /// priority (`ties`: rule i takes rule i-1's priority), and may come in any order (D33).
     #[test]
     fn admin_rules_then_nsgs_match_brute_force(
         admin_specs in prop::collection::vec((rule_strategy(), 0u8..3), 0..5),
+        ties in any::<u8>(),
+        reverse in any::<bool>(),
         nic_rules in prop::collection::vec(rule_strategy(), 0..5),
         has_nic in any::<bool>(),
         cand_mask in 1u8..8,
@@ -241,11 +263,19 @@ proptest! {
         let asgs = HashMap::new();
         let space = [parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())];
         let t = nsg_oracle::tag_sets(&space, &asgs);
-        let admin: Vec<AdminRule> = admin_specs
+        let mut admin: Vec<AdminRule> = admin_specs
             .iter()
             .enumerate()
             .map(|(i, (r, a))| admin_rule(i, r, *a))
             .collect();
+        for i in 1..admin.len() {
+            if ties & (1 << i) != 0 {
+                admin[i].priority = admin[i - 1].priority;
+            }
+        }
+        if reverse {
+            admin.reverse();
+        }
         let nic = nsg("nic", &nic_rules);
         let none = Slot::None;
         let nic_slot = if has_nic { Slot::Present(&nic) } else { Slot::None };
@@ -266,10 +296,12 @@ proptest! {
         for net in &nets {
             for x in net.hosts().chain([net.network(), net.broadcast()]) {
                 let got = ev.parts.iter().find(|p| p.set.contains(x)).map(|p| p.outcome);
-                let want = brute_admin(&admin, x, &t).unwrap_or_else(|| {
+                let (admin_says, tie) = brute_admin(&admin, x, &t);
+                let want = admin_says.unwrap_or_else(|| {
                     if has_nic { nsg_oracle::brute_one(&nic, x, &target) } else { Outcome::Allow }
                 });
                 prop_assert_eq!(got, Some(want), "address {}", x);
+                prop_assert_eq!(ev.admin_ties().contains(x), tie, "tie at address {}", x);
             }
         }
     }

@@ -38,8 +38,13 @@ fn live_runs_under_random_faults_are_complete_and_equal_or_incomplete() {
         .write_stdin(snap.to_string())
         .output()
         .expect("run");
-    let offline = json_of(&offline);
+    let mut offline = json_of(&offline);
     assert_eq!(offline["complete"], true);
+    // The generated snapshot has no `securityAdminRules` section (the report says so in an
+    // `info` notice); live collection reads each VNet's list, empty here, and has no notice.
+    if let Some(d) = offline["diagnostics"].as_array_mut() {
+        d.retain(|x| x["code"] != "AdminRulesNotCollected");
+    }
 
     let modes = [
         ChaosMode::Throttle,

@@ -99,11 +99,14 @@ fn rule_of(rules: &[AdminRule], r: Option<&RuleRef>) -> Option<AdminRef> {
 /// Splits `cands` by what the admin rules do with TCP to the target (docs/decisions.md D32–D34).
 /// No rules: everything is handed to the NSGs.
 pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec<AdminPart> {
+    let ordered = in_order(rules);
+    let rules: &[AdminRule] = &ordered;
     if rules.is_empty() || cands.is_empty() {
         return vec![AdminPart {
             set: cands.clone(),
             outcome: AdminOutcome::Handed,
             rule: None,
+            tie: None,
         }];
     }
     let deny_pass = as_nsg(
@@ -137,11 +140,102 @@ pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec
                 .find(|p| p.outcome == outcome && p.rule == rule)
             {
                 Some(p) => p.set = p.set.union(&set),
-                None => out.push(AdminPart { set, outcome, rule }),
+                None => out.push(AdminPart {
+                    set,
+                    outcome,
+                    rule,
+                    tie: None,
+                }),
             }
         }
     }
+    mark_ties(rules, out, t)
+}
+
+/// The rules in evaluation order: priority ascending, and among equal priorities
+/// `AlwaysAllow`, `Allow`, `Deny` — a tie with an `AlwaysAllow` delivers, one between `Allow` and
+/// `Deny` is handed to the NSGs and marked (docs/decisions.md D33). Borrowed when already so.
+fn in_order(rules: &[AdminRule]) -> std::borrow::Cow<'_, [AdminRule]> {
+    let key = |r: &AdminRule| {
+        let rank = match r.access {
+            AdminAccess::AlwaysAllow => 0,
+            AdminAccess::Allow => 1,
+            AdminAccess::Deny => 2,
+        };
+        (r.priority, rank)
+    };
+    if rules.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        return std::borrow::Cow::Borrowed(rules);
+    }
+    let mut v = rules.to_vec();
+    v.sort_by_key(key);
+    std::borrow::Cow::Owned(v)
+}
+
+/// Splits off, from each part an `Allow` rule handed to the NSGs, what a `Deny` rule of the
+/// same priority also matches (or may match): Azure does not document which of the two wins
+/// (docs/decisions.md D33), so that part is not concluded blocked — it stays with the NSGs and
+/// carries the `Deny` rule as its tie.
+fn mark_ties(rules: &[AdminRule], parts: Vec<AdminPart>, t: &Target<'_>) -> Vec<AdminPart> {
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        let allow = p
+            .rule
+            .clone()
+            .filter(|r| p.outcome == AdminOutcome::Handed && r.access == AdminAccess::Allow);
+        let tied: Vec<AdminRule> = allow
+            .as_ref()
+            .map(|a| {
+                rules
+                    .iter()
+                    .filter(|r| r.priority == a.priority && r.access == AdminAccess::Deny)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if tied.is_empty() {
+            out.push(p);
+            continue;
+        }
+        let pass = as_nsg(&tied, |_| Access::Deny, Some(Access::Allow));
+        let mut rest = p.set.clone();
+        for q in nsg::evaluate(&pass, &p.set, t) {
+            if q.outcome == Outcome::Allow {
+                continue; // no tied Deny matches these
+            }
+            rest = rest.difference(&q.set);
+            let tie = [&q.rule, &q.maybe]
+                .into_iter()
+                .find_map(|r| rule_of(&tied, r.as_ref()));
+            out.push(AdminPart {
+                set: q.set,
+                outcome: AdminOutcome::Handed,
+                rule: allow.clone(),
+                tie,
+            });
+        }
+        if !rest.is_empty() {
+            out.push(AdminPart { set: rest, ..p });
+        }
+    }
     out
+}
+
+/// The addresses whose admin-rule decision is an undocumented `Allow`/`Deny` tie (handed to the
+/// NSGs, marked `conditional`; docs/decisions.md D33).
+pub(crate) fn tied(parts: &[AdminPart]) -> AddrSet {
+    parts
+        .iter()
+        .filter(|p| p.tie.is_some())
+        .fold(AddrSet::empty(), |acc, p| acc.union(&p.set))
+}
+
+impl super::types::NetEval {
+    /// The candidates whose admin-rule decision was an `Allow`/`Deny` tie at one priority (handed
+    /// to the NSGs, not concluded blocked; docs/decisions.md D33).
+    pub fn admin_ties(&self) -> AddrSet {
+        tied(&self.admin)
+    }
 }
 
 fn combine(rules: &[AdminRule], a: &Part, b: &Part) -> (AdminOutcome, Option<AdminRef>) {

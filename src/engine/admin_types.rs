@@ -49,4 +49,8 @@ pub(crate) struct AdminPart {
     pub(crate) set: AddrSet,
     pub(crate) outcome: AdminOutcome,
     pub(crate) rule: Option<AdminRef>,
+    /// A `Deny` rule of the same priority as the `Allow` rule that handed this part to the NSGs
+    /// (docs/decisions.md D33: which wins is not documented, so the part is not concluded
+    /// blocked; the hop is `conditional`).
+    pub(crate) tie: Option<AdminRef>,
 }

@@ -98,6 +98,9 @@ pub(crate) struct VmAnalysis<'m> {
     pub(crate) verdict: Verdict,
     /// What the client is: "internet" or the `--client-ip` value.
     pub(crate) client_label: String,
+    /// Paths from private networks only (internal frontends, private DNAT; docs/decisions.md
+    /// D21, D29), evaluated for their private sources: never Internet exposure.
+    pub(crate) private_paths: Vec<PathAnalysis<'m>>,
 }
 
 impl<'m> VmAnalysis<'m> {

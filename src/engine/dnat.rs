@@ -24,6 +24,8 @@ pub(crate) struct DnatEntry<'m> {
     /// The firewall's `AzureFirewallSubnet`: the source the VM's NSGs see.
     pub(crate) snat: AddrSet,
     pub(crate) translated: Option<IpAddr>,
+    /// Forced tunnelling without a Management NIC: DNAT is not supported (D28 (c)).
+    pub(crate) forced: Option<ForcedTunnel>,
 }
 
 /// One DNAT rule in the firewall's processing order (D26).
@@ -51,6 +53,11 @@ struct FwRules<'m> {
     /// Every public IP of the firewall is in the data with its address.
     complete: bool,
     snat: AddrSet,
+    /// The Management NIC's public address: used by the platform only, never a DNAT
+    /// destination (D28).
+    management: Vec<IpAddr>,
+    /// Forced tunnelling without a Management NIC (D28 (c)).
+    forced: Option<ForcedTunnel>,
 }
 
 /// Every firewall's DNAT rules, computed once per audit.
@@ -127,24 +134,58 @@ impl<'m> Index<'m> {
                 continue;
             }
             for (i, r) in f.rules.iter().enumerate() {
-                out.extend(rule_matches(f, i, r, ipc, (port, default_port), main));
+                let at = destinations(f, r.rule);
+                out.extend(rule_matches(f, i, r, ipc, (port, default_port), main, at));
             }
         }
-        // A guest listening elsewhere than the translated port (RDP502).
-        for m in out
-            .iter_mut()
-            .filter(|m| guest.is_some_and(|g| g != m.delivered))
-        {
-            m.blocks.push(Block {
-                reason: BlockReason::GuestPortMismatch {
-                    delivered: m.delivered,
-                    guest: guest.unwrap_or(port),
-                },
-                resource: vm.id.clone(),
-                while_stopped_only: false,
-            });
-        }
+        guest_port(&mut out, port, guest, vm);
         out
+    }
+
+    /// The DNAT rules that answer on a firewall's private address and translate to this IP
+    /// configuration (private DNAT, D29): only rules whose target is this address (a rule that
+    /// cannot be pinned lands on the Internet paths already).
+    pub(crate) fn private_matches(
+        &self,
+        ipc: &IpConfig,
+        (port, default_port, guest): (u16, u16, Option<u16>),
+        vm: &ResId,
+    ) -> Vec<DnatMatch<'m>> {
+        let mut out = Vec::new();
+        for f in &self.firewalls {
+            for (i, r) in f.rules.iter().enumerate() {
+                let named = to_set(&r.rule.destinations);
+                let at: Vec<Option<IpAddr>> =
+                    f.fw.private_ips
+                        .iter()
+                        .filter(|a| named.contains(**a))
+                        .map(|a| Some(*a))
+                        .collect();
+                if at.is_empty() {
+                    continue;
+                }
+                out.extend(rule_matches(f, i, r, ipc, (port, default_port), false, at));
+            }
+        }
+        guest_port(&mut out, port, guest, vm);
+        out
+    }
+}
+
+/// A guest listening elsewhere than the translated port (RDP502).
+fn guest_port(out: &mut [DnatMatch<'_>], port: u16, guest: Option<u16>, vm: &ResId) {
+    for m in out
+        .iter_mut()
+        .filter(|m| guest.is_some_and(|g| g != m.delivered))
+    {
+        m.blocks.push(Block {
+            reason: BlockReason::GuestPortMismatch {
+                delivered: m.delivered,
+                guest: guest.unwrap_or(port),
+            },
+            resource: vm.id.clone(),
+            while_stopped_only: false,
+        });
     }
 }
 
@@ -168,6 +209,7 @@ fn rule_matches<'m>(
     ipc: &IpConfig,
     (port, default_port): (u16, u16),
     main: bool,
+    at: Vec<Option<IpAddr>>,
 ) -> Vec<DnatMatch<'m>> {
     let rule = r.rule;
     if !rule.tcp {
@@ -194,7 +236,7 @@ fn rule_matches<'m>(
         _ => (None, None),
     };
     let mut out = Vec::new();
-    for addr in destinations(f, rule) {
+    for addr in at {
         // A client reaches an IPv4 firewall address from an IPv4 address (and IPv6 likewise).
         let mut clients = r.clients.intersect(&family(addr));
         for earlier in f.rules[..i].iter().filter(|e| e.pos < r.pos) {
@@ -249,6 +291,7 @@ fn entry<'m>(
         clients,
         snat: f.snat.clone(),
         translated: ipc.private_ip,
+        forced: f.forced.clone(),
     }
 }
 
@@ -286,7 +329,8 @@ fn destinations(f: &FwRules<'_>, rule: &DnatRule) -> Vec<Option<IpAddr>> {
             .filter(|n| n.prefix_len() == n.max_prefix_len())
         {
             let a = n.addr();
-            if !f.public.contains(&a) && !f.snat.contains(a) {
+            let known = f.public.contains(&a) || f.management.contains(&a);
+            if !known && !f.snat.contains(a) && !f.fw.private_ips.contains(&a) {
                 out.push(Some(a));
             }
         }
@@ -383,6 +427,12 @@ fn fw_rules<'m>(model: &'m Model, fw: &'m Firewall) -> FwRules<'m> {
         (None, true) => gaps.push(DnatGap::SnatUnknown),
         _ => {}
     }
+    let management = fw
+        .management
+        .iter()
+        .filter_map(|mg| mg.public_ip.as_ref())
+        .filter_map(|pid| model.public_ips.get(&pid.key).and_then(|p| p.address))
+        .collect();
     FwRules {
         fw,
         rules,
@@ -391,7 +441,37 @@ fn fw_rules<'m>(model: &'m Model, fw: &'m Firewall) -> FwRules<'m> {
         public,
         complete,
         snat: AddrSet::from_nets(&nets),
+        management,
+        forced: forced_tunnel(model, fw),
     }
+}
+
+/// The default route of the firewall's `AzureFirewallSubnet` when it leaves elsewhere than the
+/// Internet and the firewall has no Management NIC: DNAT is then not supported, "because of
+/// asymmetric routing" (docs/decisions.md D28 (c),
+/// <https://learn.microsoft.com/en-us/azure/firewall/forced-tunneling>). A hub firewall has no
+/// subnet in the data; a missing route table is read as no forced tunnel (over-reports).
+fn forced_tunnel(model: &Model, fw: &Firewall) -> Option<ForcedTunnel> {
+    if fw.management.is_some() {
+        return None;
+    }
+    let default = |n: &ipnet::IpNet| n.prefix_len() == 0 && n.addr().is_ipv4();
+    fw.subnets.iter().find_map(|s| {
+        let (_, subnet) = model.subnet(s)?;
+        let rt = subnet.route_table.as_ref()?;
+        let table = model.route_tables.get(&rt.key)?;
+        let route = table
+            .routes
+            .iter()
+            .find(|r| r.prefix.as_ref().is_some_and(default) && r.next_hop != NextHop::Internet)?;
+        Some(ForcedTunnel {
+            firewall: fw.name.clone(),
+            route_table: table.id.clone(),
+            route: route.name.clone(),
+            next_hop: route.next_hop.clone(),
+            next_hop_ip: route.next_hop_ip.clone(),
+        })
+    })
 }
 
 /// The policy and its parents, root parent first (parent rules are processed before the

@@ -17,6 +17,8 @@ use super::topology::{PathTopology, VmTopology};
 use super::types::*;
 use crate::model::*;
 
+mod private;
+
 /// Evaluates VM topologies of one model with one set of options and observations.
 pub(crate) struct Evaluator<'m> {
     model: &'m Model,
@@ -60,9 +62,17 @@ impl<'m> Evaluator<'m> {
             .into_iter()
             .map(|p| self.path(&t, p, &host))
             .collect();
+        let private_paths: Vec<PathAnalysis<'m>> = std::mem::take(&mut t.private_paths)
+            .into_iter()
+            .map(|p| self.private_path(p, &host))
+            .collect();
+        // Private paths answer for a `--client-ip` inside the networks they serve; the
+        // Internet (no `--client-ip`) never reaches them.
+        let private_count = self.options.client.is_some();
         let direct: Vec<Verdict> = paths
             .iter()
             .filter(|p| p.kind.is_direct())
+            .chain(private_paths.iter().filter(|_| private_count))
             .map(|p| p.verdict)
             .collect();
         let verdict = if direct.contains(&Verdict::Reachable) {
@@ -93,6 +103,7 @@ impl<'m> Evaluator<'m> {
             problems: t.problems,
             verdict,
             client_label: self.options.client_label(),
+            private_paths,
         }
     }
 

@@ -110,6 +110,10 @@ pub enum Decision {
     Refused,
     /// The probe timed out.
     TimedOut,
+    /// The hop lets RDP through only under a condition the data cannot settle (an undocumented
+    /// admin-rule tie, a DNAT path behind forced tunnelling: docs/decisions.md D28, D33). It
+    /// does not stop the connection: exposure still counts it.
+    Conditional,
 }
 
 impl Decision {
@@ -136,6 +140,7 @@ impl Decision {
             Decision::Open => "open",
             Decision::Refused => "refused",
             Decision::TimedOut => "timedOut",
+            Decision::Conditional => "conditional",
         }
     }
 }
@@ -288,6 +293,9 @@ pub(crate) enum HopFact {
     },
     /// An `AlwaysAllow` admin rule delivered the traffic: the NSGs were not consulted.
     AdminBypass,
+    /// The firewall behind a DNAT path tunnels its default route elsewhere without a
+    /// Management NIC (docs/decisions.md D28 (c)).
+    ForcedTunnel(super::types::ForcedTunnel),
 }
 
 /// One step of a path as `check` prints it and the JSON report lists it.

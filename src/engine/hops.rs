@@ -20,6 +20,9 @@ pub(crate) fn path_hops(p: &PathAnalysis<'_>, host: &HostFacts<'_>) -> Vec<Hop> 
     if p.kind.is_direct() && p.kind != PathKind::ClassicEndpoint {
         hops.extend(route_hops(&p.client));
     }
+    if p.kind == PathKind::FirewallDnat {
+        hops.extend(super::hops_doors::forced_tunnel_hop(p));
+    }
     hops.push(power_hop(host));
     hops.extend(guest_hop(host));
     hops

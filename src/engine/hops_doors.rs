@@ -77,7 +77,12 @@ pub(super) fn admin_hop(ev: &NetEval) -> Option<Hop> {
     } else if !unknown.is_empty() && cands.is_subset(&unknown) {
         Decision::Unknown
     } else if deny.is_empty() && always.is_empty() && unknown.is_empty() {
-        Decision::Ok
+        // An Allow/Deny tie at one priority is handed on, but not as a clean pass (D33).
+        if super::admin::tied(&ev.admin).is_empty() {
+            Decision::Ok
+        } else {
+            Decision::Conditional
+        }
     } else {
         Decision::Partial
     };
@@ -107,4 +112,20 @@ pub(super) fn admin_hop(ev: &NetEval) -> Option<Hop> {
     .rule(rule.map(|r| r.name.clone()));
     h.priority = rule.map(|r| r.priority);
     Some(h)
+}
+
+/// The firewall's forced tunnel, after the DNAT rule: DNAT "isn't supported with forced
+/// tunneling enabled" unless the firewall has a Management NIC (docs/decisions.md D28 (c)). The
+/// path is kept (exposure still counts it) and this hop says on what it depends.
+pub(super) fn forced_tunnel_hop(p: &PathAnalysis<'_>) -> Option<Hop> {
+    let f = p.dnat.as_ref()?.forced.as_ref()?;
+    Some(
+        Hop::new(
+            HopKind::Route,
+            Some(f.route_table.id.clone()),
+            Decision::Conditional,
+            HopFact::ForcedTunnel(f.clone()),
+        )
+        .rule(Some(f.route.clone())),
+    )
 }

@@ -10,6 +10,7 @@
 mod bastion;
 mod classic;
 mod lb;
+pub(crate) mod private;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -116,6 +117,9 @@ pub(crate) struct VmTopology<'m> {
     pub(crate) paths: Vec<PathTopology<'m>>,
     pub(crate) bastions: Vec<&'m Bastion>,
     pub(crate) problems: Vec<Problem>,
+    /// Paths from private networks only: internal load-balancer frontends and private DNAT
+    /// (docs/decisions.md D21, D29). Kept apart from `paths`, which exposure rules read.
+    pub(crate) private_paths: Vec<PathTopology<'m>>,
 }
 
 impl<'m> VmTopology<'m> {
@@ -231,6 +235,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             paths: Vec::new(),
             bastions: Vec::new(),
             problems: Vec::new(),
+            private_paths: Vec::new(),
         }
     }
 
@@ -274,6 +279,7 @@ impl<'m, 'o> Builder<'m, 'o> {
                 self.nat_paths(&mut a, nic, ipc, primary);
                 self.lb_rule_paths(&mut a, nic, ipc, primary);
                 self.dnat_paths(&mut a, nic, ipc, primary);
+                self.private_dnat_paths(&mut a, nic, ipc, primary);
             }
         }
         a.bastions = self.bastions_for(a.place.map(|p| p.0));
@@ -453,6 +459,9 @@ impl<'m, 'o> Builder<'m, 'o> {
                     resource: a.id.id.clone(),
                     while_stopped_only: false,
                 });
+            }
+            if let Some(private) = self.private_nat_path(a, &path, nic) {
+                a.private_paths.push(private);
             }
             a.paths.push(path);
         }

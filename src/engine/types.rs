@@ -326,3 +326,16 @@ pub struct NetEval {
     /// the NSG parts are over these).
     pub(crate) snat: Option<AddrSet>,
 }
+
+/// A DNAT path behind forced tunnelling (docs/decisions.md D28): the route table of the
+/// firewall's `AzureFirewallSubnet` sends `0.0.0.0/0` to a next hop other than `Internet`, and
+/// the firewall has no Management NIC (`managementIpConfiguration`). Microsoft documents that
+/// DNAT is then not supported (replies take the tunnel): the path stays, marked conditional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ForcedTunnel {
+    pub(crate) firewall: String,
+    pub(crate) route_table: ResId,
+    pub(crate) route: String,
+    pub(crate) next_hop: crate::model::NextHop,
+    pub(crate) next_hop_ip: Option<String>,
+}

@@ -112,6 +112,10 @@ pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Mo
     }
     gateways::finish(&mut m);
     m.diagnostics.extend(sink.finish());
+    if let Some(d) = avnm::not_collected(&m) {
+        m.diagnostics.push(d);
+    }
+    avnm::exempt_denies(&mut m);
     m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
     m.bastions.sort_by(|a, b| a.id.key.cmp(&b.id.key));

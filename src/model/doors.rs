@@ -34,6 +34,18 @@ pub(crate) struct Firewall {
     pub(crate) policy: Option<ResId>,
     /// Classic `natRuleCollections`.
     pub(crate) collections: Vec<DnatCollection>,
+    /// `managementIpConfiguration`: the Management NIC that lets a forced-tunnelling firewall
+    /// keep DNAT (docs/decisions.md D28).
+    pub(crate) management: Option<Management>,
+    /// The firewall's private addresses (`ipConfigurations[].privateIPAddress`, a hub's
+    /// `hubIPAddresses.privateIPAddress`): a DNAT rule naming one is a private DNAT (D29).
+    pub(crate) private_ips: Vec<IpAddr>,
+}
+
+/// A firewall's Management NIC: its public IP serves the platform only, never DNAT (D28).
+#[derive(Debug, Clone)]
+pub(crate) struct Management {
+    pub(crate) public_ip: Option<ResId>,
 }
 
 /// A DNAT rule collection (classic, or inside a policy's rule collection group).

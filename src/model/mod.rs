@@ -337,6 +337,8 @@ pub(crate) struct Subnet {
     pub(crate) route_table: Option<ResId>,
     /// `Some(n)` when the body lists the subnet's ipConfigurations (gateway detection).
     pub(crate) ip_config_count: Option<usize>,
+    /// The services the subnet is delegated to (`delegations[].properties.serviceName`).
+    pub(crate) delegations: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -377,6 +379,10 @@ pub(crate) struct Frontend {
     pub(crate) id: ResId,
     pub(crate) name: String,
     pub(crate) public_ip: Option<ResId>,
+    /// An internal frontend's address (`privateIPAddress`; `None` when absent or malformed).
+    pub(crate) private_ip: Option<IpAddr>,
+    /// An internal frontend's subnet: where its private clients are (docs/decisions.md D21).
+    pub(crate) subnet: Option<ResId>,
 }
 
 /// A load-balancing rule: `frontend:frontend_port` → every pool member's `backend_port`.

@@ -352,6 +352,14 @@ pub(crate) struct SubnetProps {
     pub(crate) network_security_group: Option<Ref>,
     pub(crate) route_table: Option<Ref>,
     pub(crate) ip_configurations: Option<Vec<Ref>>,
+    pub(crate) delegations: Option<Vec<Child<DelegationProps>>>,
+}
+
+/// A subnet delegation (`properties.delegations[].properties.serviceName`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DelegationProps {
+    pub(crate) service_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,11 +394,9 @@ pub(crate) struct FrontendProps {
     #[serde(rename = "publicIPAddress")]
     pub(crate) public_ip_address: Option<Ref>,
     #[serde(rename = "privateIPAddress")]
-    #[expect(
-        dead_code,
-        reason = "unread, but deserialised so a wrongly typed value is still rejected"
-    )]
     pub(crate) private_ip_address: Option<String>,
+    /// An internal frontend's subnet.
+    pub(crate) subnet: Option<Ref>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -167,6 +167,9 @@ struct JPath {
     allowed_sources: Vec<String>,
     #[serde(default)]
     hops: Vec<JHop>,
+    /// `"private"` on a private path (docs/decisions.md D21, D29): keyed apart from the
+    /// Internet path of the same rule.
+    frontend: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -367,6 +370,9 @@ fn path_key(p: &JPath) -> String {
         (Some(a), None, Some(r), _) => s.push_str(&format!(" {a}:{r}")),
         (Some(a), None, None, _) => s.push_str(&format!(" {a}")),
         _ => {}
+    }
+    if let Some(f) = &p.frontend {
+        s.push_str(&format!(" ({f})"));
     }
     s
 }

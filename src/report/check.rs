@@ -33,8 +33,12 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
             } else {
                 p.allowed_sources.join(", ")
             };
+            let private = match p.frontend {
+                Some(super::PRIVATE_FRONTEND) => super::words::PRIVATE_PATH,
+                _ => "",
+            };
             out.push_str(&format!(
-                "\nPath {} — {}{}: {} (allowed sources: {})\n",
+                "\nPath {} — {}{}{private}: {} (allowed sources: {})\n",
                 i + 1,
                 p.kind,
                 entry,

@@ -235,7 +235,8 @@ fn exposure(vm: &VmReport) -> String {
         .rdp
         .paths
         .iter()
-        .filter(|p| p.verdict == Verdict::Reachable && p.kind != "bastion")
+        // Private paths (internal frontends, private DNAT) are not exposure.
+        .filter(|p| p.verdict == Verdict::Reachable && p.kind != "bastion" && p.frontend.is_none())
         .flat_map(|p| p.allowed_sources.iter().map(String::as_str))
         .collect();
     srcs.sort_unstable();

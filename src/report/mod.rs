@@ -190,6 +190,21 @@ pub struct PathReport {
     /// `--probe`: the entry point's DNS name and what it resolved to there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsReport>,
+    /// `"private"` on a path that only private networks reach (an internal load-balancer
+    /// frontend, a DNAT rule on the firewall's private address; docs/decisions.md D21, D29): its
+    /// `allowedSources` are private sources, never Internet exposure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frontend: Option<&'static str>,
+}
+
+/// The value of `frontend` on a private path.
+pub const PRIVATE_FRONTEND: &str = "private";
+
+fn private_path_report(p: &PathAnalysis<'_>) -> PathReport {
+    PathReport {
+        frontend: Some(PRIVATE_FRONTEND),
+        ..path_report(p)
+    }
 }
 
 /// One hop as `check` prints it and the JSON report lists it.
@@ -430,7 +445,12 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
             port: a.port,
             verdict: a.verdict,
             explanation: words::explain(a),
-            paths: a.paths.iter().map(path_report).collect(),
+            paths: a
+                .paths
+                .iter()
+                .map(path_report)
+                .chain(a.private_paths.iter().map(private_path_report))
+                .collect(),
         },
         findings,
         change: None,
@@ -491,5 +511,6 @@ fn path_report(p: &PathAnalysis<'_>) -> PathReport {
                 error,
             }
         }),
+        frontend: None,
     }
 }

@@ -62,15 +62,20 @@ fn tail(report: &Report) -> String {
             }
         ));
         for d in &report.diagnostics {
-            out.push_str(&format!(
-                "  {:?}: {}{}\n",
+            let line = format!(
+                "  {:?}: {}{}",
                 d.level,
                 d.scope
                     .as_ref()
                     .map(|s| format!("{s}: "))
                     .unwrap_or_default(),
                 d.message
-            ));
+            );
+            // Within the overview's width, like the rest of the table output.
+            for l in super::overview::wrap(&line, super::overview::WIDTH, "    ") {
+                out.push_str(&l);
+                out.push('\n');
+            }
         }
     }
     out

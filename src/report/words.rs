@@ -14,6 +14,9 @@ use crate::engine::{PathAnalysis, VmAnalysis};
 use crate::model::{DnsAnswer, GuestFacts, ResId, TcpOutcome, TcpProbe};
 use crate::rules::phrases::describe_set;
 
+mod doors;
+pub(crate) use doors::PRIVATE_PATH;
+
 /// A resource's kind as messages name it.
 fn kind(k: ResourceKind) -> &'static str {
     match k {
@@ -202,6 +205,7 @@ pub(crate) fn hop_detail(h: &Hop) -> String {
         HopFact::AdminBypass => {
             "skipped: an AlwaysAllow security admin rule delivered RDP without the NSGs".into()
         }
+        HopFact::ForcedTunnel(f) => doors::forced_tunnel(f),
     }
 }
 
@@ -485,8 +489,11 @@ pub(crate) fn hop_reason(h: &Hop) -> String {
 pub(crate) fn explain(a: &VmAnalysis<'_>) -> String {
     let direct: Vec<&PathAnalysis<'_>> = a.direct_paths().collect();
     match a.verdict {
+        // A `--client-ip` inside the private networks may reach the VM on a private path only.
         Verdict::Reachable => direct
             .iter()
+            .copied()
+            .chain(a.private_paths.iter())
             .find(|p| p.verdict == Verdict::Reachable)
             .map(|p| {
                 format!(
@@ -624,7 +631,8 @@ fn admin_parts(parts: &[AdminPart], cands: &AddrSet) -> String {
                 .as_ref()
                 .map(|r| format!(" by {}", crate::rules::doors::admin_rule_text(r)))
                 .unwrap_or_else(|| " (no admin rule matches)".into());
-            format!("{what} {}{by}", describe_set(&p.set, cands))
+            let tie = p.tie.as_ref().map(doors::tie).unwrap_or_default();
+            format!("{what} {}{by}{tie}", describe_set(&p.set, cands))
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -235,6 +235,19 @@ pub(crate) static MAPPINGS: &[Mapping] = &[
     m("RDP804", "nist-800-53-r5", "SC-7", SC7, M),
     m("RDP804", "nist-800-53-r5", "SC-7(3)", SC7_3, M),
     m("RDP804", "mitre-attack", "T1133", T1133, J),
+    // The doors of issue 11 and the inside reach of issue 12: no framework control or Microsoft
+    // policy covers them (docs/compliance.md, "The newer rules"); only the ATT&CK links are ours.
+    // RDP805: a Bastion shareable link is an external remote-access path without Azure
+    // credentials.
+    m("RDP805", "mitre-attack", "T1133", T1133, J),
+    // RDP507: a pre-authentication RDP surface (NLA off) reachable from the Internet.
+    m("RDP507", "mitre-attack", "T1133", T1133, J),
+    // RDP811/RDP812: RDP reachable from on-premises networks, and two-hop lateral movement.
+    m("RDP811", "mitre-attack", "T1021.001", T1021, J),
+    m("RDP812", "mitre-attack", "T1021.001", T1021, J),
+    // RDP409 (a Deny admin rule closes RDP), RDP410 (AlwaysAllow: RDP801 carries the mappings
+    // when its sources are the Internet), RDP607 (DNAT: NSG sources cannot narrow the clients)
+    // and RDP806 (Bastion IP-based connection) map to nothing: no control states them.
 ];
 
 /// The controls a rule's findings evidence (empty for most connectivity rules).
@@ -333,6 +346,19 @@ mod tests {
             );
             assert!(!m.title.is_empty() && !m.title.ends_with('.'));
         }
+    }
+
+    #[test]
+    fn the_newer_rules_map_only_where_a_link_was_checked() {
+        let tags = |r: &str| controls(r).map(tag).collect::<Vec<_>>();
+        assert_eq!(tags("RDP805"), ["mitre-attack:T1133"]);
+        assert_eq!(tags("RDP507"), ["mitre-attack:T1133"]);
+        assert_eq!(tags("RDP811"), ["mitre-attack:T1021.001"]);
+        assert_eq!(tags("RDP812"), ["mitre-attack:T1021.001"]);
+        for r in ["RDP409", "RDP410", "RDP607", "RDP806"] {
+            assert!(tags(r).is_empty(), "{r}: no control was verified for it");
+        }
+        assert!(controls("RDP805").all(|m| m.basis == Basis::Judgement));
     }
 
     #[test]

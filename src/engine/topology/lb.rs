@@ -161,13 +161,17 @@ impl<'m> Builder<'m, '_> {
                 if let Some(path) = self.lb_rule_path(a, lb, rule, nic, ipc, primary) {
                     a.paths.push(path);
                 }
+                if let Some(path) = self.private_lb_rule_path(a, (lb, rule), nic, ipc, primary) {
+                    a.private_paths.push(path);
+                }
             }
         }
     }
 
     /// One rule's path, or `None` when it does not carry RDP from the Internet: UDP only, a
     /// backend port that is not RDP's, or an internal frontend (docs/decisions.md D21: an
-    /// internal load balancer is reached from private networks only, not from the Internet).
+    /// internal load balancer is reached from private networks only, not from the Internet;
+    /// `private_lb_rule_path` builds that path).
     fn lb_rule_path(
         &self,
         a: &VmTopology<'m>,

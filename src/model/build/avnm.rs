@@ -35,6 +35,87 @@ struct AddrWire {
     address_prefix_type: Option<String>,
 }
 
+/// An `info` diagnostic with a stable `code`: worth knowing, the audit stays complete.
+fn notice(scope: impl Into<String>, code: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        level: DiagLevel::Info,
+        code: Some(code.to_string()),
+        ..Diagnostic::error(scope, message)
+    }
+}
+
+/// The stable code of the notice that the input has no `securityAdminRules` section.
+pub(crate) const NOT_COLLECTED: &str = "AdminRulesNotCollected";
+
+/// Data collected without the section is audited as if no admin rule applied; the report says
+/// so (an `info` diagnostic: the audit stays complete; docs/decisions.md D36). Live collection
+/// always writes the section (a VNet it could not read has an error of its own), and an estate
+/// without ARM VMs has nothing the rules could change.
+pub(crate) fn not_collected(m: &Model) -> Option<Diagnostic> {
+    (m.admin_rules.is_none() && !m.vms.is_empty()).then(|| {
+        notice(
+            "securityAdminRules",
+            NOT_COLLECTED,
+            "the input has no `securityAdminRules` section: Azure Virtual Network Manager \
+             security admin rules were not collected, so every verdict assumes that none apply",
+        )
+    })
+}
+
+/// The stable code of the notice that a VNet's `Deny` admin rules are not applied.
+pub(crate) const DENY_EXEMPT: &str = "AdminDenyRulesNotApplied";
+
+/// Subnet delegations of the services whose whole VNet Azure exempts from security admin rules
+/// by default (docs/decisions.md D35).
+const EXEMPT_SERVICES: [&str; 2] = [
+    "Microsoft.Sql/managedInstances",
+    "Microsoft.Databricks/workspaces",
+];
+
+/// Drops the `Deny` items of every VNet that holds Azure SQL Managed Instance or Azure Databricks
+/// (a subnet delegated to either): by default Azure applies no admin rule there, and with
+/// `applyOnNetworkIntentPolicyBasedServices: AllowRulesOnly` only allow rules. Only `All` would
+/// apply the denies, and the security admin configuration that says so is not in the data
+/// (the effective list does not carry it), so the denies are ignored: a false "reachable" is
+/// acceptable, a false "blocked" is not (docs/decisions.md D35). An `info` diagnostic names
+/// the VNet and the service.
+pub(crate) fn exempt_denies(m: &mut Model) {
+    let Some(section) = m.admin_rules.as_mut() else {
+        return;
+    };
+    let mut notes = Vec::new();
+    for vnet in m.vnets.values() {
+        let Some(VnetAdminRules::Rules(rules)) = section.get_mut(&vnet.id.key) else {
+            continue;
+        };
+        let Some(service) = vnet
+            .subnets
+            .iter()
+            .flat_map(|s| &s.delegations)
+            .find_map(|d| EXEMPT_SERVICES.iter().find(|x| x.eq_ignore_ascii_case(d)))
+        else {
+            continue;
+        };
+        let before = rules.len();
+        rules.retain(|r| r.access != AdminAccess::Deny);
+        if rules.len() < before {
+            notes.push(notice(
+                vnet.id.id.clone(),
+                DENY_EXEMPT,
+                format!(
+                    "securityAdminRules: {} Deny rule(s) of this virtual network are not applied: \
+                     a subnet is delegated to {service}, and Azure does not apply Deny admin \
+                     rules to such a network unless its security admin configuration says `All` \
+                     (not in the data)",
+                    before - rules.len()
+                ),
+            ));
+        }
+    }
+    notes.sort_by(|a, b| a.scope.cmp(&b.scope));
+    m.diagnostics.extend(notes);
+}
+
 /// Reads the section; problems become diagnostics in `m`.
 pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
     let raw = raw.filter(|r| r.get().trim() != "null")?;

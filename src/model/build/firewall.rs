@@ -20,6 +20,9 @@ pub(crate) struct FirewallProps {
     #[serde(rename = "hubIPAddresses")]
     hub_ip_addresses: Option<HubIps>,
     nat_rule_collections: Option<Vec<Child<ClassicCollectionProps>>>,
+    /// The Management NIC (forced-tunnelling capable firewalls, docs/decisions.md D28).
+    #[serde(rename = "managementIpConfiguration")]
+    management_ip_configuration: Option<Child<FwIpConfigProps>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +30,8 @@ pub(crate) struct FwIpConfigProps {
     subnet: Option<wire::Ref>,
     #[serde(rename = "publicIPAddress")]
     public_ip_address: Option<wire::Ref>,
+    #[serde(rename = "privateIPAddress")]
+    private_ip_address: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +39,8 @@ pub(crate) struct FwIpConfigProps {
 pub(crate) struct HubIps {
     #[serde(rename = "publicIPs")]
     public_ips: Option<HubPublicIps>,
+    #[serde(rename = "privateIPAddress")]
+    private_ip_address: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,11 +283,24 @@ pub(super) fn firewall(
         .or_else(|| sku_hub.then(|| "(Virtual WAN hub)".to_string()));
     let mut public_ips = Vec::new();
     let mut subnets = Vec::new();
-    for c in p.ip_configurations.iter().flatten() {
+    let mut private_ips = Vec::new();
+    for (i, c) in p.ip_configurations.iter().flatten().enumerate() {
         let Some(cp) = &c.properties else { continue };
         public_ips.extend(reference(&cp.public_ip_address));
         subnets.extend(reference(&cp.subnet));
+        let field = format!("properties.ipConfigurations[{i}].properties.privateIPAddress");
+        private_ips.extend(parse_ip(&field, &cp.private_ip_address)?);
     }
+    if let Some(h) = &p.hub_ip_addresses {
+        let field = "properties.hubIPAddresses.privateIPAddress";
+        private_ips.extend(parse_ip(field, &h.private_ip_address)?);
+    }
+    let management = p.management_ip_configuration.as_ref().map(|c| Management {
+        public_ip: c
+            .properties
+            .as_ref()
+            .and_then(|cp| reference(&cp.public_ip_address)),
+    });
     let mut hub_public = Vec::new();
     let addrs = p
         .hub_ip_addresses
@@ -321,6 +341,8 @@ pub(super) fn firewall(
         subnets,
         policy: reference(&p.firewall_policy),
         collections,
+        management,
+        private_ips,
     });
     Ok(())
 }

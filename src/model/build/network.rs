@@ -110,6 +110,12 @@ pub(super) fn vnet(
             nsg: reference(&sp.network_security_group),
             route_table: reference(&sp.route_table),
             ip_config_count: sp.ip_configurations.as_ref().map(Vec::len),
+            delegations: sp
+                .delegations
+                .iter()
+                .flatten()
+                .filter_map(|d| d.properties.as_ref()?.service_name.clone())
+                .collect(),
         });
     }
     let mut peerings = Vec::new();
@@ -162,12 +168,16 @@ pub(super) fn load_balancer(
     let mut frontends = Vec::new();
     for (i, f) in p.frontends.iter().flatten().enumerate() {
         let name = f.name.clone().unwrap_or_else(|| format!("frontend{i}"));
+        let fp = f.properties.as_ref();
         frontends.push(Frontend {
             id: child_id(&f.id, "frontendIPConfigurations", &name),
-            public_ip: f
-                .properties
-                .as_ref()
-                .and_then(|p| reference(&p.public_ip_address)),
+            public_ip: fp.and_then(|p| reference(&p.public_ip_address)),
+            // An internal frontend's address only places its private path; an unreadable one
+            // leaves the path without an address (the path stays, the data decides nothing).
+            private_ip: fp
+                .and_then(|p| p.private_ip_address.as_deref())
+                .and_then(|s| s.trim().parse().ok()),
+            subnet: fp.and_then(|p| reference(&p.subnet)),
             name,
         });
     }
