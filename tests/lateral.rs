@@ -141,7 +141,8 @@ fn filtered_runs_keep_two_hop_findings_whose_stepping_stone_is_not_selected() {
             );
         }
         assert!(
-            vms.iter().any(|v| rule_ids(v).contains(&"RDP812".to_string())),
+            vms.iter()
+                .any(|v| rule_ids(v).contains(&"RDP812".to_string())),
             "{args:?}"
         );
     }

@@ -29,6 +29,23 @@ pub(crate) struct PathAnalysis<'m> {
     pub(crate) dns: Option<(&'m str, &'m DnsAnswer)>,
 }
 
+impl<'m> PathAnalysis<'m> {
+    /// A path before evaluation: nothing admitted yet, verdict unknown.
+    pub(crate) fn unevaluated(path: PathTopology<'m>) -> PathAnalysis<'m> {
+        PathAnalysis {
+            path,
+            client: NetEval::default(),
+            internet: NetEval::default(),
+            admits_default_port: None,
+            admits_frontend_port: None,
+            verdict: Verdict::Unknown,
+            hops: Vec::new(),
+            probe: None,
+            dns: None,
+        }
+    }
+}
+
 impl<'m> std::ops::Deref for PathAnalysis<'m> {
     type Target = PathTopology<'m>;
     fn deref(&self) -> &PathTopology<'m> {

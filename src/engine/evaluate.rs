@@ -113,17 +113,7 @@ impl<'m> Evaluator<'m> {
         path: PathTopology<'m>,
         host: &HostFacts<'_>,
     ) -> PathAnalysis<'m> {
-        let mut p = PathAnalysis {
-            path,
-            client: NetEval::default(),
-            internet: NetEval::default(),
-            admits_default_port: None,
-            admits_frontend_port: None,
-            verdict: Verdict::Unknown,
-            hops: Vec::new(),
-            probe: None,
-            dns: None,
-        };
+        let mut p = PathAnalysis::unevaluated(path);
         match p.kind {
             PathKind::PublicIp | PathKind::NatRule | PathKind::LbRule => self.direct(&mut p, vm),
             PathKind::ClassicEndpoint => self.classic(&mut p),

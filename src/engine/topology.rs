@@ -449,17 +449,7 @@ impl<'m, 'o> Builder<'m, 'o> {
                 });
             }
             self.nat_frontend(&mut path, lb, rule);
-            secondary_block(&mut path, nic);
-            if a.port_from_guest && path.delivered_port != a.port {
-                path.blocks.push(Block {
-                    reason: BlockReason::GuestPortMismatch {
-                        delivered: path.delivered_port,
-                        guest: a.port,
-                    },
-                    resource: a.id.id.clone(),
-                    while_stopped_only: false,
-                });
-            }
+            delivery_blocks(&mut path, nic, a);
             if let Some(private) = self.private_nat_path(a, &path, nic) {
                 a.private_paths.push(private);
             }
@@ -635,6 +625,22 @@ impl<'m, 'o> Builder<'m, 'o> {
                     })
             })
             .collect()
+    }
+}
+
+/// The blocks every forwarding path shares at the VM: a secondary NIC, and a guest listening
+/// elsewhere than the delivered port.
+fn delivery_blocks(path: &mut PathTopology<'_>, nic: &Nic, a: &VmTopology<'_>) {
+    secondary_block(path, nic);
+    if a.port_from_guest && path.delivered_port != a.port {
+        path.blocks.push(Block {
+            reason: BlockReason::GuestPortMismatch {
+                delivered: path.delivered_port,
+                guest: a.port,
+            },
+            resource: a.id.id.clone(),
+            while_stopped_only: false,
+        });
     }
 }
 

@@ -12,17 +12,7 @@ impl<'m> Evaluator<'m> {
         path: PathTopology<'m>,
         host: &HostFacts<'_>,
     ) -> PathAnalysis<'m> {
-        let mut p = PathAnalysis {
-            path,
-            client: NetEval::default(),
-            internet: NetEval::default(),
-            admits_default_port: None,
-            admits_frontend_port: None,
-            verdict: Verdict::Unknown,
-            hops: Vec::new(),
-            probe: None,
-            dns: None,
-        };
+        let mut p = PathAnalysis::unevaluated(path);
         let tags = tags::tag_sets(self.model, p.place, &self.asg_members);
         let admin_rules = admin::rules_for(self.model, p.place);
         let client = match &self.options.client {

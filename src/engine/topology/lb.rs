@@ -232,17 +232,7 @@ impl<'m> Builder<'m, '_> {
                 }
             },
         }
-        secondary_block(&mut path, nic);
-        if a.port_from_guest && path.delivered_port != a.port {
-            path.blocks.push(Block {
-                reason: BlockReason::GuestPortMismatch {
-                    delivered: path.delivered_port,
-                    guest: a.port,
-                },
-                resource: a.id.id.clone(),
-                while_stopped_only: false,
-            });
-        }
+        delivery_blocks(&mut path, nic, a);
         Some(path)
     }
 }

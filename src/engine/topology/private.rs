@@ -104,17 +104,7 @@ impl<'m> Builder<'m, '_> {
         // Standard load balancer admits its VNet without an NSG (docs/decisions.md D21).
         path.sku = None;
         path.route_table = None;
-        secondary_block(path, nic);
-        if a.port_from_guest && path.delivered_port != a.port {
-            path.blocks.push(Block {
-                reason: BlockReason::GuestPortMismatch {
-                    delivered: path.delivered_port,
-                    guest: a.port,
-                },
-                resource: a.id.id.clone(),
-                while_stopped_only: false,
-            });
-        }
+        delivery_blocks(path, nic, a);
     }
 
     /// Firewall DNAT rules that answer on the firewall's private address and translate to this
