@@ -259,3 +259,30 @@ fn check_from_a_cidr_splits_by_the_deciding_rules() {
         "notFound"
     );
 }
+
+const LOCKED_01: &str = "/subscriptions/3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10/resourceGroups/rg-shared/providers/Microsoft.Compute/virtualMachines/locked-01";
+
+/// locked-01's VNet has a security admin Deny for RDP to its subnet from `*`: the east-west flow
+/// from noc-01 (exposed) is cut there, so no RDP812 (docs/decisions.md D45, D47).
+#[test]
+fn an_admin_deny_cuts_the_east_west_flow_and_the_trace_says_so() {
+    let report = json(&["audit", "--demo", "--lateral", "-o", "json"]);
+    let locked = vm(&report, "locked-01");
+    assert!(!rule_ids(locked).contains(&"RDP812".to_string()));
+    assert_eq!(
+        locked["lateral"]["fromVms"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let out = rdpaudit()
+        .args(["check", LOCKED_01, "--demo", "--from", "noc-01"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("inboundAdminRules"), "{text}");
+    assert!(text.contains("deny-rdp-locked"), "{text}");
+    assert!(
+        !text.contains("inboundSubnetNsg"),
+        "the NSGs are not asked: {text}"
+    );
+    assert!(text.contains("verdict: blocked"), "{text}");
+}

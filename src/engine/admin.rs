@@ -178,3 +178,93 @@ pub(crate) fn shown(parts: Vec<AdminPart>) -> Vec<AdminPart> {
     }
     parts
 }
+
+// ---- east-west flows (docs/decisions.md D45) -------------------------------------------------
+
+/// The effective *outbound* admin rules of the VNet a flow leaves (east-west flows, D45).
+pub(crate) fn rules_out_for<'m>(model: &'m Model, vnet: &Vnet) -> &'m [AdminRule] {
+    match model
+        .admin_rules_out
+        .as_ref()
+        .and_then(|s| s.get(&vnet.id.key))
+    {
+        Some(VnetAdminRules::Rules(r)) => r,
+        _ => &[],
+    }
+}
+
+/// Why the outbound admin rules of `vnet` are unknown (as [`missing`] for inbound).
+pub(crate) fn missing_out(model: &Model, vnet: &Vnet) -> Option<Unknown> {
+    let section = model.admin_rules_out.as_ref()?;
+    match section.get(&vnet.id.key) {
+        None => Some(Unknown::AdminRulesNotRead {
+            vnet: vnet.name.clone(),
+        }),
+        Some(VnetAdminRules::Broken(why)) => Some(Unknown::AdminRulesUnusable {
+            vnet: vnet.name.clone(),
+            why: why.clone(),
+        }),
+        Some(VnetAdminRules::Rules(_)) => None,
+    }
+}
+
+/// [`split`] for a flow *leaving* the VM at `t.dest_ip` towards each address of `dests` on
+/// `t.dest_port` (outbound rules: their destinations are matched against `dests`, their
+/// sources against the VM). The same two passes and the same combination as inbound.
+pub(crate) fn split_outbound(
+    rules: &[AdminRule],
+    dests: &AddrSet,
+    t: &Target<'_>,
+) -> Vec<AdminPart> {
+    if rules.is_empty() || dests.is_empty() {
+        return vec![AdminPart {
+            set: dests.clone(),
+            outcome: AdminOutcome::Handed,
+            rule: None,
+        }];
+    }
+    let deny_pass = as_nsg(
+        rules,
+        |a| match a {
+            AdminAccess::Deny => Access::Deny,
+            _ => Access::Allow,
+        },
+        Some(Access::Allow),
+    );
+    let always_pass = as_nsg(
+        rules,
+        |a| match a {
+            AdminAccess::AlwaysAllow => Access::Allow,
+            _ => Access::Deny,
+        },
+        None,
+    );
+    // `as_nsg` lists the rules as inbound; walked here in the outbound direction.
+    let a_parts = nsg::evaluate_outbound(&deny_pass.inbound, dests, t);
+    let b_parts = nsg::evaluate_outbound(&always_pass.inbound, dests, t);
+    let mut out: Vec<AdminPart> = Vec::new();
+    for a in &a_parts {
+        for b in &b_parts {
+            let set = a.set.intersect(&b.set);
+            if set.is_empty() {
+                continue;
+            }
+            let (outcome, rule) = combine(rules, a, b);
+            match out
+                .iter_mut()
+                .find(|p| p.outcome == outcome && p.rule == rule)
+            {
+                Some(p) => p.set = p.set.union(&set),
+                None => out.push(AdminPart { set, outcome, rule }),
+            }
+        }
+    }
+    out
+}
+
+/// The rule of `rules` an [`AdminRef`] names (for pointers kept on east-west edges).
+pub(crate) fn find<'m>(rules: &'m [AdminRule], r: &AdminRef) -> Option<&'m AdminRule> {
+    rules
+        .iter()
+        .find(|x| x.id == r.id && x.priority == r.priority && x.access == r.access)
+}

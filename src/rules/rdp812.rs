@@ -6,7 +6,7 @@
 
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
-use crate::engine::lateral::eastwest::{Edge, RouteFate, Side};
+use crate::engine::lateral::eastwest::{AdminAt, Edge, RouteFate, Side};
 use crate::engine::Verdict;
 
 pub(crate) const RULE: RuleMeta = RuleMeta {
@@ -36,6 +36,13 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 
 fn side_text(side: &Side<'_>) -> String {
     let mut bits = Vec::new();
+    if let AdminAt::AlwaysAllow(r) = side.admin {
+        // The NSGs of this side were skipped (docs/decisions.md D45).
+        return format!(
+            "{}, NSGs skipped",
+            super::doors::admin_rule_text(&crate::engine::admin::AdminRef::of(r))
+        );
+    }
     for at in [&side.nic, &side.subnet].into_iter().flatten() {
         bits.push(match at.rule {
             Some(r) => format!("{} rule {} (priority {})", at.nsg.name, r.name, r.priority),
