@@ -101,6 +101,41 @@ fn lateral_json_has_classes_and_vms_and_validates_against_the_schema() {
         .collect();
     assert!(from.contains(&("web-01", true)), "{from:?}");
     assert!(rule_ids(app).contains(&"RDP812".to_string()));
+
+    // Rules are named once per report and referred to by index (the edges stay small).
+    let table = report["lateralRules"].as_array().expect("lateralRules");
+    let mut seen = std::collections::BTreeSet::new();
+    for r in table {
+        assert!(
+            seen.insert((r["nsgId"].to_string(), r["rule"].to_string())),
+            "{r} twice"
+        );
+    }
+    let web = app["lateral"]["fromVms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "web-01")
+        .unwrap();
+    let inbound: Vec<&str> = web["inbound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            table[i.as_u64().unwrap() as usize]["rule"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(!inbound.is_empty(), "{web:#}");
+    for c in vm(&report, "hr-01")["lateral"]["sources"]
+        .as_array()
+        .unwrap()
+    {
+        for i in c["rules"].as_array().unwrap() {
+            assert!(table.get(i.as_u64().unwrap() as usize).is_some(), "{c:#}");
+        }
+    }
 }
 
 #[test]

@@ -61,6 +61,10 @@ pub struct Report {
     /// `--framework`: the per-control pass/fail summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compliance: Option<compliance::ComplianceSummary>,
+    /// `--lateral`, `check --from`: the NSG rules the east-west sections name, each once; the
+    /// sections refer to them by index.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lateral_rules: Vec<trace::RuleReport>,
 }
 
 /// The tool that wrote a report.
@@ -358,6 +362,7 @@ pub(crate) fn build(
     let mut summary = Summary::default();
     let mut vms = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
+    let mut rule_table = lateral::RuleTable::default();
     for Audited {
         vm: a,
         findings,
@@ -392,7 +397,7 @@ pub(crate) fn build(
             summary.findings.add(f.severity);
         }
         let mut report = vm_report(a, findings);
-        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all));
+        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rule_table));
         vms.push(report);
     }
     diagnostics.sort_by(|a, b| a.scope.cmp(&b.scope).then(a.message.cmp(&b.message)));
@@ -410,6 +415,7 @@ pub(crate) fn build(
         diagnostics,
         baseline: None,
         compliance: None,
+        lateral_rules: rule_table.into_rules(),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::engine::nsg::{Outcome, Part};
 use crate::engine::{Verdict, VmAnalysis};
 
 /// One NSG rule that decides part of a flow.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleReport {
     /// The NSG's name.
