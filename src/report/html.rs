@@ -95,6 +95,7 @@ pub(crate) fn render(report: &Report) -> String {
         vm_detail(&mut out, i, vm, &client_label(report));
     }
     out.push_str("</section>\n");
+    out.push_str(&super::eastwest::html(report));
     if let Some(b) = &report.baseline {
         resolved_section(&mut out, b);
     }

@@ -7,6 +7,7 @@ pub(crate) mod catalogue;
 pub(crate) mod check;
 pub(crate) mod compliance;
 pub(crate) mod csv;
+pub(crate) mod eastwest;
 pub mod fix;
 pub(crate) mod graph;
 pub(crate) mod html;

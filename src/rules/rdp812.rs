@@ -162,6 +162,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             route_text(&e.route),
             side_text(&e.inbound),
         ),
-        &[("<nsg>", &nsg_name), ("<stone>", &stone.name), ("<stone-ip>", &ip)],
+        // No NSG on the target: the `<nsg>` placeholder stays (one has to be created).
+        &[
+            ("<nsg>", if nsg_name.is_empty() { "<nsg>" } else { &nsg_name }),
+            ("<stone>", &stone.name),
+            ("<stone-ip>", &ip),
+        ],
     )]
 }

@@ -25,3 +25,61 @@ pub(crate) fn admin_at(a: &AdminAt<'_>) -> Option<String> {
         AdminAt::Denied(None) => "a security admin rule drops it".into(),
     })
 }
+
+/// The east-west section's title (table, Markdown, HTML).
+pub(crate) const SECTION_TITLE: &str = "East-west (--lateral): who can open RDP to each VM";
+
+/// A VM's line above its sources.
+pub(crate) fn vm_head(name: &str, vms: usize, classes: usize) -> String {
+    match (vms, classes) {
+        (0, 0) => format!("{name}: no VM and no source class can open RDP"),
+        _ => format!("{name}: {vms} VM(s) and {classes} source class(es) can (or may) open RDP"),
+    }
+}
+
+/// The deciding rules of a source class.
+pub(crate) fn class_rules(rules: &[String]) -> String {
+    if rules.is_empty() {
+        "no NSG rule".into()
+    } else {
+        rules.join(", ")
+    }
+}
+
+/// The deciding rules of an edge, in the order the packet meets them.
+pub(crate) fn edge_rules(
+    out: &[String],
+    out_admin: Option<&str>,
+    route: &str,
+    in_admin: Option<&str>,
+    inb: &[String],
+) -> String {
+    let side = |admin: Option<&str>, rules: &[String]| match (admin, rules.is_empty()) {
+        (Some(a), _) => a.to_string(),
+        (None, true) => "no NSG rule".to_string(),
+        (None, false) => rules.join(", "),
+    };
+    format!(
+        "out: {}; route: {route}; in: {}",
+        side(out_admin, out),
+        side(in_admin, inb)
+    )
+}
+
+/// A source's name with what it is (the table's and Markdown's short form).
+pub(crate) fn source_label(kind: &str, name: &str, stone: bool) -> String {
+    match (kind, stone) {
+        ("vm", true) => format!("VM {name} (stepping stone: its RDP is open to the Internet)"),
+        ("vm", false) => format!("VM {name}"),
+        (class, _) => format!("{class} {name}"),
+    }
+}
+
+/// A list cut after `max` items: "a, b, c and 57 more".
+pub(crate) fn cut_list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..max].join(", "), items.len() - max)
+    }
+}
