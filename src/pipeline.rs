@@ -96,8 +96,11 @@ pub struct Audit<'m> {
     vms: Vec<VmTopology<'m>>,
     /// `--lateral`: compute every east-west edge and put the section in the report.
     lateral: bool,
-    /// One VM in scope: the others are evaluated too, as possible stepping stones (RDP812).
+    /// One VM in scope (or `with_all_stones`): the others are evaluated too, as possible
+    /// stepping stones (RDP812).
     single: bool,
+    /// How far the data reaches for stepping stones; a limited reach adds a note.
+    reach: crate::engine::lateral::SearchReach,
     /// `check --from`: the source to trace to the VM in scope.
     trace_from: Option<String>,
 }
@@ -157,6 +160,7 @@ impl<'m> Audit<'m> {
             vms,
             lateral: false,
             single: matches!(scope, Scope::Vm(_)),
+            reach: crate::engine::lateral::SearchReach::Data,
             trace_from: None,
         })
     }
@@ -168,6 +172,21 @@ impl<'m> Audit<'m> {
             lateral: on,
             ..self
         }
+    }
+
+    /// The same audit with every VM of the data as a possible stepping stone for the VMs in
+    /// scope (a filtered audit: `-g`, `--vm`), not only the VMs in scope.
+    pub fn with_all_stones(self, on: bool) -> Audit<'m> {
+        Audit {
+            single: self.single || on,
+            ..self
+        }
+    }
+
+    /// The same audit noting how far its data reaches for stepping stones (a scoped live run:
+    /// `SearchReach::CollectedScope`, said in the report's diagnostics).
+    pub(crate) fn with_reach(self, reach: crate::engine::lateral::SearchReach) -> Audit<'m> {
+        Audit { reach, ..self }
     }
 
     /// The same audit tracing one source (a VM id or name, an IP or a CIDR) to the VM in scope
@@ -213,13 +232,13 @@ impl<'m> Audit<'m> {
             self.vms.into_par_iter().map(|t| evaluator.vm(t)).collect();
         let in_scope = analyses.len();
         if self.single {
-            // Every other VM may be a stepping stone to this one (RDP812).
+            // Every other VM may be a stepping stone to these (RDP812).
             let builder = Builder::new(self.model, self.options.port, &self.observations);
-            let focus = analyses.first().map(|a| a.id.key.clone());
+            let focus: BTreeSet<String> = analyses.iter().map(|a| a.id.key.clone()).collect();
             let others: Vec<VmTopology<'_>> = builder
                 .all()
                 .into_iter()
-                .filter(|t| Some(&t.id.key) != focus.as_ref())
+                .filter(|t| !focus.contains(&t.id.key))
                 .collect();
             let others: Vec<VmAnalysis<'_>> =
                 others.into_par_iter().map(|t| evaluator.vm(t)).collect();
@@ -257,12 +276,20 @@ impl<'m> Audit<'m> {
                 }
             })
             .collect();
+        let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
+        if let Some(text) = report::words::lateral::reach_note(self.reach) {
+            notes.push(Diagnostic {
+                level: crate::model::DiagLevel::Info,
+                code: Some("TwoHopScope".into()),
+                ..Diagnostic::error("lateral", text)
+            });
+        }
         report::build(
             self.model,
             &audited,
             &self.options.client_label(),
             filter,
-            diagnostics,
+            &notes,
         )
     }
 }

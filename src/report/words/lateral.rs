@@ -32,7 +32,7 @@ pub(crate) const SECTION_TITLE: &str = "East-west (--lateral): who can open RDP 
 /// A VM's line above its sources.
 pub(crate) fn vm_head(name: &str, vms: usize, classes: usize) -> String {
     match (vms, classes) {
-        (0, 0) => format!("{name}: no VM and no source class can open RDP"),
+        (0, 0) => format!("{name}: no VM of the data and no source class can open RDP"),
         _ => format!("{name}: {vms} VM(s) and {classes} source class(es) can (or may) open RDP"),
     }
 }
@@ -81,5 +81,19 @@ pub(crate) fn cut_list(items: &[String], max: usize) -> String {
         items.join(", ")
     } else {
         format!("{} and {} more", items[..max].join(", "), items.len() - max)
+    }
+}
+
+/// The note a report carries when the two-hop search could not see the whole estate.
+pub(crate) fn reach_note(r: crate::engine::lateral::SearchReach) -> Option<&'static str> {
+    use crate::engine::lateral::SearchReach;
+    match r {
+        SearchReach::Data => None,
+        SearchReach::CollectedScope => Some(
+            "the two-hop search (RDP812) and the east-west section cover only the VMs this \
+             scoped live run read: stepping stones outside its scope are not in the data, so no \
+             RDP812 here does not mean no two-hop path (audit the subscription, or a snapshot of \
+             it, for the complete answer; docs/decisions.md D47)",
+        ),
     }
 }
