@@ -50,7 +50,7 @@ fn table_section_sits_before_the_summary_within_80_columns() {
         "{app}"
     );
     // locked-01: the admin Deny leaves no source (D45).
-    assert!(section.contains("locked-01: no VM and no source class can open RDP"));
+    assert!(section.contains("locked-01: no VM of the data and no source class can open RDP"));
 }
 
 #[test]

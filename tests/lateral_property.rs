@@ -403,3 +403,54 @@ fn an_admin_deny_cuts_east_west_and_always_allow_skips_the_nsgs() {
     assert!(!got.iter().any(|(a, _)| a == "vm1"), "{got:?}");
     assert_eq!(got, oracle(&e2));
 }
+
+/// A VNet whose admin rules were collected but not read: an `AlwaysAllow` there could skip the
+/// NSGs, a `Deny` drop the flow, so every routed pair is `unknown` — even one an NSG denies —
+/// and never left out as if blocked (docs/decisions.md D45).
+#[test]
+fn admin_rules_not_read_make_every_east_west_flow_unknown() {
+    let deny_in = Rule {
+        outbound: false,
+        allow: false,
+        src: Addr::Any,
+        dst: Addr::Any,
+        port_rdp: true,
+    };
+    let e = Estate {
+        vms: vec![(0, None), (1, None)],
+        subnet_nsgs: [None, Some(vec![deny_in])],
+        admin: Vec::new(),
+    };
+    let mut snap = snapshot(&e);
+    snap["securityAdminRules"] = json!({});
+    let text = snap.to_string();
+    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
+    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
+    let audit = pipeline::Audit::new(
+        &model,
+        Options::default(),
+        Observations::default(),
+        &Scope::All,
+    )
+    .expect("audit")
+    .with_lateral(true);
+    let report = audit.report(&[], CategoryFilter::All);
+    let mut edges = BTreeSet::new();
+    for vm in &report.vms {
+        for edge in &vm.lateral.as_ref().expect("--lateral").from_vms {
+            assert_eq!(edge.verdict, rdpaudit::engine::Verdict::Unknown, "{edge:?}");
+            assert!(
+                edge.inbound_admin
+                    .as_deref()
+                    .is_some_and(|t| t.contains("were not read")),
+                "{edge:?}"
+            );
+            edges.insert((edge.name.clone(), vm.name.clone()));
+        }
+    }
+    let want: BTreeSet<(String, String)> = [("vm0", "vm1"), ("vm1", "vm0")]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(edges, want);
+}

@@ -106,7 +106,8 @@ pub(crate) fn rows_of<'a>(report: &'a Report, vm: &'a VmReport) -> Vec<Row<'a>> 
     out
 }
 
-fn head(vm: &VmReport) -> String {
+/// A VM's line above its sources.
+pub(crate) fn head(vm: &VmReport) -> String {
     let (vms, classes) = vm
         .lateral
         .as_ref()
@@ -217,51 +218,6 @@ pub(crate) fn markdown(report: &Report, cell: fn(&str) -> String) -> String {
     out
 }
 
-/// The HTML section: per VM a table of its sources. Every ARM string goes through `esc`.
-pub(crate) fn html(report: &Report) -> String {
-    use super::html::esc;
-    if !present(report) {
-        return String::new();
-    }
-    let mut out = format!(
-        "<section id=\"lateral\">\n<h2>{}</h2>\n",
-        esc(words::SECTION_TITLE)
-    );
-    for (i, vm) in report.vms.iter().enumerate() {
-        if vm.lateral.is_none() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "<article class=\"vm lateral\" id=\"lateral-{i}\">\n<h3><a href=\"#vm-{i}\">{}</a></h3>\n<p class=\"muted\">{}</p>",
-            esc(&vm.name),
-            esc(&head(vm))
-        );
-        let rows = rows_of(report, vm);
-        if rows.is_empty() {
-            out.push_str("</article>\n");
-            continue;
-        }
-        out.push_str("<table class=\"lateral-table\">\n<thead><tr><th>Source</th><th>Kind</th><th>Verdict</th><th>Addresses</th><th>Deciding rules</th></tr></thead>\n<tbody>\n");
-        for r in rows {
-            let _ = writeln!(
-                out,
-                "<tr class=\"lateral-row{}\" data-kind=\"{}\"><td>{}</td><td>{}</td><td class=\"v {v}\">{v}</td><td>{}</td><td>{}</td></tr>",
-                if r.stone { " stone" } else { "" },
-                esc(r.kind),
-                esc(&words::source_label(r.kind, r.source, r.stone)),
-                esc(r.kind),
-                esc(&r.addresses),
-                esc(&r.rules),
-                v = r.verdict.as_str(),
-            );
-        }
-        out.push_str("</tbody>\n</table>\n</article>\n");
-    }
-    out.push_str("</section>\n");
-    out
-}
-
 /// SARIF: an RDP812 result's related locations — every stepping stone that can open RDP to the
 /// VM, with the deciding rules as the message. `None` without an east-west section.
 pub(crate) fn related_locations(report: &Report, vm: &VmReport) -> Option<Value> {
@@ -282,7 +238,7 @@ pub(crate) fn related_locations(report: &Report, vm: &VmReport) -> Option<Value>
             })
         })
         .collect();
-    (!locs.is_empty()).then(|| Value::Array(locs))
+    (!locs.is_empty()).then_some(Value::Array(locs))
 }
 
 /// SARIF: the run's `properties.lateral` — the JSON report's sections and rule table, so a

@@ -36,12 +36,21 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 
 fn side_text(side: &Side<'_>) -> String {
     let mut bits = Vec::new();
-    if let AdminAt::AlwaysAllow(r) = side.admin {
-        // The NSGs of this side were skipped (docs/decisions.md D45).
-        return format!(
-            "{}, NSGs skipped",
-            super::doors::admin_rule_text(&crate::engine::admin::AdminRef::of(r))
-        );
+    let text = |r: &crate::model::AdminRule| {
+        super::doors::admin_rule_text(&crate::engine::admin::AdminRef::of(r))
+    };
+    // A side the security admin rules decided: the NSGs were not asked (docs/decisions.md D45).
+    match side.admin {
+        AdminAt::AlwaysAllow(r) => return format!("{}, NSGs skipped", text(r)),
+        AdminAt::Maybe(Some(r)) => return format!("{} may match", text(r)),
+        AdminAt::Maybe(None) => return "a security admin rule may match".into(),
+        AdminAt::NotRead(v) => {
+            return format!("the security admin rules of {} were not read", v.name)
+        }
+        AdminAt::Unusable(v) => {
+            return format!("the security admin rules of {} cannot be evaluated", v.name)
+        }
+        AdminAt::Handed | AdminAt::Denied(_) => {}
     }
     for at in [&side.nic, &side.subnet].into_iter().flatten() {
         bits.push(match at.rule {
