@@ -320,4 +320,18 @@ fn an_admin_deny_cuts_the_east_west_flow_and_the_trace_says_so() {
         "the NSGs are not asked: {text}"
     );
     assert!(text.contains("verdict: blocked"), "{text}");
+    // A CIDR source: the part the admin rule drops is one admin hop, not "not reached" NSGs.
+    let cidr = json(&[
+        "check",
+        LOCKED_01,
+        "--demo",
+        "--from",
+        "10.60.0.0/16",
+        "-o",
+        "json",
+    ]);
+    let t = &cidr["vms"][0]["lateral"]["trace"];
+    assert_eq!(t["verdict"], "blocked", "{t:#}");
+    assert_eq!(t["hops"][0]["hop"], "inboundAdminRules", "{t:#}");
+    assert_eq!(t["hops"][0]["decision"], "deny", "{t:#}");
 }

@@ -149,6 +149,17 @@ pub(crate) fn trace<'m>(
                 let set = p.set.intersect(&set);
                 admitted |= p.outcome.admits();
                 unknown |= p.outcome == Outcome::Unknown;
+                // A part no NSG level decided may have been decided by the admin rules.
+                let some_ip = set.to_cidrs().first().map(|n| n.addr());
+                let admin = some_ip
+                    .filter(|_| p.subnet.is_none() && p.nic.is_none())
+                    .and_then(|ip| inbound_side(model, b, &inbound, ip))
+                    .and_then(|side| admin_step(TraceHop::InboundAdmin, &side));
+                if let Some(mut s) = admin {
+                    s.set = Some(set.clone());
+                    t.steps.push(s);
+                    continue;
+                }
                 for (hop, slot, part) in [
                     (TraceHop::InboundSubnet, &b.subnet_nsg, &p.subnet),
                     (TraceHop::InboundNic, &b.nic_nsg, &p.nic),
