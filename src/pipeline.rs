@@ -98,6 +98,8 @@ pub struct Audit<'m> {
     lateral: bool,
     /// Which VMs outside the scope are evaluated as possible stepping stones (RDP812).
     stones: Stones,
+    /// How far the data reaches for stepping stones; a limited reach adds a note.
+    reach: crate::engine::lateral::SearchReach,
     /// `check --from`: the source to trace to the VM in scope.
     trace_from: Option<String>,
 }
@@ -163,6 +165,7 @@ impl<'m> Audit<'m> {
             } else {
                 Stones::All
             },
+            reach: crate::engine::lateral::SearchReach::Data,
             trace_from: None,
         })
     }
@@ -171,6 +174,22 @@ impl<'m> Audit<'m> {
     /// (proofs judge among the VMs a change reaches only).
     pub(crate) fn with_stepping_stones(self, stones: Stones) -> Audit<'m> {
         Audit { stones, ..self }
+    }
+
+    /// The same audit with every VM of the data as a possible stepping stone for the VMs in
+    /// scope (a filtered audit: `-g`, `--vm`; already the default for any partial scope).
+    pub fn with_all_stones(self, on: bool) -> Audit<'m> {
+        if on {
+            self.with_stepping_stones(Stones::All)
+        } else {
+            self
+        }
+    }
+
+    /// The same audit noting how far its data reaches for stepping stones (a scoped live run:
+    /// `SearchReach::CollectedScope`, said in the report's diagnostics).
+    pub(crate) fn with_reach(self, reach: crate::engine::lateral::SearchReach) -> Audit<'m> {
+        Audit { reach, ..self }
     }
 
     /// The same audit with (or without) the full east-west analysis in the report
@@ -269,12 +288,20 @@ impl<'m> Audit<'m> {
                 }
             })
             .collect();
+        let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
+        if let Some(text) = report::words::lateral::reach_note(self.reach) {
+            notes.push(Diagnostic {
+                level: crate::model::DiagLevel::Info,
+                code: Some("TwoHopScope".into()),
+                ..Diagnostic::error("lateral", text)
+            });
+        }
         report::build(
             self.model,
             &audited,
             &self.options.client_label(),
             filter,
-            diagnostics,
+            &notes,
         )
     }
 }

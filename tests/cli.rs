@@ -78,7 +78,7 @@ const DEMO: &[(&str, &str, &[&str])] = &[
         "reachable",
         &["RDP106", "RDP606", "RDP804"],
     ),
-    ("locked-01", "blocked", &["RDP409", "RDP812"]),
+    ("locked-01", "blocked", &["RDP409"]),
     ("noc-01", "reachable", &["RDP410", "RDP801", "RDP804"]),
     ("nva-01", "blocked", &["RDP601", "RDP811", "RDP812"]),
     ("ops-jump-01", "reachable", &["RDP703", "RDP804", "RDP811"]),

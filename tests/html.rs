@@ -177,3 +177,44 @@ fn the_html_report_renders_in_a_browser_with_arm_strings_as_text() {
         "a real screenshot"
     );
 }
+
+/// `--lateral` adds the east-west section; its ARM strings (VM names as sources and targets,
+/// NSG rule names as deciding rules) are text in the browser too.
+#[test]
+fn the_html_east_west_section_renders_with_arm_strings_as_text() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("hostile.json");
+    std::fs::write(&snap, hostile_demo().to_string()).expect("write");
+    let html = Command::cargo_bin("rdpaudit")
+        .expect("binary")
+        .args(["audit", "--snapshot"])
+        .arg(&snap)
+        .args(["-o", "html", "--fail-on", "never", "--lateral"])
+        .output()
+        .expect("runs")
+        .stdout;
+    let page = dir.path().join("lateral.html");
+    std::fs::write(&page, &html).expect("write");
+    let url = format!("file://{}", page.display());
+    let profile = dir.path().join("profile");
+    let dom =
+        String::from_utf8_lossy(&headless(&browser, &profile, &["--dump-dom"], &url)).into_owned();
+    assert!(dom.contains("<section id=\"lateral\">"), "{dom}");
+    // One article per Windows VM in the section, rows for sources, stepping stones marked.
+    assert_eq!(dom.matches("class=\"vm lateral\"").count(), 19);
+    assert!(dom.matches("class=\"lateral-row").count() > 19);
+    assert!(dom.contains("class=\"lateral-row stone\""));
+    // The injected strings stay text here as well.
+    assert!(
+        dom.contains("<title>rdpaudit report</title>"),
+        "title changed: script ran"
+    );
+    assert_eq!(dom.matches("<script").count(), 1, "only rdpaudit's script");
+    assert!(!dom.contains("<img"), "no injected element");
+    let section = &dom[dom.find("<section id=\"lateral\">").expect("section")..];
+    assert!(section.contains("web-02&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
+    assert!(section.contains("AllowRDP&lt;img src=x onerror="));
+}

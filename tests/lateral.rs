@@ -101,6 +101,41 @@ fn lateral_json_has_classes_and_vms_and_validates_against_the_schema() {
         .collect();
     assert!(from.contains(&("web-01", true)), "{from:?}");
     assert!(rule_ids(app).contains(&"RDP812".to_string()));
+
+    // Rules are named once per report and referred to by index (the edges stay small).
+    let table = report["lateralRules"].as_array().expect("lateralRules");
+    let mut seen = std::collections::BTreeSet::new();
+    for r in table {
+        assert!(
+            seen.insert((r["nsgId"].to_string(), r["rule"].to_string())),
+            "{r} twice"
+        );
+    }
+    let web = app["lateral"]["fromVms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "web-01")
+        .unwrap();
+    let inbound: Vec<&str> = web["inbound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            table[i.as_u64().unwrap() as usize]["rule"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(!inbound.is_empty(), "{web:#}");
+    for c in vm(&report, "hr-01")["lateral"]["sources"]
+        .as_array()
+        .unwrap()
+    {
+        for i in c["rules"].as_array().unwrap() {
+            assert!(table.get(i.as_u64().unwrap() as usize).is_some(), "{c:#}");
+        }
+    }
 }
 
 #[test]
@@ -288,4 +323,45 @@ fn check_from_a_cidr_splits_by_the_deciding_rules() {
         nowhere["vms"][0]["lateral"]["trace"]["fromKind"],
         "notFound"
     );
+}
+
+const LOCKED_01: &str = "/subscriptions/3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10/resourceGroups/rg-shared/providers/Microsoft.Compute/virtualMachines/locked-01";
+
+/// locked-01's VNet has a security admin Deny for RDP to its subnet from `*`: the east-west flow
+/// from noc-01 (exposed) is cut there, so no RDP812 (docs/decisions.md D45, D47).
+#[test]
+fn an_admin_deny_cuts_the_east_west_flow_and_the_trace_says_so() {
+    let report = json(&["audit", "--demo", "--lateral", "-o", "json"]);
+    let locked = vm(&report, "locked-01");
+    assert!(!rule_ids(locked).contains(&"RDP812".to_string()));
+    assert_eq!(
+        locked["lateral"]["fromVms"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let out = rdpaudit()
+        .args(["check", LOCKED_01, "--demo", "--from", "noc-01"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("inboundAdminRules"), "{text}");
+    assert!(text.contains("deny-rdp-locked"), "{text}");
+    assert!(
+        !text.contains("inboundSubnetNsg"),
+        "the NSGs are not asked: {text}"
+    );
+    assert!(text.contains("verdict: blocked"), "{text}");
+    // A CIDR source: the part the admin rule drops is one admin hop, not "not reached" NSGs.
+    let cidr = json(&[
+        "check",
+        LOCKED_01,
+        "--demo",
+        "--from",
+        "10.60.0.0/16",
+        "-o",
+        "json",
+    ]);
+    let t = &cidr["vms"][0]["lateral"]["trace"];
+    assert_eq!(t["verdict"], "blocked", "{t:#}");
+    assert_eq!(t["hops"][0]["hop"], "inboundAdminRules", "{t:#}");
+    assert_eq!(t["hops"][0]["decision"], "deny", "{t:#}");
 }

@@ -60,11 +60,52 @@ fn rule() -> impl Strategy<Value = Rule> {
         })
 }
 
+/// A security admin rule's access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AdminAccess {
+    Deny,
+    Allow,
+    AlwaysAllow,
+}
+
+/// A security admin rule of the VNet (priority: its index; no ties).
+#[derive(Debug, Clone)]
+struct AdminRule {
+    outbound: bool,
+    access: AdminAccess,
+    src: Addr,
+    dst: Addr,
+    port_rdp: bool,
+}
+
+fn admin_rule() -> impl Strategy<Value = AdminRule> {
+    (
+        any::<bool>(),
+        prop_oneof![
+            Just(AdminAccess::Deny),
+            Just(AdminAccess::Allow),
+            Just(AdminAccess::AlwaysAllow)
+        ],
+        addr(),
+        addr(),
+        prop::bool::weighted(0.8),
+    )
+        .prop_map(|(outbound, access, src, dst, port_rdp)| AdminRule {
+            outbound,
+            access,
+            src,
+            dst,
+            port_rdp,
+        })
+}
+
 #[derive(Debug, Clone)]
 struct Estate {
     /// Per VM: subnet (0/1) and NIC NSG (None or rules).
     vms: Vec<(u8, Option<Vec<Rule>>)>,
     subnet_nsgs: [Option<Vec<Rule>>; 2],
+    /// The VNet's effective security admin rules, both directions.
+    admin: Vec<AdminRule>,
 }
 
 fn rules() -> impl Strategy<Value = Option<Vec<Rule>>> {
@@ -76,10 +117,12 @@ fn estate() -> impl Strategy<Value = Estate> {
         prop::collection::vec((0u8..2, rules()), 2..5),
         rules(),
         rules(),
+        prop::collection::vec(admin_rule(), 0..4),
     )
-        .prop_map(|(vms, a, b)| Estate {
+        .prop_map(|(vms, a, b, admin)| Estate {
             vms,
             subnet_nsgs: [a, b],
+            admin,
         })
 }
 
@@ -130,6 +173,46 @@ fn oracle_nsg(
         }
     }
     true // AllowVnetInBound / AllowVnetOutBound: both ends are in the VNet
+}
+
+/// What the admin rules do with src → dst on 3389 on one side: the first matching rule of that
+/// direction decides (`Some(true)`: AlwaysAllow, `Some(false)`: Deny, `None`: handed to the NSGs).
+fn oracle_admin(outbound: bool, src: Ipv4Addr, dst: Ipv4Addr, e: &Estate) -> Option<bool> {
+    let r = e.admin.iter().find(|r| {
+        r.outbound == outbound && r.port_rdp && covers(&r.src, src, e) && covers(&r.dst, dst, e)
+    })?;
+    match r.access {
+        AdminAccess::Deny => Some(false),
+        AdminAccess::AlwaysAllow => Some(true),
+        AdminAccess::Allow => None,
+    }
+}
+
+/// The admin rules in the shape `listNetworkManagerEffectiveSecurityAdminRules` returns.
+fn admin_json(e: &Estate) -> Value {
+    let wire = |a: &Addr| -> Value {
+        match a {
+            Addr::VirtualNetwork | Addr::Internet => {
+                json!({"addressPrefix": addr_text(a, e), "addressPrefixType": "ServiceTag"})
+            }
+            _ => json!({"addressPrefix": addr_text(a, e), "addressPrefixType": "IPPrefix"}),
+        }
+    };
+    let rules: Vec<Value> = e
+        .admin
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({"id": format!("{SUB}/Microsoft.Network/networkManagers/nm/securityAdminConfigurations/c/ruleCollections/rc/rules/a{i}"),
+                "properties": {"priority": 10 + i as u32,
+                "direction": if r.outbound { "Outbound" } else { "Inbound" },
+                "access": match r.access { AdminAccess::Deny => "Deny", AdminAccess::Allow => "Allow", AdminAccess::AlwaysAllow => "AlwaysAllow" },
+                "protocol": "Tcp", "sources": [wire(&r.src)], "destinations": [wire(&r.dst)],
+                "sourcePortRanges": ["0-65535"],
+                "destinationPortRanges": [if r.port_rdp { "3389" } else { "22" }]}})
+        })
+        .collect();
+    json!({ format!("{SUB}/Microsoft.Network/virtualNetworks/v"): rules })
 }
 
 fn nsg_json(name: &str, rules: &[Rule], e: &Estate) -> Value {
@@ -183,14 +266,15 @@ fn snapshot(e: &Estate) -> Value {
                 "networkProfile": {"networkInterfaces": [{"id": nic}]},
                 "instanceView": {"statuses": [{"code": "PowerState/running"}]}}}));
     }
-    json!({"schema": "rdpaudit.snapshot/1", "resources": res})
+    json!({"schema": "rdpaudit.snapshot/1", "resources": res, "securityAdminRules": admin_json(e)})
 }
 
 /// (source, target) pairs the class-based computation finds reachable.
 fn computed(e: &Estate) -> BTreeSet<(String, String)> {
     let text = snapshot(e).to_string();
     let snap = rdpaudit::snapshot::parse(&text).expect("parses");
-    let model = pipeline::build_model(&snap.resources);
+    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
+    assert!(model.diagnostics.is_empty(), "{:?}", model.diagnostics);
     let audit = pipeline::Audit::new(
         &model,
         Options::default(),
@@ -222,10 +306,15 @@ fn oracle(e: &Estate) -> BTreeSet<(String, String)> {
                 continue;
             }
             let (x, y) = (ip(a, *sa), ip(b, *sb));
-            let ok = oracle_nsg(nic_a, true, x, y, e)
-                && oracle_nsg(&e.subnet_nsgs[*sa as usize], true, x, y, e)
-                && oracle_nsg(&e.subnet_nsgs[*sb as usize], false, x, y, e)
-                && oracle_nsg(nic_b, false, x, y, e);
+            let leaves = oracle_admin(true, x, y, e).unwrap_or_else(|| {
+                oracle_nsg(nic_a, true, x, y, e)
+                    && oracle_nsg(&e.subnet_nsgs[*sa as usize], true, x, y, e)
+            });
+            let inb = oracle_admin(false, x, y, e).unwrap_or_else(|| {
+                oracle_nsg(&e.subnet_nsgs[*sb as usize], false, x, y, e)
+                    && oracle_nsg(nic_b, false, x, y, e)
+            });
+            let ok = leaves && inb;
             if ok {
                 out.insert((format!("vm{a}"), format!("vm{b}")));
             }
@@ -254,9 +343,114 @@ fn an_outbound_deny_on_the_source_cuts_only_its_own_flows() {
     let e = Estate {
         vms: vec![(0, Some(vec![deny_out])), (0, None), (1, None)],
         subnet_nsgs: [None, None],
+        admin: Vec::new(),
     };
     let got = computed(&e);
     assert!(!got.iter().any(|(a, _)| a == "vm0"), "{got:?}");
     assert!(got.contains(&("vm1".into(), "vm0".into())));
     assert_eq!(got, oracle(&e));
+}
+
+#[test]
+fn an_admin_deny_cuts_east_west_and_always_allow_skips_the_nsgs() {
+    let deny_in = Rule {
+        outbound: false,
+        allow: false,
+        src: Addr::Any,
+        dst: Addr::Any,
+        port_rdp: true,
+    };
+    // Subnet 1's NSG denies all RDP in; an AlwaysAllow from subnet 0 to subnet 1 skips it, and
+    // an inbound admin Deny to vm0 (subnet 0) cuts every flow to it.
+    let e = Estate {
+        vms: vec![(0, None), (0, None), (1, None)],
+        subnet_nsgs: [None, Some(vec![deny_in])],
+        admin: vec![
+            AdminRule {
+                outbound: false,
+                access: AdminAccess::Deny,
+                src: Addr::VirtualNetwork,
+                dst: Addr::Host(0),
+                port_rdp: true,
+            },
+            AdminRule {
+                outbound: false,
+                access: AdminAccess::AlwaysAllow,
+                src: Addr::Subnet(0),
+                dst: Addr::Subnet(1),
+                port_rdp: true,
+            },
+        ],
+    };
+    let got = computed(&e);
+    assert!(!got.iter().any(|(_, b)| b == "vm0"), "{got:?}");
+    assert!(got.contains(&("vm0".into(), "vm2".into())), "{got:?}");
+    assert!(got.contains(&("vm0".into(), "vm1".into())), "{got:?}");
+    assert_eq!(got, oracle(&e));
+    // An outbound admin Deny from vm1 cuts only vm1's flows.
+    let mut e2 = e.clone();
+    e2.admin.insert(
+        0,
+        AdminRule {
+            outbound: true,
+            access: AdminAccess::Deny,
+            src: Addr::Host(1),
+            dst: Addr::Any,
+            port_rdp: true,
+        },
+    );
+    let got = computed(&e2);
+    assert!(!got.iter().any(|(a, _)| a == "vm1"), "{got:?}");
+    assert_eq!(got, oracle(&e2));
+}
+
+/// A VNet whose admin rules were collected but not read: an `AlwaysAllow` there could skip the
+/// NSGs, a `Deny` drop the flow, so every routed pair is `unknown` — even one an NSG denies —
+/// and never left out as if blocked (docs/decisions.md D45).
+#[test]
+fn admin_rules_not_read_make_every_east_west_flow_unknown() {
+    let deny_in = Rule {
+        outbound: false,
+        allow: false,
+        src: Addr::Any,
+        dst: Addr::Any,
+        port_rdp: true,
+    };
+    let e = Estate {
+        vms: vec![(0, None), (1, None)],
+        subnet_nsgs: [None, Some(vec![deny_in])],
+        admin: Vec::new(),
+    };
+    let mut snap = snapshot(&e);
+    snap["securityAdminRules"] = json!({});
+    let text = snap.to_string();
+    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
+    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
+    let audit = pipeline::Audit::new(
+        &model,
+        Options::default(),
+        Observations::default(),
+        &Scope::All,
+    )
+    .expect("audit")
+    .with_lateral(true);
+    let report = audit.report(&[], CategoryFilter::All);
+    let mut edges = BTreeSet::new();
+    for vm in &report.vms {
+        for edge in &vm.lateral.as_ref().expect("--lateral").from_vms {
+            assert_eq!(edge.verdict, rdpaudit::engine::Verdict::Unknown, "{edge:?}");
+            assert!(
+                edge.inbound_admin
+                    .as_deref()
+                    .is_some_and(|t| t.contains("were not read")),
+                "{edge:?}"
+            );
+            edges.insert((edge.name.clone(), vm.name.clone()));
+        }
+    }
+    let want: BTreeSet<(String, String)> = [("vm0", "vm1"), ("vm1", "vm0")]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(edges, want);
 }

@@ -93,7 +93,14 @@ fn live_audit_of_the_demo_equals_the_offline_audit() {
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_same_report(&json_of(&out), &offline(&snap, &[]));
+    let live_report = json_of(&out);
+    assert_same_report(&live_report, &offline(&snap, &[]));
+    // A subscription-wide run read every stepping stone: no scope note (docs/decisions.md D47).
+    assert!(
+        !has_two_hop_note(&live_report),
+        "{:#}",
+        live_report["diagnostics"]
+    );
     assert!(
         server.unmatched_requests().is_empty(),
         "{:?}",
@@ -528,9 +535,58 @@ fn one_vm_check_needs_four_rounds_and_no_subscription_lists_but_bastion() {
         .expect("run");
     // RDP812 names stepping stones among the VMs read: a one-VM live check reads only this VM's
     // path (docs/decisions.md D47), so the two-hop finding is compared only offline.
+    let off = json_of(&off);
     assert_eq!(
         without_rule(&live_report["vms"], "RDP812"),
-        without_rule(&json_of(&off)["vms"], "RDP812")
+        without_rule(&off["vms"], "RDP812")
+    );
+    // …and the live report says that its two-hop search was limited (an info note: the audit
+    // is not incomplete for it); the offline check of the whole snapshot has no such note.
+    assert!(
+        has_two_hop_note(&live_report),
+        "{:#}",
+        live_report["diagnostics"]
+    );
+    assert!(!has_two_hop_note(&off));
+    assert_eq!(live_report["complete"], off["complete"]);
+}
+
+/// The report's typed note that the two-hop search covered only a scoped live run's data.
+fn has_two_hop_note(report: &Value) -> bool {
+    report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|d| d["code"] == "TwoHopScope" && d["level"] == "info")
+}
+
+/// A live `-g` run reads only its resource groups: the note is there; the offline `-g` audit of
+/// the whole snapshot still finds stepping stones outside the group (app-01 in rg-app is reached
+/// from web-01 in rg-web).
+#[test]
+fn a_resource_group_run_says_its_two_hop_search_was_limited() {
+    let snap = demo_without_guest();
+    let server = serve(&snap, |c| c);
+    let out = audit_json(&server, &["-g", "rg-app"]);
+    let live_report = json_of(&out);
+    assert!(
+        has_two_hop_note(&live_report),
+        "{:#}",
+        live_report["diagnostics"]
+    );
+    let off = offline(&snap, &["-g", "rg-app"]);
+    assert!(!has_two_hop_note(&off));
+    let app = off["vms"]
+        .as_array()
+        .and_then(|v| v.iter().find(|vm| vm["name"] == "app-01"))
+        .expect("app-01");
+    assert!(
+        app["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["ruleId"] == "RDP812"),
+        "{app:#}"
     );
 }
 

@@ -99,6 +99,22 @@ fn rule_of(rules: &[AdminRule], r: Option<&RuleRef>) -> Option<AdminRef> {
 /// Splits `cands` by what the admin rules do with TCP to the target (docs/decisions.md D32–D34).
 /// No rules: everything is handed to the NSGs.
 pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec<AdminPart> {
+    split_walking(rules, cands, t, &|r, c, t| {
+        nsg::evaluate_rules(r, c, t, nsg::Side::Inbound)
+    })
+}
+
+/// A walk of admin rules (as NSG rules) in one direction over a candidate set.
+type Walk<'w> = &'w dyn Fn(&[SecurityRule], &AddrSet, &Target<'_>) -> Vec<nsg::Part>;
+
+/// [`split`] with the direction's walk: the deny pass and the always-allow pass, combined part
+/// by part, then the undocumented ties marked (docs/decisions.md D33).
+fn split_walking(
+    rules: &[AdminRule],
+    cands: &AddrSet,
+    t: &Target<'_>,
+    walk: Walk<'_>,
+) -> Vec<AdminPart> {
     let ordered = in_order(rules);
     let rules: &[AdminRule] = &ordered;
     if rules.is_empty() || cands.is_empty() {
@@ -125,8 +141,8 @@ pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec
         },
         None,
     );
-    let a_parts = nsg::evaluate(&deny_pass, cands, t);
-    let b_parts = nsg::evaluate(&always_pass, cands, t);
+    let a_parts = walk(&deny_pass.inbound, cands, t);
+    let b_parts = walk(&always_pass.inbound, cands, t);
     let mut out: Vec<AdminPart> = Vec::new();
     for a in &a_parts {
         for b in &b_parts {
@@ -149,7 +165,7 @@ pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec
             }
         }
     }
-    mark_ties(rules, out, t)
+    mark_ties(rules, out, t, walk)
 }
 
 /// The rules in evaluation order: priority ascending, and among equal priorities
@@ -176,7 +192,12 @@ fn in_order(rules: &[AdminRule]) -> std::borrow::Cow<'_, [AdminRule]> {
 /// same priority also matches (or may match): Azure does not document which of the two wins
 /// (docs/decisions.md D33), so that part is not concluded blocked — it stays with the NSGs and
 /// carries the `Deny` rule as its tie.
-fn mark_ties(rules: &[AdminRule], parts: Vec<AdminPart>, t: &Target<'_>) -> Vec<AdminPart> {
+fn mark_ties(
+    rules: &[AdminRule],
+    parts: Vec<AdminPart>,
+    t: &Target<'_>,
+    walk: Walk<'_>,
+) -> Vec<AdminPart> {
     let mut out = Vec::with_capacity(parts.len());
     for p in parts {
         let allow = p
@@ -199,7 +220,7 @@ fn mark_ties(rules: &[AdminRule], parts: Vec<AdminPart>, t: &Target<'_>) -> Vec<
         }
         let pass = as_nsg(&tied, |_| Access::Deny, Some(Access::Allow));
         let mut rest = p.set.clone();
-        for q in nsg::evaluate(&pass, &p.set, t) {
+        for q in walk(&pass.inbound, &p.set, t) {
             if q.outcome == Outcome::Allow {
                 continue; // no tied Deny matches these
             }
@@ -271,4 +292,52 @@ pub(crate) fn shown(parts: Vec<AdminPart>) -> Vec<AdminPart> {
         return Vec::new();
     }
     parts
+}
+
+// ---- east-west flows (docs/decisions.md D45) -------------------------------------------------
+
+/// The effective *outbound* admin rules of the VNet a flow leaves (east-west flows, D45).
+pub(crate) fn rules_out_for<'m>(model: &'m Model, vnet: &Vnet) -> &'m [AdminRule] {
+    match model
+        .admin_rules_out
+        .as_ref()
+        .and_then(|s| s.get(&vnet.id.key))
+    {
+        Some(VnetAdminRules::Rules(r)) => r,
+        _ => &[],
+    }
+}
+
+/// Why the outbound admin rules of `vnet` are unknown (as [`missing`] for inbound).
+pub(crate) fn missing_out(model: &Model, vnet: &Vnet) -> Option<Unknown> {
+    let section = model.admin_rules_out.as_ref()?;
+    match section.get(&vnet.id.key) {
+        None => Some(Unknown::AdminRulesNotRead {
+            vnet: vnet.name.clone(),
+        }),
+        Some(VnetAdminRules::Broken(why)) => Some(Unknown::AdminRulesUnusable {
+            vnet: vnet.name.clone(),
+            why: why.clone(),
+        }),
+        Some(VnetAdminRules::Rules(_)) => None,
+    }
+}
+
+/// [`split`] for a flow *leaving* the VM at `t.dest_ip` towards each address of `dests` on
+/// `t.dest_port` (outbound rules: their destinations are matched against `dests`, their
+/// sources against the VM). The same two passes and the same combination as inbound.
+pub(crate) fn split_outbound(
+    rules: &[AdminRule],
+    dests: &AddrSet,
+    t: &Target<'_>,
+) -> Vec<AdminPart> {
+    // `as_nsg` lists the rules as inbound; walked here in the outbound direction.
+    split_walking(rules, dests, t, &|r, d, t| nsg::evaluate_outbound(r, d, t))
+}
+
+/// The rule of `rules` an [`AdminRef`] names (for pointers kept on east-west edges).
+pub(crate) fn find<'m>(rules: &'m [AdminRule], r: &AdminRef) -> Option<&'m AdminRule> {
+    rules
+        .iter()
+        .find(|x| x.id == r.id && x.priority == r.priority && x.access == r.access)
 }

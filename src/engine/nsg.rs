@@ -288,7 +288,7 @@ pub(crate) fn evaluate_outbound(
     evaluate_rules(rules, destinations, t, Side::Outbound)
 }
 
-fn evaluate_rules(
+pub(crate) fn evaluate_rules(
     rules: &[SecurityRule],
     candidates: &AddrSet,
     t: &Target<'_>,

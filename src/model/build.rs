@@ -106,6 +106,7 @@ pub fn build(resources: &[&RawValue]) -> Model {
 pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Model {
     let mut m = Model::default();
     m.admin_rules = avnm::section(&mut m, admin_rules);
+    m.admin_rules_out = avnm::section_outbound(&mut m, admin_rules);
     let mut sink = Sink::default();
     for (index, raw) in resources.iter().enumerate() {
         add_resource(&mut m, &mut sink, index, raw);

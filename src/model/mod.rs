@@ -534,6 +534,9 @@ pub struct Model {
     pub(crate) connections: Vec<Connection>,
     /// Peerings read as their own resources, by VNet key, until `build` gives them to the VNet.
     pub(crate) loose_peerings: Vec<(String, Peering)>,
+    /// Outbound security admin rules by VNet key, for east-west flows leaving a VNet
+    /// (docs/decisions.md D45); `None`: not collected.
+    pub(crate) admin_rules_out: doors::AdminSection,
     /// The prefixes each VNet's gateways bring in (`engine::gateways`), computed on first use:
     /// every tag expansion needs them, and a hub's peerings are many.
     pub(crate) gateway_prefixes: std::sync::OnceLock<HashMap<String, Vec<IpNet>>>,

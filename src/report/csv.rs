@@ -35,6 +35,28 @@ pub(crate) fn render(report: &Report) -> String {
         .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)))
         .map_err(|e| e.to_string())
         .and_then(|_| w.into_inner().map_err(|e| e.to_string()));
+    let mut out = match result {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => format!("error: {e}\n"),
+    };
+    if super::eastwest::present(report) {
+        // `--lateral`: a second table, after a blank line, with its own header.
+        out.push('\n');
+        out.push_str(&table(
+            &super::eastwest::CSV_HEADER,
+            &super::eastwest::csv_rows(report),
+        ));
+    }
+    out
+}
+
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let result = w
+        .write_record(header)
+        .and_then(|_| rows.iter().try_for_each(|r| w.write_record(r)))
+        .map_err(|e| e.to_string())
+        .and_then(|_| w.into_inner().map_err(|e| e.to_string()));
     match result {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => format!("error: {e}\n"),

@@ -92,7 +92,11 @@ impl Graph {
                     from: from.clone(),
                     to: to.clone(),
                     verdict: c.verdict,
-                    rules: c.rules.iter().map(rule_label).collect(),
+                    rules: c
+                        .rules
+                        .iter()
+                        .filter_map(|i| report.lateral_rules.get(*i).map(rule_label))
+                        .collect(),
                     stepping_stone: false,
                 });
             }
@@ -117,7 +121,7 @@ impl Graph {
                         .outbound
                         .iter()
                         .chain(&e.inbound)
-                        .map(rule_label)
+                        .filter_map(|i| report.lateral_rules.get(*i).map(rule_label))
                         .collect(),
                     stepping_stone: e.stepping_stone,
                 });

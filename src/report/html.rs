@@ -95,6 +95,7 @@ pub(crate) fn render(report: &Report) -> String {
         vm_detail(&mut out, i, vm, &client_label(report));
     }
     out.push_str("</section>\n");
+    out.push_str(&lateral_section(report));
     if let Some(b) = &report.baseline {
         resolved_section(&mut out, b);
     }
@@ -436,6 +437,53 @@ fn diagnostics(out: &mut String, r: &Report) {
         );
     }
     out.push_str("</ul>\n</section>\n");
+}
+
+/// `--lateral`: the east-west section, per VM a table of its sources (docs/output-formats.md).
+/// Every ARM string goes through [`esc`].
+fn lateral_section(report: &Report) -> String {
+    use super::eastwest::{head, present, rows_of};
+    use super::words::lateral as words;
+    if !present(report) {
+        return String::new();
+    }
+    let mut out = format!(
+        "<section id=\"lateral\">\n<h2>{}</h2>\n",
+        esc(words::SECTION_TITLE)
+    );
+    for (i, vm) in report.vms.iter().enumerate() {
+        if vm.lateral.is_none() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<article class=\"vm lateral\" id=\"lateral-{i}\">\n<h3><a href=\"#vm-{i}\">{}</a></h3>\n<p class=\"muted\">{}</p>",
+            esc(&vm.name),
+            esc(&head(vm))
+        );
+        let rows = rows_of(report, vm);
+        if rows.is_empty() {
+            out.push_str("</article>\n");
+            continue;
+        }
+        out.push_str("<table class=\"lateral-table\">\n<thead><tr><th>Source</th><th>Kind</th><th>Verdict</th><th>Addresses</th><th>Deciding rules</th></tr></thead>\n<tbody>\n");
+        for r in rows {
+            let _ = writeln!(
+                out,
+                "<tr class=\"lateral-row{}\" data-kind=\"{}\"><td>{}</td><td>{}</td><td class=\"v {v}\">{v}</td><td>{}</td><td>{}</td></tr>",
+                if r.stone { " stone" } else { "" },
+                esc(r.kind),
+                esc(&words::source_label(r.kind, r.source, r.stone)),
+                esc(r.kind),
+                esc(&r.addresses),
+                esc(&r.rules),
+                v = r.verdict.as_str(),
+            );
+        }
+        out.push_str("</tbody>\n</table>\n</article>\n");
+    }
+    out.push_str("</section>\n");
+    out
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ pub(crate) fn render(report: &Report) -> String {
             ));
         }
     }
+    out.push_str(&super::eastwest::markdown(report, cell));
     resolved(&mut out, report);
     if !report.diagnostics.is_empty() {
         out.push_str("\n## Diagnostics\n\n");

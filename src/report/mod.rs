@@ -7,6 +7,7 @@ pub(crate) mod catalogue;
 pub(crate) mod check;
 pub(crate) mod compliance;
 pub(crate) mod csv;
+pub(crate) mod eastwest;
 pub mod fix;
 pub(crate) mod graph;
 pub(crate) mod html;
@@ -61,6 +62,10 @@ pub struct Report {
     /// `--framework`: the per-control pass/fail summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compliance: Option<compliance::ComplianceSummary>,
+    /// `--lateral`, `check --from`: the NSG rules the east-west sections name, each once; the
+    /// sections refer to them by index.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lateral_rules: Vec<trace::RuleReport>,
 }
 
 /// The tool that wrote a report.
@@ -373,6 +378,7 @@ pub(crate) fn build(
     let mut summary = Summary::default();
     let mut vms = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
+    let mut rule_table = lateral::RuleTable::default();
     for Audited {
         vm: a,
         findings,
@@ -407,7 +413,7 @@ pub(crate) fn build(
             summary.findings.add(f.severity);
         }
         let mut report = vm_report(a, findings);
-        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all));
+        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rule_table));
         vms.push(report);
     }
     diagnostics.sort_by(|a, b| a.scope.cmp(&b.scope).then(a.message.cmp(&b.message)));
@@ -425,6 +431,7 @@ pub(crate) fn build(
         diagnostics,
         baseline: None,
         compliance: None,
+        lateral_rules: rule_table.into_rules(),
     }
 }
 

@@ -94,10 +94,15 @@ pub(crate) fn render(report: &Report) -> String {
             if f.suppressed {
                 r["suppressions"] = json!([{"kind": "external"}]);
             }
+            if f.rule_id == "RDP812" {
+                if let Some(locs) = super::eastwest::related_locations(report, vm) {
+                    r["relatedLocations"] = locs;
+                }
+            }
             results.push(r);
         }
     }
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -111,6 +116,9 @@ pub(crate) fn render(report: &Report) -> String {
             "invocations": [{"executionSuccessful": report.complete}],
         }],
     });
+    if let Some(lateral) = super::eastwest::sarif_run_property(report) {
+        doc["runs"][0]["properties"] = json!({ "lateral": lateral });
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

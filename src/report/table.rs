@@ -9,6 +9,7 @@ pub(crate) fn render(report: &Report, color: bool, _width: Option<u16>) -> Strin
     let mut out = super::overview::overview(report, color);
     out.push('\n');
     out.push_str(&super::overview::details(report, color));
+    out.push_str(&super::eastwest::table(report));
     out.push_str(&tail(report));
     out
 }

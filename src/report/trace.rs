@@ -9,7 +9,7 @@ use crate::engine::nsg::{Outcome, Part};
 use crate::engine::{Verdict, VmAnalysis};
 
 /// One NSG rule that decides part of a flow.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleReport {
     /// The NSG's name.
@@ -66,8 +66,9 @@ pub struct TraceReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TraceHopReport {
-    /// `internetToSource`, `outboundNicNsg`, `outboundSubnetNsg`, `route`, `inboundSubnetNsg`,
-    /// `inboundNicNsg`.
+    /// `internetToSource`, `outboundAdminRules`, `outboundNicNsg`, `outboundSubnetNsg`, `route`,
+    /// `inboundAdminRules`, `inboundSubnetNsg`, `inboundNicNsg` (an admin-rules hop only when an
+    /// admin rule decided, and then instead of that side's NSG hops).
     pub hop: &'static str,
     /// `allow`, `deny`, `unknown`, `partial`, or `notReached`.
     pub decision: &'static str,
@@ -92,6 +93,8 @@ fn hop_name(h: TraceHop) -> &'static str {
         TraceHop::Route => "route",
         TraceHop::InboundSubnet => "inboundSubnetNsg",
         TraceHop::InboundNic => "inboundNicNsg",
+        TraceHop::OutboundAdmin => "outboundAdminRules",
+        TraceHop::InboundAdmin => "inboundAdminRules",
     }
 }
 
@@ -127,6 +130,11 @@ pub(crate) fn report(t: &Trace<'_>, all: &[VmAnalysis<'_>]) -> TraceReport {
                     })
                     .unwrap_or_default(),
                 TraceHop::InternetToSource => format!("{from} is reachable over RDP from the Internet"),
+                TraceHop::OutboundAdmin | TraceHop::InboundAdmin => s
+                    .admin
+                    .as_ref()
+                    .and_then(super::words::lateral::admin_at)
+                    .unwrap_or_default(),
                 _ => match (s.nsg, &rule) {
                     (None, _) => "no NSG at this level".into(),
                     (Some(n), Some(r)) => format!("{} rule {} (priority {})", n.name, r.rule, r.priority),

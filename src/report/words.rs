@@ -684,3 +684,6 @@ pub(crate) fn route_fate(r: &crate::engine::lateral::RouteFate) -> String {
         }
     }
 }
+
+/// The east-west section's sentences (`--lateral` in every format, `check --from`).
+pub(crate) mod lateral;

@@ -6,7 +6,7 @@
 
 use super::meta::{Category, RuleMeta, Severity};
 use super::{Cx, Finding};
-use crate::engine::lateral::eastwest::{Edge, RouteFate, Side};
+use crate::engine::lateral::eastwest::{AdminAt, Edge, RouteFate, Side};
 use crate::engine::Verdict;
 
 pub(crate) const RULE: RuleMeta = RuleMeta {
@@ -36,6 +36,22 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 
 fn side_text(side: &Side<'_>) -> String {
     let mut bits = Vec::new();
+    let text = |r: &crate::model::AdminRule| {
+        super::doors::admin_rule_text(&crate::engine::admin::AdminRef::of(r))
+    };
+    // A side the security admin rules decided: the NSGs were not asked (docs/decisions.md D45).
+    match side.admin {
+        AdminAt::AlwaysAllow(r) => return format!("{}, NSGs skipped", text(r)),
+        AdminAt::Maybe(Some(r)) => return format!("{} may match", text(r)),
+        AdminAt::Maybe(None) => return "a security admin rule may match".into(),
+        AdminAt::NotRead(v) => {
+            return format!("the security admin rules of {} were not read", v.name)
+        }
+        AdminAt::Unusable(v) => {
+            return format!("the security admin rules of {} cannot be evaluated", v.name)
+        }
+        AdminAt::Handed | AdminAt::Denied(_) => {}
+    }
     for at in [&side.nic, &side.subnet].into_iter().flatten() {
         bits.push(match at.rule {
             Some(r) => format!("{} rule {} (priority {})", at.nsg.name, r.name, r.priority),
@@ -155,6 +171,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             route_text(&e.route),
             side_text(&e.inbound),
         ),
-        &[("<nsg>", &nsg_name), ("<stone>", &stone.name), ("<stone-ip>", &ip)],
+        // No NSG on the target: the `<nsg>` placeholder stays (one has to be created).
+        &[
+            ("<nsg>", if nsg_name.is_empty() { "<nsg>" } else { &nsg_name }),
+            ("<stone>", &stone.name),
+            ("<stone-ip>", &ip),
+        ],
     )]
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs, VmArgs};
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{input, inspect, live, CliError, ExitStatus};
+use crate::engine::lateral::SearchReach;
 use crate::engine::Observations;
 use crate::model::{Diagnostic, GuestFacts, Model};
 use crate::pipeline::{self, Scope};
@@ -36,6 +37,15 @@ impl<'a> Subject<'a> {
                  the demo)"
                     .into(),
             )),
+        }
+    }
+
+    /// A live run of this subject reads only what its scope references (one VM, resource
+    /// groups), not the subscription.
+    fn reads_only_its_scope(self) -> bool {
+        match self {
+            Subject::Vm(_) => true,
+            Subject::Scope(s) => !s.resource_groups.is_empty(),
         }
     }
 
@@ -178,8 +188,17 @@ pub(super) fn prepare(
         let concurrency = usize::from(input.concurrency);
         audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
     }
+    // A filtered audit still looks for stepping stones among every VM of the data; a scoped
+    // live run read only its scope, and says so (docs/decisions.md D47).
+    let reach = if input::is_live(input) && subject.reads_only_its_scope() {
+        SearchReach::CollectedScope
+    } else {
+        SearchReach::Data
+    };
     let audit = audit
         .with_lateral(lateral.full)
+        .with_all_stones(matches!(what, Scope::Keys(_)))
+        .with_reach(reach)
         .with_trace_from(lateral.from.map(str::to_string));
     let mut report = audit.report(&diagnostics, filter);
     // Every typed fix is proven on a patched copy before it is printed (remedy).

@@ -14,14 +14,15 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::super::addrset::AddrSet;
+use super::super::admin::{self, AdminOutcome};
 use super::super::analysis::VmAnalysis;
-use super::super::evaluate::{net_eval, Nsgs, Reply};
+use super::super::evaluate::{net_eval_admin, Nsgs, Reply};
 use super::super::nsg::{Outcome, Part, TagSets, Target};
 use super::super::tags;
-use super::super::types::{NetEval, Slot, Verdict};
-use super::outbound::{self, OutEval, OutPart};
+use super::super::types::{NetEval, PathPart, Slot, Unknown, Verdict};
+use super::outbound::{self, AdminDecided, OutEval, OutPart};
 use super::{slot_key, Endpoint};
-use crate::model::{Model, NextHop, OsType, Peering, SecurityRule, Vnet};
+use crate::model::{AdminRule, Model, NextHop, OsType, Peering, SecurityRule, Vnet};
 
 /// A class-E range no real source uses: added to `VirtualNetwork` in the inbound evaluation so
 /// that whether prefixes learned over BGP (inside `VirtualNetwork` by definition, D42) would be
@@ -71,6 +72,24 @@ impl<'m> RuleAt<'m> {
     }
 }
 
+/// What the security admin rules of one side's VNet did with an edge (docs/decisions.md D45):
+/// a `Deny` makes no edge, so only what lets it through (or leaves it open) is kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AdminAt<'m> {
+    /// No admin rule decided: the NSGs did.
+    Handed,
+    /// An `AlwaysAllow` rule delivered it: this side's NSGs were skipped.
+    AlwaysAllow(&'m AdminRule),
+    /// A rule may match (a network group, a service tag it cannot resolve): unknown.
+    Maybe(Option<&'m AdminRule>),
+    /// The VNet's admin rules were not read: unknown.
+    NotRead(&'m Vnet),
+    /// The VNet's admin rules could not be understood (a diagnostic says why): unknown.
+    Unusable(&'m Vnet),
+    /// A `Deny` rule drops it (`check --from` shows it; an edge never holds it).
+    Denied(Option<&'m AdminRule>),
+}
+
 /// The deciding NSG rules of one side of an edge.
 #[derive(Debug, Clone)]
 pub(crate) struct Side<'m> {
@@ -78,6 +97,9 @@ pub(crate) struct Side<'m> {
     /// The NIC and the subnet level, when an NSG is there.
     pub(crate) nic: Option<RuleAt<'m>>,
     pub(crate) subnet: Option<RuleAt<'m>>,
+    /// The security admin rules of this side's VNet (outbound: the source's, inbound: the
+    /// target's).
+    pub(crate) admin: AdminAt<'m>,
 }
 
 /// A can open RDP to B (or may: `verdict` is `Unknown`).
@@ -108,7 +130,7 @@ fn asg_key(e: &Endpoint<'_>) -> String {
     v.join(",")
 }
 
-fn names_prefixes(slot: &Slot<'_>, _model: &Model, outbound: bool) -> bool {
+fn names_prefixes(slot: &Slot<'_>, outbound: bool) -> bool {
     let Slot::Present(n) = slot else { return false };
     if outbound {
         let rules = n.outbound.as_slice();
@@ -116,6 +138,20 @@ fn names_prefixes(slot: &Slot<'_>, _model: &Model, outbound: bool) -> bool {
     } else {
         n.inbound.iter().any(|r| !r.destination.prefixes.is_empty())
     }
+}
+
+/// Whether the admin rules of the endpoint's VNet name prefixes on the endpoint's own side
+/// (inbound: destinations, outbound: sources): then its private IP is part of its context.
+fn admin_names_prefixes(model: &Model, e: &Endpoint<'_>, outbound: bool) -> bool {
+    let rules = if outbound {
+        admin::rules_out_for(model, e.vnet)
+    } else {
+        admin::rules_for(model, Some((e.vnet, e.subnet)))
+    };
+    rules.iter().any(|r| {
+        let own = if outbound { &r.source } else { &r.destination };
+        !own.prefixes.is_empty()
+    })
 }
 
 /// The tag sets of an endpoint's subnet, `VirtualNetwork` widened by the open marker.
@@ -129,13 +165,19 @@ pub(crate) fn tag_sets_for<'a>(
     t
 }
 
-/// B's subnet NSG then NIC NSG, for every address (stateful: the reply is assumed).
+/// B's VNet's security admin rules, then B's subnet NSG then NIC NSG, for every address
+/// (stateful: the reply is assumed). Admin rules not read make every address unknown (an
+/// `AlwaysAllow` there could skip the NSGs, a `Deny` drop it; docs/decisions.md D45).
 pub(crate) fn inbound_eval(
     model: &Model,
     e: &Endpoint<'_>,
     port: u16,
     asgs: &HashMap<String, AddrSet>,
 ) -> NetEval {
+    let place = Some((e.vnet, e.subnet));
+    if admin::missing(model, place).is_some() {
+        return all_unknown();
+    }
     let tags = tag_sets_for(model, e, asgs);
     let target = Target {
         dest_ip: Some(e.ip),
@@ -148,16 +190,45 @@ pub(crate) fn inbound_eval(
         nic: &e.nic_nsg,
         sku: None,
     };
-    net_eval(&AddrSet::all(), &nsgs, &target, Reply::Assumed)
+    let rules = admin::rules_for(model, place);
+    net_eval_admin(&AddrSet::all(), rules, &nsgs, &target, Reply::Assumed)
 }
 
-/// A's NIC NSG then subnet NSG, outbound, for every destination on `port`.
+fn all_unknown() -> NetEval {
+    let all = AddrSet::all();
+    NetEval {
+        candidates: all.clone(),
+        parts: vec![PathPart {
+            set: all.clone(),
+            outcome: Outcome::Unknown,
+            subnet: None,
+            nic: None,
+        }],
+        unknown: all,
+        ..NetEval::default()
+    }
+}
+
+/// A's VNet's outbound security admin rules, then A's NIC NSG then subnet NSG outbound, for
+/// every destination on `port`.
 pub(crate) fn outbound_eval(
     model: &Model,
     e: &Endpoint<'_>,
     port: u16,
     asgs: &HashMap<String, AddrSet>,
 ) -> OutEval {
+    let all = AddrSet::all();
+    if let Some(why) = admin::missing_out(model, e.vnet) {
+        return OutEval {
+            parts: vec![OutPart {
+                set: all,
+                outcome: Outcome::Unknown,
+                nic: None,
+                subnet: None,
+                admin: Some(AdminDecided::Missing(why)),
+            }],
+        };
+    }
     let tags = tags::tag_sets(model, Some((e.vnet, e.subnet)), asgs);
     let t = Target {
         dest_ip: Some(e.ip),
@@ -165,7 +236,29 @@ pub(crate) fn outbound_eval(
         dest_asgs: &e.ipc.asgs,
         tags: &tags,
     };
-    outbound::evaluate(model, &e.nic_nsg, &e.subnet_nsg, &AddrSet::all(), &t)
+    let split = admin::split_outbound(admin::rules_out_for(model, e.vnet), &all, &t);
+    let handed = admin::set_of(&split, AdminOutcome::Handed);
+    let mut ev = if handed.is_empty() {
+        OutEval::default()
+    } else {
+        outbound::evaluate(&e.nic_nsg, &e.subnet_nsg, &handed, &t)
+    };
+    for p in split {
+        let outcome = match p.outcome {
+            AdminOutcome::Handed => continue,
+            AdminOutcome::Deny => Outcome::Deny,
+            AdminOutcome::AlwaysAllow => Outcome::Allow,
+            AdminOutcome::Unknown => Outcome::Unknown,
+        };
+        ev.parts.push(OutPart {
+            set: p.set,
+            outcome,
+            nic: None,
+            subnet: None,
+            admin: Some(AdminDecided::Rule(p.outcome, p.rule)),
+        });
+    }
+    ev
 }
 
 impl Inbound {
@@ -181,8 +274,9 @@ impl Inbound {
         let mut context_of = Vec::with_capacity(eps.len());
         for e in eps {
             let port = vms[e.vm].port;
-            let by_ip = names_prefixes(&e.nic_nsg, model, false)
-                || names_prefixes(&e.subnet_nsg, model, false);
+            let by_ip = names_prefixes(&e.nic_nsg, false)
+                || names_prefixes(&e.subnet_nsg, false)
+                || admin_names_prefixes(model, e, false);
             let key = format!(
                 "{}|{}|{}|{}|{}|{}",
                 e.subnet.id.key,
@@ -215,35 +309,81 @@ impl Inbound {
     }
 }
 
-/// The NSG rules behind an inbound part.
-pub(crate) fn inbound_side<'m>(e: &Endpoint<'m>, ev: &NetEval, ip: IpAddr) -> Option<Side<'m>> {
+/// The NSG (and admin) rules behind an inbound part.
+pub(crate) fn inbound_side<'m>(
+    model: &'m Model,
+    e: &Endpoint<'m>,
+    ev: &NetEval,
+    ip: IpAddr,
+) -> Option<Side<'m>> {
     let part = ev.parts.iter().find(|p| p.set.contains(ip))?;
+    // Only a part no NSG level decided can have been decided by the admin rules.
+    let admin = if part.subnet.is_none() && part.nic.is_none() {
+        inbound_admin(model, e, ev, ip)
+    } else {
+        AdminAt::Handed
+    };
     Some(Side {
         outcome: part.outcome,
-        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), None),
-        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), None),
+        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), false),
+        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), false),
+        admin,
     })
 }
 
-fn outbound_side<'m>(model: &'m Model, e: &Endpoint<'m>, part: &OutPart) -> Side<'m> {
-    Side {
-        outcome: part.outcome,
-        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), Some(model)),
-        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), Some(model)),
+fn inbound_admin<'m>(model: &'m Model, e: &Endpoint<'m>, ev: &NetEval, ip: IpAddr) -> AdminAt<'m> {
+    let place = Some((e.vnet, e.subnet));
+    match admin::missing(model, place) {
+        Some(Unknown::AdminRulesNotRead { .. }) => return AdminAt::NotRead(e.vnet),
+        Some(_) => return AdminAt::Unusable(e.vnet),
+        None => {}
+    }
+    let rules = admin::rules_for(model, place);
+    match ev.admin.iter().find(|p| p.set.contains(ip)) {
+        Some(p) => admin_at(rules, p.outcome, p.rule.as_ref()),
+        None => AdminAt::Handed,
     }
 }
 
-/// `outbound`: `Some`: the NSG's outbound list; `None`: the inbound list.
-fn with_nsg<'m>(
-    slot: &Slot<'m>,
-    part: Option<&Part>,
-    outbound: Option<&'m Model>,
-) -> Option<RuleAt<'m>> {
+fn admin_at<'m>(
+    rules: &'m [AdminRule],
+    outcome: AdminOutcome,
+    rule: Option<&admin::AdminRef>,
+) -> AdminAt<'m> {
+    let found = rule.and_then(|r| admin::find(rules, r));
+    match (outcome, found) {
+        (AdminOutcome::AlwaysAllow, Some(r)) => AdminAt::AlwaysAllow(r),
+        (AdminOutcome::AlwaysAllow | AdminOutcome::Unknown, r) => AdminAt::Maybe(r),
+        (AdminOutcome::Deny, r) => AdminAt::Denied(r),
+        (AdminOutcome::Handed, _) => AdminAt::Handed,
+    }
+}
+
+pub(crate) fn outbound_side<'m>(model: &'m Model, e: &Endpoint<'m>, part: &OutPart) -> Side<'m> {
+    let admin = match &part.admin {
+        None => AdminAt::Handed,
+        Some(AdminDecided::Missing(Unknown::AdminRulesNotRead { .. })) => AdminAt::NotRead(e.vnet),
+        Some(AdminDecided::Missing(_)) => AdminAt::Unusable(e.vnet),
+        Some(AdminDecided::Rule(o, r)) => {
+            admin_at(admin::rules_out_for(model, e.vnet), *o, r.as_ref())
+        }
+    };
+    Side {
+        outcome: part.outcome,
+        nic: with_nsg(&e.nic_nsg, part.nic.as_ref(), true),
+        subnet: with_nsg(&e.subnet_nsg, part.subnet.as_ref(), true),
+        admin,
+    }
+}
+
+/// `outbound`: the NSG's outbound list, else its inbound list.
+fn with_nsg<'m>(slot: &Slot<'m>, part: Option<&Part>, outbound: bool) -> Option<RuleAt<'m>> {
     match (slot, part) {
         (Slot::Present(n), Some(p)) => {
-            let rules: &'m [SecurityRule] = match outbound {
-                Some(_) => n.outbound.as_slice(),
-                None => &n.inbound,
+            let rules: &'m [SecurityRule] = if outbound {
+                n.outbound.as_slice()
+            } else {
+                &n.inbound
             };
             Some(RuleAt::of(n, rules, p))
         }
@@ -427,8 +567,9 @@ pub(crate) fn edges<'m>(
         if !full && !exposed[e.vm] {
             continue;
         }
-        let by_ip =
-            names_prefixes(&e.nic_nsg, model, true) || names_prefixes(&e.subnet_nsg, model, true);
+        let by_ip = names_prefixes(&e.nic_nsg, true)
+            || names_prefixes(&e.subnet_nsg, true)
+            || admin_names_prefixes(model, e, true);
         let key = format!(
             "{}|{}|{}|{}|{}",
             e.subnet.id.key,
@@ -471,7 +612,7 @@ pub(crate) fn edges<'m>(
                     if from.vm == to.vm {
                         continue;
                     }
-                    let Some(inb) = inbound_side(to, ev, from.ip) else {
+                    let Some(inb) = inbound_side(model, to, ev, from.ip) else {
                         continue;
                     };
                     if inb.outcome == Outcome::Deny {

@@ -25,6 +25,17 @@ use crate::model::{IpConfig, Model, ResId, RouteTable, Subnet, Vnet};
 pub(crate) use classes::{ClassKind, ClassReach};
 pub(crate) use eastwest::{Edge, RouteFate};
 
+/// How far the data reaches for stepping stones (RDP812) and east-west sources (D47).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SearchReach {
+    /// Every VM of the data was a candidate, and the data holds the estate (a snapshot, a
+    /// subscription-wide live run).
+    Data,
+    /// A live run limited to one VM or to resource groups read only what its scope references:
+    /// stepping stones elsewhere are not in the data, so a missing RDP812 proves nothing.
+    CollectedScope,
+}
+
 /// One IP configuration of a VM that has a private address in a known subnet.
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint<'m> {

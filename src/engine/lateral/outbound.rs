@@ -3,9 +3,18 @@
 //! (`nsg::evaluate_outbound`). Replies need no rule (NSGs are stateful).
 
 use super::super::addrset::AddrSet;
+use super::super::admin::{AdminOutcome, AdminRef};
 use super::super::nsg::{self, Outcome, Part, Target};
-use super::super::types::Slot;
-use crate::model::Model;
+use super::super::types::{Slot, Unknown};
+
+/// What the source VNet's outbound security admin rules decided for a part (D45).
+#[derive(Debug, Clone)]
+pub(crate) enum AdminDecided {
+    /// A rule denied, always-allowed, or may match (`Unknown`); the NSGs were not asked.
+    Rule(AdminOutcome, Option<AdminRef>),
+    /// The VNet's admin rules are unknown.
+    Missing(Unknown),
+}
 
 /// One part of the destinations and how the two outbound levels decided it.
 #[derive(Debug, Clone)]
@@ -16,6 +25,8 @@ pub(crate) struct OutPart {
     pub(crate) nic: Option<Part>,
     /// The subnet level's part (`None`: no NSG on the subnet, or the NIC denied first).
     pub(crate) subnet: Option<Part>,
+    /// `Some`: the admin rules decided this part before the NSGs.
+    pub(crate) admin: Option<AdminDecided>,
 }
 
 /// The outbound decision for every destination of `dests`.
@@ -34,7 +45,6 @@ impl OutEval {
 /// NIC outbound, then subnet outbound for what the NIC did not deny. An NSG referenced but not
 /// readable makes everything `Unknown`.
 pub(crate) fn evaluate(
-    _model: &Model,
     nic: &Slot<'_>,
     subnet: &Slot<'_>,
     dests: &AddrSet,
@@ -47,6 +57,7 @@ pub(crate) fn evaluate(
                 outcome: Outcome::Unknown,
                 nic: None,
                 subnet: None,
+                admin: None,
             }],
         };
     }
@@ -73,6 +84,7 @@ pub(crate) fn evaluate(
                 outcome: Outcome::Deny,
                 nic: nic_part,
                 subnet: None,
+                admin: None,
             });
             continue;
         }
@@ -82,6 +94,7 @@ pub(crate) fn evaluate(
                 outcome: np.outcome.then(sp.outcome),
                 nic: nic_part.clone(),
                 subnet: matches!(subnet, Slot::Present(_)).then_some(sp),
+                admin: None,
             });
         }
     }

@@ -7,7 +7,8 @@ use super::super::addrset::AddrSet;
 use super::super::analysis::VmAnalysis;
 use super::super::nsg::{Outcome, Part};
 use super::super::types::{Slot, Verdict};
-use super::eastwest::{inbound_eval, outbound_eval, route_to, RouteFate};
+use super::eastwest::{inbound_eval, inbound_side, outbound_eval, outbound_side, route_to};
+use super::eastwest::{AdminAt, RouteFate, Side};
 use super::{endpoints, Endpoint};
 use crate::model::{Model, Nsg};
 
@@ -32,6 +33,10 @@ pub(crate) enum TraceHop {
     Route,
     InboundSubnet,
     InboundNic,
+    /// The source VNet's outbound security admin rules (shown when one decided).
+    OutboundAdmin,
+    /// The target VNet's inbound security admin rules (shown when one decided).
+    InboundAdmin,
 }
 
 /// One step of a trace.
@@ -48,6 +53,8 @@ pub(crate) struct TraceStep<'m> {
     pub(crate) route: Option<Option<RouteFate>>,
     /// This step's outcome (`None`: not reached).
     pub(crate) outcome: Option<Outcome>,
+    /// For the admin hops: what the admin rules did.
+    pub(crate) admin: Option<AdminAt<'m>>,
 }
 
 /// A traced flow.
@@ -76,7 +83,17 @@ fn step<'m>(
         set: None,
         route: None,
         outcome,
+        admin: None,
     }
+}
+
+fn admin_step<'m>(hop: TraceHop, side: &Side<'m>) -> Option<TraceStep<'m>> {
+    let mut s = step(hop, &Slot::None, None, Some(side.outcome));
+    match side.admin {
+        AdminAt::Handed => return None,
+        at => s.admin = Some(at),
+    }
+    Some(s)
 }
 
 /// Resolves `--from`: a VM by resource id or name, else an IP or CIDR.
@@ -132,6 +149,17 @@ pub(crate) fn trace<'m>(
                 let set = p.set.intersect(&set);
                 admitted |= p.outcome.admits();
                 unknown |= p.outcome == Outcome::Unknown;
+                // A part no NSG level decided may have been decided by the admin rules.
+                let some_ip = set.to_cidrs().first().map(|n| n.addr());
+                let admin = some_ip
+                    .filter(|_| p.subnet.is_none() && p.nic.is_none())
+                    .and_then(|ip| inbound_side(model, b, &inbound, ip))
+                    .and_then(|side| admin_step(TraceHop::InboundAdmin, &side));
+                if let Some(mut s) = admin {
+                    s.set = Some(set.clone());
+                    t.steps.push(s);
+                    continue;
+                }
                 for (hop, slot, part) in [
                     (TraceHop::InboundSubnet, &b.subnet_nsg, &p.subnet),
                     (TraceHop::InboundNic, &b.nic_nsg, &p.nic),
@@ -178,6 +206,54 @@ fn vm_steps<'m>(
     }
     let out = outbound_eval(model, a, port, asgs);
     let Some(op) = out.part_of(b.ip) else { return };
+    let out_side = outbound_side(model, a, op);
+    match admin_step(TraceHop::OutboundAdmin, &out_side) {
+        // The admin rules decided: the NSGs were not asked (D45).
+        Some(s) => t.steps.push(s),
+        None => outbound_nsg_steps(t, a, op),
+    }
+    if op.outcome == Outcome::Deny {
+        t.verdict = Verdict::Blocked;
+        return;
+    }
+    let route = route_to(model, a, b);
+    t.steps.push(TraceStep {
+        hop: TraceHop::Route,
+        nsg: None,
+        part: None,
+        set: None,
+        route: Some(route.clone()),
+        outcome: Some(if route.is_some() {
+            Outcome::Allow
+        } else {
+            Outcome::Deny
+        }),
+        admin: None,
+    });
+    let Some(route) = route else {
+        t.verdict = Verdict::Blocked;
+        return;
+    };
+    let Some(in_side) = inbound_side(model, b, inbound, a.ip) else {
+        return;
+    };
+    let Some(ip) = inbound.parts.iter().find(|p| p.set.contains(a.ip)) else {
+        return;
+    };
+    match admin_step(TraceHop::InboundAdmin, &in_side) {
+        Some(s) => t.steps.push(s),
+        None => inbound_nsg_steps(t, b, ip),
+    }
+    let all = op.outcome.then(ip.outcome);
+    t.verdict = match all {
+        Outcome::Deny => Verdict::Blocked,
+        Outcome::Unknown => Verdict::Unknown,
+        _ if matches!(route, RouteFate::Direct | RouteFate::Peering(_)) => Verdict::Reachable,
+        _ => Verdict::Unknown,
+    };
+}
+
+fn outbound_nsg_steps<'m>(t: &mut Trace<'m>, a: &Endpoint<'m>, op: &super::outbound::OutPart) {
     let nic_outcome = op.nic.as_ref().map(|p| p.outcome).unwrap_or(Outcome::Allow);
     t.steps.push(step(
         TraceHop::OutboundNic,
@@ -196,30 +272,9 @@ fn vm_steps<'m>(
         op.subnet.clone(),
         sub_outcome,
     ));
-    if op.outcome == Outcome::Deny {
-        t.verdict = Verdict::Blocked;
-        return;
-    }
-    let route = route_to(model, a, b);
-    t.steps.push(TraceStep {
-        hop: TraceHop::Route,
-        nsg: None,
-        part: None,
-        set: None,
-        route: Some(route.clone()),
-        outcome: Some(if route.is_some() {
-            Outcome::Allow
-        } else {
-            Outcome::Deny
-        }),
-    });
-    let Some(route) = route else {
-        t.verdict = Verdict::Blocked;
-        return;
-    };
-    let Some(ip) = inbound.parts.iter().find(|p| p.set.contains(a.ip)) else {
-        return;
-    };
+}
+
+fn inbound_nsg_steps<'m>(t: &mut Trace<'m>, b: &Endpoint<'m>, ip: &crate::engine::types::PathPart) {
     let sub = ip
         .subnet
         .as_ref()
@@ -238,11 +293,4 @@ fn vm_steps<'m>(
         .or((sub != Outcome::Deny).then_some(Outcome::Allow));
     t.steps
         .push(step(TraceHop::InboundNic, &b.nic_nsg, ip.nic.clone(), nic));
-    let all = op.outcome.then(ip.outcome);
-    t.verdict = match all {
-        Outcome::Deny => Verdict::Blocked,
-        Outcome::Unknown => Verdict::Unknown,
-        _ if matches!(route, RouteFate::Direct | RouteFate::Peering(_)) => Verdict::Reachable,
-        _ => Verdict::Unknown,
-    };
 }

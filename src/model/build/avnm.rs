@@ -136,7 +136,7 @@ pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
     let mut out = HashMap::new();
     for (vnet, list) in by_vnet {
         let rid = ResId::new(&vnet);
-        let rules = match vnet_rules(m, &rid, list) {
+        let rules = match vnet_rules(m, &rid, list, Direction::Inbound) {
             Ok(r) => VnetAdminRules::Rules(r),
             Err(why) => {
                 m.diagnostics.push(Diagnostic::error(
@@ -151,7 +151,13 @@ pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
     Some(out)
 }
 
-fn vnet_rules(m: &mut Model, vnet: &ResId, raw: &RawValue) -> Result<Vec<AdminRule>, String> {
+/// The rules of one direction (`want`) of one VNet's list.
+fn vnet_rules(
+    m: &mut Model,
+    vnet: &ResId,
+    raw: &RawValue,
+    want: Direction,
+) -> Result<Vec<AdminRule>, String> {
     let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| {
         format!(
             "expected an array of admin rules, found {}",
@@ -168,8 +174,8 @@ fn vnet_rules(m: &mut Model, vnet: &ResId, raw: &RawValue) -> Result<Vec<AdminRu
         };
         let direction = p.direction.as_deref().and_then(Direction::parse);
         match direction {
-            Some(Direction::Inbound) => {}
-            Some(Direction::Outbound) => continue,
+            Some(d) if d == want => {}
+            Some(_) => continue,
             None => {
                 return Err(format!(
                     "{}: unknown direction {:?}",
@@ -234,6 +240,37 @@ fn vnet_rules(m: &mut Model, vnet: &ResId, raw: &RawValue) -> Result<Vec<AdminRu
     };
     rules.sort_by_key(|r| (r.priority, rank(r.access)));
     Ok(rules)
+}
+
+/// The outbound rules of the same section (east-west flows leaving a VNet, docs/decisions.md
+/// D45). A section that is not an object was reported by [`section`]; a VNet whose outbound
+/// rules cannot be understood is `Broken` here (and said once, as a diagnostic).
+pub(crate) fn section_outbound(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
+    let raw = raw.filter(|r| r.get().trim() != "null")?;
+    let Ok(by_vnet) = serde_json::from_str::<HashMap<String, &RawValue>>(raw.get()) else {
+        return Some(HashMap::new());
+    };
+    let mut out = HashMap::new();
+    for (vnet, list) in by_vnet {
+        let rid = ResId::new(&vnet);
+        let rules = match vnet_rules(m, &rid, list, Direction::Outbound) {
+            Ok(r) => VnetAdminRules::Rules(r),
+            Err(why) => {
+                let said = m.diagnostics.iter().any(|d| {
+                    d.scope.as_deref() == Some(rid.id.as_str()) && d.message.ends_with(&why)
+                });
+                if !said {
+                    m.diagnostics.push(Diagnostic::error(
+                        rid.id.clone(),
+                        format!("securityAdminRules (outbound): {why}"),
+                    ));
+                }
+                VnetAdminRules::Broken(why)
+            }
+        };
+        out.insert(rid.key, rules);
+    }
+    Some(out)
 }
 
 fn any() -> AddrSpec {

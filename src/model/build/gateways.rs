@@ -102,25 +102,7 @@ pub(super) fn peering(
     let Some(vnet) = parent_vnet(rid) else {
         return Err("the id does not name its virtual network".into());
     };
-    let peering = Peering {
-        remote_vnet: reference(&pp.remote_virtual_network),
-        remote_space: prefixes(
-            "properties.remoteAddressSpace.addressPrefixes",
-            &None,
-            &pp.remote_address_space
-                .as_ref()
-                .and_then(|a| a.address_prefixes.clone()),
-        )?,
-        connected: pp
-            .peering_state
-            .as_deref()
-            .is_none_or(|s| s.eq_ignore_ascii_case("connected")),
-        use_remote_gateways: pp.use_remote_gateways.unwrap_or(false),
-        name: name_of(&head, rid),
-        allow_access: pp.allow_virtual_network_access.unwrap_or(true),
-        allow_forwarded: pp.allow_forwarded_traffic.unwrap_or(false),
-        allow_gateway_transit: pp.allow_gateway_transit.unwrap_or(false),
-    };
+    let peering = super::network::peering_of("properties", name_of(&head, rid), &pp)?;
     m.loose_peerings.push((vnet.key, peering));
     Ok(())
 }

@@ -121,23 +121,11 @@ pub(super) fn vnet(
     let mut peerings = Vec::new();
     for (i, pe) in p.virtual_network_peerings.iter().flatten().enumerate() {
         let Some(pp) = &pe.properties else { continue };
-        peerings.push(Peering {
-            remote_vnet: reference(&pp.remote_virtual_network),
-            remote_space: prefixes(
-                &format!("properties.virtualNetworkPeerings[{i}].properties.remoteAddressSpace.addressPrefixes"),
-                &None,
-                &pp.remote_address_space.as_ref().and_then(|a| a.address_prefixes.clone()),
-            )?,
-            connected: pp
-                .peering_state
-                .as_deref()
-                .is_none_or(|s| s.eq_ignore_ascii_case("connected")),
-            use_remote_gateways: pp.use_remote_gateways.unwrap_or(false),
-            name: pe.name.clone().unwrap_or_else(|| format!("peering{i}")),
-            allow_access: pp.allow_virtual_network_access.unwrap_or(true),
-            allow_forwarded: pp.allow_forwarded_traffic.unwrap_or(false),
-            allow_gateway_transit: pp.allow_gateway_transit.unwrap_or(false),
-        });
+        peerings.push(peering_of(
+            &format!("properties.virtualNetworkPeerings[{i}].properties"),
+            pe.name.clone().unwrap_or_else(|| format!("peering{i}")),
+            pp,
+        )?);
     }
     for (idx, s) in subnets.iter().enumerate() {
         m.subnets.insert(s.id.key.clone(), (rid.key.clone(), idx));
@@ -342,4 +330,32 @@ pub(super) fn bastion(
         ip_rules,
     });
     Ok(())
+}
+
+/// A peering's properties, as a VNet's body lists them or a peering GET returns them; `at`: the
+/// field path of the properties object (for diagnostics).
+pub(super) fn peering_of(
+    at: &str,
+    name: String,
+    pp: &wire::PeeringProps,
+) -> Result<Peering, String> {
+    Ok(Peering {
+        remote_vnet: reference(&pp.remote_virtual_network),
+        remote_space: prefixes(
+            &format!("{at}.remoteAddressSpace.addressPrefixes"),
+            &None,
+            &pp.remote_address_space
+                .as_ref()
+                .and_then(|a| a.address_prefixes.clone()),
+        )?,
+        connected: pp
+            .peering_state
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("connected")),
+        use_remote_gateways: pp.use_remote_gateways.unwrap_or(false),
+        name,
+        allow_access: pp.allow_virtual_network_access.unwrap_or(true),
+        allow_forwarded: pp.allow_forwarded_traffic.unwrap_or(false),
+        allow_gateway_transit: pp.allow_gateway_transit.unwrap_or(false),
+    })
 }
