@@ -383,6 +383,7 @@ fn an_admin_deny_cuts_east_west_and_always_allow_skips_the_nsgs() {
         ],
     };
     let got = computed(&e);
+    assert_graph_names_the_always_allow(&e);
     assert!(!got.iter().any(|(_, b)| b == "vm0"), "{got:?}");
     assert!(got.contains(&("vm0".into(), "vm2".into())), "{got:?}");
     assert!(got.contains(&("vm0".into(), "vm1".into())), "{got:?}");
@@ -453,4 +454,41 @@ fn admin_rules_not_read_make_every_east_west_flow_unknown() {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
     assert_eq!(edges, want);
+}
+
+/// `rdpaudit graph` labels an edge with the admin rule that decided it: vm0 → vm2 is delivered
+/// by the AlwaysAllow (subnet 1's NSG, which denies, is skipped).
+fn assert_graph_names_the_always_allow(e: &Estate) {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), snapshot(e).to_string()).expect("written");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdpaudit"))
+        .args(["graph", "--snapshot"])
+        .arg(file.path())
+        .args(["-o", "json"])
+        .output()
+        .expect("runs");
+    let g: Value = serde_json::from_slice(&out.stdout).expect("graph JSON");
+    let id_of = |label: &str| {
+        g["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["label"] == label)
+            .map(|n| n["id"].clone())
+            .expect(label)
+    };
+    let (from, to) = (id_of("vm0"), id_of("vm2"));
+    let edge = g["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|x| x["from"] == from && x["to"] == to)
+        .expect("vm0 -> vm2");
+    let rules: Vec<&str> = edge["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(rules.iter().any(|r| r.contains("delivers it")), "{rules:?}");
 }

@@ -117,12 +117,22 @@ impl Graph {
                     from: from.clone(),
                     to: to.clone(),
                     verdict: e.verdict,
-                    rules: e
-                        .outbound
-                        .iter()
-                        .chain(&e.inbound)
-                        .filter_map(|i| report.lateral_rules.get(*i).map(rule_label))
-                        .collect(),
+                    // Each side in evaluation order: its admin rule (when one decided),
+                    // then its NSG rules.
+                    rules: {
+                        let labels = |ix: &[usize]| -> Vec<String> {
+                            ix.iter()
+                                .filter_map(|i| report.lateral_rules.get(*i).map(rule_label))
+                                .collect()
+                        };
+                        e.outbound_admin
+                            .iter()
+                            .cloned()
+                            .chain(labels(&e.outbound))
+                            .chain(e.inbound_admin.iter().cloned())
+                            .chain(labels(&e.inbound))
+                            .collect()
+                    },
                     stepping_stone: e.stepping_stone,
                 });
             }
