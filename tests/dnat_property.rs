@@ -1,10 +1,12 @@
 //! Property test: Azure Firewall DNAT paths (docs/decisions.md D25–D27) agree with a brute-force
-//! oracle. Random estates put a classic firewall with several NAT rule collections (random
-//! priorities, ties included) in front of one VM whose subnet and NIC NSGs allow or deny random
-//! sources. The oracle walks the rules for one client address at a time: for each frontend port,
-//! the DNAT rules of the lowest priority that answer (ties all count, D26) decide where the flow
-//! goes; the NSGs are walked for every address of `AzureFirewallSubnet`, the source the VM sees
-//! (SNAT, D27). The audit's `firewallDnat` paths must say the same for every sample address.
+//! oracle. Random estates put a firewall with several DNAT rule collections (classic, or in the
+//! rule collection groups of a child policy and its parent; random priorities, ties included) in
+//! front of one VM whose subnet and NIC NSGs allow or deny random sources. The oracle walks the
+//! rules for one client address at a time: for each frontend port, the DNAT rules at the earliest
+//! position that answer (ties all count, D26) decide where the flow goes; the NSGs are walked for
+//! every address of `AzureFirewallSubnet`, the source the VM sees (SNAT, D27). Each
+//! `firewallDnat` path of the JSON report (verdict, `allowedSources`) must say the same for every
+//! sample address: the edges of every source item and random public addresses.
 
 use ipnet::Ipv4Net;
 use proptest::collection::vec;
@@ -68,7 +70,10 @@ type Nsg = Option<BTreeMap<u32, NsgRule>>;
 
 #[derive(Debug, Clone)]
 struct Estate {
-    colls: Vec<(u32, Vec<Dnat>)>,
+    /// Firewall Policy dialect: collections in rule collection groups of a parent or child policy.
+    policy: bool,
+    /// ((policy layer: 0 parent, 1 child; group priority; collection priority), rules).
+    colls: Vec<((u32, u32, u32), Vec<Dnat>)>,
     subnet_nsg: Nsg,
     nic_nsg: Nsg,
     extra: Vec<u32>,
@@ -98,12 +103,13 @@ fn nsg() -> impl Strategy<Value = Nsg> {
 }
 
 prop_compose! {
-    fn estate()(colls in vec((pick(&[100u32, 200, 300]), vec(dnat(), 1..4)), 1..5),
+    fn estate()(policy in any::<bool>(), colls in vec(((0u32..2, pick(&[100u32, 200]),
+            pick(&[100u32, 200, 300])), vec(dnat(), 1..4)), 1..5),
         subnet_nsg in nsg(), nic_nsg in nsg(),
         // Random public clients in 20.0.0.0/8 and 52.0.0.0/8.
         extra in vec((pick(&[20u32 << 24, 52 << 24]), 0u32..1 << 24), 3)) -> Estate {
         let extra = extra.into_iter().map(|(net, host)| net | host).collect();
-        Estate { colls, subnet_nsg, nic_nsg, extra }
+        Estate { policy, colls, subnet_nsg, nic_nsg, extra }
     }
 }
 
@@ -149,15 +155,25 @@ fn lands(r: &Dnat) -> bool {
     r.protocols != ["UDP"] && r.dest != OTHER_PIP && r.target == (VM_IP, "3389")
 }
 
+/// Where a collection stands in processing order: parent policy first, then group priority,
+/// then collection priority; classic collections by their priority alone (D26).
+fn order(e: &Estate, (layer, group, prio): (u32, u32, u32)) -> (u32, u32, u32) {
+    if e.policy {
+        (layer, group, prio)
+    } else {
+        (0, 0, prio)
+    }
+}
+
 /// `x` reaches the VM through this rule on some port: the rule answers there and no rule of a
-/// strictly lower collection priority does (equal priorities are not ordered, D26).
-fn via(e: &Estate, prio: u32, r: &Dnat, x: u32) -> bool {
+/// strictly earlier collection does (equal positions are not ordered, D26).
+fn via(e: &Estate, at: (u32, u32, u32), r: &Dnat, x: u32) -> bool {
     PROBE_PORTS.iter().any(|&p| {
         answers(r, x, p)
             && !e
                 .colls
                 .iter()
-                .filter(|(q, _)| *q < prio)
+                .filter(|(q, _)| order(e, *q) < order(e, at))
                 .flat_map(|(_, rs)| rs)
                 .any(|o| answers(o, x, p))
     })
@@ -222,19 +238,61 @@ fn nsg_json(name: &str, rules: &BTreeMap<u32, NsgRule>) -> Value {
         "type": "Microsoft.Network/networkSecurityGroups", "properties": {"securityRules": rules}})
 }
 
-fn collection(ci: usize, prio: u32, rules: &[Dnat]) -> Value {
+/// One DNAT rule collection, classic (`natRuleCollections[]`) or policy (`ruleCollections[]`).
+fn collection(ci: usize, prio: u32, rules: &[Dnat], policy: bool) -> Value {
     let rules: Vec<Value> = rules
         .iter()
         .enumerate()
         .map(|(ri, r)| {
-            json!({"name": format!("c{ci}-r{ri}"), "sourceAddresses": r.sources,
+            let mut rule = json!({"name": format!("c{ci}-r{ri}"), "sourceAddresses": r.sources,
                 "destinationAddresses": [r.dest], "destinationPorts": [r.ports],
-                "protocols": r.protocols, "translatedAddress": r.target.0,
-                "translatedPort": r.target.1})
+                "translatedAddress": r.target.0, "translatedPort": r.target.1});
+            match policy {
+                true => rule["ipProtocols"] = json!(r.protocols),
+                false => rule["protocols"] = json!(r.protocols),
+            }
+            rule
         })
         .collect();
-    json!({"name": format!("c{ci}"),
-        "properties": {"priority": prio, "action": {"type": "Dnat"}, "rules": rules}})
+    let (name, kind) = (format!("c{ci}"), "FirewallPolicyNatRuleCollection");
+    match policy {
+        true => json!({"name": name, "ruleCollectionType": kind, "priority": prio,
+            "action": {"type": "DNAT"}, "rules": rules}),
+        false => json!({"name": name,
+            "properties": {"priority": prio, "action": {"type": "Dnat"}, "rules": rules}}),
+    }
+}
+
+/// The parent and child Firewall Policies and their rule collection groups.
+fn policies(e: &Estate) -> Vec<Value> {
+    const NAMES: [&str; 2] = ["parent", "child"];
+    let pol = |layer: u32| id("firewallPolicies", NAMES[layer as usize]);
+    let base = json!({"id": pol(0)});
+    let mut out: Vec<Value> = (0..2)
+        .map(|layer| {
+            let props = if layer == 1 {
+                json!({"basePolicy": base})
+            } else {
+                json!({})
+            };
+            json!({"id": pol(layer), "name": NAMES[layer as usize], "properties": props,
+                "type": "Microsoft.Network/firewallPolicies"})
+        })
+        .collect();
+    let mut groups: BTreeMap<(u32, u32), Vec<Value>> = BTreeMap::new();
+    for (ci, ((layer, group, prio), rs)) in e.colls.iter().enumerate() {
+        let c = collection(ci, *prio, rs, true);
+        groups.entry((*layer, *group)).or_default().push(c);
+    }
+    for ((layer, group), colls) in groups {
+        out.push(
+            json!({"id": format!("{}/ruleCollectionGroups/g{group}", pol(layer)),
+            "name": format!("g{group}"),
+            "type": "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+            "properties": {"priority": group, "ruleCollections": colls}}),
+        );
+    }
+    out
 }
 
 fn snapshot(e: &Estate) -> Value {
@@ -246,9 +304,11 @@ fn snapshot(e: &Estate) -> Value {
         .colls
         .iter()
         .enumerate()
-        .map(|(ci, (p, rs))| collection(ci, *p, rs))
+        .filter(|_| !e.policy)
+        .map(|(ci, ((_, _, p), rs))| collection(ci, *p, rs, false))
         .collect();
     let vnet = id("virtualNetworks", "vnet");
+    let child = id("firewallPolicies", "child");
     let (fw_subnet, app) = (
         format!("{vnet}/subnets/AzureFirewallSubnet"),
         format!("{vnet}/subnets/app"),
@@ -271,7 +331,8 @@ fn snapshot(e: &Estate) -> Value {
             "name": "fw", "properties": {"sku": {"name": "AZFW_VNet", "tier": "Standard"},
                 "ipConfigurations": [{"name": "ipc", "properties": {"privateIPAddress": "10.0.0.4",
                     "subnet": {"id": fw_subnet}, "publicIPAddress": {"id": pip}}}],
-                "natRuleCollections": colls}}),
+                "natRuleCollections": colls,
+                "firewallPolicy": e.policy.then(|| json!({"id": child}))}}),
         json!({"id": nic, "type": "Microsoft.Network/networkInterfaces", "name": "nic",
             "properties": {"ipConfigurations": [{"name": "ipconfig1",
                 "id": format!("{nic}/ipConfigurations/ipconfig1"), "properties": {
@@ -283,6 +344,9 @@ fn snapshot(e: &Estate) -> Value {
                 "networkProfile": {"networkInterfaces": [{"id": nic}]},
                 "instanceView": {"statuses": [{"code": "PowerState/running"}]}}}),
     ];
+    if e.policy {
+        res.extend(policies(e));
+    }
     res.extend(e.subnet_nsg.as_ref().map(|n| nsg_json("subnet-nsg", n)));
     res.extend(e.nic_nsg.as_ref().map(|n| nsg_json("nic-nsg", n)));
     json!({"schema": "rdpaudit.snapshot/1", "resources": res})
@@ -324,7 +388,7 @@ fn check(e: &Estate) -> Result<(), String> {
     let (admitted, size) = snat_admitted(e);
     let xs = samples(e);
     let mut want_rules = Vec::new();
-    for (ci, (prio, rules)) in e.colls.iter().enumerate() {
+    for (ci, (at, rules)) in e.colls.iter().enumerate() {
         for (ri, r) in rules.iter().enumerate().filter(|(_, r)| lands(r)) {
             let name = format!("c{ci}-r{ri}");
             let (verdict, nets) = got
@@ -333,7 +397,7 @@ fn check(e: &Estate) -> Result<(), String> {
             let clients: Vec<Ipv4Addr> = xs
                 .iter()
                 .copied()
-                .filter(|&x| via(e, *prio, r, x))
+                .filter(|&x| via(e, *at, r, x))
                 .map(Ipv4Addr::from)
                 .collect();
             let want = match (clients.is_empty(), admitted) {
