@@ -16,8 +16,9 @@
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use crate::engine::topology::{Builder, VmTopology};
+use crate::engine::topology::{Builder, Indexes, VmTopology};
 use crate::engine::{Evaluator, Observations, Options, VmAnalysis};
 use crate::model::{
     self, AgentState, Diagnostic, GuestFacts, Model, OsType, PowerState, ProbePlan, Probes, ResId,
@@ -100,6 +101,8 @@ pub struct Audit<'m> {
     stones: Stones,
     /// How far the data reaches for stepping stones; a limited reach adds a note.
     reach: crate::engine::lateral::SearchReach,
+    /// The topology's estate-wide indexes (stepping stones are built with them too).
+    ix: Arc<Indexes<'m>>,
     /// `check --from`: the source to trace to the VM in scope.
     trace_from: Option<String>,
 }
@@ -113,8 +116,20 @@ impl<'m> Audit<'m> {
         observations: Observations,
         scope: &Scope,
     ) -> Result<Audit<'m>, PipelineError> {
+        Audit::sharing(model, options, observations, scope, Indexes::new(model))
+    }
+
+    /// [`Audit::new`] with the topology's estate-wide indexes built earlier: from `model`, or
+    /// from a model that differs from it only in NSGs and VMs (proofs, src/remedy).
+    pub(crate) fn sharing(
+        model: &'m Model,
+        options: Options,
+        observations: Observations,
+        scope: &Scope,
+        ix: Arc<Indexes<'m>>,
+    ) -> Result<Audit<'m>, PipelineError> {
         let vms = {
-            let builder = Builder::new(model, options.port, &observations);
+            let builder = Builder::sharing(model, options.port, &observations, ix.clone());
             match scope {
                 Scope::All => builder.all(),
                 Scope::Vm(id) => {
@@ -166,6 +181,7 @@ impl<'m> Audit<'m> {
                 Stones::All
             },
             reach: crate::engine::lateral::SearchReach::Data,
+            ix,
             trace_from: None,
         })
     }
@@ -246,7 +262,12 @@ impl<'m> Audit<'m> {
         let others = match self.stones {
             Stones::InScope => Vec::new(),
             _ => {
-                let builder = Builder::new(self.model, self.options.port, &self.observations);
+                let builder = Builder::sharing(
+                    self.model,
+                    self.options.port,
+                    &self.observations,
+                    self.ix.clone(),
+                );
                 stepping_stones(&builder, &self.stones, &analyses)
             }
         };

@@ -14,6 +14,7 @@ pub(crate) mod private;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use super::addrset::AddrSet;
 use super::hop::HopKind;
@@ -176,20 +177,43 @@ pub(crate) struct Builder<'m, 'o> {
     model: &'m Model,
     default_port: u16,
     observations: &'o Observations,
+    ix: Arc<Indexes<'m>>,
+}
+
+/// What the builder looks up across the estate: NAT rules by IP configuration and pool, pool
+/// membership, and the DNAT rules of every firewall. They are read from load balancers, NICs,
+/// firewalls, their policies and IP groups, and the firewall subnets' route tables — never from
+/// NSGs or VMs, so proofs of NSG and VM changes share one copy (src/remedy).
+pub(crate) struct Indexes<'m> {
     links: NatLinks,
     pools: lb::Pools,
     dnat: super::dnat::Index<'m>,
 }
 
+impl<'m> Indexes<'m> {
+    pub(crate) fn new(model: &'m Model) -> Arc<Indexes<'m>> {
+        Arc::new(Indexes {
+            links: NatLinks::new(model),
+            pools: lb::Pools::new(model),
+            dnat: super::dnat::Index::new(model),
+        })
+    }
+}
+
 impl<'m, 'o> Builder<'m, 'o> {
-    pub(crate) fn new(model: &'m Model, default_port: u16, observations: &'o Observations) -> Self {
+    /// A builder over `model` with its indexes ([`Indexes::new`] of this model, or of one that
+    /// differs from it only in NSGs and VMs).
+    pub(crate) fn sharing(
+        model: &'m Model,
+        default_port: u16,
+        observations: &'o Observations,
+        ix: Arc<Indexes<'m>>,
+    ) -> Self {
         Builder {
             model,
             default_port,
             observations,
-            links: NatLinks::new(model),
-            pools: lb::Pools::new(model),
-            dnat: super::dnat::Index::new(model),
+            ix,
         }
     }
 
@@ -359,6 +383,7 @@ impl<'m, 'o> Builder<'m, 'o> {
         let main = primary && primary_ip_config(nic).is_some_and(|c| c.id == ipc.id);
         let guest = a.port_from_guest.then_some(a.port);
         for m in self
+            .ix
             .dnat
             .matches(ipc, (a.port, a.default_port, guest), main, &a.id)
         {
@@ -397,9 +422,10 @@ impl<'m, 'o> Builder<'m, 'o> {
                 }
             }
         }
-        let pools = self.pools.of(ipc);
-        let by_pool = pools.iter().filter_map(|p| self.links.by_pool.get(p));
+        let pools = self.ix.pools.of(ipc);
+        let by_pool = pools.iter().filter_map(|p| self.ix.links.by_pool.get(p));
         let linked = self
+            .ix
             .links
             .by_ip_config
             .get(&ipc.id.key)
@@ -435,7 +461,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             // v2 rules: the port the load balancer assigned to this member, when listed (D23).
             path.connect_port = rule
                 .frontend_port
-                .or_else(|| self.pools.nat_port(lb, rule, ipc));
+                .or_else(|| self.ix.pools.nat_port(lb, rule, ipc));
             path.connect_range = rule.frontend_range;
             let via_pool = rule.backend_ip_config.is_none() && rule.backend_pool.is_some();
             if rule.backend_ip_config.is_none() && !via_pool {

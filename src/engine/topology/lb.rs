@@ -125,7 +125,7 @@ impl<'m> Builder<'m, '_> {
     ) {
         let m = self.model;
         for pool in &ipc.backend_pools {
-            if self.pools.owner.contains_key(&pool.key) {
+            if self.ix.pools.owner.contains_key(&pool.key) {
                 continue;
             }
             let lb_id = pool.split_child("backendAddressPools").map(|(lb, _)| lb);
@@ -145,8 +145,9 @@ impl<'m> Builder<'m, '_> {
             a.problems.push(Self::problem(pool, reason));
         }
         let mut seen: HashSet<&str> = HashSet::new();
-        for pool in self.pools.of(ipc) {
+        for pool in self.ix.pools.of(ipc) {
             let Some(lb) = self
+                .ix
                 .pools
                 .owner
                 .get(&pool)

@@ -118,6 +118,7 @@ impl<'m> Builder<'m, '_> {
     ) {
         let guest = a.port_from_guest.then_some(a.port);
         for m in self
+            .ix
             .dnat
             .private_matches(ipc, (a.port, a.default_port, guest), &a.id)
         {
