@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
 
+use crate::engine::topology::Indexes;
 use crate::engine::{Observations, Options};
 use crate::model::{Diagnostic, GuestFacts, Model, ResId};
 use crate::pipeline::{self, Scope, Stones};
@@ -64,6 +65,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let asgs = std::sync::Arc::new(crate::engine::tags::asg_members(estate.model));
     let served = served_index(estate.model);
     let shared = Shared {
+        indexes: Indexes::new(estate.model),
         asgs: &asgs,
         served: &served,
         index: &index,
@@ -116,6 +118,8 @@ fn is_advice(f: &Fix) -> bool {
 
 /// What every proof shares: computed once from the unpatched model and resources.
 struct Shared<'a> {
+    /// The unpatched model's topology indexes.
+    indexes: std::sync::Arc<Indexes<'a>>,
     asgs: &'a std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
     served: &'a HashMap<String, Vec<(String, String)>>,
     index: &'a HashMap<String, usize>,
@@ -134,7 +138,8 @@ fn try_fix(
         asgs,
         served,
         index,
-    } = *shared;
+        ..
+    } = shared;
     let patch = apply::patch(estate.resources, index, fix, stand_in).map_err(|e| e.to_string())?;
     // The changed resource alone is read into a model; a copy of the estate's model takes it.
     let changed = pipeline::build_model(&[patch.resource.as_ref()]);
@@ -149,30 +154,59 @@ fn try_fix(
     if fix.needs_your_ip() && options.client.is_none() {
         options.client = apply::stand_in_client(stand_in);
     }
-    let audit = |model: &Model| -> Result<Report, String> {
-        let observations =
-            Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
-        let a = pipeline::Audit::new(
-            model,
-            options.clone(),
-            observations,
-            &Scope::Keys(keys.clone()),
-        )
-        .map_err(|e| e.to_string())?
-        // Two-hop findings are judged among the VMs the change reaches only: evaluating every
-        // other VM as a stepping stone per fix costs ~100× (docs/performance.md), and the
-        // same limit applies before and after, so the comparison stays fair.
-        .with_stepping_stones(Stones::InScope);
-        Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
+    let shared_ix = &shared.indexes;
+    // The topology's indexes never read NSGs or VMs: a change to one keeps them valid.
+    let keeps_indexes = estate.model.nsgs.contains_key(&key)
+        || estate
+            .model
+            .vms
+            .binary_search_by(|v| v.id.key.as_str().cmp(&key))
+            .is_ok();
+    let after_ix = if keeps_indexes {
+        shared_ix.clone()
+    } else {
+        Indexes::new(patched)
     };
-    let after = audit(patched);
+    let after = audit_keys(estate, patched, after_ix, asgs, &options, &keys);
     scratch.restore(undo);
     Ok(Run {
-        before: audit(estate.model)?,
+        before: audit_keys(
+            estate,
+            estate.model,
+            shared_ix.clone(),
+            asgs,
+            &options,
+            &keys,
+        )?,
         after: after?,
         affected,
         child: patch.child,
     })
+}
+
+/// One audit of `keys` on `model` (patched or not), built on `ix`.
+fn audit_keys<'m>(
+    estate: &Estate<'_>,
+    model: &'m Model,
+    ix: std::sync::Arc<Indexes<'m>>,
+    asgs: &std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+    options: &Options,
+    keys: &BTreeSet<String>,
+) -> Result<Report, String> {
+    let observations = Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
+    let a = pipeline::Audit::sharing(
+        model,
+        options.clone(),
+        observations,
+        &Scope::Keys(keys.clone()),
+        ix,
+    )
+    .map_err(|e| e.to_string())?
+    // Two-hop findings are judged among the VMs the change reaches only: evaluating every
+    // other VM as a stepping stone per fix costs ~100× (docs/performance.md), and the same
+    // limit applies before and after, so the comparison stays fair.
+    .with_stepping_stones(Stones::InScope);
+    Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
 }
 
 /// For every NSG, route table and VM (by key), the VMs (key, name) whose NICs or subnets use
