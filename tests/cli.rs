@@ -977,7 +977,11 @@ fn fix_prints_proven_commands_and_writes_the_patched_snapshot() {
     assert!(text.contains("RDP801"), "{text}");
     assert!(text.contains("proven fix:"), "{text}");
     assert!(text.contains("az network nsg rule update --subscription 3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10 --resource-group rg-web --nsg-name web-01-nsg --name AllowRDP --source-address-prefixes '<YOUR-PUBLIC-IP>/32'"), "{text}");
-    assert!(text.contains("advice:"), "RDP804 stays advice: {text}");
+    // RDP804's fix (delete the standing rule once just-in-time access replaces it) is proven too.
+    assert!(
+        text.contains("az network nsg rule delete --subscription 3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10 --resource-group rg-web --nsg-name web-01-nsg --name AllowRDP"),
+        "{text}"
+    );
     // The patched snapshot no longer exposes web-01 to the Internet.
     let after = rdpaudit()
         .args([

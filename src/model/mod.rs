@@ -628,15 +628,6 @@ impl Model {
 }
 
 impl Model {
-    /// A copy in which the NSGs, route tables and VMs of `changed` (a model built from a few
-    /// patched resources) replace those with the same ids. The model itself never changes:
-    /// proving a fix audits such a copy.
-    pub fn patched(&self, changed: &Model) -> Model {
-        let mut m = self.clone();
-        let _ = m.swap_in(changed);
-        m
-    }
-
     /// Puts `changed`'s NSGs, route tables and VMs in place of this model's and returns what they
     /// replaced, for [`Model::restore`]. Only `remedy`'s own scratch copy is changed this way (one
     /// copy for every proof, not one per fix); the audited model is never touched.
@@ -656,7 +647,35 @@ impl Model {
                     .push((i, std::mem::replace(&mut self.vms[i], vm.clone())));
             }
         }
+        self.swap_in_doors(changed, &mut undo);
         undo
+    }
+
+    /// [`Model::swap_in`] for public IPs, Bastion hosts, firewalls and rule collection groups
+    /// (the fixes of RDP603, RDP805/806 and RDP607 change them).
+    fn swap_in_doors(&mut self, changed: &Model, undo: &mut Replaced) {
+        for (k, v) in &changed.public_ips {
+            let old = self.public_ips.insert(k.clone(), v.clone());
+            undo.public_ips.push((k.clone(), old));
+        }
+        for b in &changed.bastions {
+            if let Some(i) = self.bastions.iter().position(|x| x.id.key == b.id.key) {
+                undo.bastions
+                    .push((i, std::mem::replace(&mut self.bastions[i], b.clone())));
+            }
+        }
+        for f in &changed.firewalls {
+            if let Some(i) = self.firewalls.iter().position(|x| x.id.key == f.id.key) {
+                undo.firewalls
+                    .push((i, std::mem::replace(&mut self.firewalls[i], f.clone())));
+            }
+        }
+        for g in &changed.rule_groups {
+            if let Some(i) = self.rule_groups.iter().position(|x| x.id.key == g.id.key) {
+                undo.rule_groups
+                    .push((i, std::mem::replace(&mut self.rule_groups[i], g.clone())));
+            }
+        }
     }
 
     /// Undoes [`Model::swap_in`].
@@ -678,6 +697,27 @@ impl Model {
                 *slot = vm;
             }
         }
+        for (k, old) in undo.public_ips {
+            match old {
+                Some(v) => self.public_ips.insert(k, v),
+                None => self.public_ips.remove(&k),
+            };
+        }
+        for (i, b) in undo.bastions {
+            if let Some(slot) = self.bastions.get_mut(i) {
+                *slot = b;
+            }
+        }
+        for (i, f) in undo.firewalls {
+            if let Some(slot) = self.firewalls.get_mut(i) {
+                *slot = f;
+            }
+        }
+        for (i, g) in undo.rule_groups {
+            if let Some(slot) = self.rule_groups.get_mut(i) {
+                *slot = g;
+            }
+        }
     }
 }
 
@@ -687,4 +727,8 @@ pub(crate) struct Replaced {
     nsgs: Vec<(String, Option<Nsg>)>,
     route_tables: Vec<(String, Option<RouteTable>)>,
     vms: Vec<(usize, Vm)>,
+    public_ips: Vec<(String, Option<PublicIp>)>,
+    bastions: Vec<(usize, Bastion)>,
+    firewalls: Vec<(usize, doors::Firewall)>,
+    rule_groups: Vec<(usize, doors::RuleGroup)>,
 }

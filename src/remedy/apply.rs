@@ -71,6 +71,9 @@ pub(crate) fn patch(
     let Some(id) = fix.resource() else {
         return Err(ApplyError::Shape("advice changes nothing".into()));
     };
+    if let Some(e) = super::apply_more::unprovable(fix) {
+        return Err(e);
+    }
     let key = ResId::new(id).key;
     let at = *index
         .get(&key)
@@ -206,6 +209,7 @@ fn change(
             Ok(Some(json!({ "properties": body })))
         }
         Fix::Advice { .. } => Err(ApplyError::Shape("advice changes nothing".into())),
+        other => super::apply_more::change(doc, id, other, stand_in),
     }
 }
 

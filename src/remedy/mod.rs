@@ -1,6 +1,7 @@
 //! Proving fixes before they are printed. Each typed fix is applied to the raw ARM resource it
-//! changes; that one resource is read into a model, and a copy of the estate's model takes it
-//! (the model itself stays immutable, [`Model::patched`]). Then the VMs
+//! changes; that one resource is read into a model, and one scratch copy of the estate's model
+//! takes it and gives it back afterwards (`Model::swap_in` / `Model::restore`; the audited model
+//! itself is never changed). Then the VMs
 //! the changed resource serves are audited again, before and after: the finding must be gone
 //! and no exposure finding may appear that was not there before. A fix that fails either test,
 //! or cannot be applied, stays advice with the reason. `rdpaudit fix` writes the patched copy.
@@ -9,6 +10,7 @@
 //! inputs change. Identical fixes (one NSG rule exposing several VMs) are proven once.
 
 pub(crate) mod apply;
+mod apply_more;
 
 use rayon::prelude::*;
 use serde_json::value::RawValue;
@@ -47,11 +49,18 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let index = apply::index(estate.resources);
     // Which VMs each fix is for: they are audited with the VMs the change reaches.
     let mut targets: HashMap<Key, BTreeSet<String>> = HashMap::new();
+    let mut whole: std::collections::HashSet<Key> = std::collections::HashSet::new();
     for vm in &report.vms {
         for f in &vm.findings {
             if let Some(fix) = f.fix.as_ref().filter(|x| !is_advice(&x.change)) {
+                let key = (fix.change.clone(), stand_in(fix));
+                // East-west findings depend on other VMs (the stepping stone, the gateway's
+                // peers): their fixes are proven on the whole estate.
+                if LATERAL.contains(&f.rule_id) {
+                    whole.insert(key.clone());
+                }
                 targets
-                    .entry((fix.change.clone(), stand_in(fix)))
+                    .entry(key)
                     .or_default()
                     .insert(ResId::new(&vm.id).key);
             }
@@ -81,7 +90,9 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
             chunk
                 .iter()
                 .map(|((fix, client), vms)| {
-                    let run = try_fix(estate, &mut scratch, &shared, fix, client, vms.clone());
+                    let everywhere = whole.contains(&(fix.clone(), client.clone()));
+                    let vms = if everywhere { None } else { Some(vms.clone()) };
+                    let run = try_fix(estate, &mut scratch, &shared, fix, client, vms);
                     ((fix.clone(), client.clone()), run)
                 })
                 .collect::<Vec<_>>()
@@ -128,7 +139,7 @@ fn try_fix(
     shared: &Shared<'_>,
     fix: &Fix,
     stand_in: &str,
-    targets: BTreeSet<String>,
+    targets: Option<BTreeSet<String>>,
 ) -> Result<Run, String> {
     let Shared {
         asgs,
@@ -143,22 +154,25 @@ fn try_fix(
     let key = ResId::new(fix.resource().unwrap_or_default()).key;
     let mut affected = served.get(&key).cloned().unwrap_or_default();
     let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
-    keys.extend(targets);
+    let scope = match targets {
+        Some(t) => {
+            keys.extend(t);
+            Scope::Keys(keys.clone())
+        }
+        None => Scope::All,
+    };
     affected.retain(|(k, _)| keys.contains(k));
     let mut options = estate.options.clone();
-    if fix.needs_your_ip() && options.client.is_none() {
+    // A narrowed DNAT rule is judged by what the whole Internet can still reach through it.
+    let dnat = matches!(fix, Fix::NarrowDnatRuleSources { .. });
+    if fix.needs_your_ip() && options.client.is_none() && !dnat {
         options.client = apply::stand_in_client(stand_in);
     }
     let audit = |model: &Model| -> Result<Report, String> {
         let observations =
             Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
-        let a = pipeline::Audit::new(
-            model,
-            options.clone(),
-            observations,
-            &Scope::Keys(keys.clone()),
-        )
-        .map_err(|e| e.to_string())?;
+        let a = pipeline::Audit::new(model, options.clone(), observations, &scope)
+            .map_err(|e| e.to_string())?;
         Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
     };
     let after = audit(patched);
@@ -171,7 +185,7 @@ fn try_fix(
     })
 }
 
-/// For every NSG, route table and VM (by key), the VMs (key, name) whose NICs or subnets use
+/// For every NSG, route table, public IP and VM (by key), the VMs (key, name) whose NICs or subnets use
 /// it, or the VM itself. Fixes change what these resources say, never which NIC or subnet uses
 /// them, so one index serves every proof.
 fn served_index(model: &Model) -> HashMap<String, Vec<(String, String)>> {
@@ -186,6 +200,9 @@ fn served_index(model: &Model) -> HashMap<String, Vec<(String, String)>> {
             };
             if let Some(x) = &n.nsg {
                 out.entry(x.key.clone()).or_default().insert(me.clone());
+            }
+            for pip in n.ip_configs.iter().filter_map(|c| c.public_ip.as_ref()) {
+                out.entry(pip.key.clone()).or_default().insert(me.clone());
             }
             for c in &n.ip_configs {
                 let subnet = c
@@ -229,14 +246,48 @@ fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str)
             "{rule_id} does not occur for the stand-in address {client}"
         ));
     }
-    if has(&run.after) {
-        return advice(format!("{rule_id} remains after the change"));
+    // RDP607 says a DNAT rule publishes RDP at all; narrowing its sources keeps the door for
+    // the admins, so the proof is that the DNAT paths admit nothing beyond the new sources.
+    let narrowed = match &change {
+        Fix::NarrowDnatRuleSources { sources, .. } => Some(
+            sources
+                .iter()
+                .map(|s| match s {
+                    crate::rules::Source::Prefix(p) => p.clone(),
+                    crate::rules::Source::YourPublicIp => apply::stand_in_prefix(&client),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    };
+    match &narrowed {
+        Some(allowed) => {
+            let wider = vm_of(&run.after).and_then(|i| {
+                run.after.vms[i]
+                    .rdp
+                    .paths
+                    .iter()
+                    .filter(|p| p.kind == "firewallDnat")
+                    .flat_map(|p| p.allowed_sources.iter())
+                    .find(|s| !allowed.contains(s))
+                    .cloned()
+            });
+            if let Some(s) = wider {
+                return advice(format!("the DNAT path still admits {s} after the change"));
+            }
+        }
+        None if has(&run.after) => {
+            return advice(format!("{rule_id} remains after the change"));
+        }
+        None => {}
     }
     // A fix that admits the client opens a standing rule for that one address: RDP804 (use
     // just-in-time access instead) is then expected, and said; anything else new is not.
+    // Aiming an allow rule at the private address makes it admit what it was written for.
     let admits = matches!(
         change,
         Fix::AddRoute { .. }
+            | Fix::SetNsgRuleDestination { .. }
             | Fix::AddNsgRule {
                 access: FixAccess::Allow,
                 ..
@@ -285,6 +336,9 @@ fn placeholder_back(body: &serde_json::Value, fix: &Fix, stand_in: &str) -> serd
     );
     serde_json::from_str(&text).unwrap_or_else(|_| body.clone())
 }
+
+/// The rules whose findings come from the east-west analysis of the whole estate.
+const LATERAL: &[&str] = &["RDP811", "RDP812"];
 
 /// The rule that flags a standing allow rule (the expected companion of an admitting fix).
 const STANDING: &str = "RDP804";

@@ -175,7 +175,7 @@ pub fn shell_quote(s: &str) -> String {
 }
 
 /// `--subscription S --resource-group RG` of an id.
-fn scope_flags(id: &str) -> (String, String) {
+pub(crate) fn scope_flags(id: &str) -> (String, String) {
     let (sub, rg, name) = parts(id);
     (
         format!(
@@ -187,7 +187,7 @@ fn scope_flags(id: &str) -> (String, String) {
     )
 }
 
-fn sources(s: &[Source]) -> String {
+pub(crate) fn sources(s: &[Source]) -> String {
     s.iter()
         .map(|x| shell_quote(&x.to_string()))
         .collect::<Vec<_>>()
@@ -277,6 +277,7 @@ fn az(fix: &Fix) -> String {
             )
         }
         Fix::Advice { text } => text.clone(),
+        other => super::fix_more::az(other).unwrap_or_default(),
     }
 }
 
@@ -337,7 +338,7 @@ fn child(fix: &Fix, proven: Option<&serde_json::Value>) -> Option<(String, serde
 }
 
 /// A resource name as one URL path segment.
-fn url_segment(s: &str) -> String {
+pub(crate) fn url_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -350,6 +351,9 @@ fn url_segment(s: &str) -> String {
 
 /// `az rest` with the ARM body of the exact child resource.
 fn arm(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
+    if let Some(text) = super::fix_more::arm(fix, proven) {
+        return text;
+    }
     if let Fix::StartVm { vm } = fix {
         return format!(
             "az rest --method post --url {}",
@@ -381,7 +385,7 @@ fn arm(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
 }
 
 /// An HCL string literal (`"`, `\`, `${` and `%{` escaped).
-fn hcl(s: &str) -> String {
+pub(crate) fn hcl(s: &str) -> String {
     let e = s
         .replace('\\', r"\\")
         .replace('"', "\\\"")
@@ -391,7 +395,7 @@ fn hcl(s: &str) -> String {
 }
 
 /// A Terraform resource label from a name.
-fn label(s: &str) -> String {
+pub(crate) fn label(s: &str) -> String {
     let l: String = s
         .chars()
         .map(|c| {
@@ -405,7 +409,7 @@ fn label(s: &str) -> String {
     format!("rdpaudit_{l}")
 }
 
-fn hcl_list(s: &[Source]) -> String {
+pub(crate) fn hcl_list(s: &[Source]) -> String {
     let items: Vec<String> = s.iter().map(|x| hcl(&x.to_string())).collect();
     format!("[{}]", items.join(", "))
 }
@@ -499,6 +503,7 @@ fn terraform(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
              source_port_range = \"*\""
         ),
         Fix::Advice { text } => text.clone(),
+        other => super::fix_more::terraform(other).unwrap_or_default(),
     }
 }
 

@@ -112,6 +112,91 @@ pub enum Fix {
         /// What to do.
         text: String,
     },
+    /// Point an allow rule at the VM's private address: NSGs are evaluated after Azure has
+    /// translated the public IP, so a rule naming the public IP never matches (RDP404).
+    SetNsgRuleDestination {
+        /// The NSG's resource id.
+        nsg: String,
+        /// The rule's name.
+        rule: String,
+        /// The VM's private IP.
+        destination: String,
+    },
+    /// Delete a standing allow rule, once just-in-time access or Bastion replaces it (RDP804).
+    DeleteNsgRule {
+        /// The NSG's resource id.
+        nsg: String,
+        /// The rule's name.
+        rule: String,
+    },
+    /// Make a dynamic public IP static: its address then survives a deallocation (RDP603).
+    StaticPublicIp {
+        /// The public IP's resource id.
+        public_ip: String,
+    },
+    /// Turn a Bastion feature off (RDP805, RDP806).
+    DisableBastionFeature {
+        /// The Bastion host's resource id.
+        bastion: String,
+        /// Which feature.
+        feature: BastionFeature,
+    },
+    /// Replace a DNAT rule's sources (RDP607): in a Firewall Policy's rule collection group, or
+    /// in a classic firewall's NAT rule collection.
+    NarrowDnatRuleSources {
+        /// The rule collection group's id (policy rules) or the firewall's id (classic rules).
+        resource: String,
+        /// The rule collection's name.
+        collection: String,
+        /// The rule's name.
+        rule: String,
+        /// The new sources.
+        sources: Vec<Source>,
+        /// Classic rules have no update command: the flags that re-create the rule as it is
+        /// (protocols, destinations, ports, translation), without its sources.
+        recreate: Option<Vec<(String, Vec<String>)>>,
+    },
+    /// Change a Virtual Network Manager security admin rule's access (RDP410: `AlwaysAllow` →
+    /// `Allow`, so the NSGs decide again).
+    SetAdminRuleAccess {
+        /// The admin rule's resource id.
+        rule: String,
+        /// The new access.
+        access: AdminAccess,
+    },
+    /// Require Network Level Authentication in the guest (RDP507), by Run Command. Guest settings
+    /// are not in the ARM data: printed as advice, never proven.
+    EnableNla {
+        /// The VM's resource id.
+        vm: String,
+    },
+}
+
+/// A Bastion feature a fix turns off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BastionFeature {
+    /// `enableShareableLink`.
+    ShareableLink,
+    /// `enableIpConnect`.
+    IpConnect,
+}
+
+impl BastionFeature {
+    /// The ARM property.
+    pub fn property(self) -> &'static str {
+        match self {
+            BastionFeature::ShareableLink => "enableShareableLink",
+            BastionFeature::IpConnect => "enableIpConnect",
+        }
+    }
+}
+
+/// A security admin rule's access a fix sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AdminAccess {
+    /// Let the NSGs decide.
+    Allow,
 }
 
 impl Fix {
@@ -122,8 +207,13 @@ impl Fix {
             | Fix::AddNsgRule { nsg, .. }
             | Fix::WidenNsgRuleSourcePorts { nsg, .. } => Some(nsg),
             Fix::AddRoute { route_table, .. } => Some(route_table),
-            Fix::StartVm { vm } => Some(vm),
+            Fix::StartVm { vm } | Fix::EnableNla { vm } => Some(vm),
             Fix::Advice { .. } => None,
+            Fix::SetNsgRuleDestination { nsg, .. } | Fix::DeleteNsgRule { nsg, .. } => Some(nsg),
+            Fix::StaticPublicIp { public_ip } => Some(public_ip),
+            Fix::DisableBastionFeature { bastion, .. } => Some(bastion),
+            Fix::NarrowDnatRuleSources { resource, .. } => Some(resource),
+            Fix::SetAdminRuleAccess { rule, .. } => Some(rule),
         }
     }
 
@@ -131,9 +221,9 @@ impl Fix {
     pub fn needs_your_ip(&self) -> bool {
         let yours = |s: &Source| *s == Source::YourPublicIp;
         match self {
-            Fix::NarrowNsgRuleSources { sources, .. } | Fix::AddNsgRule { sources, .. } => {
-                sources.iter().any(yours)
-            }
+            Fix::NarrowNsgRuleSources { sources, .. }
+            | Fix::AddNsgRule { sources, .. }
+            | Fix::NarrowDnatRuleSources { sources, .. } => sources.iter().any(yours),
             Fix::AddRoute { prefix, .. } => yours(prefix),
             _ => false,
         }

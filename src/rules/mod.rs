@@ -61,7 +61,7 @@ mod rdp806;
 mod rdp811;
 mod rdp812;
 
-pub use fix::{Fix, FixAccess, Source};
+pub use fix::{AdminAccess, BastionFeature, Fix, FixAccess, Source};
 pub use meta::{Category, Need, RuleMeta, Severity};
 pub(crate) use phrases::{client_text, rule_text};
 
