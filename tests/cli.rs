@@ -1299,3 +1299,29 @@ fn help_is_grouped_and_has_examples() {
     // The scope flags come before the live ones.
     assert!(text.find("--resource-group") < text.find("--backend"));
 }
+
+#[test]
+fn explain_honours_fix_format() {
+    let run = |args: &[&str]| {
+        let out = rdpaudit().arg("explain").args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let az = run(&["RDP805"]);
+    assert!(az.contains("az network bastion update"), "{az}");
+    let tf = run(&["RDP805", "--fix-format", "terraform"]);
+    assert!(tf.contains("resource \"azurerm_bastion_host\""), "{tf}");
+    assert!(tf.contains("shareable_link_enabled = false"), "{tf}");
+    assert!(!tf.contains("az network bastion update"), "{tf}");
+    let arm = run(&["RDP603", "--fix-format", "arm"]);
+    assert!(arm.contains("How to fix (arm"), "{arm}");
+    assert!(
+        arm.contains("az network public-ip update") || arm.contains("az rest"),
+        "{arm}"
+    );
+    let arm = run(&["RDP804", "--fix-format", "arm"]);
+    assert!(arm.contains("az rest --method delete --url"), "{arm}");
+    // A rule whose fix is not one change to a resource says so.
+    let none = run(&["RDP102", "--fix-format", "terraform"]);
+    assert!(none.contains("no terraform form"), "{none}");
+}

@@ -364,6 +364,10 @@ pub(crate) struct RulesArgs {
 pub(crate) struct ExplainArgs {
     /// A rule id such as RDP401.
     pub(crate) rule_id: String,
+    /// How the fix is shown: the rule's Azure CLI text, or its typed fix as `az rest` with the
+    /// ARM body or as Terraform, on an example resource.
+    #[arg(long, value_enum, default_value_t = FixFormatArg::Az)]
+    pub(crate) fix_format: FixFormatArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -129,6 +129,15 @@ pub fn render(fix: &FixReport, format: FixFormat) -> String {
     out
 }
 
+/// A fix's commands alone in `format` (no proof header): `explain`'s example.
+pub(crate) fn body(fix: &Fix, format: FixFormat) -> String {
+    match format {
+        FixFormat::Az => az(fix),
+        FixFormat::Arm => arm(fix, None),
+        FixFormat::Terraform => terraform(fix, None),
+    }
+}
+
 /// `rdpaudit fix`'s text: per VM, each finding with its fix under it, proven or marked advice.
 pub fn listing(report: &super::Report) -> String {
     let mut out = String::new();

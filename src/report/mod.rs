@@ -8,6 +8,7 @@ pub(crate) mod check;
 pub(crate) mod compliance;
 pub(crate) mod csv;
 pub mod fix;
+pub(crate) mod fix_examples;
 pub(crate) mod fix_more;
 pub(crate) mod graph;
 pub(crate) mod html;
