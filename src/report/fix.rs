@@ -173,14 +173,7 @@ pub fn listing(report: &super::Report) -> String {
 /// POSIX single-quote escaping: plain words stay as they are, anything else is quoted with
 /// `'` and each `'` inside becomes `'\''`.
 pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    crate::rules::fix::quote(s)
 }
 
 /// `--subscription S --resource-group RG` of an id.

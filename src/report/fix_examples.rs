@@ -67,6 +67,7 @@ pub(crate) fn example(rule_id: &str) -> Option<Fix> {
                  rules/always-rdp",
             ),
             access: AdminAccess::Allow,
+            region: Some("westeurope".into()),
         },
         "RDP507" => Fix::EnableNla { vm: vm() },
         "RDP603" => Fix::StaticPublicIp {

@@ -116,8 +116,13 @@ pub(crate) fn az(fix: &Fix) -> Option<String> {
             sources: s,
             recreate,
         } => dnat_az(resource, collection, rule, &sources(s), recreate.as_deref()),
-        Fix::SetAdminRuleAccess { rule, access } => {
+        Fix::SetAdminRuleAccess {
+            rule,
+            access,
+            region,
+        } => {
             let (scope, _) = scope_flags(rule);
+            let region = shell_quote(region.as_deref().unwrap_or("<REGION-OF-THE-VNET>"));
             let (manager, config, coll) = admin_parts(rule);
             let (_, _, name) = parts(rule);
             let access = match access {
@@ -127,12 +132,13 @@ pub(crate) fn az(fix: &Fix) -> Option<String> {
                 "az network manager security-admin-config rule-collection rule update {scope} \
                  --network-manager-name {m} --configuration-name {c} --rule-collection-name {} \
                  --rule-name {} --access {access}\n\
-                 # then deploy the configuration again to the regions of the VNets it covers:\n\
+                 # then deploy it again in the VNet's region; a commit replaces what the region \
+                 has deployed, so list every security admin configuration it should keep:\n\
                  cfg=$(az network manager security-admin-config show {scope} \
                  --network-manager-name {m} --configuration-name {c} --query id --output tsv)\n\
                  az network manager post-commit {scope} --network-manager-name {m} \
                  --commit-type SecurityAdmin --configuration-ids \"$cfg\" --target-locations \
-                 '<REGION-OF-EACH-VNET>'",
+                 {region}",
                 shell_quote(&coll),
                 shell_quote(&name),
                 m = shell_quote(&manager),
@@ -314,7 +320,7 @@ pub(crate) fn terraform(fix: &Fix) -> Option<String> {
                 hcl_list(s)
             )
         }
-        Fix::SetAdminRuleAccess { rule, access } => {
+        Fix::SetAdminRuleAccess { rule, access, .. } => {
             let access = match access {
                 AdminAccess::Allow => "Allow",
             };
@@ -346,10 +352,12 @@ mod tests {
         let text = az(&Fix::SetAdminRuleAccess {
             rule: id.into(),
             access: AdminAccess::Allow,
+            region: Some("westeurope".into()),
         })
         .unwrap_or_default();
         assert!(text.contains("--resource-group rg-net"), "{text}");
         assert!(text.contains("--rule-name r1 --access Allow"), "{text}");
+        assert!(text.contains("--target-locations westeurope"), "{text}");
     }
 
     #[test]

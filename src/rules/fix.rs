@@ -163,6 +163,9 @@ pub enum Fix {
         rule: String,
         /// The new access.
         access: AdminAccess,
+        /// The region to deploy the configuration again in (the VM's, which its VNet shares);
+        /// `None`: unknown, a marked placeholder.
+        region: Option<String>,
     },
     /// Require Network Level Authentication in the guest (RDP507), by Run Command. Guest settings
     /// are not in the ARM data: printed as advice, never proven.
@@ -336,6 +339,91 @@ pub(crate) fn sample(set: &crate::engine::AddrSet) -> Option<String> {
         .ranges()
         .first()
         .map(|(lo, _)| std::net::Ipv6Addr::from(*lo).to_string())
+}
+
+/// POSIX single-quote escaping: plain words stay as they are, anything else is quoted with
+/// `'` and each `'` inside becomes `'\''` (`report::fix::shell_quote` is this).
+pub fn quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// `--subscription S --resource-group RG` of a resource id, for advice that names it.
+pub(crate) fn scope_of(id: &str) -> String {
+    let (sub, rg, _) = parts(id);
+    format!(
+        "--subscription {} --resource-group {}",
+        quote(&sub),
+        quote(&rg)
+    )
+}
+
+/// Advice for a NIC that no NSG protects: create an NSG beside it (Azure's default rules deny
+/// inbound from the Internet), add `rule` = (access, sources), associate it. Names come from
+/// the data; the NSG's name is a suggestion.
+pub(crate) fn new_nsg_advice(
+    nic: &crate::model::ResId,
+    nsg: &str,
+    rule: (FixAccess, &[Source]),
+    port: u16,
+) -> String {
+    let scope = scope_of(&nic.id);
+    let (access, sources) = rule;
+    let (verb, name) = match access {
+        FixAccess::Allow => ("Allow", format!("Allow-RDP-{port}-rdpaudit")),
+        FixAccess::Deny => ("Deny", format!("Deny-RDP-{port}-rdpaudit")),
+    };
+    let sources: Vec<String> = sources.iter().map(|s| quote(&s.to_string())).collect();
+    format!(
+        "az network nsg create {scope} --name {nsg}   (Azure's default rules: inbound from the \
+         Internet denied)\n\
+         az network nsg rule create {scope} --nsg-name {nsg} --name {name} --priority 300 \
+         --direction Inbound --access {verb} --protocol Tcp --source-address-prefixes {} \
+         --source-port-ranges '*' --destination-port-ranges {port}\n\
+         az network nic update {scope} --name {} --network-security-group {nsg}",
+        sources.join(" "),
+        quote(nic.name()),
+        nsg = quote(nsg),
+    )
+}
+
+/// [`new_nsg_advice`] admitting the client (`--client-ip`, else the marked placeholder) on the
+/// path's NIC; `None` without a NIC (classic VMs).
+pub(crate) fn nsg_for_path(
+    cx: &super::Cx<'_, '_>,
+    p: &crate::engine::PathAnalysis<'_>,
+) -> Option<String> {
+    let nic = p.nic?;
+    Some(new_nsg_advice(
+        &nic.id,
+        &format!("{}-nsg", cx.vm.name),
+        (FixAccess::Allow, &client_sources(&cx.vm.client_label)),
+        p.delivered_port,
+    ))
+}
+
+/// Advice for east-west RDP into a VM no NSG protects: an NSG on its first NIC with a deny for
+/// `sources` (Azure's default rules admit the whole VNet). Unchanged without a NIC.
+pub(crate) fn deny_on_new_nsg(
+    cx: &super::Cx<'_, '_>,
+    mut f: super::Finding,
+    sources: &[Source],
+) -> super::Finding {
+    if let Some((nic, _)) = cx.vm.arm.and_then(|v| v.nics.first()) {
+        f.remediation = new_nsg_advice(
+            nic,
+            &format!("{}-nsg", cx.vm.name),
+            (FixAccess::Deny, sources),
+            cx.vm.port,
+        );
+    }
+    f
 }
 
 /// The resource group, subscription and name of an id, for commands.

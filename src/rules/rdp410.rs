@@ -58,6 +58,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         let fix = super::Fix::SetAdminRuleAccess {
             rule: r.id.clone(),
             access: super::AdminAccess::Allow,
+            region: cx.vm.location.clone(),
         };
         return vec![cx
             .finding(

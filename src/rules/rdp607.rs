@@ -88,7 +88,10 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
 
 /// The narrowest fix: the DNAT rule admits only the admins' address (the NSGs cannot filter
 /// behind the firewall's SNAT, so the rule's sources are the only filter).
-fn narrow_dnat(cx: &Cx<'_, '_>, d: &crate::engine::dnat::DnatEntry<'_>) -> Option<super::Fix> {
+pub(super) fn narrow_dnat(
+    cx: &Cx<'_, '_>,
+    d: &crate::engine::dnat::DnatEntry<'_>,
+) -> Option<super::Fix> {
     let (collection, rule) = (d.collection?, d.rule?);
     let resource = match d.group {
         Some(g) => g.id.id.clone(),

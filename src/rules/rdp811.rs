@@ -136,6 +136,14 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     );
     vec![match fix {
         Some(x) => f.with_fix(x),
+        // No NSG on the way (prefixes beyond the data keep the template's advice).
+        None if listable && first.rules.is_empty() => {
+            let sources: Vec<super::Source> = prefixes
+                .iter()
+                .map(|p| super::Source::Prefix(p.clone()))
+                .collect();
+            super::fix::deny_on_new_nsg(cx, f, &sources)
+        }
         None => f,
     }]
 }

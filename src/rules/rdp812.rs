@@ -165,7 +165,18 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     );
     vec![match fix {
         Some(x) => f.with_fix(x),
-        None => f,
+        None => {
+            let ips: Vec<super::Source> = stones
+                .iter()
+                .map(|e| super::fix::client_source(&e.from_ip.to_string()))
+                .fold(Vec::new(), |mut acc, s| {
+                    if !acc.contains(&s) {
+                        acc.push(s);
+                    }
+                    acc
+                });
+            super::fix::deny_on_new_nsg(cx, f, &ips)
+        }
     }]
 }
 
