@@ -223,7 +223,7 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
     // The rules that give typed fixes: each must keep doing so on its bad fixtures.
     for want in [
         "RDP101", "RDP401", "RDP403", "RDP404", "RDP405", "RDP410", "RDP507", "RDP603", "RDP607",
-        "RDP701", "RDP801", "RDP802", "RDP804", "RDP805", "RDP806", "RDP811", "RDP812",
+        "RDP701", "RDP702", "RDP801", "RDP802", "RDP804", "RDP805", "RDP806", "RDP811", "RDP812",
     ] {
         if !typed.contains(want) {
             failures.push(format!("{want} gave no typed fix on its bad fixtures"));
@@ -443,4 +443,51 @@ fn arm_and_terraform_forms_name_the_exact_resource() {
             }
         }
     }
+}
+
+/// Every finding on the bad fixtures names what the data knows: the placeholders left are the
+/// ones only the user can fill (their address, a public IP or port of their choice, the
+/// identity to grant a role) or a classic disk the data does not carry.
+#[test]
+fn advice_leaves_placeholders_only_for_what_the_user_knows() {
+    const USERS: &[&str] = &[
+        "<YOUR-PUBLIC-IP>",
+        "<PUBLIC-IP-NAME-OR-ID>",
+        "<REGION-OF-THE-VNET>",
+        "<public port>",
+        "<principal>",
+        "<disk>",
+        "<OS disk VHD blob URI>",
+    ];
+    let mut failures = Vec::new();
+    for (id, path) in bad_fixtures() {
+        let text = fs::read_to_string(&path).expect("fixture");
+        let snap = snapshot::parse(&text).expect("parses");
+        let report = remedy::run(
+            &snap.resources,
+            snap.security_admin_rules,
+            snap.guest.clone(),
+            Options::default(),
+            &Scope::All,
+            FixFormat::Az,
+        )
+        .expect("audit");
+        for f in report
+            .vms
+            .iter()
+            .flat_map(|v| v.findings.iter())
+            .filter(|f| f.rule_id == id)
+        {
+            let mut rest = f.remediation.as_str();
+            while let Some(i) = rest.find('<') {
+                let Some(j) = rest[i..].find('>') else { break };
+                let ph = &rest[i..i + j + 1];
+                if !USERS.contains(&ph) {
+                    failures.push(format!("{id}/{}: {ph}", path.display()));
+                }
+                rest = &rest[i + j + 1..];
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

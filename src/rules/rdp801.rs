@@ -102,6 +102,25 @@ fn door_fix(cx: &Cx<'_, '_>, p: &crate::engine::PathAnalysis<'_>, f: Finding) ->
 fn no_nsg(cx: &Cx<'_, '_>, p: &crate::engine::PathAnalysis<'_>, mut f: Finding) -> Finding {
     if let Some(text) = super::fix::nsg_for_path(cx, p) {
         f.remediation = text;
+    } else if let (Some(ep), Some(svc)) = (
+        p.endpoint,
+        cx.vm
+            .classic
+            .and_then(|c| c.fqdn.as_deref())
+            .and_then(|f| f.split('.').next()),
+    ) {
+        // A classic endpoint: its ACL, with Service Management PowerShell.
+        let client = super::fix::client_source(&cx.vm.client_label);
+        f.remediation = format!(
+            "$vm = Get-AzureVM -ServiceName {svc} -Name {vm}; $acl = $vm | Get-AzureAclConfig \
+             -EndpointName {ep}\n\
+             Set-AzureAclConfig -AddRule -ACL $acl -Order 0 -Action Permit -RemoteSubnet {client} \
+             -Description \"RDP admin\"   (and remove any rule that permits every address: \
+             `$acl` lists each rule's ID for Set-AzureAclConfig -RemoveRule -ACL $acl -ID)\n\
+             $vm | Set-AzureEndpoint -Name {ep} -ACL $acl | Update-AzureVM",
+            vm = cx.vm.name,
+            ep = ep.name,
+        );
     }
     f
 }
