@@ -1316,7 +1316,8 @@ fn explain_honours_fix_format() {
     let arm = run(&["RDP603", "--fix-format", "arm"]);
     assert!(arm.contains("How to fix (arm"), "{arm}");
     assert!(
-        arm.contains("az network public-ip update") || arm.contains("az rest"),
+        arm.contains("az resource update --ids /subscriptions/")
+            && arm.contains("publicIPAllocationMethod=Static"),
         "{arm}"
     );
     let arm = run(&["RDP804", "--fix-format", "arm"]);

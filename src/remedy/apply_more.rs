@@ -119,13 +119,16 @@ pub(crate) fn change(
             }
             Ok(None)
         }
+        // Whole top-level resources: their ARM form is `az resource update --set`, which reads
+        // the resource and writes it back whole (tags and fields this data lacks included), so
+        // no body from the data is kept.
         Fix::StaticPublicIp { .. } => {
             p.insert("publicIPAllocationMethod".into(), json!("Static"));
-            Ok(Some(put_body(doc)))
+            Ok(None)
         }
         Fix::DisableBastionFeature { feature, .. } => {
             p.insert(feature.property().into(), json!(false));
-            Ok(Some(put_body(doc)))
+            Ok(None)
         }
         Fix::NarrowDnatRuleSources {
             collection,
@@ -140,8 +143,11 @@ pub(crate) fn change(
                     Source::YourPublicIp => stand_in_prefix(stand_in),
                 })
                 .collect();
+            let policy = p.contains_key("ruleCollections");
             narrow_dnat(p, id, collection, rule, text)?;
-            Ok(Some(put_body(doc)))
+            // A rule collection group is a child resource (no tags): its PUT body is the group
+            // as the fix leaves it. A classic firewall would be PUT whole: no body.
+            Ok(policy.then(|| put_body(doc)))
         }
         _ => Err(ApplyError::Shape("not a change this module applies".into())),
     }

@@ -228,11 +228,19 @@ pub(crate) fn arm(fix: &Fix, proven: Option<&Value>) -> Option<String> {
             None => get_put("set destinationAddressPrefix"),
         },
         Fix::DeleteNsgRule { nsg, rule } => rest("delete", child(nsg, rule), None),
-        Fix::StaticPublicIp { public_ip: id }
-        | Fix::DisableBastionFeature { bastion: id, .. }
-        | Fix::NarrowDnatRuleSources { resource: id, .. } => match proven {
-            Some(b) => rest("put", url(id, NETWORK_API), Some(b)),
-            None => get_put("change the field"),
+        Fix::StaticPublicIp { public_ip: id } => generic(id, "publicIPAllocationMethod=Static"),
+        Fix::DisableBastionFeature {
+            bastion: id,
+            feature,
+        } => generic(id, &format!("{}=false", feature.property())),
+        Fix::NarrowDnatRuleSources { resource: id, .. } => match proven {
+            Some(b) if !classic(id) => rest("put", url(id, NETWORK_API), Some(b)),
+            _ if classic(id) => format!(
+                "# a classic firewall's rules are part of the firewall: no body of the whole \
+                 firewall is printed; the Azure CLI commands:\n{}",
+                az(fix).unwrap_or_default()
+            ),
+            _ => get_put("set the rule's sourceAddresses"),
         },
         Fix::SetAdminRuleAccess { rule, .. } => match proven {
             Some(b) => rest("put", url(rule, MANAGER_API), Some(b)),
@@ -251,6 +259,17 @@ pub(crate) fn arm(fix: &Fix, proven: Option<&Value>) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// ARM's generic update of one property: `az resource update` GETs the resource and PUTs it
+/// back whole with the one change (tags and every other field kept).
+/// <https://learn.microsoft.com/en-us/cli/azure/resource#az-resource-update>
+fn generic(id: &str, set: &str) -> String {
+    format!(
+        "az resource update --ids {} --set {}",
+        shell_quote(id),
+        shell_quote(&format!("properties.{set}"))
+    )
 }
 
 /// Terraform (azurerm) for the fixes of this module (`None`: not one of them).
