@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::apply::{stand_in_prefix, ApplyError};
+use super::apply_error::{stand_in_prefix, ApplyError};
 use crate::rules::fix::{Fix, Source};
 
 /// Why a fix cannot be proven on the data at all (checked before the resource is looked up).

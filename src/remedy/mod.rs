@@ -10,6 +10,7 @@
 //! inputs change. Identical fixes (one NSG rule exposing several VMs) are proven once.
 
 pub(crate) mod apply;
+mod apply_error;
 mod apply_more;
 
 use rayon::prelude::*;

@@ -6,14 +6,10 @@
 
 use serde::Serialize;
 
-use crate::rules::fix::{parts, Fix, FixAccess, Source, PRIORITY_RANGE};
-
-/// The ARM API version the `az rest` bodies use (Microsoft.Network).
-/// <https://learn.microsoft.com/en-us/rest/api/virtualnetwork/security-rules/create-or-update>
-pub(crate) const NETWORK_API: &str = "2024-05-01";
-/// The ARM API version for `virtualMachines/start`.
-/// <https://learn.microsoft.com/en-us/rest/api/compute/virtual-machines/start>
-pub(crate) const COMPUTE_API: &str = "2024-07-01";
+pub use super::fix_text::shell_quote;
+use super::fix_text::{hcl, hcl_list, label, scope_flags, sources, url_segment};
+pub(crate) use super::fix_text::{COMPUTE_API, NETWORK_API};
+use crate::rules::fix::{parts, Fix, FixAccess, PRIORITY_RANGE};
 
 /// How fixes are printed (`--fix-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -170,32 +166,6 @@ pub fn listing(report: &super::Report) -> String {
     out
 }
 
-/// POSIX single-quote escaping: plain words stay as they are, anything else is quoted with
-/// `'` and each `'` inside becomes `'\''`.
-pub fn shell_quote(s: &str) -> String {
-    crate::rules::fix::quote(s)
-}
-
-/// `--subscription S --resource-group RG` of an id.
-pub(crate) fn scope_flags(id: &str) -> (String, String) {
-    let (sub, rg, name) = parts(id);
-    (
-        format!(
-            "--subscription {} --resource-group {}",
-            shell_quote(&sub),
-            shell_quote(&rg)
-        ),
-        name,
-    )
-}
-
-pub(crate) fn sources(s: &[Source]) -> String {
-    s.iter()
-        .map(|x| shell_quote(&x.to_string()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn no_priority(nsg: &str, wins_over: Option<&(String, u32)>) -> String {
     let (_, _, name) = parts(nsg);
     let below = wins_over.map_or(PRIORITY_RANGE.1 + 1, |(_, p)| *p);
@@ -339,18 +309,6 @@ fn child(fix: &Fix, proven: Option<&serde_json::Value>) -> Option<(String, serde
     Some((url, proven.cloned().or(body)?))
 }
 
-/// A resource name as one URL path segment.
-pub(crate) fn url_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `az rest` with the ARM body of the exact child resource.
 fn arm(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
     if let Some(text) = super::fix_more::arm(fix, proven) {
@@ -384,36 +342,6 @@ fn arm(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
             az(fix)
         ),
     }
-}
-
-/// An HCL string literal (`"`, `\`, `${` and `%{` escaped).
-pub(crate) fn hcl(s: &str) -> String {
-    let e = s
-        .replace('\\', r"\\")
-        .replace('"', "\\\"")
-        .replace("${", "$${")
-        .replace("%{", "%%{");
-    format!("\"{e}\"")
-}
-
-/// A Terraform resource label from a name.
-pub(crate) fn label(s: &str) -> String {
-    let l: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("rdpaudit_{l}")
-}
-
-pub(crate) fn hcl_list(s: &[Source]) -> String {
-    let items: Vec<String> = s.iter().map(|x| hcl(&x.to_string())).collect();
-    format!("[{}]", items.join(", "))
 }
 
 /// A Terraform (azurerm) snippet.
@@ -512,6 +440,7 @@ fn terraform(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::fix::Source;
 
     const NSG: &str = "/subscriptions/0000/resourceGroups/rg hub/providers/\
                        Microsoft.Network/networkSecurityGroups/nsg$(rm -rf ~)";

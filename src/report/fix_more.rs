@@ -15,8 +15,8 @@
 
 use serde_json::Value;
 
-use super::fix::{hcl, hcl_list, label, scope_flags, shell_quote, sources, url_segment};
-use super::fix::{COMPUTE_API, NETWORK_API};
+use super::fix_text::{hcl, hcl_list, label, scope_flags, shell_quote, sources, url_segment};
+use super::fix_text::{COMPUTE_API, NETWORK_API};
 use crate::model::ResId;
 use crate::rules::fix::{parts, AdminAccess, BastionFeature, Fix};
 

@@ -10,6 +10,7 @@ pub(crate) mod csv;
 pub mod fix;
 pub(crate) mod fix_examples;
 pub(crate) mod fix_more;
+pub(crate) mod fix_text;
 pub(crate) mod graph;
 pub(crate) mod html;
 pub(crate) mod json;
