@@ -268,7 +268,7 @@ impl<'m> Audit<'m> {
                     &self.observations,
                     self.ix.clone(),
                 );
-                stepping_stones(&builder, &self.stones, &analyses)
+                stepping_stones(&builder, self.model, &self.stones, &analyses)
             }
         };
         analyses.extend(
@@ -330,6 +330,7 @@ impl<'m> Audit<'m> {
 /// The topologies of the VMs outside the scope that may be stepping stones (RDP812).
 fn stepping_stones<'m>(
     builder: &Builder<'m, '_>,
+    model: &'m Model,
     stones: &Stones,
     in_scope: &[VmAnalysis<'m>],
 ) -> Vec<VmTopology<'m>> {
@@ -342,6 +343,17 @@ fn stepping_stones<'m>(
             .into_iter()
             .filter(|t| !scoped.contains(t.id.key.as_str()))
             .collect(),
+        Stones::Only(keys) => keys
+            .iter()
+            .filter(|k| !scoped.contains(k.as_str()))
+            .filter_map(|k| {
+                let i = model
+                    .vms
+                    .binary_search_by(|v| v.id.key.as_str().cmp(k))
+                    .ok()?;
+                model.vms.get(i).map(|vm| builder.arm(vm))
+            })
+            .collect(),
     }
 }
 
@@ -352,6 +364,8 @@ pub(crate) enum Stones {
     InScope,
     /// Every other VM.
     All,
+    /// These (case-folded keys).
+    Only(Arc<BTreeSet<String>>),
 }
 
 fn not_found(model: &Model, id: &str) -> PipelineError {

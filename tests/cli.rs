@@ -977,7 +977,11 @@ fn fix_prints_proven_commands_and_writes_the_patched_snapshot() {
     assert!(text.contains("RDP801"), "{text}");
     assert!(text.contains("proven fix:"), "{text}");
     assert!(text.contains("az network nsg rule update --subscription 3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10 --resource-group rg-web --nsg-name web-01-nsg --name AllowRDP --source-address-prefixes '<YOUR-PUBLIC-IP>/32'"), "{text}");
-    assert!(text.contains("advice:"), "RDP804 stays advice: {text}");
+    // RDP804's fix (delete the standing rule once just-in-time access replaces it) is proven too.
+    assert!(
+        text.contains("az network nsg rule delete --subscription 3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10 --resource-group rg-web --nsg-name web-01-nsg --name AllowRDP"),
+        "{text}"
+    );
     // The patched snapshot no longer exposes web-01 to the Internet.
     let after = rdpaudit()
         .args([
@@ -1294,4 +1298,31 @@ fn help_is_grouped_and_has_examples() {
     }
     // The scope flags come before the live ones.
     assert!(text.find("--resource-group") < text.find("--backend"));
+}
+
+#[test]
+fn explain_honours_fix_format() {
+    let run = |args: &[&str]| {
+        let out = rdpaudit().arg("explain").args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let az = run(&["RDP805"]);
+    assert!(az.contains("az network bastion update"), "{az}");
+    let tf = run(&["RDP805", "--fix-format", "terraform"]);
+    assert!(tf.contains("resource \"azurerm_bastion_host\""), "{tf}");
+    assert!(tf.contains("shareable_link_enabled = false"), "{tf}");
+    assert!(!tf.contains("az network bastion update"), "{tf}");
+    let arm = run(&["RDP603", "--fix-format", "arm"]);
+    assert!(arm.contains("How to fix (arm"), "{arm}");
+    assert!(
+        arm.contains("az resource update --ids /subscriptions/")
+            && arm.contains("publicIPAllocationMethod=Static"),
+        "{arm}"
+    );
+    let arm = run(&["RDP804", "--fix-format", "arm"]);
+    assert!(arm.contains("az rest --method delete --url"), "{arm}");
+    // A rule whose fix is not one change to a resource says so.
+    let none = run(&["RDP102", "--fix-format", "terraform"]);
+    assert!(none.contains("no terraform form"), "{none}");
 }

@@ -87,6 +87,7 @@ fn has(r: &Report, rule: &str) -> bool {
 fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_new() {
     let mut failures = Vec::new();
     let mut typed = BTreeSet::new();
+    let mut unprovable = BTreeSet::new();
     for (id, path) in bad_fixtures() {
         let text = fs::read_to_string(&path).expect("fixture");
         let snap = snapshot::parse(&text).expect("parses");
@@ -131,6 +132,25 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
             }
             continue;
         }
+        // Changes rdpaudit cannot apply to the data (inside the guest; Virtual Network Manager
+        // admin rules) are advice with the reason, by design, and still name the resource.
+        if matches!(
+            fix.change,
+            Fix::EnableNla { .. } | Fix::SetAdminRuleAccess { .. }
+        ) {
+            let named = fix.change.resource().is_some_and(|r| {
+                let (_, rg, _) = rdpaudit::rules::fix::parts(r);
+                f.remediation.contains(&format!("--resource-group {rg}"))
+            });
+            if fix.proof != Proof::Advice || fix.reason.is_none() || !named {
+                failures.push(format!(
+                    "{id}/{name}: unprovable fix not marked advice with the resource: {}",
+                    f.remediation
+                ));
+            }
+            unprovable.insert(id.clone());
+            continue;
+        }
         if fix.proof != Proof::Proven {
             failures.push(format!("{id}/{name}: not proven: {:?}", fix.reason));
             continue;
@@ -141,10 +161,42 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
         assert!(problems.is_empty(), "{id}/{name}: {problems:?}");
         let refs: Vec<_> = patched.iter().map(|b| b.as_ref()).collect();
         let stand_in = fix.stand_in.clone().unwrap_or_else(|| STAND_IN.to_string());
-        let client = fix.change.needs_your_ip().then_some(stand_in.as_str());
+        // A narrowed DNAT rule is judged by what the whole Internet still reaches through it.
+        let dnat = matches!(fix.change, Fix::NarrowDnatRuleSources { .. });
+        let client = (fix.change.needs_your_ip() && !dnat).then_some(stand_in.as_str());
         let before = audit(&snap.resources, &snap, options(client));
         let after = audit(&refs, &snap, options(client));
-        if !has(&before, &id) || has(&after, &id) {
+        // RDP607 says a DNAT rule publishes RDP at all: narrowed, the door stays for the
+        // admins, so the proof is that its paths admit nothing beyond the new sources.
+        if let Fix::NarrowDnatRuleSources { sources, .. } = &fix.change {
+            let allowed: Vec<String> = sources
+                .iter()
+                .map(|s| match s {
+                    rdpaudit::rules::Source::Prefix(p) => p.clone(),
+                    rdpaudit::rules::Source::YourPublicIp => format!("{stand_in}/32"),
+                })
+                .collect();
+            let wider: Vec<&String> = after
+                .vms
+                .iter()
+                .flat_map(|v| v.rdp.paths.iter())
+                .filter(|p| p.kind == "firewallDnat")
+                .flat_map(|p| p.allowed_sources.iter())
+                .filter(|s| !allowed.contains(s))
+                .collect();
+            let before_wider = before
+                .vms
+                .iter()
+                .flat_map(|v| v.rdp.paths.iter())
+                .filter(|p| p.kind == "firewallDnat")
+                .flat_map(|p| p.allowed_sources.iter())
+                .any(|s| !allowed.contains(s));
+            if !wider.is_empty() || !before_wider {
+                failures.push(format!(
+                    "{id}/{name}: DNAT sources before wider {before_wider}, after {wider:?}"
+                ));
+            }
+        } else if !has(&before, &id) || has(&after, &id) {
             failures.push(format!(
                 "{id}/{name}: before {} after {}",
                 has(&before, &id),
@@ -154,6 +206,7 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
         let admits = matches!(
             fix.change,
             Fix::AddRoute { .. }
+                | Fix::SetNsgRuleDestination { .. }
                 | Fix::AddNsgRule {
                     access: FixAccess::Allow,
                     ..
@@ -169,10 +222,18 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
     }
     // The rules that give typed fixes: each must keep doing so on its bad fixtures.
     for want in [
-        "RDP101", "RDP401", "RDP403", "RDP405", "RDP701", "RDP801", "RDP802",
+        "RDP101", "RDP401", "RDP403", "RDP404", "RDP405", "RDP410", "RDP507", "RDP603", "RDP607",
+        "RDP701", "RDP702", "RDP801", "RDP802", "RDP804", "RDP805", "RDP806", "RDP811", "RDP812",
     ] {
         if !typed.contains(want) {
             failures.push(format!("{want} gave no typed fix on its bad fixtures"));
+        }
+    }
+    for want in ["RDP410", "RDP507"] {
+        if !unprovable.contains(want) {
+            failures.push(format!(
+                "{want}: its fix should be advice (not in the data)"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -228,7 +289,14 @@ fn every_demo_fix_is_proven_and_names_the_group_of_the_resources_own_id() {
             };
             checked += 1;
             let at = format!("{} {}", vm.name, f.rule_id);
-            if fix.proof != Proof::Proven {
+            let by_design = matches!(
+                fix.change,
+                Fix::EnableNla { .. } | Fix::SetAdminRuleAccess { .. }
+            );
+            if by_design && (fix.proof != Proof::Advice || fix.reason.is_none()) {
+                failures.push(format!("{at}: should be advice with the reason"));
+            }
+            if fix.proof != Proof::Proven && !by_design {
                 failures.push(format!("{at}: not proven: {:?}", fix.reason));
             }
             let id = fix
@@ -241,9 +309,23 @@ fn every_demo_fix_is_proven_and_names_the_group_of_the_resources_own_id() {
                 .lines()
                 .find(|l| l.starts_with("az "))
                 .unwrap_or_default();
-            let name_flag = match fix.change {
-                Fix::NarrowNsgRuleSources { .. } | Fix::AddNsgRule { .. } => "--nsg-name",
+            // No free priority: advice that says so, by design (tested on the fixtures).
+            if matches!(fix.change, Fix::AddNsgRule { priority: None, .. }) {
+                continue;
+            }
+            let name_flag = match &fix.change {
+                Fix::NarrowNsgRuleSources { .. }
+                | Fix::AddNsgRule { .. }
+                | Fix::SetNsgRuleDestination { .. }
+                | Fix::DeleteNsgRule { .. } => "--nsg-name",
                 Fix::AddRoute { .. } => "--route-table-name",
+                Fix::NarrowDnatRuleSources { resource, .. }
+                    if resource.contains("/azureFirewalls/") =>
+                {
+                    "--firewall-name"
+                }
+                Fix::NarrowDnatRuleSources { .. } => "--rule-collection-group-name",
+                Fix::SetAdminRuleAccess { .. } => "--rule-name",
                 _ => "--name",
             };
             for (flag, want) in [
@@ -361,4 +443,51 @@ fn arm_and_terraform_forms_name_the_exact_resource() {
             }
         }
     }
+}
+
+/// Every finding on the bad fixtures names what the data knows: the placeholders left are the
+/// ones only the user can fill (their address, a public IP or port of their choice, the
+/// identity to grant a role) or a classic disk the data does not carry.
+#[test]
+fn advice_leaves_placeholders_only_for_what_the_user_knows() {
+    const USERS: &[&str] = &[
+        "<YOUR-PUBLIC-IP>",
+        "<PUBLIC-IP-NAME-OR-ID>",
+        "<REGION-OF-THE-VNET>",
+        "<public port>",
+        "<principal>",
+        "<disk>",
+        "<OS disk VHD blob URI>",
+    ];
+    let mut failures = Vec::new();
+    for (id, path) in bad_fixtures() {
+        let text = fs::read_to_string(&path).expect("fixture");
+        let snap = snapshot::parse(&text).expect("parses");
+        let report = remedy::run(
+            &snap.resources,
+            snap.security_admin_rules,
+            snap.guest.clone(),
+            Options::default(),
+            &Scope::All,
+            FixFormat::Az,
+        )
+        .expect("audit");
+        for f in report
+            .vms
+            .iter()
+            .flat_map(|v| v.findings.iter())
+            .filter(|f| f.rule_id == id)
+        {
+            let mut rest = f.remediation.as_str();
+            while let Some(i) = rest.find('<') {
+                let Some(j) = rest[i..].find('>') else { break };
+                let ph = &rest[i..i + j + 1];
+                if !USERS.contains(&ph) {
+                    failures.push(format!("{id}/{}: {ph}", path.display()));
+                }
+                rest = &rest[i + j + 1..];
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

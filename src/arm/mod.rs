@@ -9,6 +9,7 @@ pub mod auth;
 pub(crate) mod client;
 pub(crate) mod collect;
 pub(crate) mod collect_doors;
+pub(crate) mod collect_named;
 pub(crate) mod error;
 pub(crate) mod graph;
 pub mod probe;

@@ -96,7 +96,7 @@ pub(crate) struct AuditArgs {
     pub(crate) output: OutputArgs,
 }
 
-/// One VM: its full resource id, or (offline) `-g RG -n NAME`.
+/// One VM: its full resource id, or `-g RG -n NAME` (live: in `--subscription` or the default one).
 #[derive(Debug, Args)]
 pub(crate) struct VmArgs {
     /// The VM's resource id (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/NAME).
@@ -113,6 +113,10 @@ pub(crate) struct VmArgs {
     /// The VM's name (with -g, instead of the full id).
     #[arg(short = 'n', long = "name", value_name = "NAME")]
     pub(crate) name: Option<String>,
+    /// Live, with -g/-n: the VM's subscription (default: AZURE_SUBSCRIPTION_ID, else the one
+    /// subscription the identity sees).
+    #[arg(long = "subscription", value_name = "ID", requires = "group")]
+    pub(crate) subscription: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -360,6 +364,10 @@ pub(crate) struct RulesArgs {
 pub(crate) struct ExplainArgs {
     /// A rule id such as RDP401.
     pub(crate) rule_id: String,
+    /// How the fix is shown: the rule's Azure CLI text, or its typed fix as `az rest` with the
+    /// ARM body or as Terraform, on an example resource.
+    #[arg(long, value_enum, default_value_t = FixFormatArg::Az)]
+    pub(crate) fix_format: FixFormatArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

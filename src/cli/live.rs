@@ -15,6 +15,19 @@ use crate::arm::runcommand::{self, GuestSettings, Inspected};
 pub(crate) enum Target<'a> {
     Scope(&'a ScopeArgs),
     Vm(&'a str),
+    /// `-g RG -n NAME` (with `--subscription`, or the default subscription).
+    VmNamed {
+        subscription: Option<&'a str>,
+        group: &'a str,
+        name: &'a str,
+    },
+}
+
+/// `AZURE_SUBSCRIPTION_ID`: the subscription a live run reads when none is named.
+fn default_subscription() -> Option<String> {
+    std::env::var("AZURE_SUBSCRIPTION_ID")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 fn cloud(input: &InputArgs) -> Result<Cloud, CliError> {
@@ -112,14 +125,28 @@ impl Session {
         let result = self.runtime.block_on(async {
             match target {
                 Target::Vm(id) => collect::collect_vm(client.clone(), id).await,
+                Target::VmNamed {
+                    subscription,
+                    group,
+                    name,
+                } => {
+                    let named = crate::arm::collect_named::Named {
+                        scope: Scope {
+                            subscriptions: subscription.map(str::to_string).into_iter().collect(),
+                            default_subscription: default_subscription(),
+                            ..Scope::default()
+                        },
+                        group,
+                        name,
+                    };
+                    crate::arm::collect_named::collect_vm_named(client.clone(), named).await
+                }
                 Target::Scope(s) => {
                     let scope = Scope {
                         subscriptions: s.subscriptions.clone(),
                         all_subscriptions: s.all_subscriptions,
                         resource_groups: s.resource_groups.clone(),
-                        default_subscription: std::env::var("AZURE_SUBSCRIPTION_ID")
-                            .ok()
-                            .filter(|v| !v.trim().is_empty()),
+                        default_subscription: default_subscription(),
                     };
                     // A management group can only be enumerated through Resource Graph.
                     let mg = s.management_group.as_deref();

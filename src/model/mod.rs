@@ -11,6 +11,7 @@ pub(crate) mod doors;
 pub(crate) mod net;
 pub(crate) mod refs;
 pub(crate) mod refs_doors;
+mod swap;
 pub(crate) mod types;
 pub(crate) mod wire;
 
@@ -634,66 +635,4 @@ impl Model {
             .map(|(id, _)| id.id.clone())
             .collect()
     }
-}
-
-impl Model {
-    /// A copy in which the NSGs, route tables and VMs of `changed` (a model built from a few
-    /// patched resources) replace those with the same ids. The model itself never changes:
-    /// proving a fix audits such a copy.
-    pub fn patched(&self, changed: &Model) -> Model {
-        let mut m = self.clone();
-        let _ = m.swap_in(changed);
-        m
-    }
-
-    /// Puts `changed`'s NSGs, route tables and VMs in place of this model's and returns what they
-    /// replaced, for [`Model::restore`]. Only `remedy`'s own scratch copy is changed this way (one
-    /// copy for every proof, not one per fix); the audited model is never touched.
-    pub(crate) fn swap_in(&mut self, changed: &Model) -> Replaced {
-        let mut undo = Replaced::default();
-        for (k, v) in &changed.nsgs {
-            undo.nsgs
-                .push((k.clone(), self.nsgs.insert(k.clone(), v.clone())));
-        }
-        for (k, v) in &changed.route_tables {
-            let old = self.route_tables.insert(k.clone(), v.clone());
-            undo.route_tables.push((k.clone(), old));
-        }
-        for vm in &changed.vms {
-            if let Some(i) = self.vms.iter().position(|x| x.id.key == vm.id.key) {
-                undo.vms
-                    .push((i, std::mem::replace(&mut self.vms[i], vm.clone())));
-            }
-        }
-        undo
-    }
-
-    /// Undoes [`Model::swap_in`].
-    pub(crate) fn restore(&mut self, undo: Replaced) {
-        for (k, old) in undo.nsgs {
-            match old {
-                Some(v) => self.nsgs.insert(k, v),
-                None => self.nsgs.remove(&k),
-            };
-        }
-        for (k, old) in undo.route_tables {
-            match old {
-                Some(v) => self.route_tables.insert(k, v),
-                None => self.route_tables.remove(&k),
-            };
-        }
-        for (i, vm) in undo.vms {
-            if let Some(slot) = self.vms.get_mut(i) {
-                *slot = vm;
-            }
-        }
-    }
-}
-
-/// What [`Model::swap_in`] replaced.
-#[derive(Default)]
-pub(crate) struct Replaced {
-    nsgs: Vec<(String, Option<Nsg>)>,
-    route_tables: Vec<(String, Option<RouteTable>)>,
-    vms: Vec<(usize, Vm)>,
 }

@@ -5,6 +5,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+pub(crate) use super::apply_error::{stand_in_prefix, ApplyError};
 use crate::model::ResId;
 use crate::rules::fix::{Fix, FixAccess, Source};
 
@@ -36,28 +37,10 @@ pub(crate) struct Patch {
     pub(crate) child: Option<Value>,
 }
 
-/// Why a fix could not be applied to the data.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub(crate) enum ApplyError {
-    #[error("{0} is not in the data")]
-    Missing(String),
-    #[error("{0}")]
-    Shape(String),
-}
-
 fn text(s: &Source, stand_in: &str) -> String {
     match s {
         Source::Prefix(p) => p.clone(),
         Source::YourPublicIp => stand_in_prefix(stand_in),
-    }
-}
-
-/// The stand-in address as the prefix that replaces `<YOUR-PUBLIC-IP>/32`.
-pub(crate) fn stand_in_prefix(stand_in: &str) -> String {
-    if stand_in.contains(':') {
-        format!("{stand_in}/128")
-    } else {
-        format!("{stand_in}/32")
     }
 }
 
@@ -71,6 +54,9 @@ pub(crate) fn patch(
     let Some(id) = fix.resource() else {
         return Err(ApplyError::Shape("advice changes nothing".into()));
     };
+    if let Some(e) = super::apply_more::unprovable(fix) {
+        return Err(e);
+    }
     let key = ResId::new(id).key;
     let at = *index
         .get(&key)
@@ -206,6 +192,7 @@ fn change(
             Ok(Some(json!({ "properties": body })))
         }
         Fix::Advice { .. } => Err(ApplyError::Shape("advice changes nothing".into())),
+        other => super::apply_more::change(doc, id, other, stand_in),
     }
 }
 

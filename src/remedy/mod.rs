@@ -1,14 +1,21 @@
 //! Proving fixes before they are printed. Each typed fix is applied to the raw ARM resource it
-//! changes; that one resource is read into a model, and a copy of the estate's model takes it
-//! (the model itself stays immutable, [`Model::patched`]). Then the VMs
+//! changes; that one resource is read into a model, and one scratch copy of the estate's model
+//! takes it and gives it back afterwards (`Model::swap_in` / `Model::restore`; the audited model
+//! itself is never changed). Then the VMs
 //! the changed resource serves are audited again, before and after: the finding must be gone
 //! and no exposure finding may appear that was not there before. A fix that fails either test,
 //! or cannot be applied, stays advice with the reason. `rdpaudit fix` writes the patched copy.
 //!
 //! Only the VMs that use the changed NSG, route table or VM are re-audited: no other VM's
 //! inputs change. Identical fixes (one NSG rule exposing several VMs) are proven once.
+//! Two-hop findings (RDP812) are judged among those VMs and, for an east-west fix, the stepping
+//! stones it names; a fix that admits one client address is not followed further into the
+//! estate (the VMs its target could then reach over RDP are not re-audited: docs/decisions.md
+//! D50).
 
 pub(crate) mod apply;
+mod apply_error;
+mod apply_more;
 
 use rayon::prelude::*;
 use serde_json::value::RawValue;
@@ -48,11 +55,18 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let index = apply::index(estate.resources);
     // Which VMs each fix is for: they are audited with the VMs the change reaches.
     let mut targets: HashMap<Key, BTreeSet<String>> = HashMap::new();
+    let mut lateral: std::collections::HashSet<Key> = std::collections::HashSet::new();
     for vm in &report.vms {
         for f in &vm.findings {
             if let Some(fix) = f.fix.as_ref().filter(|x| !is_advice(&x.change)) {
+                let key = (fix.change.clone(), stand_in(fix));
+                // East-west findings depend on other VMs (the stepping stone, the gateway's
+                // peers): their proofs take the stones the fix names along (`try_fix`).
+                if LATERAL.contains(&f.rule_id) {
+                    lateral.insert(key.clone());
+                }
                 targets
-                    .entry((fix.change.clone(), stand_in(fix)))
+                    .entry(key)
                     .or_default()
                     .insert(ResId::new(&vm.id).key);
             }
@@ -66,6 +80,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let served = served_index(estate.model);
     let shared = Shared {
         indexes: Indexes::new(estate.model),
+        addresses: vm_addresses(estate.model),
         asgs: &asgs,
         served: &served,
         index: &index,
@@ -83,7 +98,11 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
             chunk
                 .iter()
                 .map(|((fix, client), vms)| {
-                    let run = try_fix(estate, &mut scratch, &shared, fix, client, vms.clone());
+                    let targets = Targets {
+                        vms: vms.clone(),
+                        lateral: lateral.contains(&(fix.clone(), client.clone())),
+                    };
+                    let run = try_fix(estate, &mut scratch, &shared, fix, client, targets);
                     ((fix.clone(), client.clone()), run)
                 })
                 .collect::<Vec<_>>()
@@ -120,9 +139,60 @@ fn is_advice(f: &Fix) -> bool {
 struct Shared<'a> {
     /// The unpatched model's topology indexes.
     indexes: std::sync::Arc<Indexes<'a>>,
+    /// Every ARM VM's private addresses (key, address).
+    addresses: Vec<(String, std::net::IpAddr)>,
     asgs: &'a std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
     served: &'a HashMap<String, Vec<(String, String)>>,
     index: &'a HashMap<String, usize>,
+}
+
+/// The VMs a proof audits: the fix's own and, for an east-west finding, its stones too.
+struct Targets {
+    vms: BTreeSet<String>,
+    lateral: bool,
+}
+
+impl Shared<'_> {
+    /// The VMs whose private addresses a fix's sources name (a lateral fix's stepping stones).
+    fn vms_at(&self, fix: &Fix) -> BTreeSet<String> {
+        let Fix::AddNsgRule { sources, .. } = fix else {
+            return BTreeSet::new();
+        };
+        let nets: Vec<ipnet::IpNet> = sources
+            .iter()
+            .filter_map(|s| match s {
+                crate::rules::Source::Prefix(p) => p
+                    .parse::<ipnet::IpNet>()
+                    .ok()
+                    .or_else(|| p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from)),
+                crate::rules::Source::YourPublicIp => None,
+            })
+            .collect();
+        self.addresses
+            .iter()
+            .filter(|(_, ip)| nets.iter().any(|n| n.contains(ip)))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}
+
+/// Every ARM VM's private addresses, by VM key.
+fn vm_addresses(model: &Model) -> Vec<(String, std::net::IpAddr)> {
+    let mut out = Vec::new();
+    for vm in &model.vms {
+        for (nic, _) in &vm.nics {
+            let Some(n) = model.nics.get(&nic.key) else {
+                continue;
+            };
+            out.extend(
+                n.ip_configs
+                    .iter()
+                    .filter_map(|c| c.private_ip)
+                    .map(|ip| (vm.id.key.clone(), ip)),
+            );
+        }
+    }
+    out
 }
 
 /// Applies the fix to a copy and audits the VMs it reaches, before and after.
@@ -132,7 +202,7 @@ fn try_fix(
     shared: &Shared<'_>,
     fix: &Fix,
     stand_in: &str,
-    targets: BTreeSet<String>,
+    targets: Targets,
 ) -> Result<Run, String> {
     let Shared {
         asgs,
@@ -148,10 +218,20 @@ fn try_fix(
     let key = ResId::new(fix.resource().unwrap_or_default()).key;
     let mut affected = served.get(&key).cloned().unwrap_or_default();
     let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
-    keys.extend(targets);
+    keys.extend(targets.vms);
     affected.retain(|(k, _)| keys.contains(k));
+    // East-west findings depend on VMs the change does not reach. The fixes for them deny
+    // sources (a gateway's prefixes, the stepping stones' addresses), which can only take reach
+    // away: the stones they name are every stepping stone the proof needs, before and after.
+    let stones = if targets.lateral {
+        Stones::Only(std::sync::Arc::new(shared.vms_at(fix)))
+    } else {
+        Stones::InScope
+    };
     let mut options = estate.options.clone();
-    if fix.needs_your_ip() && options.client.is_none() {
+    // A narrowed DNAT rule is judged by what the whole Internet can still reach through it.
+    let dnat = matches!(fix, Fix::NarrowDnatRuleSources { .. });
+    if fix.needs_your_ip() && options.client.is_none() && !dnat {
         options.client = apply::stand_in_client(stand_in);
     }
     let shared_ix = &shared.indexes;
@@ -167,14 +247,14 @@ fn try_fix(
     } else {
         Indexes::new(patched)
     };
-    let after = audit_keys(estate, patched, after_ix, asgs, &options, &keys);
+    let after = audit_keys(estate, patched, after_ix, (asgs, &stones), &options, &keys);
     scratch.restore(undo);
     Ok(Run {
         before: audit_keys(
             estate,
             estate.model,
             shared_ix.clone(),
-            asgs,
+            (asgs, &stones),
             &options,
             &keys,
         )?,
@@ -189,7 +269,10 @@ fn audit_keys<'m>(
     estate: &Estate<'_>,
     model: &'m Model,
     ix: std::sync::Arc<Indexes<'m>>,
-    asgs: &std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+    (asgs, stones): (
+        &std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+        &Stones,
+    ),
     options: &Options,
     keys: &BTreeSet<String>,
 ) -> Result<Report, String> {
@@ -202,10 +285,10 @@ fn audit_keys<'m>(
         ix,
     )
     .map_err(|e| e.to_string())?
-    // Two-hop findings are judged among the VMs the change reaches only: evaluating every
-    // other VM as a stepping stone per fix costs ~100× (docs/performance.md), and the same
-    // limit applies before and after, so the comparison stays fair.
-    .with_stepping_stones(Stones::InScope);
+    // Two-hop findings are judged among the VMs the change reaches and the stones a lateral
+    // fix names: evaluating every other VM as a stepping stone per fix costs ~100×
+    // (docs/performance.md), and the same stones serve before and after.
+    .with_stepping_stones(stones.clone());
     Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
 }
 
@@ -224,6 +307,9 @@ fn served_index(model: &Model) -> HashMap<String, Vec<(String, String)>> {
             };
             if let Some(x) = &n.nsg {
                 out.entry(x.key.clone()).or_default().insert(me.clone());
+            }
+            for pip in n.ip_configs.iter().filter_map(|c| c.public_ip.as_ref()) {
+                out.entry(pip.key.clone()).or_default().insert(me.clone());
             }
             for c in &n.ip_configs {
                 let subnet = c
@@ -267,14 +353,48 @@ fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str)
             "{rule_id} does not occur for the stand-in address {client}"
         ));
     }
-    if has(&run.after) {
-        return advice(format!("{rule_id} remains after the change"));
+    // RDP607 says a DNAT rule publishes RDP at all; narrowing its sources keeps the door for
+    // the admins, so the proof is that the DNAT paths admit nothing beyond the new sources.
+    let narrowed = match &change {
+        Fix::NarrowDnatRuleSources { sources, .. } => Some(
+            sources
+                .iter()
+                .map(|s| match s {
+                    crate::rules::Source::Prefix(p) => p.clone(),
+                    crate::rules::Source::YourPublicIp => apply::stand_in_prefix(&client),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    };
+    match &narrowed {
+        Some(allowed) => {
+            let wider = vm_of(&run.after).and_then(|i| {
+                run.after.vms[i]
+                    .rdp
+                    .paths
+                    .iter()
+                    .filter(|p| p.kind == "firewallDnat")
+                    .flat_map(|p| p.allowed_sources.iter())
+                    .find(|s| !allowed.contains(s))
+                    .cloned()
+            });
+            if let Some(s) = wider {
+                return advice(format!("the DNAT path still admits {s} after the change"));
+            }
+        }
+        None if has(&run.after) => {
+            return advice(format!("{rule_id} remains after the change"));
+        }
+        None => {}
     }
     // A fix that admits the client opens a standing rule for that one address: RDP804 (use
     // just-in-time access instead) is then expected, and said; anything else new is not.
+    // Aiming an allow rule at the private address makes it admit what it was written for.
     let admits = matches!(
         change,
         Fix::AddRoute { .. }
+            | Fix::SetNsgRuleDestination { .. }
             | Fix::AddNsgRule {
                 access: FixAccess::Allow,
                 ..
@@ -323,6 +443,9 @@ fn placeholder_back(body: &serde_json::Value, fix: &Fix, stand_in: &str) -> serd
     );
     serde_json::from_str(&text).unwrap_or_else(|_| body.clone())
 }
+
+/// The rules whose findings come from the east-west analysis of the whole estate.
+const LATERAL: &[&str] = &["RDP811", "RDP812"];
 
 /// The rule that flags a standing allow rule (the expected companion of an admitting fix).
 const STANDING: &str = "RDP804";

@@ -113,6 +113,41 @@ pub(crate) fn explain(m: &RuleMeta) -> String {
     rule_text(m, Medium::Text)
 }
 
+/// What `rdpaudit explain ID --fix-format F` prints: with `az` (the default) the rule's text;
+/// with `arm` or `terraform` its "How to fix" is the rule's typed fix in that form, on an example
+/// resource (a finding renders it for the exact resource, proven).
+pub(crate) fn explain_in(m: &RuleMeta, format: super::FixFormat) -> String {
+    let text = explain(m);
+    if format == super::FixFormat::Az {
+        return text;
+    }
+    let name = match format {
+        super::FixFormat::Arm => "arm",
+        _ => "terraform",
+    };
+    let fix = match super::fix_examples::example(m.id) {
+        Some(f) => format!(
+            "How to fix ({name}, on an example resource; `audit`, `check` and `fix` with \
+             --fix-format {name} print it for yours)\n{}\n\n",
+            indent(&super::fix::body(&f, format))
+        ),
+        None => format!(
+            "How to fix (no {name} form: this fix is not one change to an Azure resource)\n  {}\n\n",
+            m.remediation
+        ),
+    };
+    let old = format!("How to fix\n  {}\n\n", m.remediation);
+    text.replacen(&old, &fix, 1)
+}
+
+/// Every line indented by two spaces.
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The index columns of one rule.
 fn index_row(m: &RuleMeta) -> [&str; 4] {
     [m.id, m.severity.as_str(), m.category.as_str(), m.title]

@@ -6,14 +6,10 @@
 
 use serde::Serialize;
 
-use crate::rules::fix::{parts, Fix, FixAccess, Source, PRIORITY_RANGE};
-
-/// The ARM API version the `az rest` bodies use (Microsoft.Network).
-/// <https://learn.microsoft.com/en-us/rest/api/virtualnetwork/security-rules/create-or-update>
-pub(crate) const NETWORK_API: &str = "2024-05-01";
-/// The ARM API version for `virtualMachines/start`.
-/// <https://learn.microsoft.com/en-us/rest/api/compute/virtual-machines/start>
-pub(crate) const COMPUTE_API: &str = "2024-07-01";
+pub use super::fix_text::shell_quote;
+use super::fix_text::{hcl, hcl_list, label, scope_flags, sources, url_segment};
+pub(crate) use super::fix_text::{COMPUTE_API, NETWORK_API};
+use crate::rules::fix::{parts, Fix, FixAccess, PRIORITY_RANGE};
 
 /// How fixes are printed (`--fix-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -129,6 +125,15 @@ pub fn render(fix: &FixReport, format: FixFormat) -> String {
     out
 }
 
+/// A fix's commands alone in `format` (no proof header): `explain`'s example.
+pub(crate) fn body(fix: &Fix, format: FixFormat) -> String {
+    match format {
+        FixFormat::Az => az(fix),
+        FixFormat::Arm => arm(fix, None),
+        FixFormat::Terraform => terraform(fix, None),
+    }
+}
+
 /// `rdpaudit fix`'s text: per VM, each finding with its fix under it, proven or marked advice.
 pub fn listing(report: &super::Report) -> String {
     let mut out = String::new();
@@ -159,39 +164,6 @@ pub fn listing(report: &super::Report) -> String {
         out.push('\n');
     }
     out
-}
-
-/// POSIX single-quote escaping: plain words stay as they are, anything else is quoted with
-/// `'` and each `'` inside becomes `'\''`.
-pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// `--subscription S --resource-group RG` of an id.
-fn scope_flags(id: &str) -> (String, String) {
-    let (sub, rg, name) = parts(id);
-    (
-        format!(
-            "--subscription {} --resource-group {}",
-            shell_quote(&sub),
-            shell_quote(&rg)
-        ),
-        name,
-    )
-}
-
-fn sources(s: &[Source]) -> String {
-    s.iter()
-        .map(|x| shell_quote(&x.to_string()))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn no_priority(nsg: &str, wins_over: Option<&(String, u32)>) -> String {
@@ -277,6 +249,7 @@ fn az(fix: &Fix) -> String {
             )
         }
         Fix::Advice { text } => text.clone(),
+        other => super::fix_more::az(other).unwrap_or_default(),
     }
 }
 
@@ -336,20 +309,11 @@ fn child(fix: &Fix, proven: Option<&serde_json::Value>) -> Option<(String, serde
     Some((url, proven.cloned().or(body)?))
 }
 
-/// A resource name as one URL path segment.
-fn url_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `az rest` with the ARM body of the exact child resource.
 fn arm(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
+    if let Some(text) = super::fix_more::arm(fix, proven) {
+        return text;
+    }
     if let Fix::StartVm { vm } = fix {
         return format!(
             "az rest --method post --url {}",
@@ -378,36 +342,6 @@ fn arm(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
             az(fix)
         ),
     }
-}
-
-/// An HCL string literal (`"`, `\`, `${` and `%{` escaped).
-fn hcl(s: &str) -> String {
-    let e = s
-        .replace('\\', r"\\")
-        .replace('"', "\\\"")
-        .replace("${", "$${")
-        .replace("%{", "%%{");
-    format!("\"{e}\"")
-}
-
-/// A Terraform resource label from a name.
-fn label(s: &str) -> String {
-    let l: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("rdpaudit_{l}")
-}
-
-fn hcl_list(s: &[Source]) -> String {
-    let items: Vec<String> = s.iter().map(|x| hcl(&x.to_string())).collect();
-    format!("[{}]", items.join(", "))
 }
 
 /// A Terraform (azurerm) snippet.
@@ -499,12 +433,14 @@ fn terraform(fix: &Fix, proven: Option<&serde_json::Value>) -> String {
              source_port_range = \"*\""
         ),
         Fix::Advice { text } => text.clone(),
+        other => super::fix_more::terraform(other).unwrap_or_default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::fix::Source;
 
     const NSG: &str = "/subscriptions/0000/resourceGroups/rg hub/providers/\
                        Microsoft.Network/networkSecurityGroups/nsg$(rm -rf ~)";

@@ -112,6 +112,94 @@ pub enum Fix {
         /// What to do.
         text: String,
     },
+    /// Point an allow rule at the VM's private address: NSGs are evaluated after Azure has
+    /// translated the public IP, so a rule naming the public IP never matches (RDP404).
+    SetNsgRuleDestination {
+        /// The NSG's resource id.
+        nsg: String,
+        /// The rule's name.
+        rule: String,
+        /// The VM's private IP.
+        destination: String,
+    },
+    /// Delete a standing allow rule, once just-in-time access or Bastion replaces it (RDP804).
+    DeleteNsgRule {
+        /// The NSG's resource id.
+        nsg: String,
+        /// The rule's name.
+        rule: String,
+    },
+    /// Make a dynamic public IP static: its address then survives a deallocation (RDP603).
+    StaticPublicIp {
+        /// The public IP's resource id.
+        public_ip: String,
+    },
+    /// Turn a Bastion feature off (RDP805, RDP806).
+    DisableBastionFeature {
+        /// The Bastion host's resource id.
+        bastion: String,
+        /// Which feature.
+        feature: BastionFeature,
+    },
+    /// Replace a DNAT rule's sources (RDP607): in a Firewall Policy's rule collection group, or
+    /// in a classic firewall's NAT rule collection.
+    NarrowDnatRuleSources {
+        /// The rule collection group's id (policy rules) or the firewall's id (classic rules).
+        resource: String,
+        /// The rule collection's name.
+        collection: String,
+        /// The rule's name.
+        rule: String,
+        /// The new sources.
+        sources: Vec<Source>,
+        /// Classic rules have no update command: the flags that re-create the rule as it is
+        /// (protocols, destinations, ports, translation), without its sources.
+        recreate: Option<Vec<(String, Vec<String>)>>,
+    },
+    /// Change a Virtual Network Manager security admin rule's access (RDP410: `AlwaysAllow` →
+    /// `Allow`, so the NSGs decide again).
+    SetAdminRuleAccess {
+        /// The admin rule's resource id.
+        rule: String,
+        /// The new access.
+        access: AdminAccess,
+        /// The region to deploy the configuration again in (the VM's, which its VNet shares);
+        /// `None`: unknown, a marked placeholder.
+        region: Option<String>,
+    },
+    /// Require Network Level Authentication in the guest (RDP507), by Run Command. Guest settings
+    /// are not in the ARM data: printed as advice, never proven.
+    EnableNla {
+        /// The VM's resource id.
+        vm: String,
+    },
+}
+
+/// A Bastion feature a fix turns off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BastionFeature {
+    /// `enableShareableLink`.
+    ShareableLink,
+    /// `enableIpConnect`.
+    IpConnect,
+}
+
+impl BastionFeature {
+    /// The ARM property.
+    pub fn property(self) -> &'static str {
+        match self {
+            BastionFeature::ShareableLink => "enableShareableLink",
+            BastionFeature::IpConnect => "enableIpConnect",
+        }
+    }
+}
+
+/// A security admin rule's access a fix sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AdminAccess {
+    /// Let the NSGs decide.
+    Allow,
 }
 
 impl Fix {
@@ -122,8 +210,13 @@ impl Fix {
             | Fix::AddNsgRule { nsg, .. }
             | Fix::WidenNsgRuleSourcePorts { nsg, .. } => Some(nsg),
             Fix::AddRoute { route_table, .. } => Some(route_table),
-            Fix::StartVm { vm } => Some(vm),
+            Fix::StartVm { vm } | Fix::EnableNla { vm } => Some(vm),
             Fix::Advice { .. } => None,
+            Fix::SetNsgRuleDestination { nsg, .. } | Fix::DeleteNsgRule { nsg, .. } => Some(nsg),
+            Fix::StaticPublicIp { public_ip } => Some(public_ip),
+            Fix::DisableBastionFeature { bastion, .. } => Some(bastion),
+            Fix::NarrowDnatRuleSources { resource, .. } => Some(resource),
+            Fix::SetAdminRuleAccess { rule, .. } => Some(rule),
         }
     }
 
@@ -131,9 +224,9 @@ impl Fix {
     pub fn needs_your_ip(&self) -> bool {
         let yours = |s: &Source| *s == Source::YourPublicIp;
         match self {
-            Fix::NarrowNsgRuleSources { sources, .. } | Fix::AddNsgRule { sources, .. } => {
-                sources.iter().any(yours)
-            }
+            Fix::NarrowNsgRuleSources { sources, .. }
+            | Fix::AddNsgRule { sources, .. }
+            | Fix::NarrowDnatRuleSources { sources, .. } => sources.iter().any(yours),
             Fix::AddRoute { prefix, .. } => yours(prefix),
             _ => false,
         }
@@ -246,6 +339,91 @@ pub(crate) fn sample(set: &crate::engine::AddrSet) -> Option<String> {
         .ranges()
         .first()
         .map(|(lo, _)| std::net::Ipv6Addr::from(*lo).to_string())
+}
+
+/// POSIX single-quote escaping: plain words stay as they are, anything else is quoted with
+/// `'` and each `'` inside becomes `'\''` (`report::fix::shell_quote` is this).
+pub fn quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// `--subscription S --resource-group RG` of a resource id, for advice that names it.
+pub(crate) fn scope_of(id: &str) -> String {
+    let (sub, rg, _) = parts(id);
+    format!(
+        "--subscription {} --resource-group {}",
+        quote(&sub),
+        quote(&rg)
+    )
+}
+
+/// Advice for a NIC that no NSG protects: create an NSG beside it (Azure's default rules deny
+/// inbound from the Internet), add `rule` = (access, sources), associate it. Names come from
+/// the data; the NSG's name is a suggestion.
+pub(crate) fn new_nsg_advice(
+    nic: &crate::model::ResId,
+    nsg: &str,
+    rule: (FixAccess, &[Source]),
+    port: u16,
+) -> String {
+    let scope = scope_of(&nic.id);
+    let (access, sources) = rule;
+    let (verb, name) = match access {
+        FixAccess::Allow => ("Allow", format!("Allow-RDP-{port}-rdpaudit")),
+        FixAccess::Deny => ("Deny", format!("Deny-RDP-{port}-rdpaudit")),
+    };
+    let sources: Vec<String> = sources.iter().map(|s| quote(&s.to_string())).collect();
+    format!(
+        "az network nsg create {scope} --name {nsg}   (Azure's default rules: inbound from the \
+         Internet denied)\n\
+         az network nsg rule create {scope} --nsg-name {nsg} --name {name} --priority 300 \
+         --direction Inbound --access {verb} --protocol Tcp --source-address-prefixes {} \
+         --source-port-ranges '*' --destination-port-ranges {port}\n\
+         az network nic update {scope} --name {} --network-security-group {nsg}",
+        sources.join(" "),
+        quote(nic.name()),
+        nsg = quote(nsg),
+    )
+}
+
+/// [`new_nsg_advice`] admitting the client (`--client-ip`, else the marked placeholder) on the
+/// path's NIC; `None` without a NIC (classic VMs).
+pub(crate) fn nsg_for_path(
+    cx: &super::Cx<'_, '_>,
+    p: &crate::engine::PathAnalysis<'_>,
+) -> Option<String> {
+    let nic = p.nic?;
+    Some(new_nsg_advice(
+        &nic.id,
+        &format!("{}-nsg", cx.vm.name),
+        (FixAccess::Allow, &client_sources(&cx.vm.client_label)),
+        p.delivered_port,
+    ))
+}
+
+/// Advice for east-west RDP into a VM no NSG protects: an NSG on its first NIC with a deny for
+/// `sources` (Azure's default rules admit the whole VNet). Unchanged without a NIC.
+pub(crate) fn deny_on_new_nsg(
+    cx: &super::Cx<'_, '_>,
+    mut f: super::Finding,
+    sources: &[Source],
+) -> super::Finding {
+    if let Some((nic, _)) = cx.vm.arm.and_then(|v| v.nics.first()) {
+        f.remediation = new_nsg_advice(
+            nic,
+            &format!("{}-nsg", cx.vm.name),
+            (FixAccess::Deny, sources),
+            cx.vm.port,
+        );
+    }
+    f
 }
 
 /// The resource group, subscription and name of an id, for commands.

@@ -61,7 +61,7 @@ mod rdp806;
 mod rdp811;
 mod rdp812;
 
-pub use fix::{Fix, FixAccess, Source};
+pub use fix::{AdminAccess, BastionFeature, Fix, FixAccess, Source};
 pub use meta::{Category, Need, RuleMeta, Severity};
 pub(crate) use phrases::{client_text, rule_text};
 
@@ -132,7 +132,18 @@ impl Cx<'_, '_> {
         let mut remediation = rule
             .remediation
             .replace("<rg>", &self.vm.resource_group)
-            .replace("<vm>", &self.vm.name);
+            .replace("<vm>", &self.vm.name)
+            .replace("<vm resource id>", &self.vm.id.id)
+            .replace("<guest RDP port>", &self.vm.port.to_string());
+        // A classic VM's cloud service: the first label of its `cloudapp.net` name.
+        if let Some(svc) = self
+            .vm
+            .classic
+            .and_then(|c| c.fqdn.as_deref())
+            .and_then(|f| f.split('.').next())
+        {
+            remediation = remediation.replace("<cloud service>", svc);
+        }
         for (k, v) in extra {
             remediation = remediation.replace(k, v);
         }

@@ -47,7 +47,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     "endpoint {} on {} forwards public port {} to private port {}, but RDP listens on {}",
                     ep.name, cx.vm.name, ep.public_port, ep.private_port, cx.vm.port
                 ),
-                &[],
+                &[("<public port>", &ep.public_port.to_string())],
             )
         })
         .collect()

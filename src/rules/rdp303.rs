@@ -40,6 +40,14 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter(|p| p.client.admitted.is_empty())
         .filter_map(|p| p.endpoint)
         .map(|ep| {
+            // Lower than every rule of the ACL: the new permit is evaluated first.
+            let first = ep
+                .acl
+                .as_ref()
+                .and_then(|a| a.iter().map(|r| r.order).min())
+                .map_or(0, |o| (o - 1).max(0));
+            let client = super::fix::client_source(&cx.vm.client_label).to_string();
+            let order = first.to_string();
             cx.finding(
                 &RULE,
                 cx.vm_id(),
@@ -49,7 +57,10 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     cx.vm.name,
                     super::client_text(cx)
                 ),
-                &[],
+                &[
+                    ("<lower than the deciding rule>", &order),
+                    ("<your public IP>/32", &client),
+                ],
             )
         })
         .collect()

@@ -48,7 +48,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 _ => ("a Standard entry point".to_string(), cx.vm_id().to_string()),
             };
             let nic = p.nic.map(|n| n.name.clone()).unwrap_or_default();
-            cx.finding(
+            let mut f = cx.finding(
                 &RULE,
                 &id,
                 format!(
@@ -56,7 +56,12 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     cx.vm.name, what, nic
                 ),
                 &[("<nic>", &nic)],
-            )
+            );
+            // The NIC's own group and subscription; only the NSG's name is a suggestion.
+            if let Some(text) = super::fix::nsg_for_path(cx, p) {
+                f.remediation = text;
+            }
+            f
         })
         .collect()
 }

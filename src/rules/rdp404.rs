@@ -48,7 +48,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     && r.protocol.matches_tcp()
                     && r.destination_ports.contains(p.delivered_port)
                 {
-                    out.push(cx.finding(
+                    let f = cx.finding(
                         &RULE,
                         &nsg.id.id,
                         format!(
@@ -61,7 +61,16 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                             private.map(|ip| ip.to_string()).unwrap_or_else(|| "of the NIC".into())
                         ),
                         &[("<nsg>", &nsg.name), ("<rule>", &r.name)],
-                    ));
+                    );
+                    // The narrowest fix: the same rule, aimed at the address the NSG sees.
+                    out.push(match private {
+                        Some(ip) => f.with_fix(super::Fix::SetNsgRuleDestination {
+                            nsg: nsg.id.id.clone(),
+                            rule: r.name.clone(),
+                            destination: ip.to_string(),
+                        }),
+                        None => f,
+                    });
                 }
             }
         }

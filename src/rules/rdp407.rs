@@ -42,6 +42,40 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter_map(|p| {
             let (nsg, level, part) = super::deciding(p, |o| o == Outcome::Unknown)?;
             let rule = part.maybe.as_ref().or(part.rule.as_ref())?;
+            let fill = [
+                (
+                    "<VM private IP>:3389",
+                    format!(
+                        "{}:{}",
+                        p.ip_config
+                            .and_then(|c| c.private_ip)
+                            .map_or_else(|| "<VM private IP>".to_string(), |i| i.to_string()),
+                        p.delivered_port
+                    ),
+                ),
+                (
+                    "<client IP>",
+                    match super::fix::client_source(&cx.vm.client_label) {
+                        super::Source::Prefix(s) => {
+                            s.split('/').next().unwrap_or_default().to_string()
+                        }
+                        super::Source::YourPublicIp => "<YOUR-PUBLIC-IP>".to_string(),
+                    },
+                ),
+                (
+                    "<region>",
+                    cx.vm.location.clone().unwrap_or_else(|| "<region>".into()),
+                ),
+                (
+                    "<tag>",
+                    rule.opaque_tags
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "<tag>".into()),
+                ),
+                ("<nsg>", nsg.name.clone()),
+            ];
+            let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (*k, v.as_str())).collect();
             Some(cx.finding(
                 &RULE,
                 &nsg.id.id,
@@ -54,7 +88,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     super::client_text(cx),
                     rule.note.clone().unwrap_or_else(|| "its addresses are not in the data".into())
                 ),
-                &[("<nsg>", &nsg.name)],
+                &fill,
             ))
         })
         .take(1)

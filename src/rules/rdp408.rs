@@ -35,7 +35,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 continue;
             }
             seen.push(nsg.id.key.clone());
-            out.push(cx.finding(
+            let mut f = cx.finding(
                 &RULE,
                 &nsg.id.id,
                 format!(
@@ -45,7 +45,20 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     state
                 ),
                 &[("<nsg>", &nsg.name)],
-            ));
+            );
+            // The NSG's own group and subscription (it may live apart from the VM).
+            let (sub, rg, _) = super::fix::parts(&nsg.id.id);
+            let q = super::fix::quote;
+            f.remediation = format!(
+                "Get-AzNetworkSecurityGroup -Name {n} -ResourceGroupName {} | \
+                 Set-AzNetworkSecurityGroup   (after Set-AzContext -Subscription {})\n\
+                 az network nsg show {} --name {n} --query provisioningState --output tsv",
+                q(&rg),
+                q(&sub),
+                super::fix::scope_of(&nsg.id.id),
+                n = q(&nsg.name),
+            );
+            out.push(f);
         }
     }
     out

@@ -58,9 +58,11 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             ),
             ("<collection>", r.collection.clone().unwrap_or_default()),
             ("<rule>", r.name.clone()),
+            // The manager's own group, its configuration's id, the VM's region (a VNet and
+            // its VMs share one).
         ];
         let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        return vec![cx.finding(
+        let mut f = cx.finding(
             &RULE,
             &r.id,
             format!(
@@ -70,7 +72,33 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 cx.vm.name
             ),
             &extra,
-        )];
+        );
+        f.remediation = advice(r, cx.vm.location.as_deref(), p.delivered_port);
+        return vec![f];
     }
     Vec::new()
+}
+/// The request to the manager's owner with the manager's own group and subscription, and the
+/// redeploy in the VM's region (a VNet and its VMs share one). Only the admins' range is the
+/// user's to fill in.
+fn advice(r: &crate::engine::admin_types::AdminRef, region: Option<&str>, port: u16) -> String {
+    let q = super::fix::quote;
+    let scope = super::fix::scope_of(&r.id);
+    let (m, c) = (
+        q(&r.manager.clone().unwrap_or_default()),
+        q(&r.configuration.clone().unwrap_or_default()),
+    );
+    format!(
+        "Ask the owner of network manager {m} to add a higher-priority (lower number) Allow rule \
+         for tcp/{port} from your admin range in security admin configuration {c}, rule \
+         collection {}, or to narrow rule {}; then deploy again (a commit replaces what the \
+         region has deployed: list every configuration it should keep):\n\
+         cfg=$(az network manager security-admin-config show {scope} --network-manager-name {m} \
+         --configuration-name {c} --query id --output tsv)\n\
+         az network manager post-commit {scope} --network-manager-name {m} --commit-type \
+         SecurityAdmin --configuration-ids \"$cfg\" --target-locations {}",
+        q(&r.collection.clone().unwrap_or_default()),
+        q(&r.name),
+        q(region.unwrap_or("<REGION-OF-THE-VNET>")),
+    )
 }

@@ -55,18 +55,25 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             ("<rule>", r.name.clone()),
         ];
         let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        return vec![cx.finding(
-            &RULE,
-            &r.id,
-            format!(
-                "{} admits tcp/{} to {} from {} without consulting the NSGs",
-                super::doors::admin_rule_text(r),
-                p.delivered_port,
-                cx.vm.name,
-                super::doors::judged_text(ev, &part.set)
-            ),
-            &extra,
-        )];
+        let fix = super::Fix::SetAdminRuleAccess {
+            rule: r.id.clone(),
+            access: super::AdminAccess::Allow,
+            region: cx.vm.location.clone(),
+        };
+        return vec![cx
+            .finding(
+                &RULE,
+                &r.id,
+                format!(
+                    "{} admits tcp/{} to {} from {} without consulting the NSGs",
+                    super::doors::admin_rule_text(r),
+                    p.delivered_port,
+                    cx.vm.name,
+                    super::doors::judged_text(ev, &part.set)
+                ),
+                &extra,
+            )
+            .with_fix(fix)];
     }
     Vec::new()
 }

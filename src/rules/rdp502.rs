@@ -55,15 +55,46 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             None
         };
         if let Some((port, what)) = delivered {
-            out.push(cx.finding(
+            let (port_s, guest) = (port.to_string(), vm.port.to_string());
+            let (lb, rule) = match (p.lb, p.nat_rule) {
+                (Some(lb), Some(r)) => (lb.name.clone(), r.name.clone()),
+                _ => ("<lb>".into(), "<rule>".into()),
+            };
+            let mut f = cx.finding(
                 &RULE,
                 cx.vm_id(),
                 format!(
                     "{what} port {port} but RDP on {} listens on port {}",
                     vm.name, vm.port
                 ),
-                &[("<port>", &port.to_string())],
-            ));
+                &[
+                    ("<port>", &port_s),
+                    ("<delivered port>", &port_s),
+                    ("<guest port>", &guest),
+                    ("<lb>", &lb),
+                    ("<rule>", &rule),
+                ],
+            );
+            // The load balancer's own group and subscription (it may live apart from the VM);
+            // without a NAT rule, the other way is the NSG.
+            if p.nat_rule.is_none() {
+                let first = f.remediation.lines().next().unwrap_or_default().to_string();
+                f.remediation = format!(
+                    "{first}\nOr allow the guest's port: admit tcp/{guest} where the NSG rules \
+                     now admit tcp/{port_s}"
+                );
+            } else if let Some(lb) = p.lb {
+                let (vm_rg, lb_scope) = (
+                    format!("--resource-group {}", super::fix::quote(&vm.resource_group)),
+                    super::fix::scope_of(&lb.id.id),
+                );
+                f.remediation = f.remediation.replacen(
+                    &format!("{vm_rg} --lb-name"),
+                    &format!("{lb_scope} --lb-name"),
+                    1,
+                );
+            }
+            out.push(f);
         }
     }
     out.truncate(1);

@@ -36,7 +36,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             &RULE,
             cx.vm_id(),
             format!("nothing listens on port {} on {}", cx.vm.port, cx.vm.name),
-            &[],
+            &[("<port>", &cx.vm.port.to_string())],
         )],
         _ => Vec::new(),
     }

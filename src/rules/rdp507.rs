@@ -44,15 +44,19 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let via = super::forwarding_rule(p)
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
-    vec![cx.finding(
-        &RULE,
-        cx.vm_id(),
-        format!(
-            "NLA is off on {} and RDP is reachable from {} through {}{via}",
-            cx.vm.name,
-            super::phrases::describe_set(&p.exposed(), &p.internet.candidates),
-            p.connect_to().unwrap_or_else(|| "a direct path".into()),
-        ),
-        &[],
-    )]
+    vec![cx
+        .finding(
+            &RULE,
+            cx.vm_id(),
+            format!(
+                "NLA is off on {} and RDP is reachable from {} through {}{via}",
+                cx.vm.name,
+                super::phrases::describe_set(&p.exposed(), &p.internet.candidates),
+                p.connect_to().unwrap_or_else(|| "a direct path".into()),
+            ),
+            &[],
+        )
+        .with_fix(super::Fix::EnableNla {
+            vm: cx.vm_id().to_string(),
+        })]
 }

@@ -41,7 +41,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         Some(b) => format!("; Azure Bastion {} serves its network", b.name),
         None => "; no Azure Bastion serves its network".to_string(),
     };
-    vec![cx.finding(
+    let mut f = cx.finding(
         &RULE,
         vm.id.id.as_str(),
         format!(
@@ -49,5 +49,43 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             vm.name, bastion
         ),
         &[],
-    )]
+    );
+    if let Some(text) = advice(cx) {
+        f.remediation = text;
+    }
+    vec![f]
+}
+
+/// The template with the primary NIC's names, group and private IP; the public IP's name is a
+/// suggestion.
+fn advice(cx: &Cx<'_, '_>) -> Option<String> {
+    let arm = cx.vm.arm?;
+    let nic = arm
+        .nics
+        .iter()
+        .find(|(_, p)| *p == Some(true))
+        .or(arm.nics.first())
+        .and_then(|(id, _)| cx.model.nics.get(&id.key))?;
+    let ipc = nic
+        .ip_configs
+        .iter()
+        .find(|c| c.primary == Some(true))
+        .or(nic.ip_configs.first())?;
+    let q = super::fix::quote;
+    let scope = super::fix::scope_of(&nic.id.id);
+    let pip = q(&format!("{}-pip", cx.vm.name));
+    Some(format!(
+        "Portal: {vm} > Connect > Connect via Bastion (or from the VNet or VPN: mstsc /v:{ip})\n\
+         Only if direct access is required: az network public-ip create {scope} --name {pip} \
+         --sku Standard\n\
+         az network nic ip-config update {scope} --nic-name {} --name {} --public-ip-address \
+         {pip}   (then allow RDP from your address, RDP402)",
+        q(&nic.name),
+        q(ipc.id.name()),
+        vm = cx.vm.name,
+        ip = ipc
+            .private_ip
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| "<private IP>".into()),
+    ))
 }

@@ -47,7 +47,27 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     ),
                     None => format!("public IP {pip} has no address assigned"),
                 };
-                Some(cx.finding(&RULE, &b.resource, message, &[]))
+                let mut f = cx.finding(&RULE, &b.resource, message, &[]);
+                // The public IP's own group and subscription (it may live apart from the VM).
+                if crate::model::ResId::new(&b.resource)
+                    .segment_after("publicIPAddresses")
+                    .is_some()
+                {
+                    let (vm, ip) = (
+                        super::fix::scope_of(cx.vm_id()),
+                        super::fix::scope_of(&b.resource),
+                    );
+                    let name = super::fix::quote(&super::fix::parts(&b.resource).2);
+                    f.remediation = format!(
+                        "az vm start {vm} --name {}\n\
+                         az network public-ip show {ip} --name {name} --query ipAddress --output \
+                         tsv\n\
+                         To keep the address: az network public-ip update {ip} --name {name} \
+                         --allocation-method Static",
+                        super::fix::quote(&cx.vm.name)
+                    );
+                }
+                Some(f)
             }
             _ => None,
         })

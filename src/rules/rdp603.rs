@@ -42,15 +42,20 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         if out.iter().any(|f| f.resource_id == pip.id.id) {
             continue;
         }
-        out.push(cx.finding(
-            &RULE,
-            &pip.id.id,
-            format!(
-                "public IP {} of {} is dynamic: its address changes after a deallocation",
-                pip.name, cx.vm.name
-            ),
-            &[("<pip>", &pip.name)],
-        ));
+        out.push(
+            cx.finding(
+                &RULE,
+                &pip.id.id,
+                format!(
+                    "public IP {} of {} is dynamic: its address changes after a deallocation",
+                    pip.name, cx.vm.name
+                ),
+                &[("<pip>", &pip.name)],
+            )
+            .with_fix(super::Fix::StaticPublicIp {
+                public_ip: pip.id.id.clone(),
+            }),
+        );
     }
     out
 }

@@ -34,12 +34,49 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter_map(|p| {
             let nic = p.nic?;
             let pip = p.public_ip.map(|x| x.name.as_str()).unwrap_or("a public IP");
-            Some(cx.finding(
+            let mut f = cx.finding(
                 &RULE,
                 &nic.id.id,
                 format!("{pip} is on {}, a secondary NIC of {}: replies leave through the primary NIC and are dropped", nic.name, cx.vm.name),
                 &[("<nic>", &nic.name)],
-            ))
+            );
+            if let Some(text) = advice(cx, p, nic) {
+                f.remediation = text;
+            }
+            Some(f)
         })
         .collect()
+}
+/// Move the public IP from the secondary NIC's IP configuration to the primary NIC's, each
+/// NIC named with its own group and subscription.
+fn advice(
+    cx: &Cx<'_, '_>,
+    p: &crate::engine::PathAnalysis<'_>,
+    nic: &crate::model::Nic,
+) -> Option<String> {
+    let q = super::fix::quote;
+    let (ipc, pip) = (p.ip_config?, p.public_ip?);
+    let arm = cx.vm.arm?;
+    let primary = arm
+        .nics
+        .iter()
+        .find(|(_, pr)| *pr == Some(true))
+        .or(arm.nics.first())
+        .and_then(|(id, _)| cx.model.nics.get(&id.key))?;
+    let pipc = primary
+        .ip_configs
+        .iter()
+        .find(|c| c.primary == Some(true))
+        .or(primary.ip_configs.first())?;
+    Some(format!(
+        "az network nic ip-config update {} --nic-name {} --name {} --remove publicIpAddress\n\
+         az network nic ip-config update {} --nic-name {} --name {} --public-ip-address {}",
+        super::fix::scope_of(&nic.id.id),
+        q(&nic.name),
+        q(ipc.id.name()),
+        super::fix::scope_of(&primary.id.id),
+        q(&primary.name),
+        q(pipc.id.name()),
+        q(&pip.id.id),
+    ))
 }

@@ -29,8 +29,8 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     cx.vm
         .direct_paths()
-        .flat_map(|p| p.blocks.iter())
-        .filter_map(|b| {
+        .flat_map(|p| p.blocks.iter().map(move |b| (p, b)))
+        .filter_map(|(p, b)| {
             let message = match &b.reason {
                 BlockReason::NatRuleUnbound { rule, lb } => {
                     format!("NAT rule {rule} on {lb} is not bound to a backend IP configuration")
@@ -41,9 +41,42 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 ),
                 _ => return None,
             };
-            Some(cx.finding(&RULE, &b.resource, message, &[]))
+            let mut f = cx.finding(&RULE, &b.resource, message, &[]);
+            if let Some(text) = advice(p, &b.reason) {
+                f.remediation = text;
+            }
+            Some(f)
         })
         .collect()
+}
+
+/// Bind the NAT rule to the VM's IP configuration, or give the frontend a public IP (which
+/// one is the user's choice: the marked placeholder), each resource with its own group.
+fn advice(p: &crate::engine::PathAnalysis<'_>, reason: &BlockReason) -> Option<String> {
+    let q = super::fix::quote;
+    let lb = p.lb?;
+    let lb_scope = super::fix::scope_of(&lb.id.id);
+    match reason {
+        BlockReason::NatRuleUnbound { .. } => {
+            let (nic, ipc, rule) = (p.nic?, p.ip_config?, p.nat_rule?);
+            Some(format!(
+                "az network nic ip-config inbound-nat-rule add {} --nic-name {} --ip-config-name \
+                 {} --inbound-nat-rule {}",
+                super::fix::scope_of(&nic.id.id),
+                q(&nic.name),
+                q(ipc.id.name()),
+                q(&rule.id.id),
+            ))
+        }
+        BlockReason::FrontendWithoutPublicIp { frontend, .. } => Some(format!(
+            "az network lb frontend-ip update {lb_scope} --lb-name {} --name {} \
+             --public-ip-address '<PUBLIC-IP-NAME-OR-ID>'   (a Standard public IP of your choice; \
+             an internal load balancer's frontend cannot take one: publish RDP another way)",
+            q(&lb.name),
+            q(frontend),
+        )),
+        _ => None,
+    }
 }
 
 use crate::engine::BlockReason;

@@ -59,7 +59,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 &RULE,
                 cx.vm_id(),
                 format!("connect to {to} ({via}), not to port {}{extra}", cx.vm.default_port),
-                &[],
+                &[("<host>:<port>", &to)],
             ))
         })
         .collect()

@@ -66,7 +66,8 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             ("<rule>", d.rule.map(|x| x.name.clone()).unwrap_or_default()),
         ];
         let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        return vec![cx.finding(
+        let fix = narrow_dnat(cx, d);
+        let f = cx.finding(
             &RULE,
             &d.firewall.id.id,
             format!(
@@ -76,7 +77,81 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 super::phrases::describe_set(&d.snat, &d.snat)
             ),
             &fill,
-        )];
+        );
+        return vec![match fix {
+            Some(x) => f.with_fix_for(x, &d.clients),
+            None => f,
+        }];
     }
     Vec::new()
+}
+
+/// The narrowest fix: the DNAT rule admits only the admins' address (the NSGs cannot filter
+/// behind the firewall's SNAT, so the rule's sources are the only filter).
+pub(super) fn narrow_dnat(
+    cx: &Cx<'_, '_>,
+    d: &crate::engine::dnat::DnatEntry<'_>,
+) -> Option<super::Fix> {
+    let (collection, rule) = (d.collection?, d.rule?);
+    let resource = match d.group {
+        Some(g) => g.id.id.clone(),
+        None => d.firewall.id.id.clone(),
+    };
+    let recreate = d.group.is_none().then(|| recreate_flags(rule));
+    Some(super::Fix::NarrowDnatRuleSources {
+        resource,
+        collection: collection.name.clone(),
+        rule: rule.name.clone(),
+        sources: super::fix::client_sources(&cx.vm.client_label),
+        recreate,
+    })
+}
+
+/// A classic rule's fields as `az network firewall nat-rule create` flags, sources aside.
+fn recreate_flags(r: &crate::model::doors::DnatRule) -> Vec<(String, Vec<String>)> {
+    let addrs = |a: &crate::model::doors::AddrItems| -> Vec<String> {
+        if a.any {
+            return vec!["*".into()];
+        }
+        let nets = a.nets.iter().map(|n| n.to_string());
+        nets.chain(a.ranges.iter().map(|(x, y)| format!("{x}-{y}")))
+            .collect()
+    };
+    let mut out = vec![
+        (
+            "--protocols".to_string(),
+            vec![if r.tcp { "TCP" } else { "Any" }.to_string()],
+        ),
+        (
+            "--destination-addresses".to_string(),
+            addrs(&r.destinations),
+        ),
+    ];
+    if let Some(p) = &r.ports {
+        let ports = p
+            .ranges()
+            .iter()
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect();
+        out.push(("--destination-ports".to_string(), ports));
+    }
+    match &r.target {
+        crate::model::doors::DnatTarget::Address(ip) => {
+            out.push(("--translated-address".into(), vec![ip.to_string()]));
+        }
+        crate::model::doors::DnatTarget::Fqdn(f) => {
+            out.push(("--translated-fqdn".into(), vec![f.clone()]));
+        }
+        crate::model::doors::DnatTarget::Malformed(_) => {}
+    }
+    if let Some(p) = r.translated_port {
+        out.push(("--translated-port".into(), vec![p.to_string()]));
+    }
+    out
 }

@@ -37,22 +37,34 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     r.fate == ReplyFate::Dropped && r.set.intersects(&p.client.admitted)
                 })?;
             let table = p.route_table?;
-            Some(cx.finding(
-                &RULE,
-                &table.id.id,
-                format!(
-                    "route {} ({} → {}) in {} drops replies to {}",
-                    r.route.clone().unwrap_or_default(),
-                    r.prefix,
-                    r.next_hop.as_str(),
-                    table.name,
-                    super::client_text(cx)
+            Some(
+                cx.finding(
+                    &RULE,
+                    &table.id.id,
+                    format!(
+                        "route {} ({} → {}) in {} drops replies to {}",
+                        r.route.clone().unwrap_or_default(),
+                        r.prefix,
+                        r.next_hop.as_str(),
+                        table.name,
+                        super::client_text(cx)
+                    ),
+                    &[
+                        ("<route table>", &table.name),
+                        ("<route>", r.route.as_deref().unwrap_or("<route>")),
+                    ],
+                )
+                // The narrowest fix: a more specific route for the client alone, next hop Internet
+                // (the dropping route stays for everything else).
+                .with_fix_for(
+                    super::Fix::AddRoute {
+                        route_table: table.id.id.clone(),
+                        name: "Rdp-Client-Direct-rdpaudit".into(),
+                        prefix: super::fix::client_source(&cx.vm.client_label),
+                    },
+                    &r.set.intersect(&p.client.admitted),
                 ),
-                &[
-                    ("<route-table>", &table.name),
-                    ("<route>", r.route.as_deref().unwrap_or("<route>")),
-                ],
-            ))
+            )
         })
         .take(1)
         .collect()

@@ -56,7 +56,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     if table.is_some_and(|t| t.disable_bgp_propagation) {
         return Vec::new();
     }
-    vec![cx.finding(
+    let f = cx.finding(
         &RULE,
         &vnet.id.id,
         format!(
@@ -66,5 +66,46 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             subnet.name
         ),
         &[("<vnet>", &vnet.name), ("<subnet>", &subnet.name)],
-    )]
+    );
+    vec![advice(cx, f, vnet, subnet, table)]
+}
+
+/// The template with the primary NIC and the subnet's route table (or one to create), each
+/// named with its own group and subscription.
+fn advice(
+    cx: &Cx<'_, '_>,
+    mut f: Finding,
+    vnet: &crate::model::Vnet,
+    subnet: &crate::model::Subnet,
+    table: Option<&crate::model::RouteTable>,
+) -> Finding {
+    let q = super::fix::quote;
+    let Some((nic, _)) = cx.vm.arm.and_then(|v| v.nics.first()) else {
+        return f;
+    };
+    let disable = match table {
+        Some(t) => format!(
+            "az network route-table update {} --name {} --disable-bgp-route-propagation true",
+            super::fix::scope_of(&t.id.id),
+            q(&t.name)
+        ),
+        None => {
+            let scope = super::fix::scope_of(&vnet.id.id);
+            let rt = q(&format!("{}-rt", subnet.name));
+            format!(
+                "az network route-table create {scope} --name {rt} \
+                 --disable-bgp-route-propagation true\n\
+                 az network vnet subnet update {scope} --vnet-name {} --name {} --route-table {rt}",
+                q(&vnet.name),
+                q(&subnet.name)
+            )
+        }
+    };
+    f.remediation = format!(
+        "az network nic show-effective-route-table {} --name {} --output table\n\
+         If a 0.0.0.0/0 route comes from the gateway: {disable}",
+        super::fix::scope_of(&nic.id),
+        q(nic.name())
+    );
+    f
 }

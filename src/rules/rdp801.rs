@@ -41,7 +41,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             continue;
         }
         if let Some(f) = super::doors::whole_internet(cx, p, &RULE) {
-            return vec![f];
+            return vec![door_fix(cx, p, f)];
         }
         return vec![match super::deciding_internet(p, |o| o == Outcome::Allow) {
             Some((nsg, _, rule)) => cx
@@ -55,24 +55,72 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     &[("<nsg>", &nsg.name), ("<rule>", &rule.name)],
                 )
                 .with_fix(super::fix::narrow(cx, nsg, &rule, p.delivered_port)),
-            None => cx.finding(
-                &RULE,
-                cx.vm_id(),
-                format!(
-                    "{} accepts tcp/{} from any address through {}: {}",
-                    cx.vm.name,
-                    p.delivered_port,
-                    p.connect_to().unwrap_or_default(),
-                    match p.kind {
-                        crate::engine::PathKind::ClassicEndpoint => {
-                            "the endpoint ACL permits every address"
+            None => no_nsg(
+                cx,
+                p,
+                cx.finding(
+                    &RULE,
+                    cx.vm_id(),
+                    format!(
+                        "{} accepts tcp/{} from any address through {}: {}",
+                        cx.vm.name,
+                        p.delivered_port,
+                        p.connect_to().unwrap_or_default(),
+                        match p.kind {
+                            crate::engine::PathKind::ClassicEndpoint => {
+                                "the endpoint ACL permits every address"
+                            }
+                            _ => "no NSG filters it",
                         }
-                        _ => "no NSG filters it",
-                    }
+                    ),
+                    &[],
                 ),
-                &[],
             ),
         }];
     }
     Vec::new()
+}
+
+/// The door that admits the whole Internet is what the fix narrows: the DNAT rule's sources,
+/// or the admin rule's `AlwaysAllow` (then the NSGs decide).
+fn door_fix(cx: &Cx<'_, '_>, p: &crate::engine::PathAnalysis<'_>, f: Finding) -> Finding {
+    if let Some(d) = p.dnat.as_ref() {
+        return match super::rdp607::narrow_dnat(cx, d) {
+            Some(x) => f.with_fix_for(x, &d.clients),
+            None => f,
+        };
+    }
+    let rule = f.resource_id.clone();
+    f.with_fix(super::Fix::SetAdminRuleAccess {
+        rule,
+        access: super::AdminAccess::Allow,
+        region: cx.vm.location.clone(),
+    })
+}
+
+/// No NSG decides: the advice creates one on the path's NIC (names from the data).
+fn no_nsg(cx: &Cx<'_, '_>, p: &crate::engine::PathAnalysis<'_>, mut f: Finding) -> Finding {
+    if let Some(text) = super::fix::nsg_for_path(cx, p) {
+        f.remediation = text;
+    } else if let (Some(ep), Some(svc)) = (
+        p.endpoint,
+        cx.vm
+            .classic
+            .and_then(|c| c.fqdn.as_deref())
+            .and_then(|f| f.split('.').next()),
+    ) {
+        // A classic endpoint: its ACL, with Service Management PowerShell.
+        let client = super::fix::client_source(&cx.vm.client_label);
+        f.remediation = format!(
+            "$vm = Get-AzureVM -ServiceName {svc} -Name {vm}; $acl = $vm | Get-AzureAclConfig \
+             -EndpointName {ep}\n\
+             Set-AzureAclConfig -AddRule -ACL $acl -Order 0 -Action Permit -RemoteSubnet {client} \
+             -Description \"RDP admin\"   (and remove any rule that permits every address: \
+             `$acl` lists each rule's ID for Set-AzureAclConfig -RemoveRule -ACL $acl -ID)\n\
+             $vm | Set-AzureEndpoint -Name {ep} -ACL $acl | Update-AzureVM",
+            vm = cx.vm.name,
+            ep = ep.name,
+        );
+    }
+    f
 }

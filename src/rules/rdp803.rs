@@ -40,12 +40,19 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter_map(|p| {
             let pip = p.public_ip?;
             let nic = p.nic.map(|n| n.name.clone()).unwrap_or_default();
-            Some(cx.finding(
+            let mut f = cx.finding(
                 &RULE,
                 &pip.id.id,
                 format!("{} has Basic public IP {} and no NSG on its subnet or NIC {}: every port is open", cx.vm.name, pip.name, nic),
                 &[("<nic>", &nic)],
-            ))
+            );
+            if let Some(text) = super::fix::nsg_for_path(cx, p) {
+                f.remediation = format!(
+                    "{text}\nThen upgrade the public IP to Standard (see the public IP \
+                     documentation)"
+                );
+            }
+            Some(f)
         })
         .take(1)
         .collect()

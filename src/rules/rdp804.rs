@@ -50,7 +50,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 None => "the absence of any NSG".to_string(),
             },
         };
-        return vec![cx.finding(
+        let f = cx.finding(
             &RULE,
             rule.as_ref()
                 .map(|(n, _, _)| n.id.id.as_str())
@@ -62,7 +62,59 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 by
             ),
             &[],
-        )];
+        );
+        let dnat = p.kind == crate::engine::PathKind::FirewallDnat;
+        return vec![match rule {
+            Some((nsg, _, r)) => standing_rule_fix(f, nsg, &r, p.delivered_port, dnat),
+            None => no_rule_advice(f, cx, &by),
+        }];
     }
     Vec::new()
+}
+
+/// Delete the standing rule once just-in-time access replaces it; a rule that also serves other
+/// ports (or one of Azure's default rules) cannot simply go: then the advice names it exactly.
+fn standing_rule_fix(
+    mut f: Finding,
+    nsg: &crate::model::Nsg,
+    r: &crate::engine::nsg::RuleRef,
+    port: u16,
+    dnat: bool,
+) -> Finding {
+    let (sub, rg, name) = super::fix::parts(&nsg.id.id);
+    if dnat {
+        // Behind a firewall's DNAT the NSG sees the firewall, not the client: the standing
+        // door is the DNAT rule (RDP607 narrows it).
+        f.remediation = format!(
+            "RDP arrives through an Azure Firewall DNAT rule: rule {} of NSG {name} (resource \
+             group {rg}, subscription {sub}) admits the firewall's addresses, not the client. \
+             Narrow or remove the DNAT rule (see RDP607's fix) and use just-in-time access or \
+             Azure Bastion instead",
+            r.name
+        );
+        return f;
+    }
+    if !r.is_default && !super::fix::serves_more_than(nsg, &r.name, port) {
+        return f.with_fix(super::Fix::DeleteNsgRule {
+            nsg: nsg.id.id.clone(),
+            rule: r.name.clone(),
+        });
+    }
+    f.remediation = format!(
+        "Enable just-in-time access for the VM (Defender for Servers Plan 2); rule {} of NSG {name} \
+         (resource group {rg}, subscription {sub}) also serves other traffic, so narrow its \
+         destination ports to leave tcp/{port} to just-in-time access instead of deleting it",
+        r.name
+    );
+    f
+}
+
+/// No NSG rule decides (an endpoint ACL, or no NSG at all): the advice names what does.
+fn no_rule_advice(mut f: Finding, cx: &Cx<'_, '_>, by: &str) -> Finding {
+    f.remediation = format!(
+        "RDP on {} is open by {by}: put an NSG in front of it that admits RDP only through \
+         just-in-time access (Defender for Servers Plan 2), or connect through Azure Bastion",
+        cx.vm.name
+    );
+    f
 }

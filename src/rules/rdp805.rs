@@ -52,6 +52,10 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 ),
                 &[("<bastion>", &b.name)],
             )
+            .with_fix(super::Fix::DisableBastionFeature {
+                bastion: b.id.id.clone(),
+                feature: super::BastionFeature::ShareableLink,
+            })
         })
         .collect()
 }

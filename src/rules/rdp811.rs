@@ -108,7 +108,21 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .flat_map(|c| c.reachable.union(&c.unknown).to_cidrs())
         .map(|n| n.to_string())
         .collect();
-    vec![cx.finding(
+    // Prefixes beyond the data (BGP, ExpressRoute) cannot be listed in a rule: then the
+    // template's advice, not a command that would leave them in.
+    let listable = gw.iter().all(|c| !c.open_admitted);
+    let fix = first.rules.first().filter(|_| listable).map(|d| {
+        // Above the rules that admit the gateway's prefixes in that NSG.
+        let below = gw
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .filter(|x| x.nsg.id.key == d.nsg.id.key)
+            .filter_map(|x| x.part.rule.as_ref())
+            .min_by_key(|r| r.priority)
+            .map(|r| (r.name.clone(), r.priority));
+        deny_gateway(d.nsg, &prefixes, below, cx.vm.port)
+    });
+    let f = cx.finding(
         &RULE,
         &resource,
         format!(
@@ -119,5 +133,41 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             by
         ),
         &[("<nsg>", &nsg), ("<prefixes>", &prefixes.join(" "))],
-    )]
+    );
+    vec![match fix {
+        Some(x) => f.with_fix(x),
+        // No NSG on the way (prefixes beyond the data keep the template's advice).
+        None if listable && first.rules.is_empty() => {
+            let sources: Vec<super::Source> = prefixes
+                .iter()
+                .map(|p| super::Source::Prefix(p.clone()))
+                .collect();
+            super::fix::deny_on_new_nsg(cx, f, &sources)
+        }
+        None => f,
+    }]
+}
+
+/// One deny for the prefixes behind the gateway, above the rule of the NSG that admits
+/// them (an allow rule for the jump hosts can then go above it).
+fn deny_gateway(
+    nsg: &crate::model::Nsg,
+    prefixes: &[String],
+    wins_over: Option<(String, u32)>,
+    port: u16,
+) -> super::Fix {
+    let below = wins_over.as_ref().map_or(65000, |(_, p)| *p);
+    super::Fix::AddNsgRule {
+        nsg: nsg.id.id.clone(),
+        name: format!("Deny-RDP-{port}-Gateway-rdpaudit"),
+        priority: super::fix::free_priority(nsg, below),
+        wins_over,
+        access: super::FixAccess::Deny,
+        sources: prefixes
+            .iter()
+            .map(|p| super::Source::Prefix(p.clone()))
+            .collect(),
+        destination: "*".into(),
+        port,
+    }
 }

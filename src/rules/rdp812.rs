@@ -158,7 +158,13 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .map(|at| (at.nsg.id.id.clone(), at.nsg.name.clone()))
         .unwrap_or_else(|| (cx.vm_id().to_string(), String::new()));
     let ip = e.from_ip.to_string();
-    vec![cx.finding(
+    let fix = e
+        .inbound
+        .nic
+        .as_ref()
+        .or(e.inbound.subnet.as_ref())
+        .map(|at| deny_stones(at, &stone.name, &stones, cx.vm.port));
+    let f = cx.finding(
         &RULE,
         &nsg_id,
         format!(
@@ -177,5 +183,64 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             ("<stone>", &stone.name),
             ("<stone-ip>", &ip),
         ],
-    )]
+    );
+    vec![match fix {
+        Some(x) => f.with_fix(x),
+        None => {
+            let ips: Vec<super::Source> = stones
+                .iter()
+                .map(|e| super::fix::client_source(&e.from_ip.to_string()))
+                .fold(Vec::new(), |mut acc, s| {
+                    if !acc.contains(&s) {
+                        acc.push(s);
+                    }
+                    acc
+                });
+            super::fix::deny_on_new_nsg(cx, f, &ips)
+        }
+    }]
+}
+
+/// The narrowest fix: one deny for the stepping stones' addresses to this VM, above the rules
+/// that admit them in this NSG (either NSG level denying is enough: both must allow).
+fn deny_stones(
+    at: &crate::engine::lateral::eastwest::RuleAt<'_>,
+    stone: &str,
+    stones: &[&Edge<'_>],
+    port: u16,
+) -> super::Fix {
+    let admitting = stones
+        .iter()
+        .flat_map(|e| [e.inbound.nic.as_ref(), e.inbound.subnet.as_ref()])
+        .flatten()
+        .filter(|x| x.nsg.id.key == at.nsg.id.key)
+        .filter_map(|x| x.rule)
+        .min_by_key(|r| r.priority);
+    let below = admitting.map_or(65000, |r| r.priority);
+    let mut sources: Vec<super::Source> = Vec::new();
+    for e in stones {
+        let s = super::fix::client_source(&e.from_ip.to_string());
+        if !sources.contains(&s) {
+            sources.push(s);
+        }
+    }
+    // The VM's address the stones reach (`*` when they reach more than one).
+    let to = match stones.first() {
+        Some(f) if stones.iter().all(|e| e.to_ip == f.to_ip) => f.to_ip.to_string(),
+        _ => "*".to_string(),
+    };
+    super::Fix::AddNsgRule {
+        nsg: at.nsg.id.id.clone(),
+        name: if sources.len() > 1 {
+            "Deny-RDP-From-Stepping-Stones-rdpaudit".to_string()
+        } else {
+            format!("Deny-RDP-From-{stone}-rdpaudit")
+        },
+        priority: super::fix::free_priority(at.nsg, below),
+        wins_over: admitting.map(|r| (r.name.clone(), r.priority)),
+        access: super::FixAccess::Deny,
+        sources,
+        destination: to,
+        port,
+    }
 }

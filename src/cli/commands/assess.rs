@@ -32,10 +32,18 @@ impl<'a> Subject<'a> {
                 vm_resource_id: Some(id),
                 ..
             }) => Ok(live::Target::Vm(id)),
+            Subject::Vm(VmArgs {
+                group: Some(group),
+                name: Some(name),
+                subscription,
+                ..
+            }) => Ok(live::Target::VmNamed {
+                subscription: subscription.as_deref(),
+                group,
+                name,
+            }),
             Subject::Vm(_) => Err(CliError::BadArgs(
-                "live runs need the VM's full resource id (-g/-n name a VM in a snapshot or \
-                 the demo)"
-                    .into(),
+                "live runs need the VM's full resource id, or -g RG -n NAME".into(),
             )),
         }
     }
@@ -151,6 +159,18 @@ pub(super) fn prepare(
 ) -> Result<Assessed, CliError> {
     let Flags { input, eval, out } = flags;
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
+    if let Subject::Vm(VmArgs {
+        subscription: Some(_),
+        ..
+    }) = subject
+    {
+        if !input::is_live(input) {
+            return Err(CliError::BadArgs(
+                "--subscription selects live data; it cannot be used with --snapshot or --demo"
+                    .into(),
+            ));
+        }
+    }
     let (opts, filter) = input::options(eval)?;
     crate::cli::filter::rules(&out.rules)?;
     let suppressions = input::suppressions(out.suppress.as_deref())?;
