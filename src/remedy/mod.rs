@@ -91,31 +91,48 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
         .len()
         .div_ceil(rayon::current_num_threads().max(1))
         .max(1);
-    let runs: HashMap<Key, Result<Run, String>> = targets
+    // Which findings each fix answers: each run is judged for them as soon as it is done, so
+    // only the verdicts are kept, not every run's reports.
+    let mut uses: HashMap<Key, Vec<(String, &'static str, FixReport)>> = HashMap::new();
+    for vm in &report.vms {
+        let vm_key = ResId::new(&vm.id).key;
+        for f in &vm.findings {
+            if let Some(fr) = &f.fix {
+                uses.entry((fr.change.clone(), stand_in(fr)))
+                    .or_default()
+                    .push((vm_key.clone(), f.rule_id, fr.clone()));
+            }
+        }
+    }
+    type Verdicts = HashMap<(Key, String, &'static str), FixReport>;
+    let verdicts: Verdicts = targets
         .par_chunks(part)
         .flat_map_iter(|chunk| {
             let mut scratch = estate.model.clone();
-            chunk
-                .iter()
-                .map(|((fix, client), vms)| {
-                    let targets = Targets {
-                        vms: vms.clone(),
-                        lateral: lateral.contains(&(fix.clone(), client.clone())),
-                    };
-                    let run = try_fix(estate, &mut scratch, &shared, fix, client, targets);
-                    ((fix.clone(), client.clone()), run)
-                })
-                .collect::<Vec<_>>()
+            let mut out = Vec::new();
+            for ((fix, client), vms) in chunk {
+                let key = (fix.clone(), client.clone());
+                let targets = Targets {
+                    vms: vms.clone(),
+                    lateral: lateral.contains(&key),
+                };
+                let run = try_fix(estate, &mut scratch, &shared, fix, client, targets);
+                for (vm_key, rule, fr) in uses.get(&key).into_iter().flatten() {
+                    let verdict = judge(fr, &run, vm_key, rule);
+                    out.push(((key.clone(), vm_key.clone(), *rule), verdict));
+                }
+            }
+            out
         })
         .collect();
     for vm in &mut report.vms {
-        let key = ResId::new(&vm.id).key;
+        let vm_key = ResId::new(&vm.id).key;
         for f in &mut vm.findings {
             let Some(fr) = f.fix.as_mut() else { continue };
-            let Some(run) = runs.get(&(fr.change.clone(), stand_in(fr))) else {
-                continue;
-            };
-            *fr = judge(fr, run, &key, f.rule_id);
+            let key = (fr.change.clone(), stand_in(fr));
+            if let Some(v) = verdicts.get(&(key, vm_key.clone(), f.rule_id)) {
+                *fr = v.clone();
+            }
         }
     }
 }
