@@ -156,8 +156,8 @@ fn is_advice(f: &Fix) -> bool {
 struct Shared<'a> {
     /// The unpatched model's topology indexes.
     indexes: std::sync::Arc<Indexes<'a>>,
-    /// Every ARM VM's private addresses (key, address).
-    addresses: Vec<(String, std::net::IpAddr)>,
+    /// The ARM VMs (keys) at each private address.
+    addresses: HashMap<std::net::IpAddr, Vec<String>>,
     asgs: &'a std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
     served: &'a HashMap<String, Vec<(String, String)>>,
     index: &'a HashMap<String, usize>,
@@ -185,28 +185,34 @@ impl Shared<'_> {
                 crate::rules::Source::YourPublicIp => None,
             })
             .collect();
-        self.addresses
-            .iter()
-            .filter(|(_, ip)| nets.iter().any(|n| n.contains(ip)))
-            .map(|(k, _)| k.clone())
-            .collect()
+        let mut out = BTreeSet::new();
+        for n in &nets {
+            if n.prefix_len() == n.max_prefix_len() {
+                // A stone's own address: looked up, not scanned (one scan per fix was quadratic).
+                out.extend(self.addresses.get(&n.addr()).into_iter().flatten().cloned());
+            } else {
+                for (ip, keys) in &self.addresses {
+                    if n.contains(ip) {
+                        out.extend(keys.iter().cloned());
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
-/// Every ARM VM's private addresses, by VM key.
-fn vm_addresses(model: &Model) -> Vec<(String, std::net::IpAddr)> {
-    let mut out = Vec::new();
+/// The ARM VMs (keys) at each private address.
+fn vm_addresses(model: &Model) -> HashMap<std::net::IpAddr, Vec<String>> {
+    let mut out: HashMap<std::net::IpAddr, Vec<String>> = HashMap::new();
     for vm in &model.vms {
         for (nic, _) in &vm.nics {
             let Some(n) = model.nics.get(&nic.key) else {
                 continue;
             };
-            out.extend(
-                n.ip_configs
-                    .iter()
-                    .filter_map(|c| c.private_ip)
-                    .map(|ip| (vm.id.key.clone(), ip)),
-            );
+            for ip in n.ip_configs.iter().filter_map(|c| c.private_ip) {
+                out.entry(ip).or_default().push(vm.id.key.clone());
+            }
         }
     }
     out
