@@ -311,7 +311,8 @@ fn audit_keys<'m>(
     // Two-hop findings are judged among the VMs the change reaches and the stones a lateral
     // fix names: evaluating every other VM as a stepping stone per fix costs ~100×
     // (docs/performance.md), and the same stones serve before and after.
-    .with_stepping_stones(stones.clone());
+    .with_stepping_stones(stones.clone())
+    .findings_only();
     Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
 }
 

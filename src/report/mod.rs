@@ -377,6 +377,7 @@ pub(crate) fn build(
     client: &str,
     filter: CategoryFilter,
     extra: &[Diagnostic],
+    paths: bool,
 ) -> Report {
     let mut summary = Summary::default();
     let mut vms = Vec::new();
@@ -415,7 +416,7 @@ pub(crate) fn build(
         for f in findings.iter().filter(|f| !f.suppressed) {
             summary.findings.add(f.severity);
         }
-        let mut report = vm_report(a, findings);
+        let mut report = vm_report(a, findings, paths);
         report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rule_table));
         vms.push(report);
     }
@@ -438,7 +439,8 @@ pub(crate) fn build(
     }
 }
 
-fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
+/// `paths: false` leaves the paths out (proofs compare findings only).
+fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>, paths: bool) -> VmReport {
     VmReport {
         id: a.id.id.clone(),
         name: a.name.clone(),
@@ -455,12 +457,15 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>) -> VmReport {
             port: a.port,
             verdict: a.verdict,
             explanation: words::explain(a),
-            paths: a
-                .paths
-                .iter()
-                .map(path_report)
-                .chain(a.private_paths.iter().map(private_path_report))
-                .collect(),
+            paths: if paths {
+                a.paths
+                    .iter()
+                    .map(path_report)
+                    .chain(a.private_paths.iter().map(private_path_report))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         },
         findings,
         change: None,
