@@ -10,6 +10,7 @@ use mock_arm::Faults;
 use serde_json::{json, Value};
 use std::path::Path;
 
+use common::doc::{first_vm_rule_ids as ids, resource};
 use common::live::{assert_code, json_of, live, serve};
 
 const FIXTURES: &str = "tests/fixtures/rules";
@@ -43,26 +44,6 @@ fn audit(doc: &Value) -> (Option<i32>, Value) {
         .output()
         .expect("run");
     (out.status.code(), json_of(&out))
-}
-
-fn resource<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
-    doc["resources"]
-        .as_array_mut()
-        .expect("resources")
-        .iter_mut()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("{name}"))
-}
-
-fn ids(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["vms"][0]["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["ruleId"].as_str().map(String::from))
-        .collect();
-    v.sort();
-    v
 }
 
 const VNET: &str = "/subscriptions/5b1e7c3a-9d2f-4e68-a1c4-3f7b2d9e6a15/resourceGroups/rg-rdp/providers/Microsoft.Network/virtualNetworks/vnet-app";

@@ -9,6 +9,7 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::path::Path;
 
+use common::doc::{first_vm_rule_ids as ids, resource};
 use common::live::{assert_code, json_of, live, serve};
 
 const FIXTURES: &str = "tests/fixtures/rules";
@@ -53,26 +54,6 @@ fn audit_as(doc: &Value, format: &str, fail_on: &str) -> (Option<i32>, String) {
 fn audit(doc: &Value) -> (Option<i32>, Value) {
     let (code, out) = audit_as(doc, "json", "never");
     (code, serde_json::from_str(&out).expect("JSON report"))
-}
-
-fn resource<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
-    doc["resources"]
-        .as_array_mut()
-        .expect("resources")
-        .iter_mut()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("{name}"))
-}
-
-fn ids(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["vms"][0]["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["ruleId"].as_str().map(String::from))
-        .collect();
-    v.sort();
-    v
 }
 
 fn codes(report: &Value) -> Vec<String> {

@@ -35,6 +35,14 @@ pub(crate) fn rules_for<'m>(model: &'m Model, place: Option<(&Vnet, &Subnet)>) -
 /// rules: audited as before, and the report says so).
 pub(crate) fn missing(model: &Model, place: Option<(&Vnet, &Subnet)>) -> Option<Unknown> {
     let ((vnet, _), section) = place.zip(model.admin_rules.as_ref())?;
+    unread(section, vnet)
+}
+
+/// Why `vnet`'s list in a present section cannot be used, if it cannot.
+fn unread(
+    section: &std::collections::HashMap<String, VnetAdminRules>,
+    vnet: &Vnet,
+) -> Option<Unknown> {
     match section.get(&vnet.id.key) {
         None => Some(Unknown::AdminRulesNotRead {
             vnet: vnet.name.clone(),
@@ -310,17 +318,7 @@ pub(crate) fn rules_out_for<'m>(model: &'m Model, vnet: &Vnet) -> &'m [AdminRule
 
 /// Why the outbound admin rules of `vnet` are unknown (as [`missing`] for inbound).
 pub(crate) fn missing_out(model: &Model, vnet: &Vnet) -> Option<Unknown> {
-    let section = model.admin_rules_out.as_ref()?;
-    match section.get(&vnet.id.key) {
-        None => Some(Unknown::AdminRulesNotRead {
-            vnet: vnet.name.clone(),
-        }),
-        Some(VnetAdminRules::Broken(why)) => Some(Unknown::AdminRulesUnusable {
-            vnet: vnet.name.clone(),
-            why: why.clone(),
-        }),
-        Some(VnetAdminRules::Rules(_)) => None,
-    }
+    unread(model.admin_rules_out.as_ref()?, vnet)
 }
 
 /// [`split`] for a flow *leaving* the VM at `t.dest_ip` towards each address of `dests` on

@@ -3,6 +3,7 @@
 //! them. Used by the semantics tests (TV-1 … TV-16) and the property tests.
 #![allow(dead_code)]
 
+pub mod doc;
 pub mod live;
 
 use serde_json::{json, Value};
