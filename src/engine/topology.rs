@@ -505,25 +505,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             });
             return;
         };
-        let Some(pip) = m.public_ips.get(&pid.key) else {
-            let why = Unusable::of(m, pid, ResourceKind::PublicIp);
-            path.unknowns.push(Unknown::Resource(why));
-            return;
-        };
-        path.public_ip = Some(pip);
-        path.entry_name = pip.fqdn.as_deref();
-        path.address = pip.address;
-        if pip.address.is_none() {
-            path.blocks.push(Block {
-                reason: BlockReason::NoAddress {
-                    pip: pip.name.clone(),
-                    dynamic: pip.dynamic,
-                    via_lb: Some(lb.name.clone()),
-                },
-                resource: pip.id.id.clone(),
-                while_stopped_only: false,
-            });
-        }
+        lb_public_ip(m, path, pid, lb);
     }
 
     /// A path through one IP configuration: its subnet, NSG slots and route table.
@@ -665,6 +647,29 @@ fn delivery_blocks(path: &mut PathTopology<'_>, nic: &Nic, a: &VmTopology<'_>) {
                 guest: a.port,
             },
             resource: a.id.id.clone(),
+            while_stopped_only: false,
+        });
+    }
+}
+
+/// A load-balancer path's frontend public IP: its address, or why the path has none.
+fn lb_public_ip<'m>(m: &'m Model, path: &mut PathTopology<'m>, pid: &ResId, lb: &LoadBalancer) {
+    let Some(pip) = m.public_ips.get(&pid.key) else {
+        let why = Unusable::of(m, pid, ResourceKind::PublicIp);
+        path.unknowns.push(Unknown::Resource(why));
+        return;
+    };
+    path.public_ip = Some(pip);
+    path.entry_name = pip.fqdn.as_deref();
+    path.address = pip.address;
+    if pip.address.is_none() {
+        path.blocks.push(Block {
+            reason: BlockReason::NoAddress {
+                pip: pip.name.clone(),
+                dynamic: pip.dynamic,
+                via_lb: Some(lb.name.clone()),
+            },
+            resource: pip.id.id.clone(),
             while_stopped_only: false,
         });
     }

@@ -210,28 +210,7 @@ impl<'m> Builder<'m, '_> {
                 rule: rule.name.clone(),
                 lb: lb.name.clone(),
             }),
-            Some(pid) => match m.public_ips.get(&pid.key) {
-                None => {
-                    let why = Unusable::of(m, pid, ResourceKind::PublicIp);
-                    path.unknowns.push(Unknown::Resource(why));
-                }
-                Some(pip) => {
-                    path.public_ip = Some(pip);
-                    path.entry_name = pip.fqdn.as_deref();
-                    path.address = pip.address;
-                    if pip.address.is_none() {
-                        path.blocks.push(Block {
-                            reason: BlockReason::NoAddress {
-                                pip: pip.name.clone(),
-                                dynamic: pip.dynamic,
-                                via_lb: Some(lb.name.clone()),
-                            },
-                            resource: pip.id.id.clone(),
-                            while_stopped_only: false,
-                        });
-                    }
-                }
-            },
+            Some(pid) => lb_public_ip(m, &mut path, pid, lb),
         }
         delivery_blocks(&mut path, nic, a);
         Some(path)
