@@ -20,6 +20,7 @@ mod apply_more;
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::engine::topology::Indexes;
 use crate::engine::{Observations, Options};
@@ -43,7 +44,7 @@ pub struct Estate<'a> {
 
 /// One fix applied and audited.
 struct Run {
-    before: Report,
+    before: Arc<Report>,
     after: Report,
     /// VM keys the changed resource serves → name.
     affected: Vec<(String, String)>,
@@ -86,7 +87,10 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
         index: &index,
     };
     // The fixes are split between the cores, each part with its own scratch copy.
-    let targets: Vec<(Key, BTreeSet<String>)> = targets.into_iter().collect();
+    let mut targets: Vec<(Key, BTreeSet<String>)> = targets.into_iter().collect();
+    // Fixes of one resource side by side: they usually audit the same VMs before the change,
+    // and a proof reuses the previous one's unpatched audit when it is the same (`Before`).
+    targets.sort_by(|a, b| a.0 .0.resource().cmp(&b.0 .0.resource()));
     let part = targets
         .len()
         .div_ceil(rayon::current_num_threads().max(1))
@@ -109,6 +113,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
         .par_chunks(part)
         .flat_map_iter(|chunk| {
             let mut scratch = estate.model.clone();
+            let mut before = None;
             let mut out = Vec::new();
             for ((fix, client), vms) in chunk {
                 let key = (fix.clone(), client.clone());
@@ -116,7 +121,13 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
                     vms: vms.clone(),
                     lateral: lateral.contains(&key),
                 };
-                let run = try_fix(estate, &mut scratch, &shared, fix, client, targets);
+                let run = try_fix(
+                    estate,
+                    (&mut scratch, &mut before),
+                    &shared,
+                    (fix, client),
+                    targets,
+                );
                 for (vm_key, rule, fr) in uses.get(&key).into_iter().flatten() {
                     let verdict = judge(fr, &run, vm_key, rule);
                     out.push(((key.clone(), vm_key.clone(), *rule), verdict));
@@ -218,13 +229,19 @@ fn vm_addresses(model: &Model) -> HashMap<std::net::IpAddr, Vec<String>> {
     out
 }
 
+/// What an unpatched audit in a proof depends on: the VMs audited, the stepping stones taken
+/// along (`None`: those in scope) and the client (`--client-ip` or the stand-in).
+type BeforeKey = (BTreeSet<String>, Option<Arc<BTreeSet<String>>>, Option<String>);
+
+/// The last unpatched audit, kept for the next proof that needs the same one.
+type Before = Option<(BeforeKey, Arc<Report>)>;
+
 /// Applies the fix to a copy and audits the VMs it reaches, before and after.
 fn try_fix(
     estate: &Estate<'_>,
-    scratch: &mut Model,
+    (scratch, before): (&mut Model, &mut Before),
     shared: &Shared<'_>,
-    fix: &Fix,
-    stand_in: &str,
+    (fix, stand_in): (&Fix, &str),
     targets: Targets,
 ) -> Result<Run, String> {
     let Shared {
@@ -272,15 +289,28 @@ fn try_fix(
     };
     let after = audit_keys(estate, patched, after_ix, (asgs, &stones), &options, &keys);
     scratch.restore(undo);
-    Ok(Run {
-        before: audit_keys(
+    let key: BeforeKey = (
+        keys,
+        match &stones {
+            Stones::Only(s) => Some(s.clone()),
+            _ => None,
+        },
+        options.client.as_ref().map(|c| c.text.clone()),
+    );
+    let unpatched = match before.take() {
+        Some((k, r)) if k == key => r,
+        _ => Arc::new(audit_keys(
             estate,
             estate.model,
             shared_ix.clone(),
             (asgs, &stones),
             &options,
-            &keys,
-        )?,
+            &key.0,
+        )?),
+    };
+    *before = Some((key, unpatched.clone()));
+    Ok(Run {
+        before: unpatched,
         after: after?,
         affected,
         child: patch.child,
