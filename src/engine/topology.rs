@@ -626,9 +626,7 @@ impl<'m, 'o> Builder<'m, 'o> {
                     b.developer() && b.vnet.as_ref().is_some_and(|v| v.key == vnet.id.key);
                 dev_here
                     || b.subnets.iter().any(|s| {
-                        let parent = s.split_child("subnets").map(|(v, _)| v.key);
-                        parent
-                            .as_deref()
+                        s.parent_key("subnets")
                             .is_some_and(|k| k == vnet.id.key || peers.contains(&k))
                     })
             })

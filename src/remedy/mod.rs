@@ -44,7 +44,7 @@ pub struct Estate<'a> {
 
 /// One fix applied and audited.
 struct Run {
-    before: Arc<Report>,
+    before: Arc<Seen>,
     after: Report,
     /// VM keys the changed resource serves → name.
     affected: Vec<(String, String)>,
@@ -79,8 +79,10 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     // once for every audit below.
     let asgs = std::sync::Arc::new(crate::engine::tags::asg_members(estate.model));
     let served = served_index(estate.model);
+    let indexes = Indexes::new(estate.model);
     let shared = Shared {
-        indexes: Indexes::new(estate.model),
+        truth: truth(estate, indexes.clone(), &asgs),
+        indexes,
         addresses: vm_addresses(estate.model),
         asgs: &asgs,
         served: &served,
@@ -172,6 +174,8 @@ struct Shared<'a> {
     asgs: &'a std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
     served: &'a HashMap<String, Vec<(String, String)>>,
     index: &'a HashMap<String, usize>,
+    /// Every VM's findings before any change, with the audit's own client (`truth`).
+    truth: Arc<Seen>,
 }
 
 /// The VMs a proof audits: the fix's own and, for an east-west finding, its stones too.
@@ -230,11 +234,42 @@ fn vm_addresses(model: &Model) -> HashMap<std::net::IpAddr, Vec<String>> {
 }
 
 /// What an unpatched audit in a proof depends on: the VMs audited, the stepping stones taken
-/// along (`None`: those in scope) and the client (`--client-ip` or the stand-in).
-type BeforeKey = (BTreeSet<String>, Option<Arc<BTreeSet<String>>>, Option<String>);
+/// along (`None`: those in scope) and the client (the stand-in).
+type BeforeKey = (
+    BTreeSet<String>,
+    Option<Arc<BTreeSet<String>>>,
+    Option<String>,
+);
 
-/// The last unpatched audit, kept for the next proof that needs the same one.
-type Before = Option<(BeforeKey, Arc<Report>)>;
+/// The last unpatched audit made for a stand-in client, kept for the next proof that needs the
+/// same one (fixes of one resource are proven side by side).
+type Before = Option<(BeforeKey, Arc<Seen>)>;
+
+/// What an audit found: each VM's rules and their categories, by VM key.
+#[derive(Default)]
+struct Seen(HashMap<String, Vec<(&'static str, Category)>>);
+
+impl Seen {
+    fn of(report: &Report) -> Seen {
+        Seen(
+            report
+                .vms
+                .iter()
+                .map(|v| {
+                    let found = v.findings.iter().map(|f| (f.rule_id, f.category));
+                    (ResId::new(&v.id).key, found.collect())
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether the VM (key) has a finding of `rule`.
+    fn has(&self, vm: &str, rule: &str) -> bool {
+        self.0
+            .get(vm)
+            .is_some_and(|f| f.iter().any(|(r, _)| *r == rule))
+    }
+}
 
 /// Applies the fix to a copy and audits the VMs it reaches, before and after.
 fn try_fix(
@@ -271,7 +306,8 @@ fn try_fix(
     let mut options = estate.options.clone();
     // A narrowed DNAT rule is judged by what the whole Internet can still reach through it.
     let dnat = matches!(fix, Fix::NarrowDnatRuleSources { .. });
-    if fix.needs_your_ip() && options.client.is_none() && !dnat {
+    let stand_in_client = fix.needs_your_ip() && options.client.is_none() && !dnat;
+    if stand_in_client {
         options.client = apply::stand_in_client(stand_in);
     }
     let shared_ix = &shared.indexes;
@@ -289,26 +325,33 @@ fn try_fix(
     };
     let after = audit_keys(estate, patched, after_ix, (asgs, &stones), &options, &keys);
     scratch.restore(undo);
-    let key: BeforeKey = (
-        keys,
-        match &stones {
-            Stones::Only(s) => Some(s.clone()),
-            _ => None,
-        },
-        options.client.as_ref().map(|c| c.text.clone()),
-    );
-    let unpatched = match before.take() {
-        Some((k, r)) if k == key => r,
-        _ => Arc::new(audit_keys(
-            estate,
-            estate.model,
-            shared_ix.clone(),
-            (asgs, &stones),
-            &options,
-            &key.0,
-        )?),
+    // Before the change, with the audit's own client, every VM's findings are the estate's
+    // (`Shared::truth`, one audit for every proof). A stand-in client needs its own audit.
+    let unpatched = if stand_in_client {
+        let key: BeforeKey = (
+            keys,
+            match &stones {
+                Stones::Only(s) => Some(s.clone()),
+                _ => None,
+            },
+            options.client.as_ref().map(|c| c.text.clone()),
+        );
+        let seen = match before.take() {
+            Some((k, r)) if k == key => r,
+            _ => Arc::new(Seen::of(&audit_keys(
+                estate,
+                estate.model,
+                shared_ix.clone(),
+                (asgs, &stones),
+                &options,
+                &key.0,
+            )?)),
+        };
+        *before = Some((key, seen.clone()));
+        seen
+    } else {
+        shared.truth.clone()
     };
-    *before = Some((key, unpatched.clone()));
     Ok(Run {
         before: unpatched,
         after: after?,
@@ -344,6 +387,31 @@ fn audit_keys<'m>(
     .with_stepping_stones(stones.clone())
     .findings_only();
     Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
+}
+
+/// Every VM's findings before any change: one audit of the estate with the audit's own options
+/// serves as the "before" of every proof that keeps them (most do). Every VM is in scope, so
+/// each two-hop finding is judged with every stepping stone, as in the audit itself.
+fn truth<'m>(
+    estate: &Estate<'m>,
+    ix: std::sync::Arc<Indexes<'m>>,
+    asgs: &std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+) -> Arc<Seen> {
+    let observations = Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
+    let audit = pipeline::Audit::sharing(
+        estate.model,
+        estate.options.clone(),
+        observations,
+        &Scope::All,
+        ix,
+    );
+    Arc::new(match audit {
+        Ok(a) => Seen::of(
+            &a.findings_only()
+                .report(&[] as &[Diagnostic], CategoryFilter::All),
+        ),
+        Err(_) => Seen::default(),
+    })
 }
 
 /// For every NSG, route table and VM (by key), the VMs (key, name) whose NICs or subnets use
@@ -402,7 +470,7 @@ fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str)
     let has = |r: &Report| {
         vm_of(r).is_some_and(|i| r.vms[i].findings.iter().any(|f| f.rule_id == rule_id))
     };
-    if !has(&run.before) {
+    if !run.before.has(vm_key, rule_id) {
         return advice(format!(
             "{rule_id} does not occur for the stand-in address {client}"
         ));
@@ -506,32 +574,32 @@ const STANDING: &str = "RDP804";
 
 /// The exposure findings (VM name, rule) the change would add anywhere it reaches.
 fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
-    let exposures = |r: &Report| -> BTreeSet<(String, &'static str)> {
-        r.vms
-            .iter()
-            .flat_map(|v| {
-                v.findings
-                    .iter()
-                    .filter(|f| f.category == Category::Exposure)
-                    .map(move |f| (v.name.clone(), f.rule_id))
-            })
-            .collect()
+    let exposed = |vm: &str, rule: &str| {
+        run.before.0.get(vm).is_some_and(|found| {
+            found
+                .iter()
+                .any(|(r, c)| *r == rule && *c == Category::Exposure)
+        })
     };
-    let before = exposures(&run.before);
     // A rule that stood down for a rule that fired before (RDP802 for RDP801) was already
     // true before: showing now is not a new exposure.
     let stood_down = |vm: &str, rule: &str| {
-        crate::rules::find(rule).is_some_and(|r| {
-            r.meta
-                .defers_to
-                .iter()
-                .any(|d| before.contains(&(vm.to_string(), *d)))
-        })
+        crate::rules::find(rule).is_some_and(|r| r.meta.defers_to.iter().any(|d| exposed(vm, d)))
     };
-    exposures(&run.after)
-        .into_iter()
-        .filter(|e| !before.contains(e) && !stood_down(&e.0, e.1))
-        .collect()
+    let mut out: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    for v in &run.after.vms {
+        let key = ResId::new(&v.id).key;
+        for f in v
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Exposure)
+        {
+            if !exposed(&key, f.rule_id) && !stood_down(&key, f.rule_id) {
+                out.insert((v.name.clone(), f.rule_id));
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// The raw resources with one VM's fixes applied in turn (proven ones only), for
