@@ -7,7 +7,9 @@
 //! or cannot be applied, stays advice with the reason. `rdpaudit fix` writes the patched copy.
 //!
 //! Only the VMs that use the changed NSG, route table or VM are re-audited: no other VM's
-//! inputs change. Identical fixes (one NSG rule exposing several VMs) are proven once.
+//! inputs change. Identical fixes (one NSG rule exposing several VMs) are proven once. "Before"
+//! is one findings-only audit of the whole estate, shared by every proof (a proof with a
+//! stand-in client audits its VMs before the change itself: the client changes the findings).
 //! Two-hop findings (RDP812) are judged among those VMs and, for an east-west fix, the stepping
 //! stones it names; a fix that admits one client address is not followed further into the
 //! estate (the VMs its target could then reach over RDP are not re-audited: docs/decisions.md
