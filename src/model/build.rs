@@ -12,6 +12,7 @@ mod network;
 mod nsg;
 mod sink;
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::net::IpAddr;
@@ -108,8 +109,18 @@ pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Mo
     m.admin_rules = avnm::section(&mut m, admin_rules);
     m.admin_rules_out = avnm::section_outbound(&mut m, admin_rules);
     let mut sink = Sink::default();
-    for (index, raw) in resources.iter().enumerate() {
-        add_resource(&mut m, &mut sink, index, raw);
+    // Decoding a resource needs no other one: both cores decode a block of resources, then
+    // they are added in their order (so diagnostics keep it). Blocks bound the memory the
+    // decoded bodies take.
+    for (block, raws) in resources.chunks(DECODE_BLOCK).enumerate() {
+        let decoded: Vec<Decoded> = raws
+            .par_iter()
+            .enumerate()
+            .map(|(i, raw)| decode_resource(block * DECODE_BLOCK + i, raw))
+            .collect();
+        for d in decoded {
+            add_resource(&mut m, &mut sink, d);
+        }
     }
     gateways::finish(&mut m);
     m.diagnostics.extend(sink.finish());
@@ -163,16 +174,47 @@ fn resource_id(head: &Head) -> Result<String, (&'static str, String)> {
     }
 }
 
-fn add_resource(m: &mut Model, sink: &mut Sink, index: usize, raw: &RawValue) {
+/// Resources decoded side by side before they are added to the model.
+const DECODE_BLOCK: usize = 4096;
+
+/// One resource as far as it can be read on its own.
+enum Decoded {
+    /// No usable id: (kind of diagnostic, message, position in the data).
+    Unidentified(&'static str, String, usize),
+    /// A `type` that is not a string: the message.
+    BadType(ResId, String),
+    /// A type rdpaudit does not read.
+    Ignored,
+    /// A body of a type rdpaudit reads, or why it could not be decoded.
+    Body(ResId, Result<Body, String>),
+}
+
+/// A decoded body, by type.
+enum Body {
+    Vm(Envelope<wire::VmProps>),
+    ClassicVm(Envelope<wire::ClassicVmProps>),
+    Nic(Envelope<wire::NicProps>),
+    Nsg(Envelope<wire::NsgProps>),
+    PublicIp(Envelope<wire::PipProps>),
+    Vnet(Envelope<wire::VnetProps>),
+    LoadBalancer(Envelope<wire::LbProps>),
+    RouteTable(Envelope<wire::RouteTableProps>),
+    Bastion(Envelope<wire::BastionProps>),
+    Gateway(Envelope<wire::GatewayProps>),
+    LocalGateway(Envelope<wire::LocalGatewayProps>),
+    Connection(Envelope<wire::ConnectionProps>),
+    Peering(Envelope<wire::PeeringProps>),
+    Asg,
+    Firewall(Envelope<firewall::FirewallProps>),
+    FirewallPolicy(Envelope<firewall::PolicyProps>),
+    RuleGroup(Envelope<firewall::GroupProps>),
+    IpGroup(Envelope<firewall::IpGroupProps>),
+}
+
+fn decode_resource(index: usize, raw: &RawValue) -> Decoded {
     let id = match identify(raw).and_then(|head| resource_id(&head).map(|id| (id, head))) {
         Ok(found) => found,
-        Err((kind, message)) => {
-            sink.push_unidentified(
-                kind,
-                Diagnostic::error(format!("resources[{index}]"), message),
-            );
-            return;
-        }
+        Err((kind, message)) => return Decoded::Unidentified(kind, message, index),
     };
     let (id, head) = id;
     let rid = ResId::new(&id);
@@ -183,56 +225,89 @@ fn add_resource(m: &mut Model, sink: &mut Sink, index: usize, raw: &RawValue) {
                 "field `type`: expected a string, found {}",
                 json_kind(&other)
             );
+            return Decoded::BadType(rid, why);
+        }
+        None => kind_from_id(&rid.id),
+    };
+    match kind {
+        None => Decoded::Ignored,
+        Some(kind) => Decoded::Body(rid, decode_kind(kind, raw)),
+    }
+}
+
+fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded) {
+    let (rid, body) = match d {
+        Decoded::Unidentified(kind, message, index) => {
+            sink.push_unidentified(
+                kind,
+                Diagnostic::error(format!("resources[{index}]"), message),
+            );
+            return;
+        }
+        Decoded::BadType(rid, why) => {
             sink.push(Diagnostic::error(rid.id.clone(), why));
             m.broken
                 .insert(rid.key.clone(), "field `type` is not a string".into());
             return;
         }
-        None => kind_from_id(&rid.id),
+        Decoded::Ignored => {
+            m.ignored += 1;
+            return;
+        }
+        Decoded::Body(rid, body) => (rid, body),
     };
-    let Some(kind) = kind else {
-        m.ignored += 1;
-        return;
-    };
-    if let Err(why) = parse_kind(m, kind, &rid, raw) {
+    if let Err(why) = body.and_then(|b| add_body(m, &rid, b)) {
         sink.push(Diagnostic::error(rid.id.clone(), why.clone()));
         m.broken.insert(rid.key.clone(), why);
     }
 }
 
-fn parse_kind(m: &mut Model, kind: Kind, rid: &ResId, raw: &RawValue) -> Result<(), String> {
-    match kind {
-        Kind::Vm => parse::<wire::VmProps>(raw).and_then(|e| vm(m, rid, e)),
-        Kind::ClassicVm => parse::<wire::ClassicVmProps>(raw).and_then(|e| classic_vm(m, rid, e)),
-        Kind::Nic => parse::<wire::NicProps>(raw).and_then(|e| nic(m, rid, e)),
-        Kind::Nsg => parse::<wire::NsgProps>(raw).and_then(|e| nsg(m, rid, e)),
-        Kind::PublicIp => parse::<wire::PipProps>(raw).and_then(|e| public_ip(m, rid, e)),
-        Kind::Vnet => parse::<wire::VnetProps>(raw).and_then(|e| vnet(m, rid, e)),
-        Kind::LoadBalancer => parse::<wire::LbProps>(raw).and_then(|e| load_balancer(m, rid, e)),
-        Kind::RouteTable => {
-            parse::<wire::RouteTableProps>(raw).and_then(|e| route_table(m, rid, e))
-        }
-        Kind::Bastion => parse::<wire::BastionProps>(raw).and_then(|e| bastion(m, rid, e)),
-        Kind::Gateway => {
-            parse::<wire::GatewayProps>(raw).and_then(|e| gateways::gateway(m, rid, e))
-        }
-        Kind::LocalGateway => {
-            parse::<wire::LocalGatewayProps>(raw).and_then(|e| gateways::local_gateway(m, rid, e))
-        }
-        Kind::Connection => {
-            parse::<wire::ConnectionProps>(raw).and_then(|e| gateways::connection(m, rid, e))
-        }
-        Kind::Peering => {
-            parse::<wire::PeeringProps>(raw).and_then(|e| gateways::peering(m, rid, e))
-        }
-        Kind::Asg => {
+fn decode_kind(kind: Kind, raw: &RawValue) -> Result<Body, String> {
+    Ok(match kind {
+        Kind::Vm => Body::Vm(parse(raw)?),
+        Kind::ClassicVm => Body::ClassicVm(parse(raw)?),
+        Kind::Nic => Body::Nic(parse(raw)?),
+        Kind::Nsg => Body::Nsg(parse(raw)?),
+        Kind::PublicIp => Body::PublicIp(parse(raw)?),
+        Kind::Vnet => Body::Vnet(parse(raw)?),
+        Kind::LoadBalancer => Body::LoadBalancer(parse(raw)?),
+        Kind::RouteTable => Body::RouteTable(parse(raw)?),
+        Kind::Bastion => Body::Bastion(parse(raw)?),
+        Kind::Gateway => Body::Gateway(parse(raw)?),
+        Kind::LocalGateway => Body::LocalGateway(parse(raw)?),
+        Kind::Connection => Body::Connection(parse(raw)?),
+        Kind::Peering => Body::Peering(parse(raw)?),
+        Kind::Asg => Body::Asg,
+        Kind::Firewall => Body::Firewall(parse(raw)?),
+        Kind::FirewallPolicy => Body::FirewallPolicy(parse(raw)?),
+        Kind::RuleGroup => Body::RuleGroup(parse(raw)?),
+        Kind::IpGroup => Body::IpGroup(parse(raw)?),
+    })
+}
+
+fn add_body(m: &mut Model, rid: &ResId, body: Body) -> Result<(), String> {
+    match body {
+        Body::Vm(e) => vm(m, rid, e),
+        Body::ClassicVm(e) => classic_vm(m, rid, e),
+        Body::Nic(e) => nic(m, rid, e),
+        Body::Nsg(e) => nsg(m, rid, e),
+        Body::PublicIp(e) => public_ip(m, rid, e),
+        Body::Vnet(e) => vnet(m, rid, e),
+        Body::LoadBalancer(e) => load_balancer(m, rid, e),
+        Body::RouteTable(e) => route_table(m, rid, e),
+        Body::Bastion(e) => bastion(m, rid, e),
+        Body::Gateway(e) => gateways::gateway(m, rid, e),
+        Body::LocalGateway(e) => gateways::local_gateway(m, rid, e),
+        Body::Connection(e) => gateways::connection(m, rid, e),
+        Body::Peering(e) => gateways::peering(m, rid, e),
+        Body::Asg => {
             m.asgs.insert(rid.key.clone(), rid.clone());
             Ok(())
         }
-        Kind::Firewall => parse(raw).and_then(|e| firewall::firewall(m, rid, e)),
-        Kind::FirewallPolicy => parse(raw).and_then(|e| firewall::policy(m, rid, e)),
-        Kind::RuleGroup => parse(raw).and_then(|e| firewall::rule_group(m, rid, e)),
-        Kind::IpGroup => parse(raw).and_then(|e| firewall::ip_group(m, rid, e)),
+        Body::Firewall(e) => firewall::firewall(m, rid, e),
+        Body::FirewallPolicy(e) => firewall::policy(m, rid, e),
+        Body::RuleGroup(e) => firewall::rule_group(m, rid, e),
+        Body::IpGroup(e) => firewall::ip_group(m, rid, e),
     }
 }
 
