@@ -46,7 +46,10 @@ pub struct Estate<'a> {
 
 /// One fix applied and audited.
 struct Run {
+    /// The findings before the change, with the proof's client.
     before: Arc<Seen>,
+    /// The audit's own findings (`Shared::truth`): what the report already says.
+    reported: Arc<Seen>,
     after: Report,
     /// VM keys the changed resource serves → name.
     affected: Vec<(String, String)>,
@@ -356,6 +359,7 @@ fn try_fix(
     };
     Ok(Run {
         before: unpatched,
+        reported: shared.truth.clone(),
         after: after?,
         affected,
         child: patch.child,
@@ -576,11 +580,15 @@ const STANDING: &str = "RDP804";
 
 /// The exposure findings (VM name, rule) the change would add anywhere it reaches.
 fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
+    // A finding the report already holds is not new, even when a stand-in client's audit
+    // before the change lacked it (the stand-in reaches less than the whole Internet).
     let exposed = |vm: &str, rule: &str| {
-        run.before.0.get(vm).is_some_and(|found| {
-            found
-                .iter()
-                .any(|(r, c)| *r == rule && *c == Category::Exposure)
+        [&run.before, &run.reported].iter().any(|seen| {
+            seen.0.get(vm).is_some_and(|found| {
+                found
+                    .iter()
+                    .any(|(r, c)| *r == rule && *c == Category::Exposure)
+            })
         })
     };
     // A rule that stood down for a rule that fired before (RDP802 for RDP801) was already
