@@ -178,6 +178,9 @@ fn resource_id(head: &Head) -> Result<String, (&'static str, String)> {
 const DECODE_BLOCK: usize = 4096;
 
 /// One resource as far as it can be read on its own.
+// Most resources are bodies: boxing the large variant would add an allocation to nearly every
+// resource, to save memory in a block of at most `DECODE_BLOCK` items that lives briefly.
+#[allow(clippy::large_enum_variant)]
 enum Decoded {
     /// No usable id: (kind of diagnostic, message, position in the data).
     Unidentified(&'static str, String, usize),
