@@ -175,7 +175,7 @@ fn resource_id(head: &Head) -> Result<String, (&'static str, String)> {
 }
 
 /// Resources decoded side by side before they are added to the model.
-const DECODE_BLOCK: usize = 4096;
+const DECODE_BLOCK: usize = 1024;
 
 /// One resource as far as it can be read on its own.
 // Most resources are bodies: boxing the large variant would add an allocation to nearly every
