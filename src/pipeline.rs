@@ -266,6 +266,42 @@ impl<'m> Audit<'m> {
     /// Evaluates, runs the rules on the Windows VMs, and builds the report. Consumes the audit:
     /// each VM's topology moves into its evaluation instead of being copied.
     pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
+        let (model, client, reach, paths) = (
+            self.model,
+            self.options.client_label(),
+            self.reach,
+            self.paths,
+        );
+        self.judge(|audited| {
+            let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
+            if let Some(text) = report::words::lateral::reach_note(reach) {
+                notes.push(Diagnostic {
+                    level: crate::model::DiagLevel::Info,
+                    code: Some("TwoHopScope".into()),
+                    ..Diagnostic::error("lateral", text)
+                });
+            }
+            report::build(model, audited, &client, filter, &notes, paths)
+        })
+    }
+
+    /// Each Windows VM's findings as (VM key, [(rule, category)]), without a report: what a
+    /// proof compares with (`remedy`), at a fraction of a report's memory.
+    pub(crate) fn rule_hits(self) -> Vec<(String, Vec<(&'static str, rules::Category)>)> {
+        self.judge(|audited| {
+            audited
+                .iter()
+                .filter(|a| a.vm.os != OsType::Linux)
+                .map(|a| {
+                    let hits = a.findings.iter().map(|f| (f.rule.id, f.rule.category));
+                    (a.vm.id.key.clone(), hits.collect())
+                })
+                .collect()
+        })
+    }
+
+    /// Evaluates the VMs, their lateral picture and their rules, and hands the result on.
+    fn judge<R>(self, then: impl FnOnce(&[Audited<'_, '_>]) -> R) -> R {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
         // Each VM is evaluated on its own (the model is shared read-only): both cores help.
         let mut analyses: Vec<VmAnalysis<'_>> =
@@ -321,22 +357,7 @@ impl<'m> Audit<'m> {
                 }
             })
             .collect();
-        let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
-        if let Some(text) = report::words::lateral::reach_note(self.reach) {
-            notes.push(Diagnostic {
-                level: crate::model::DiagLevel::Info,
-                code: Some("TwoHopScope".into()),
-                ..Diagnostic::error("lateral", text)
-            });
-        }
-        report::build(
-            self.model,
-            &audited,
-            &self.options.client_label(),
-            filter,
-            &notes,
-            self.paths,
-        )
+        then(&audited)
     }
 }
 

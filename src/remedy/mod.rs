@@ -412,10 +412,7 @@ fn truth<'m>(
         ix,
     );
     Arc::new(match audit {
-        Ok(a) => Seen::of(
-            &a.findings_only()
-                .report(&[] as &[Diagnostic], CategoryFilter::All),
-        ),
+        Ok(a) => Seen(a.findings_only().rule_hits().into_iter().collect()),
         Err(_) => Seen::default(),
     })
 }
