@@ -188,6 +188,7 @@ pub(crate) struct Indexes<'m> {
     links: NatLinks,
     pools: lb::Pools,
     dnat: super::dnat::Index<'m>,
+    bastions: bastion::BastionIndex,
 }
 
 impl<'m> Indexes<'m> {
@@ -196,6 +197,7 @@ impl<'m> Indexes<'m> {
             links: NatLinks::new(model),
             pools: lb::Pools::new(model),
             dnat: super::dnat::Index::new(model),
+            bastions: bastion::BastionIndex::new(model),
         })
     }
 }
@@ -617,19 +619,11 @@ impl<'m, 'o> Builder<'m, 'o> {
             .filter(|p| p.connected)
             .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.as_str()))
             .collect();
-        self.model
+        self.ix
             .bastions
-            .iter()
-            .filter(|b| {
-                // Developer SKU: its own VNet only, no peering (docs/decisions.md D39).
-                let dev_here =
-                    b.developer() && b.vnet.as_ref().is_some_and(|v| v.key == vnet.id.key);
-                dev_here
-                    || b.subnets.iter().any(|s| {
-                        s.parent_key("subnets")
-                            .is_some_and(|k| k == vnet.id.key || peers.contains(&k))
-                    })
-            })
+            .serving(&vnet.id.key, &peers)
+            .into_iter()
+            .filter_map(|i| self.model.bastions.get(i))
             .collect()
     }
 }

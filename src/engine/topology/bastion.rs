@@ -123,3 +123,41 @@ impl Builder<'_, '_> {
         }
     }
 }
+
+/// Which Bastions serve a VNet, by VNet key: positions in `Model::bastions` (sorted by id) of
+/// the Bastions with a subnet in that VNet, and of the Developer-SKU ones bound to it. Looked up
+/// once per VM audit; a scan of every Bastion per VM grew with the square of the estate.
+#[derive(Debug, Default)]
+pub(crate) struct BastionIndex {
+    by_subnet_vnet: HashMap<String, Vec<usize>>,
+    developer: HashMap<String, Vec<usize>>,
+}
+
+impl BastionIndex {
+    pub(crate) fn new(model: &Model) -> BastionIndex {
+        let mut ix = BastionIndex::default();
+        for (i, b) in model.bastions.iter().enumerate() {
+            for s in &b.subnets {
+                if let Some(k) = s.parent_key("subnets") {
+                    ix.by_subnet_vnet.entry(k.to_string()).or_default().push(i);
+                }
+            }
+            if let (true, Some(v)) = (b.developer(), &b.vnet) {
+                ix.developer.entry(v.key.clone()).or_default().push(i);
+            }
+        }
+        ix
+    }
+
+    /// Bastions in `vnet` or in one of `peers` (keys); the Developer SKU serves its own VNet
+    /// only, never a peer (docs/decisions.md D39). In the model's order.
+    pub(super) fn serving(&self, vnet: &str, peers: &[&str]) -> Vec<usize> {
+        let mut at: Vec<usize> = self.developer.get(vnet).cloned().unwrap_or_default();
+        for k in std::iter::once(vnet).chain(peers.iter().copied()) {
+            at.extend(self.by_subnet_vnet.get(k).into_iter().flatten());
+        }
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+}
