@@ -12,8 +12,9 @@ use crate::model::{GuestFacts, Probes, ResId};
 /// What was observed outside the ARM data: guest facts and `--probe` results.
 #[derive(Debug, Clone, Default)]
 pub struct Observations {
-    /// Guest facts by VM id key (case-folded).
-    guest: HashMap<String, GuestFacts>,
+    /// Guest facts by VM id key (case-folded); shared, so that the many audits proving fixes
+    /// copy no per-VM data (a copy per audit grew with the square of the estate).
+    guest: Arc<HashMap<String, GuestFacts>>,
     /// `--probe` results; `None` when no probe ran.
     probes: Option<Probes>,
     /// The ASG member sets, when computed once for many audits of models with the same NICs
@@ -25,10 +26,12 @@ impl Observations {
     /// Guest facts by VM resource id (any case).
     pub fn new(guest: HashMap<String, GuestFacts>) -> Observations {
         Observations {
-            guest: guest
-                .into_iter()
-                .map(|(id, facts)| (ResId::new(&id).key, facts))
-                .collect(),
+            guest: Arc::new(
+                guest
+                    .into_iter()
+                    .map(|(id, facts)| (ResId::new(&id).key, facts))
+                    .collect(),
+            ),
             probes: None,
             asg_members: None,
         }

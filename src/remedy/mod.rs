@@ -85,11 +85,12 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     let asgs = std::sync::Arc::new(crate::engine::tags::asg_members(estate.model));
     let served = served_index(estate.model);
     let indexes = Indexes::new(estate.model);
+    let observed = Observations::new(estate.guest.clone()).sharing_asg_members(asgs);
     let shared = Shared {
-        truth: truth(estate, indexes.clone(), &asgs),
+        truth: truth(estate, indexes.clone(), &observed),
+        observed,
         indexes,
         addresses: vm_addresses(estate.model),
-        asgs: &asgs,
         served: &served,
         index: &index,
     };
@@ -176,7 +177,8 @@ struct Shared<'a> {
     indexes: std::sync::Arc<Indexes<'a>>,
     /// The ARM VMs (keys) at each private address.
     addresses: HashMap<std::net::IpAddr, Vec<String>>,
-    asgs: &'a std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+    /// The guest facts (keyed once) and the ASG member sets: every audit below shares them.
+    observed: Observations,
     served: &'a HashMap<String, Vec<(String, String)>>,
     index: &'a HashMap<String, usize>,
     /// Every VM's findings before any change, with the audit's own client (`truth`).
@@ -284,12 +286,7 @@ fn try_fix(
     (fix, stand_in): (&Fix, &str),
     targets: Targets,
 ) -> Result<Run, String> {
-    let Shared {
-        asgs,
-        served,
-        index,
-        ..
-    } = shared;
+    let Shared { served, index, .. } = shared;
     let patch = apply::patch(estate.resources, index, fix, stand_in).map_err(|e| e.to_string())?;
     // The changed resource alone is read into a model; a copy of the estate's model takes it.
     let changed = pipeline::build_model(&[patch.resource.as_ref()]);
@@ -328,7 +325,13 @@ fn try_fix(
     } else {
         Indexes::new(patched)
     };
-    let after = audit_keys(estate, patched, after_ix, (asgs, &stones), &options, &keys);
+    let after = audit_keys(
+        patched,
+        after_ix,
+        (&shared.observed, &stones),
+        &options,
+        &keys,
+    );
     scratch.restore(undo);
     // Before the change, with the audit's own client, every VM's findings are the estate's
     // (`Shared::truth`, one audit for every proof). A stand-in client needs its own audit.
@@ -344,10 +347,9 @@ fn try_fix(
         let seen = match before.take() {
             Some((k, r)) if k == key => r,
             _ => Arc::new(Seen::of(&audit_keys(
-                estate,
                 estate.model,
                 shared_ix.clone(),
-                (asgs, &stones),
+                (&shared.observed, &stones),
                 &options,
                 &key.0,
             )?)),
@@ -368,21 +370,16 @@ fn try_fix(
 
 /// One audit of `keys` on `model` (patched or not), built on `ix`.
 fn audit_keys<'m>(
-    estate: &Estate<'_>,
     model: &'m Model,
     ix: std::sync::Arc<Indexes<'m>>,
-    (asgs, stones): (
-        &std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
-        &Stones,
-    ),
+    (observed, stones): (&Observations, &Stones),
     options: &Options,
     keys: &BTreeSet<String>,
 ) -> Result<Report, String> {
-    let observations = Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
     let a = pipeline::Audit::sharing(
         model,
         options.clone(),
-        observations,
+        observed.clone(),
         &Scope::Keys(keys.clone()),
         ix,
     )
@@ -401,13 +398,12 @@ fn audit_keys<'m>(
 fn truth<'m>(
     estate: &Estate<'m>,
     ix: std::sync::Arc<Indexes<'m>>,
-    asgs: &std::sync::Arc<HashMap<String, crate::engine::AddrSet>>,
+    observed: &Observations,
 ) -> Arc<Seen> {
-    let observations = Observations::new(estate.guest.clone()).sharing_asg_members(asgs.clone());
     let audit = pipeline::Audit::sharing(
         estate.model,
         estate.options.clone(),
-        observations,
+        observed.clone(),
         &Scope::All,
         ix,
     );
