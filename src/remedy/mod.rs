@@ -313,8 +313,15 @@ fn try_fix(
         options.client = apply::stand_in_client(stand_in);
     }
     let shared_ix = &shared.indexes;
-    // The topology's indexes never read NSGs or VMs: a change to one keeps them valid.
+    // The topology's indexes read load balancers, firewalls with their policies, rule groups
+    // and IP groups, Bastions, and public IPs' addresses only: a change to an NSG, a VM, a
+    // route table, or a public IP that keeps its address leaves them valid (rebuilding them per
+    // fix grew with the square of the estate).
+    let address = |m: &Model| m.public_ips.get(&key).map(|p| p.address);
     let keeps_indexes = estate.model.nsgs.contains_key(&key)
+        || estate.model.route_tables.contains_key(&key)
+        || (estate.model.public_ips.contains_key(&key)
+            && address(estate.model) == address(patched))
         || estate
             .model
             .vms
