@@ -15,9 +15,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use rdpaudit::engine::{Observations, Options};
-use rdpaudit::pipeline::{self, Scope};
-use rdpaudit::report::CategoryFilter;
+mod common;
 
 const RG: &str = "/subscriptions/00000000-0000-0000-0000-0000000000d1/resourceGroups/rg/providers";
 const PIP: &str = "20.61.20.10";
@@ -354,17 +352,7 @@ fn snapshot(e: &Estate) -> Value {
 
 /// The audit's `firewallDnat` paths as JSON: rule name → (verdict, allowedSources).
 fn computed(e: &Estate) -> BTreeMap<String, (String, Vec<Ipv4Net>)> {
-    let text = snapshot(e).to_string();
-    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
-    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
-    let audit = pipeline::Audit::new(
-        &model,
-        Options::default(),
-        Observations::default(),
-        &Scope::All,
-    )
-    .expect("audit");
-    let report = serde_json::to_value(audit.report(&[], CategoryFilter::All)).expect("JSON");
+    let report = serde_json::to_value(common::audit_doc(&snapshot(e), false)).expect("JSON");
     let mut out = BTreeMap::new();
     for p in report["vms"][0]["rdp"]["paths"].as_array().expect("paths") {
         if p["kind"] != "firewallDnat" || !p["frontend"].is_null() {

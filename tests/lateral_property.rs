@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
-use rdpaudit::engine::{Observations, Options};
-use rdpaudit::pipeline::{self, Scope};
-use rdpaudit::report::CategoryFilter;
+mod common;
 
 const SUB: &str = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg/providers";
 
@@ -271,19 +269,9 @@ fn snapshot(e: &Estate) -> Value {
 
 /// (source, target) pairs the class-based computation finds reachable.
 fn computed(e: &Estate) -> BTreeSet<(String, String)> {
-    let text = snapshot(e).to_string();
-    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
-    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
-    assert!(model.diagnostics.is_empty(), "{:?}", model.diagnostics);
-    let audit = pipeline::Audit::new(
-        &model,
-        Options::default(),
-        Observations::default(),
-        &Scope::All,
-    )
-    .expect("audit")
-    .with_lateral(true);
-    let report = audit.report(&[], CategoryFilter::All);
+    let report = common::audit_doc(&snapshot(e), true);
+    // The model read every resource (its diagnostics are the report's, with nothing added).
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
     let mut out = BTreeSet::new();
     for vm in &report.vms {
         for edge in &vm.lateral.as_ref().expect("--lateral").from_vms {
@@ -424,18 +412,7 @@ fn admin_rules_not_read_make_every_east_west_flow_unknown() {
     };
     let mut snap = snapshot(&e);
     snap["securityAdminRules"] = json!({});
-    let text = snap.to_string();
-    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
-    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
-    let audit = pipeline::Audit::new(
-        &model,
-        Options::default(),
-        Observations::default(),
-        &Scope::All,
-    )
-    .expect("audit")
-    .with_lateral(true);
-    let report = audit.report(&[], CategoryFilter::All);
+    let report = common::audit_doc(&snap, true);
     let mut edges = BTreeSet::new();
     for vm in &report.vms {
         for edge in &vm.lateral.as_ref().expect("--lateral").from_vms {

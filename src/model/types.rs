@@ -51,25 +51,6 @@ impl ResId {
 
     /// For a child id `…/networkInterfaces/nic/ipConfigurations/ipc`, the parent id and the
     /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
-    /// The key of the parent of a child id, without allocating: `…/virtualNetworks/v` for
-    /// `…/virtualNetworks/v/subnets/s` and `subnets` (the child type given in lower case). Hot
-    /// paths (which Bastions serve a VNet, asked once per VM audit) use it.
-    pub(crate) fn parent_key(&self, child_type_lower: &str) -> Option<&str> {
-        // The last `/child/` segment, as `split_child` finds it.
-        let (parent, name) = self
-            .key
-            .rmatch_indices(child_type_lower)
-            .find_map(|(pos, _)| {
-                let parent = self.key.get(..pos)?.strip_suffix('/')?;
-                let name = self
-                    .key
-                    .get(pos + child_type_lower.len()..)?
-                    .strip_prefix('/')?;
-                Some((parent, name))
-            })?;
-        (!name.is_empty() && !name.contains('/')).then_some(parent)
-    }
-
     pub(crate) fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
         let lower = format!("/{}/", child_type.to_ascii_lowercase());
         let pos = self.key.rfind(&lower)?;
@@ -543,23 +524,5 @@ mod tests {
             "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/nic1"
         );
         assert_eq!(a.resource_group(), Some("RG"));
-    }
-
-    #[test]
-    fn parent_key_agrees_with_split_child() {
-        for id in [
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/S",
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/mysubnets",
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/subnets/subnets/x",
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/",
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/a/b",
-            "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V",
-            "subnets/x",
-            "/subnets/x",
-        ] {
-            let r = ResId::new(id);
-            let want = r.split_child("subnets").map(|(p, _)| p.key);
-            assert_eq!(r.parent_key("subnets").map(str::to_string), want, "{id}");
-        }
     }
 }

@@ -257,24 +257,13 @@ type Before = Option<(BeforeKey, Arc<Seen>)>;
 struct Seen(HashMap<String, Vec<(&'static str, Category)>>);
 
 impl Seen {
-    fn of(report: &Report) -> Seen {
-        Seen(
-            report
-                .vms
+    /// Whether the VM (key) has a finding of `rule` (of `category`, when given).
+    fn has(&self, vm: &str, rule: &str, category: Option<Category>) -> bool {
+        self.0.get(vm).is_some_and(|found| {
+            found
                 .iter()
-                .map(|v| {
-                    let found = v.findings.iter().map(|f| (f.rule_id, f.category));
-                    (ResId::new(&v.id).key, found.collect())
-                })
-                .collect(),
-        )
-    }
-
-    /// Whether the VM (key) has a finding of `rule`.
-    fn has(&self, vm: &str, rule: &str) -> bool {
-        self.0
-            .get(vm)
-            .is_some_and(|f| f.iter().any(|(r, _)| *r == rule))
+                .any(|(r, c)| *r == rule && category.is_none_or(|k| k == *c))
+        })
     }
 }
 
@@ -338,7 +327,8 @@ fn try_fix(
         (&shared.observed, &stones),
         &options,
         &keys,
-    );
+    )
+    .map(|a| a.report(&[] as &[Diagnostic], CategoryFilter::All));
     scratch.restore(undo);
     // Before the change, with the audit's own client, every VM's findings are the estate's
     // (`Shared::truth`, one audit for every proof). A stand-in client needs its own audit.
@@ -353,13 +343,18 @@ fn try_fix(
         );
         let seen = match before.take() {
             Some((k, r)) if k == key => r,
-            _ => Arc::new(Seen::of(&audit_keys(
-                estate.model,
-                shared_ix.clone(),
-                (&shared.observed, &stones),
-                &options,
-                &key.0,
-            )?)),
+            _ => Arc::new(Seen(
+                audit_keys(
+                    estate.model,
+                    shared_ix.clone(),
+                    (&shared.observed, &stones),
+                    &options,
+                    &key.0,
+                )?
+                .rule_hits()
+                .into_iter()
+                .collect(),
+            )),
         };
         *before = Some((key, seen.clone()));
         seen
@@ -375,14 +370,14 @@ fn try_fix(
     })
 }
 
-/// One audit of `keys` on `model` (patched or not), built on `ix`.
+/// The audit of `keys` on `model` (patched or not), built on `ix`, findings only.
 fn audit_keys<'m>(
     model: &'m Model,
     ix: std::sync::Arc<Indexes<'m>>,
     (observed, stones): (&Observations, &Stones),
     options: &Options,
     keys: &BTreeSet<String>,
-) -> Result<Report, String> {
+) -> Result<pipeline::Audit<'m>, String> {
     let a = pipeline::Audit::sharing(
         model,
         options.clone(),
@@ -396,7 +391,7 @@ fn audit_keys<'m>(
     // (docs/performance.md), and the same stones serve before and after.
     .with_stepping_stones(stones.clone())
     .findings_only();
-    Ok(a.report(&[] as &[Diagnostic], CategoryFilter::All))
+    Ok(a)
 }
 
 /// Every VM's findings before any change: one audit of the estate with the audit's own options
@@ -414,6 +409,8 @@ fn truth<'m>(
         &Scope::All,
         ix,
     );
+    // A whole-estate scope names no VM, so it cannot fail to resolve; were it ever to, an empty
+    // "before" turns every proof into advice ("does not occur"), never into a false proof.
     Arc::new(match audit {
         Ok(a) => Seen(a.findings_only().rule_hits().into_iter().collect()),
         Err(_) => Seen::default(),
@@ -476,7 +473,7 @@ fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str)
     let has = |r: &Report| {
         vm_of(r).is_some_and(|i| r.vms[i].findings.iter().any(|f| f.rule_id == rule_id))
     };
-    if !run.before.has(vm_key, rule_id) {
+    if !run.before.has(vm_key, rule_id, None) {
         return advice(format!(
             "{rule_id} does not occur for the stand-in address {client}"
         ));
@@ -583,13 +580,9 @@ fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
     // A finding the report already holds is not new, even when a stand-in client's audit
     // before the change lacked it (the stand-in reaches less than the whole Internet).
     let exposed = |vm: &str, rule: &str| {
-        [&run.before, &run.reported].iter().any(|seen| {
-            seen.0.get(vm).is_some_and(|found| {
-                found
-                    .iter()
-                    .any(|(r, c)| *r == rule && *c == Category::Exposure)
-            })
-        })
+        [&run.before, &run.reported]
+            .iter()
+            .any(|seen| seen.has(vm, rule, Some(Category::Exposure)))
     };
     // A rule that stood down for a rule that fired before (RDP802 for RDP801) was already
     // true before: showing now is not a new exposure.

@@ -365,3 +365,21 @@ pub fn spec(name: &str, ip: &str, subnet: &str) -> VmSpec {
         ..VmSpec::default()
     }
 }
+
+/// The report of a whole-estate audit of a snapshot document: default options, no guest facts,
+/// `lateral` for the east-west section (what the property tests compare with their oracles).
+pub fn audit_doc(doc: &Value, lateral: bool) -> rdpaudit::report::Report {
+    use rdpaudit::pipeline::{self, Scope};
+    let text = doc.to_string();
+    let snap = rdpaudit::snapshot::parse(&text).expect("parses");
+    let model = pipeline::build_model_with(&snap.resources, snap.security_admin_rules);
+    pipeline::Audit::new(
+        &model,
+        rdpaudit::engine::Options::default(),
+        rdpaudit::engine::Observations::default(),
+        &Scope::All,
+    )
+    .expect("audit")
+    .with_lateral(lateral)
+    .report(&[], rdpaudit::report::CategoryFilter::All)
+}

@@ -138,8 +138,8 @@ impl BastionIndex {
         let mut ix = BastionIndex::default();
         for (i, b) in model.bastions.iter().enumerate() {
             for s in &b.subnets {
-                if let Some(k) = s.parent_key("subnets") {
-                    ix.by_subnet_vnet.entry(k.to_string()).or_default().push(i);
+                if let Some((vnet, _)) = s.split_child("subnets") {
+                    ix.by_subnet_vnet.entry(vnet.key).or_default().push(i);
                 }
             }
             if let (true, Some(v)) = (b.developer(), &b.vnet) {
