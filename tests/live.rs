@@ -242,6 +242,22 @@ fn generated_300_vm_subscription_50_per_page_live_equals_offline_at_the_request_
         "requests: {:#?}",
         arm.iter().map(|r| &r.path).collect::<Vec<_>>()
     );
+    // Pipelined: the admin-rule POSTs start while the lists are still paging (a NIC page that
+    // names its VM is enough to know the VNet), not after the last page.
+    let first_admin = arm
+        .iter()
+        .filter(|r| r.route == "adminRules")
+        .map(|r| r.seq)
+        .min();
+    let last_list = arm
+        .iter()
+        .filter(|r| r.route == "list")
+        .map(|r| r.seq)
+        .max();
+    assert!(
+        matches!((first_admin, last_list), (Some(a), Some(l)) if a < l),
+        "first admin-rule POST #{first_admin:?}, last list page #{last_list:?}"
+    );
 }
 
 #[test]

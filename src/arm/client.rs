@@ -484,6 +484,17 @@ impl ArmClient {
     /// never the same link twice. A refused or looping link stops paging with a diagnostic that
     /// names the page that gave it. A page without its `value` array fails the list.
     pub(crate) async fn list(&self, first: &Url, scope: &str) -> Result<Listed, ArmError> {
+        self.list_each(first, scope, |_| {}).await
+    }
+
+    /// [`ArmClient::list`], handing each page's items to `on_page` as the page arrives (so
+    /// they are read while the next page downloads).
+    pub(crate) async fn list_each(
+        &self,
+        first: &Url,
+        scope: &str,
+        mut on_page: impl FnMut(&[Box<RawValue>]),
+    ) -> Result<Listed, ArmError> {
         let mut out = Listed::default();
         let mut seen: HashSet<String> = HashSet::from([first.to_string()]);
         let mut url = first.clone();
@@ -491,7 +502,9 @@ impl ArmClient {
             let body = self.get(&url).await?;
             let page = parse_page(&url, &body)?;
             out.pages += 1;
-            out.items.extend(page.value.unwrap_or_default());
+            let items = page.value.unwrap_or_default();
+            on_page(&items);
+            out.items.extend(items);
             let Some(next) = page.next_link.filter(|s| !s.trim().is_empty()) else {
                 return Ok(out);
             };

@@ -13,9 +13,11 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::client::ArmClient;
+use super::collect_doors::{AdminRules, VnetSender};
 use super::error::{ArmError, ErrorKind};
 use super::request::{self, ResourceType, SUBSCRIPTION_WIDE, TYPES};
-use crate::model::{self, DiagLevel, Diagnostic, ResId};
+use crate::model::refs::Index;
+use crate::model::{DiagLevel, Diagnostic, ResId};
 use crate::snapshot::Subscription;
 
 /// What to collect (the scope options in README "Usage").
@@ -38,11 +40,35 @@ pub(crate) struct Collected {
     pub(crate) security_admin_rules: Option<Box<RawValue>>,
     /// Ids already asked for by id (lower case): one that failed is not asked again.
     pub(crate) asked: HashSet<String>,
+    /// The references of `resources[..indexed]`, built as they arrived ([`Collected::index`]).
+    index: Index,
+    indexed: usize,
 }
 
 impl Collected {
     pub(crate) fn resource_refs(&self) -> Vec<&RawValue> {
         self.resources.iter().map(|r| r.as_ref()).collect()
+    }
+
+    /// Adds resources with their index, when it was built beside them in the task that read
+    /// them (while other pages were still downloading); without it they are indexed on demand.
+    pub(crate) fn add_indexed(&mut self, items: Vec<Box<RawValue>>, index: Option<Index>) {
+        if let (Some(ix), true) = (index, self.indexed == self.resources.len()) {
+            self.index.merge(ix);
+            self.indexed += items.len();
+        }
+        self.resources.extend(items);
+    }
+
+    /// The references of every resource collected so far: each resource is read once, when it
+    /// arrives or here, however often collection asks (docs/performance.md).
+    pub(crate) fn index(&mut self) -> &Index {
+        if self.indexed < self.resources.len() {
+            let more = Index::of(&self.resources[self.indexed..]);
+            self.index.merge(more);
+            self.indexed = self.resources.len();
+        }
+        &self.index
     }
 }
 
@@ -159,11 +185,13 @@ enum Job {
 }
 
 enum JobResult {
-    Items(Vec<Box<RawValue>>, Option<Diagnostic>),
+    Items(Vec<Box<RawValue>>, Option<Box<Index>>, Option<Diagnostic>),
     Failed(ArmError, String),
 }
 
-async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
+/// One job; a list indexes each page as it arrives and sends the VNets of its VMs' NICs to
+/// `early` (the admin-rule reader), so those requests start while the lists go on.
+async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) -> JobResult {
     match job {
         Job::List(sub, t, rg) => {
             let url = request::list(client.base(), &sub, rg.as_deref(), &t);
@@ -171,8 +199,18 @@ async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
                 Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg} {}", t.full_name()),
                 None => format!("/subscriptions/{sub} {}", t.full_name()),
             };
-            match client.list(&url, &scope).await {
-                Ok(l) => JobResult::Items(l.items, l.stopped),
+            let mut ix = Index::default();
+            let listed = client
+                .list_each(&url, &scope, |page| {
+                    let piece = Index::of(page);
+                    if let Some(tx) = &early {
+                        tx.read(piece.attached_vnets());
+                    }
+                    ix.merge(piece);
+                })
+                .await;
+            match listed {
+                Ok(l) => JobResult::Items(l.items, Some(Box::new(ix)), l.stopped),
                 Err(e) => JobResult::Failed(e, scope),
             }
         }
@@ -181,7 +219,10 @@ async fn run_job(client: Arc<ArmClient>, job: Job) -> JobResult {
             let url = request::get(client.base(), &id, expand);
             match client.get(&url).await {
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
-                    Ok(raw) => JobResult::Items(vec![raw], None),
+                    Ok(raw) => {
+                        let ix = Index::of(std::slice::from_ref(&raw));
+                        JobResult::Items(vec![raw], Some(Box::new(ix)), None)
+                    }
                     Err(e) => JobResult::Failed(
                         ArmError::new(
                             ErrorKind::Malformed,
@@ -205,15 +246,26 @@ fn is_vm_id(id: &str) -> bool {
 
 /// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
 async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
+    run_all_early(client, jobs, out, None).await
+}
+
+/// [`run_all`], sending the VNets of VMs' NICs to the admin-rule reader as pages arrive.
+async fn run_all_early(
+    client: &Arc<ArmClient>,
+    jobs: Vec<Job>,
+    out: &mut Collected,
+    early: Option<VnetSender>,
+) -> Vec<ArmError> {
     let mut set = JoinSet::new();
     for job in jobs {
-        set.spawn(run_job(client.clone(), job));
+        set.spawn(run_job(client.clone(), job, early.clone()));
     }
+    drop(early);
     let mut failures = Vec::new();
     while let Some(done) = set.join_next().await {
         match done {
-            Ok(JobResult::Items(items, stopped)) => {
-                out.resources.extend(items);
+            Ok(JobResult::Items(items, ix, stopped)) => {
+                out.add_indexed(items, ix.map(|b| *b));
                 out.diagnostics.extend(stopped);
             }
             Ok(JobResult::Failed(e, scope)) => {
@@ -257,7 +309,9 @@ pub(crate) async fn collect(
         }
     }
     let total = jobs.len();
-    let failures = run_all(&client, jobs, &mut out).await;
+    // Admin-rule requests start as soon as a NIC page names a VNet (docs/performance.md).
+    let admin = AdminRules::start(client.clone());
+    let failures = run_all_early(&client, jobs, &mut out, Some(admin.sender())).await;
     if let Some(e) = failures
         .iter()
         .find(|e| e.code.as_deref() == Some("ResourceGroupNotFound"))
@@ -305,7 +359,7 @@ pub(crate) async fn collect(
     // Referenced resources the lists did not return (other groups or subscriptions).
     // Then the gateways' connections and what they name; an id is asked for once in all.
     follow_references(&client, &mut out, None).await;
-    collect_doors(&client, &mut out, None).await;
+    collect_doors(&client, &mut out, None, admin).await;
     add_connections(&client, &mut out).await;
     Ok(out)
 }
@@ -356,11 +410,11 @@ pub(crate) async fn collect_vm(
     // Beside the NICs, the rule collection groups of the policies listed in round one; beside
     // the later rounds, the admin rules of the NICs' VNets (one POST each): four rounds, unless a
     // base policy lives in another subscription.
-    let policies = crate::model::refs_doors::policies(&out.resource_refs());
+    let policies = out.index().policies();
     let mut listed: HashSet<String> = policies.iter().map(|p| p.key.clone()).collect();
     let groups = tokio::spawn(super::collect_doors::groups_of(client.clone(), policies));
     follow_rounds(&client, &mut out, Some(&id), 1).await;
-    let vnets = crate::model::refs_doors::vm_vnets(&out.resource_refs());
+    let vnets = out.index().vm_vnets();
     let admin = tokio::spawn(super::collect_doors::admin_rules(client.clone(), vnets));
     if let Ok((items, diagnostics)) = groups.await {
         out.resources.extend(items);
@@ -376,15 +430,17 @@ pub(crate) async fn collect_vm(
 }
 
 /// The newer doors after the lists: rule collection groups, what they reference, then the
-/// admin rules of the VMs' VNets (`collect_doors`, docs/performance.md).
+/// admin rules of the VMs' VNets that `admin` (started before the lists, which sent it the VNets
+/// their pages showed) has not read yet (docs/performance.md).
 pub(crate) async fn collect_doors(
     client: &Arc<ArmClient>,
     out: &mut Collected,
     focus: Option<&ResId>,
+    admin: AdminRules,
 ) {
     firewall_groups(client, out, focus, &mut HashSet::new()).await;
-    let vnets = model::refs_doors::vm_vnets(&out.resource_refs());
-    let (section, diagnostics) = super::collect_doors::admin_rules(client.clone(), vnets).await;
+    admin.read(out.index().vm_vnets());
+    let (section, diagnostics) = admin.finish().await;
     out.security_admin_rules = section;
     out.diagnostics.extend(diagnostics);
 }
@@ -398,7 +454,9 @@ async fn firewall_groups(
     listed: &mut HashSet<String>,
 ) {
     for _round in 0..3 {
-        let policies: Vec<ResId> = model::refs_doors::policies(&out.resource_refs())
+        let policies: Vec<ResId> = out
+            .index()
+            .policies()
             .into_iter()
             .filter(|p| listed.insert(p.key.clone()))
             .collect();
@@ -432,7 +490,9 @@ async fn follow_rounds(
     // An id is asked for once: one that failed (gone, forbidden, throttled) is not asked again
     // in the next round, nor by a later call.
     for _round in 0..rounds {
-        let missing: Vec<String> = model::refs::missing(&out.resource_refs(), focus)
+        let missing: Vec<String> = out
+            .index()
+            .missing(focus)
             .into_iter()
             .filter(|id| !out.asked.contains(&id.to_ascii_lowercase()))
             .collect();
@@ -463,7 +523,7 @@ async fn follow_rounds(
 /// Connections of the gateways found (listed in each gateway's resource group, the only scope
 /// ARM lists them in), then the local network gateways they name (docs/decisions.md D44).
 pub(crate) async fn add_connections(client: &Arc<ArmClient>, out: &mut Collected) {
-    let groups = model::refs::gateway_groups(&out.resource_refs());
+    let groups = out.index().gateway_groups();
     if groups.is_empty() {
         return;
     }
@@ -523,14 +583,58 @@ fn dedup(out: &mut Collected) {
     struct IdOnly {
         id: Option<String>,
     }
+    // As many distinct ids as resources: nothing was read twice (the index has them all).
+    if out.index().distinct_ids() == out.resources.len() {
+        return;
+    }
     let mut seen = HashSet::new();
+    // Dropped resources among the indexed ones shift the rest: count them (the index keeps
+    // their references, which the first copy has too).
+    let (mut at, mut dropped_indexed) = (0, 0);
+    let indexed = out.indexed;
     out.resources.retain(|r| {
-        match serde_json::from_str::<IdOnly>(r.get())
+        let keep = match serde_json::from_str::<IdOnly>(r.get())
             .ok()
             .and_then(|h| h.id)
         {
             Some(id) => seen.insert(id.to_ascii_lowercase()),
             None => true,
+        };
+        if !keep && at < indexed {
+            dropped_indexed += 1;
         }
+        at += 1;
+        keep
     });
+    out.indexed -= dropped_indexed;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn res(name: &str) -> Box<RawValue> {
+        let id = format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/{name}");
+        serde_json::value::to_raw_value(
+            &json!({"id": id, "type": "Microsoft.Network/networkSecurityGroups"}),
+        )
+        .unwrap_or_else(|_| unreachable!())
+    }
+
+    /// Dropping a duplicate among the indexed resources keeps the index in step: a resource
+    /// added afterwards is still indexed.
+    #[test]
+    fn dedup_keeps_the_index_in_step() {
+        let mut out = Collected::default();
+        let first = vec![res("a"), res("b"), res("A")];
+        let ix = Index::of(&first);
+        out.add_indexed(first, Some(ix));
+        dedup(&mut out);
+        assert_eq!(out.resources.len(), 2);
+        out.resources.push(res("c"));
+        assert_eq!(out.index().distinct_ids(), 3);
+        dedup(&mut out);
+        assert_eq!(out.resources.len(), 3);
+    }
 }

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::client::{ArmClient, MAX_PAGES};
@@ -94,28 +95,134 @@ pub(crate) async fn admin_rules(
     client: Arc<ArmClient>,
     vnets: Vec<ResId>,
 ) -> (Option<Box<RawValue>>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let mut set = JoinSet::new();
-    for v in vnets {
-        let c = client.clone();
-        set.spawn(async move {
-            let res = vnet_rules(&c, &v).await;
-            (v, res)
-        });
-    }
-    let mut section: BTreeMap<String, Vec<Box<RawValue>>> = BTreeMap::new();
-    while let Some(done) = set.join_next().await {
-        let Ok((vnet, res)) = done else { continue };
-        match res {
-            Ok(items) => {
-                section.insert(vnet.id.clone(), items);
-            }
-            Err(e) => diagnostics.push(e.diagnostic(
-                DiagLevel::Error,
-                &format!("{} security admin rules", vnet.id),
-            )),
+    let admin = AdminRules::start(client);
+    admin.read(vnets);
+    admin.finish().await
+}
+
+/// Admin-rule requests started while collection goes on: a VNet is sent as soon as a page shows
+/// that a VM's NIC is in it, so these POSTs overlap the lists instead of waiting for them.
+/// Each VNet is read once, however often it is sent.
+pub(crate) struct AdminRules {
+    tx: mpsc::UnboundedSender<Msg>,
+    task: Option<tokio::task::JoinHandle<Section>>,
+}
+
+/// The `securityAdminRules` section and what could not be read.
+type Section = (Option<Box<RawValue>>, Vec<Diagnostic>);
+
+enum Msg {
+    Vnet(ResId),
+    /// No more VNets: wait for the requests and hand the section back.
+    Done,
+}
+
+/// Where list pages send the VNets they find (cheap to clone; sending never waits).
+#[derive(Clone)]
+pub(crate) struct VnetSender(mpsc::UnboundedSender<Msg>);
+
+impl VnetSender {
+    pub(crate) fn read(&self, vnets: impl IntoIterator<Item = ResId>) {
+        for v in vnets {
+            // The reader stops listening only at `finish`: a VNet sent later is not needed.
+            let _ = self.0.send(Msg::Vnet(v));
         }
     }
+}
+
+impl Drop for AdminRules {
+    /// Collection gave up before `finish`: stop the requests still running.
+    fn drop(&mut self) {
+        if let Some(t) = &self.task {
+            t.abort();
+        }
+    }
+}
+
+impl AdminRules {
+    /// Starts the reader; it sends each new VNet's requests as the VNet arrives.
+    pub(crate) fn start(client: Arc<ArmClient>) -> AdminRules {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        let task = tokio::spawn(async move {
+            let mut asked = std::collections::HashSet::new();
+            let mut set = JoinSet::new();
+            let mut section: BTreeMap<String, Vec<Box<RawValue>>> = BTreeMap::new();
+            let mut diagnostics = Vec::new();
+            let mut take =
+                |done: Result<(ResId, Result<_, ArmError>), tokio::task::JoinError>,
+                 section: &mut BTreeMap<String, Vec<Box<RawValue>>>| {
+                    match done {
+                        Ok((vnet, Ok(items))) => {
+                            section.insert(vnet.id.clone(), items);
+                        }
+                        Ok((vnet, Err(e))) => diagnostics.push(e.diagnostic(
+                            DiagLevel::Error,
+                            &format!("{} security admin rules", vnet.id),
+                        )),
+                        Err(e) => diagnostics.push(Diagnostic::error(
+                            "security admin rules",
+                            format!("a request task failed: {e}; a VNet's admin rules are missing"),
+                        )),
+                    }
+                };
+            loop {
+                tokio::select! {
+                    next = rx.recv() => match next {
+                        Some(Msg::Vnet(v)) => {
+                            if asked.insert(v.key.clone()) {
+                                let c = client.clone();
+                                set.spawn(async move {
+                                    let res = vnet_rules(&c, &v).await;
+                                    (v, res)
+                                });
+                            }
+                        }
+                        Some(Msg::Done) | None => break,
+                    },
+                    Some(done) = set.join_next(), if !set.is_empty() => take(done, &mut section),
+                }
+            }
+            while let Some(done) = set.join_next().await {
+                take(done, &mut section);
+            }
+            (to_section(section), diagnostics)
+        });
+        AdminRules {
+            tx,
+            task: Some(task),
+        }
+    }
+
+    /// A sender for list pages.
+    pub(crate) fn sender(&self) -> VnetSender {
+        VnetSender(self.tx.clone())
+    }
+
+    /// Reads these VNets too (those already asked for are not asked again).
+    pub(crate) fn read(&self, vnets: impl IntoIterator<Item = ResId>) {
+        self.sender().read(vnets);
+    }
+
+    /// Waits for every request; the section and what could not be read.
+    pub(crate) async fn finish(mut self) -> (Option<Box<RawValue>>, Vec<Diagnostic>) {
+        let _ = self.tx.send(Msg::Done);
+        let Some(task) = self.task.take() else {
+            return (None, Vec::new());
+        };
+        match task.await {
+            Ok(done) => done,
+            Err(e) => (
+                None,
+                vec![Diagnostic::error(
+                    "security admin rules",
+                    format!("the admin-rule reader failed: {e}; no admin rules were read"),
+                )],
+            ),
+        }
+    }
+}
+
+fn to_section(section: BTreeMap<String, Vec<Box<RawValue>>>) -> Option<Box<RawValue>> {
     let value: BTreeMap<String, Vec<Value>> = section
         .into_iter()
         .map(|(k, v)| {
@@ -126,5 +233,5 @@ pub(crate) async fn admin_rules(
             (k, items)
         })
         .collect();
-    (serde_json::value::to_raw_value(&value).ok(), diagnostics)
+    serde_json::value::to_raw_value(&value).ok()
 }

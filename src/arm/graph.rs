@@ -2,9 +2,11 @@
 //! subscriptions or a management group in few queries, through Azure Resource Graph.
 //! <https://learn.microsoft.com/azure/governance/resource-graph/concepts/guidance-for-throttled-requests>
 //!
-//! One query covers every type; subscriptions go in batches; pages follow `$skipToken` with the
-//! same query and scopes (the `id` column is projected and ordered, which keeps paging stable);
-//! `x-ms-user-quota-remaining` / `x-ms-user-quota-resets-after` are honoured before each query.
+//! Subscriptions go in batches; each batch is read by four queries that run side by side
+//! ([`PARTS`]: VMs, NICs, public IPs, the rest), so the longest chain of pages is about the
+//! longest type's, as with ARM's per-type lists, not the whole estate's. Pages follow
+//! `$skipToken` with the same query and scopes (the `id` column is projected and ordered, which
+//! keeps paging stable); the per-user quota is shared by the queries in flight ([`Quota`]).
 //! Rows come back in Resource Graph shape (lower-case types, power state under
 //! `properties.extended.instanceView`), which the model reads like ARM's.
 
@@ -14,13 +16,15 @@ use serde_json::json;
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use tokio::task::JoinSet;
 
 use super::client::{ArmClient, MAX_PAGES};
 use super::collect::{self, CollectError, Collected, Scope};
+use super::collect_doors::{AdminRules, VnetSender};
 use super::error::{ArmError, ErrorKind};
-use super::request::{PRIVATE_REACH_TYPES, TYPES};
+use super::graph_quota::Quota;
+use super::request::{ResourceType, PRIVATE_REACH_TYPES, TYPES};
+use crate::model::refs::Index;
 use crate::model::{DiagLevel, Diagnostic};
 use crate::snapshot::Subscription;
 
@@ -45,11 +49,33 @@ pub(crate) fn url(base: &Url) -> Url {
     u
 }
 
-/// The one KQL query: every type rdpaudit reads, optionally limited to resource groups.
-pub(crate) fn query(resource_groups: &[String]) -> String {
-    let types: Vec<String> = TYPES
+/// The queries one scope is read with, run side by side: the three types that grow with the
+/// number of VMs each get a chain of pages of their own; every other type shares the fourth.
+/// Four, not one per type: each query costs a place in the per-user quota (15 per 5 s in
+/// Microsoft's example), and the small types would each spend a page on a few rows.
+pub(crate) const PARTS: [&str; 4] = [
+    "microsoft.compute/virtualmachines",
+    "microsoft.network/networkinterfaces",
+    "microsoft.network/publicipaddresses",
+    "",
+];
+
+/// The types of one part of [`PARTS`] (the last: every type the first three do not name).
+pub(crate) fn part_types(part: usize) -> Vec<ResourceType> {
+    let all = TYPES.iter().chain(PRIVATE_REACH_TYPES.iter()).copied();
+    let name = |t: &ResourceType| t.full_name().to_ascii_lowercase();
+    match PARTS.get(part) {
+        Some(p) if !p.is_empty() => all.filter(|t| name(t) == *p).collect(),
+        _ => all
+            .filter(|t| !PARTS.iter().any(|p| !p.is_empty() && name(t) == *p))
+            .collect(),
+    }
+}
+
+/// A KQL query over `types`, optionally limited to resource groups.
+pub(crate) fn query(types: &[ResourceType], resource_groups: &[String]) -> String {
+    let types: Vec<String> = types
         .iter()
-        .chain(PRIVATE_REACH_TYPES.iter())
         .map(|t| format!("'{}'", t.full_name().to_ascii_lowercase()))
         .collect();
     let mut q = format!("Resources\n| where type in~ ({})\n", types.join(", "));
@@ -102,63 +128,12 @@ struct Response {
     skip_token: Option<String>,
 }
 
-/// The per-user query quota: before each query, wait while none is left.
-#[derive(Debug, Default)]
-struct Quota {
-    state: Mutex<Option<(u64, Instant)>>,
-}
-
-impl Quota {
-    async fn wait(&self) {
-        let until = {
-            let s = self.state.lock().await;
-            match *s {
-                Some((0, reset)) if reset > Instant::now() => Some(reset),
-                _ => None,
-            }
-        };
-        if let Some(t) = until {
-            tracing::info!(
-                wait_ms = t.saturating_duration_since(Instant::now()).as_millis() as u64,
-                "Resource Graph quota exhausted; waiting"
-            );
-            tokio::time::sleep_until(t.into()).await;
-        }
-    }
-
-    async fn update(&self, headers: &reqwest::header::HeaderMap) {
-        let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let remaining = get("x-ms-user-quota-remaining").and_then(|v| v.parse::<u64>().ok());
-        let resets = get("x-ms-user-quota-resets-after").and_then(parse_hms);
-        if let (Some(r), Some(d)) = (remaining, resets) {
-            *self.state.lock().await = Some((r, Instant::now() + d));
-        }
-    }
-}
-
-/// `hh:mm:ss` (as in `x-ms-user-quota-resets-after`).
-pub(crate) fn parse_hms(s: &str) -> Option<Duration> {
-    let mut parts = s.split(':').map(|p| p.trim().parse::<f64>());
-    let (h, m, sec) = (
-        parts.next()?.ok()?,
-        parts.next()?.ok()?,
-        parts.next()?.ok()?,
-    );
-    if parts.next().is_some() || h < 0.0 || m < 0.0 || sec < 0.0 {
-        return None;
-    }
-    Some(Duration::from_secs_f64(h * 3600.0 + m * 60.0 + sec))
-}
-
 /// Rows of one query, and why they may not be all (diagnostics naming the request).
 #[derive(Default)]
 struct Queried {
     rows: Vec<Box<RawValue>>,
+    /// The rows' references, read page by page as they arrive.
+    index: Option<Index>,
     stopped: Vec<Diagnostic>,
 }
 
@@ -168,6 +143,7 @@ async fn run_query(
     scope: &GraphScope,
     q: &str,
     label: &str,
+    early: &VnetSender,
 ) -> Result<Queried, ArmError> {
     let endpoint = url(client.base());
     let mut out = Queried::default();
@@ -183,11 +159,11 @@ async fn run_query(
         request_id: None,
     };
     loop {
-        quota.wait().await;
+        let ticket = quota.ticket().await;
         let (bytes, headers) = client
             .post(&endpoint, &body(scope, q, token.as_deref()))
             .await?;
-        quota.update(&headers).await;
+        ticket.answered(&headers);
         pages += 1;
         let malformed = |m: &str| ArmError {
             status: Some(200),
@@ -205,6 +181,10 @@ async fn run_query(
         let page: Vec<Box<RawValue>> = serde_json::from_str(d.get()).map_err(|_| {
             malformed("`data` is not an array (resultFormat objectArray was asked)")
         })?;
+        // Read while the next page downloads; VMs' VNets go to the admin-rule reader now.
+        let piece = Index::of(&page);
+        early.read(piece.attached_vnets());
+        out.index.get_or_insert_with(Index::default).merge(piece);
         out.rows.extend(page);
         if is_true(r.result_truncated.as_ref()) {
             out.stopped.push(stop(
@@ -240,14 +220,19 @@ fn is_true(v: Option<&serde_json::Value>) -> bool {
     }
 }
 
+/// One query of one scope, and where its rows go in the result.
+struct Job {
+    scope: usize,
+    query: String,
+    label: String,
+}
+
 /// Collects through Resource Graph; what it references outside the scope is read by id via ARM.
 pub(crate) async fn collect(
     client: Arc<ArmClient>,
     scope: &Scope,
     management_group: Option<&str>,
 ) -> Result<Collected, CollectError> {
-    let quota = Quota::default();
-    let q = query(&scope.resource_groups);
     let mut out = Collected::default();
     let scopes: Vec<GraphScope> = match management_group {
         Some(mg) => vec![GraphScope::ManagementGroup(mg.to_string())],
@@ -264,7 +249,44 @@ pub(crate) async fn collect(
                 .collect()
         }
     };
-    let mut failures = 0;
+    let jobs = jobs(&scopes, &scope.resource_groups);
+    // Admin-rule requests start as soon as a page of NICs names a VNet (docs/performance.md).
+    let admin = AdminRules::start(client.clone());
+    let results = run_jobs(&client, &scopes, &jobs, admin.sender()).await;
+    let (mut answered, mut last_error) = (false, None);
+    for (job, result) in jobs.iter().zip(results) {
+        match result {
+            Ok(found) => {
+                answered = true;
+                out.add_indexed(found.rows, found.index);
+                out.diagnostics.extend(found.stopped);
+            }
+            Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),
+            Err(e) => {
+                out.diagnostics.push(
+                    e.diagnostic(DiagLevel::Error, &format!("Resource Graph, {}", job.label)),
+                );
+                last_error = Some(e);
+            }
+        }
+    }
+    // Nothing answered at all: the collection failed (a partial answer is a diagnostic).
+    if let (false, Some(e)) = (answered, last_error) {
+        return Err(CollectError::Nothing(e));
+    }
+    if management_group.is_some() {
+        out.subscriptions = subscriptions_of(&out.resources);
+    }
+    collect::follow_references(&client, &mut out, None).await;
+    // Rule collection groups and admin rules are not Resources rows: ARM (docs/performance.md).
+    collect::collect_doors(&client, &mut out, None, admin).await;
+    Ok(out)
+}
+
+/// Every query of every scope: the [`PARTS`], and with `--resource-group` the subscription-wide
+/// Bastion and firewall query.
+fn jobs(scopes: &[GraphScope], resource_groups: &[String]) -> Vec<Job> {
+    let mut jobs = Vec::new();
     for (i, s) in scopes.iter().enumerate() {
         let label = match s {
             GraphScope::ManagementGroup(m) => format!("management group {m}"),
@@ -272,44 +294,73 @@ pub(crate) async fn collect(
                 format!("subscriptions batch {} ({} subscriptions)", i + 1, v.len())
             }
         };
-        let mut result = run_query(&client, &quota, s, &q, &label).await;
-        if !scope.resource_groups.is_empty() {
-            if let Ok(found) = &mut result {
-                match run_query(&client, &quota, s, &bastion_query(), &label).await {
-                    Ok(more) => {
-                        found.rows.extend(more.rows);
-                        found.stopped.extend(more.stopped);
-                    }
-                    Err(e) => out.diagnostics.push(e.diagnostic(
-                        DiagLevel::Error,
-                        &format!("Resource Graph, {label}, Bastion hosts"),
-                    )),
-                }
-            }
+        for part in 0..PARTS.len() {
+            let types = part_types(part);
+            let names: Vec<&str> = types.iter().map(|t| t.name).collect();
+            jobs.push(Job {
+                scope: i,
+                query: query(&types, resource_groups),
+                label: format!("{label}, {}", names.join(", ")),
+            });
         }
-        match result {
-            Ok(found) => {
-                out.resources.extend(found.rows);
-                out.diagnostics.extend(found.stopped);
-            }
-            Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),
-            Err(e) => {
-                failures += 1;
-                out.diagnostics
-                    .push(e.diagnostic(DiagLevel::Error, &format!("Resource Graph, {label}")));
-                if failures == scopes.len() {
-                    return Err(CollectError::Nothing(e));
-                }
-            }
+        if !resource_groups.is_empty() {
+            jobs.push(Job {
+                scope: i,
+                query: bastion_query(),
+                label: format!("{label}, Bastion hosts"),
+            });
         }
     }
-    if management_group.is_some() {
-        out.subscriptions = subscriptions_of(&out.resources);
+    jobs
+}
+
+/// Runs every job side by side (the client's `--concurrency` and the shared quota bound them);
+/// results in the order of `jobs`.
+async fn run_jobs(
+    client: &Arc<ArmClient>,
+    scopes: &[GraphScope],
+    jobs: &[Job],
+    early: VnetSender,
+) -> Vec<Result<Queried, ArmError>> {
+    let quota = Arc::new(Quota::default());
+    let mut set = JoinSet::new();
+    for (n, job) in jobs.iter().enumerate() {
+        let (client, quota) = (client.clone(), quota.clone());
+        let (scope, q, label) = (
+            scopes[job.scope].clone(),
+            job.query.clone(),
+            job.label.clone(),
+        );
+        let early = early.clone();
+        set.spawn(async move {
+            (
+                n,
+                run_query(&client, &quota, &scope, &q, &label, &early).await,
+            )
+        });
     }
-    collect::follow_references(&client, &mut out, None).await;
-    // Rule collection groups and admin rules are not Resources rows: ARM (docs/performance.md).
-    collect::collect_doors(&client, &mut out, None).await;
-    Ok(out)
+    let mut results: Vec<Option<Result<Queried, ArmError>>> =
+        (0..jobs.len()).map(|_| None).collect();
+    while let Some(done) = set.join_next().await {
+        match done {
+            Ok((n, r)) => results[n] = Some(r),
+            Err(e) => tracing::error!(error = %e, "a Resource Graph query task failed"),
+        }
+    }
+    results
+        .into_iter()
+        .zip(jobs)
+        .map(|(r, job)| {
+            r.unwrap_or_else(|| {
+                Err(ArmError::new(
+                    ErrorKind::Malformed,
+                    "POST",
+                    &url(client.base()),
+                    format!("the query task for {} ended without a result", job.label),
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The subscriptions seen in rows (a management-group scope names none up front).
@@ -345,8 +396,10 @@ mod tests {
             url(&base).as_str(),
             "https://management.azure.com/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"
         );
-        let q = query(&["rg-web".into()]);
-        assert!(q.starts_with("Resources\n| where type in~ ('microsoft.compute/virtualmachines', "));
+        let q = query(&part_types(3), &["rg-web".into()]);
+        assert!(q.starts_with(
+            "Resources\n| where type in~ ('microsoft.network/networksecuritygroups', "
+        ));
         assert!(q.contains("| where resourceGroup in~ ('rg-web')"));
         assert!(q.contains("'microsoft.network/virtualnetworkgateways', 'microsoft.network/localnetworkgateways', 'microsoft.network/connections')"));
         assert!(q.ends_with("| project id, name, type, location, resourceGroup, subscriptionId, sku, properties\n| order by id asc"));
@@ -365,11 +418,20 @@ mod tests {
         assert!(m["options"].get("$skipToken").is_none());
     }
 
+    /// The parts cover every type exactly once.
     #[test]
-    fn quota_reset_format() {
-        assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
-        assert_eq!(parse_hms("00:00:00.5"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_hms("3"), None);
+    fn parts_cover_every_type_once() {
+        let mut seen: Vec<String> = (0..PARTS.len())
+            .flat_map(part_types)
+            .map(|t| t.full_name())
+            .collect();
+        let all = TYPES.len() + PRIVATE_REACH_TYPES.len();
+        assert_eq!(seen.len(), all);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), all);
+        for p in 0..3 {
+            assert_eq!(part_types(p).len(), 1, "part {p}");
+        }
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod collect_doors;
 pub(crate) mod collect_named;
 pub(crate) mod error;
 pub(crate) mod graph;
+mod graph_quota;
 pub mod probe;
 pub(crate) mod request;
 pub(crate) mod runcommand;

@@ -38,8 +38,11 @@ impl<T> Default for Lenient<T> {
 
 impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Ok(Lenient(serde_json::from_value(v).ok()))
+        // The value's text is borrowed (no `Value` tree is built: that was most of a live
+        // collection's CPU between the lists and the admin-rule requests), then read as `T`.
+        // Every caller parses from a string (`parse`), which is what lets it borrow.
+        let raw = <&'de RawValue>::deserialize(d)?;
+        Ok(Lenient(serde_json::from_str(raw.get()).ok()))
     }
 }
 
@@ -93,6 +96,9 @@ struct VmNetwork {
 struct NicProps {
     #[serde(default)]
     network_security_group: Lenient<Ref>,
+    /// Set by ARM on a NIC attached to a VM.
+    #[serde(default)]
+    virtual_machine: Lenient<Ref>,
     #[serde(default)]
     ip_configurations: Lenient<Vec<Lenient<Child<IpConfig>>>>,
 }
@@ -194,6 +200,7 @@ enum Kind {
     Bastion,
     Connection,
     Gateway,
+    Policy,
     Other,
 }
 
@@ -206,6 +213,7 @@ fn kind_of(t: &str) -> Kind {
         "microsoft.network/bastionhosts" => Kind::Bastion,
         "microsoft.network/connections" => Kind::Connection,
         "microsoft.network/virtualnetworkgateways" => Kind::Gateway,
+        "microsoft.network/firewallpolicies" => Kind::Policy,
         _ => Kind::Other,
     }
 }
@@ -224,9 +232,11 @@ fn kind_from_id(id: &str) -> Kind {
     }
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct NicRefs {
     nsg: Option<ResId>,
+    /// The NIC names a VM (`properties.virtualMachine`).
+    attached: bool,
     /// Per IP configuration: subnet, public IP, NAT rules and backend pools.
     configs: Vec<(Option<ResId>, Option<ResId>, Vec<ResId>)>,
 }
@@ -234,9 +244,11 @@ struct NicRefs {
 /// A VNet's subnets (key, with their NSG and route table) and its peers.
 type VnetRefs = (Vec<(String, Vec<ResId>)>, Vec<ResId>);
 
-/// The references of every collected resource on the network path, by kind.
-#[derive(Default)]
-struct Index {
+/// The references of every collected resource on the network path, by kind. Built a piece at a
+/// time (each list page as it arrives, [`Index::merge`]) so that live collection reads each
+/// resource once, while other pages are still downloading.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
     present: HashSet<String>,
     /// VM key and its NICs.
     vms: Vec<(String, Vec<ResId>)>,
@@ -252,6 +264,10 @@ struct Index {
     gateways: Vec<ResId>,
     /// Ids of the virtual network gateways present.
     present_gateways: Vec<ResId>,
+    /// The Firewall Policies present.
+    policies: Vec<ResId>,
+    /// What firewalls, policies and rule collection groups reference ([`super::refs_doors`]).
+    door_refs: Vec<ResId>,
 }
 
 fn parse<P: serde::de::DeserializeOwned + Default>(raw: &RawValue) -> P {
@@ -268,7 +284,32 @@ fn text(v: &Option<serde_json::Value>) -> Option<&str> {
 }
 
 impl Index {
+    /// The index of these resources.
+    pub(crate) fn of<R: std::borrow::Borrow<RawValue>>(resources: &[R]) -> Index {
+        let mut ix = Index::default();
+        for raw in resources {
+            ix.add(raw.borrow());
+        }
+        ix
+    }
+
+    /// Adds another piece (resources read twice are harmless: every answer is a set).
+    pub(crate) fn merge(&mut self, other: Index) {
+        self.present.extend(other.present);
+        self.vms.extend(other.vms);
+        self.nics.extend(other.nics);
+        self.vnets.extend(other.vnets);
+        self.lbs.extend(other.lbs);
+        self.bastions.extend(other.bastions);
+        self.gateways.extend(other.gateways);
+        self.present_gateways.extend(other.present_gateways);
+        self.policies.extend(other.policies);
+        self.door_refs.extend(other.door_refs);
+    }
+
     fn add(&mut self, raw: &RawValue) {
+        self.door_refs
+            .extend(super::refs_doors::references(std::slice::from_ref(&raw)));
         let Ok(head) = serde_json::from_str::<Head>(raw.get()) else {
             return;
         };
@@ -320,6 +361,7 @@ impl Index {
                 self.gateways.extend(named.into_iter().filter_map(one));
             }
             Kind::Gateway => self.present_gateways.push(rid),
+            Kind::Policy => self.policies.push(rid),
             Kind::Other => {}
         }
     }
@@ -346,7 +388,15 @@ impl Index {
             })
             .collect();
         let nsg = one(&p.network_security_group);
-        self.nics.insert(rid.key, NicRefs { nsg, configs });
+        let attached = one(&p.virtual_machine).is_some();
+        self.nics.insert(
+            rid.key,
+            NicRefs {
+                nsg,
+                attached,
+                configs,
+            },
+        );
     }
 
     fn add_vnet(&mut self, rid: ResId, p: VnetProps) {
@@ -400,119 +450,164 @@ fn parent(id: &ResId, child: &str) -> Option<ResId> {
     id.split_child(child).map(|(p, _)| p)
 }
 
-/// Top-level ids the resources reference but do not contain, sorted. With `focus` (a VM), only
-/// what that VM's path needs (its NICs' subnets, not every subnet of their VNets).
-pub(crate) fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<String> {
-    let mut ix = Index::default();
-    for raw in resources {
-        ix.add(raw);
-    }
-    let mut want: BTreeSet<String> = BTreeSet::new();
-    let mut add = |id: &ResId| {
-        if !ix.present.contains(&id.key) {
-            want.insert(id.id.clone());
-        }
-    };
-    let mut subnets: HashSet<String> = HashSet::new();
-    let mut lbs: HashSet<String> = HashSet::new();
-    let vms = ix
-        .vms
-        .iter()
-        .filter(|(k, _)| focus.is_none_or(|f| f.key == *k));
-    for (_, nics) in vms {
-        for nic_id in nics {
-            add(nic_id);
-            let Some(nic) = ix.nics.get(&nic_id.key) else {
-                continue;
-            };
-            if let Some(n) = &nic.nsg {
-                add(n);
+impl Index {
+    /// Top-level ids the resources reference but do not contain, sorted. With `focus` (a VM),
+    /// only what that VM's path needs (its NICs' subnets, not every subnet of their VNets).
+    pub(crate) fn missing(&self, focus: Option<&ResId>) -> Vec<String> {
+        let ix = self;
+        let mut want: BTreeSet<String> = BTreeSet::new();
+        let mut add = |id: &ResId| {
+            if !ix.present.contains(&id.key) {
+                want.insert(id.id.clone());
             }
-            for (subnet, pip, lb_refs) in &nic.configs {
-                if let Some(s) = subnet {
-                    subnets.insert(s.key.clone());
-                    if let Some(v) = parent(s, "subnets") {
-                        add(&v);
+        };
+        let mut subnets: HashSet<String> = HashSet::new();
+        let mut lbs: HashSet<String> = HashSet::new();
+        let vms = ix
+            .vms
+            .iter()
+            .filter(|(k, _)| focus.is_none_or(|f| f.key == *k));
+        for (_, nics) in vms {
+            for nic_id in nics {
+                add(nic_id);
+                let Some(nic) = ix.nics.get(&nic_id.key) else {
+                    continue;
+                };
+                if let Some(n) = &nic.nsg {
+                    add(n);
+                }
+                for (subnet, pip, lb_refs) in &nic.configs {
+                    if let Some(s) = subnet {
+                        subnets.insert(s.key.clone());
+                        if let Some(v) = parent(s, "subnets") {
+                            add(&v);
+                        }
+                    }
+                    if let Some(p) = pip {
+                        add(p);
+                    }
+                    for r in lb_refs {
+                        let lb = parent(r, "inboundNatRules")
+                            .or_else(|| parent(r, "backendAddressPools"));
+                        if let Some(lb) = lb {
+                            lbs.insert(lb.key.clone());
+                            add(&lb);
+                        }
                     }
                 }
-                if let Some(p) = pip {
-                    add(p);
+            }
+        }
+        for (subnet_list, _) in ix.vnets.values() {
+            for (key, refs) in subnet_list {
+                if focus.is_some() && !subnets.contains(key) {
+                    continue;
                 }
-                for r in lb_refs {
-                    let lb =
-                        parent(r, "inboundNatRules").or_else(|| parent(r, "backendAddressPools"));
-                    if let Some(lb) = lb {
-                        lbs.insert(lb.key.clone());
-                        add(&lb);
-                    }
+                refs.iter().for_each(&mut add);
+            }
+        }
+        for (key, pips) in &ix.lbs {
+            if focus.is_none() || lbs.contains(key) {
+                pips.iter().for_each(&mut add);
+            }
+        }
+        // A Bastion matters when it sits in one of the VM's VNets or a peer of them; only then is
+        // its VNet (for the AzureBastionSubnet prefix) worth a request in a one-VM check.
+        let mut near: HashSet<String> = HashSet::new();
+        for s in &subnets {
+            if let Some(v) = parent(&ResId::new(s), "subnets") {
+                if let Some((_, peers)) = ix.vnets.get(&v.key) {
+                    near.extend(peers.iter().map(|r| r.key.clone()));
+                }
+                near.insert(v.key);
+            }
+        }
+        for b in &ix.bastions {
+            for v in b {
+                if focus.is_none() || near.contains(&v.key) {
+                    add(v);
                 }
             }
         }
-    }
-    for (subnet_list, _) in ix.vnets.values() {
-        for (key, refs) in subnet_list {
-            if focus.is_some() && !subnets.contains(key) {
-                continue;
-            }
-            refs.iter().for_each(&mut add);
+        // Firewalls, their policies and IP Groups (docs/decisions.md D25, D31).
+        ix.door_refs.iter().for_each(&mut add);
+        if focus.is_none() {
+            ix.gateways.iter().for_each(&mut add);
         }
+        want.into_iter().collect()
     }
-    for (key, pips) in &ix.lbs {
-        if focus.is_none() || lbs.contains(key) {
-            pips.iter().for_each(&mut add);
-        }
-    }
-    // A Bastion matters when it sits in one of the VM's VNets or a peer of them; only then is
-    // its VNet (for the AzureBastionSubnet prefix) worth a request in a one-VM check.
-    let mut near: HashSet<String> = HashSet::new();
-    for s in &subnets {
-        if let Some(v) = parent(&ResId::new(s), "subnets") {
-            if let Some((_, peers)) = ix.vnets.get(&v.key) {
-                near.extend(peers.iter().map(|r| r.key.clone()));
-            }
-            near.insert(v.key);
-        }
-    }
-    for b in &ix.bastions {
-        for v in b {
-            if focus.is_none() || near.contains(&v.key) {
-                add(v);
-            }
-        }
-    }
-    // Firewalls, their policies and IP Groups (docs/decisions.md D25, D31).
-    super::refs_doors::references(resources)
-        .iter()
-        .for_each(&mut add);
-    if focus.is_none() {
-        ix.gateways.iter().for_each(&mut add);
-    }
-    want.into_iter().collect()
 }
 
-/// `(subscription, resource group)` of every virtual network gateway present, sorted: where
-/// its connections are listed (ARM lists connections per resource group only).
-pub(crate) fn gateway_groups(resources: &[&RawValue]) -> Vec<(String, String)> {
-    let mut ix = Index::default();
-    for raw in resources {
-        ix.add(raw);
+impl Index {
+    /// The VNets of the VMs' NICs (whose effective security admin rules are read): NICs a VM
+    /// lists, or that name their VM. Sorted by key, each once.
+    pub(crate) fn vm_vnets(&self) -> Vec<ResId> {
+        let ix = self;
+        let listed: HashSet<&str> = ix
+            .vms
+            .iter()
+            .flat_map(|(_, nics)| nics.iter().map(|n| n.key.as_str()))
+            .collect();
+        let mut out: Vec<ResId> = ix
+            .nics
+            .iter()
+            .filter(|(key, nic)| nic.attached || listed.contains(key.as_str()))
+            .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
+            .filter_map(|s| parent(s, "subnets"))
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out.dedup_by(|a, b| a.key == b.key);
+        out
     }
-    let groups: BTreeSet<(String, String)> = ix
-        .present_gateways
-        .iter()
-        .filter_map(|g| {
-            Some((
-                g.subscription()?.to_string(),
-                g.resource_group()?.to_string(),
-            ))
-        })
-        .collect();
-    groups.into_iter().collect()
+
+    /// `(subscription, resource group)` of every virtual network gateway present, sorted: where
+    /// its connections are listed (ARM lists connections per resource group only).
+    pub(crate) fn gateway_groups(&self) -> Vec<(String, String)> {
+        let ix = self;
+        let groups: BTreeSet<(String, String)> = ix
+            .present_gateways
+            .iter()
+            .filter_map(|g| {
+                Some((
+                    g.subscription()?.to_string(),
+                    g.resource_group()?.to_string(),
+                ))
+            })
+            .collect();
+        groups.into_iter().collect()
+    }
+
+    /// The VNets of the NICs that name their VM, known from a single page of NICs (a NIC that
+    /// only its VM lists is known at the end: [`Index::vm_vnets`] has both).
+    pub(crate) fn attached_vnets(&self) -> Vec<ResId> {
+        self.nics
+            .values()
+            .filter(|nic| nic.attached)
+            .flat_map(|nic| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
+            .filter_map(|s| parent(s, "subnets"))
+            .collect()
+    }
+
+    /// How many distinct resource ids were indexed (resources without a usable id are not).
+    pub(crate) fn distinct_ids(&self) -> usize {
+        self.present.len()
+    }
+
+    /// The Firewall Policies present, sorted, each once.
+    pub(crate) fn policies(&self) -> Vec<ResId> {
+        let mut out = self.policies.clone();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn missing(resources: &[&RawValue], focus: Option<&ResId>) -> Vec<String> {
+        Index::of(resources).missing(focus)
+    }
     use serde_json::json;
 
     fn raw(v: serde_json::Value) -> Box<RawValue> {
@@ -625,5 +720,65 @@ mod tests {
         ];
         let refs: Vec<&RawValue> = e.iter().map(|r| r.as_ref()).collect();
         assert!(missing(&refs, None).is_empty());
+    }
+
+    fn nic(name: &str, vnet: &str, vm: Option<&str>) -> Box<RawValue> {
+        let mut props = json!({"ipConfigurations": [{"name": "c", "properties": {
+            "subnet": {"id": format!("{RG}/Microsoft.Network/virtualNetworks/{vnet}/subnets/s")}
+        }}]});
+        if let Some(vm) = vm {
+            props["virtualMachine"] =
+                json!({"id": format!("{RG}/Microsoft.Compute/virtualMachines/{vm}")});
+        }
+        raw(json!({
+            "id": format!("{RG}/Microsoft.Network/networkInterfaces/{name}"),
+            "type": "Microsoft.Network/networkInterfaces",
+            "properties": props
+        }))
+    }
+
+    fn names(ids: Vec<ResId>) -> Vec<String> {
+        ids.iter()
+            .filter_map(|r| r.id.rsplit('/').next().map(str::to_string))
+            .collect()
+    }
+
+    /// Admin rules are read for the VNet of a NIC that names its VM (known from its page alone)
+    /// and of a NIC its VM lists (known once the VM is read); not for a NIC of no VM.
+    #[test]
+    fn the_vnets_whose_admin_rules_are_read() {
+        let e = [
+            nic("named", "va", Some("vm-a")),
+            nic("listed", "vb", None),
+            nic("loose", "vc", None),
+            raw(json!({
+                "id": format!("{RG}/Microsoft.Compute/virtualMachines/vm-b"),
+                "type": "Microsoft.Compute/virtualMachines",
+                "properties": {"networkProfile": {"networkInterfaces": [
+                    {"id": format!("{RG}/Microsoft.Network/networkInterfaces/LISTED")}
+                ]}}
+            })),
+        ];
+        let ix = Index::of(&e);
+        assert_eq!(names(ix.attached_vnets()), ["va"]);
+        assert_eq!(names(ix.vm_vnets()), ["va", "vb"]);
+        // Only the NICs' page: the listed NIC's VNet is not known yet.
+        assert_eq!(names(Index::of(&e[..3]).vm_vnets()), ["va"]);
+    }
+
+    /// An index built a page at a time answers like one built at once.
+    #[test]
+    fn pieces_merge_into_the_whole() {
+        let mut e = estate();
+        e.push(nic("named", "va", Some("vm-a")));
+        let whole = Index::of(&e);
+        let mut pieces = Index::default();
+        for chunk in e.chunks(2) {
+            pieces.merge(Index::of(chunk));
+        }
+        assert_eq!(whole.missing(None), pieces.missing(None));
+        assert_eq!(names(whole.vm_vnets()), names(pieces.vm_vnets()));
+        assert_eq!(whole.distinct_ids(), pieces.distinct_ids());
+        assert_eq!(whole.distinct_ids(), e.len());
     }
 }

@@ -1,0 +1,245 @@
+//! Resource Graph's per-user query quota, shared by queries that run side by side.
+//! <https://learn.microsoft.com/azure/governance/resource-graph/concepts/guidance-for-throttled-requests>
+//!
+//! Every response says how many queries are left in the window (`x-ms-user-quota-remaining`)
+//! and when the window resets (`x-ms-user-quota-resets-after`, `hh:mm:ss`). A query is sent only
+//! while the last answer leaves room for it beside those already in flight; while no answer is
+//! known (the first query, or a window that has reset since), one query goes alone and the
+//! others wait for its headers. Answers can come back in another order than the service counted
+//! them, so within a window the smallest `remaining` seen stands. Each query holds a [`Ticket`] until its answer arrives; a ticket
+//! dropped without an answer (an error) frees its place.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+#[derive(Debug, Default)]
+struct State {
+    /// The last answer: queries left after it, and when the window resets.
+    known: Option<(u64, Instant)>,
+    /// Queries sent and not yet answered.
+    in_flight: u64,
+}
+
+/// What a query waits for before it may be sent.
+enum Wait {
+    /// Another query's answer (no quota known yet).
+    Answer,
+    /// The window's reset.
+    Reset(Instant),
+}
+
+/// The quota every Resource Graph query of one collection shares.
+#[derive(Debug, Default)]
+pub(crate) struct Quota {
+    state: Mutex<State>,
+    answered: Notify,
+}
+
+/// A query's place in the quota, from sending until its answer (or its failure).
+pub(crate) struct Ticket<'q> {
+    quota: &'q Quota,
+    open: bool,
+}
+
+impl Quota {
+    /// Waits until one more query may be sent, and takes its place.
+    pub(crate) async fn ticket(&self) -> Ticket<'_> {
+        loop {
+            // Registered before the state is read, so an answer in between is not missed.
+            let answered = self.answered.notified();
+            tokio::pin!(answered);
+            answered.as_mut().enable();
+            let wait = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                let wait = match s.known {
+                    Some((left, reset)) if reset > now => {
+                        (left <= s.in_flight).then_some(Wait::Reset(reset))
+                    }
+                    _ => (s.in_flight > 0).then_some(Wait::Answer),
+                };
+                if wait.is_none() {
+                    s.in_flight += 1;
+                    return Ticket {
+                        quota: self,
+                        open: true,
+                    };
+                }
+                wait
+            };
+            match wait {
+                Some(Wait::Reset(t)) => {
+                    tracing::info!(
+                        wait_ms = t.saturating_duration_since(Instant::now()).as_millis() as u64,
+                        "Resource Graph quota exhausted; waiting"
+                    );
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(t.into()) => {}
+                        _ = answered => {}
+                    }
+                }
+                _ => answered.await,
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent whatever panicked while holding it: take it back.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn close(&self, answer: Option<(u64, Instant)>) {
+        {
+            let mut s = self.lock();
+            s.in_flight = s.in_flight.saturating_sub(1);
+            s.known = match (s.known, answer) {
+                // Answers can arrive out of the order the service counted them: within a
+                // window still open, the fewest left is the truth.
+                (Some((left, reset)), Some((l, r))) if reset > Instant::now() => {
+                    Some((left.min(l), reset.max(r)))
+                }
+                (known, None) => known,
+                (_, answer) => answer,
+            };
+        }
+        self.answered.notify_waiters();
+    }
+}
+
+impl Ticket<'_> {
+    /// The query was answered: its quota headers (if both are there) become what is known.
+    pub(crate) fn answered(mut self, headers: &reqwest::header::HeaderMap) {
+        self.open = false;
+        self.quota.close(read_headers(headers));
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.quota.close(None);
+        }
+    }
+}
+
+fn read_headers(headers: &reqwest::header::HeaderMap) -> Option<(u64, Instant)> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let remaining = get("x-ms-user-quota-remaining")?.parse::<u64>().ok()?;
+    let resets = parse_hms(get("x-ms-user-quota-resets-after")?)?;
+    Some((remaining, Instant::now() + resets))
+}
+
+/// `hh:mm:ss` (as in `x-ms-user-quota-resets-after`).
+pub(crate) fn parse_hms(s: &str) -> Option<Duration> {
+    let mut parts = s.split(':').map(|p| p.trim().parse::<f64>());
+    let (h, m, sec) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
+    if parts.next().is_some() || !(h >= 0.0 && m >= 0.0 && sec >= 0.0) {
+        return None;
+    }
+    Duration::try_from_secs_f64(h * 3600.0 + m * 60.0 + sec).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use std::sync::Arc;
+
+    fn headers(left: u64, resets: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-ms-user-quota-remaining", HeaderValue::from(left));
+        if let Ok(v) = HeaderValue::from_str(resets) {
+            h.insert("x-ms-user-quota-resets-after", v);
+        }
+        h
+    }
+
+    #[test]
+    fn quota_reset_format() {
+        assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
+        assert_eq!(parse_hms("00:00:00.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_hms("3"), None);
+        assert_eq!(parse_hms("00:00:NaN"), None);
+        assert_eq!(parse_hms("00:00:1e300"), None);
+    }
+
+    /// Unknown quota: one query alone; known: as many side by side as it leaves.
+    #[tokio::test(start_paused = true)]
+    async fn queries_share_what_the_last_answer_leaves() {
+        let q = Arc::new(Quota::default());
+        let first = q.ticket().await;
+        // A second query waits for the first answer.
+        let waiting = tokio::spawn({
+            let q = q.clone();
+            async move {
+                let t = q.ticket().await;
+                drop(t);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!waiting.is_finished(), "sent before the quota was known");
+        first.answered(&headers(2, "00:00:05"));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(waiting.is_finished());
+        // Two left: two in flight, the third waits for the reset.
+        let a = q.ticket().await;
+        let b = q.ticket().await;
+        let start = tokio::time::Instant::now();
+        let third = tokio::spawn({
+            let q = q.clone();
+            async move {
+                let t = q.ticket().await;
+                drop(t);
+                tokio::time::Instant::now()
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(
+            !third.is_finished(),
+            "a third query beside two with two left"
+        );
+        a.answered(&headers(1, "00:00:05"));
+        b.answered(&headers(0, "00:00:05"));
+        let sent = third.await.unwrap_or(start);
+        assert!(
+            sent - start >= Duration::from_secs(4),
+            "waited {:?}",
+            sent - start
+        );
+    }
+
+    /// A failed query (ticket dropped unanswered) frees its place.
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_query_frees_its_place() {
+        let q = Quota::default();
+        drop(q.ticket().await);
+        let again = tokio::time::timeout(Duration::from_millis(10), q.ticket()).await;
+        assert!(again.is_ok(), "a dropped ticket still held the only place");
+    }
+
+    /// Counted last by the service but answered first: the later, larger `remaining` does not
+    /// reopen the window.
+    #[tokio::test(start_paused = true)]
+    async fn answers_out_of_order_keep_the_fewest_left() {
+        let q = Quota::default();
+        q.ticket().await.answered(&headers(3, "00:00:05"));
+        let (a, b) = (q.ticket().await, q.ticket().await);
+        b.answered(&headers(0, "00:00:05"));
+        a.answered(&headers(1, "00:00:05"));
+        let early = tokio::time::timeout(Duration::from_secs(1), q.ticket()).await;
+        assert!(early.is_err(), "sent with none left in the window");
+        let later = tokio::time::timeout(Duration::from_secs(10), q.ticket()).await;
+        assert!(later.is_ok(), "still waiting after the reset");
+    }
+}
