@@ -60,6 +60,13 @@ impl Collected {
         self.resources.extend(items);
     }
 
+    /// Collection is over: the index is no longer needed (it is rebuilt if asked for again).
+    pub(crate) fn finished(mut self) -> Collected {
+        self.index = Index::default();
+        self.indexed = 0;
+        self
+    }
+
     /// The references of every resource collected so far: each resource is read once, when it
     /// arrives or here, however often collection asks (docs/performance.md).
     pub(crate) fn index(&mut self) -> &Index {
@@ -361,7 +368,7 @@ pub(crate) async fn collect(
     follow_references(&client, &mut out, None).await;
     collect_doors(&client, &mut out, None, admin).await;
     add_connections(&client, &mut out).await;
-    Ok(out)
+    Ok(out.finished())
 }
 
 /// Checks one VM: GET it with its instance view (and the subscription's Bastion hosts), then
@@ -426,7 +433,7 @@ pub(crate) async fn collect_vm(
         out.security_admin_rules = section;
         out.diagnostics.extend(diagnostics);
     }
-    Ok(out)
+    Ok(out.finished())
 }
 
 /// The newer doors after the lists: rule collection groups, what they reference, then the

@@ -280,7 +280,7 @@ pub(crate) async fn collect(
     collect::follow_references(&client, &mut out, None).await;
     // Rule collection groups and admin rules are not Resources rows: ARM (docs/performance.md).
     collect::collect_doors(&client, &mut out, None, admin).await;
-    Ok(out)
+    Ok(out.finished())
 }
 
 /// Every query of every scope: the [`PARTS`], and with `--resource-group` the subscription-wide
