@@ -963,6 +963,24 @@ fn save_snapshot_writes_the_input_back() {
 
 // ---- issue 16: fixes, filters, tsv, failing like a good CLI ---------------------------------
 
+/// `--summary` proves nothing, so the raw resources are not kept for proofs; `fix
+/// --apply-to-snapshot` still gets every one of them back (here unpatched: nothing is proven).
+#[test]
+fn fix_summary_apply_to_snapshot_keeps_every_resource() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_path = dir.path().join("copy.json");
+    let out = rdpaudit()
+        .args(["fix", WEB_01, "--demo", "--summary", "--apply-to-snapshot"])
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    let demo: serde_json::Value = serde_json::from_str(rdpaudit::cli::DEMO).expect("demo");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).expect("written")).expect("json");
+    assert_eq!(written["resources"], demo["resources"]);
+}
+
 #[test]
 fn fix_prints_proven_commands_and_writes_the_patched_snapshot() {
     let dir = tempfile::tempdir().expect("temp dir");

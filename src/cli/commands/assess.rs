@@ -104,6 +104,9 @@ pub(super) struct Flags<'a> {
     pub(crate) input: &'a InputArgs,
     pub(crate) eval: &'a EvalArgs,
     pub(crate) out: &'a OutputArgs,
+    /// The caller needs the raw resources back (`fix --apply-to-snapshot`), even when no fix is
+    /// proven; otherwise they are kept only as long as proofs need them.
+    pub(crate) keep_raw: bool,
 }
 
 /// Runs `audit` or `check`: everything but their table.
@@ -157,7 +160,14 @@ pub(super) fn prepare(
     subject: Subject<'_>,
     lateral: Lateral<'_>,
 ) -> Result<Assessed, CliError> {
-    let Flags { input, eval, out } = flags;
+    let Flags {
+        input,
+        eval,
+        out,
+        keep_raw,
+    } = flags;
+    // `--summary` prints no fix: nothing to prove, and no raw resource to keep for proofs.
+    let proving = !(out.summary && out.output == Format::Table);
     input::check_live_only_flags(input, subject.scope_args(), eval)?;
     if let Subject::Vm(VmArgs {
         subscription: Some(_),
@@ -181,15 +191,16 @@ pub(super) fn prepare(
         guest,
         diagnostics,
         resources,
+        read,
         meta,
     } = if input::is_live(input) {
-        live_data(input, eval, subject, out.quiet)?
+        live_data(input, eval, subject, out.quiet, proving || keep_raw)?
     } else {
-        offline_data(input)?
+        offline_data(input, proving || keep_raw)?
     };
     let what = subject.scope(&model)?;
     let mut diagnostics = diagnostics;
-    if resources.is_empty() {
+    if read == 0 {
         // An empty collection (wrong scope, no permission) must not look like a clean estate.
         diagnostics.push(Diagnostic {
             code: Some("NothingRead".into()),
@@ -230,8 +241,7 @@ pub(super) fn prepare(
         options: &opts_copy,
     };
     report::keep_rules(&mut report, &out.rules);
-    // `--summary` prints no fix: nothing to prove.
-    if !(out.summary && out.output == Format::Table) {
+    if proving {
         remedy::prove(&mut report, &estate);
     }
     report::fix::finish(&mut report, out.fix_format.into());
@@ -262,8 +272,11 @@ struct Data {
     model: Model,
     guest: HashMap<String, GuestFacts>,
     diagnostics: Vec<Diagnostic>,
-    /// The raw resources the model was built from (fixes are proven on a patched copy).
+    /// The raw resources the model was built from (fixes are proven on a patched copy), when
+    /// they are needed; otherwise empty (about the file's size saved).
     resources: Vec<Box<serde_json::value::RawValue>>,
+    /// How many resources were read.
+    read: usize,
     meta: Meta,
 }
 
@@ -273,6 +286,7 @@ fn live_data(
     eval: &EvalArgs,
     subject: Subject<'_>,
     quiet: bool,
+    need_raw: bool,
 ) -> Result<Data, CliError> {
     let target = subject.target()?;
     let session = live::Session::open(input)?.quiet(quiet);
@@ -301,22 +315,31 @@ fn live_data(
         };
         output::write_snapshot(path, parts)?;
     }
+    let read = refs.len();
+    let meta = Meta {
+        cloud: session.cloud().to_string(),
+        collected_at: None,
+        subscriptions: collected.subscriptions.clone(),
+        security_admin_rules: admin.map(|a| a.to_owned()),
+    };
+    drop(refs);
     Ok(Data {
         model,
         guest,
         diagnostics,
-        resources: refs.iter().map(|r| (*r).to_owned()).collect(),
-        meta: Meta {
-            cloud: session.cloud().to_string(),
-            collected_at: None,
-            subscriptions: collected.subscriptions.clone(),
-            security_admin_rules: admin.map(|a| a.to_owned()),
+        // Moved, not copied: collection is done with them.
+        resources: if need_raw {
+            collected.resources
+        } else {
+            Vec::new()
         },
+        read,
+        meta,
     })
 }
 
 /// Reads `--demo` or `--snapshot`; `--save-snapshot` writes it again.
-fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
+fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
     let bytes = input::read_input(input)?;
     let text = snapshot::as_text(&bytes)?;
     let snap = snapshot::parse(text)?;
@@ -338,7 +361,11 @@ fn offline_data(input: &InputArgs) -> Result<Data, CliError> {
         model: pipeline::build_model_with(&snap.resources, snap.security_admin_rules),
         guest: snap.guest,
         diagnostics: snap.diagnostics,
-        resources: snap.resources.iter().map(|r| (*r).to_owned()).collect(),
+        resources: match need_raw {
+            true => snap.resources.iter().map(|r| (*r).to_owned()).collect(),
+            false => Vec::new(),
+        },
+        read: snap.resources.len(),
         meta: Meta {
             cloud: snap.cloud.clone().unwrap_or_else(|| "public".into()),
             collected_at: snap.collected_at.clone(),

@@ -10,6 +10,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<ExitStatus, CliError> {
         input: &args.input,
         eval: &args.eval,
         out: &args.output,
+        keep_raw: false,
     };
     assess(flags, Subject::Scope(&args.scope), |report, color| {
         table::render(report, color, output::table_width())

@@ -11,6 +11,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
         input: &args.input,
         eval: &args.eval,
         out: &args.output,
+        keep_raw: false,
     };
     let subject = Subject::Vm(&args.vm);
     let Some(from) = args.from.as_deref() else {

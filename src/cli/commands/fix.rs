@@ -14,6 +14,7 @@ pub(crate) fn run(args: &FixArgs) -> Result<ExitStatus, CliError> {
         input: &args.input,
         eval: &args.eval,
         out: &args.output,
+        keep_raw: args.apply_to_snapshot.is_some(),
     };
     let Assessed {
         report,

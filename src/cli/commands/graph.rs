@@ -16,6 +16,7 @@ pub(crate) fn run(args: &GraphArgs) -> Result<ExitStatus, CliError> {
         input: &args.input,
         eval: &args.eval,
         out: &args.quiet_output(),
+        keep_raw: false,
     };
     let Assessed { report, .. } = prepare(flags, subject, lateral)?;
     let g = graph::Graph::of(&report);
