@@ -5,13 +5,15 @@
 //! and when the window resets (`x-ms-user-quota-resets-after`, `hh:mm:ss`). A query is sent only
 //! while the last answer leaves room for it beside those already in flight; while no answer is
 //! known (the first query, or a window that has reset since), one query goes alone and the
-//! others wait for its headers. Answers can come back in another order than the service counted
+//! others wait for its headers (an answer without them lifts that wait). Answers can come back in another order than the service counted
 //! them, so within a window the smallest `remaining` seen stands. Each query holds a [`Ticket`] until its answer arrives; a ticket
 //! dropped without an answer (an error) frees its place.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Notify;
+// tokio's clock, which tests can pause and advance.
+use tokio::time::Instant;
 
 #[derive(Debug, Default)]
 struct State {
@@ -19,6 +21,19 @@ struct State {
     known: Option<(u64, Instant)>,
     /// Queries sent and not yet answered.
     in_flight: u64,
+    /// The last answer carried no quota headers: nothing to wait for (the client's
+    /// `--concurrency` still bounds the queries).
+    unmetered: bool,
+}
+
+/// How a query ended, for the quota.
+enum End {
+    /// Answered with both quota headers.
+    Quota(u64, Instant),
+    /// Answered without them.
+    Unmetered,
+    /// Not answered (an error): it frees its place only.
+    Failed,
 }
 
 /// What a query waits for before it may be sent.
@@ -57,7 +72,7 @@ impl Quota {
                     Some((left, reset)) if reset > now => {
                         (left <= s.in_flight).then_some(Wait::Reset(reset))
                     }
-                    _ => (s.in_flight > 0).then_some(Wait::Answer),
+                    _ => (s.in_flight > 0 && !s.unmetered).then_some(Wait::Answer),
                 };
                 if wait.is_none() {
                     s.in_flight += 1;
@@ -75,7 +90,7 @@ impl Quota {
                         "Resource Graph quota exhausted; waiting"
                     );
                     tokio::select! {
-                        _ = tokio::time::sleep_until(t.into()) => {}
+                        _ = tokio::time::sleep_until(t) => {}
                         _ = answered => {}
                     }
                 }
@@ -89,19 +104,25 @@ impl Quota {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn close(&self, answer: Option<(u64, Instant)>) {
+    fn close(&self, end: End) {
         {
             let mut s = self.lock();
             s.in_flight = s.in_flight.saturating_sub(1);
-            s.known = match (s.known, answer) {
-                // Answers can arrive out of the order the service counted them: within a
-                // window still open, the fewest left is the truth.
-                (Some((left, reset)), Some((l, r))) if reset > Instant::now() => {
-                    Some((left.min(l), reset.max(r)))
+            match end {
+                End::Quota(l, r) => {
+                    s.unmetered = false;
+                    s.known = match s.known {
+                        // Answers can arrive out of the order the service counted them:
+                        // within a window still open, the fewest left is the truth.
+                        Some((left, reset)) if reset > Instant::now() => {
+                            Some((left.min(l), reset.max(r)))
+                        }
+                        _ => Some((l, r)),
+                    };
                 }
-                (known, None) => known,
-                (_, answer) => answer,
-            };
+                End::Unmetered => s.unmetered = true,
+                End::Failed => {}
+            }
         }
         self.answered.notify_waiters();
     }
@@ -111,14 +132,17 @@ impl Ticket<'_> {
     /// The query was answered: its quota headers (if both are there) become what is known.
     pub(crate) fn answered(mut self, headers: &reqwest::header::HeaderMap) {
         self.open = false;
-        self.quota.close(read_headers(headers));
+        self.quota.close(match read_headers(headers) {
+            Some((left, reset)) => End::Quota(left, reset),
+            None => End::Unmetered,
+        });
     }
 }
 
 impl Drop for Ticket<'_> {
     fn drop(&mut self) {
         if self.open {
-            self.quota.close(None);
+            self.quota.close(End::Failed);
         }
     }
 }
@@ -241,5 +265,17 @@ mod tests {
         assert!(early.is_err(), "sent with none left in the window");
         let later = tokio::time::timeout(Duration::from_secs(10), q.ticket()).await;
         assert!(later.is_ok(), "still waiting after the reset");
+    }
+
+    /// An answer without quota headers (a proxy, an older endpoint): queries are not held to
+    /// one at a time for want of a number.
+    #[tokio::test(start_paused = true)]
+    async fn answers_without_quota_headers_do_not_serialise_queries() {
+        let q = Quota::default();
+        q.ticket().await.answered(&HeaderMap::new());
+        let a = q.ticket().await;
+        let b = tokio::time::timeout(Duration::from_millis(10), q.ticket()).await;
+        assert!(b.is_ok(), "a second query waited with no quota to wait for");
+        drop(a);
     }
 }
