@@ -200,6 +200,15 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
+    /// The tests that fetch tokens run one at a time: under `cargo test` they share a process,
+    /// and one that reaches a log call site while `debug_logs_never_contain_the_token` swaps in
+    /// its subscriber can leave that call site's interest cached as "never", so the log test
+    /// would see too little (it failed once that way).
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn rt() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -283,6 +292,7 @@ mod tests {
 
     #[test]
     fn tokens_are_cached_until_shortly_before_expiry() {
+        let _serial = serial();
         let cloud = Cloud::new(CloudName::Public, None).unwrap();
         let cred = counting(time::Duration::hours(1), usize::MAX);
         let auth = Authenticator::with_credential(cred.clone(), "fake", &cloud);
@@ -308,6 +318,7 @@ mod tests {
 
     #[test]
     fn concurrent_callers_share_one_refresh() {
+        let _serial = serial();
         let cloud = Cloud::new(CloudName::Public, None).unwrap();
         let cred = counting(time::Duration::hours(1), usize::MAX);
         let auth = Arc::new(Authenticator::with_credential(cred.clone(), "fake", &cloud));
@@ -331,6 +342,7 @@ mod tests {
 
     #[test]
     fn failed_refresh_falls_back_to_a_still_valid_token() {
+        let _serial = serial();
         let cloud = Cloud::new(CloudName::Public, None).unwrap();
         // A token valid for 4 more minutes, fetched an hour ago: due for refresh, still usable.
         let cred = counting(time::Duration::minutes(4), 2);
@@ -366,6 +378,7 @@ mod tests {
     /// Tracing output at the most verbose level never contains the token.
     #[test]
     fn debug_logs_never_contain_the_token() {
+        let _serial = serial();
         #[derive(Clone, Default)]
         struct Buf(Arc<Mutex<Vec<u8>>>);
         impl std::io::Write for Buf {
