@@ -6,6 +6,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 use std::path::Path;
 
+mod common;
+
 fn rdpaudit() -> Command {
     let mut c = Command::cargo_bin("rdpaudit").expect("binary");
     c.env_remove("NO_COLOR").env_remove("RDPAUDIT_ARM_ENDPOINT");
@@ -1244,14 +1246,7 @@ fn the_table_opens_with_an_overview_worst_first_and_fits_80_columns() {
 
 #[test]
 fn a_generated_2000_vm_estate_has_a_2000_row_overview_within_80_columns() {
-    let snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
-        vms: 2000,
-        seed: 7,
-        ..Default::default()
-    });
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("big.json");
-    std::fs::write(&path, snap.to_string()).expect("write");
+    let (_dir, path) = common::generated_file(2000, 7);
     let out = rdpaudit()
         .args(["audit", "--summary", "--color", "never", "--snapshot"])
         .arg(&path)

@@ -5,16 +5,11 @@
 
 use assert_cmd::Command;
 
+mod common;
+
 #[test]
 fn reports_are_the_same_bytes_whatever_the_number_of_threads() {
-    let snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
-        vms: 600,
-        seed: 3,
-        ..Default::default()
-    });
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("estate.json");
-    std::fs::write(&path, snap.to_string()).expect("write");
+    let (_dir, path) = common::generated_file(600, 3);
     for args in [
         &["-o", "json"][..],
         &["-o", "json", "--client-ip", "203.0.113.7"][..],

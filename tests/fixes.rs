@@ -20,6 +20,8 @@ use rdpaudit::report::{CategoryFilter, FixFormat, Proof, Report};
 use rdpaudit::rules::{Category, Fix, FixAccess};
 use rdpaudit::snapshot;
 
+mod common;
+
 const DEMO: &str = include_str!("../mocks/demo/demo-subscription.json");
 /// The stand-in for `<YOUR-PUBLIC-IP>` (TEST-NET-1).
 const STAND_IN: &str = "192.0.2.10";
@@ -498,11 +500,7 @@ fn advice_leaves_placeholders_only_for_what_the_user_knows() {
 /// "new": 39 such fixes on this 200-VM estate were wrongly left as advice.
 #[test]
 fn no_fix_is_refused_for_raising_a_finding_the_report_already_holds() {
-    let estate = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
-        vms: 200,
-        seed: 1,
-        ..Default::default()
-    });
+    let estate = common::generated(200, 1, 1);
     let text = estate.to_string();
     let snap = snapshot::parse(&text).expect("generated snapshot");
     for client in [None, Some("203.0.113.7")] {

@@ -7,6 +7,8 @@ use mock_arm::{MockConfig, MockServer};
 use serde_json::Value;
 use std::time::Duration;
 
+mod common;
+
 const DEMO_SUB: &str = "3f2a1c4e-8b7d-4e2f-9a61-5c0d2e7b9a10";
 const HEADER: &str = "graph-test-header";
 
@@ -100,14 +102,7 @@ fn graph_and_arm_agree_on_the_demo() {
 
 #[test]
 fn graph_and_arm_agree_on_a_generated_multi_subscription_estate_and_by_management_group() {
-    let snap = without_guest(mock_arm::generate::generate(
-        &mock_arm::generate::GenerateOptions {
-            vms: 240,
-            seed: 5,
-            subscriptions: 4,
-            hub_spoke: false,
-        },
-    ));
+    let snap = common::generated_live(240, 4, 5);
     let server = serve(&snap, |c| c.page_size(25).graph_page_size(50));
     let (_, arm, err_a) = run(&server, &["--all-subscriptions"]);
     server.clear_log();

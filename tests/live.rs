@@ -211,15 +211,7 @@ fn door_requests(snapshot: &Value, page: usize) -> usize {
 
 #[test]
 fn generated_300_vm_subscription_50_per_page_live_equals_offline_at_the_request_lower_bound() {
-    let mut snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
-        vms: 300,
-        seed: 7,
-        subscriptions: 1,
-        hub_spoke: false,
-    });
-    if let Some(o) = snap.as_object_mut() {
-        o.remove("guest"); // guest facts come from --guest, not from ARM
-    }
+    let snap = common::generated_live(300, 1, 7);
     let server = serve(&snap, |c| c.page_size(50));
     let out = live(&server, "audit")
         .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
@@ -625,7 +617,7 @@ fn without_rule(vms: &Value, rule: &str) -> Value {
 fn one_vm_check_ignores_bastions_of_unrelated_networks() {
     // Regression: every Bastion's VNet was fetched in the second round, which pushed the VM's own
     // dependencies into rounds five and six in an estate with many Bastions.
-    let snap = generated(1500, 1, 3);
+    let snap = common::generated_live(1500, 1, 3);
     let bastions = snap["resources"]
         .as_array()
         .map(|a| {
@@ -754,19 +746,6 @@ fn collect_writes_a_snapshot_that_replays_identically() {
     assert_same_report(&offline(&saved, &[]), &replay);
 }
 
-fn generated(vms: usize, subscriptions: usize, seed: u64) -> Value {
-    let mut snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
-        vms,
-        seed,
-        subscriptions,
-        hub_spoke: false,
-    });
-    if let Some(o) = snap.as_object_mut() {
-        o.remove("guest"); // guest facts come from --guest, not from ARM
-    }
-    snap
-}
-
 fn subscription_ids(snap: &Value) -> Vec<String> {
     snap["subscriptions"]
         .as_array()
@@ -780,7 +759,7 @@ fn subscription_ids(snap: &Value) -> Vec<String> {
 
 #[test]
 fn many_subscriptions_concurrently_and_a_failing_one_is_a_diagnostic() {
-    let snap = generated(60, 3, 11);
+    let snap = common::generated_live(60, 3, 11);
     let subs = subscription_ids(&snap);
     assert_eq!(subs.len(), 3);
     let server = serve(&snap, |c| c.page_size(20));

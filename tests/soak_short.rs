@@ -15,15 +15,7 @@ use common::live::{json_of, live, serve};
 
 #[test]
 fn live_runs_under_random_faults_are_complete_and_equal_or_incomplete() {
-    let mut snap = mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
-        vms: 24,
-        seed: 11,
-        subscriptions: 2,
-        hub_spoke: false,
-    });
-    if let Some(o) = snap.as_object_mut() {
-        o.remove("guest"); // guest facts come from --guest, not from ARM
-    }
+    let snap = common::generated_live(24, 2, 11);
     let offline = Command::cargo_bin("rdpaudit")
         .expect("binary")
         .args([

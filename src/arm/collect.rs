@@ -50,11 +50,12 @@ impl Collected {
         self.resources.iter().map(|r| r.as_ref()).collect()
     }
 
-    /// Adds resources with their index, when it was built beside them in the task that read
-    /// them (while other pages were still downloading); without it they are indexed on demand.
-    pub(crate) fn add_indexed(&mut self, items: Vec<Box<RawValue>>, index: Option<Index>) {
-        if let (Some(ix), true) = (index, self.indexed == self.resources.len()) {
-            self.index.merge(ix);
+    /// Adds resources with their index, built beside them in the task that read them (while
+    /// other pages were still downloading). Behind resources added without one (rule
+    /// collection groups), it is not merged: [`Collected::index`] reads them all in order then.
+    pub(crate) fn add_indexed(&mut self, items: Vec<Box<RawValue>>, index: Index) {
+        if self.indexed == self.resources.len() {
+            self.index.merge(index);
             self.indexed += items.len();
         }
         self.resources.extend(items);
@@ -192,7 +193,7 @@ enum Job {
 }
 
 enum JobResult {
-    Items(Vec<Box<RawValue>>, Option<Box<Index>>, Option<Diagnostic>),
+    Items(Vec<Box<RawValue>>, Box<Index>, Option<Diagnostic>),
     Failed(ArmError, String),
 }
 
@@ -217,7 +218,7 @@ async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) ->
                 })
                 .await;
             match listed {
-                Ok(l) => JobResult::Items(l.items, Some(Box::new(ix)), l.stopped),
+                Ok(l) => JobResult::Items(l.items, Box::new(ix), l.stopped),
                 Err(e) => JobResult::Failed(e, scope),
             }
         }
@@ -228,7 +229,7 @@ async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) ->
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
                     Ok(raw) => {
                         let ix = Index::of(std::slice::from_ref(&raw));
-                        JobResult::Items(vec![raw], Some(Box::new(ix)), None)
+                        JobResult::Items(vec![raw], Box::new(ix), None)
                     }
                     Err(e) => JobResult::Failed(
                         ArmError::new(
@@ -272,7 +273,7 @@ async fn run_all_early(
     while let Some(done) = set.join_next().await {
         match done {
             Ok(JobResult::Items(items, ix, stopped)) => {
-                out.add_indexed(items, ix.map(|b| *b));
+                out.add_indexed(items, *ix);
                 out.diagnostics.extend(stopped);
             }
             Ok(JobResult::Failed(e, scope)) => {
@@ -636,7 +637,7 @@ mod tests {
         let mut out = Collected::default();
         let first = vec![res("a"), res("b"), res("A")];
         let ix = Index::of(&first);
-        out.add_indexed(first, Some(ix));
+        out.add_indexed(first, ix);
         dedup(&mut out);
         assert_eq!(out.resources.len(), 2);
         out.resources.push(res("c"));

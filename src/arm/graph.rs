@@ -53,23 +53,24 @@ pub(crate) fn url(base: &Url) -> Url {
 /// number of VMs each get a chain of pages of their own; every other type shares the fourth.
 /// Four, not one per type: each query costs a place in the per-user quota (15 per 5 s in
 /// Microsoft's example), and the small types would each spend a page on a few rows.
-pub(crate) const PARTS: [&str; 4] = [
-    "microsoft.compute/virtualmachines",
-    "microsoft.network/networkinterfaces",
-    "microsoft.network/publicipaddresses",
-    "",
+const OWN_QUERY: [&str; 3] = [
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.Network/networkInterfaces",
+    "Microsoft.Network/publicIPAddresses",
 ];
 
-/// The types of one part of [`PARTS`] (the last: every type the first three do not name).
+/// Queries per scope: one per type of [`OWN_QUERY`], and one for every other type.
+pub(crate) const PARTS: usize = OWN_QUERY.len() + 1;
+
+/// The types query `part` (below [`PARTS`]) reads.
 pub(crate) fn part_types(part: usize) -> Vec<ResourceType> {
-    let all = TYPES.iter().chain(PRIVATE_REACH_TYPES.iter()).copied();
-    let name = |t: &ResourceType| t.full_name().to_ascii_lowercase();
-    match PARTS.get(part) {
-        Some(p) if !p.is_empty() => all.filter(|t| name(t) == *p).collect(),
-        _ => all
-            .filter(|t| !PARTS.iter().any(|p| !p.is_empty() && name(t) == *p))
-            .collect(),
-    }
+    let own = |t: &ResourceType| OWN_QUERY.iter().position(|p| t.full_name() == *p);
+    TYPES
+        .iter()
+        .chain(PRIVATE_REACH_TYPES.iter())
+        .copied()
+        .filter(|t| own(t).unwrap_or(OWN_QUERY.len()) == part)
+        .collect()
 }
 
 /// A KQL query over `types`, optionally limited to resource groups.
@@ -133,7 +134,7 @@ struct Response {
 struct Queried {
     rows: Vec<Box<RawValue>>,
     /// The rows' references, read page by page as they arrive.
-    index: Option<Index>,
+    index: Index,
     stopped: Vec<Diagnostic>,
 }
 
@@ -184,7 +185,7 @@ async fn run_query(
         // Read while the next page downloads; VMs' VNets go to the admin-rule reader now.
         let piece = Index::of(&page);
         early.read(piece.attached_vnets());
-        out.index.get_or_insert_with(Index::default).merge(piece);
+        out.index.merge(piece);
         out.rows.extend(page);
         if is_true(r.result_truncated.as_ref()) {
             out.stopped.push(stop(
@@ -294,7 +295,7 @@ fn jobs(scopes: &[GraphScope], resource_groups: &[String]) -> Vec<Job> {
                 format!("subscriptions batch {} ({} subscriptions)", i + 1, v.len())
             }
         };
-        for part in 0..PARTS.len() {
+        for part in 0..PARTS {
             let types = part_types(part);
             let names: Vec<&str> = types.iter().map(|t| t.name).collect();
             jobs.push(Job {
@@ -421,7 +422,7 @@ mod tests {
     /// The parts cover every type exactly once.
     #[test]
     fn parts_cover_every_type_once() {
-        let mut seen: Vec<String> = (0..PARTS.len())
+        let mut seen: Vec<String> = (0..PARTS)
             .flat_map(part_types)
             .map(|t| t.full_name())
             .collect();

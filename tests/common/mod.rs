@@ -10,6 +10,35 @@ use serde_json::{json, Value};
 
 pub const SUB: &str = "00000000-0000-0000-0000-0000000000aa";
 
+/// `mock-arm generate`'s estate of `vms` VMs over `subscriptions` subscriptions (every
+/// reference resolvable; the same seed gives the same estate).
+pub fn generated(vms: usize, subscriptions: usize, seed: u64) -> Value {
+    mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+        vms,
+        seed,
+        subscriptions,
+        hub_spoke: false,
+    })
+}
+
+/// [`generated`] without its `guest` section: what live collection reads (guest facts come from
+/// `--guest`, not from ARM).
+pub fn generated_live(vms: usize, subscriptions: usize, seed: u64) -> Value {
+    let mut snap = generated(vms, subscriptions, seed);
+    if let Some(o) = snap.as_object_mut() {
+        o.remove("guest");
+    }
+    snap
+}
+
+/// A one-subscription [`generated`] estate written to a file; the directory keeps it alive.
+pub fn generated_file(vms: usize, seed: u64) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("estate.json");
+    std::fs::write(&path, generated(vms, 1, seed).to_string()).expect("write");
+    (dir, path)
+}
+
 pub fn rid(rg: &str, ty: &str, name: &str) -> String {
     format!("/subscriptions/{SUB}/resourceGroups/{rg}/providers/{ty}/{name}")
 }
