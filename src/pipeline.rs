@@ -107,7 +107,13 @@ pub struct Audit<'m> {
     ix: Arc<Indexes<'m>>,
     /// `check --from`: the source to trace to the VM in scope.
     trace_from: Option<String>,
+    /// How many VMs are judged at a time, in whole components (D53); 0: all at once.
+    batch: usize,
 }
+
+/// The VMs an audit judges at a time by default: what a batch holds is a few kB per VM, and
+/// a few thousand keep both cores busy.
+pub const BATCH_VMS: usize = 4096;
 
 impl<'m> Audit<'m> {
     /// The topology of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an
@@ -186,6 +192,7 @@ impl<'m> Audit<'m> {
             paths: true,
             ix,
             trace_from: None,
+            batch: BATCH_VMS,
         })
     }
 
@@ -227,6 +234,12 @@ impl<'m> Audit<'m> {
             lateral: on,
             ..self
         }
+    }
+
+    /// The same audit judging `n` VMs at a time in whole components (0: all at once). The
+    /// report is the same whatever `n` is; memory follows the batch (docs/decisions.md D53).
+    pub fn with_batch(self, n: usize) -> Audit<'m> {
+        Audit { batch: n, ..self }
     }
 
     /// The same audit tracing one source (a VM id or name, an IP or a CIDR) to the VM in scope
@@ -272,74 +285,114 @@ impl<'m> Audit<'m> {
             self.reach,
             self.paths,
         );
-        self.judge(|audited| {
-            let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
-            if let Some(text) = report::words::lateral::reach_note(reach) {
-                notes.push(Diagnostic {
-                    level: crate::model::DiagLevel::Info,
-                    code: Some("TwoHopScope".into()),
-                    ..Diagnostic::error("lateral", text)
-                });
-            }
-            report::build(model, audited, &client, filter, &notes, paths)
-        })
+        let parts = self.judge(|audited, places| report::part(audited, places, filter, paths));
+        let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
+        if let Some(text) = report::words::lateral::reach_note(reach) {
+            notes.push(Diagnostic {
+                level: crate::model::DiagLevel::Info,
+                code: Some("TwoHopScope".into()),
+                ..Diagnostic::error("lateral", text)
+            });
+        }
+        report::assemble(model, parts, &client, &notes)
     }
 
     /// Each Windows VM's findings as (VM key, [(rule, category)]), without a report: what a
     /// proof compares with (`remedy`), at a fraction of a report's memory.
     pub(crate) fn rule_hits(self) -> Vec<(String, Vec<(&'static str, rules::Category)>)> {
-        self.judge(|audited| {
+        let parts = self.judge(|audited, places| {
             audited
                 .iter()
-                .filter(|a| a.vm.os != OsType::Linux)
-                .map(|a| {
+                .zip(places)
+                .filter(|(a, _)| a.vm.os != OsType::Linux)
+                .map(|(a, &place)| {
                     let hits = a.findings.iter().map(|f| (f.rule.id, f.rule.category));
-                    (a.vm.id.key.clone(), hits.collect())
+                    (place, (a.vm.id.key.clone(), hits.collect()))
                 })
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        });
+        let mut hits: Vec<_> = parts.into_iter().flatten().collect();
+        hits.sort_by_key(|(place, _)| *place);
+        hits.into_iter().map(|(_, h)| h).collect()
     }
 
-    /// Evaluates the VMs, their lateral picture and their rules, and hands the result on.
-    fn judge<R>(self, then: impl FnOnce(&[Audited<'_, '_>]) -> R) -> R {
+    /// Evaluates the VMs, their lateral picture and their rules, one batch of whole components
+    /// at a time (docs/decisions.md D53: no east-west edge leaves a component, so each batch is
+    /// judged as it would be among every VM), and hands each batch's VMs in scope to `part`
+    /// with their places in the scope's order. Only what `part` returns outlives its batch.
+    fn judge<P>(self, mut part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P) -> Vec<P> {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
+        let in_scope = self.vms.len();
+        let mut all = self.vms;
+        if !matches!(self.stones, Stones::InScope) {
+            let builder =
+                Builder::sharing(self.model, self.options.port, &self.observations, self.ix);
+            let others = stepping_stones(&builder, self.model, &self.stones, &all);
+            all.extend(others);
+        }
+        // The full east-west section and a trace read every VM at once: one batch.
+        let whole = self.lateral || self.trace_from.is_some();
+        let target = if whole { 0 } else { self.batch };
+        let groups = crate::engine::lateral::batches::batches(self.model, &all, target);
+        let mut slots: Vec<Option<VmTopology<'m>>> = all.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(groups.len());
+        for group in groups {
+            let topologies: Vec<VmTopology<'m>> = group
+                .iter()
+                .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+                .collect();
+            // Batches are sorted and the VMs in scope come first: they lead each batch.
+            let places: Vec<usize> = group.into_iter().filter(|&i| i < in_scope).collect();
+            let batch = Batch {
+                model: self.model,
+                evaluator: &evaluator,
+                lateral: self.lateral,
+                trace_from: self.trace_from.as_deref(),
+            };
+            out.push(batch.judge(topologies, &places, &mut part));
+        }
+        out
+    }
+}
+
+/// What judging one batch of VMs needs.
+struct Batch<'a, 'm> {
+    model: &'m Model,
+    evaluator: &'a Evaluator<'m>,
+    lateral: bool,
+    trace_from: Option<&'a str>,
+}
+
+impl<'m> Batch<'_, 'm> {
+    /// Evaluates `topologies` (the VMs at `places` first, then stepping stones), their lateral
+    /// picture and their rules, and hands the VMs at `places` to `part`.
+    fn judge<P>(
+        &self,
+        topologies: Vec<VmTopology<'m>>,
+        places: &[usize],
+        part: &mut impl FnMut(&[Audited<'_, '_>], &[usize]) -> P,
+    ) -> P {
+        let (model, evaluator) = (self.model, self.evaluator);
         // Each VM is evaluated on its own (the model is shared read-only): both cores help.
-        let mut analyses: Vec<VmAnalysis<'_>> =
-            self.vms.into_par_iter().map(|t| evaluator.vm(t)).collect();
-        let in_scope = analyses.len();
-        let others = match self.stones {
-            Stones::InScope => Vec::new(),
-            _ => {
-                let builder = Builder::sharing(
-                    self.model,
-                    self.options.port,
-                    &self.observations,
-                    self.ix.clone(),
-                );
-                stepping_stones(&builder, self.model, &self.stones, &analyses)
-            }
-        };
-        analyses.extend(
-            others
-                .into_par_iter()
-                .map(|t| evaluator.vm(t))
-                .collect::<Vec<_>>(),
-        );
+        let analyses: Vec<VmAnalysis<'_>> = topologies
+            .into_par_iter()
+            .map(|t| evaluator.vm(t))
+            .collect();
         let mut lateral = crate::engine::lateral::analyse(
-            self.model,
+            model,
             &analyses,
             self.lateral,
             evaluator.asg_members(),
         );
-        if let (Some(from), true) = (&self.trace_from, in_scope > 0) {
+        if let (Some(from), false) = (self.trace_from, places.is_empty()) {
             use crate::engine::lateral::trace;
             let source = trace::resolve(&analyses, from);
-            let t = trace::trace(self.model, &analyses, 0, source);
+            let t = trace::trace(model, &analyses, 0, source);
             if let Some(v) = lateral.vms.first_mut() {
                 v.trace = Some(t);
             }
         }
-        let audited: Vec<Audited<'_, '_>> = analyses[..in_scope]
+        let audited: Vec<Audited<'_, '_>> = analyses[..places.len()]
             .par_iter()
             .enumerate()
             .map(|(i, vm)| {
@@ -351,13 +404,13 @@ impl<'m> Audit<'m> {
                     vm,
                     findings: match vm.os {
                         OsType::Linux => Vec::new(), // skipped by the report
-                        _ => rules::check_vm_with(vm, self.model, cx),
+                        _ => rules::check_vm_with(vm, model, cx),
                     },
                     lateral: cx.filter(|_| self.lateral),
                 }
             })
             .collect();
-        then(&audited)
+        part(&audited, places)
     }
 }
 
@@ -366,7 +419,7 @@ fn stepping_stones<'m>(
     builder: &Builder<'m, '_>,
     model: &'m Model,
     stones: &Stones,
-    in_scope: &[VmAnalysis<'m>],
+    in_scope: &[VmTopology<'m>],
 ) -> Vec<VmTopology<'m>> {
     let scoped: std::collections::HashSet<&str> =
         in_scope.iter().map(|a| a.id.key.as_str()).collect();
@@ -527,5 +580,51 @@ mod tests {
             .err()
             .expect("not found");
         assert!(matches!(err, PipelineError::VmNotFound { count: 0, .. }));
+    }
+
+    #[test]
+    fn batches_keep_every_east_west_edge_inside_one_batch_and_the_report_unchanged() {
+        let snap = crate::snapshot::parse(DEMO).expect("demo parses");
+        let model = build_model(&snap.resources);
+        let audit = || {
+            let observations = Observations::new(snap.guest.clone());
+            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM")
+        };
+        let vms = audit().vms;
+        let batches = crate::engine::lateral::batches::batches(&model, &vms, 1);
+        assert!(batches.len() > 1, "the demo's VNets are not all joined");
+        let mut batch_of = vec![usize::MAX; vms.len()];
+        for (b, group) in batches.iter().enumerate() {
+            for &i in group {
+                batch_of[i] = b;
+            }
+        }
+        assert!(
+            batch_of.iter().all(|&b| b != usize::MAX),
+            "every VM in a batch"
+        );
+        let (opts, observations) = (Options::default(), Observations::new(snap.guest.clone()));
+        let evaluator = Evaluator::new(&model, &opts, &observations);
+        let analyses: Vec<VmAnalysis<'_>> = vms.into_iter().map(|t| evaluator.vm(t)).collect();
+        let lateral =
+            crate::engine::lateral::analyse(&model, &analyses, true, evaluator.asg_members());
+        let edges: Vec<(usize, usize)> = (lateral.vms.iter().enumerate())
+            .flat_map(|(to, l)| l.edges.iter().map(move |e| (e.from, to)))
+            .collect();
+        let across = |&(from, to): &(usize, usize)| {
+            let vnet = |i: usize| analyses[i].place.map(|(v, _)| v.id.key.clone());
+            vnet(from) != vnet(to)
+        };
+        assert!(edges.iter().any(across), "the demo has edges across VNets");
+        for (from, to) in edges {
+            assert_eq!(batch_of[from], batch_of[to], "edge {from} → {to} cut");
+        }
+        let json = |batch: usize| {
+            let report = audit().with_batch(batch).report(&[], CategoryFilter::All);
+            serde_json::to_string(&report).expect("serialises")
+        };
+        let whole = json(0);
+        assert_eq!(json(1), whole);
+        assert_eq!(json(2), whole);
     }
 }

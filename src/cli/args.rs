@@ -295,6 +295,10 @@ pub(crate) struct EvalArgs {
     /// it, with the deciding rules (RDP811 and RDP812 are evaluated either way).
     #[arg(long)]
     pub(crate) lateral: bool,
+    /// VMs judged at a time, in whole network components (0: all at once). Tuning only: the
+    /// report is the same for any value (docs/decisions.md D53).
+    #[arg(long, hide = true, value_name = "N", default_value_t = crate::pipeline::BATCH_VMS)]
+    pub(crate) batch_vms: usize,
 }
 
 #[derive(Debug, Args)]

@@ -112,6 +112,23 @@ pub struct SeverityCounts {
     pub info: usize,
 }
 
+impl Summary {
+    /// Adds another batch's counts.
+    fn absorb(&mut self, o: &Summary) {
+        self.vms += o.vms;
+        self.reachable += o.reachable;
+        self.blocked += o.blocked;
+        self.unknown += o.unknown;
+        self.skipped += o.skipped;
+        let (f, g) = (&mut self.findings, &o.findings);
+        f.critical += g.critical;
+        f.high += g.high;
+        f.medium += g.medium;
+        f.low += g.low;
+        f.info += g.info;
+    }
+}
+
 impl SeverityCounts {
     pub(crate) fn add(&mut self, s: Severity) {
         match s {
@@ -370,24 +387,37 @@ pub(crate) struct Audited<'a, 'm> {
     pub(crate) lateral: Option<crate::rules::LateralCx<'a, 'm>>,
 }
 
-/// Builds the report of analysed VMs. Non-Windows VMs are skipped and counted.
-pub(crate) fn build(
-    model: &Model,
+/// The report of one batch of analysed VMs (an audit judges an estate in batches, D53).
+/// Non-Windows VMs are skipped and counted.
+pub(crate) struct Part {
+    summary: Summary,
+    /// Each Windows VM's report with its place in the audit's order.
+    vms: Vec<(usize, VmReport)>,
+    /// What the VMs' topologies could not resolve.
+    diagnostics: Vec<Diagnostic>,
+    /// `--lateral`'s rule table (an audit with it runs as one batch).
+    rules: lateral::RuleTable,
+}
+
+/// Reports a batch: `places[i]` is `audited[i]`'s place in the audit's order.
+pub(crate) fn part(
     audited: &[Audited<'_, '_>],
-    client: &str,
+    places: &[usize],
     filter: CategoryFilter,
-    extra: &[Diagnostic],
     paths: bool,
-) -> Report {
+) -> Part {
     let mut summary = Summary::default();
     let mut vms = Vec::new();
-    let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
-    let mut rule_table = lateral::RuleTable::default();
-    for Audited {
-        vm: a,
-        findings,
-        lateral,
-    } in audited
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut rules = lateral::RuleTable::default();
+    for (
+        Audited {
+            vm: a,
+            findings,
+            lateral,
+        },
+        &place,
+    ) in audited.iter().zip(places)
     {
         if a.os == OsType::Linux {
             summary.skipped += 1;
@@ -417,9 +447,39 @@ pub(crate) fn build(
             summary.findings.add(f.severity);
         }
         let mut report = vm_report(a, findings, paths);
-        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rule_table));
-        vms.push(report);
+        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rules));
+        vms.push((place, report));
     }
+    Part {
+        summary,
+        vms,
+        diagnostics,
+        rules,
+    }
+}
+
+/// The report of an audit from its batches' parts, VMs in the audit's order: the same report
+/// whichever way the VMs were batched.
+pub(crate) fn assemble(
+    model: &Model,
+    parts: Vec<Part>,
+    client: &str,
+    extra: &[Diagnostic],
+) -> Report {
+    let mut summary = Summary::default();
+    let mut vms: Vec<(usize, VmReport)> = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
+    let mut rules: Vec<trace::RuleReport> = Vec::new();
+    for p in parts {
+        summary.absorb(&p.summary);
+        vms.extend(p.vms);
+        diagnostics.extend(p.diagnostics);
+        // Indices into a rule table are per part: only a single part may carry rules.
+        let more = p.rules.into_rules();
+        debug_assert!(rules.is_empty() || more.is_empty());
+        rules.extend(more);
+    }
+    vms.sort_by_key(|(place, _)| *place);
     diagnostics.sort_by(|a, b| a.scope.cmp(&b.scope).then(a.message.cmp(&b.message)));
     diagnostics.dedup();
     Report {
@@ -431,11 +491,11 @@ pub(crate) fn build(
         client: client.to_string(),
         complete: !diagnostics.iter().any(Diagnostic::makes_incomplete),
         summary,
-        vms,
+        vms: vms.into_iter().map(|(_, r)| r).collect(),
         diagnostics,
         baseline: None,
         compliance: None,
-        lateral_rules: rule_table.into_rules(),
+        lateral_rules: rules,
     }
 }
 

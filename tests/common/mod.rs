@@ -21,6 +21,17 @@ pub fn generated(vms: usize, subscriptions: usize, seed: u64) -> Value {
     })
 }
 
+/// [`generated`] with a hub per subscription peered both ways with every VNet (a jump box,
+/// a VPN gateway): east-west paths cross VNets.
+pub fn generated_hub_spoke(vms: usize, subscriptions: usize, seed: u64) -> Value {
+    mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+        vms,
+        seed,
+        subscriptions,
+        hub_spoke: true,
+    })
+}
+
 /// [`generated`] without its `guest` section: what live collection reads (guest facts come from
 /// `--guest`, not from ARM).
 pub fn generated_live(vms: usize, subscriptions: usize, seed: u64) -> Value {

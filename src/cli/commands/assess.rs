@@ -230,7 +230,8 @@ pub(super) fn prepare(
         .with_lateral(lateral.full)
         .with_all_stones(matches!(what, Scope::Keys(_)))
         .with_reach(reach)
-        .with_trace_from(lateral.from.map(str::to_string));
+        .with_trace_from(lateral.from.map(str::to_string))
+        .with_batch(eval.batch_vms);
     let mut report = audit.report(&diagnostics, filter);
     // Every typed fix is proven on a patched copy before it is printed (remedy).
     let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();

@@ -518,7 +518,17 @@ fn vnet_holding<'m>(model: &'m Model, own: &'m Vnet, ip: IpAddr) -> Option<&'m V
 /// The VNets a source may reach: its own, its connected peers, and those an appliance on its
 /// routes forwards to (the appliance's VNet and that VNet's peers).
 fn near_vnets(model: &Model, e: &Endpoint<'_>) -> Vec<String> {
-    let mut out = vec![e.vnet.id.key.clone()];
+    near_vnet_keys(model, e.vnet, e.table)
+}
+
+/// [`near_vnets`] of a source in `vnet` whose subnet routes by `table` (case-folded keys,
+/// sorted): also what splits an estate into independent batches (`super::batches`).
+pub(crate) fn near_vnet_keys(
+    model: &Model,
+    vnet: &Vnet,
+    table: Option<&crate::model::RouteTable>,
+) -> Vec<String> {
+    let mut out = vec![vnet.id.key.clone()];
     let peers = |v: &Vnet| -> Vec<String> {
         v.peerings
             .iter()
@@ -526,8 +536,8 @@ fn near_vnets(model: &Model, e: &Endpoint<'_>) -> Vec<String> {
             .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.clone()))
             .collect()
     };
-    out.extend(peers(e.vnet));
-    for r in e.table.iter().flat_map(|t| t.routes.iter()) {
+    out.extend(peers(vnet));
+    for r in table.iter().flat_map(|t| t.routes.iter()) {
         if r.next_hop != NextHop::VirtualAppliance {
             continue;
         }
@@ -535,7 +545,7 @@ fn near_vnets(model: &Model, e: &Endpoint<'_>) -> Vec<String> {
             .next_hop_ip
             .as_deref()
             .and_then(|s| s.trim().parse::<IpAddr>().ok());
-        if let Some(v) = ip.and_then(|ip| vnet_holding(model, e.vnet, ip)) {
+        if let Some(v) = ip.and_then(|ip| vnet_holding(model, vnet, ip)) {
             out.push(v.id.key.clone());
             out.extend(peers(v));
         }

@@ -10,6 +10,7 @@
 //! Without `--lateral` only the edges RDP812 needs are computed: those leaving a VM whose own
 //! RDP is reachable from the Internet.
 
+pub(crate) mod batches;
 pub(crate) mod classes;
 pub(crate) mod eastwest;
 pub(crate) mod outbound;
