@@ -111,9 +111,10 @@ pub struct Audit<'m> {
     batch: usize,
 }
 
-/// The VMs an audit judges at a time by default: what a batch holds is a few kB per VM, and
-/// a few thousand keep both cores busy.
-pub const BATCH_VMS: usize = 4096;
+/// The VMs an audit judges at a time by default: a batch's evaluation takes a few kB per VM;
+/// on 10,000 VMs, batches of 256 to 1,024 took the same time and 4,096 took 60 MB more memory
+/// (docs/performance.md).
+pub const BATCH_VMS: usize = 1024;
 
 impl<'m> Audit<'m> {
     /// The topology of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an

@@ -105,35 +105,67 @@ pub fn build(resources: &[&RawValue]) -> Model {
 
 /// [`build`] plus the snapshot's `securityAdminRules` section (`None`: not collected).
 pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Model {
-    let mut m = Model::default();
-    m.admin_rules = avnm::section(&mut m, admin_rules);
-    m.admin_rules_out = avnm::section_outbound(&mut m, admin_rules);
-    let mut sink = Sink::default();
-    // Decoding a resource needs no other one: both cores decode a block of resources, then
-    // they are added in their order (so diagnostics keep it). Blocks bound the memory the
-    // decoded bodies take.
-    for (block, raws) in resources.chunks(DECODE_BLOCK).enumerate() {
-        let decoded: Vec<Decoded> = raws
-            .par_iter()
-            .enumerate()
-            .map(|(i, raw)| decode_resource(block * DECODE_BLOCK + i, raw))
-            .collect();
-        for d in decoded {
-            add_resource(&mut m, &mut sink, d);
+    let mut b = Building::default();
+    b.add(resources);
+    b.finish(admin_rules)
+}
+
+/// A model built from resources handed over in pieces (a snapshot read in blocks), in their
+/// order: the same model as [`build_with`] over all of them at once.
+#[derive(Default)]
+pub struct Building {
+    m: Model,
+    sink: Sink,
+    /// How many resources were added: the next one's position in the data.
+    next: usize,
+}
+
+impl Building {
+    /// Adds the next resources. Decoding a resource needs no other one: both cores decode a
+    /// block of resources, then they are added in their order (so diagnostics keep it). Blocks
+    /// bound the memory the decoded bodies take.
+    pub fn add(&mut self, resources: &[&RawValue]) {
+        for raws in resources.chunks(DECODE_BLOCK) {
+            let at = self.next;
+            let decoded: Vec<Decoded> = raws
+                .par_iter()
+                .enumerate()
+                .map(|(i, raw)| decode_resource(at + i, raw))
+                .collect();
+            self.next += raws.len();
+            for d in decoded {
+                add_resource(&mut self.m, &mut self.sink, d);
+            }
         }
     }
-    gateways::finish(&mut m);
-    m.diagnostics.extend(sink.finish());
-    if let Some(d) = avnm::not_collected(&m) {
-        m.diagnostics.push(d);
+
+    /// How many resources were added.
+    pub fn added(&self) -> usize {
+        self.next
     }
-    avnm::exempt_denies(&mut m);
-    m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-    m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-    m.bastions.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-    m.firewalls.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-    m.rule_groups.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-    m
+
+    /// The model, with the snapshot's `securityAdminRules` section (`None`: not collected).
+    pub fn finish(self, admin_rules: Option<&RawValue>) -> Model {
+        let Building { mut m, sink, .. } = self;
+        // The admin-rule section's diagnostics come first, as when it was read before the
+        // resources.
+        let later = std::mem::take(&mut m.diagnostics);
+        m.admin_rules = avnm::section(&mut m, admin_rules);
+        m.admin_rules_out = avnm::section_outbound(&mut m, admin_rules);
+        m.diagnostics.extend(later);
+        gateways::finish(&mut m);
+        m.diagnostics.extend(sink.finish());
+        if let Some(d) = avnm::not_collected(&m) {
+            m.diagnostics.push(d);
+        }
+        avnm::exempt_denies(&mut m);
+        m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        m.bastions.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        m.firewalls.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        m.rule_groups.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        m
+    }
 }
 
 /// A resource's id, or why it has none (the resource is then skipped: nothing can refer to it).

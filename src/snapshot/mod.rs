@@ -11,6 +11,8 @@ use serde_json::value::RawValue;
 use std::collections::HashMap;
 
 use crate::model::decode::{decode, json_kind_of_text};
+
+pub mod stream;
 use crate::model::{Diagnostic, GuestFacts};
 
 pub(crate) const SCHEMA: &str = "rdpaudit.snapshot/1";

@@ -341,6 +341,11 @@ fn live_data(
 
 /// Reads `--demo` or `--snapshot`; `--save-snapshot` writes it again.
 fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
+    if !need_raw && input.save_snapshot.is_none() {
+        if let Some(data) = streamed_data(input)? {
+            return Ok(data);
+        }
+    }
     let bytes = input::read_input(input)?;
     let text = snapshot::as_text(&bytes)?;
     let snap = snapshot::parse(text)?;
@@ -374,6 +379,44 @@ fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
             security_admin_rules: snap.security_admin_rules.map(|a| a.to_owned()),
         },
     })
+}
+
+/// A snapshot file read in blocks into the model, the file never whole in memory (nothing
+/// raw is kept: no proofs, no `--save-snapshot`). `None`: not a file, or not the common shape
+/// (`snapshot::stream`); the caller reads it whole, which reports any error.
+fn streamed_data(input: &InputArgs) -> Result<Option<Data>, CliError> {
+    let Some(path) = input.snapshot.as_ref().filter(|p| p.as_os_str() != "-") else {
+        return Ok(None);
+    };
+    if input.demo {
+        return Ok(None);
+    }
+    let read_err = |source| CliError::Read {
+        what: "snapshot",
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut building = crate::model::Building::default();
+    let Some(rest) = snapshot::stream::read(file, |raws| building.add(raws)).map_err(read_err)?
+    else {
+        return Ok(None);
+    };
+    let snap = rest.snapshot()?;
+    tracing::info!(resources = rest.resources, "snapshot read in blocks");
+    Ok(Some(Data {
+        model: building.finish(snap.security_admin_rules),
+        guest: snap.guest,
+        diagnostics: snap.diagnostics,
+        resources: Vec::new(),
+        read: rest.resources,
+        meta: Meta {
+            cloud: snap.cloud.unwrap_or_else(|| "public".into()),
+            collected_at: snap.collected_at,
+            subscriptions: snap.subscriptions,
+            security_admin_rules: snap.security_admin_rules.map(|a| a.to_owned()),
+        },
+    }))
 }
 
 fn render(report: &Report, out: &OutputArgs, table: TableFn) -> String {

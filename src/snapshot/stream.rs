@@ -1,0 +1,373 @@
+//! Reading a snapshot document in pieces: its `resources` in blocks while the file is read, so
+//! the whole file is never in memory (docs/performance.md). Only the common shape is streamed —
+//! an object with one `resources` array — and only when everything in it is well formed;
+//! anything else (another shape, a duplicate `resources`, bad JSON, bad UTF-8, absurd nesting)
+//! is `Ok(None)`, and the caller reads the file whole with [`super::parse`], which says exactly
+//! what is wrong, as before.
+
+use serde_json::value::RawValue;
+use std::io::Read;
+
+use super::{from_doc, Doc, RawList, Snapshot, SnapshotError, MAX_DEPTH};
+
+/// Bytes read at a time.
+const CHUNK: usize = 8 << 20;
+/// Resources handed over at a time (the model decodes a block on every core).
+const BLOCK: usize = 1024;
+
+/// A streamed snapshot's top-level fields other than `resources`, raw, in the order read.
+pub struct Rest {
+    fields: Vec<(String, Box<RawValue>)>,
+    /// How many resources were handed over.
+    pub resources: usize,
+}
+
+impl Rest {
+    /// The snapshot these fields make, its resources already handed over (so left empty).
+    /// Errors are the ones [`super::parse`] gives for the same document.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>, SnapshotError> {
+        let mut doc = Doc {
+            resources: Some(RawList::Items(Vec::new())),
+            ..Doc::default()
+        };
+        // The last of duplicate keys wins, as in `Doc`'s reader.
+        for (key, raw) in &self.fields {
+            let slot = match key.as_str() {
+                "schema" => &mut doc.schema,
+                "cloud" => &mut doc.cloud,
+                "collectedAt" => &mut doc.collected_at,
+                "subscriptions" => &mut doc.subscriptions,
+                "guest" => &mut doc.guest,
+                "diagnostics" => &mut doc.diagnostics,
+                "securityAdminRules" => &mut doc.security_admin_rules,
+                _ => continue,
+            };
+            *slot = Some(raw.as_ref());
+        }
+        from_doc(doc)
+    }
+}
+
+/// Reads a snapshot document from `src`, handing its resources to `block` a block at a time,
+/// in order. `Ok(None)`: not streamed (see the module); `block` may have been called, and what
+/// it built must be dropped.
+pub fn read<R: Read>(src: R, block: impl FnMut(&[&RawValue])) -> std::io::Result<Option<Rest>> {
+    Reader::new(src, CHUNK).document(block)
+}
+
+/// Why a scan stopped: the document is not streamed.
+struct Bail;
+
+type Scan<T> = std::io::Result<Result<T, Bail>>;
+
+struct Reader<R> {
+    src: R,
+    /// Bytes read and not yet dropped; everything before `pos` is done with.
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    chunk: usize,
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl<R: Read> Reader<R> {
+    fn new(src: R, chunk: usize) -> Reader<R> {
+        Reader {
+            src,
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
+            chunk,
+        }
+    }
+
+    /// Drops the bytes before `pos` and reads more. False at the end of the input. Offsets
+    /// from `pos` stay valid.
+    fn more(&mut self) -> std::io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        let had = self.buf.len();
+        self.buf.resize(had + self.chunk, 0);
+        let n = loop {
+            match self.src.read(&mut self.buf[had..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        self.buf.truncate(had + n);
+        self.eof = n == 0;
+        Ok(n > 0)
+    }
+
+    /// The byte at offset `at` from `pos`, reading more when needed; `None` at the end.
+    fn byte(&mut self, at: usize) -> std::io::Result<Option<u8>> {
+        while self.pos + at >= self.buf.len() {
+            if !self.more()? {
+                return Ok(None);
+            }
+        }
+        Ok(self.buf.get(self.pos + at).copied())
+    }
+
+    /// Skips whitespace from offset `at`; the offset and byte of the next token.
+    fn token(&mut self, mut at: usize) -> std::io::Result<Option<(usize, u8)>> {
+        while let Some(b) = self.byte(at)? {
+            if !is_ws(b) {
+                return Ok(Some((at, b)));
+            }
+            at += 1;
+        }
+        Ok(None)
+    }
+
+    /// The end (exclusive offset) of the JSON value starting at offset `at`, nested at most
+    /// `room` levels. Only finds its extent: the value is validated when it is read.
+    fn value_end(&mut self, at: usize, room: usize) -> Scan<usize> {
+        let Some(first) = self.byte(at)? else {
+            return Ok(Err(Bail));
+        };
+        if first == b'"' {
+            return self.string_end(at);
+        }
+        let mut i = at;
+        if !matches!(first, b'{' | b'[') {
+            // A number, `true`, `false` or `null`: up to the next delimiter.
+            while let Some(b) = self.byte(i)? {
+                if is_ws(b) || matches!(b, b',' | b'}' | b']') {
+                    break;
+                }
+                i += 1;
+            }
+            return Ok(if i > at { Ok(i) } else { Err(Bail) });
+        }
+        // A container: brackets counted outside strings, over what is buffered at a time.
+        let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+        loop {
+            let start = self.pos + i;
+            let seen = self.buf.get(start..).unwrap_or_default();
+            for (j, &b) in seen.iter().enumerate() {
+                if in_str {
+                    if esc {
+                        esc = false;
+                    } else if b == b'\\' {
+                        esc = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > room {
+                            return Ok(Err(Bail));
+                        }
+                    }
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return Ok(Ok(i + j + 1));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            i += seen.len();
+            if !self.more()? {
+                return Ok(Err(Bail));
+            }
+        }
+    }
+
+    /// The end of the string whose opening quote is at offset `at`.
+    fn string_end(&mut self, at: usize) -> Scan<usize> {
+        let mut i = at + 1;
+        loop {
+            // Scan what is buffered without a call per byte.
+            let from = self.pos + i;
+            let found = self.buf.get(from..).and_then(|rest| {
+                rest.iter()
+                    .position(|&b| b == b'"' || b == b'\\')
+                    .map(|k| (k, rest[k]))
+            });
+            match found {
+                Some((k, b'"')) => return Ok(Ok(i + k + 1)),
+                Some((k, _)) => {
+                    // A backslash: the next byte is escaped, whatever it is.
+                    if self.byte(i + k + 1)?.is_none() {
+                        return Ok(Err(Bail));
+                    }
+                    i += k + 2;
+                }
+                None => {
+                    i = self.buf.len() - self.pos;
+                    if !self.more()? {
+                        return Ok(Err(Bail));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The text between offsets `a` and `b`, if it is UTF-8.
+    fn text(&self, a: usize, b: usize) -> Option<&str> {
+        std::str::from_utf8(self.buf.get(self.pos + a..self.pos + b)?).ok()
+    }
+
+    /// The whole document: `{ "key": value, … }` with one `resources` array.
+    fn document(mut self, mut block: impl FnMut(&[&RawValue])) -> std::io::Result<Option<Rest>> {
+        let mut at = 0;
+        // A byte-order mark, as `super::as_text` allows.
+        if self.byte(0)? == Some(0xEF) && self.byte(1)? == Some(0xBB) && self.byte(2)? == Some(0xBF)
+        {
+            at = 3;
+        }
+        let Some((at, b'{')) = self.token(at)? else {
+            return Ok(None);
+        };
+        self.pos += at + 1;
+        let mut rest = Rest {
+            fields: Vec::new(),
+            resources: 0,
+        };
+        let mut listed = false;
+        loop {
+            let Some((k, b)) = self.token(0)? else {
+                return Ok(None);
+            };
+            // A key (an empty object has no resources: not streamed).
+            if b != b'"' {
+                return Ok(None);
+            }
+            let Ok(end) = self.string_end(k)? else {
+                return Ok(None);
+            };
+            let Some(key) = self
+                .text(k, end)
+                .and_then(|t| serde_json::from_str::<String>(t).ok())
+            else {
+                return Ok(None);
+            };
+            let Some((colon, b':')) = self.token(end)? else {
+                return Ok(None);
+            };
+            let Some((v, first)) = self.token(colon + 1)? else {
+                return Ok(None);
+            };
+            self.pos += v;
+            if key == "resources" {
+                if listed || first != b'[' {
+                    return Ok(None);
+                }
+                listed = true;
+                let Ok(n) = self.resources(&mut block)? else {
+                    return Ok(None);
+                };
+                rest.resources = n;
+            } else {
+                // Other top-level fields are small: kept raw for `Rest::snapshot`.
+                let Ok(end) = self.value_end(0, MAX_DEPTH - 1)? else {
+                    return Ok(None);
+                };
+                let Some(raw) = self
+                    .text(0, end)
+                    .and_then(|t| RawValue::from_string(t.into()).ok())
+                else {
+                    return Ok(None);
+                };
+                rest.fields.push((key, raw));
+                self.pos += end;
+            }
+            match self.token(0)? {
+                Some((k, b',')) => self.pos += k + 1,
+                Some((k, b'}')) => {
+                    self.pos += k + 1;
+                    break;
+                }
+                _ => return Ok(None),
+            }
+        }
+        // Nothing but whitespace after the document.
+        if self.token(0)?.is_some() || !listed {
+            return Ok(None);
+        }
+        Ok(Some(rest))
+    }
+
+    /// The `resources` array at `pos`, handed over in blocks; how many it held.
+    fn resources(&mut self, block: &mut impl FnMut(&[&RawValue])) -> Scan<usize> {
+        let mut count = 0;
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(BLOCK);
+        // Offsets from `pos`, which stays at the start of the block until it is handed over.
+        let mut at = 1;
+        let mut first = true;
+        loop {
+            let Some((k, b)) = self.token(at)? else {
+                return Ok(Err(Bail));
+            };
+            if b == b']' && first {
+                at = k + 1;
+                break;
+            }
+            // The document's object and this array are two levels.
+            let Ok(end) = self.value_end(k, MAX_DEPTH - 2)? else {
+                return Ok(Err(Bail));
+            };
+            spans.push((k, end));
+            first = false;
+            let Some((d, b)) = self.token(end)? else {
+                return Ok(Err(Bail));
+            };
+            at = d + 1;
+            if spans.len() == BLOCK {
+                let Ok(n) = self.hand_over(&spans, block) else {
+                    return Ok(Err(Bail));
+                };
+                count += n;
+                spans.clear();
+                self.pos += d;
+                at = 1;
+            }
+            match b {
+                b',' => {}
+                b']' => break,
+                _ => return Ok(Err(Bail)),
+            }
+        }
+        let Ok(n) = self.hand_over(&spans, block) else {
+            return Ok(Err(Bail));
+        };
+        self.pos += at;
+        Ok(Ok(count + n))
+    }
+
+    /// Validates the resources at `spans` and hands them over.
+    fn hand_over(
+        &self,
+        spans: &[(usize, usize)],
+        block: &mut impl FnMut(&[&RawValue]),
+    ) -> Result<usize, Bail> {
+        let raws = spans
+            .iter()
+            .map(|&(a, b)| {
+                let text = self.text(a, b).ok_or(Bail)?;
+                serde_json::from_str::<&RawValue>(text).map_err(|_| Bail)
+            })
+            .collect::<Result<Vec<&RawValue>, Bail>>()?;
+        if !raws.is_empty() {
+            block(&raws);
+        }
+        Ok(raws.len())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,135 @@
+use super::*;
+
+const DEMO: &str = include_str!("../../../mocks/demo/demo-subscription.json");
+
+/// Streams `text` `chunk` bytes at a time: the resources handed over (as text) and the rest.
+fn stream(text: &[u8], chunk: usize) -> Option<(Vec<String>, Rest)> {
+    let mut seen = Vec::new();
+    let rest = Reader::new(text, chunk)
+        .document(|raws| seen.extend(raws.iter().map(|r| r.get().to_string())))
+        .expect("reading from memory");
+    rest.map(|r| (seen, r))
+}
+
+/// What `super::parse` reads of the same text: resources as text, and the other fields.
+fn whole(text: &str) -> (Vec<String>, String) {
+    let snap = crate::snapshot::parse(text).expect("parses");
+    let resources = snap.resources.iter().map(|r| r.get().to_string()).collect();
+    (resources, fields(&snap))
+}
+
+fn fields(s: &Snapshot<'_>) -> String {
+    let mut guest: Vec<_> = s.guest.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    guest.sort();
+    format!(
+        "{:?} {:?} {:?} {guest:?} {:?} {:?}",
+        s.cloud,
+        s.collected_at,
+        s.subscriptions,
+        s.diagnostics,
+        s.security_admin_rules.map(RawValue::get)
+    )
+}
+
+#[test]
+fn a_streamed_document_gives_what_a_whole_read_gives_at_any_chunk_size() {
+    let (resources, rest_fields) = whole(DEMO);
+    assert!(resources.len() > 20);
+    for chunk in [1, 2, 7, 64, 4096, CHUNK] {
+        let (seen, rest) = stream(DEMO.as_bytes(), chunk).expect("streamed");
+        assert_eq!(seen, resources, "chunk {chunk}");
+        assert_eq!(rest.resources, resources.len());
+        assert_eq!(fields(&rest.snapshot().expect("valid")), rest_fields);
+    }
+}
+
+#[test]
+fn resources_are_handed_over_in_blocks_in_order() {
+    let items: Vec<String> = (0..2500)
+        .map(|i| format!(r#"{{"id": "/subscriptions/s/x/{i}", "s": "a \"quoted\" ] }} [ {{"}}"#))
+        .collect();
+    let text = format!(
+        "\u{feff} {{\"schema\": \"rdpaudit.snapshot/1\",\n\"resources\": [ {} ] , \"guest\": {{}} }}\n",
+        items.join(" ,\n")
+    );
+    let mut blocks = Vec::new();
+    let mut seen = Vec::new();
+    let rest = Reader::new(text.as_bytes(), 333)
+        .document(|raws| {
+            blocks.push(raws.len());
+            seen.extend(raws.iter().map(|r| r.get().to_string()));
+        })
+        .expect("memory")
+        .expect("streamed");
+    assert_eq!(blocks, vec![BLOCK, BLOCK, 2500 - 2 * BLOCK]);
+    assert_eq!(seen, items);
+    assert_eq!(rest.resources, 2500);
+    assert!(rest.snapshot().is_ok());
+}
+
+#[test]
+fn other_shapes_and_bad_documents_are_left_to_the_whole_read() {
+    let deep = format!(
+        r#"{{"resources": [{}{}]}}"#,
+        "[".repeat(MAX_DEPTH),
+        "]".repeat(MAX_DEPTH)
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", b"".to_vec()),
+        ("blank", b"  \n ".to_vec()),
+        ("array", b"[{\"id\": \"/x\"}]".to_vec()),
+        ("ARM list", b"{\"value\": []}".to_vec()),
+        ("empty object", b"{}".to_vec()),
+        ("null resources", b"{\"resources\": null}".to_vec()),
+        (
+            "two resources",
+            b"{\"resources\": [], \"resources\": []}".to_vec(),
+        ),
+        ("trailing comma", b"{\"resources\": [{},]}".to_vec()),
+        ("trailing field comma", b"{\"resources\": [], }".to_vec()),
+        ("bad element", b"{\"resources\": [{\"a\" 1}]}".to_vec()),
+        ("bad field", b"{\"resources\": [], \"guest\": {,}}".to_vec()),
+        ("truncated", b"{\"resources\": [{\"a\": 1}".to_vec()),
+        ("unterminated string", b"{\"resources\": [\"abc".to_vec()),
+        ("garbage after", b"{\"resources\": []} x".to_vec()),
+        ("two documents", b"{\"resources\": []}{}".to_vec()),
+        ("bad UTF-8", b"{\"resources\": [\"\xff\"]}".to_vec()),
+        ("too deep", deep.into_bytes()),
+        ("unquoted key", b"{resources: []}".to_vec()),
+    ];
+    for (what, text) in cases {
+        for chunk in [1, 5, 4096] {
+            assert!(
+                stream(&text, chunk).is_none(),
+                "{what}, chunk {chunk}: streamed"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_document_just_within_the_depth_limit_is_streamed() {
+    let inner = MAX_DEPTH - 2;
+    let text = format!(
+        r#"{{"resources": [{}{}]}}"#,
+        "[".repeat(inner),
+        "]".repeat(inner)
+    );
+    assert!(crate::snapshot::parse(&text).is_ok());
+    assert!(stream(text.as_bytes(), 3).is_some());
+}
+
+#[test]
+fn a_streamed_document_reports_the_errors_of_a_whole_read() {
+    for text in [
+        r#"{"schema": "rdpaudit.snapshot/9", "resources": []}"#,
+        r#"{"resources": [], "subscriptions": 5}"#,
+        r#"{"resources": [], "guest": []}"#,
+    ] {
+        let (_, rest) = stream(text.as_bytes(), 4).expect("well-formed: streamed");
+        let streamed = rest.snapshot().err().map(|e| e.to_string());
+        let read = crate::snapshot::parse(text).err().map(|e| e.to_string());
+        assert!(read.is_some(), "{text}: an error");
+        assert_eq!(streamed, read, "{text}");
+    }
+}
