@@ -164,8 +164,28 @@ impl Building {
         m.bastions.sort_by(|a, b| a.id.key.cmp(&b.id.key));
         m.firewalls.sort_by(|a, b| a.id.key.cmp(&b.id.key));
         m.rule_groups.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        shrink(&mut m);
         m
     }
+}
+
+/// Gives back the room collections grew into (up to half of each): the model lives for the
+/// whole audit.
+fn shrink(m: &mut Model) {
+    m.vms.shrink_to_fit();
+    m.classic_vms.shrink_to_fit();
+    m.nics.shrink_to_fit();
+    m.nsgs.shrink_to_fit();
+    m.public_ips.shrink_to_fit();
+    m.vnets.shrink_to_fit();
+    m.subnets.shrink_to_fit();
+    m.load_balancers.shrink_to_fit();
+    m.route_tables.shrink_to_fit();
+    m.bastions.shrink_to_fit();
+    m.asgs.shrink_to_fit();
+    m.ip_configs.shrink_to_fit();
+    m.nat_rules.shrink_to_fit();
+    m.frontends.shrink_to_fit();
 }
 
 /// A resource's id, or why it has none (the resource is then skipped: nothing can refer to it).

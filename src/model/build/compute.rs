@@ -84,6 +84,7 @@ fn vm_nics(p: &wire::VmProps) -> Result<Vec<(ResId, Option<bool>)>, String> {
             }
         }
     }
+    nics.shrink_to_fit();
     Ok(nics)
 }
 

@@ -35,6 +35,8 @@ pub(super) fn nic(m: &mut Model, rid: &ResId, env: Envelope<wire::NicProps>) -> 
             backend_pools: references(&cp.load_balancer_backend_address_pools),
         });
     }
+    // Most NICs have one configuration; a first push makes room for four.
+    ip_configs.shrink_to_fit();
     for (idx, c) in ip_configs.iter().enumerate() {
         m.ip_configs
             .insert(c.id.key.clone(), (rid.key.clone(), idx));
