@@ -648,3 +648,32 @@ fn rules_json_carries_each_rules_controls_and_the_frameworks() {
             .code(0);
     }
 }
+
+/// `--summary` leaves the paths out of its report unless a baseline compares them: the source
+/// changes of a path must still be printed.
+#[test]
+fn summary_with_a_baseline_prints_the_sources_a_path_gained() {
+    let run = Run::new();
+    let base_path = run.write("base.json", &demo_report());
+    let snap = run.write("modified.json", &modified_demo());
+    let out = rdpaudit()
+        .args([
+            "audit",
+            "--snapshot",
+            &snap,
+            "--summary",
+            "--fail-on",
+            "never",
+        ])
+        .args(["--color", "never", "--baseline", &base_path])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("ops-jump-01: +203.0.0.0/18 +203.0.64.0/19"),
+        "{text}"
+    );
+}

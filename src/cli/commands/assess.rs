@@ -232,6 +232,11 @@ pub(super) fn prepare(
         .with_reach(reach)
         .with_trace_from(lateral.from.map(str::to_string))
         .with_batch(eval.batch_vms);
+    // The summary table reads findings and verdicts; only a baseline's changes read paths.
+    let audit = match proving || baseline.is_some() {
+        true => audit,
+        false => audit.findings_only(),
+    };
     let mut report = audit.report(&diagnostics, filter);
     // Every typed fix is proven on a patched copy before it is printed (remedy).
     let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();
