@@ -148,22 +148,34 @@ impl<R: Read> Reader<R> {
             return Ok(if i > at { Ok(i) } else { Err(Bail) });
         }
         // A container: brackets counted outside strings, over what is buffered at a time.
+        // Most of a resource is inside strings: those are skipped with `memchr`.
         let (mut depth, mut in_str, mut esc) = (0usize, false, false);
         loop {
             let start = self.pos + i;
             let seen = self.buf.get(start..).unwrap_or_default();
-            for (j, &b) in seen.iter().enumerate() {
+            let mut j = 0;
+            while j < seen.len() {
+                if esc {
+                    esc = false;
+                    j += 1;
+                    continue;
+                }
                 if in_str {
-                    if esc {
-                        esc = false;
-                    } else if b == b'\\' {
-                        esc = true;
-                    } else if b == b'"' {
-                        in_str = false;
+                    match memchr::memchr2(b'"', b'\\', &seen[j..]) {
+                        None => j = seen.len(),
+                        Some(k) if seen[j + k] == b'"' => {
+                            in_str = false;
+                            j += k + 1;
+                        }
+                        Some(k) => {
+                            // A backslash: the next byte is escaped, whatever it is.
+                            esc = true;
+                            j += k + 1;
+                        }
                     }
                     continue;
                 }
-                match b {
+                match seen[j] {
                     b'"' => in_str = true,
                     b'{' | b'[' => {
                         depth += 1;
@@ -179,6 +191,7 @@ impl<R: Read> Reader<R> {
                     }
                     _ => {}
                 }
+                j += 1;
             }
             i += seen.len();
             if !self.more()? {
@@ -193,11 +206,10 @@ impl<R: Read> Reader<R> {
         loop {
             // Scan what is buffered without a call per byte.
             let from = self.pos + i;
-            let found = self.buf.get(from..).and_then(|rest| {
-                rest.iter()
-                    .position(|&b| b == b'"' || b == b'\\')
-                    .map(|k| (k, rest[k]))
-            });
+            let found = self
+                .buf
+                .get(from..)
+                .and_then(|rest| memchr::memchr2(b'"', b'\\', rest).map(|k| (k, rest[k])));
             match found {
                 Some((k, b'"')) => return Ok(Ok(i + k + 1)),
                 Some((k, _)) => {

@@ -133,3 +133,20 @@ fn a_streamed_document_reports_the_errors_of_a_whole_read() {
         assert_eq!(streamed, read, "{text}");
     }
 }
+
+#[test]
+fn escapes_and_brackets_in_strings_are_read_across_every_chunk_boundary() {
+    let tricky = r#"{"id": "/x", "a": "\\", "b": "\"]}", "c": ["\\\"", "{\\\\}"], "d": "é\u00e9"}"#;
+    let text = format!(r#"{{"resources": [{tricky}, {tricky}], "guest": {{"k\"": {{}}}}}}"#);
+    let (want, fields) = whole(&text);
+    assert_eq!(want.len(), 2);
+    for chunk in 1..=9 {
+        let (seen, rest) = stream(text.as_bytes(), chunk).expect("streamed");
+        assert_eq!(seen, want, "chunk {chunk}");
+        assert_eq!(fields_of(&rest), fields, "chunk {chunk}");
+    }
+}
+
+fn fields_of(rest: &Rest) -> String {
+    fields(&rest.snapshot().expect("valid"))
+}
