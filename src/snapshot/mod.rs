@@ -189,6 +189,22 @@ impl<'de> Deserialize<'de> for RawList<'de> {
     }
 }
 
+impl<'a> Doc<'a> {
+    /// Where a top-level field other than the lists goes (`None`: a field rdpaudit ignores).
+    fn field(&mut self, key: &str) -> Option<&mut Option<&'a RawValue>> {
+        Some(match key {
+            "schema" => &mut self.schema,
+            "cloud" => &mut self.cloud,
+            "collectedAt" => &mut self.collected_at,
+            "subscriptions" => &mut self.subscriptions,
+            "guest" => &mut self.guest,
+            "diagnostics" => &mut self.diagnostics,
+            "securityAdminRules" => &mut self.security_admin_rules,
+            _ => return None,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Doc<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -210,17 +226,9 @@ impl<'de> Deserialize<'de> for Doc<'de> {
                         "data" => &mut doc.data,
                         _ => {
                             let raw: &'de RawValue = map.next_value()?;
-                            let slot = match key.as_ref() {
-                                "schema" => &mut doc.schema,
-                                "cloud" => &mut doc.cloud,
-                                "collectedAt" => &mut doc.collected_at,
-                                "subscriptions" => &mut doc.subscriptions,
-                                "guest" => &mut doc.guest,
-                                "diagnostics" => &mut doc.diagnostics,
-                                "securityAdminRules" => &mut doc.security_admin_rules,
-                                _ => continue,
-                            };
-                            *slot = Some(raw);
+                            if let Some(slot) = doc.field(&key) {
+                                *slot = Some(raw);
+                            }
                             continue;
                         }
                     };

@@ -32,17 +32,9 @@ impl Rest {
         };
         // The last of duplicate keys wins, as in `Doc`'s reader.
         for (key, raw) in &self.fields {
-            let slot = match key.as_str() {
-                "schema" => &mut doc.schema,
-                "cloud" => &mut doc.cloud,
-                "collectedAt" => &mut doc.collected_at,
-                "subscriptions" => &mut doc.subscriptions,
-                "guest" => &mut doc.guest,
-                "diagnostics" => &mut doc.diagnostics,
-                "securityAdminRules" => &mut doc.security_admin_rules,
-                _ => continue,
-            };
-            *slot = Some(raw.as_ref());
+            if let Some(slot) = doc.field(key) {
+                *slot = Some(raw.as_ref());
+            }
         }
         from_doc(doc)
     }
