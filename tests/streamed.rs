@@ -1,6 +1,6 @@
-//! `audit --summary` reads a snapshot file in blocks, never whole (src/snapshot/stream.rs); from
-//! standard input, or in any shape it does not stream, the file is read whole. Both ways must
-//! give the same output, exit code and errors.
+//! `audit` reads a snapshot file in blocks, never whole (src/snapshot/stream.rs); from standard
+//! input, or in any shape it does not stream, the file is read whole. Both ways must give the
+//! same output, exit code and errors, with or without the raw resources proofs patch.
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
@@ -9,12 +9,19 @@ mod common;
 
 /// (stdout, stderr, exit code) of `audit --summary` on `text`, from a file and from stdin.
 fn both(text: &[u8]) -> [(Vec<u8>, String, Option<i32>); 2] {
+    both_with(text, &["--summary"])
+}
+
+/// [`both`] with these output arguments.
+fn both_with(text: &[u8], args: &[&str]) -> [(Vec<u8>, String, Option<i32>); 2] {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("snapshot.json");
     std::fs::write(&path, text).expect("write");
     let run = |file: bool| {
         let mut cmd = Command::cargo_bin("rdpaudit").expect("binary");
-        cmd.args(["audit", "--summary", "--color", "never", "--snapshot"]);
+        cmd.args(["audit", "--color", "never"])
+            .args(args)
+            .arg("--snapshot");
         if file {
             cmd.arg(&path);
         } else {
@@ -33,6 +40,11 @@ fn a_file_read_in_blocks_audits_as_the_same_data_read_whole() {
     let [file, stdin] = both(estate.to_string().as_bytes());
     assert!(file.0.len() > 10_000, "a real summary: {}", file.1);
     assert!(file == stdin, "file and stdin differ");
+    // Proven fixes patch the raw resources: kept from the blocks as the whole read keeps them.
+    let small = common::generated(500, 2, 12).to_string();
+    let [file, stdin] = both_with(small.as_bytes(), &["-o", "json"]);
+    assert!(file.0.len() > 100_000, "a real report: {}", file.1);
+    assert!(file == stdin, "-o json: file and stdin differ");
     // The two ways are really different: the file was read in blocks.
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("snapshot.json");

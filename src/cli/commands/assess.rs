@@ -346,8 +346,8 @@ fn live_data(
 
 /// Reads `--demo` or `--snapshot`; `--save-snapshot` writes it again.
 fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
-    if !need_raw && input.save_snapshot.is_none() {
-        if let Some(data) = streamed_data(input)? {
+    if input.save_snapshot.is_none() {
+        if let Some(data) = streamed_data(input, need_raw)? {
             return Ok(data);
         }
     }
@@ -386,10 +386,11 @@ fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
     })
 }
 
-/// A snapshot file read in blocks into the model, the file never whole in memory (nothing
-/// raw is kept: no proofs, no `--save-snapshot`). `None`: not a file, or not the common shape
-/// (`snapshot::stream`); the caller reads it whole, which reports any error.
-fn streamed_data(input: &InputArgs) -> Result<Option<Data>, CliError> {
+/// A snapshot file read in blocks into the model, the file never whole in memory; with
+/// `need_raw` (proofs), each resource is kept as its own copy, as the whole read keeps them.
+/// `None`: not a file, or not the common shape (`snapshot::stream`); the caller reads it
+/// whole, which reports any error.
+fn streamed_data(input: &InputArgs, need_raw: bool) -> Result<Option<Data>, CliError> {
     let Some(path) = input.snapshot.as_ref().filter(|p| p.as_os_str() != "-") else {
         return Ok(None);
     };
@@ -403,8 +404,14 @@ fn streamed_data(input: &InputArgs) -> Result<Option<Data>, CliError> {
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
     let mut building = crate::model::Building::default();
-    let Some(rest) = snapshot::stream::read(file, |raws| building.add(raws)).map_err(read_err)?
-    else {
+    let mut resources: Vec<Box<serde_json::value::RawValue>> = Vec::new();
+    let block = |raws: &[&serde_json::value::RawValue]| {
+        building.add(raws);
+        if need_raw {
+            resources.extend(raws.iter().map(|r| (*r).to_owned()));
+        }
+    };
+    let Some(rest) = snapshot::stream::read(file, block).map_err(read_err)? else {
         return Ok(None);
     };
     let snap = rest.snapshot()?;
@@ -413,7 +420,7 @@ fn streamed_data(input: &InputArgs) -> Result<Option<Data>, CliError> {
         model: building.finish(snap.security_admin_rules),
         guest: snap.guest,
         diagnostics: snap.diagnostics,
-        resources: Vec::new(),
+        resources,
         read: rest.resources,
         meta: Meta {
             cloud: snap.cloud.unwrap_or_else(|| "public".into()),
