@@ -527,14 +527,17 @@ mod tests {
 
     const DEMO: &str = include_str!("../mocks/demo/demo-subscription.json");
 
+    /// An audit of every VM of the demo with its guest facts.
+    fn whole<'m>(model: &'m Model, snap: &crate::snapshot::Snapshot<'_>) -> Audit<'m> {
+        let observations = Observations::new(snap.guest.clone());
+        Audit::new(model, Options::default(), observations, &Scope::All).expect("every VM")
+    }
+
     #[test]
     fn the_probe_plan_comes_from_the_topology_and_the_results_reach_the_report() {
         let snap = crate::snapshot::parse(DEMO).expect("demo parses");
         let model = build_model(&snap.resources);
-        let audit = || {
-            let observations = Observations::new(snap.guest.clone());
-            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM")
-        };
+        let audit = || whole(&model, &snap);
         let plan = audit().probe_plan();
         assert!(!plan.endpoints.is_empty() && !plan.names.is_empty());
         assert!(
@@ -587,10 +590,7 @@ mod tests {
     fn batches_keep_every_east_west_edge_inside_one_batch_and_the_report_unchanged() {
         let snap = crate::snapshot::parse(DEMO).expect("demo parses");
         let model = build_model(&snap.resources);
-        let audit = || {
-            let observations = Observations::new(snap.guest.clone());
-            Audit::new(&model, Options::default(), observations, &Scope::All).expect("every VM")
-        };
+        let audit = || whole(&model, &snap);
         let vms = audit().vms;
         let batches = crate::engine::lateral::batches::batches(&model, &vms, 1);
         assert!(batches.len() > 1, "the demo's VNets are not all joined");

@@ -139,11 +139,6 @@ impl Building {
         }
     }
 
-    /// How many resources were added.
-    pub fn added(&self) -> usize {
-        self.next
-    }
-
     /// The model, with the snapshot's `securityAdminRules` section (`None`: not collected).
     pub fn finish(self, admin_rules: Option<&RawValue>) -> Model {
         let Building { mut m, sink, .. } = self;
