@@ -222,6 +222,11 @@ impl<'m> Audit<'m> {
         }
     }
 
+    /// The same audit, its report carrying each VM's paths or not (`findings_only`).
+    pub(crate) fn with_paths(self, paths: bool) -> Audit<'m> {
+        Audit { paths, ..self }
+    }
+
     /// The same audit noting how far its data reaches for stepping stones (a scoped live run:
     /// `SearchReach::CollectedScope`, said in the report's diagnostics).
     pub(crate) fn with_reach(self, reach: crate::engine::lateral::SearchReach) -> Audit<'m> {

@@ -543,3 +543,55 @@ fn no_fix_is_refused_for_raising_a_finding_the_report_already_holds() {
         assert!(judged > 50, "{client:?}: only {judged} fixes proven");
     }
 }
+
+/// Regression: a proof's "after" audit leaves paths out, but narrowing a DNAT rule is proven by
+/// the DNAT paths after the change. With a second rule still publishing RDP from any address,
+/// narrowing the first one is advice that says so, never proven.
+#[test]
+fn narrowing_one_of_two_open_dnat_rules_is_not_proven() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/RDP607/bad-classic-dnat-any-source.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).expect("fixture")).expect("JSON");
+    let fw = doc["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .iter_mut()
+        .find(|r| r["type"] == "Microsoft.Network/azureFirewalls")
+        .expect("firewall");
+    let rules = fw["properties"]["natRuleCollections"][0]["properties"]["rules"]
+        .as_array_mut()
+        .expect("rules");
+    let mut second = rules[0].clone();
+    second["name"] = "rdp-web-01-spare".into();
+    second["destinationPorts"] = serde_json::json!(["50002"]);
+    rules.push(second);
+    let text = doc.to_string();
+    let snap = snapshot::parse(&text).expect("parses");
+    let report = remedy::run(
+        &snap.resources,
+        snap.security_admin_rules,
+        snap.guest.clone(),
+        Options::default(),
+        &Scope::All,
+        FixFormat::Az,
+    )
+    .expect("audit");
+    let narrowed: Vec<_> = report
+        .vms
+        .iter()
+        .flat_map(|v| v.findings.iter())
+        .filter(|f| f.rule_id == "RDP607")
+        .filter_map(|f| f.fix.as_ref())
+        .filter(|x| matches!(x.change, Fix::NarrowDnatRuleSources { .. }))
+        .collect();
+    assert!(!narrowed.is_empty(), "RDP607 gives a narrowing fix");
+    for fix in narrowed {
+        assert_eq!(fix.proof, Proof::Advice, "{fix:?}");
+        let reason = fix.reason.as_deref().unwrap_or_default();
+        assert!(
+            reason.contains("the DNAT path still admits"),
+            "reason: {reason}"
+        );
+    }
+}
