@@ -186,6 +186,7 @@ pub(super) fn prepare(
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let baseline = input::baseline(out.baseline.as_deref())?;
     let framework = input::framework(out.framework.as_deref())?;
+    let started = std::time::Instant::now();
     let Data {
         model,
         guest,
@@ -198,6 +199,7 @@ pub(super) fn prepare(
     } else {
         offline_data(input, proving || keep_raw)?
     };
+    tracing::info!(elapsed_ms = started.elapsed().as_millis(), "model built");
     let what = subject.scope(&model)?;
     let mut diagnostics = diagnostics;
     if read == 0 {
@@ -237,7 +239,9 @@ pub(super) fn prepare(
         true => audit,
         false => audit.findings_only(),
     };
+    let judging = std::time::Instant::now();
     let mut report = audit.report(&diagnostics, filter);
+    tracing::info!(elapsed_ms = judging.elapsed().as_millis(), "audit judged");
     // Every typed fix is proven on a patched copy before it is printed (remedy).
     let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();
     let estate = remedy::Estate {
