@@ -101,8 +101,9 @@ pub struct Audit<'m> {
     stones: Stones,
     /// How far the data reaches for stepping stones; a limited reach adds a note.
     reach: crate::engine::lateral::SearchReach,
-    /// Whether the report carries each VM's paths (proofs compare findings only).
-    paths: bool,
+    /// Whether the report carries each VM's paths and each finding's remediation and fix
+    /// (proofs and the summary table read verdicts and findings only).
+    full: bool,
     /// The topology's estate-wide indexes (stepping stones are built with them too).
     ix: Arc<Indexes<'m>>,
     /// `check --from`: the source to trace to the VM in scope.
@@ -190,7 +191,7 @@ impl<'m> Audit<'m> {
                 Stones::All
             },
             reach: crate::engine::lateral::SearchReach::Data,
-            paths: true,
+            full: true,
             ix,
             trace_from: None,
             batch: BATCH_VMS,
@@ -213,18 +214,16 @@ impl<'m> Audit<'m> {
         }
     }
 
-    /// The same audit whose report leaves each VM's paths out: proofs compare findings only,
-    /// and describing every path of every re-audited VM cost them a sixth of their time.
+    /// The same audit whose report leaves each VM's paths and each finding's remediation and
+    /// fix out: proofs compare findings only, and describing every path of every re-audited VM
+    /// cost them a sixth of their time; the summary table reads verdicts and findings.
     pub(crate) fn findings_only(self) -> Audit<'m> {
-        Audit {
-            paths: false,
-            ..self
-        }
+        self.with_detail(false)
     }
 
-    /// The same audit, its report carrying each VM's paths or not (`findings_only`).
-    pub(crate) fn with_paths(self, paths: bool) -> Audit<'m> {
-        Audit { paths, ..self }
+    /// The same audit, its report whole (`true`) or [`Audit::findings_only`].
+    pub(crate) fn with_detail(self, full: bool) -> Audit<'m> {
+        Audit { full, ..self }
     }
 
     /// The same audit noting how far its data reaches for stepping stones (a scoped live run:
@@ -285,13 +284,13 @@ impl<'m> Audit<'m> {
     /// Evaluates, runs the rules on the Windows VMs, and builds the report. Consumes the audit:
     /// each VM's topology moves into its evaluation instead of being copied.
     pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
-        let (model, client, reach, paths) = (
+        let (model, client, reach, full) = (
             self.model,
             self.options.client_label(),
             self.reach,
-            self.paths,
+            self.full,
         );
-        let parts = self.judge(|audited, places| report::part(audited, places, filter, paths));
+        let parts = self.judge(|audited, places| report::part(audited, places, filter, full));
         let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
         if let Some(text) = report::words::lateral::reach_note(reach) {
             notes.push(Diagnostic {

@@ -329,7 +329,7 @@ fn try_fix(
         &keys,
     )
     // A narrowed DNAT rule is proven by the DNAT paths after the change: they are kept.
-    .map(|a| a.with_paths(dnat))
+    .map(|a| a.with_detail(dnat))
     .map(|a| a.report(&[] as &[Diagnostic], CategoryFilter::All));
     scratch.restore(undo);
     // Before the change, with the audit's own client, every VM's findings are the estate's

@@ -326,6 +326,21 @@ pub struct FindingReport {
 impl From<&Finding> for FindingReport {
     fn from(f: &Finding) -> Self {
         FindingReport {
+            remediation: f.remediation.clone(),
+            fix: f
+                .fix
+                .clone()
+                .map(|x| FixReport::for_client(x, f.fix_client.clone())),
+            ..FindingReport::brief(f)
+        }
+    }
+}
+
+impl FindingReport {
+    /// The finding without what to do about it (no remediation, no fix): what the summary
+    /// table and the proofs read, at a fraction of the memory.
+    fn brief(f: &Finding) -> Self {
+        FindingReport {
             rule_id: f.rule.id,
             severity: f.rule.severity,
             category: f.rule.category,
@@ -336,11 +351,8 @@ impl From<&Finding> for FindingReport {
                 None => f.message.clone(),
             },
             resource_id: f.resource_id.clone(),
-            remediation: f.remediation.clone(),
-            fix: f
-                .fix
-                .clone()
-                .map(|x| FixReport::for_client(x, f.fix_client.clone())),
+            remediation: String::new(),
+            fix: None,
             suppressed: f.suppressed,
             compliance: crate::rules::compliance::controls(f.rule.id)
                 .map(crate::rules::compliance::tag)
@@ -399,12 +411,14 @@ pub(crate) struct Part {
     rules: lateral::RuleTable,
 }
 
-/// Reports a batch: `places[i]` is `audited[i]`'s place in the audit's order.
+/// Reports a batch: `places[i]` is `audited[i]`'s place in the audit's order. `full`: each
+/// VM's paths and each finding's remediation and fix are in the report (otherwise verdicts
+/// and findings only).
 pub(crate) fn part(
     audited: &[Audited<'_, '_>],
     places: &[usize],
     filter: CategoryFilter,
-    paths: bool,
+    full: bool,
 ) -> Part {
     let mut summary = Summary::default();
     let mut vms = Vec::new();
@@ -435,7 +449,10 @@ pub(crate) fn part(
                 CategoryFilter::All => true,
                 CategoryFilter::Only(c) => f.rule.category == c,
             })
-            .map(FindingReport::from)
+            .map(|f| match full {
+                true => FindingReport::from(f),
+                false => FindingReport::brief(f),
+            })
             .collect();
         summary.vms += 1;
         match a.verdict {
@@ -446,7 +463,7 @@ pub(crate) fn part(
         for f in findings.iter().filter(|f| !f.suppressed) {
             summary.findings.add(f.severity);
         }
-        let mut report = vm_report(a, findings, paths);
+        let mut report = vm_report(a, findings, full);
         report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rules));
         vms.push((place, report));
     }
