@@ -17,7 +17,7 @@ use super::collect_doors::{AdminRules, VnetSender};
 use super::error::{ArmError, ErrorKind};
 use super::request::{self, ResourceType, SUBSCRIPTION_WIDE, TYPES};
 use crate::model::refs::Index;
-use crate::model::{DiagLevel, Diagnostic, ResId};
+use crate::model::{decode_each, Building, DecodedBlock, DiagLevel, Diagnostic, Model, ResId};
 use crate::snapshot::Subscription;
 
 /// What to collect (the scope options in README "Usage").
@@ -43,6 +43,9 @@ pub(crate) struct Collected {
     /// The references of `resources[..indexed]`, built as they arrived ([`Collected::index`]).
     index: Index,
     indexed: usize,
+    /// The model of `resources[..built]`, built as they arrived ([`Collected::model`]).
+    building: Building,
+    built: usize,
 }
 
 impl Collected {
@@ -50,15 +53,51 @@ impl Collected {
         self.resources.iter().map(|r| r.as_ref()).collect()
     }
 
-    /// Adds resources with their index, built beside them in the task that read them (while
-    /// other pages were still downloading). Behind resources added without one (rule
-    /// collection groups), it is not merged: [`Collected::index`] reads them all in order then.
-    pub(crate) fn add_indexed(&mut self, items: Vec<Box<RawValue>>, index: Index) {
+    /// Adds resources with their index and their decoded bodies, made beside them in the task
+    /// that read them (while other pages were still downloading). Behind resources added
+    /// without one (rule collection groups), the index is not merged: [`Collected::index`]
+    /// reads them all in order then; those resources are decoded here first, so the model
+    /// takes every resource in its order.
+    pub(crate) fn add_indexed(
+        &mut self,
+        items: Vec<Box<RawValue>>,
+        index: Index,
+        decoded: DecodedBlock,
+    ) {
         if self.indexed == self.resources.len() {
             self.index.merge(index);
             self.indexed += items.len();
         }
+        if decoded.len() == items.len() {
+            self.catch_up();
+            self.building.absorb(decoded);
+            self.built += items.len();
+        }
         self.resources.extend(items);
+    }
+
+    /// Adds the resources that came without decoded bodies to the model under construction.
+    fn catch_up(&mut self) {
+        if let Some(rest) = self.resources.get(self.built..) {
+            let refs: Vec<&RawValue> = rest.iter().map(|r| r.as_ref()).collect();
+            self.building.add(&refs);
+        }
+        self.built = self.resources.len();
+    }
+
+    /// Resources already in the model were changed or dropped: it is built again, from all of
+    /// them, when asked for.
+    fn changed(&mut self) {
+        self.building = Building::default();
+        self.built = 0;
+    }
+
+    /// The model of every resource collected, with the admin-rule section: the same model as
+    /// one built from `resources` at once, mostly built while the pages arrived.
+    pub(crate) fn model(&mut self) -> Model {
+        self.catch_up();
+        let admin = self.security_admin_rules.as_deref();
+        std::mem::take(&mut self.building).finish(admin)
     }
 
     /// Collection is over: the index is no longer needed (it is rebuilt if asked for again).
@@ -193,7 +232,12 @@ enum Job {
 }
 
 enum JobResult {
-    Items(Vec<Box<RawValue>>, Box<Index>, Option<Diagnostic>),
+    Items(
+        Vec<Box<RawValue>>,
+        Box<Index>,
+        DecodedBlock,
+        Option<Diagnostic>,
+    ),
     Failed(ArmError, String),
 }
 
@@ -207,7 +251,7 @@ async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) ->
                 Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg} {}", t.full_name()),
                 None => format!("/subscriptions/{sub} {}", t.full_name()),
             };
-            let mut ix = Index::default();
+            let (mut ix, mut decoded) = (Index::default(), DecodedBlock::default());
             let listed = client
                 .list_each(&url, &scope, |page| {
                     let piece = Index::of(page);
@@ -215,10 +259,11 @@ async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) ->
                         tx.read(piece.attached_vnets());
                     }
                     ix.merge(piece);
+                    decoded.append(decode_each(page.iter().map(|r| r.as_ref())));
                 })
                 .await;
             match listed {
-                Ok(l) => JobResult::Items(l.items, Box::new(ix), l.stopped),
+                Ok(l) => JobResult::Items(l.items, Box::new(ix), decoded, l.stopped),
                 Err(e) => JobResult::Failed(e, scope),
             }
         }
@@ -229,7 +274,8 @@ async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) ->
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
                     Ok(raw) => {
                         let ix = Index::of(std::slice::from_ref(&raw));
-                        JobResult::Items(vec![raw], Box::new(ix), None)
+                        let decoded = decode_each([raw.as_ref()]);
+                        JobResult::Items(vec![raw], Box::new(ix), decoded, None)
                     }
                     Err(e) => JobResult::Failed(
                         ArmError::new(
@@ -272,8 +318,8 @@ async fn run_all_early(
     let mut failures = Vec::new();
     while let Some(done) = set.join_next().await {
         match done {
-            Ok(JobResult::Items(items, ix, stopped)) => {
-                out.add_indexed(items, *ix);
+            Ok(JobResult::Items(items, ix, decoded, stopped)) => {
+                out.add_indexed(items, *ix, decoded);
                 out.diagnostics.extend(stopped);
             }
             Ok(JobResult::Failed(e, scope)) => {
@@ -578,6 +624,7 @@ async fn add_instance_views(client: &Arc<ArmClient>, out: &mut Collected) {
                     });
                 if let Some(m) = merged {
                     out.resources[i] = m;
+                    out.changed();
                 }
             }
             Err(e) => out.diagnostics.push(e.diagnostic(DiagLevel::Warning, &id)),
@@ -615,6 +662,7 @@ fn dedup(out: &mut Collected) {
         keep
     });
     out.indexed -= dropped_indexed;
+    out.changed();
 }
 
 #[cfg(test)]
@@ -625,7 +673,7 @@ mod tests {
     fn res(name: &str) -> Box<RawValue> {
         let id = format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/{name}");
         serde_json::value::to_raw_value(
-            &json!({"id": id, "type": "Microsoft.Network/networkSecurityGroups"}),
+            &json!({"id": id, "type": "Microsoft.Network/networkSecurityGroups", "properties": {}}),
         )
         .unwrap_or_else(|_| unreachable!())
     }
@@ -637,12 +685,84 @@ mod tests {
         let mut out = Collected::default();
         let first = vec![res("a"), res("b"), res("A")];
         let ix = Index::of(&first);
-        out.add_indexed(first, ix);
+        let decoded = decode_each(first.iter().map(|r| r.as_ref()));
+        out.add_indexed(first, ix, decoded);
         dedup(&mut out);
         assert_eq!(out.resources.len(), 2);
         out.resources.push(res("c"));
         assert_eq!(out.index().distinct_ids(), 3);
         dedup(&mut out);
         assert_eq!(out.resources.len(), 3);
+        // The model dropped the duplicate with the resources.
+        let model = out.model();
+        assert_eq!(
+            digest(&model),
+            digest(&crate::model::build(&out.resource_refs()))
+        );
+        assert_eq!(model.nsgs.len(), 3);
+    }
+
+    /// What a model holds, in an order that does not depend on its maps' hashing.
+    fn digest(m: &Model) -> String {
+        let mut nsgs: Vec<_> = m.nsgs.keys().collect();
+        nsgs.sort();
+        let mut broken: Vec<_> = m.broken.iter().collect();
+        broken.sort();
+        format!("{nsgs:?} {broken:?} {:?} {}", m.diagnostics, m.ignored)
+    }
+
+    /// The model built page by page as the resources arrive (decoded in the tasks that read
+    /// them) is the model built from all of them at once: resources added without decoded
+    /// bodies (rule collection groups) are taken in their order, a resource's position in a
+    /// diagnostic counts every resource before it, and a changed resource (a merged instance
+    /// view) makes the model be built again.
+    #[test]
+    fn the_model_built_as_pages_arrive_is_the_model_built_at_once() {
+        let bad: Box<RawValue> =
+            serde_json::value::to_raw_value(&json!({"name": "no-id"})).expect("json");
+        let page = |names: &[&str], with_bad: bool| {
+            let mut items: Vec<Box<RawValue>> = names.iter().map(|n| res(n)).collect();
+            if with_bad {
+                items.push(bad.clone());
+            }
+            let ix = Index::of(&items);
+            let decoded = decode_each(items.iter().map(|r| r.as_ref()));
+            (items, ix, decoded)
+        };
+        let mut out = Collected::default();
+        let (items, ix, decoded) = page(&["a", "b"], true);
+        out.add_indexed(items, ix, decoded);
+        // Added without decoded bodies, then another page: taken in order.
+        out.resources.push(res("c"));
+        out.resources.push(bad.clone());
+        let (items, ix, decoded) = page(&["d"], true);
+        out.add_indexed(items, ix, decoded);
+        out.resources.push(res("e"));
+        let whole = crate::model::build(&out.resource_refs());
+        let model = out.model();
+        assert_eq!(digest(&model), digest(&whole));
+        assert_eq!(model.nsgs.len(), 5);
+        let at: Vec<_> = model
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.scope.clone())
+            .collect();
+        assert!(
+            at.iter().any(|s| s.contains("resources[2]"))
+                && at.iter().any(|s| s.contains("resources[6]")),
+            "{at:?}"
+        );
+        // A resource already in the model changes: the model is built again from all.
+        let mut out = Collected::default();
+        let (items, ix, decoded) = page(&["a", "b"], false);
+        out.add_indexed(items, ix, decoded);
+        out.resources[1] = res("z");
+        out.changed();
+        let model = out.model();
+        assert_eq!(
+            digest(&model),
+            digest(&crate::model::build(&out.resource_refs()))
+        );
+        assert!(model.nsgs.keys().any(|k| k.ends_with("/z")));
     }
 }

@@ -25,7 +25,7 @@ use super::error::{ArmError, ErrorKind};
 use super::graph_quota::Quota;
 use super::request::{ResourceType, PRIVATE_REACH_TYPES, TYPES};
 use crate::model::refs::Index;
-use crate::model::{DiagLevel, Diagnostic};
+use crate::model::{decode_each, DecodedBlock, DiagLevel, Diagnostic};
 use crate::snapshot::Subscription;
 
 pub(crate) const API_RESOURCE_GRAPH: &str = "2024-04-01";
@@ -135,6 +135,8 @@ struct Queried {
     rows: Vec<Box<RawValue>>,
     /// The rows' references, read page by page as they arrive.
     index: Index,
+    /// The rows decoded for the model, page by page as they arrive.
+    decoded: DecodedBlock,
     stopped: Vec<Diagnostic>,
 }
 
@@ -186,6 +188,8 @@ async fn run_query(
         let piece = Index::of(&page);
         early.read(piece.attached_vnets());
         out.index.merge(piece);
+        out.decoded
+            .append(decode_each(page.iter().map(|r| r.as_ref())));
         out.rows.extend(page);
         if is_true(r.result_truncated.as_ref()) {
             out.stopped.push(stop(
@@ -259,7 +263,7 @@ pub(crate) async fn collect(
         match result {
             Ok(found) => {
                 answered = true;
-                out.add_indexed(found.rows, found.index);
+                out.add_indexed(found.rows, found.index, found.decoded);
                 out.diagnostics.extend(found.stopped);
             }
             Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),

@@ -110,8 +110,9 @@ pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Mo
     b.finish(admin_rules)
 }
 
-/// A model built from resources handed over in pieces (a snapshot read in blocks), in their
-/// order: the same model as [`build_with`] over all of them at once.
+/// A model built from resources handed over in pieces (a snapshot read in blocks, a live
+/// collection's pages), in their order: the same model as [`build_with`] over all of them at
+/// once.
 #[derive(Default)]
 pub struct Building {
     m: Model,
@@ -120,22 +121,41 @@ pub struct Building {
     next: usize,
 }
 
+impl std::fmt::Debug for Building {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Building({} resources)", self.next)
+    }
+}
+
 impl Building {
     /// Adds the next resources. Decoding a resource needs no other one: both cores decode a
     /// block of resources, then they are added in their order (so diagnostics keep it). Blocks
     /// bound the memory the decoded bodies take.
     pub fn add(&mut self, resources: &[&RawValue]) {
         for raws in resources.chunks(DECODE_BLOCK) {
-            let at = self.next;
             let decoded: Vec<Decoded> = raws
                 .par_iter()
                 .enumerate()
-                .map(|(i, raw)| decode_resource(at + i, raw))
+                .map(|(i, raw)| decode_resource(i, raw))
                 .collect();
-            self.next += raws.len();
-            for d in decoded {
-                add_resource(&mut self.m, &mut self.sink, d);
-            }
+            self.absorb(DecodedBlock(decoded));
+        }
+    }
+
+    /// Adds resources decoded elsewhere ([`decode`]) as the next ones, in their order: a live
+    /// collection decodes each page in the task that read it, while others download.
+    pub fn absorb(&mut self, block: DecodedBlock) {
+        let at = self.next;
+        self.next += block.0.len();
+        for (i, d) in block.0.into_iter().enumerate() {
+            let d = match d {
+                // A position is the resource's place in all the data, known only here.
+                Decoded::Unidentified(kind, message, _) => {
+                    Decoded::Unidentified(kind, message, at + i)
+                }
+                other => other,
+            };
+            add_resource(&mut self.m, &mut self.sink, d);
         }
     }
 
@@ -223,6 +243,45 @@ fn resource_id(head: &Head) -> Result<String, (&'static str, String)> {
 
 /// Resources decoded side by side before they are added to the model.
 const DECODE_BLOCK: usize = 1024;
+
+/// Resources decoded on their own, in their order, not yet added to a model
+/// ([`Building::absorb`]).
+#[derive(Default)]
+pub struct DecodedBlock(Vec<Decoded>);
+
+impl DecodedBlock {
+    /// Puts `more` after these.
+    pub fn append(&mut self, mut more: DecodedBlock) {
+        self.0.append(&mut more.0);
+    }
+
+    /// How many resources it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for DecodedBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DecodedBlock({} resources)", self.0.len())
+    }
+}
+
+/// Decodes resources on their own (no other resource is needed), in this thread.
+pub fn decode_each<'a>(resources: impl IntoIterator<Item = &'a RawValue>) -> DecodedBlock {
+    DecodedBlock(
+        resources
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| decode_resource(i, raw))
+            .collect(),
+    )
+}
 
 /// One resource as far as it can be read on its own.
 // Most resources are bodies: boxing the large variant would add an allocation to nearly every

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use build::{build, build_with, Building};
+pub use build::{build, build_with, decode_each, Building, DecodedBlock};
 pub use doors::{AdminAccess, AdminRule};
 pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use types::*;

@@ -326,6 +326,11 @@ pub struct FindingReport {
 impl From<&Finding> for FindingReport {
     fn from(f: &Finding) -> Self {
         FindingReport {
+            // A finding that quotes the hop that stops RDP gets the report's words for it.
+            message: match &f.cause {
+                Some(h) => format!("{} ({})", f.message, words::hop_reason(h)),
+                None => f.message.clone(),
+            },
             remediation: f.remediation.clone(),
             fix: f
                 .fix
@@ -337,19 +342,16 @@ impl From<&Finding> for FindingReport {
 }
 
 impl FindingReport {
-    /// The finding without what to do about it (no remediation, no fix): what the summary
-    /// table and the proofs read, at a fraction of the memory.
+    /// The finding without its words or what to do about it (no message, remediation or
+    /// fix): what the summary table, suppressions, frameworks and the proofs read (rule,
+    /// severity, category, resource), at a fraction of the memory.
     fn brief(f: &Finding) -> Self {
         FindingReport {
             rule_id: f.rule.id,
             severity: f.rule.severity,
             category: f.rule.category,
             title: f.rule.title,
-            // A finding that quotes the hop that stops RDP gets the report's words for it.
-            message: match &f.cause {
-                Some(h) => format!("{} ({})", f.message, words::hop_reason(h)),
-                None => f.message.clone(),
-            },
+            message: String::new(),
             resource_id: f.resource_id.clone(),
             remediation: String::new(),
             fix: None,

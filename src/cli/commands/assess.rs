@@ -300,12 +300,13 @@ fn live_data(
 ) -> Result<Data, CliError> {
     let target = subject.target()?;
     let session = live::Session::open(input)?.quiet(quiet);
-    let collected = session.collect(input, target)?;
+    let mut collected = session.collect(input, target)?;
+    // Pipeline: the model (mostly built while the pages arrived), then the guest facts
+    // `--guest` observes beside it.
+    let model = collected.model();
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
-    // Pipeline: the model, then the guest facts `--guest` observes beside it.
     let admin = collected.security_admin_rules.as_deref();
-    let model = pipeline::build_model_with(&refs, admin);
     let what = subject.scope(&model)?;
     let what = &what;
     let mut guest = HashMap::new();
