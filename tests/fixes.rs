@@ -67,6 +67,19 @@ fn audit(
     a.report(&[], CategoryFilter::All)
 }
 
+/// The audit of every VM with each typed fix proven, as `rdpaudit audit` reports it.
+fn proven(snap: &snapshot::Snapshot<'_>, o: Options, format: FixFormat) -> Report {
+    remedy::run(
+        &snap.resources,
+        snap.security_admin_rules,
+        snap.guest.clone(),
+        o,
+        &Scope::All,
+        format,
+    )
+    .expect("audit")
+}
+
 fn exposures(r: &Report) -> BTreeSet<(String, &'static str)> {
     r.vms
         .iter()
@@ -98,15 +111,7 @@ fn every_rules_fix_on_its_bad_fixture_removes_the_finding_and_exposes_nothing_ne
         if doc.get("probes").is_some() {
             continue;
         }
-        let report = remedy::run(
-            &snap.resources,
-            snap.security_admin_rules,
-            snap.guest.clone(),
-            Options::default(),
-            &Scope::All,
-            FixFormat::Az,
-        )
-        .expect("audit");
+        let report = proven(&snap, Options::default(), FixFormat::Az);
         let Some(f) = report
             .vms
             .iter()
@@ -269,15 +274,7 @@ fn shell_words(cmd: &str) -> Vec<String> {
 #[test]
 fn every_demo_fix_is_proven_and_names_the_group_of_the_resources_own_id() {
     let snap = snapshot::parse(DEMO).expect("demo");
-    let report = remedy::run(
-        &snap.resources,
-        snap.security_admin_rules,
-        snap.guest.clone(),
-        Options::default(),
-        &Scope::All,
-        FixFormat::Az,
-    )
-    .expect("audit");
+    let report = proven(&snap, Options::default(), FixFormat::Az);
     let mut checked = 0;
     let mut failures = Vec::new();
     for vm in &report.vms {
@@ -378,15 +375,7 @@ fn quoted_names_survive_the_shell_word_for_word() {
 fn arm_and_terraform_forms_name_the_exact_resource() {
     let snap = snapshot::parse(DEMO).expect("demo");
     for format in [FixFormat::Arm, FixFormat::Terraform] {
-        let report = remedy::run(
-            &snap.resources,
-            snap.security_admin_rules,
-            snap.guest.clone(),
-            Options::default(),
-            &Scope::All,
-            format,
-        )
-        .expect("audit");
+        let report = proven(&snap, Options::default(), format);
         let web = report
             .vms
             .iter()
@@ -465,15 +454,7 @@ fn advice_leaves_placeholders_only_for_what_the_user_knows() {
     for (id, path) in bad_fixtures() {
         let text = fs::read_to_string(&path).expect("fixture");
         let snap = snapshot::parse(&text).expect("parses");
-        let report = remedy::run(
-            &snap.resources,
-            snap.security_admin_rules,
-            snap.guest.clone(),
-            Options::default(),
-            &Scope::All,
-            FixFormat::Az,
-        )
-        .expect("audit");
+        let report = proven(&snap, Options::default(), FixFormat::Az);
         for f in report
             .vms
             .iter()
@@ -504,15 +485,7 @@ fn no_fix_is_refused_for_raising_a_finding_the_report_already_holds() {
     let text = estate.to_string();
     let snap = snapshot::parse(&text).expect("generated snapshot");
     for client in [None, Some("203.0.113.7")] {
-        let report = remedy::run(
-            &snap.resources,
-            snap.security_admin_rules,
-            snap.guest.clone(),
-            options(client),
-            &Scope::All,
-            FixFormat::Az,
-        )
-        .expect("audit");
+        let report = proven(&snap, options(client), FixFormat::Az);
         let held: BTreeSet<(String, &str)> = report
             .vms
             .iter()
@@ -568,15 +541,7 @@ fn narrowing_one_of_two_open_dnat_rules_is_not_proven() {
     rules.push(second);
     let text = doc.to_string();
     let snap = snapshot::parse(&text).expect("parses");
-    let report = remedy::run(
-        &snap.resources,
-        snap.security_admin_rules,
-        snap.guest.clone(),
-        Options::default(),
-        &Scope::All,
-        FixFormat::Az,
-    )
-    .expect("audit");
+    let report = proven(&snap, Options::default(), FixFormat::Az);
     let narrowed: Vec<_> = report
         .vms
         .iter()
