@@ -28,6 +28,9 @@ pub(crate) struct Scope {
     pub(crate) resource_groups: Vec<String>,
     /// `AZURE_SUBSCRIPTION_ID`, read by the CLI.
     pub(crate) default_subscription: Option<String>,
+    /// Decode each page for the model as it arrives (an audit builds its model during the
+    /// collection; `rdpaudit collect` only writes the resources).
+    pub(crate) decode: bool,
 }
 
 /// What was read: the same shape as a snapshot.
@@ -243,7 +246,12 @@ enum JobResult {
 
 /// One job; a list indexes each page as it arrives and sends the VNets of its VMs' NICs to
 /// `early` (the admin-rule reader), so those requests start while the lists go on.
-async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) -> JobResult {
+async fn run_job(
+    client: Arc<ArmClient>,
+    job: Job,
+    early: Option<VnetSender>,
+    decode: bool,
+) -> JobResult {
     match job {
         Job::List(sub, t, rg) => {
             let url = request::list(client.base(), &sub, rg.as_deref(), &t);
@@ -259,7 +267,9 @@ async fn run_job(client: Arc<ArmClient>, job: Job, early: Option<VnetSender>) ->
                         tx.read(piece.attached_vnets());
                     }
                     ix.merge(piece);
-                    decoded.append(decode_each(page.iter().map(|r| r.as_ref())));
+                    if decode {
+                        decoded.append(decode_each(page.iter().map(|r| r.as_ref())));
+                    }
                 })
                 .await;
             match listed {
@@ -300,7 +310,7 @@ fn is_vm_id(id: &str) -> bool {
 
 /// Runs jobs concurrently (the client bounds requests in flight) and gathers what they return.
 async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -> Vec<ArmError> {
-    run_all_early(client, jobs, out, None).await
+    run_all_early(client, jobs, out, None, true).await
 }
 
 /// [`run_all`], sending the VNets of VMs' NICs to the admin-rule reader as pages arrive.
@@ -309,10 +319,11 @@ async fn run_all_early(
     jobs: Vec<Job>,
     out: &mut Collected,
     early: Option<VnetSender>,
+    decode: bool,
 ) -> Vec<ArmError> {
     let mut set = JoinSet::new();
     for job in jobs {
-        set.spawn(run_job(client.clone(), job, early.clone()));
+        set.spawn(run_job(client.clone(), job, early.clone(), decode));
     }
     drop(early);
     let mut failures = Vec::new();
@@ -365,7 +376,7 @@ pub(crate) async fn collect(
     let total = jobs.len();
     // Admin-rule requests start as soon as a NIC page names a VNet (docs/performance.md).
     let admin = AdminRules::start(client.clone());
-    let failures = run_all_early(&client, jobs, &mut out, Some(admin.sender())).await;
+    let failures = run_all_early(&client, jobs, &mut out, Some(admin.sender()), scope.decode).await;
     if let Some(e) = failures
         .iter()
         .find(|e| e.code.as_deref() == Some("ResourceGroupNotFound"))

@@ -144,9 +144,9 @@ async fn run_query(
     client: &ArmClient,
     quota: &Quota,
     scope: &GraphScope,
-    q: &str,
-    label: &str,
+    (q, label): (&str, &str),
     early: &VnetSender,
+    decode: bool,
 ) -> Result<Queried, ArmError> {
     let endpoint = url(client.base());
     let mut out = Queried::default();
@@ -188,8 +188,10 @@ async fn run_query(
         let piece = Index::of(&page);
         early.read(piece.attached_vnets());
         out.index.merge(piece);
-        out.decoded
-            .append(decode_each(page.iter().map(|r| r.as_ref())));
+        if decode {
+            out.decoded
+                .append(decode_each(page.iter().map(|r| r.as_ref())));
+        }
         out.rows.extend(page);
         if is_true(r.result_truncated.as_ref()) {
             out.stopped.push(stop(
@@ -257,7 +259,7 @@ pub(crate) async fn collect(
     let jobs = jobs(&scopes, &scope.resource_groups);
     // Admin-rule requests start as soon as a page of NICs names a VNet (docs/performance.md).
     let admin = AdminRules::start(client.clone());
-    let results = run_jobs(&client, &scopes, &jobs, admin.sender()).await;
+    let results = run_jobs(&client, &scopes, &jobs, admin.sender(), scope.decode).await;
     let (mut answered, mut last_error) = (false, None);
     for (job, result) in jobs.iter().zip(results) {
         match result {
@@ -326,6 +328,7 @@ async fn run_jobs(
     scopes: &[GraphScope],
     jobs: &[Job],
     early: VnetSender,
+    decode: bool,
 ) -> Vec<Result<Queried, ArmError>> {
     let quota = Arc::new(Quota::default());
     let mut set = JoinSet::new();
@@ -340,7 +343,7 @@ async fn run_jobs(
         set.spawn(async move {
             (
                 n,
-                run_query(&client, &quota, &scope, &q, &label, &early).await,
+                run_query(&client, &quota, &scope, (&q, &label), &early, decode).await,
             )
         });
     }

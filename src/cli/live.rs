@@ -107,10 +107,13 @@ impl Session {
     }
 
     /// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
+    /// Reads `target`; with `model`, each page is decoded for the model as it arrives
+    /// ([`Collected::model`]), while others download.
     pub(crate) fn collect(
         &self,
         input: &InputArgs,
         target: Target<'_>,
+        model: bool,
     ) -> Result<Collected, CliError> {
         let progress = self.progress_bar("reading Azure Resource Manager…");
         if let Some(bar) = &progress {
@@ -147,6 +150,7 @@ impl Session {
                         all_subscriptions: s.all_subscriptions,
                         resource_groups: s.resource_groups.clone(),
                         default_subscription: default_subscription(),
+                        decode: model,
                     };
                     // A management group can only be enumerated through Resource Graph.
                     let mg = s.management_group.as_deref();

@@ -300,7 +300,7 @@ fn live_data(
 ) -> Result<Data, CliError> {
     let target = subject.target()?;
     let session = live::Session::open(input)?.quiet(quiet);
-    let mut collected = session.collect(input, target)?;
+    let mut collected = session.collect(input, target, true)?;
     // Pipeline: the model (mostly built while the pages arrived), then the guest facts
     // `--guest` observes beside it.
     let model = collected.model();

@@ -7,7 +7,7 @@ use crate::cli::args::CollectArgs;
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{input, inspect, live, CliError, ExitStatus};
 use crate::model::Diagnostic;
-use crate::pipeline::{self, Scope};
+use crate::pipeline::Scope;
 
 /// 0 when everything in scope was read, 3 when something could not be.
 pub(crate) fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
@@ -17,15 +17,15 @@ pub(crate) fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
         ));
     }
     let session = live::Session::open(&c.input)?;
-    let collected = session.collect(&c.input, live::Target::Scope(&c.scope))?;
+    // A model only to plan which guests to inspect (`--guest`); otherwise none is built.
+    let mut collected = session.collect(&c.input, live::Target::Scope(&c.scope), c.guest.guest)?;
+    let model = c.guest.guest.then(|| collected.model());
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
     let mut guest = HashMap::new();
-    if c.guest.guest {
-        // Pipeline: a model only to plan which guests to inspect.
-        let model = pipeline::build_model_with(&refs, collected.security_admin_rules.as_deref());
+    if let Some(model) = &model {
         let timeout = c.guest.guest_timeout;
-        guest = inspect::guests(&session, &model, &Scope::All, timeout, &mut diagnostics);
+        guest = inspect::guests(&session, model, &Scope::All, timeout, &mut diagnostics);
     }
     let parts = SnapshotParts {
         cloud: session.cloud(),
