@@ -142,7 +142,7 @@ impl Building {
         }
     }
 
-    /// Adds resources decoded elsewhere ([`decode`]) as the next ones, in their order: a live
+    /// Adds resources decoded elsewhere ([`decode_each`]) as the next ones, in their order: a live
     /// collection decodes each page in the task that read it, while others download.
     pub fn absorb(&mut self, block: DecodedBlock) {
         let at = self.next;

@@ -112,7 +112,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
             if let Some(fr) = &f.fix {
                 uses.entry((fr.change.clone(), stand_in(fr)))
                     .or_default()
-                    .push((vm_key.clone(), f.rule_id, fr.clone()));
+                    .push((vm_key.clone(), f.rule_id, (**fr).clone()));
             }
         }
     }
@@ -150,7 +150,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
             let Some(fr) = f.fix.as_mut() else { continue };
             let key = (fr.change.clone(), stand_in(fr));
             if let Some(v) = verdicts.get(&(key, vm_key.clone(), f.rule_id)) {
-                *fr = v.clone();
+                **fr = v.clone();
             }
         }
     }

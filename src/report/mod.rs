@@ -172,7 +172,7 @@ pub struct VmReport {
     pub change: Option<baseline::VmChange>,
     /// `--lateral`: the source classes and VMs that can reach its RDP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lateral: Option<lateral::LateralReport>,
+    pub lateral: Option<Box<lateral::LateralReport>>,
 }
 
 /// RDP to one VM: the verdict and every path.
@@ -311,8 +311,10 @@ pub struct FindingReport {
     /// What to do about it: the fix in the chosen `--fix-format`, or the rule's advice.
     pub remediation: String,
     /// The typed fix and its proof (absent: the rule has advice only, in `remediation`).
+    /// Boxed: most findings of a large estate carry none, and a fix is larger than the rest
+    /// of the finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<FixReport>,
+    pub fix: Option<Box<FixReport>>,
     /// Matched by `--suppress`: kept in the report, not counted.
     pub suppressed: bool,
     /// The controls this finding evidences, as `framework:control` (`docs/compliance.md`).
@@ -335,7 +337,7 @@ impl From<&Finding> for FindingReport {
             fix: f
                 .fix
                 .clone()
-                .map(|x| FixReport::for_client(x, f.fix_client.clone())),
+                .map(|x| Box::new(FixReport::for_client(x, f.fix_client.clone()))),
             ..FindingReport::brief(f)
         }
     }
@@ -466,7 +468,7 @@ pub(crate) fn part(
             summary.findings.add(f.severity);
         }
         let mut report = vm_report(a, findings, full);
-        report.lateral = lateral.map(|l| lateral::report(l.vm, l.all, &mut rules));
+        report.lateral = lateral.map(|l| Box::new(lateral::report(l.vm, l.all, &mut rules)));
         vms.push((place, report));
     }
     Part {

@@ -28,7 +28,7 @@ pub(crate) fn run(args: &FixArgs) -> Result<ExitStatus, CliError> {
             .vms
             .iter()
             .flat_map(|v| v.findings.iter())
-            .filter_map(|f| f.fix.clone())
+            .filter_map(|f| f.fix.as_deref().cloned())
             .filter(|f| f.proof == Proof::Proven)
             .collect();
         let refs: Vec<&serde_json::value::RawValue> =
