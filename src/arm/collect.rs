@@ -56,24 +56,24 @@ impl Collected {
         self.resources.iter().map(|r| r.as_ref()).collect()
     }
 
-    /// Adds resources with their index and their decoded bodies, made beside them in the task
-    /// that read them (while other pages were still downloading). Behind resources added
-    /// without one (rule collection groups), the index is not merged: [`Collected::index`]
-    /// reads them all in order then; those resources are decoded here first, so the model
-    /// takes every resource in its order.
+    /// Adds resources with their index and (when the collection decodes) their decoded
+    /// bodies, made beside them in the task that read them (while other pages were still
+    /// downloading). Behind resources added without one (rule collection groups), the index is
+    /// not merged: [`Collected::index`] reads them all in order then; those resources are
+    /// decoded here first, so the model takes every resource in its order.
     pub(crate) fn add_indexed(
         &mut self,
         items: Vec<Box<RawValue>>,
         index: Index,
-        decoded: DecodedBlock,
+        decoded: Option<DecodedBlock>,
     ) {
         if self.indexed == self.resources.len() {
             self.index.merge(index);
             self.indexed += items.len();
         }
-        if decoded.len() == items.len() {
+        if let Some(block) = decoded {
             self.catch_up();
-            self.building.absorb(decoded);
+            self.building.absorb(block);
             self.built += items.len();
         }
         self.resources.extend(items);
@@ -238,7 +238,7 @@ enum JobResult {
     Items(
         Vec<Box<RawValue>>,
         Box<Index>,
-        DecodedBlock,
+        Option<DecodedBlock>,
         Option<Diagnostic>,
     ),
     Failed(ArmError, String),
@@ -259,7 +259,8 @@ async fn run_job(
                 Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg} {}", t.full_name()),
                 None => format!("/subscriptions/{sub} {}", t.full_name()),
             };
-            let (mut ix, mut decoded) = (Index::default(), DecodedBlock::default());
+            let mut ix = Index::default();
+            let mut decoded = decode.then(DecodedBlock::default);
             let listed = client
                 .list_each(&url, &scope, |page| {
                     let piece = Index::of(page);
@@ -267,8 +268,8 @@ async fn run_job(
                         tx.read(piece.attached_vnets());
                     }
                     ix.merge(piece);
-                    if decode {
-                        decoded.append(decode_each(page.iter().map(|r| r.as_ref())));
+                    if let Some(d) = &mut decoded {
+                        d.append(decode_each(page.iter().map(|r| r.as_ref())));
                     }
                 })
                 .await;
@@ -284,7 +285,7 @@ async fn run_job(
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
                     Ok(raw) => {
                         let ix = Index::of(std::slice::from_ref(&raw));
-                        let decoded = decode_each([raw.as_ref()]);
+                        let decoded = decode.then(|| decode_each([raw.as_ref()]));
                         JobResult::Items(vec![raw], Box::new(ix), decoded, None)
                     }
                     Err(e) => JobResult::Failed(
@@ -697,7 +698,7 @@ mod tests {
         let first = vec![res("a"), res("b"), res("A")];
         let ix = Index::of(&first);
         let decoded = decode_each(first.iter().map(|r| r.as_ref()));
-        out.add_indexed(first, ix, decoded);
+        out.add_indexed(first, ix, Some(decoded));
         dedup(&mut out);
         assert_eq!(out.resources.len(), 2);
         out.resources.push(res("c"));
@@ -738,7 +739,7 @@ mod tests {
             }
             let ix = Index::of(&items);
             let decoded = decode_each(items.iter().map(|r| r.as_ref()));
-            (items, ix, decoded)
+            (items, ix, Some(decoded))
         };
         let mut out = Collected::default();
         let (items, ix, decoded) = page(&["a", "b"], true);

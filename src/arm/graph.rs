@@ -135,8 +135,8 @@ struct Queried {
     rows: Vec<Box<RawValue>>,
     /// The rows' references, read page by page as they arrive.
     index: Index,
-    /// The rows decoded for the model, page by page as they arrive.
-    decoded: DecodedBlock,
+    /// The rows decoded for the model, page by page as they arrive (when asked for).
+    decoded: Option<DecodedBlock>,
     stopped: Vec<Diagnostic>,
 }
 
@@ -149,7 +149,10 @@ async fn run_query(
     decode: bool,
 ) -> Result<Queried, ArmError> {
     let endpoint = url(client.base());
-    let mut out = Queried::default();
+    let mut out = Queried {
+        decoded: decode.then(DecodedBlock::default),
+        ..Queried::default()
+    };
     let mut token: Option<String> = None;
     let mut seen: HashSet<String> = HashSet::new();
     let mut pages = 0usize;
@@ -188,9 +191,8 @@ async fn run_query(
         let piece = Index::of(&page);
         early.read(piece.attached_vnets());
         out.index.merge(piece);
-        if decode {
-            out.decoded
-                .append(decode_each(page.iter().map(|r| r.as_ref())));
+        if let Some(d) = &mut out.decoded {
+            d.append(decode_each(page.iter().map(|r| r.as_ref())));
         }
         out.rows.extend(page);
         if is_true(r.result_truncated.as_ref()) {

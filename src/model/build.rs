@@ -133,11 +133,7 @@ impl Building {
     /// bound the memory the decoded bodies take.
     pub fn add(&mut self, resources: &[&RawValue]) {
         for raws in resources.chunks(DECODE_BLOCK) {
-            let decoded: Vec<Decoded> = raws
-                .par_iter()
-                .enumerate()
-                .map(|(i, raw)| decode_resource(i, raw))
-                .collect();
+            let decoded: Vec<Decoded> = raws.par_iter().map(|raw| decode_resource(raw)).collect();
             self.absorb(DecodedBlock(decoded));
         }
     }
@@ -145,17 +141,10 @@ impl Building {
     /// Adds resources decoded elsewhere ([`decode_each`]) as the next ones, in their order: a live
     /// collection decodes each page in the task that read it, while others download.
     pub fn absorb(&mut self, block: DecodedBlock) {
-        let at = self.next;
-        self.next += block.0.len();
-        for (i, d) in block.0.into_iter().enumerate() {
-            let d = match d {
-                // A position is the resource's place in all the data, known only here.
-                Decoded::Unidentified(kind, message, _) => {
-                    Decoded::Unidentified(kind, message, at + i)
-                }
-                other => other,
-            };
-            add_resource(&mut self.m, &mut self.sink, d);
+        for d in block.0 {
+            // A resource's position in all the data is known only here.
+            add_resource(&mut self.m, &mut self.sink, d, self.next);
+            self.next += 1;
         }
     }
 
@@ -254,16 +243,6 @@ impl DecodedBlock {
     pub fn append(&mut self, mut more: DecodedBlock) {
         self.0.append(&mut more.0);
     }
-
-    /// How many resources it holds.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl std::fmt::Debug for DecodedBlock {
@@ -274,13 +253,7 @@ impl std::fmt::Debug for DecodedBlock {
 
 /// Decodes resources on their own (no other resource is needed), in this thread.
 pub fn decode_each<'a>(resources: impl IntoIterator<Item = &'a RawValue>) -> DecodedBlock {
-    DecodedBlock(
-        resources
-            .into_iter()
-            .enumerate()
-            .map(|(i, raw)| decode_resource(i, raw))
-            .collect(),
-    )
+    DecodedBlock(resources.into_iter().map(decode_resource).collect())
 }
 
 /// One resource as far as it can be read on its own.
@@ -288,8 +261,8 @@ pub fn decode_each<'a>(resources: impl IntoIterator<Item = &'a RawValue>) -> Dec
 // resource, to save memory in a block of at most `DECODE_BLOCK` items that lives briefly.
 #[allow(clippy::large_enum_variant)]
 enum Decoded {
-    /// No usable id: (kind of diagnostic, message, position in the data).
-    Unidentified(&'static str, String, usize),
+    /// No usable id: (kind of diagnostic, message).
+    Unidentified(&'static str, String),
     /// A `type` that is not a string: the message.
     BadType(ResId, String),
     /// A type rdpaudit does not read.
@@ -320,10 +293,10 @@ enum Body {
     IpGroup(Envelope<firewall::IpGroupProps>),
 }
 
-fn decode_resource(index: usize, raw: &RawValue) -> Decoded {
+fn decode_resource(raw: &RawValue) -> Decoded {
     let id = match identify(raw).and_then(|head| resource_id(&head).map(|id| (id, head))) {
         Ok(found) => found,
-        Err((kind, message)) => return Decoded::Unidentified(kind, message, index),
+        Err((kind, message)) => return Decoded::Unidentified(kind, message),
     };
     let (id, head) = id;
     let rid = ResId::new(&id);
@@ -344,9 +317,10 @@ fn decode_resource(index: usize, raw: &RawValue) -> Decoded {
     }
 }
 
-fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded) {
+/// Adds a decoded resource, the `index`th of the data, to the model.
+fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded, index: usize) {
     let (rid, body) = match d {
-        Decoded::Unidentified(kind, message, index) => {
+        Decoded::Unidentified(kind, message) => {
             sink.push_unidentified(
                 kind,
                 Diagnostic::error(format!("resources[{index}]"), message),

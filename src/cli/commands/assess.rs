@@ -145,6 +145,18 @@ pub(super) struct Meta {
     pub(super) security_admin_rules: Option<Box<serde_json::value::RawValue>>,
 }
 
+impl Meta {
+    /// What a snapshot says about its data (no `cloud`: the public cloud).
+    fn of(snap: &snapshot::Snapshot<'_>) -> Meta {
+        Meta {
+            cloud: snap.cloud.clone().unwrap_or_else(|| "public".into()),
+            collected_at: snap.collected_at.clone(),
+            subscriptions: snap.subscriptions.clone(),
+            security_admin_rules: snap.security_admin_rules.map(|a| a.to_owned()),
+        }
+    }
+}
+
 /// The east-west analysis a command asks for.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Lateral<'a> {
@@ -373,6 +385,7 @@ fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
         output::write_snapshot(path, parts)?;
     }
     // Pipeline: the model; the guest facts the snapshot carries are observations beside it.
+    let meta = Meta::of(&snap);
     Ok(Data {
         model: pipeline::build_model_with(&snap.resources, snap.security_admin_rules),
         guest: snap.guest,
@@ -382,12 +395,7 @@ fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
             false => Vec::new(),
         },
         read: snap.resources.len(),
-        meta: Meta {
-            cloud: snap.cloud.clone().unwrap_or_else(|| "public".into()),
-            collected_at: snap.collected_at.clone(),
-            subscriptions: snap.subscriptions.clone(),
-            security_admin_rules: snap.security_admin_rules.map(|a| a.to_owned()),
-        },
+        meta,
     })
 }
 
@@ -421,18 +429,14 @@ fn streamed_data(input: &InputArgs, need_raw: bool) -> Result<Option<Data>, CliE
     };
     let snap = rest.snapshot()?;
     tracing::info!(resources = rest.resources, "snapshot read in blocks");
+    let meta = Meta::of(&snap);
     Ok(Some(Data {
         model: building.finish(snap.security_admin_rules),
         guest: snap.guest,
         diagnostics: snap.diagnostics,
         resources,
         read: rest.resources,
-        meta: Meta {
-            cloud: snap.cloud.unwrap_or_else(|| "public".into()),
-            collected_at: snap.collected_at,
-            subscriptions: snap.subscriptions,
-            security_admin_rules: snap.security_admin_rules.map(|a| a.to_owned()),
-        },
+        meta,
     }))
 }
 
