@@ -68,6 +68,28 @@ fn resources_are_handed_over_in_blocks_in_order() {
 }
 
 #[test]
+fn large_resources_are_handed_over_in_smaller_blocks() {
+    // Five resources of 1.5 MB: a block ends once it holds `BLOCK_BYTES` (4 MB), after three.
+    let pad = "x".repeat(3 << 19);
+    let items: Vec<String> = (0..5)
+        .map(|i| format!(r#"{{"id": "/subscriptions/s/x/{i}", "pad": "{pad}"}}"#))
+        .collect();
+    let text = format!("{{\"resources\": [{}]}}", items.join(","));
+    let mut blocks = Vec::new();
+    let mut seen = Vec::new();
+    let rest = Reader::new(text.as_bytes(), 1 << 16)
+        .document(|raws| {
+            blocks.push(raws.len());
+            seen.extend(raws.iter().map(|r| r.get().to_string()));
+        })
+        .expect("memory")
+        .expect("streamed");
+    assert_eq!(blocks, vec![3, 2]);
+    assert_eq!(seen, items);
+    assert_eq!(rest.resources, 5);
+}
+
+#[test]
 fn other_shapes_and_bad_documents_are_left_to_the_whole_read() {
     let deep = format!(
         r#"{{"resources": [{}{}]}}"#,
