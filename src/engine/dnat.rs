@@ -109,7 +109,7 @@ impl<'m> Index<'m> {
             .subnet
             .as_ref()
             .and_then(|s| s.split_child("subnets"))
-            .map(|(v, _)| v.key);
+            .map(|(v, _)| v.into_key());
         let mut out = Vec::new();
         for f in &self.firewalls {
             let reaches = match (&f.vnets, &vnet) {
@@ -534,7 +534,7 @@ fn reach(model: &Model, fw: &Firewall) -> Option<HashSet<String>> {
                 set.extend(p.remote_vnet.as_ref().map(|r| r.key.clone()));
             }
         }
-        set.insert(v.key);
+        set.insert(v.into_key());
     }
     Some(set)
 }

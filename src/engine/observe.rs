@@ -29,7 +29,7 @@ impl Observations {
             guest: Arc::new(
                 guest
                     .into_iter()
-                    .map(|(id, facts)| (ResId::new(&id).key, facts))
+                    .map(|(id, facts)| (ResId::new(&id).into_key(), facts))
                     .collect(),
             ),
             probes: None,

@@ -226,7 +226,7 @@ pub(crate) fn decode(data: &[u8]) -> Case {
     };
     let mut asg_members = HashMap::new();
     for name in &ASGS[..2] {
-        asg_members.insert(asg_id(name).key, AddrSet::from_nets(&[b.net()]));
+        asg_members.insert(asg_id(name).into_key(), AddrSet::from_nets(&[b.net()]));
     }
     let dest_asgs = ASGS
         .iter()

@@ -119,6 +119,8 @@ pub struct Building {
     sink: Sink,
     /// How many resources were added: the next one's position in the data.
     next: usize,
+    /// The ids read so far, so that every mention of one shares its text.
+    ids: Interner,
 }
 
 impl std::fmt::Debug for Building {
@@ -141,21 +143,33 @@ impl Building {
     /// Adds resources decoded elsewhere ([`decode_each`]) as the next ones, in their order: a live
     /// collection decodes each page in the task that read it, while others download.
     pub fn absorb(&mut self, block: DecodedBlock) {
-        for d in block.0 {
-            // A resource's position in all the data is known only here.
-            add_resource(&mut self.m, &mut self.sink, d, self.next);
-            self.next += 1;
-        }
+        let Building { m, sink, next, ids } = self;
+        ids.serve(|| {
+            for d in block.0 {
+                // A resource's position in all the data is known only here.
+                add_resource(m, sink, d, *next);
+                *next += 1;
+            }
+        });
     }
 
     /// The model, with the snapshot's `securityAdminRules` section (`None`: not collected).
     pub fn finish(self, admin_rules: Option<&RawValue>) -> Model {
-        let Building { mut m, sink, .. } = self;
+        let Building {
+            mut m,
+            sink,
+            mut ids,
+            ..
+        } = self;
         // The admin-rule section's diagnostics come first, as when it was read before the
         // resources.
         let later = std::mem::take(&mut m.diagnostics);
-        m.admin_rules = avnm::section(&mut m, admin_rules);
-        m.admin_rules_out = avnm::section_outbound(&mut m, admin_rules);
+        ids.serve(|| {
+            m.admin_rules = avnm::section(&mut m, admin_rules);
+            m.admin_rules_out = avnm::section_outbound(&mut m, admin_rules);
+        });
+        // The interner goes; the ids it handed out stay shared.
+        drop(ids);
         m.diagnostics.extend(later);
         gateways::finish(&mut m);
         m.diagnostics.extend(sink.finish());
@@ -337,7 +351,8 @@ fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded, index: usize) {
             m.ignored += 1;
             return;
         }
-        Decoded::Body(rid, body) => (rid, body),
+        // Decoded on another thread, outside the building's ids.
+        Decoded::Body(rid, body) => (rid.shared(), body),
     };
     if let Err(why) = body.and_then(|b| add_body(m, &rid, b)) {
         sink.push(Diagnostic::error(rid.id.clone(), why.clone()));

@@ -6,7 +6,8 @@ use ipnet::IpNet;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::types::{AddrSpec, PortSet, Protocol, ResId};
+use super::types::{AddrSpec, PortSet, Protocol};
+use super::ResId;
 
 /// Addresses as firewall rules and IP Groups write them: `*`, IPs, CIDRs and `a-b` ranges.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

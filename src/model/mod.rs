@@ -8,6 +8,7 @@
 mod build;
 pub(crate) mod decode;
 pub(crate) mod doors;
+mod id;
 pub(crate) mod net;
 pub(crate) mod refs;
 pub(crate) mod refs_doors;
@@ -22,6 +23,8 @@ use std::net::IpAddr;
 
 pub use build::{build, build_with, decode_each, Building, DecodedBlock};
 pub use doors::{AdminAccess, AdminRule};
+pub(crate) use id::Interner;
+pub use id::{IdText, ResId};
 pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use types::*;
 

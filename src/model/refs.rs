@@ -336,7 +336,7 @@ impl Index {
                     .flatten()
                     .filter_map(|f| f.get()?.properties.get().and_then(|p| one(&p.public_ip)))
                     .collect();
-                self.lbs.insert(rid.key, pips);
+                self.lbs.insert(rid.into_key(), pips);
             }
             Kind::Bastion => {
                 let p: BastionProps = parse(raw);
@@ -372,7 +372,7 @@ impl Index {
             .get()
             .map(|n| refs(&n.network_interfaces).collect())
             .unwrap_or_default();
-        self.vms.push((rid.key, nics));
+        self.vms.push((rid.into_key(), nics));
     }
 
     fn add_nic(&mut self, rid: ResId, p: NicProps) {
@@ -390,7 +390,7 @@ impl Index {
         let nsg = one(&p.network_security_group);
         let attached = one(&p.virtual_machine).is_some();
         self.nics.insert(
-            rid.key,
+            rid.into_key(),
             NicRefs {
                 nsg,
                 attached,
@@ -427,7 +427,7 @@ impl Index {
                     .flat_map(|p| [one(&p.network_security_group), one(&p.route_table)])
                     .flatten()
                     .collect();
-                (id.key, refs)
+                (id.into_key(), refs)
             })
             .collect();
         let peers = p
@@ -442,7 +442,7 @@ impl Index {
                     .and_then(|p| one(&p.remote_virtual_network))
             })
             .collect();
-        self.vnets.insert(rid.key, (subnets, peers));
+        self.vnets.insert(rid.into_key(), (subnets, peers));
     }
 }
 
@@ -518,7 +518,7 @@ impl Index {
                 if let Some((_, peers)) = ix.vnets.get(&v.key) {
                     near.extend(peers.iter().map(|r| r.key.clone()));
                 }
-                near.insert(v.key);
+                near.insert(v.into_key());
             }
         }
         for b in &ix.bastions {

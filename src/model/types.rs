@@ -4,72 +4,7 @@ use ipnet::IpNet;
 use std::fmt;
 
 use super::net::{parse_port_item, parse_prefix};
-
-/// A resource id as ARM printed it, plus its case-folded key for joins (ids compare
-/// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResId {
-    /// The case-folded id, for joins.
-    pub key: String,
-    /// The id as ARM printed it (trimmed, without a trailing `/`).
-    pub id: String,
-}
-
-impl ResId {
-    /// Reads an id as ARM printed it.
-    pub fn new(id: &str) -> ResId {
-        let trimmed = id.trim().trim_end_matches('/');
-        ResId {
-            key: trimmed.to_ascii_lowercase(),
-            id: trimmed.to_string(),
-        }
-    }
-
-    /// The last path segment (the resource name).
-    pub(crate) fn name(&self) -> &str {
-        self.id.rsplit('/').next().unwrap_or(&self.id)
-    }
-
-    /// The value after a segment such as `resourceGroups` or `subscriptions`.
-    pub(crate) fn segment_after(&self, segment: &str) -> Option<&str> {
-        let mut parts = self.id.split('/');
-        while let Some(p) = parts.next() {
-            if p.eq_ignore_ascii_case(segment) {
-                return parts.next();
-            }
-        }
-        None
-    }
-
-    pub(crate) fn subscription(&self) -> Option<&str> {
-        self.segment_after("subscriptions")
-    }
-
-    pub(crate) fn resource_group(&self) -> Option<&str> {
-        self.segment_after("resourceGroups")
-    }
-
-    /// For a child id `…/networkInterfaces/nic/ipConfigurations/ipc`, the parent id and the
-    /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
-    pub(crate) fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
-        let lower = format!("/{}/", child_type.to_ascii_lowercase());
-        let pos = self.key.rfind(&lower)?;
-        // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
-        // invariant rather than a panic if it ever stops being true.
-        let parent = self.id.get(..pos)?;
-        let name = self.id.get(pos + lower.len()..)?;
-        if name.is_empty() || name.contains('/') {
-            return None;
-        }
-        Some((ResId::new(parent), name.to_string()))
-    }
-}
-
-impl fmt::Display for ResId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.id)
-    }
-}
+use super::ResId;
 
 /// The protocol a security rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,7 +24,7 @@ pub(crate) fn index(resources: &[&RawValue]) -> HashMap<String, usize> {
         .enumerate()
         .filter_map(|(i, r)| {
             let h: Head = serde_json::from_str(r.get()).ok()?;
-            Some((ResId::new(&h.id?).key, i))
+            Some((ResId::new(&h.id?).into_key(), i))
         })
         .collect()
 }
@@ -57,7 +57,7 @@ pub(crate) fn patch(
     if let Some(e) = super::apply_more::unprovable(fix) {
         return Err(e);
     }
-    let key = ResId::new(id).key;
+    let key = ResId::new(id).into_key();
     let at = *index
         .get(&key)
         .ok_or_else(|| ApplyError::Missing(id.to_string()))?;

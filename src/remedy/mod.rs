@@ -74,7 +74,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
                 targets
                     .entry(key)
                     .or_default()
-                    .insert(ResId::new(&vm.id).key);
+                    .insert(ResId::new(&vm.id).into_key());
             }
         }
     }
@@ -107,7 +107,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     // only the verdicts are kept, not every run's reports.
     let mut uses: HashMap<Key, Vec<(String, &'static str, FixReport)>> = HashMap::new();
     for vm in &report.vms {
-        let vm_key = ResId::new(&vm.id).key;
+        let vm_key = ResId::new(&vm.id).into_key();
         for f in &vm.findings {
             if let Some(fr) = &f.fix {
                 uses.entry((fr.change.clone(), stand_in(fr)))
@@ -145,7 +145,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
         })
         .collect();
     for vm in &mut report.vms {
-        let vm_key = ResId::new(&vm.id).key;
+        let vm_key = ResId::new(&vm.id).into_key();
         for f in &mut vm.findings {
             let Some(fr) = f.fix.as_mut() else { continue };
             let key = (fr.change.clone(), stand_in(fr));
@@ -281,7 +281,7 @@ fn try_fix(
     let changed = pipeline::build_model(&[patch.resource.as_ref()]);
     let undo = scratch.swap_in(&changed);
     let patched: &Model = scratch;
-    let key = ResId::new(fix.resource().unwrap_or_default()).key;
+    let key = ResId::new(fix.resource().unwrap_or_default()).into_key();
     let mut affected = served.get(&key).cloned().unwrap_or_default();
     let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
     keys.extend(targets.vms);
@@ -593,7 +593,7 @@ fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
     };
     let mut out: BTreeSet<(String, &'static str)> = BTreeSet::new();
     for v in &run.after.vms {
-        let key = ResId::new(&v.id).key;
+        let key = ResId::new(&v.id).into_key();
         for f in v
             .findings
             .iter()

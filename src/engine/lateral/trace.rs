@@ -99,7 +99,7 @@ fn admin_step<'m>(hop: TraceHop, side: &Side<'m>) -> Option<TraceStep<'m>> {
 /// Resolves `--from`: a VM by resource id or name, else an IP or CIDR.
 pub(crate) fn resolve(vms: &[VmAnalysis<'_>], text: &str) -> TraceSource {
     let t = text.trim();
-    let key = crate::model::ResId::new(t).key;
+    let key = crate::model::ResId::new(t).into_key();
     if let Some(i) = vms
         .iter()
         .position(|v| v.id.key == key || v.name.eq_ignore_ascii_case(t))

@@ -139,7 +139,10 @@ impl BastionIndex {
         for (i, b) in model.bastions.iter().enumerate() {
             for s in &b.subnets {
                 if let Some((vnet, _)) = s.split_child("subnets") {
-                    ix.by_subnet_vnet.entry(vnet.key).or_default().push(i);
+                    ix.by_subnet_vnet
+                        .entry(vnet.into_key())
+                        .or_default()
+                        .push(i);
                 }
             }
             if let (true, Some(v)) = (b.developer(), &b.vnet) {

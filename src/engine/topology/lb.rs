@@ -102,7 +102,7 @@ fn push<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<String>>, k: K, pool: 
 /// The key of the VNet of an IP configuration's subnet.
 fn vnet_key(ipc: &IpConfig) -> Option<String> {
     let subnet = ipc.subnet.as_ref()?;
-    subnet.split_child("subnets").map(|(v, _)| v.key)
+    subnet.split_child("subnets").map(|(v, _)| v.into_key())
 }
 
 impl PathTopology<'_> {

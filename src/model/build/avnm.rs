@@ -146,7 +146,7 @@ pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
                 VnetAdminRules::Broken(why)
             }
         };
-        out.insert(rid.key, rules);
+        out.insert(rid.into_key(), rules);
     }
     Some(out)
 }
@@ -268,7 +268,7 @@ pub(crate) fn section_outbound(m: &mut Model, raw: Option<&RawValue>) -> AdminSe
                 VnetAdminRules::Broken(why)
             }
         };
-        out.insert(rid.key, rules);
+        out.insert(rid.into_key(), rules);
     }
     Some(out)
 }

@@ -279,7 +279,7 @@ pub(super) fn firewall(
         .and_then(|s| s.name.as_deref())
         .is_some_and(|n| n.eq_ignore_ascii_case("AZFW_Hub"));
     let hub = reference(&p.virtual_hub)
-        .map(|h| h.id)
+        .map(|h| h.into_id())
         .or_else(|| sku_hub.then(|| "(Virtual WAN hub)".to_string()));
     let mut public_ips = Vec::new();
     let mut subnets = Vec::new();

@@ -103,7 +103,7 @@ pub(super) fn peering(
         return Err("the id does not name its virtual network".into());
     };
     let peering = super::network::peering_of("properties", name_of(&head, rid), &pp)?;
-    m.loose_peerings.push((vnet.key, peering));
+    m.loose_peerings.push((vnet.into_key(), peering));
     Ok(())
 }
 

@@ -1,0 +1,271 @@
+//! Resource ids: read once, shared by every resource that refers to them.
+//!
+//! An estate names each resource many times (a subnet by every NIC in it, a NIC by its VM and
+//! by load-balancer pools, …). Each mention used to be two strings of its own, the id and its
+//! case-folded key: at 10,000 VMs the ids were most of the model. A [`ResId`] is now a pointer
+//! to one shared [`IdText`], and while a model is built ([`Interner`]) every mention of the
+//! same id text becomes the same pointer. Sharing changes no comparison: two ids are equal,
+//! ordered and hashed by their text exactly as before.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A resource id as ARM printed it, plus its case-folded key for joins (ids compare
+/// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
+///
+/// Cloning is a reference-count increment; `rid.key` and `rid.id` read the shared text.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResId(Arc<IdText>);
+
+/// The text of a [`ResId`].
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdText {
+    /// The case-folded id, for joins.
+    pub key: String,
+    /// The id as ARM printed it (trimmed, without a trailing `/`).
+    pub id: String,
+}
+
+impl Deref for ResId {
+    type Target = IdText;
+
+    fn deref(&self) -> &IdText {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ResId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResId")
+            .field("key", &self.0.key)
+            .field("id", &self.0.id)
+            .finish()
+    }
+}
+
+impl fmt::Display for ResId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.id)
+    }
+}
+
+impl ResId {
+    /// Reads an id as ARM printed it. While a model is built on this thread, the same text
+    /// read again is the same shared id.
+    pub fn new(id: &str) -> ResId {
+        let trimmed = id.trim().trim_end_matches('/');
+        CURRENT.with(|cur| match cur.borrow_mut().as_mut() {
+            Some(interner) => interner.get(trimmed),
+            None => ResId::fresh(trimmed),
+        })
+    }
+
+    fn fresh(trimmed: &str) -> ResId {
+        ResId(Arc::new(IdText {
+            key: trimmed.to_ascii_lowercase(),
+            id: trimmed.to_string(),
+        }))
+    }
+
+    /// This id, or the equal one already shared while a model is built on this thread.
+    pub(crate) fn shared(self) -> ResId {
+        CURRENT.with(|cur| match cur.borrow_mut().as_mut() {
+            Some(interner) => interner.keep(self),
+            None => self,
+        })
+    }
+
+    /// The key, taken out when nothing else shares this id.
+    pub(crate) fn into_key(self) -> String {
+        match Arc::try_unwrap(self.0) {
+            Ok(text) => text.key,
+            Err(shared) => shared.key.clone(),
+        }
+    }
+
+    /// The id as printed, taken out when nothing else shares this id.
+    pub(crate) fn into_id(self) -> String {
+        match Arc::try_unwrap(self.0) {
+            Ok(text) => text.id,
+            Err(shared) => shared.id.clone(),
+        }
+    }
+
+    /// The last path segment (the resource name).
+    pub(crate) fn name(&self) -> &str {
+        self.id.rsplit('/').next().unwrap_or(&self.id)
+    }
+
+    /// The value after a segment such as `resourceGroups` or `subscriptions`.
+    pub(crate) fn segment_after(&self, segment: &str) -> Option<&str> {
+        let mut parts = self.id.split('/');
+        while let Some(p) = parts.next() {
+            if p.eq_ignore_ascii_case(segment) {
+                return parts.next();
+            }
+        }
+        None
+    }
+
+    pub(crate) fn subscription(&self) -> Option<&str> {
+        self.segment_after("subscriptions")
+    }
+
+    pub(crate) fn resource_group(&self) -> Option<&str> {
+        self.segment_after("resourceGroups")
+    }
+
+    /// For a child id `…/networkInterfaces/nic/ipConfigurations/ipc`, the parent id and the
+    /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
+    pub(crate) fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
+        let lower = format!("/{}/", child_type.to_ascii_lowercase());
+        let pos = self.key.rfind(&lower)?;
+        // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
+        // invariant rather than a panic if it ever stops being true.
+        let parent = self.id.get(..pos)?;
+        let name = self.id.get(pos + lower.len()..)?;
+        if name.is_empty() || name.contains('/') {
+            return None;
+        }
+        Some((ResId::new(parent), name.to_string()))
+    }
+
+    /// Whether two ids share their text (for tests of the sharing itself).
+    #[cfg(test)]
+    pub(crate) fn same_text(a: &ResId, b: &ResId) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+/// A set entry found by the id's exact text (not its key: ids that differ in case stay two
+/// ids, as they always were).
+struct ByText(ResId);
+
+impl PartialEq for ByText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for ByText {}
+
+impl Hash for ByText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Must hash as the `str` it borrows as.
+        self.0.id.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for ByText {
+    fn borrow(&self) -> &str {
+        &self.0.id
+    }
+}
+
+/// The ids read so far while one model is built. It lives as long as the building, not the
+/// model: ids already handed out stay shared after it is dropped.
+#[derive(Default)]
+pub(crate) struct Interner {
+    // foldhash: ids are long, and SipHash over each one cost more than the copies it saves.
+    seen: HashSet<ByText, foldhash::fast::RandomState>,
+}
+
+impl Interner {
+    fn get(&mut self, trimmed: &str) -> ResId {
+        if let Some(found) = self.seen.get(trimmed) {
+            return found.0.clone();
+        }
+        let rid = ResId::fresh(trimmed);
+        self.seen.insert(ByText(rid.clone()));
+        rid
+    }
+
+    fn keep(&mut self, rid: ResId) -> ResId {
+        if let Some(found) = self.seen.get(rid.id.as_str()) {
+            return found.0.clone();
+        }
+        self.seen.insert(ByText(rid.clone()));
+        rid
+    }
+
+    /// Runs `f` with this interner serving [`ResId::new`] on the current thread, then takes
+    /// it back. The model's builders create ids deep inside their readers; a thread-local
+    /// spares every one of them an extra argument, and the result is the same either way.
+    pub(crate) fn serve<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let mine = std::mem::take(self);
+        let previous = CURRENT.with(|cur| cur.borrow_mut().replace(mine));
+        // Taken back even if `f` panics, so no later build on this thread shares with it.
+        struct Restore<'a> {
+            slot: &'a mut Interner,
+            previous: Option<Interner>,
+        }
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                let back = CURRENT
+                    .with(|cur| std::mem::replace(&mut *cur.borrow_mut(), self.previous.take()));
+                *self.slot = back.unwrap_or_default();
+            }
+        }
+        let _restore = Restore {
+            slot: self,
+            previous,
+        };
+        f()
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Interner>> = const { RefCell::new(None) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_read_while_serving_are_shared_and_compare_as_before() {
+        let mut interner = Interner::default();
+        let (a, b, c, d) = interner.serve(|| {
+            let a = ResId::new("/subscriptions/S/resourceGroups/rg/x/");
+            let b = ResId::new(" /subscriptions/S/resourceGroups/rg/x");
+            let c = ResId::new("/subscriptions/s/resourcegroups/RG/x");
+            let d = ResId::new("/subscriptions/S/resourceGroups/rg/x").shared();
+            (a, b, c, d)
+        });
+        assert!(ResId::same_text(&a, &b));
+        assert!(ResId::same_text(&a, &d));
+        // Another spelling is another id, equal in key only.
+        assert!(!ResId::same_text(&a, &c));
+        assert_ne!(a, c);
+        assert_eq!(a.key, c.key);
+        assert_eq!(a.id, "/subscriptions/S/resourceGroups/rg/x");
+        // Outside, nothing is shared; a later building starts from what it kept.
+        let e = ResId::new("/subscriptions/S/resourceGroups/rg/x");
+        assert!(!ResId::same_text(&a, &e));
+        assert_eq!(a, e);
+        let f = interner.serve(|| ResId::new("/subscriptions/S/resourceGroups/rg/x"));
+        assert!(ResId::same_text(&a, &f));
+        assert_eq!(
+            format!("{a:?}"),
+            r#"ResId { key: "/subscriptions/s/resourcegroups/rg/x", id: "/subscriptions/S/resourceGroups/rg/x" }"#
+        );
+    }
+
+    #[test]
+    fn a_panic_while_serving_gives_the_thread_its_interner_back() {
+        let mut interner = Interner::default();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            interner.serve(|| {
+                let _ = ResId::new("/a");
+                panic!("reader failed");
+            })
+        }));
+        assert!(caught.is_err());
+        assert!(CURRENT.with(|cur| cur.borrow().is_none()));
+        assert_eq!(interner.seen.len(), 1);
+    }
+}
