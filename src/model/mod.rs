@@ -23,8 +23,8 @@ use std::net::IpAddr;
 
 pub use build::{build, build_with, decode_each, Building, DecodedBlock};
 pub use doors::{AdminAccess, AdminRule};
-pub(crate) use id::Interner;
-pub use id::{IdText, ResId};
+pub use id::{IdKey, IdText, ResId};
+pub(crate) use id::{IdMap, Interner};
 pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use types::*;
 
@@ -497,23 +497,23 @@ impl Bastion {
 pub struct Model {
     pub(crate) vms: Vec<Vm>,
     pub(crate) classic_vms: Vec<ClassicVm>,
-    pub(crate) nics: HashMap<String, Nic>,
-    pub(crate) nsgs: HashMap<String, Nsg>,
-    pub(crate) public_ips: HashMap<String, PublicIp>,
-    pub(crate) vnets: HashMap<String, Vnet>,
+    pub(crate) nics: IdMap<Nic>,
+    pub(crate) nsgs: IdMap<Nsg>,
+    pub(crate) public_ips: IdMap<PublicIp>,
+    pub(crate) vnets: IdMap<Vnet>,
     /// Subnet key → (VNet key, index in `Vnet::subnets`).
-    pub(crate) subnets: HashMap<String, (String, usize)>,
+    pub(crate) subnets: IdMap<(IdKey, usize)>,
     /// Load balancers by id key.
-    pub load_balancers: HashMap<String, LoadBalancer>,
-    pub(crate) route_tables: HashMap<String, RouteTable>,
+    pub load_balancers: IdMap<LoadBalancer>,
+    pub(crate) route_tables: IdMap<RouteTable>,
     pub(crate) bastions: Vec<Bastion>,
     pub(crate) asgs: HashMap<String, ResId>,
     /// ipconfig key → (NIC key, index in `Nic::ip_configs`).
-    pub(crate) ip_configs: HashMap<String, (String, usize)>,
+    pub(crate) ip_configs: IdMap<(IdKey, usize)>,
     /// NAT rule key → (LB key, index in `LoadBalancer::nat_rules`).
-    pub(crate) nat_rules: HashMap<String, (String, usize)>,
+    pub(crate) nat_rules: IdMap<(IdKey, usize)>,
     /// LB frontend key → (LB key, index in `LoadBalancer::frontends`).
-    pub(crate) frontends: HashMap<String, (String, usize)>,
+    pub(crate) frontends: IdMap<(IdKey, usize)>,
     /// Resources that were present but could not be understood: key → what was wrong.
     pub(crate) broken: HashMap<String, String>,
     /// What could not be read while building the model.

@@ -1,7 +1,7 @@
 //! Swapping changed resources into a scratch copy of the model and back: how `remedy` proves
 //! fixes on one copy instead of a copy per fix (docs/performance.md).
 
-use super::{doors, Bastion, Model, Nsg, PublicIp, RouteTable, Vm};
+use super::{doors, Bastion, IdKey, Model, Nsg, PublicIp, RouteTable, Vm};
 
 impl Model {
     /// Puts `changed`'s NSGs, route tables and VMs in place of this model's and returns what they
@@ -100,10 +100,10 @@ impl Model {
 /// What [`Model::swap_in`] replaced.
 #[derive(Default)]
 pub(crate) struct Replaced {
-    nsgs: Vec<(String, Option<Nsg>)>,
-    route_tables: Vec<(String, Option<RouteTable>)>,
+    nsgs: Vec<(IdKey, Option<Nsg>)>,
+    route_tables: Vec<(IdKey, Option<RouteTable>)>,
     vms: Vec<(usize, Vm)>,
-    public_ips: Vec<(String, Option<PublicIp>)>,
+    public_ips: Vec<(IdKey, Option<PublicIp>)>,
     bastions: Vec<(usize, Bastion)>,
     firewalls: Vec<(usize, doors::Firewall)>,
     rule_groups: Vec<(usize, doors::RuleGroup)>,

@@ -39,10 +39,10 @@ pub(super) fn nic(m: &mut Model, rid: &ResId, env: Envelope<wire::NicProps>) -> 
     ip_configs.shrink_to_fit();
     for (idx, c) in ip_configs.iter().enumerate() {
         m.ip_configs
-            .insert(c.id.key.clone(), (rid.key.clone(), idx));
+            .insert(IdKey::from(&c.id), (IdKey::from(rid), idx));
     }
     m.nics.insert(
-        rid.key.clone(),
+        IdKey::from(rid),
         Nic {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -61,7 +61,7 @@ pub(super) fn public_ip(
 ) -> Result<(), String> {
     let (head, p) = props(env)?;
     m.public_ips.insert(
-        rid.key.clone(),
+        IdKey::from(rid),
         PublicIp {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -130,10 +130,11 @@ pub(super) fn vnet(
         )?);
     }
     for (idx, s) in subnets.iter().enumerate() {
-        m.subnets.insert(s.id.key.clone(), (rid.key.clone(), idx));
+        m.subnets
+            .insert(IdKey::from(&s.id), (IdKey::from(rid), idx));
     }
     m.vnets.insert(
-        rid.key.clone(),
+        IdKey::from(rid),
         Vnet {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -229,13 +230,15 @@ pub(super) fn load_balancer(
     }
     let lb_rules = lb::lb_rules(rid, &p.load_balancing_rules)?;
     for (idx, r) in nat_rules.iter().enumerate() {
-        m.nat_rules.insert(r.id.key.clone(), (rid.key.clone(), idx));
+        m.nat_rules
+            .insert(IdKey::from(&r.id), (IdKey::from(rid), idx));
     }
     for (idx, f) in frontends.iter().enumerate() {
-        m.frontends.insert(f.id.key.clone(), (rid.key.clone(), idx));
+        m.frontends
+            .insert(IdKey::from(&f.id), (IdKey::from(rid), idx));
     }
     m.load_balancers.insert(
-        rid.key.clone(),
+        IdKey::from(rid),
         LoadBalancer {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -289,7 +292,7 @@ pub(super) fn route_table(
         });
     }
     m.route_tables.insert(
-        rid.key.clone(),
+        IdKey::from(rid),
         RouteTable {
             id: rid.clone(),
             name: name_of(&head, rid),

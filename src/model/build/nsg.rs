@@ -29,7 +29,7 @@ pub(super) fn nsg(m: &mut Model, rid: &ResId, env: Envelope<wire::NsgProps>) -> 
     inbound.shrink_to_fit();
     outbound.shrink_to_fit();
     m.nsgs.insert(
-        rid.key.clone(),
+        IdKey::from(rid),
         Nsg {
             id: rid.clone(),
             name: name_of(&head, rid),
