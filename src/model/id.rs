@@ -8,9 +8,8 @@
 //! ordered and hashed by their text exactly as before.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -229,54 +228,34 @@ impl fmt::Display for IdKey {
     }
 }
 
-/// A set entry found by the id's exact text (not its key: ids that differ in case stay two
-/// ids, as they always were).
-struct ByText(ResId);
-
-impl PartialEq for ByText {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.id == other.0.id
-    }
-}
-
-impl Eq for ByText {}
-
-impl Hash for ByText {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // Must hash as the `str` it borrows as.
-        self.0.id.as_str().hash(state);
-    }
-}
-
-impl std::borrow::Borrow<str> for ByText {
-    fn borrow(&self) -> &str {
-        &self.0.id
-    }
-}
-
-/// The ids read so far while one model is built. It lives as long as the building, not the
-/// model: ids already handed out stay shared after it is dropped.
+/// The ids read so far while one model is built, found by their exact text (not their key:
+/// ids that differ in case stay two ids, as they always were). It lives as long as the
+/// building, not the model: ids already handed out stay shared after it is dropped.
 #[derive(Default)]
 pub(crate) struct Interner {
-    // foldhash: ids are long, and SipHash over each one cost more than the copies it saves.
-    seen: HashSet<ByText, foldhash::fast::RandomState>,
+    /// Each id with the hash of its text: the table grows by doubling to a million ids at
+    /// 100,000 VMs, and hashing every id again at each growth cost more than the lookups.
+    seen: hashbrown::HashTable<(u64, ResId)>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Interner {
     fn get(&mut self, trimmed: &str) -> ResId {
-        if let Some(found) = self.seen.get(trimmed) {
-            return found.0.clone();
+        let hash = self.hasher.hash_one(trimmed);
+        if let Some((_, found)) = self.seen.find(hash, |(_, r)| r.id == trimmed) {
+            return found.clone();
         }
         let rid = ResId::fresh(trimmed);
-        self.seen.insert(ByText(rid.clone()));
+        self.seen.insert_unique(hash, (hash, rid.clone()), |e| e.0);
         rid
     }
 
     fn keep(&mut self, rid: ResId) -> ResId {
-        if let Some(found) = self.seen.get(rid.id.as_str()) {
-            return found.0.clone();
+        let hash = self.hasher.hash_one(rid.id.as_str());
+        if let Some((_, found)) = self.seen.find(hash, |(_, r)| r.id == rid.id) {
+            return found.clone();
         }
-        self.seen.insert(ByText(rid.clone()));
+        self.seen.insert_unique(hash, (hash, rid.clone()), |e| e.0);
         rid
     }
 
@@ -357,7 +336,10 @@ mod tests {
         assert_eq!(map.get("/subscriptions/S/x/NIC"), None);
         let (k, _) = map.iter().next().expect("one entry");
         assert_eq!(k.as_str(), "/subscriptions/s/x/nic");
-        assert_eq!(IdKey::from(&a).cmp(&IdKey::from(&b)), std::cmp::Ordering::Equal);
+        assert_eq!(
+            IdKey::from(&a).cmp(&IdKey::from(&b)),
+            std::cmp::Ordering::Equal
+        );
         assert!(IdKey::from(&a) < IdKey::from(&ResId::new("/subscriptions/s/y")));
     }
 

@@ -447,7 +447,7 @@ pub(crate) fn part(
                 format!("{}: {}", a.name, words::problem(&p.reason)),
             ));
         }
-        let findings: Vec<FindingReport> = findings
+        let mut findings: Vec<FindingReport> = findings
             .iter()
             .filter(|f| match filter {
                 CategoryFilter::All => true,
@@ -458,6 +458,8 @@ pub(crate) fn part(
                 false => FindingReport::brief(f),
             })
             .collect();
+        // A filtered list keeps room for four findings; it lives until the report is written.
+        findings.shrink_to_fit();
         summary.vms += 1;
         match a.verdict {
             Verdict::Reachable => summary.reachable += 1,
@@ -488,7 +490,9 @@ pub(crate) fn assemble(
     extra: &[Diagnostic],
 ) -> Report {
     let mut summary = Summary::default();
-    let mut vms: Vec<(usize, VmReport)> = Vec::new();
+    // Every VM's report is alive here: a list grown by doubling held up to twice their room.
+    let mut vms: Vec<(usize, VmReport)> =
+        Vec::with_capacity(parts.iter().map(|p| p.vms.len()).sum());
     let mut diagnostics: Vec<Diagnostic> = model.diagnostics.iter().chain(extra).cloned().collect();
     let mut rules: Vec<trace::RuleReport> = Vec::new();
     for p in parts {
