@@ -57,10 +57,7 @@ impl ResId {
     /// read again is the same shared id.
     pub fn new(id: &str) -> ResId {
         let trimmed = id.trim().trim_end_matches('/');
-        CURRENT.with(|cur| match cur.borrow_mut().as_mut() {
-            Some(interner) => interner.get(trimmed),
-            None => ResId::fresh(trimmed),
-        })
+        ResId::interned(trimmed, || ResId::fresh(trimmed))
     }
 
     fn fresh(trimmed: &str) -> ResId {
@@ -72,9 +69,15 @@ impl ResId {
 
     /// This id, or the equal one already shared while a model is built on this thread.
     pub(crate) fn shared(self) -> ResId {
+        let text = self.clone();
+        ResId::interned(&text.id, || self)
+    }
+
+    /// The id of this text shared while a model is built on this thread, else `make`'s.
+    fn interned(text: &str, make: impl FnOnce() -> ResId) -> ResId {
         CURRENT.with(|cur| match cur.borrow_mut().as_mut() {
-            Some(interner) => interner.keep(self),
-            None => self,
+            Some(interner) => interner.intern(text, make),
+            None => make(),
         })
     }
 
@@ -150,13 +153,6 @@ pub struct IdKey(ResId);
 /// 3 % of an audit's time.
 pub(crate) type IdMap<V> = std::collections::HashMap<IdKey, V, foldhash::fast::RandomState>;
 
-impl IdKey {
-    /// The id this key stands for.
-    pub fn rid(&self) -> &ResId {
-        &self.0
-    }
-}
-
 impl From<&ResId> for IdKey {
     fn from(rid: &ResId) -> IdKey {
         IdKey(rid.clone())
@@ -222,12 +218,6 @@ impl fmt::Debug for IdKey {
     }
 }
 
-impl fmt::Display for IdKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.key)
-    }
-}
-
 /// The ids read so far while one model is built, found by their exact text (not their key:
 /// ids that differ in case stay two ids, as they always were). It lives as long as the
 /// building, not the model: ids already handed out stay shared after it is dropped.
@@ -240,21 +230,13 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
-    fn get(&mut self, trimmed: &str) -> ResId {
-        let hash = self.hasher.hash_one(trimmed);
-        if let Some((_, found)) = self.seen.find(hash, |(_, r)| r.id == trimmed) {
+    /// The id already read with this text, else `make`'s, kept from now on.
+    fn intern(&mut self, text: &str, make: impl FnOnce() -> ResId) -> ResId {
+        let hash = self.hasher.hash_one(text);
+        if let Some((_, found)) = self.seen.find(hash, |(_, r)| r.id == text) {
             return found.clone();
         }
-        let rid = ResId::fresh(trimmed);
-        self.seen.insert_unique(hash, (hash, rid.clone()), |e| e.0);
-        rid
-    }
-
-    fn keep(&mut self, rid: ResId) -> ResId {
-        let hash = self.hasher.hash_one(rid.id.as_str());
-        if let Some((_, found)) = self.seen.find(hash, |(_, r)| r.id == rid.id) {
-            return found.clone();
-        }
+        let rid = make();
         self.seen.insert_unique(hash, (hash, rid.clone()), |e| e.0);
         rid
     }
@@ -341,6 +323,31 @@ mod tests {
             std::cmp::Ordering::Equal
         );
         assert!(IdKey::from(&a) < IdKey::from(&ResId::new("/subscriptions/s/y")));
+    }
+
+    #[test]
+    fn a_built_model_shares_an_id_between_its_mentions() {
+        let vnet =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
+        let text = format!(
+            r#"[{{"id": "{vnet}", "type": "Microsoft.Network/virtualNetworks",
+                 "properties": {{"addressSpace": {{"addressPrefixes": ["10.0.0.0/16"]}},
+                   "subnets": [{{"id": "{vnet}/subnets/a", "name": "a",
+                                 "properties": {{"addressPrefix": "10.0.0.0/24"}}}}]}}}},
+                {{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/n",
+                  "type": "Microsoft.Network/networkInterfaces",
+                  "properties": {{"ipConfigurations": [{{"name": "c", "properties": {{
+                    "privateIPAddress": "10.0.0.4", "subnet": {{"id": "{vnet}/subnets/a"}}}}}}]}}}}]"#
+        );
+        let raws: Vec<Box<serde_json::value::RawValue>> =
+            serde_json::from_str(&text).expect("test JSON");
+        let refs: Vec<&serde_json::value::RawValue> = raws.iter().map(|r| r.as_ref()).collect();
+        let m = crate::model::build(&refs);
+        let subnet = &m.vnets.values().next().expect("the VNet").subnets[0].id;
+        let nic = m.nics.values().next().expect("the NIC");
+        let named = nic.ip_configs[0].subnet.as_ref().expect("its subnet");
+        assert_eq!(named, subnet);
+        assert!(ResId::same_text(named, subnet));
     }
 
     #[test]
