@@ -80,6 +80,14 @@ fn shapes_not_streamed_and_bad_documents_read_as_before() {
         ("a duplicate resources key", duplicate.into_bytes()),
         ("an unknown schema", unknown.to_string().into_bytes()),
         ("truncated", estate.to_string().as_bytes()[..5_000].to_vec()),
+        // Found by the model while it decodes (the reader only finds where resources end).
+        (
+            "a resource that is not JSON",
+            estate
+                .to_string()
+                .replacen(r#""properties":{"#, r#""properties"{"#, 1)
+                .into_bytes(),
+        ),
     ];
     for (what, text) in cases {
         let [file, stdin] = both(&text);
@@ -87,7 +95,10 @@ fn shapes_not_streamed_and_bad_documents_read_as_before() {
             file == stdin,
             "{what}: file and stdin differ: {file:?} vs {stdin:?}"
         );
-        let expect_error = matches!(what, "an unknown schema" | "truncated");
+        let expect_error = matches!(
+            what,
+            "an unknown schema" | "truncated" | "a resource that is not JSON"
+        );
         assert_eq!(file.2 == Some(2), expect_error, "{what}: {}", file.1);
     }
 }

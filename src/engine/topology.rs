@@ -12,6 +12,7 @@ mod classic;
 mod lb;
 pub(crate) mod private;
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -222,11 +223,12 @@ impl<'m, 'o> Builder<'m, 'o> {
     /// Every ARM and classic VM (Windows and not), sorted by id.
     pub(crate) fn all(&self) -> Vec<VmTopology<'m>> {
         let m = self.model;
+        // Each VM's on its own, on every core.
         let mut out: Vec<VmTopology<'m>> = m
             .vms
-            .iter()
+            .par_iter()
             .map(|vm| self.arm(vm))
-            .chain(m.classic_vms.iter().map(|vm| self.classic(vm)))
+            .chain(m.classic_vms.par_iter().map(|vm| self.classic(vm)))
             .map(|mut t| {
                 // Every VM's topology lives through the audit: give back the room its lists
                 // grew into (a path list held four paths for one; 14 MB at 10,000 VMs).

@@ -4,6 +4,8 @@
 //! helpers they share; `sink` keeps diagnostics of one kind from growing with hostile input.
 
 mod avnm;
+mod background;
+mod blocks;
 mod compute;
 mod firewall;
 mod gateways;
@@ -13,14 +15,16 @@ mod nsg;
 mod sink;
 
 use rayon::prelude::*;
-use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::net::IpAddr;
 
-use super::decode::{decode, json_kind, json_kind_of_text};
+use super::decode::{decode, json_kind_of_text};
 use super::net::{parse_ip, parse_port, parse_port_item, parse_prefix, private_ip};
-use super::wire::{self, Child, Envelope, Head};
+use super::wire::{self, Child, Envelope};
 use super::*;
+pub use background::{Background, Incomplete};
+pub use blocks::{decode_each, DecodedBlock, Texts};
+use blocks::{decode_resource, Body, Decoded, DECODE_BLOCK};
 use compute::{classic_vm, vm};
 use network::{bastion, load_balancer, nic, public_ip, route_table, vnet};
 use nsg::nsg;
@@ -134,16 +138,34 @@ impl Building {
     /// block of resources, then they are added in their order (so diagnostics keep it). Blocks
     /// bound the memory the decoded bodies take.
     pub fn add(&mut self, resources: &[&RawValue]) {
+        let mut waiting: Option<Vec<Decoded>> = None;
         for raws in resources.chunks(DECODE_BLOCK) {
-            let decoded: Vec<Decoded> = raws.par_iter().map(|raw| decode_resource(raw)).collect();
-            self.absorb(DecodedBlock(decoded));
+            // The next block is decoded while the last one is added.
+            let (decoded, ()) = rayon::join(
+                || {
+                    raws.par_iter()
+                        .map(|raw| decode_resource(raw.get()))
+                        .collect()
+                },
+                || {
+                    if let Some(block) = waiting.take() {
+                        self.absorb(DecodedBlock(block));
+                    }
+                },
+            );
+            waiting = Some(decoded);
+        }
+        if let Some(block) = waiting {
+            self.absorb(DecodedBlock(block));
         }
     }
 
     /// Adds resources decoded elsewhere ([`decode_each`]) as the next ones, in their order: a live
     /// collection decodes each page in the task that read it, while others download.
     pub fn absorb(&mut self, block: DecodedBlock) {
-        let Building { m, sink, next, ids } = self;
+        let Building {
+            m, sink, next, ids, ..
+        } = self;
         ids.serve(|| {
             for d in block.0 {
                 // A resource's position in all the data is known only here.
@@ -206,134 +228,17 @@ fn shrink(m: &mut Model) {
     m.frontends.shrink_to_fit();
 }
 
-/// A resource's id, or why it has none (the resource is then skipped: nothing can refer to it).
-/// `Err((kind, message))`: `kind` groups diagnostics of one kind (see `sink`).
-fn identify(raw: &RawValue) -> Result<Head, (&'static str, String)> {
-    if !raw.get().trim_start().starts_with('{') {
-        let found = json_kind_of_text(raw.get());
-        return Err((
-            "are not JSON objects",
-            format!("not a resource object: expected an object, found {found}"),
-        ));
-    }
-    decode::<Head>(raw.get()).map_err(|e| {
-        (
-            "are not resource objects",
-            format!("not a resource object: {e}"),
-        )
-    })
-}
-
-fn resource_id(head: &Head) -> Result<String, (&'static str, String)> {
-    match &head.id {
-        Some(serde_json::Value::String(s)) if s.trim().starts_with('/') => Ok(s.clone()),
-        Some(serde_json::Value::String(s)) => Err((
-            "have an `id` that is not an ARM resource id",
-            format!(
-                "field `id`: \"{s}\" is not an ARM resource id (it must start with /subscriptions/ or /providers/)"
-            ),
-        )),
-        Some(other) => Err((
-            "have an `id` that is not a string",
-            format!("field `id`: expected a string, found {}", json_kind(other)),
-        )),
-        None => Err((
-            "have no `id` and are skipped",
-            "field `id` is missing: the resource cannot be identified and is skipped".to_string(),
-        )),
-    }
-}
-
-/// Resources decoded side by side before they are added to the model.
-const DECODE_BLOCK: usize = 1024;
-
-/// Resources decoded on their own, in their order, not yet added to a model
-/// ([`Building::absorb`]).
-#[derive(Default)]
-pub struct DecodedBlock(Vec<Decoded>);
-
-impl DecodedBlock {
-    /// Puts `more` after these.
-    pub fn append(&mut self, mut more: DecodedBlock) {
-        self.0.append(&mut more.0);
-    }
-}
-
-impl std::fmt::Debug for DecodedBlock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DecodedBlock({} resources)", self.0.len())
-    }
-}
-
-/// Decodes resources on their own (no other resource is needed), in this thread.
-pub fn decode_each<'a>(resources: impl IntoIterator<Item = &'a RawValue>) -> DecodedBlock {
-    DecodedBlock(resources.into_iter().map(decode_resource).collect())
-}
-
-/// One resource as far as it can be read on its own.
-// Most resources are bodies: boxing the large variant would add an allocation to nearly every
-// resource, to save memory in a block of at most `DECODE_BLOCK` items that lives briefly.
-#[allow(clippy::large_enum_variant)]
-enum Decoded {
-    /// No usable id: (kind of diagnostic, message).
-    Unidentified(&'static str, String),
-    /// A `type` that is not a string: the message.
-    BadType(ResId, String),
-    /// A type rdpaudit does not read.
-    Ignored,
-    /// A body of a type rdpaudit reads, or why it could not be decoded.
-    Body(ResId, Result<Body, String>),
-}
-
-/// A decoded body, by type.
-enum Body {
-    Vm(Envelope<wire::VmProps>),
-    ClassicVm(Envelope<wire::ClassicVmProps>),
-    Nic(Envelope<wire::NicProps>),
-    Nsg(Envelope<wire::NsgProps>),
-    PublicIp(Envelope<wire::PipProps>),
-    Vnet(Envelope<wire::VnetProps>),
-    LoadBalancer(Envelope<wire::LbProps>),
-    RouteTable(Envelope<wire::RouteTableProps>),
-    Bastion(Envelope<wire::BastionProps>),
-    Gateway(Envelope<wire::GatewayProps>),
-    LocalGateway(Envelope<wire::LocalGatewayProps>),
-    Connection(Envelope<wire::ConnectionProps>),
-    Peering(Envelope<wire::PeeringProps>),
-    Asg,
-    Firewall(Envelope<firewall::FirewallProps>),
-    FirewallPolicy(Envelope<firewall::PolicyProps>),
-    RuleGroup(Envelope<firewall::GroupProps>),
-    IpGroup(Envelope<firewall::IpGroupProps>),
-}
-
-fn decode_resource(raw: &RawValue) -> Decoded {
-    let id = match identify(raw).and_then(|head| resource_id(&head).map(|id| (id, head))) {
-        Ok(found) => found,
-        Err((kind, message)) => return Decoded::Unidentified(kind, message),
-    };
-    let (id, head) = id;
-    let rid = ResId::new(&id);
-    let kind = match head.kind {
-        Some(serde_json::Value::String(t)) => kind_of(&t),
-        Some(other) => {
-            let why = format!(
-                "field `type`: expected a string, found {}",
-                json_kind(&other)
-            );
-            return Decoded::BadType(rid, why);
-        }
-        None => kind_from_id(&rid.id),
-    };
-    match kind {
-        None => Decoded::Ignored,
-        Some(kind) => Decoded::Body(rid, decode_kind(kind, raw)),
-    }
-}
-
 /// Adds a decoded resource, the `index`th of the data, to the model.
 fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded, index: usize) {
     let (rid, body) = match d {
+        // Only texts read unchecked can be, and those are never added (`Background`).
+        Decoded::NotJson => {
+            sink.push_unidentified(
+                "are not JSON",
+                Diagnostic::error(format!("resources[{index}]"), "not JSON".to_string()),
+            );
+            return;
+        }
         Decoded::Unidentified(kind, message) => {
             sink.push_unidentified(
                 kind,
@@ -360,29 +265,6 @@ fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded, index: usize) {
     }
 }
 
-fn decode_kind(kind: Kind, raw: &RawValue) -> Result<Body, String> {
-    Ok(match kind {
-        Kind::Vm => Body::Vm(parse(raw)?),
-        Kind::ClassicVm => Body::ClassicVm(parse(raw)?),
-        Kind::Nic => Body::Nic(parse(raw)?),
-        Kind::Nsg => Body::Nsg(parse(raw)?),
-        Kind::PublicIp => Body::PublicIp(parse(raw)?),
-        Kind::Vnet => Body::Vnet(parse(raw)?),
-        Kind::LoadBalancer => Body::LoadBalancer(parse(raw)?),
-        Kind::RouteTable => Body::RouteTable(parse(raw)?),
-        Kind::Bastion => Body::Bastion(parse(raw)?),
-        Kind::Gateway => Body::Gateway(parse(raw)?),
-        Kind::LocalGateway => Body::LocalGateway(parse(raw)?),
-        Kind::Connection => Body::Connection(parse(raw)?),
-        Kind::Peering => Body::Peering(parse(raw)?),
-        Kind::Asg => Body::Asg,
-        Kind::Firewall => Body::Firewall(parse(raw)?),
-        Kind::FirewallPolicy => Body::FirewallPolicy(parse(raw)?),
-        Kind::RuleGroup => Body::RuleGroup(parse(raw)?),
-        Kind::IpGroup => Body::IpGroup(parse(raw)?),
-    })
-}
-
 fn add_body(m: &mut Model, rid: &ResId, body: Body) -> Result<(), String> {
     match body {
         Body::Vm(e) => vm(m, rid, e),
@@ -407,11 +289,6 @@ fn add_body(m: &mut Model, rid: &ResId, body: Body) -> Result<(), String> {
         Body::RuleGroup(e) => firewall::rule_group(m, rid, e),
         Body::IpGroup(e) => firewall::ip_group(m, rid, e),
     }
-}
-
-/// Parses one resource envelope (duplicate keys: the last wins; errors name the JSON path).
-fn parse<P: DeserializeOwned>(raw: &RawValue) -> Result<Envelope<P>, String> {
-    decode::<Envelope<P>>(raw.get()).map_err(|e| e.to_string())
 }
 
 fn props<P>(env: Envelope<P>) -> Result<(Envelope<()>, P), String> {

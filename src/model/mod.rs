@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-pub use build::{build, build_with, decode_each, Building, DecodedBlock};
+pub use build::{
+    build, build_with, decode_each, Background, Building, DecodedBlock, Incomplete, Texts,
+};
 pub use doors::{AdminAccess, AdminRule};
 pub use id::{IdKey, IdText, ResId};
 pub(crate) use id::{IdMap, Interner};

@@ -4,9 +4,16 @@
 //! anything else (another shape, a duplicate `resources`, bad JSON, bad UTF-8, absurd nesting)
 //! is `Ok(None)`, and the caller reads the file whole with [`super::parse`], which says exactly
 //! what is wrong, as before.
+//!
+//! This reader finds where each resource begins and ends; the consumer checks that each one is
+//! JSON while it decodes it (`model::Building::add_texts`, on every core, in the pass that reads
+//! the resource's id) and stops the read when one is not. Each text is read once for that.
 
 use serde_json::value::RawValue;
 use std::io::Read;
+use std::ops::ControlFlow;
+
+use crate::model::Texts;
 
 use super::{from_doc, Doc, RawList, Snapshot, SnapshotError, MAX_DEPTH};
 
@@ -44,10 +51,13 @@ impl Rest {
     }
 }
 
-/// Reads a snapshot document from `src`, handing its resources to `block` a block at a time,
-/// in order. `Ok(None)`: not streamed (see the module); `block` may have been called, and what
-/// it built must be dropped.
-pub fn read<R: Read>(src: R, block: impl FnMut(&[&RawValue])) -> std::io::Result<Option<Rest>> {
+/// Reads a snapshot document from `src`, handing its resources' texts to `block` a block at a
+/// time, in order; `block` breaks when a text is not JSON. `Ok(None)`: not streamed (see the
+/// module); `block` may have been called, and what it built must be dropped.
+pub fn read<R: Read>(
+    src: R,
+    block: impl FnMut(Texts) -> ControlFlow<()>,
+) -> std::io::Result<Option<Rest>> {
     Reader::new(src, CHUNK).document(block)
 }
 
@@ -88,16 +98,10 @@ impl<R: Read> Reader<R> {
         }
         self.buf.drain(..self.pos);
         self.pos = 0;
-        let had = self.buf.len();
-        self.buf.resize(had + self.chunk, 0);
-        let n = loop {
-            match self.src.read(&mut self.buf[had..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        self.buf.truncate(had + n);
+        // Up to a chunk, into the buffer's spare room (not zeroed first, as a slice would be).
+        let n = (&mut self.src)
+            .take(self.chunk as u64)
+            .read_to_end(&mut self.buf)?;
         self.eof = n == 0;
         Ok(n > 0)
     }
@@ -231,7 +235,10 @@ impl<R: Read> Reader<R> {
     }
 
     /// The whole document: `{ "key": value, … }` with one `resources` array.
-    fn document(mut self, mut block: impl FnMut(&[&RawValue])) -> std::io::Result<Option<Rest>> {
+    fn document(
+        mut self,
+        mut block: impl FnMut(Texts) -> ControlFlow<()>,
+    ) -> std::io::Result<Option<Rest>> {
         let mut at = 0;
         // A byte-order mark, as `super::as_text` allows.
         if self.byte(0)? == Some(0xEF) && self.byte(1)? == Some(0xBB) && self.byte(2)? == Some(0xBF)
@@ -311,7 +318,7 @@ impl<R: Read> Reader<R> {
     }
 
     /// The `resources` array at `pos`, handed over in blocks; how many it held.
-    fn resources(&mut self, block: &mut impl FnMut(&[&RawValue])) -> Scan<usize> {
+    fn resources(&mut self, block: &mut impl FnMut(Texts) -> ControlFlow<()>) -> Scan<usize> {
         let mut count = 0;
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(BLOCK);
         // Offsets from `pos`, which stays at the start of the block until it is handed over.
@@ -337,12 +344,12 @@ impl<R: Read> Reader<R> {
             at = d + 1;
             // `end` counts from the block's start (`pos`).
             if spans.len() == BLOCK || end >= BLOCK_BYTES {
-                let Ok(n) = self.hand_over(&spans, block) else {
+                count += spans.len();
+                let Ok(()) = self.hand_over(std::mem::take(&mut spans), block) else {
                     return Ok(Err(Bail));
                 };
-                count += n;
-                spans.clear();
-                self.pos += d;
+                // The block's bytes went with it: the delimiter is now at `d - end`.
+                self.pos += d - end;
                 at = 1;
             }
             match b {
@@ -351,30 +358,46 @@ impl<R: Read> Reader<R> {
                 _ => return Ok(Err(Bail)),
             }
         }
-        let Ok(n) = self.hand_over(&spans, block) else {
+        // After the last resource (or `[` of an empty array), the closing `]`.
+        let Some(last) = spans.last().map(|s| s.1) else {
+            self.pos += at;
+            return Ok(Ok(count));
+        };
+        count += spans.len();
+        let Ok(()) = self.hand_over(spans, block) else {
             return Ok(Err(Bail));
         };
-        self.pos += at;
-        Ok(Ok(count + n))
+        self.pos += at - last;
+        Ok(Ok(count))
     }
 
-    /// Validates the resources at `spans` and hands them over.
+    /// Hands over the resources at `spans` (offsets from `pos`, the last ending the block) with
+    /// their bytes: the buffer keeps only what follows them, and `pos` moves to its start.
     fn hand_over(
-        &self,
-        spans: &[(usize, usize)],
-        block: &mut impl FnMut(&[&RawValue]),
-    ) -> Result<usize, Bail> {
-        let raws = spans
-            .iter()
-            .map(|&(a, b)| {
-                let text = self.text(a, b).ok_or(Bail)?;
-                serde_json::from_str::<&RawValue>(text).map_err(|_| Bail)
-            })
-            .collect::<Result<Vec<&RawValue>, Bail>>()?;
-        if !raws.is_empty() {
-            block(&raws);
+        &mut self,
+        spans: Vec<(usize, usize)>,
+        block: &mut impl FnMut(Texts) -> ControlFlow<()>,
+    ) -> Result<(), Bail> {
+        let Some(&(_, last)) = spans.last() else {
+            return Ok(());
+        };
+        // What follows the block is less than a read's worth: that is all that is copied. The
+        // next buffer has room for a block at once, not regrown (and copied) read after read.
+        let cut = self.pos + last;
+        let mut after = Vec::with_capacity(BLOCK_BYTES + 2 * self.chunk);
+        after.extend_from_slice(self.buf.get(cut..).unwrap_or_default());
+        self.buf.truncate(cut);
+        let bytes = std::mem::replace(&mut self.buf, after);
+        let base = self.pos;
+        self.pos = 0;
+        let spans = spans
+            .into_iter()
+            .map(|(a, b)| (base + a, base + b))
+            .collect();
+        match block(Texts { bytes, spans }) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => Err(Bail),
         }
-        Ok(raws.len())
     }
 }
 

@@ -279,6 +279,7 @@ pub(super) fn prepare(
     if let Some(fw) = framework {
         report.compliance = Some(report::compliance::summarize(&report, fw, filter));
     }
+    free_aside(model);
     Ok(Assessed {
         report,
         resources,
@@ -286,6 +287,16 @@ pub(super) fn prepare(
         diagnostics,
         meta,
     })
+}
+
+/// Frees `value` on a thread of its own while the report is printed: freeing the model of a
+/// 10,000-VM estate took as long as rendering its summary. The process may exit first; the
+/// system takes the memory back then.
+fn free_aside<T: Send + 'static>(value: T) {
+    // If no thread can be started, the closure and `value` are freed here.
+    let _ = std::thread::Builder::new()
+        .name("free".into())
+        .spawn(move || drop(value));
 }
 
 /// What was read: the model (immutable from here on), the guest facts observed next to it, and
@@ -416,15 +427,29 @@ fn streamed_data(input: &InputArgs, need_raw: bool) -> Result<Option<Data>, CliE
         source,
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut building = crate::model::Building::default();
+    let mut building = crate::model::Background::new(crate::model::Building::default());
     let mut resources: Vec<Box<serde_json::value::RawValue>> = Vec::new();
-    let block = |raws: &[&serde_json::value::RawValue]| {
-        building.add(raws);
+    let block = |texts: crate::model::Texts| {
         if need_raw {
-            resources.extend(raws.iter().map(|r| (*r).to_owned()));
+            // Checked here as the whole read checks them; `Break` if one is not JSON.
+            for &(a, b) in &texts.spans {
+                let raw = texts
+                    .bytes
+                    .get(a..b)
+                    .and_then(|t| std::str::from_utf8(t).ok())
+                    .and_then(|t| serde_json::value::RawValue::from_string(t.to_owned()).ok());
+                match raw {
+                    Some(raw) => resources.push(raw),
+                    None => return std::ops::ControlFlow::Break(()),
+                }
+            }
         }
+        building.add_texts(texts)
     };
     let Some(rest) = snapshot::stream::read(file, block).map_err(read_err)? else {
+        return Ok(None);
+    };
+    let Ok(building) = building.finish() else {
         return Ok(None);
     };
     let snap = rest.snapshot()?;

@@ -157,7 +157,7 @@ pub(crate) fn classes_for<'m>(
     at: Option<usize>,
     eps: &[Endpoint<'m>],
     inbound: &Inbound,
-    cache: &mut HashMap<String, Vec<GatewaySource<'m>>>,
+    gateways: &HashMap<String, Vec<GatewaySource<'m>>>,
 ) -> Vec<ClassReach<'m>> {
     let mut out = internet_and_bastion(vm);
     let Some((at, e)) = at.and_then(|i| Some((i, eps.get(i)?))) else {
@@ -174,9 +174,14 @@ pub(crate) fn classes_for<'m>(
         ));
     }
     out.extend(peered(model, e.vnet, ev, e));
-    let sources = cache
-        .entry(e.vnet.id.key.clone())
-        .or_insert_with(|| gateways::sources_for(model, e.vnet));
+    let computed;
+    let sources = match gateways.get(&e.vnet.id.key) {
+        Some(s) => s,
+        None => {
+            computed = gateways::sources_for(model, e.vnet);
+            &computed
+        }
+    };
     for g in sources.iter() {
         let kind = match g.class {
             GatewayClass::OnPremises => ClassKind::OnPremises,

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+use rayon::prelude::*;
 
 use super::super::addrset::AddrSet;
 use super::super::admin::{self, AdminOutcome};
@@ -270,7 +271,8 @@ impl Inbound {
         asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
     ) -> Inbound {
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut evals = Vec::new();
+        // The first endpoint of each context, in order.
+        let mut firsts = Vec::new();
         let mut context_of = Vec::with_capacity(eps.len());
         for e in eps {
             let port = vms[e.vm].port;
@@ -290,13 +292,18 @@ impl Inbound {
                     String::new()
                 }
             );
-            let next = evals.len();
+            let next = firsts.len();
             let at = *index.entry(key).or_insert(next);
             if at == next {
-                evals.push(inbound_eval(model, e, port, &asg_members));
+                firsts.push(e);
             }
             context_of.push(at);
         }
+        // Each context once, on every core.
+        let evals = firsts
+            .par_iter()
+            .map(|e| inbound_eval(model, e, vms[e.vm].port, &asg_members))
+            .collect();
         Inbound {
             context_of,
             evals,
@@ -596,12 +603,64 @@ pub(crate) fn edges<'m>(
     }
     let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
     groups.sort();
+    // Each group on its own, then merged in order: for every (target, source), the first
+    // certain edge, else the first one, as when the groups were walked one after another.
+    let found: Vec<HashMap<(usize, usize), Edge<'m>>> = groups
+        .par_iter()
+        .map(|members| {
+            let cx = Sources {
+                model,
+                vms,
+                eps,
+                inbound,
+                by_vnet: &by_vnet,
+            };
+            cx.edges_from(members)
+        })
+        .collect();
     let mut best: HashMap<(usize, usize), Edge<'m>> = HashMap::new();
-    for members in &groups {
+    for group in found {
+        for (k, edge) in group {
+            keep_best(&mut best, k, edge);
+        }
+    }
+    let mut out: Vec<(usize, Edge<'m>)> = best.into_iter().map(|((to, _), e)| (to, e)).collect();
+    out.sort_by_key(|(to, e)| (*to, e.from));
+    out
+}
+
+/// Keeps `edge` for `k` unless one is kept already: a certain edge replaces an uncertain one.
+fn keep_best<'m>(best: &mut HashMap<(usize, usize), Edge<'m>>, k: (usize, usize), edge: Edge<'m>) {
+    match best.entry(k) {
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(edge);
+        }
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            if o.get().verdict != Verdict::Reachable && edge.verdict == Verdict::Reachable {
+                o.insert(edge);
+            }
+        }
+    }
+}
+
+/// What finding the edges from one group of source endpoints needs.
+struct Sources<'a, 'm> {
+    model: &'m Model,
+    vms: &'a [VmAnalysis<'m>],
+    eps: &'a [Endpoint<'m>],
+    inbound: &'a Inbound,
+    by_vnet: &'a HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'m> Sources<'_, 'm> {
+    /// The best edge per (target, source) from the endpoints `members`, which share a context.
+    fn edges_from(&self, members: &[usize]) -> HashMap<(usize, usize), Edge<'m>> {
+        let (model, vms, eps, inbound) = (self.model, self.vms, self.eps, self.inbound);
+        let mut best = HashMap::new();
         let rep = &eps[members[0]];
         let mut outs: HashMap<u16, OutEval> = HashMap::new();
         for vnet in near_vnets(model, rep) {
-            for &b in by_vnet.get(vnet.as_str()).into_iter().flatten() {
+            for &b in self.by_vnet.get(vnet.as_str()).into_iter().flatten() {
                 let to = &eps[b];
                 let Some(route) = route_to(model, rep, to) else {
                     continue;
@@ -643,15 +702,10 @@ pub(crate) fn edges<'m>(
                         route: route.clone(),
                         inbound: inb,
                     };
-                    let slot = best.entry((to.vm, from.vm)).or_insert_with(|| edge.clone());
-                    if slot.verdict != Verdict::Reachable && edge.verdict == Verdict::Reachable {
-                        *slot = edge;
-                    }
+                    keep_best(&mut best, (to.vm, from.vm), edge);
                 }
             }
         }
+        best
     }
-    let mut out: Vec<(usize, Edge<'m>)> = best.into_iter().map(|((to, _), e)| (to, e)).collect();
-    out.sort_by_key(|(to, e)| (*to, e.from));
-    out
 }

@@ -16,6 +16,7 @@ pub(crate) mod eastwest;
 pub(crate) mod outbound;
 pub(crate) mod trace;
 
+use rayon::prelude::*;
 use std::net::IpAddr;
 
 use super::analysis::VmAnalysis;
@@ -91,10 +92,20 @@ pub(crate) fn analyse<'m>(
     for (i, e) in endpoints.iter().enumerate().rev() {
         first[e.vm] = Some(i);
     }
-    let mut cache = std::collections::HashMap::new();
-    for (i, vm) in vms.iter().enumerate() {
-        out[i].classes =
-            classes::classes_for(model, vm, first[i], &endpoints, &inbound, &mut cache);
+    // Each VNet's gateway sources once, then every VM's classes on every core.
+    let mut gateways = std::collections::HashMap::new();
+    for e in first.iter().flatten().filter_map(|&i| endpoints.get(i)) {
+        gateways
+            .entry(e.vnet.id.key.clone())
+            .or_insert_with(|| crate::engine::gateways::sources_for(model, e.vnet));
+    }
+    let classes: Vec<_> = vms
+        .par_iter()
+        .enumerate()
+        .map(|(i, vm)| classes::classes_for(model, vm, first[i], &endpoints, &inbound, &gateways))
+        .collect();
+    for (o, c) in out.iter_mut().zip(classes) {
+        o.classes = c;
     }
     for (to, edge) in eastwest::edges(model, vms, &endpoints, &inbound, full) {
         out[to].edges.push(edge);

@@ -1,14 +1,30 @@
 use super::*;
+use crate::model::{Background, Building};
 
 const DEMO: &str = include_str!("../../../mocks/demo/demo-subscription.json");
 
-/// Streams `text` `chunk` bytes at a time: the resources handed over (as text) and the rest.
+/// Streams `text` `chunk` bytes at a time into a model, as `audit` does: the resources handed
+/// over (as text) and the rest; `None` when not streamed, or when the model found a text that
+/// is not JSON.
 fn stream(text: &[u8], chunk: usize) -> Option<(Vec<String>, Rest)> {
     let mut seen = Vec::new();
+    let mut building = Background::new(Building::default());
     let rest = Reader::new(text, chunk)
-        .document(|raws| seen.extend(raws.iter().map(|r| r.get().to_string())))
+        .document(|texts| {
+            seen.extend(texts_of(&texts));
+            building.add_texts(texts)
+        })
         .expect("reading from memory");
+    building.finish().ok()?;
     rest.map(|r| (seen, r))
+}
+
+/// The texts of a block, as strings.
+fn texts_of(t: &Texts) -> Vec<String> {
+    t.spans
+        .iter()
+        .map(|&(a, b)| String::from_utf8_lossy(&t.bytes[a..b]).into_owned())
+        .collect()
 }
 
 /// What `super::parse` reads of the same text: resources as text, and the other fields.
@@ -55,9 +71,10 @@ fn resources_are_handed_over_in_blocks_in_order() {
     let mut blocks = Vec::new();
     let mut seen = Vec::new();
     let rest = Reader::new(text.as_bytes(), 333)
-        .document(|raws| {
-            blocks.push(raws.len());
-            seen.extend(raws.iter().map(|r| r.get().to_string()));
+        .document(|texts| {
+            blocks.push(texts.spans.len());
+            seen.extend(texts_of(&texts));
+            ControlFlow::Continue(())
         })
         .expect("memory")
         .expect("streamed");
@@ -78,9 +95,10 @@ fn large_resources_are_handed_over_in_smaller_blocks() {
     let mut blocks = Vec::new();
     let mut seen = Vec::new();
     let rest = Reader::new(text.as_bytes(), 1 << 16)
-        .document(|raws| {
-            blocks.push(raws.len());
-            seen.extend(raws.iter().map(|r| r.get().to_string()));
+        .document(|texts| {
+            blocks.push(texts.spans.len());
+            seen.extend(texts_of(&texts));
+            ControlFlow::Continue(())
         })
         .expect("memory")
         .expect("streamed");
@@ -171,4 +189,30 @@ fn escapes_and_brackets_in_strings_are_read_across_every_chunk_boundary() {
 
 fn fields_of(rest: &Rest) -> String {
     fields(&rest.snapshot().expect("valid"))
+}
+
+#[test]
+fn a_resource_that_is_not_json_in_an_early_block_leaves_the_document_to_the_whole_read() {
+    // 3,000 resources in three blocks; the 100th, in the first block, is not JSON. The reader
+    // only finds where it ends: the model's builder finds it is not JSON (and the reader stops
+    // once it has, which may be after the last block).
+    let items: Vec<String> = (0..3000)
+        .map(|i| match i {
+            99 => r#"{"id": "/subscriptions/s/x/99", "a" 1}"#.to_string(),
+            _ => format!(r#"{{"id": "/subscriptions/s/x/{i}"}}"#),
+        })
+        .collect();
+    let text = format!(r#"{{"resources": [{}]}}"#, items.join(","));
+    let mut building = Background::new(Building::default());
+    Reader::new(text.as_bytes(), 4096)
+        .document(|texts| building.add_texts(texts))
+        .expect("memory");
+    assert!(building.finish().is_err());
+    assert!(stream(text.as_bytes(), 4096).is_none());
+    // The same document with the resource mended is streamed.
+    let mended = text.replace(r#""a" 1"#, r#""a": 1"#);
+    assert_eq!(
+        stream(mended.as_bytes(), 4096).map(|s| s.1.resources),
+        Some(3000)
+    );
 }
