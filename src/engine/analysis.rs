@@ -87,6 +87,14 @@ impl PathAnalysis<'_> {
         }
         self.internet.reachable.clone()
     }
+
+    /// Whether [`PathAnalysis::exposed`] is not empty, without building the set.
+    pub(crate) fn is_exposed(&self) -> bool {
+        self.kind.is_direct()
+            && !self.config_blocked()
+            && self.unknowns.is_empty()
+            && !self.internet.reachable.is_empty()
+    }
 }
 
 /// One evaluated VM.
@@ -129,5 +137,11 @@ impl<'m> VmAnalysis<'m> {
     pub(crate) fn exposed(&self) -> AddrSet {
         self.direct_paths()
             .fold(AddrSet::empty(), |acc, p| acc.union(&p.exposed()))
+    }
+
+    /// Whether [`VmAnalysis::exposed`] is not empty (a union is empty when every part is),
+    /// without building the set: rules and the lateral picture ask it of every VM.
+    pub(crate) fn is_exposed(&self) -> bool {
+        self.direct_paths().any(PathAnalysis::is_exposed)
     }
 }

@@ -294,6 +294,7 @@ fn add_body(m: &mut Model, rid: &ResId, body: Body) -> Result<(), String> {
 fn props<P>(env: Envelope<P>) -> Result<(Envelope<()>, P), String> {
     let Envelope {
         id,
+        kind,
         name,
         location,
         sku,
@@ -301,6 +302,7 @@ fn props<P>(env: Envelope<P>) -> Result<(Envelope<()>, P), String> {
     } = env;
     let head = Envelope {
         id,
+        kind,
         name,
         location,
         sku,

@@ -24,6 +24,10 @@ pub(crate) struct Head {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Envelope<P> {
     pub(crate) id: Option<String>,
+    /// The resource type: read so a body decoded on a guess of its type can be checked
+    /// (model/build/blocks.rs).
+    #[serde(rename = "type")]
+    pub(crate) kind: Option<String>,
     pub(crate) name: Option<String>,
     pub(crate) location: Option<String>,
     pub(crate) sku: Option<Sku>,

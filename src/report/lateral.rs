@@ -194,7 +194,7 @@ fn edge_report(
         id: from.id.id.clone(),
         name: from.name.clone(),
         verdict: e.verdict,
-        stepping_stone: !from.exposed().is_empty(),
+        stepping_stone: from.is_exposed(),
         source_ip: e.from_ip.to_string(),
         target_ip: e.to_ip.to_string(),
         outbound: side(&e.outbound, true, table),

@@ -129,24 +129,21 @@ impl Cx<'_, '_> {
         message: String,
         extra: &[(&str, &str)],
     ) -> Finding {
-        let mut remediation = rule
-            .remediation
-            .replace("<rg>", &self.vm.resource_group)
-            .replace("<vm>", &self.vm.name)
-            .replace("<vm resource id>", &self.vm.id.id)
-            .replace("<guest RDP port>", &self.vm.port.to_string());
+        let port = self.vm.port.to_string();
         // A classic VM's cloud service: the first label of its `cloudapp.net` name.
-        if let Some(svc) = self
+        let service = self
             .vm
             .classic
             .and_then(|c| c.fqdn.as_deref())
-            .and_then(|f| f.split('.').next())
-        {
-            remediation = remediation.replace("<cloud service>", svc);
-        }
-        for (k, v) in extra {
-            remediation = remediation.replace(k, v);
-        }
+            .and_then(|f| f.split('.').next());
+        let own = [
+            ("<rg>", self.vm.resource_group.as_str()),
+            ("<vm>", self.vm.name.as_str()),
+            ("<vm resource id>", self.vm.id.id.as_str()),
+            ("<guest RDP port>", port.as_str()),
+        ];
+        let service = service.map(|svc| ("<cloud service>", svc));
+        let remediation = fill(rule.remediation, &own, service.as_slice(), extra);
         Finding {
             rule,
             message,
@@ -162,6 +159,40 @@ impl Cx<'_, '_> {
     pub(crate) fn vm_id(&self) -> &str {
         &self.vm.id.id
     }
+}
+
+/// `template` with its placeholders (`<name>`) replaced by the first of `values` that names
+/// them, in one pass: a value is never searched again, so a name from the data that holds a
+/// placeholder stays as it is (and filling does not build a string per placeholder).
+fn fill(
+    template: &str,
+    own: &[(&str, &str)],
+    more: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let at = &rest[i..];
+        let value = own
+            .iter()
+            .chain(more)
+            .chain(extra)
+            .find(|(k, _)| at.starts_with(k));
+        match value {
+            Some((k, v)) => {
+                out.push_str(v);
+                rest = &at[k.len()..];
+            }
+            None => {
+                out.push('<');
+                rest = &at[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 pub(crate) type CheckFn = fn(&Cx<'_, '_>) -> Vec<Finding>;
@@ -380,6 +411,19 @@ pub(crate) fn is_jit(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once_and_a_value_is_never_searched_again() {
+        let own = [("<rg>", "rg-<vm>"), ("<vm>", "web1")];
+        let extra = [("<host>:<port>", "10.0.0.4:3389"), ("<nsg>", "<nsg>")];
+        let template = "az vm show -g <rg> -n <vm> # <host>:<port> <nsg> <port> < <vm";
+        assert_eq!(
+            fill(template, &own, &[], &extra),
+            "az vm show -g rg-<vm> -n web1 # 10.0.0.4:3389 <nsg> <port> < <vm"
+        );
+        assert_eq!(fill("", &own, &[], &[]), "");
+        assert_eq!(fill("é<vm>é", &own, &[("<x>", "y")], &[]), "éweb1é");
+    }
 
     #[test]
     fn ids_are_unique_sorted_and_complete() {

@@ -38,7 +38,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     if cx.vm.guest.and_then(|g| g.nla) != Some(false) {
         return Vec::new();
     }
-    let Some(p) = cx.vm.direct_paths().find(|p| !p.exposed().is_empty()) else {
+    let Some(p) = cx.vm.direct_paths().find(|p| p.is_exposed()) else {
         return Vec::new();
     };
     let via = super::forwarding_rule(p)

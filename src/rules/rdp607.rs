@@ -42,7 +42,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .iter()
         .filter(|p| p.kind == PathKind::FirewallDnat)
     {
-        let open = !p.exposed().is_empty() || !p.client.reachable.is_empty();
+        let open = p.is_exposed() || !p.client.reachable.is_empty();
         let (Some(d), Some(text)) = (p.dnat.as_ref(), super::doors::dnat_text(p)) else {
             continue;
         };

@@ -42,7 +42,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let fix = cx
         .vm
         .direct_paths()
-        .filter(|p| !p.exposed().is_empty())
+        .filter(|p| p.is_exposed())
         .find_map(|p| {
             let (nsg, _, rule) = super::deciding_internet(p, |o| o == Outcome::Allow)?;
             Some(super::fix::narrow(cx, nsg, &rule, p.delivered_port))

@@ -33,7 +33,7 @@ use crate::engine::nsg::Outcome;
 
 pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     for p in cx.vm.direct_paths() {
-        if p.exposed().is_empty() {
+        if !p.is_exposed() {
             continue;
         }
         let rule = super::deciding_internet(p, Outcome::admits);

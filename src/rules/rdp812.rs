@@ -85,14 +85,14 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let Some(lat) = cx.lateral else {
         return Vec::new();
     };
-    if !cx.vm.exposed().is_empty() {
+    if cx.vm.is_exposed() {
         return Vec::new(); // exposed itself: RDP801/802 say more
     }
     let stones: Vec<&Edge<'_>> = lat
         .vm
         .edges
         .iter()
-        .filter(|e| lat.all.get(e.from).is_some_and(|a| !a.exposed().is_empty()))
+        .filter(|e| lat.all.get(e.from).is_some_and(|a| a.is_exposed()))
         .collect();
     // A certain second hop before an uncertain one.
     let Some(e) = stones
@@ -107,7 +107,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     };
     let first_hop: Vec<String> = stone
         .direct_paths()
-        .filter(|p| !p.exposed().is_empty())
+        .filter(|p| p.is_exposed())
         .flat_map(|p| {
             [
                 (

@@ -230,7 +230,7 @@ fn internet_and_bastion<'m>(vm: &VmAnalysis<'m>) -> Vec<ClassReach<'m>> {
     let exposed = vm.exposed();
     if !exposed.is_empty() {
         let mut c = new_class(ClassKind::Internet, "Internet", None);
-        for p in vm.direct_paths().filter(|p| !p.exposed().is_empty()) {
+        for p in vm.direct_paths().filter(|p| p.is_exposed()) {
             c.rules.extend(deciders(
                 &p.internet,
                 &p.exposed(),

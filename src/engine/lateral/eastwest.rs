@@ -571,7 +571,7 @@ pub(crate) fn edges<'m>(
     inbound: &Inbound,
     full: bool,
 ) -> Vec<(usize, Edge<'m>)> {
-    let exposed: Vec<bool> = vms.iter().map(|a| !a.exposed().is_empty()).collect();
+    let exposed: Vec<bool> = vms.iter().map(|a| a.is_exposed()).collect();
     let mut by_vnet: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in eps.iter().enumerate() {
         if vms[e.vm].os != OsType::Linux {
@@ -625,7 +625,9 @@ pub(crate) fn edges<'m>(
         }
     }
     let mut out: Vec<(usize, Edge<'m>)> = best.into_iter().map(|((to, _), e)| (to, e)).collect();
-    out.sort_by_key(|(to, e)| (*to, e.from));
+    // One edge per (target, source): the order is total, and an unstable sort moves (large)
+    // edges less.
+    out.sort_unstable_by_key(|(to, e)| (*to, e.from));
     out
 }
 

@@ -9,6 +9,8 @@ use super::super::wire::{self, Envelope, Head};
 use super::{firewall, kind_from_id, kind_of, Kind};
 use crate::model::ResId;
 
+mod guess;
+
 /// A resource's id, or why it has none (the resource is then skipped: nothing can refer to it).
 /// `Err((kind, message))`: `kind` groups diagnostics of one kind (see `sink`); `Ok(None)`: the
 /// text is not JSON at all (only texts read unchecked can be: [`Texts`]).
@@ -130,6 +132,9 @@ pub(super) enum Body {
 }
 
 pub(super) fn decode_resource(text: &str) -> Decoded {
+    if let Some(d) = at_once(text) {
+        return d;
+    }
     let head = match identify(text) {
         Ok(Some(head)) => head,
         Ok(None) => return Decoded::NotJson,
@@ -156,6 +161,53 @@ pub(super) fn decode_resource(text: &str) -> Decoded {
         None => Decoded::Ignored,
         Some(kind) => Decoded::Body(rid, decode_kind(kind, text)),
     }
+}
+
+/// A resource of a type rdpaudit reads, decoded in one pass when its first `type` is a plain
+/// string: serde reads (and so checks) the whole text as that type's body, and the body's own
+/// `type` and `id` must agree. `None`: anything else, for the passes of [`decode_resource`],
+/// which say what is wrong.
+fn at_once(text: &str) -> Option<Decoded> {
+    let t = guess::type_of(text)?;
+    let kind = kind_of(t)?;
+    macro_rules! body {
+        ($variant:ident) => {{
+            let (rid, env) = envelope(text, t)?;
+            (rid, Body::$variant(env))
+        }};
+    }
+    let (rid, body) = match kind {
+        Kind::Vm => body!(Vm),
+        Kind::ClassicVm => body!(ClassicVm),
+        Kind::Nic => body!(Nic),
+        Kind::Nsg => body!(Nsg),
+        Kind::PublicIp => body!(PublicIp),
+        Kind::Vnet => body!(Vnet),
+        Kind::LoadBalancer => body!(LoadBalancer),
+        Kind::RouteTable => body!(RouteTable),
+        Kind::Bastion => body!(Bastion),
+        Kind::Gateway => body!(Gateway),
+        Kind::LocalGateway => body!(LocalGateway),
+        Kind::Connection => body!(Connection),
+        Kind::Peering => body!(Peering),
+        Kind::Asg => (envelope::<IgnoredAny>(text, t)?.0, Body::Asg),
+        Kind::Firewall => body!(Firewall),
+        Kind::FirewallPolicy => body!(FirewallPolicy),
+        Kind::RuleGroup => body!(RuleGroup),
+        Kind::IpGroup => body!(IpGroup),
+    };
+    Some(Decoded::Body(rid, Ok(body)))
+}
+
+/// `text` as an envelope whose `type` is `t` and whose `id` is a resource id, or `None`.
+fn envelope<P: DeserializeOwned>(text: &str, t: &str) -> Option<(ResId, Envelope<P>)> {
+    // Strict: serde rejects a duplicate key here (the passes after read the last one).
+    let env: Envelope<P> = serde_json::from_str(text).ok()?;
+    if env.kind.as_deref() != Some(t) {
+        return None;
+    }
+    let id = env.id.as_deref().filter(|s| s.trim().starts_with('/'))?;
+    Some((ResId::new(id), env))
 }
 
 fn decode_kind(kind: Kind, raw: &str) -> Result<Body, String> {
