@@ -113,9 +113,9 @@ pub struct Audit<'m> {
 }
 
 /// The VMs an audit judges at a time by default: a batch's evaluation takes a few kB per VM;
-/// on 10,000 VMs, batches of 256 to 1,024 took the same time and 4,096 took 60 MB more memory
-/// (docs/performance.md).
-pub const BATCH_VMS: usize = 1024;
+/// on 10,000 VMs, batches of 256 to 1,024 took the same time, 4,096 took 60 MB more memory,
+/// and since judging runs on both cores 512 peak 10-20 MB below 1,024 (docs/performance.md).
+pub const BATCH_VMS: usize = 512;
 
 impl<'m> Audit<'m> {
     /// The topology of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an
@@ -415,7 +415,11 @@ impl<'m> Batch<'_, 'm> {
                 }
             })
             .collect();
-        part(&audited, places)
+        let out = part(&audited, places);
+        // Freeing a batch's evaluations is a fair share of judging it: on every core too.
+        drop(audited);
+        rayon::join(|| drop(lateral), || analyses.into_par_iter().for_each(drop));
+        out
     }
 }
 

@@ -31,6 +31,7 @@ pub use catalogue::markdown as catalogue_markdown;
 pub use compliance::{ComplianceSummary, ControlStatus, Status as ComplianceStatus};
 pub use fix::{FixFormat, FixReport, Proof};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::types::Deployment;
@@ -424,52 +425,59 @@ pub(crate) fn part(
     filter: CategoryFilter,
     full: bool,
 ) -> Part {
+    // Each VM's report on its own, on every core; then, in order, what they share.
+    let reports: Vec<Option<VmReport>> = audited
+        .par_iter()
+        .map(
+            |Audited {
+                 vm: a, findings, ..
+             }| {
+                if a.os == OsType::Linux {
+                    return None;
+                }
+                let mut findings: Vec<FindingReport> = findings
+                    .iter()
+                    .filter(|f| match filter {
+                        CategoryFilter::All => true,
+                        CategoryFilter::Only(c) => f.rule.category == c,
+                    })
+                    .map(|f| match full {
+                        true => FindingReport::from(f),
+                        false => FindingReport::brief(f),
+                    })
+                    .collect();
+                // A filtered list keeps room for four findings; it lives until the report is written.
+                findings.shrink_to_fit();
+                Some(vm_report(a, findings, full))
+            },
+        )
+        .collect();
     let mut summary = Summary::default();
-    let mut vms = Vec::new();
+    let mut vms = Vec::with_capacity(reports.len());
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut rules = lateral::RuleTable::default();
-    for (
-        Audited {
-            vm: a,
-            findings,
-            lateral,
-        },
-        &place,
-    ) in audited.iter().zip(places)
+    for ((Audited { vm: a, lateral, .. }, &place), report) in
+        audited.iter().zip(places).zip(reports)
     {
-        if a.os == OsType::Linux {
+        let Some(mut report) = report else {
             summary.skipped += 1;
             continue;
-        }
+        };
         for p in &a.problems {
             diagnostics.push(Diagnostic::warning(
                 a.id.id.clone(),
                 format!("{}: {}", a.name, words::problem(&p.reason)),
             ));
         }
-        let mut findings: Vec<FindingReport> = findings
-            .iter()
-            .filter(|f| match filter {
-                CategoryFilter::All => true,
-                CategoryFilter::Only(c) => f.rule.category == c,
-            })
-            .map(|f| match full {
-                true => FindingReport::from(f),
-                false => FindingReport::brief(f),
-            })
-            .collect();
-        // A filtered list keeps room for four findings; it lives until the report is written.
-        findings.shrink_to_fit();
         summary.vms += 1;
         match a.verdict {
             Verdict::Reachable => summary.reachable += 1,
             Verdict::Blocked => summary.blocked += 1,
             Verdict::Unknown => summary.unknown += 1,
         }
-        for f in findings.iter().filter(|f| !f.suppressed) {
+        for f in report.findings.iter().filter(|f| !f.suppressed) {
             summary.findings.add(f.severity);
         }
-        let mut report = vm_report(a, findings, full);
         report.lateral = lateral.map(|l| Box::new(lateral::report(l.vm, l.all, &mut rules)));
         vms.push((place, report));
     }

@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -22,6 +22,8 @@ const QUEUED: usize = 0;
 /// A [`Building`] fed from another thread ([`Background::add_texts`]), in order.
 pub struct Background {
     queue: Option<SyncSender<Pending>>,
+    /// Texts' bytes once decoded, emptied, for the reader to fill again.
+    spares: (Sender<Vec<u8>>, Receiver<Vec<u8>>),
     builder: Option<JoinHandle<Building>>,
     /// A text handed over was not JSON: the model is incomplete and will be dropped.
     not_json: Arc<AtomicBool>,
@@ -51,12 +53,14 @@ impl Background {
         match spawned {
             Ok(builder) => Background {
                 queue: Some(tx),
+                spares: channel(),
                 builder: Some(builder),
                 not_json,
             },
             // The closure (with the building and the receiver) is gone with the error.
             Err(_) => Background {
                 queue: None,
+                spares: channel(),
                 builder: None,
                 not_json,
             },
@@ -65,11 +69,16 @@ impl Background {
 
     /// Hands over the next resources' texts: the pool decodes them and the builder adds them
     /// after the ones before. `Break`: a text handed over so far was not JSON (stop reading).
-    pub fn add_texts(&mut self, texts: Texts) -> ControlFlow<()> {
+    /// `Continue` may give back the emptied bytes of an earlier block, to read into again.
+    pub fn add_texts(&mut self, texts: Texts) -> ControlFlow<(), Option<Vec<u8>>> {
         let (tx, rx) = sync_channel(1);
+        let spares = self.spares.0.clone();
         rayon::spawn(move || {
             let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| texts.decode()));
-            // The builder may be gone (the read stopped): nothing waits for this block.
+            let mut bytes = texts.bytes;
+            bytes.clear();
+            // Nothing waits for either once the read stopped.
+            let _ = spares.send(bytes);
             let _ = tx.send(decoded);
         });
         match &self.queue {
@@ -83,7 +92,7 @@ impl Background {
         if self.not_json() {
             ControlFlow::Break(())
         } else {
-            ControlFlow::Continue(())
+            ControlFlow::Continue(self.spares.1.try_recv().ok())
         }
     }
 

@@ -74,7 +74,7 @@ fn resources_are_handed_over_in_blocks_in_order() {
         .document(|texts| {
             blocks.push(texts.spans.len());
             seen.extend(texts_of(&texts));
-            ControlFlow::Continue(())
+            ControlFlow::Continue(None)
         })
         .expect("memory")
         .expect("streamed");
@@ -98,7 +98,7 @@ fn large_resources_are_handed_over_in_smaller_blocks() {
         .document(|texts| {
             blocks.push(texts.spans.len());
             seen.extend(texts_of(&texts));
-            ControlFlow::Continue(())
+            ControlFlow::Continue(None)
         })
         .expect("memory")
         .expect("streamed");
