@@ -134,8 +134,8 @@ impl<'m> VmTopology<'m> {
 /// balancer lists them), and by backend pool: (load balancer key, rule index).
 #[derive(Default)]
 struct NatLinks {
-    by_ip_config: HashMap<String, Vec<(String, usize)>>,
-    by_pool: HashMap<String, Vec<(String, usize)>>,
+    by_ip_config: HashMap<String, Vec<(String, usize)>, foldhash::fast::RandomState>,
+    by_pool: HashMap<String, Vec<(String, usize)>, foldhash::fast::RandomState>,
 }
 
 impl NatLinks {

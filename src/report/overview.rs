@@ -38,15 +38,15 @@ fn open_findings(vm: &VmReport) -> usize {
 
 /// The VMs worst first: highest finding, then most findings, then name.
 pub(crate) fn order(report: &Report) -> Vec<&VmReport> {
-    let mut v: Vec<&VmReport> = report.vms.iter().collect();
-    v.sort_by(|a, b| {
-        let key = |x: &VmReport| worst(x).map(|w| w.0);
-        key(b)
-            .cmp(&key(a))
-            .then(open_findings(b).cmp(&open_findings(a)))
-            .then(a.name.cmp(&b.name))
-    });
-    v
+    // Each VM's worst finding and count once, not at every comparison.
+    let mut v: Vec<(Option<Severity>, usize, &VmReport)> = report
+        .vms
+        .iter()
+        .map(|x| (worst(x).map(|w| w.0), open_findings(x), x))
+        .collect();
+    // Stable, as before: VMs equal in all three keep the report's order.
+    v.sort_by(|(ka, na, a), (kb, nb, b)| kb.cmp(ka).then(nb.cmp(na)).then(a.name.cmp(&b.name)));
+    v.into_iter().map(|(_, _, x)| x).collect()
 }
 
 /// Who RDP is exposed to, from the exposure findings: the whole Internet (RDP801), a wide

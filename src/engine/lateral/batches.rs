@@ -10,6 +10,9 @@
 
 use std::collections::HashMap;
 
+/// Hashed with foldhash (SipHash showed in the profile).
+type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use super::super::topology::VmTopology;
 use super::eastwest::near_vnet_keys;
 use crate::model::Model;
@@ -22,7 +25,7 @@ pub(crate) fn batches(model: &Model, vms: &[VmTopology<'_>], target: usize) -> V
         return vec![(0..vms.len()).collect()];
     }
     let mut sets = Sets::new(vms.len());
-    let mut vnets: HashMap<String, usize> = HashMap::new();
+    let mut vnets: Fast<String, usize> = Fast::default();
     let mut node = |sets: &mut Sets, key: &str| -> usize {
         if let Some(&n) = vnets.get(key) {
             return n;
@@ -32,7 +35,7 @@ pub(crate) fn batches(model: &Model, vms: &[VmTopology<'_>], target: usize) -> V
         n
     };
     // Near VNets per subnet: every VM of a subnet shares its VNet and route table.
-    let mut near: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut near: Fast<&str, Vec<String>> = Fast::default();
     for (i, vm) in vms.iter().enumerate() {
         let Some(arm) = vm.arm else { continue };
         // The endpoints `super::endpoints` finds: a private address in a subnet of the data.
@@ -63,7 +66,7 @@ pub(crate) fn batches(model: &Model, vms: &[VmTopology<'_>], target: usize) -> V
         }
     }
     let mut components: Vec<Vec<usize>> = Vec::new();
-    let mut at: HashMap<usize, usize> = HashMap::new();
+    let mut at: Fast<usize, usize> = Fast::default();
     for i in 0..vms.len() {
         let root = sets.root(i);
         let c = *at.entry(root).or_insert_with(|| {

@@ -9,6 +9,9 @@
 //! appliance on their routes can forward to.
 
 use std::collections::HashMap;
+
+/// Maps of this module's own keys: hashed with foldhash (SipHash showed in the profile).
+type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -270,7 +273,7 @@ impl Inbound {
         eps: &[Endpoint<'_>],
         asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
     ) -> Inbound {
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: Fast<String, usize> = Fast::default();
         // The first endpoint of each context, in order.
         let mut firsts = Vec::new();
         let mut context_of = Vec::with_capacity(eps.len());
@@ -572,14 +575,14 @@ pub(crate) fn edges<'m>(
     full: bool,
 ) -> Vec<(usize, Edge<'m>)> {
     let exposed: Vec<bool> = vms.iter().map(|a| a.is_exposed()).collect();
-    let mut by_vnet: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_vnet: Fast<&str, Vec<usize>> = Fast::default();
     for (i, e) in eps.iter().enumerate() {
         if vms[e.vm].os != OsType::Linux {
             by_vnet.entry(e.vnet.id.key.as_str()).or_default().push(i);
         }
     }
     // Source contexts: endpoints sharing subnet, NSGs and ASGs (and IP when a rule needs it).
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut groups: Fast<String, Vec<usize>> = Fast::default();
     for (i, e) in eps.iter().enumerate() {
         if !full && !exposed[e.vm] {
             continue;
@@ -605,7 +608,7 @@ pub(crate) fn edges<'m>(
     groups.sort();
     // Each group on its own, then merged in order: for every (target, source), the first
     // certain edge, else the first one, as when the groups were walked one after another.
-    let found: Vec<HashMap<(usize, usize), Edge<'m>>> = groups
+    let found: Vec<Fast<(usize, usize), Edge<'m>>> = groups
         .par_iter()
         .map(|members| {
             let cx = Sources {
@@ -618,7 +621,7 @@ pub(crate) fn edges<'m>(
             cx.edges_from(members)
         })
         .collect();
-    let mut best: HashMap<(usize, usize), Edge<'m>> = HashMap::new();
+    let mut best: Fast<(usize, usize), Edge<'m>> = Fast::default();
     for group in found {
         for (k, edge) in group {
             keep_best(&mut best, k, edge);
@@ -632,7 +635,7 @@ pub(crate) fn edges<'m>(
 }
 
 /// Keeps `edge` for `k` unless one is kept already: a certain edge replaces an uncertain one.
-fn keep_best<'m>(best: &mut HashMap<(usize, usize), Edge<'m>>, k: (usize, usize), edge: Edge<'m>) {
+fn keep_best<'m>(best: &mut Fast<(usize, usize), Edge<'m>>, k: (usize, usize), edge: Edge<'m>) {
     match best.entry(k) {
         std::collections::hash_map::Entry::Vacant(v) => {
             v.insert(edge);
@@ -651,16 +654,16 @@ struct Sources<'a, 'm> {
     vms: &'a [VmAnalysis<'m>],
     eps: &'a [Endpoint<'m>],
     inbound: &'a Inbound,
-    by_vnet: &'a HashMap<&'a str, Vec<usize>>,
+    by_vnet: &'a Fast<&'a str, Vec<usize>>,
 }
 
 impl<'m> Sources<'_, 'm> {
     /// The best edge per (target, source) from the endpoints `members`, which share a context.
-    fn edges_from(&self, members: &[usize]) -> HashMap<(usize, usize), Edge<'m>> {
+    fn edges_from(&self, members: &[usize]) -> Fast<(usize, usize), Edge<'m>> {
         let (model, vms, eps, inbound) = (self.model, self.vms, self.eps, self.inbound);
-        let mut best = HashMap::new();
+        let mut best = Fast::default();
         let rep = &eps[members[0]];
-        let mut outs: HashMap<u16, OutEval> = HashMap::new();
+        let mut outs: Fast<u16, OutEval> = Fast::default();
         for vnet in near_vnets(model, rep) {
             for &b in self.by_vnet.get(vnet.as_str()).into_iter().flatten() {
                 let to = &eps[b];

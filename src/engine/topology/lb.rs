@@ -11,11 +11,11 @@ use super::*;
 #[derive(Default)]
 pub(super) struct Pools {
     /// Pool key → its load balancer's key.
-    owner: HashMap<String, String>,
+    owner: HashMap<String, String, foldhash::fast::RandomState>,
     /// IP configuration key → pool keys (the pool's own member list, resolved addresses).
-    by_ip_config: HashMap<String, Vec<String>>,
+    by_ip_config: HashMap<String, Vec<String>, foldhash::fast::RandomState>,
     /// (VNet key, address) → pool keys (IP-based pools, docs/decisions.md D22).
-    by_address: HashMap<(String, IpAddr), Vec<String>>,
+    by_address: HashMap<(String, IpAddr), Vec<String>, foldhash::fast::RandomState>,
 }
 
 impl Pools {
@@ -92,7 +92,11 @@ impl Pools {
     }
 }
 
-fn push<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<String>>, k: K, pool: &str) {
+fn push<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, Vec<String>, foldhash::fast::RandomState>,
+    k: K,
+    pool: &str,
+) {
     let v = map.entry(k).or_default();
     if !v.iter().any(|x| x == pool) {
         v.push(pool.to_string());
