@@ -163,6 +163,36 @@ pub(super) fn decode_resource(text: &str) -> Decoded {
     }
 }
 
+/// `kind`'s body: `$read` (an `Option` or a `Result` of an envelope, whose body type each arm
+/// infers from its variant) or, for an application security group (no body kept), `$asg`.
+macro_rules! body_of {
+    ($kind:expr, $read:expr, $asg:expr) => {
+        match $kind {
+            Kind::Vm => Body::Vm($read?),
+            Kind::ClassicVm => Body::ClassicVm($read?),
+            Kind::Nic => Body::Nic($read?),
+            Kind::Nsg => Body::Nsg($read?),
+            Kind::PublicIp => Body::PublicIp($read?),
+            Kind::Vnet => Body::Vnet($read?),
+            Kind::LoadBalancer => Body::LoadBalancer($read?),
+            Kind::RouteTable => Body::RouteTable($read?),
+            Kind::Bastion => Body::Bastion($read?),
+            Kind::Gateway => Body::Gateway($read?),
+            Kind::LocalGateway => Body::LocalGateway($read?),
+            Kind::Connection => Body::Connection($read?),
+            Kind::Peering => Body::Peering($read?),
+            Kind::Asg => {
+                $asg?;
+                Body::Asg
+            }
+            Kind::Firewall => Body::Firewall($read?),
+            Kind::FirewallPolicy => Body::FirewallPolicy($read?),
+            Kind::RuleGroup => Body::RuleGroup($read?),
+            Kind::IpGroup => Body::IpGroup($read?),
+        }
+    };
+}
+
 /// A resource of a type rdpaudit reads, decoded in one pass when its first `type` is a plain
 /// string: serde reads (and so checks) the whole text as that type's body, and the body's own
 /// `type` and `id` must agree. `None`: anything else, for the passes of [`decode_resource`],
@@ -170,67 +200,33 @@ pub(super) fn decode_resource(text: &str) -> Decoded {
 fn at_once(text: &str) -> Option<Decoded> {
     let t = guess::type_of(text)?;
     let kind = kind_of(t)?;
-    macro_rules! body {
-        ($variant:ident) => {{
-            let (rid, env) = envelope(text, t)?;
-            (rid, Body::$variant(env))
-        }};
-    }
-    let (rid, body) = match kind {
-        Kind::Vm => body!(Vm),
-        Kind::ClassicVm => body!(ClassicVm),
-        Kind::Nic => body!(Nic),
-        Kind::Nsg => body!(Nsg),
-        Kind::PublicIp => body!(PublicIp),
-        Kind::Vnet => body!(Vnet),
-        Kind::LoadBalancer => body!(LoadBalancer),
-        Kind::RouteTable => body!(RouteTable),
-        Kind::Bastion => body!(Bastion),
-        Kind::Gateway => body!(Gateway),
-        Kind::LocalGateway => body!(LocalGateway),
-        Kind::Connection => body!(Connection),
-        Kind::Peering => body!(Peering),
-        Kind::Asg => (envelope::<IgnoredAny>(text, t)?.0, Body::Asg),
-        Kind::Firewall => body!(Firewall),
-        Kind::FirewallPolicy => body!(FirewallPolicy),
-        Kind::RuleGroup => body!(RuleGroup),
-        Kind::IpGroup => body!(IpGroup),
-    };
-    Some(Decoded::Body(rid, Ok(body)))
+    let mut id = None;
+    let body = body_of!(
+        kind,
+        checked(text, t, &mut id),
+        checked::<IgnoredAny>(text, t, &mut id)
+    );
+    Some(Decoded::Body(id?, Ok(body)))
 }
 
-/// `text` as an envelope whose `type` is `t` and whose `id` is a resource id, or `None`.
-fn envelope<P: DeserializeOwned>(text: &str, t: &str) -> Option<(ResId, Envelope<P>)> {
+/// `text` as an envelope whose `type` is `t` and whose `id` (put in `id`) is a resource id.
+fn checked<P: DeserializeOwned>(
+    text: &str,
+    t: &str,
+    id: &mut Option<ResId>,
+) -> Option<Envelope<P>> {
     // Strict: serde rejects a duplicate key here (the passes after read the last one).
     let env: Envelope<P> = serde_json::from_str(text).ok()?;
     if env.kind.as_deref() != Some(t) {
         return None;
     }
-    let id = env.id.as_deref().filter(|s| s.trim().starts_with('/'))?;
-    Some((ResId::new(id), env))
+    let text_id = env.id.as_deref().filter(|s| s.trim().starts_with('/'))?;
+    *id = Some(ResId::new(text_id));
+    Some(env)
 }
 
 fn decode_kind(kind: Kind, raw: &str) -> Result<Body, String> {
-    Ok(match kind {
-        Kind::Vm => Body::Vm(parse(raw)?),
-        Kind::ClassicVm => Body::ClassicVm(parse(raw)?),
-        Kind::Nic => Body::Nic(parse(raw)?),
-        Kind::Nsg => Body::Nsg(parse(raw)?),
-        Kind::PublicIp => Body::PublicIp(parse(raw)?),
-        Kind::Vnet => Body::Vnet(parse(raw)?),
-        Kind::LoadBalancer => Body::LoadBalancer(parse(raw)?),
-        Kind::RouteTable => Body::RouteTable(parse(raw)?),
-        Kind::Bastion => Body::Bastion(parse(raw)?),
-        Kind::Gateway => Body::Gateway(parse(raw)?),
-        Kind::LocalGateway => Body::LocalGateway(parse(raw)?),
-        Kind::Connection => Body::Connection(parse(raw)?),
-        Kind::Peering => Body::Peering(parse(raw)?),
-        Kind::Asg => Body::Asg,
-        Kind::Firewall => Body::Firewall(parse(raw)?),
-        Kind::FirewallPolicy => Body::FirewallPolicy(parse(raw)?),
-        Kind::RuleGroup => Body::RuleGroup(parse(raw)?),
-        Kind::IpGroup => Body::IpGroup(parse(raw)?),
-    })
+    Ok(body_of!(kind, parse(raw), Ok::<(), String>(())))
 }
 
 /// Parses one resource envelope (duplicate keys: the last wins; errors name the JSON path).
