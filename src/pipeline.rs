@@ -416,8 +416,9 @@ impl<'m> Batch<'_, 'm> {
             })
             .collect();
         let out = part(&audited, places);
-        // Freeing a batch's evaluations is a fair share of judging it: on every core too.
-        drop(audited);
+        // Freeing a batch's findings and evaluations is a fair share of judging it: on every
+        // core too (the findings first: they point into the evaluations and the lateral picture).
+        audited.into_par_iter().for_each(drop);
         rayon::join(|| drop(lateral), || analyses.into_par_iter().for_each(drop));
         out
     }
