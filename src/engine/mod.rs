@@ -38,5 +38,9 @@ pub use observe::Observations;
 pub use tags::public_space;
 pub use types::Verdict;
 pub(crate) use types::{BlockReason, PathKind};
+
+/// A map of the engine's own keys (ids, contexts, indices), hashed with foldhash: SipHash, the
+/// standard map's default, showed in the profile of a 10,000-VM audit.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub use types::{Client, Options, Slot};
 pub use types::{NetEval, PathPart, Unusable};

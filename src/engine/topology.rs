@@ -12,8 +12,8 @@ mod classic;
 mod lb;
 pub(crate) mod private;
 
+use super::FastMap;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -134,8 +134,8 @@ impl<'m> VmTopology<'m> {
 /// balancer lists them), and by backend pool: (load balancer key, rule index).
 #[derive(Default)]
 struct NatLinks {
-    by_ip_config: HashMap<String, Vec<(String, usize)>, foldhash::fast::RandomState>,
-    by_pool: HashMap<String, Vec<(String, usize)>, foldhash::fast::RandomState>,
+    by_ip_config: FastMap<String, Vec<(String, usize)>>,
+    by_pool: FastMap<String, Vec<(String, usize)>>,
 }
 
 impl NatLinks {

@@ -16,6 +16,8 @@ use std::fmt;
 pub(crate) struct DecodeError {
     pub(crate) path: String,
     pub(crate) message: String,
+    /// The text is not JSON at all (not a value of the wrong shape).
+    pub(crate) not_json: bool,
 }
 
 impl DecodeError {
@@ -56,12 +58,14 @@ pub(crate) fn decode<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> 
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DecodeError {
         path: String::new(),
         message: format!("invalid JSON: {e}"),
+        not_json: true,
     })?;
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
         DecodeError {
             path: if path == "." { String::new() } else { path },
             message: user_terms(&e.into_inner().to_string()),
+            not_json: false,
         }
     })
 }

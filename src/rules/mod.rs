@@ -143,7 +143,7 @@ impl Cx<'_, '_> {
             ("<guest RDP port>", port.as_str()),
         ];
         let service = service.map(|svc| ("<cloud service>", svc));
-        let remediation = fill(rule.remediation, &own, service.as_slice(), extra);
+        let remediation = fill(rule.remediation, &[&own, service.as_slice(), extra]);
         Finding {
             rule,
             message,
@@ -161,24 +161,18 @@ impl Cx<'_, '_> {
     }
 }
 
-/// `template` with its placeholders (`<name>`) replaced by the first of `values` that names
-/// them, in one pass: a value is never searched again, so a name from the data that holds a
+/// `template` with each placeholder (`<name>`) replaced by the value of its first mention in
+/// `lists`, in one pass: a value is never searched again, so a name from the data that holds a
 /// placeholder stays as it is (and filling does not build a string per placeholder).
-fn fill(
-    template: &str,
-    own: &[(&str, &str)],
-    more: &[(&str, &str)],
-    extra: &[(&str, &str)],
-) -> String {
+fn fill(template: &str, lists: &[&[(&str, &str)]]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         let at = &rest[i..];
-        let value = own
+        let value = lists
             .iter()
-            .chain(more)
-            .chain(extra)
+            .flat_map(|list| list.iter())
             .find(|(k, _)| at.starts_with(k));
         match value {
             Some((k, v)) => {
@@ -418,11 +412,11 @@ mod tests {
         let extra = [("<host>:<port>", "10.0.0.4:3389"), ("<nsg>", "<nsg>")];
         let template = "az vm show -g <rg> -n <vm> # <host>:<port> <nsg> <port> < <vm";
         assert_eq!(
-            fill(template, &own, &[], &extra),
+            fill(template, &[&own, &extra]),
             "az vm show -g rg-<vm> -n web1 # 10.0.0.4:3389 <nsg> <port> < <vm"
         );
-        assert_eq!(fill("", &own, &[], &[]), "");
-        assert_eq!(fill("é<vm>é", &own, &[("<x>", "y")], &[]), "éweb1é");
+        assert_eq!(fill("", &[&own]), "");
+        assert_eq!(fill("é<vm>é", &[&[("<x>", "y")], &own]), "éweb1é");
     }
 
     #[test]

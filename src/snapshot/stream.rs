@@ -6,8 +6,8 @@
 //! what is wrong, as before.
 //!
 //! This reader finds where each resource begins and ends; the consumer checks that each one is
-//! JSON while it decodes it (`model::Building::add_texts`, on every core, in the pass that reads
-//! the resource's id) and stops the read when one is not. Each text is read once for that.
+//! JSON while it decodes it (`model::Background::add_texts`, on every core, in the pass that
+//! reads the resource's id) and stops the read when one is not. Each text is read once for that.
 
 use serde_json::value::RawValue;
 use std::io::Read;
@@ -352,7 +352,8 @@ impl<R: Read> Reader<R> {
             // `end` counts from the block's start (`pos`).
             if spans.len() == BLOCK || end >= BLOCK_BYTES {
                 count += spans.len();
-                let Ok(()) = self.hand_over(std::mem::take(&mut spans), block) else {
+                let full = std::mem::replace(&mut spans, Vec::with_capacity(BLOCK));
+                let Ok(()) = self.hand_over(full, block) else {
                     return Ok(Err(Bail));
                 };
                 // The block's bytes went with it: the delimiter is now at `d - end`.

@@ -431,7 +431,8 @@ fn streamed_data(input: &InputArgs, need_raw: bool) -> Result<Option<Data>, CliE
     let mut resources: Vec<Box<serde_json::value::RawValue>> = Vec::new();
     let block = |texts: crate::model::Texts| {
         if need_raw {
-            // Checked here as the whole read checks them; `Break` if one is not JSON.
+            // Proofs patch each resource's own copy, as the whole read keeps them: a copy is
+            // checked as it is made (`Break` if it is not JSON, as the model would find).
             for &(a, b) in &texts.spans {
                 let raw = texts
                     .bytes

@@ -8,10 +8,7 @@
 //! of whole components at a time and keeps only its results: memory is bounded by the batch,
 //! not by the estate, and the report is the same as judging everything at once.
 
-use std::collections::HashMap;
-
-/// Hashed with foldhash (SipHash showed in the profile).
-type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use crate::engine::FastMap as Fast;
 
 use super::super::topology::VmTopology;
 use super::eastwest::near_vnet_keys;

@@ -10,8 +10,7 @@
 
 use std::collections::HashMap;
 
-/// Maps of this module's own keys: hashed with foldhash (SipHash showed in the profile).
-type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use crate::engine::FastMap as Fast;
 use std::net::IpAddr;
 
 use ipnet::IpNet;

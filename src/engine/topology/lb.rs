@@ -2,7 +2,9 @@
 //! membership, read from every side: the NIC's pool list, the pool's member list, and pools
 //! defined by IP address and VNet.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::engine::FastMap;
 use std::net::IpAddr;
 
 use super::*;
@@ -11,11 +13,11 @@ use super::*;
 #[derive(Default)]
 pub(super) struct Pools {
     /// Pool key → its load balancer's key.
-    owner: HashMap<String, String, foldhash::fast::RandomState>,
+    owner: FastMap<String, String>,
     /// IP configuration key → pool keys (the pool's own member list, resolved addresses).
-    by_ip_config: HashMap<String, Vec<String>, foldhash::fast::RandomState>,
+    by_ip_config: FastMap<String, Vec<String>>,
     /// (VNet key, address) → pool keys (IP-based pools, docs/decisions.md D22).
-    by_address: HashMap<(String, IpAddr), Vec<String>, foldhash::fast::RandomState>,
+    by_address: FastMap<(String, IpAddr), Vec<String>>,
 }
 
 impl Pools {
@@ -92,11 +94,7 @@ impl Pools {
     }
 }
 
-fn push<K: std::hash::Hash + Eq>(
-    map: &mut HashMap<K, Vec<String>, foldhash::fast::RandomState>,
-    k: K,
-    pool: &str,
-) {
+fn push<K: std::hash::Hash + Eq>(map: &mut FastMap<K, Vec<String>>, k: K, pool: &str) {
     let v = map.entry(k).or_default();
     if !v.iter().any(|x| x == pool) {
         v.push(pool.to_string());

@@ -25,13 +25,13 @@ pub struct Background {
     /// Texts' bytes once decoded, emptied, for the reader to fill again.
     spares: (Sender<Vec<u8>>, Receiver<Vec<u8>>),
     builder: Option<JoinHandle<Building>>,
-    /// A text handed over was not JSON: the model is incomplete and will be dropped.
-    not_json: Arc<AtomicBool>,
+    /// A text handed over was not JSON, or no builder runs: the model will be dropped.
+    incomplete: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Background {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Background(not JSON: {})", self.not_json())
+        write!(f, "Background(incomplete: {})", self.is_incomplete())
     }
 }
 
@@ -45,8 +45,8 @@ impl Background {
     /// block breaks and [`Background::finish`] is `Err`).
     pub fn new(building: Building) -> Background {
         let (tx, rx) = sync_channel::<Pending>(QUEUED);
-        let not_json = Arc::new(AtomicBool::new(false));
-        let flag = not_json.clone();
+        let incomplete = Arc::new(AtomicBool::new(false));
+        let flag = incomplete.clone();
         let spawned = std::thread::Builder::new()
             .name("model".into())
             .spawn(move || add_in_order(building, rx, &flag));
@@ -55,14 +55,14 @@ impl Background {
                 queue: Some(tx),
                 spares: channel(),
                 builder: Some(builder),
-                not_json,
+                incomplete,
             },
             // The closure (with the building and the receiver) is gone with the error.
             Err(_) => Background {
                 queue: None,
                 spares: channel(),
                 builder: None,
-                not_json,
+                incomplete,
             },
         }
     }
@@ -87,20 +87,21 @@ impl Background {
             Some(queue) => {
                 let _ = queue.send(rx);
             }
-            None => self.not_json.store(true, Ordering::Relaxed),
+            None => self.incomplete.store(true, Ordering::Relaxed),
         }
-        if self.not_json() {
+        if self.is_incomplete() {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(self.spares.1.try_recv().ok())
         }
     }
 
-    fn not_json(&self) -> bool {
-        self.not_json.load(Ordering::Relaxed)
+    fn is_incomplete(&self) -> bool {
+        self.incomplete.load(Ordering::Relaxed)
     }
 
-    /// The building once every block handed over is added; `Err` when a text was not JSON.
+    /// The building once every block handed over is added; `Err` when a text was not JSON or
+    /// no builder could start.
     pub fn finish(mut self) -> Result<Building, Incomplete> {
         // The builder ends once the queue is closed and drained.
         self.queue = None;
@@ -110,7 +111,7 @@ impl Background {
             Some(Err(panic)) => std::panic::resume_unwind(panic),
             None => return Err(Incomplete),
         };
-        match self.not_json() {
+        match self.is_incomplete() {
             true => Err(Incomplete),
             false => Ok(building),
         }
@@ -121,23 +122,23 @@ impl Background {
 fn add_in_order(
     mut building: Building,
     queue: Receiver<Pending>,
-    not_json: &AtomicBool,
+    incomplete: &AtomicBool,
 ) -> Building {
     for pending in queue {
         match pending.recv() {
             Ok(Ok(decoded)) => {
-                if not_json.load(Ordering::Relaxed) {
+                if incomplete.load(Ordering::Relaxed) {
                     continue;
                 }
                 if decoded.iter().any(|d| matches!(d, Decoded::NotJson)) {
-                    not_json.store(true, Ordering::Relaxed);
+                    incomplete.store(true, Ordering::Relaxed);
                 } else {
                     building.absorb(DecodedBlock(decoded));
                 }
             }
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
             // The decoder ended without an answer: what it held is lost, and the model too.
-            Err(_) => not_json.store(true, Ordering::Relaxed),
+            Err(_) => incomplete.store(true, Ordering::Relaxed),
         }
     }
     building

@@ -15,9 +15,8 @@ mod guess;
 /// `Err((kind, message))`: `kind` groups diagnostics of one kind (see `sink`); `Ok(None)`: the
 /// text is not JSON at all (only texts read unchecked can be: [`Texts`]).
 fn identify(text: &str) -> Result<Option<Head>, (&'static str, String)> {
-    let not_json = || serde_json::from_str::<IgnoredAny>(text).is_err();
     if !text.trim_start().starts_with('{') {
-        if not_json() {
+        if decode::<IgnoredAny>(text).is_err() {
             return Ok(None);
         }
         let found = json_kind_of_text(text);
@@ -27,17 +26,13 @@ fn identify(text: &str) -> Result<Option<Head>, (&'static str, String)> {
         ));
     }
     // This one pass over the text also checks that it is JSON: serde reads every value it skips.
-    match serde_json::from_str::<Head>(text) {
+    match decode::<Head>(text) {
         Ok(head) => Ok(Some(head)),
-        Err(e) if e.is_syntax() || e.is_eof() => Ok(None),
-        // A data error (a duplicate `id`, …) stops the pass early: the rest may not be JSON.
-        Err(_) if not_json() => Ok(None),
-        Err(_) => decode::<Head>(text).map(Some).map_err(|e| {
-            (
-                "are not resource objects",
-                format!("not a resource object: {e}"),
-            )
-        }),
+        Err(e) if e.not_json => Ok(None),
+        Err(e) => Err((
+            "are not resource objects",
+            format!("not a resource object: {e}"),
+        )),
     }
 }
 

@@ -19,6 +19,22 @@ fn stream(text: &[u8], chunk: usize) -> Option<(Vec<String>, Rest)> {
     rest.map(|r| (seen, r))
 }
 
+/// Streams `text` `chunk` bytes at a time: each block's length, the texts, and the rest. Each
+/// block's bytes are given back, so the reader reads the next blocks into them.
+fn in_blocks(text: &str, chunk: usize) -> (Vec<usize>, Vec<String>, Rest) {
+    let mut blocks = Vec::new();
+    let mut seen = Vec::new();
+    let rest = Reader::new(text.as_bytes(), chunk)
+        .document(|texts| {
+            blocks.push(texts.spans.len());
+            seen.extend(texts_of(&texts));
+            ControlFlow::Continue(Some(texts.bytes))
+        })
+        .expect("memory")
+        .expect("streamed");
+    (blocks, seen, rest)
+}
+
 /// The texts of a block, as strings.
 fn texts_of(t: &Texts) -> Vec<String> {
     t.spans
@@ -68,16 +84,7 @@ fn resources_are_handed_over_in_blocks_in_order() {
         "\u{feff} {{\"schema\": \"rdpaudit.snapshot/1\",\n\"resources\": [ {} ] , \"guest\": {{}} }}\n",
         items.join(" ,\n")
     );
-    let mut blocks = Vec::new();
-    let mut seen = Vec::new();
-    let rest = Reader::new(text.as_bytes(), 333)
-        .document(|texts| {
-            blocks.push(texts.spans.len());
-            seen.extend(texts_of(&texts));
-            ControlFlow::Continue(None)
-        })
-        .expect("memory")
-        .expect("streamed");
+    let (blocks, seen, rest) = in_blocks(&text, 333);
     assert_eq!(blocks, vec![BLOCK, BLOCK, 2500 - 2 * BLOCK]);
     assert_eq!(seen, items);
     assert_eq!(rest.resources, 2500);
@@ -92,16 +99,7 @@ fn large_resources_are_handed_over_in_smaller_blocks() {
         .map(|i| format!(r#"{{"id": "/subscriptions/s/x/{i}", "pad": "{pad}"}}"#))
         .collect();
     let text = format!("{{\"resources\": [{}]}}", items.join(","));
-    let mut blocks = Vec::new();
-    let mut seen = Vec::new();
-    let rest = Reader::new(text.as_bytes(), 1 << 16)
-        .document(|texts| {
-            blocks.push(texts.spans.len());
-            seen.extend(texts_of(&texts));
-            ControlFlow::Continue(None)
-        })
-        .expect("memory")
-        .expect("streamed");
+    let (blocks, seen, rest) = in_blocks(&text, 1 << 16);
     assert_eq!(blocks, vec![3, 2]);
     assert_eq!(seen, items);
     assert_eq!(rest.resources, 5);
