@@ -3,14 +3,16 @@
 //! ```text
 //! raw ARM resources → model (immutable)      build_model
 //!   + Observations (guest facts, probes)     engine::Observations, never written into the model
-//!   → topology (paths per VM, once)          Audit::new
+//!   → the VMs in scope                       Audit::new
 //!   → [--probe: plan from the topology]      Audit::probe_plan, then Audit::with_probes
-//!   → evaluation → findings → report         Audit::report
+//!   → per batch: topology (paths per VM) → evaluation → findings → report part
+//!   → report                                 Audit::report
 //! ```
 //!
 //! The CLI renders the report (`report::{table, check, json, …}`). With `--probe`, the CLI
 //! takes `Audit::probe_plan`, runs the probes and hands the results back with
-//! `Audit::with_probes`: the topology is not rebuilt and evaluation runs once. Snapshot and
+//! `Audit::with_probes`: evaluation runs once. Topologies are built a batch at a time and dropped
+//! with it (the plan builds its own): memory follows the batch, not the estate. Snapshot and
 //! demo audits take the one call, [`run`].
 
 use rayon::prelude::*;
@@ -18,7 +20,7 @@ use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::engine::topology::{Builder, Indexes, VmTopology};
+use crate::engine::topology::{Builder, Indexes, VmRef};
 use crate::engine::{Evaluator, Observations, Options, VmAnalysis};
 use crate::model::{
     self, AgentState, Diagnostic, GuestFacts, Model, OsType, PowerState, ProbePlan, Probes, ResId,
@@ -89,12 +91,13 @@ pub fn build_model_with(resources: &[&RawValue], admin_rules: Option<&RawValue>)
     model::build_with(resources, admin_rules)
 }
 
-/// One audit of the VMs in scope: the model, the observations, and the topology computed once.
+/// One audit of the VMs in scope: the model, the observations, and the VMs to judge.
 pub struct Audit<'m> {
     model: &'m Model,
     options: Options,
     observations: Observations,
-    vms: Vec<VmTopology<'m>>,
+    /// The VMs in scope, sorted by id; their topologies are built a batch at a time.
+    vms: Vec<VmRef<'m>>,
     /// `--lateral`: compute every east-west edge and put the section in the report.
     lateral: bool,
     /// Which VMs outside the scope are evaluated as possible stepping stones (RDP812).
@@ -118,8 +121,8 @@ pub struct Audit<'m> {
 pub const BATCH_VMS: usize = 512;
 
 impl<'m> Audit<'m> {
-    /// The topology of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an
-    /// error that lists some of the VMs the data has.
+    /// An audit of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an error
+    /// that lists some of the VMs the data has.
     pub fn new(
         model: &'m Model,
         options: Options,
@@ -138,43 +141,37 @@ impl<'m> Audit<'m> {
         scope: &Scope,
         ix: Arc<Indexes<'m>>,
     ) -> Result<Audit<'m>, PipelineError> {
-        let vms = {
-            let builder = Builder::sharing(model, options.port, &observations, ix.clone());
-            match scope {
-                Scope::All => builder.all(),
-                Scope::Vm(id) => {
-                    let arm = model.vms.iter().find(|v| scope.includes(&v.id));
-                    let classic = || model.classic_vms.iter().find(|v| scope.includes(&v.id));
-                    match (arm, classic()) {
-                        (Some(vm), _) => vec![builder.arm(vm)],
-                        (None, Some(vm)) => vec![builder.classic(vm)],
-                        (None, None) => return Err(not_found(model, id)),
-                    }
+        let vms = match scope {
+            Scope::All => VmRef::every(model),
+            Scope::Vm(id) => {
+                let arm = model.vms.iter().find(|v| scope.includes(&v.id));
+                let classic = || model.classic_vms.iter().find(|v| scope.includes(&v.id));
+                match (arm, classic()) {
+                    (Some(vm), _) => vec![VmRef::Arm(vm)],
+                    (None, Some(vm)) => vec![VmRef::Classic(vm)],
+                    (None, None) => return Err(not_found(model, id)),
                 }
-                Scope::Keys(keys) => {
-                    // The model's VM lists are sorted by key (model::build): look each key up
-                    // rather than scanning the estate (proofs audit a few VMs thousands of times).
-                    let arm = keys.iter().filter_map(|k| {
-                        let i = model
-                            .vms
-                            .binary_search_by(|v| v.id.key.as_str().cmp(k))
-                            .ok()?;
-                        model.vms.get(i)
-                    });
-                    let classic = keys.iter().filter_map(|k| {
-                        let i = model
-                            .classic_vms
-                            .binary_search_by(|v| v.id.key.as_str().cmp(k))
-                            .ok()?;
-                        model.classic_vms.get(i)
-                    });
-                    let mut v: Vec<VmTopology<'m>> = arm
-                        .map(|vm| builder.arm(vm))
-                        .chain(classic.map(|vm| builder.classic(vm)))
-                        .collect();
-                    v.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-                    v
-                }
+            }
+            Scope::Keys(keys) => {
+                // The model's VM lists are sorted by key (model::build): look each key up
+                // rather than scanning the estate (proofs audit a few VMs thousands of times).
+                let arm = keys.iter().filter_map(|k| {
+                    let i = model
+                        .vms
+                        .binary_search_by(|v| v.id.key.as_str().cmp(k))
+                        .ok()?;
+                    model.vms.get(i).map(VmRef::Arm)
+                });
+                let classic = keys.iter().filter_map(|k| {
+                    let i = model
+                        .classic_vms
+                        .binary_search_by(|v| v.id.key.as_str().cmp(k))
+                        .ok()?;
+                    model.classic_vms.get(i).map(VmRef::Classic)
+                });
+                let mut v: Vec<VmRef<'m>> = arm.chain(classic).collect();
+                v.sort_by(|a, b| a.id().key.cmp(&b.id().key));
+                v
             }
         };
         Ok(Audit {
@@ -261,7 +258,16 @@ impl<'m> Audit<'m> {
     pub(crate) fn probe_plan(&self) -> ProbePlan {
         let mut endpoints = BTreeSet::new();
         let mut names = BTreeSet::new();
-        for vm in self.vms.iter().filter(|v| v.os == OsType::Windows) {
+        let builder = Builder::sharing(
+            self.model,
+            self.options.port,
+            &self.observations,
+            self.ix.clone(),
+        );
+        let windows: Vec<VmRef<'m>> = (self.vms.iter().copied())
+            .filter(|v| v.os() == OsType::Windows)
+            .collect();
+        for vm in builder.each(&windows) {
             for p in vm.direct_paths() {
                 endpoints.extend(p.endpoint());
                 names.extend(p.entry_name.map(Probes::dns_key));
@@ -281,8 +287,8 @@ impl<'m> Audit<'m> {
         }
     }
 
-    /// Evaluates, runs the rules on the Windows VMs, and builds the report. Consumes the audit:
-    /// each VM's topology moves into its evaluation instead of being copied.
+    /// Evaluates, runs the rules on the Windows VMs, and builds the report, a batch at a time:
+    /// each VM's topology is built for its batch and moves into its evaluation.
     pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
         let (model, client, reach, full) = (
             self.model,
@@ -327,34 +333,28 @@ impl<'m> Audit<'m> {
     /// with their places in the scope's order. Only what `part` returns outlives its batch.
     fn judge<P>(self, mut part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P) -> Vec<P> {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
+        let builder = Builder::sharing(self.model, self.options.port, &self.observations, self.ix);
         let in_scope = self.vms.len();
         let mut all = self.vms;
-        if !matches!(self.stones, Stones::InScope) {
-            let builder =
-                Builder::sharing(self.model, self.options.port, &self.observations, self.ix);
-            let others = stepping_stones(&builder, self.model, &self.stones, &all);
-            all.extend(others);
-        }
+        all.extend(stepping_stones(self.model, &self.stones, &all));
         // The full east-west section and a trace read every VM at once: one batch.
         let whole = self.lateral || self.trace_from.is_some();
         let target = if whole { 0 } else { self.batch };
         let groups = crate::engine::lateral::batches::batches(self.model, &all, target);
-        let mut slots: Vec<Option<VmTopology<'m>>> = all.into_iter().map(Some).collect();
         let mut out = Vec::with_capacity(groups.len());
         for group in groups {
-            let topologies: Vec<VmTopology<'m>> = group
-                .iter()
-                .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
-                .collect();
+            let members: Vec<VmRef<'m>> =
+                group.iter().filter_map(|&i| all.get(i).copied()).collect();
             // Batches are sorted and the VMs in scope come first: they lead each batch.
             let places: Vec<usize> = group.into_iter().filter(|&i| i < in_scope).collect();
             let batch = Batch {
                 model: self.model,
                 evaluator: &evaluator,
+                builder: &builder,
                 lateral: self.lateral,
                 trace_from: self.trace_from.as_deref(),
             };
-            out.push(batch.judge(topologies, &places, &mut part));
+            out.push(batch.judge(&members, &places, &mut part));
         }
         out
     }
@@ -364,24 +364,26 @@ impl<'m> Audit<'m> {
 struct Batch<'a, 'm> {
     model: &'m Model,
     evaluator: &'a Evaluator<'m>,
+    builder: &'a Builder<'m, 'a>,
     lateral: bool,
     trace_from: Option<&'a str>,
 }
 
 impl<'m> Batch<'_, 'm> {
-    /// Evaluates `topologies` (the VMs at `places` first, then stepping stones), their lateral
-    /// picture and their rules, and hands the VMs at `places` to `part`.
+    /// Builds the topologies of `members` (the VMs at `places` first, then stepping stones) and
+    /// evaluates them, their lateral picture and their rules, and hands the VMs at `places` to
+    /// `part`.
     fn judge<P>(
         &self,
-        topologies: Vec<VmTopology<'m>>,
+        members: &[VmRef<'m>],
         places: &[usize],
         part: &mut impl FnMut(&[Audited<'_, '_>], &[usize]) -> P,
     ) -> P {
         let (model, evaluator) = (self.model, self.evaluator);
         // Each VM is evaluated on its own (the model is shared read-only): both cores help.
-        let analyses: Vec<VmAnalysis<'_>> = topologies
-            .into_par_iter()
-            .map(|t| evaluator.vm(t))
+        let analyses: Vec<VmAnalysis<'_>> = members
+            .par_iter()
+            .map(|&vm| evaluator.vm(self.builder.of(vm)))
             .collect();
         let mut lateral = crate::engine::lateral::analyse(
             model,
@@ -424,21 +426,19 @@ impl<'m> Batch<'_, 'm> {
     }
 }
 
-/// The topologies of the VMs outside the scope that may be stepping stones (RDP812).
+/// The VMs outside the scope that may be stepping stones (RDP812).
 fn stepping_stones<'m>(
-    builder: &Builder<'m, '_>,
     model: &'m Model,
     stones: &Stones,
-    in_scope: &[VmTopology<'m>],
-) -> Vec<VmTopology<'m>> {
+    in_scope: &[VmRef<'m>],
+) -> Vec<VmRef<'m>> {
     let scoped: std::collections::HashSet<&str> =
-        in_scope.iter().map(|a| a.id.key.as_str()).collect();
+        in_scope.iter().map(|a| a.id().key.as_str()).collect();
     match stones {
         Stones::InScope => Vec::new(),
-        Stones::All => builder
-            .all()
+        Stones::All => VmRef::every(model)
             .into_iter()
-            .filter(|t| !scoped.contains(t.id.key.as_str()))
+            .filter(|t| !scoped.contains(t.id().key.as_str()))
             .collect(),
         Stones::Only(keys) => keys
             .iter()
@@ -448,7 +448,7 @@ fn stepping_stones<'m>(
                     .vms
                     .binary_search_by(|v| v.id.key.as_str().cmp(k))
                     .ok()?;
-                model.vms.get(i).map(|vm| builder.arm(vm))
+                model.vms.get(i).map(VmRef::Arm)
             })
             .collect(),
     }
@@ -615,7 +615,12 @@ mod tests {
         );
         let (opts, observations) = (Options::default(), Observations::new(snap.guest.clone()));
         let evaluator = Evaluator::new(&model, &opts, &observations);
-        let analyses: Vec<VmAnalysis<'_>> = vms.into_iter().map(|t| evaluator.vm(t)).collect();
+        let builder = Builder::sharing(&model, opts.port, &observations, Indexes::new(&model));
+        let analyses: Vec<VmAnalysis<'_>> = builder
+            .each(&vms)
+            .into_iter()
+            .map(|t| evaluator.vm(t))
+            .collect();
         let lateral =
             crate::engine::lateral::analyse(&model, &analyses, true, evaluator.asg_members());
         let edges: Vec<(usize, usize)> = (lateral.vms.iter().enumerate())

@@ -10,10 +10,12 @@
 mod bastion;
 mod classic;
 mod lb;
+mod members;
 pub(crate) mod private;
 
+pub(crate) use members::VmRef;
+
 use super::FastMap;
-use rayon::prelude::*;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -218,29 +220,6 @@ impl<'m, 'o> Builder<'m, 'o> {
             observations,
             ix,
         }
-    }
-
-    /// Every ARM and classic VM (Windows and not), sorted by id.
-    pub(crate) fn all(&self) -> Vec<VmTopology<'m>> {
-        let m = self.model;
-        // Each VM's on its own, on every core.
-        let mut out: Vec<VmTopology<'m>> = m
-            .vms
-            .par_iter()
-            .map(|vm| self.arm(vm))
-            .chain(m.classic_vms.par_iter().map(|vm| self.classic(vm)))
-            .map(|mut t| {
-                // Every VM's topology lives through the audit: give back the room its lists
-                // grew into (a path list held four paths for one; 14 MB at 10,000 VMs).
-                t.paths.shrink_to_fit();
-                t.private_paths.shrink_to_fit();
-                t.nics.shrink_to_fit();
-                t.problems.shrink_to_fit();
-                t
-            })
-            .collect();
-        out.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-        out
     }
 
     fn base(

@@ -10,14 +10,14 @@
 
 use crate::engine::FastMap as Fast;
 
-use super::super::topology::VmTopology;
+use super::super::topology::VmRef;
 use super::eastwest::near_vnet_keys;
 use crate::model::Model;
 
 /// Groups the VMs (indices into `vms`) into batches of whole components, each batch at least
 /// `target` VMs (bar the last) and sorted; batches in the order of their first VM. `target` 0,
 /// or no fewer than `vms.len()`: one batch of every VM.
-pub(crate) fn batches(model: &Model, vms: &[VmTopology<'_>], target: usize) -> Vec<Vec<usize>> {
+pub(crate) fn batches(model: &Model, vms: &[VmRef<'_>], target: usize) -> Vec<Vec<usize>> {
     if target == 0 || vms.len() <= target {
         return vec![(0..vms.len()).collect()];
     }
@@ -34,7 +34,7 @@ pub(crate) fn batches(model: &Model, vms: &[VmTopology<'_>], target: usize) -> V
     // Near VNets per subnet: every VM of a subnet shares its VNet and route table.
     let mut near: Fast<&str, Vec<String>> = Fast::default();
     for (i, vm) in vms.iter().enumerate() {
-        let Some(arm) = vm.arm else { continue };
+        let Some(arm) = vm.arm() else { continue };
         // The endpoints `super::endpoints` finds: a private address in a subnet of the data.
         let subnets = arm
             .nics
