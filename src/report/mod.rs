@@ -319,8 +319,8 @@ pub struct FindingReport {
     /// Matched by `--suppress`: kept in the report, not counted.
     pub suppressed: bool,
     /// The controls this finding evidences, as `framework:control` (`docs/compliance.md`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub compliance: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub compliance: &'static [String],
     /// `--baseline`: `new` or `unchanged`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<baseline::Change>,
@@ -359,9 +359,7 @@ impl FindingReport {
             remediation: String::new(),
             fix: None,
             suppressed: f.suppressed,
-            compliance: crate::rules::compliance::controls(f.rule.id)
-                .map(crate::rules::compliance::tag)
-                .collect(),
+            compliance: crate::rules::compliance::tags(f.rule.id),
             change: None,
         }
     }
