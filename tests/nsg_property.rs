@@ -126,7 +126,6 @@ fn build_rule(i: usize, r: &RuleSpec, default: bool) -> SecurityRule {
         destination,
         destination_ports: PortSet::from_ranges(r.ports.clone()),
         is_default: default,
-        description: None,
     }
 }
 

@@ -69,7 +69,6 @@ fn as_nsg(rules: &[AdminRule], access: impl Fn(AdminAccess) -> Access, end: Opti
             destination: r.destination.clone(),
             destination_ports: r.destination_ports.clone(),
             is_default: false,
-            description: None,
         })
         .collect();
     if let Some(a) = end {
@@ -87,7 +86,6 @@ fn as_nsg(rules: &[AdminRule], access: impl Fn(AdminAccess) -> Access, end: Opti
             destination: any,
             destination_ports: PortSet::all(),
             is_default: true,
-            description: None,
         });
     }
     Nsg {

@@ -164,7 +164,6 @@ impl Bytes<'_> {
             destination,
             destination_ports: PortSet::from_ranges(ports),
             is_default: false,
-            description: None,
         }
     }
 

@@ -62,7 +62,6 @@ pub fn nsg_with(name: &str, custom: Vec<SecurityRule>, defaults: bool) -> Nsg {
                 destination: d,
                 destination_ports: PortSet::all(),
                 is_default: true,
-                description: None,
             });
         }
     }

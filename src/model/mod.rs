@@ -310,8 +310,6 @@ pub struct SecurityRule {
     pub destination_ports: PortSet,
     /// One of Azure's default rules (priority 65000 and up).
     pub is_default: bool,
-    /// The rule's description, as written in ARM.
-    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]

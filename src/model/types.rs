@@ -90,7 +90,31 @@ impl Direction {
 /// A set of TCP/UDP ports as sorted, merged inclusive ranges.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PortSet {
-    ranges: Vec<(u16, u16)>,
+    ranges: Ranges,
+}
+
+/// The ranges of a [`PortSet`]: most sets are one range, held without an allocation (every NSG
+/// rule has two sets, and the rules of an estate live through its audit). Always canonical:
+/// exactly one range is `One`, so the derived equality compares sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ranges {
+    One((u16, u16)),
+    Many(Box<[(u16, u16)]>),
+}
+
+impl Default for Ranges {
+    fn default() -> Self {
+        Ranges::Many(Box::default())
+    }
+}
+
+impl Ranges {
+    fn of(v: Vec<(u16, u16)>) -> Ranges {
+        match v.as_slice() {
+            [one] => Ranges::One(*one),
+            _ => Ranges::Many(v.into_boxed_slice()),
+        }
+    }
 }
 
 /// The ephemeral range an RDP client's source port comes from (docs/decisions.md D5).
@@ -100,14 +124,14 @@ impl PortSet {
     /// Every port, 0-65535.
     pub fn all() -> PortSet {
         PortSet {
-            ranges: vec![(0, 65535)],
+            ranges: Ranges::One((0, 65535)),
         }
     }
 
     #[cfg(test)]
     pub(crate) fn single(p: u16) -> PortSet {
         PortSet {
-            ranges: vec![(p, p)],
+            ranges: Ranges::One((p, p)),
         }
     }
 
@@ -124,7 +148,9 @@ impl PortSet {
             }
             out.push((a, b));
         }
-        PortSet { ranges: out }
+        PortSet {
+            ranges: Ranges::of(out),
+        }
     }
 
     /// Parses one ARM port item: `*`, `N` or `A-B` (inclusive; grammar in `model::net`).
@@ -134,18 +160,21 @@ impl PortSet {
 
     /// The sorted, merged ranges (for the oracle in `crate::fuzzing`).
     pub(crate) fn ranges(&self) -> &[(u16, u16)] {
-        &self.ranges
+        match &self.ranges {
+            Ranges::One(r) => std::slice::from_ref(r),
+            Ranges::Many(v) => v,
+        }
     }
 
     /// Whether port `p` is in the set.
     pub fn contains(&self, p: u16) -> bool {
-        self.ranges.iter().any(|&(a, b)| a <= p && p <= b)
+        self.ranges().iter().any(|&(a, b)| a <= p && p <= b)
     }
 
     /// How this set relates to a range: covers all of it, some of it, or none.
     pub fn coverage(&self, lo: u16, hi: u16) -> Coverage {
         let covered: u32 = self
-            .ranges
+            .ranges()
             .iter()
             .map(|&(a, b)| {
                 let (x, y) = (a.max(lo), b.min(hi));
@@ -169,7 +198,7 @@ impl PortSet {
 impl fmt::Display for PortSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = self
-            .ranges
+            .ranges()
             .iter()
             .map(|&(a, b)| match (a, b) {
                 (0, 65535) => "*".to_string(),
@@ -430,6 +459,26 @@ mod tests {
             PortSet::from_ranges(vec![(3389, 3389), (3390, 3400)]).to_string(),
             "3389-3400"
         );
+    }
+
+    #[test]
+    fn port_sets_compare_as_sets_whichever_way_they_were_built() {
+        let merged = PortSet::from_ranges(vec![(3390, 3400), (3389, 3389)]);
+        assert_eq!(merged, PortSet::from_ranges(vec![(3389, 3400)]));
+        assert_eq!(merged.ranges(), &[(3389, 3400)]);
+        assert_eq!(
+            PortSet::from_ranges(vec![(3389, 3389)]),
+            PortSet::single(3389)
+        );
+        assert_eq!(PortSet::from_ranges(vec![(0, 65535)]), PortSet::all());
+        let two = PortSet::from_ranges(vec![(443, 443), (3389, 3389)]);
+        assert_eq!(two.ranges(), &[(443, 443), (3389, 3389)]);
+        assert!(two.contains(443) && two.contains(3389) && !two.contains(444));
+        assert_ne!(two, PortSet::single(443));
+        assert!(PortSet::default().ranges().is_empty());
+        assert_eq!(PortSet::default(), PortSet::from_ranges(Vec::new()));
+        // One range needs no allocation, and the set is smaller than the Vec it replaced.
+        assert!(std::mem::size_of::<PortSet>() < std::mem::size_of::<Vec<(u16, u16)>>());
     }
 
     #[test]

@@ -292,6 +292,10 @@ pub(crate) struct RuleProps {
     pub(crate) source_port_ranges: Option<Vec<String>>,
     pub(crate) destination_port_range: Option<String>,
     pub(crate) destination_port_ranges: Option<Vec<String>>,
+    #[expect(
+        dead_code,
+        reason = "unread, but deserialised so a wrongly typed value is still rejected"
+    )]
     pub(crate) description: Option<String>,
 }
 

@@ -466,7 +466,6 @@ mod tests {
                     destination: AddrSpec::default(),
                     destination_ports: PortSet::all(),
                     is_default: false,
-                    description: None,
                 })
                 .collect(),
         }

@@ -111,7 +111,6 @@ pub(super) fn security_rule(
             destination,
             destination_ports,
             is_default,
-            description: p.description.clone(),
         },
     ))
 }
@@ -277,6 +276,5 @@ fn default_rule(
         destination: dst,
         destination_ports: PortSet::all(),
         is_default: true,
-        description: None,
     }
 }
