@@ -155,20 +155,10 @@ impl<'m> Audit<'m> {
             Scope::Keys(keys) => {
                 // The model's VM lists are sorted by key (model::build): look each key up
                 // rather than scanning the estate (proofs audit a few VMs thousands of times).
-                let arm = keys.iter().filter_map(|k| {
-                    let i = model
-                        .vms
-                        .binary_search_by(|v| v.id.key.as_str().cmp(k))
-                        .ok()?;
-                    model.vms.get(i).map(VmRef::Arm)
-                });
-                let classic = keys.iter().filter_map(|k| {
-                    let i = model
-                        .classic_vms
-                        .binary_search_by(|v| v.id.key.as_str().cmp(k))
-                        .ok()?;
-                    model.classic_vms.get(i).map(VmRef::Classic)
-                });
+                let arm =
+                    (keys.iter()).filter_map(|k| by_key(&model.vms, k, |v| &v.id).map(VmRef::Arm));
+                let classic = (keys.iter())
+                    .filter_map(|k| by_key(&model.classic_vms, k, |v| &v.id).map(VmRef::Classic));
                 let mut v: Vec<VmRef<'m>> = arm.chain(classic).collect();
                 v.sort_by(|a, b| a.id().key.cmp(&b.id().key));
                 v
@@ -443,15 +433,17 @@ fn stepping_stones<'m>(
         Stones::Only(keys) => keys
             .iter()
             .filter(|k| !scoped.contains(k.as_str()))
-            .filter_map(|k| {
-                let i = model
-                    .vms
-                    .binary_search_by(|v| v.id.key.as_str().cmp(k))
-                    .ok()?;
-                model.vms.get(i).map(VmRef::Arm)
-            })
+            .filter_map(|k| by_key(&model.vms, k, |v| &v.id).map(VmRef::Arm))
             .collect(),
     }
+}
+
+/// The VM of `list` (sorted by key, as the model keeps its VM lists) whose id has this key.
+fn by_key<'m, T>(list: &'m [T], key: &str, id: impl Fn(&T) -> &ResId) -> Option<&'m T> {
+    let i = list
+        .binary_search_by(|v| id(v).key.as_str().cmp(key))
+        .ok()?;
+    list.get(i)
 }
 
 /// The VMs outside an audit's scope that are evaluated as possible stepping stones.
