@@ -14,8 +14,8 @@ use super::nsg::{self, Outcome, Part, RuleRef, Target};
 use super::types::Unknown;
 use crate::model::doors::VnetAdminRules;
 use crate::model::{
-    Access, AddrSpec, AdminAccess, AdminRule, Model, Nsg, PortSet, Protocol, ResId, SecurityRule,
-    Subnet, Vnet,
+    Access, AddrSpec, AdminAccess, AdminRule, Model, Nsg, PortSet, Protocol, ResId, Rules,
+    SecurityRule, Subnet, Vnet,
 };
 
 /// The effective admin rules of the VNet a path lands in (none when not collected or not read;
@@ -92,8 +92,8 @@ fn as_nsg(rules: &[AdminRule], access: impl Fn(AdminAccess) -> Access, end: Opti
         id: ResId::new("/securityAdminRules"),
         name: "securityAdminRules".into(),
         provisioning_state: None,
-        inbound,
-        outbound: Vec::new(),
+        inbound: inbound.into(),
+        outbound: Rules::default(),
     }
 }
 
@@ -111,7 +111,7 @@ pub(crate) fn split(rules: &[AdminRule], cands: &AddrSet, t: &Target<'_>) -> Vec
 }
 
 /// A walk of admin rules (as NSG rules) in one direction over a candidate set.
-type Walk<'w> = &'w dyn Fn(&[SecurityRule], &AddrSet, &Target<'_>) -> Vec<nsg::Part>;
+type Walk<'w> = &'w dyn Fn(&Rules, &AddrSet, &Target<'_>) -> Vec<nsg::Part>;
 
 /// [`split`] with the direction's walk: the deny pass and the always-allow pass, combined part
 /// by part, then the undocumented ties marked (docs/decisions.md D33).

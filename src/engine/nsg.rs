@@ -11,7 +11,9 @@
 use std::net::IpAddr;
 
 use super::addrset::AddrSet;
-use crate::model::{Access, AddrSpec, Coverage, Nsg, ResId, SecurityRule, ServiceTag, EPHEMERAL};
+use crate::model::{
+    Access, AddrSpec, Coverage, Nsg, ResId, Rules, SecurityRule, ServiceTag, EPHEMERAL,
+};
 
 /// What an NSG (or a whole path) decided for a part of the source set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -281,7 +283,7 @@ pub(crate) fn evaluate(nsg: &Nsg, candidates: &AddrSet, t: &Target<'_>) -> Vec<P
 /// `t.dest_ip` to each address of `destinations` on port `t.dest_port`: the same exact walk as
 /// inbound with source and destination swapped. The implicit end is `DenyAllOutBound`.
 pub(crate) fn evaluate_outbound(
-    rules: &[SecurityRule],
+    rules: &Rules,
     destinations: &AddrSet,
     t: &Target<'_>,
 ) -> Vec<Part> {
@@ -289,7 +291,7 @@ pub(crate) fn evaluate_outbound(
 }
 
 pub(crate) fn evaluate_rules(
-    rules: &[SecurityRule],
+    rules: &Rules,
     candidates: &AddrSet,
     t: &Target<'_>,
     side: Side,

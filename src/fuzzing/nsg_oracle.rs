@@ -71,8 +71,8 @@ pub fn nsg_with(name: &str, custom: Vec<SecurityRule>, defaults: bool) -> Nsg {
         )),
         name: name.into(),
         provisioning_state: None,
-        inbound,
-        outbound: Vec::new(),
+        inbound: inbound.into(),
+        outbound: Default::default(),
     }
 }
 

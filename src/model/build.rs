@@ -27,7 +27,7 @@ pub use blocks::{decode_each, DecodedBlock, Texts};
 use blocks::{decode_resource, Body, Decoded, DECODE_BLOCK};
 use compute::{classic_vm, vm};
 use network::{bastion, load_balancer, nic, public_ip, route_table, vnet};
-use nsg::nsg;
+use nsg::{nsg, Defaults};
 use sink::Sink;
 
 /// The resource types rdpaudit reads , by case-folded type name.
@@ -125,6 +125,8 @@ pub struct Building {
     next: usize,
     /// The ids read so far, so that every mention of one shares its text.
     ids: Interner,
+    /// The NSGs' default rules read so far, shared the same way.
+    defaults: Defaults,
 }
 
 impl std::fmt::Debug for Building {
@@ -164,12 +166,16 @@ impl Building {
     /// collection decodes each page in the task that read it, while others download.
     pub fn absorb(&mut self, block: DecodedBlock) {
         let Building {
-            m, sink, next, ids, ..
+            m,
+            sink,
+            next,
+            ids,
+            defaults,
         } = self;
         ids.serve(|| {
             for d in block.0 {
                 // A resource's position in all the data is known only here.
-                add_resource(m, sink, d, *next);
+                add_resource(m, sink, defaults, d, *next);
                 *next += 1;
             }
         });
@@ -229,7 +235,7 @@ fn shrink(m: &mut Model) {
 }
 
 /// Adds a decoded resource, the `index`th of the data, to the model.
-fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded, index: usize) {
+fn add_resource(m: &mut Model, sink: &mut Sink, shared: &mut Defaults, d: Decoded, index: usize) {
     let (rid, body) = match d {
         // Only texts read unchecked can be, and those are never added (`Background`).
         Decoded::NotJson => {
@@ -259,18 +265,18 @@ fn add_resource(m: &mut Model, sink: &mut Sink, d: Decoded, index: usize) {
         // Decoded on another thread, outside the building's ids.
         Decoded::Body(rid, body) => (rid.shared(), body),
     };
-    if let Err(why) = body.and_then(|b| add_body(m, &rid, b)) {
+    if let Err(why) = body.and_then(|b| add_body(m, shared, &rid, b)) {
         sink.push(Diagnostic::error(rid.id.clone(), why.clone()));
         m.broken.insert(rid.key.clone(), why);
     }
 }
 
-fn add_body(m: &mut Model, rid: &ResId, body: Body) -> Result<(), String> {
+fn add_body(m: &mut Model, shared: &mut Defaults, rid: &ResId, body: Body) -> Result<(), String> {
     match body {
         Body::Vm(e) => vm(m, rid, e),
         Body::ClassicVm(e) => classic_vm(m, rid, e),
         Body::Nic(e) => nic(m, rid, e),
-        Body::Nsg(e) => nsg(m, rid, e),
+        Body::Nsg(e) => nsg(m, shared, rid, e),
         Body::PublicIp(e) => public_ip(m, rid, e),
         Body::Vnet(e) => vnet(m, rid, e),
         Body::LoadBalancer(e) => load_balancer(m, rid, e),

@@ -12,6 +12,7 @@ mod id;
 pub(crate) mod net;
 pub(crate) mod refs;
 pub(crate) mod refs_doors;
+mod rules;
 mod swap;
 pub(crate) mod types;
 pub(crate) mod wire;
@@ -28,6 +29,7 @@ pub use doors::{AdminAccess, AdminRule};
 pub use id::{IdKey, IdText, ResId};
 pub(crate) use id::{IdMap, Interner};
 pub use net::{parse_port, parse_port_item, parse_prefix};
+pub use rules::Rules;
 pub use types::*;
 
 /// Something that could not be read or understood (the report's `diagnostics`).
@@ -284,13 +286,13 @@ pub struct Nsg {
     /// ARM's `provisioningState` (RDP408 flags anything but `Succeeded`).
     pub provisioning_state: Option<String>,
     /// Inbound rules sorted by priority, custom then default (docs/decisions.md D6).
-    pub inbound: Vec<SecurityRule>,
+    pub inbound: Rules,
     /// Outbound rules sorted the same way (the AzureBastionSubnet check reads them).
-    pub outbound: Vec<SecurityRule>,
+    pub outbound: Rules,
 }
 
 /// One NSG security rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityRule {
     /// The rule's name.
     pub name: String,

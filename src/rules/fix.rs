@@ -450,7 +450,7 @@ mod tests {
             id: ResId::new("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n"),
             name: "n".into(),
             provisioning_state: None,
-            outbound: Vec::new(),
+            outbound: Default::default(),
             inbound: priorities
                 .iter()
                 .map(|p| SecurityRule {

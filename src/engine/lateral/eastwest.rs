@@ -25,7 +25,7 @@ use super::super::tags;
 use super::super::types::{NetEval, PathPart, Slot, Unknown, Verdict};
 use super::outbound::{self, AdminDecided, OutEval, OutPart};
 use super::{slot_key, Endpoint};
-use crate::model::{AdminRule, Model, NextHop, OsType, Peering, SecurityRule, Vnet};
+use crate::model::{AdminRule, Model, NextHop, OsType, Peering, Rules, SecurityRule, Vnet};
 
 /// A class-E range no real source uses: added to `VirtualNetwork` in the inbound evaluation so
 /// that whether prefixes learned over BGP (inside `VirtualNetwork` by definition, D42) would be
@@ -65,7 +65,7 @@ pub(crate) struct RuleAt<'m> {
 
 impl<'m> RuleAt<'m> {
     /// The rule behind `part` in `rules` (one NSG's list of the direction evaluated).
-    fn of(nsg: &'m crate::model::Nsg, rules: &'m [SecurityRule], part: &Part) -> RuleAt<'m> {
+    fn of(nsg: &'m crate::model::Nsg, rules: &'m Rules, part: &Part) -> RuleAt<'m> {
         let rule = part.rule.as_ref().and_then(|r| {
             rules.iter().find(|x| {
                 x.priority == r.priority && x.is_default == r.is_default && x.name == r.name
@@ -136,8 +136,7 @@ fn asg_key(e: &Endpoint<'_>) -> String {
 fn names_prefixes(slot: &Slot<'_>, outbound: bool) -> bool {
     let Slot::Present(n) = slot else { return false };
     if outbound {
-        let rules = n.outbound.as_slice();
-        rules.iter().any(|r| !r.source.prefixes.is_empty())
+        n.outbound.iter().any(|r| !r.source.prefixes.is_empty())
     } else {
         n.inbound.iter().any(|r| !r.destination.prefixes.is_empty())
     }
@@ -389,11 +388,7 @@ pub(crate) fn outbound_side<'m>(model: &'m Model, e: &Endpoint<'m>, part: &OutPa
 fn with_nsg<'m>(slot: &Slot<'m>, part: Option<&Part>, outbound: bool) -> Option<RuleAt<'m>> {
     match (slot, part) {
         (Slot::Present(n), Some(p)) => {
-            let rules: &'m [SecurityRule] = if outbound {
-                n.outbound.as_slice()
-            } else {
-                &n.inbound
-            };
+            let rules: &'m Rules = if outbound { &n.outbound } else { &n.inbound };
             Some(RuleAt::of(n, rules, p))
         }
         _ => None,

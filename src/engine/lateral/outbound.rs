@@ -63,10 +63,7 @@ pub(crate) fn evaluate(
     }
     let level = |slot: &Slot<'_>, set: &AddrSet| -> Vec<Part> {
         match slot {
-            Slot::Present(n) => {
-                let rules = n.outbound.as_slice();
-                nsg::evaluate_outbound(rules, set, t)
-            }
+            Slot::Present(n) => nsg::evaluate_outbound(&n.outbound, set, t),
             _ => vec![Part {
                 set: set.clone(),
                 outcome: Outcome::Allow,

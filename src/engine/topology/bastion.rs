@@ -48,7 +48,7 @@ fn mirrored_outbound(n: &Nsg) -> Nsg {
         name: n.name.clone(),
         provisioning_state: n.provisioning_state.clone(),
         inbound,
-        outbound: Vec::new(),
+        outbound: Rules::default(),
     }
 }
 
