@@ -321,7 +321,10 @@ impl<'m> Audit<'m> {
     /// at a time (docs/decisions.md D53: no east-west edge leaves a component, so each batch is
     /// judged as it would be among every VM), and hands each batch's VMs in scope to `part`
     /// with their places in the scope's order. Only what `part` returns outlives its batch.
-    fn judge<P>(self, mut part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P) -> Vec<P> {
+    fn judge<P: Send>(
+        self,
+        mut part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P + Send,
+    ) -> Vec<P> {
         let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
         let builder = Builder::sharing(self.model, self.options.port, &self.observations, self.ix);
         let in_scope = self.vms.len();
@@ -331,20 +334,34 @@ impl<'m> Audit<'m> {
         let whole = self.lateral || self.trace_from.is_some();
         let target = if whole { 0 } else { self.batch };
         let groups = crate::engine::lateral::batches::batches(self.model, &all, target);
+        let batch = Batch {
+            model: self.model,
+            evaluator: &evaluator,
+            builder: &builder,
+            lateral: self.lateral,
+            trace_from: self.trace_from.as_deref(),
+        };
         let mut out = Vec::with_capacity(groups.len());
+        // A batch is evaluated while the one before is finished: the finishing has serial
+        // stretches (the lateral picture's merges), and the evaluation fills the other core.
+        let mut evaluated: Option<(Vec<VmAnalysis<'_>>, Vec<usize>)> = None;
         for group in groups {
             let members: Vec<VmRef<'m>> =
                 group.iter().filter_map(|&i| all.get(i).copied()).collect();
             // Batches are sorted and the VMs in scope come first: they lead each batch.
             let places: Vec<usize> = group.into_iter().filter(|&i| i < in_scope).collect();
-            let batch = Batch {
-                model: self.model,
-                evaluator: &evaluator,
-                builder: &builder,
-                lateral: self.lateral,
-                trace_from: self.trace_from.as_deref(),
-            };
-            out.push(batch.judge(&members, &places, &mut part));
+            let (analyses, done) = rayon::join(
+                || batch.evaluate(&members),
+                || {
+                    let (analyses, places) = evaluated.take()?;
+                    Some(batch.finish(analyses, &places, &mut part))
+                },
+            );
+            out.extend(done);
+            evaluated = Some((analyses, places));
+        }
+        if let Some((analyses, places)) = evaluated {
+            out.push(batch.finish(analyses, &places, &mut part));
         }
         out
     }
@@ -360,21 +377,24 @@ struct Batch<'a, 'm> {
 }
 
 impl<'m> Batch<'_, 'm> {
-    /// Builds the topologies of `members` (the VMs at `places` first, then stepping stones) and
-    /// evaluates them, their lateral picture and their rules, and hands the VMs at `places` to
-    /// `part`.
-    fn judge<P>(
+    /// Builds the topologies of `members` (the VMs in scope first, then stepping stones) and
+    /// evaluates them. Each VM on its own (the model is shared read-only): both cores help.
+    fn evaluate(&self, members: &[VmRef<'m>]) -> Vec<VmAnalysis<'m>> {
+        members
+            .par_iter()
+            .map(|&vm| self.evaluator.vm(self.builder.of(vm)))
+            .collect()
+    }
+
+    /// The lateral picture and the rules of evaluated VMs ([`Batch::evaluate`]); hands the VMs
+    /// at `places` to `part`.
+    fn finish<P>(
         &self,
-        members: &[VmRef<'m>],
+        analyses: Vec<VmAnalysis<'m>>,
         places: &[usize],
         part: &mut impl FnMut(&[Audited<'_, '_>], &[usize]) -> P,
     ) -> P {
         let (model, evaluator) = (self.model, self.evaluator);
-        // Each VM is evaluated on its own (the model is shared read-only): both cores help.
-        let analyses: Vec<VmAnalysis<'_>> = members
-            .par_iter()
-            .map(|&vm| evaluator.vm(self.builder.of(vm)))
-            .collect();
         let mut lateral = crate::engine::lateral::analyse(
             model,
             &analyses,
