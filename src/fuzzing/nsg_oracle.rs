@@ -23,9 +23,10 @@ pub const PORT: u16 = 3389;
 pub const AZURE_HOST: Ipv4Addr = Ipv4Addr::new(168, 63, 129, 16);
 
 /// An NSG named `name`: the `custom` rules (in the order given), then Azure's three inbound
-/// default rules unless `defaults` is false.
+/// default rules unless `defaults` is false, held apart as the model holds them
+/// ([`crate::model::Rules`]), so the evaluator walks the two lists as one.
 pub fn nsg_with(name: &str, custom: Vec<SecurityRule>, defaults: bool) -> Nsg {
-    let mut inbound = custom;
+    let mut inbound = Vec::new();
     if defaults {
         let tag = |t: ServiceTag| AddrSpec {
             tags: vec![t],
@@ -71,7 +72,7 @@ pub fn nsg_with(name: &str, custom: Vec<SecurityRule>, defaults: bool) -> Nsg {
         )),
         name: name.into(),
         provisioning_state: None,
-        inbound: inbound.into(),
+        inbound: crate::model::Rules::with_defaults(custom, inbound.into()),
         outbound: Default::default(),
     }
 }
