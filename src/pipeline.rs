@@ -443,6 +443,9 @@ fn stepping_stones<'m>(
     stones: &Stones,
     in_scope: &[VmRef<'m>],
 ) -> Vec<VmRef<'m>> {
+    if matches!(stones, Stones::InScope) {
+        return Vec::new();
+    }
     let scoped: std::collections::HashSet<&str> =
         in_scope.iter().map(|a| a.id().key.as_str()).collect();
     match stones {
