@@ -29,7 +29,7 @@ pub use doors::{AdminAccess, AdminRule};
 pub use id::{IdKey, IdText, ResId};
 pub(crate) use id::{IdMap, Interner};
 pub use net::{parse_port, parse_port_item, parse_prefix};
-pub use rules::Rules;
+pub use rules::{Rules, RulesIter};
 pub use types::*;
 
 /// Something that could not be read or understood (the report's `diagnostics`).

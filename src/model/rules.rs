@@ -4,6 +4,10 @@ use std::sync::Arc;
 
 use super::SecurityRule;
 
+/// The rules of a [`Rules`], first to last.
+pub type RulesIter<'a> =
+    std::iter::Chain<std::slice::Iter<'a, SecurityRule>, std::slice::Iter<'a, SecurityRule>>;
+
 /// An NSG's rules in one direction, in evaluation order (docs/decisions.md D6): its custom rules,
 /// then its default rules. The defaults are the same six rules in nearly every NSG of an estate
 /// (Azure's), so the model keeps one copy of each distinct list and every NSG points to it.
@@ -20,10 +24,7 @@ impl Rules {
     }
 
     /// Every rule, first to last.
-    pub fn iter(
-        &self,
-    ) -> std::iter::Chain<std::slice::Iter<'_, SecurityRule>, std::slice::Iter<'_, SecurityRule>>
-    {
+    pub fn iter(&self) -> RulesIter<'_> {
         self.custom.iter().chain(self.defaults.iter())
     }
 
@@ -56,8 +57,7 @@ impl From<Vec<SecurityRule>> for Rules {
 
 impl<'a> IntoIterator for &'a Rules {
     type Item = &'a SecurityRule;
-    type IntoIter =
-        std::iter::Chain<std::slice::Iter<'a, SecurityRule>, std::slice::Iter<'a, SecurityRule>>;
+    type IntoIter = RulesIter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
