@@ -599,6 +599,49 @@ mod tests {
     }
 
     #[test]
+    fn is_exposed_answers_as_the_exposed_set_would() {
+        let snap = crate::snapshot::parse(DEMO).expect("demo parses");
+        let model = build_model(&snap.resources);
+        let (opts, observations) = (Options::default(), Observations::new(snap.guest.clone()));
+        let evaluator = Evaluator::new(&model, &opts, &observations);
+        let builder = Builder::sharing(&model, opts.port, &observations, Indexes::new(&model));
+        let analyses: Vec<VmAnalysis<'_>> = (builder.each(&VmRef::every(&model)).into_iter())
+            .map(|t| evaluator.vm(t))
+            .collect();
+        let paths: Vec<_> = analyses.iter().flat_map(|a| a.paths.iter()).collect();
+        for p in &paths {
+            assert_eq!(p.is_exposed(), !p.exposed().is_empty(), "{:?}", p.kind);
+        }
+        for a in &analyses {
+            assert_eq!(a.is_exposed(), !a.exposed().is_empty(), "{}", a.name);
+        }
+        // A path that reaches but does not count: not direct, blocked by its configuration, or
+        // with facts the data does not show.
+        let open = (paths.iter().find(|p| p.is_exposed())).expect("an exposed path in the demo");
+        let unknown = crate::engine::types::Unknown::NatFrontendMissing {
+            rule: "nat".into(),
+            lb: "lb".into(),
+        };
+        let block = crate::engine::types::Block {
+            reason: crate::engine::BlockReason::NatRuleUnbound {
+                rule: "nat".into(),
+                lb: "lb".into(),
+            },
+            resource: "lb".into(),
+            while_stopped_only: false,
+        };
+        let (mut bastion, mut unsure, mut blocked) =
+            ((*open).clone(), (*open).clone(), (*open).clone());
+        bastion.path.kind = crate::engine::PathKind::Bastion;
+        unsure.path.unknowns.push(unknown);
+        blocked.path.blocks.push(block);
+        for p in [bastion, unsure, blocked] {
+            assert!(!p.internet.reachable.is_empty());
+            assert!(!p.is_exposed() && p.exposed().is_empty(), "{:?}", p.kind);
+        }
+    }
+
+    #[test]
     fn an_unknown_vm_is_an_error_naming_some_of_the_data() {
         let model = build_model(&[]);
         let scope = Scope::Vm(

@@ -82,18 +82,21 @@ impl PathAnalysis<'_> {
 
     /// Exposure: addresses that can open RDP through this path as if the VM were running.
     pub(crate) fn exposed(&self) -> AddrSet {
-        if !self.kind.is_direct() || self.config_blocked() || !self.unknowns.is_empty() {
-            return AddrSet::empty();
+        match self.counts_for_exposure() {
+            true => self.internet.reachable.clone(),
+            false => AddrSet::empty(),
         }
-        self.internet.reachable.clone()
     }
 
     /// Whether [`PathAnalysis::exposed`] is not empty, without building the set.
     pub(crate) fn is_exposed(&self) -> bool {
-        self.kind.is_direct()
-            && !self.config_blocked()
-            && self.unknowns.is_empty()
-            && !self.internet.reachable.is_empty()
+        self.counts_for_exposure() && !self.internet.reachable.is_empty()
+    }
+
+    /// A direct path whose entry is configured and fully known: its reachable Internet
+    /// addresses are exposure.
+    fn counts_for_exposure(&self) -> bool {
+        self.kind.is_direct() && !self.config_blocked() && self.unknowns.is_empty()
     }
 }
 

@@ -9,8 +9,6 @@
 //! appliance on their routes can forward to.
 
 use std::collections::HashMap;
-
-use crate::engine::FastMap as Fast;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -25,6 +23,7 @@ use super::super::tags;
 use super::super::types::{NetEval, PathPart, Slot, Unknown, Verdict};
 use super::outbound::{self, AdminDecided, OutEval, OutPart};
 use super::{slot_key, Endpoint};
+use crate::engine::FastMap as Fast;
 use crate::model::{AdminRule, Model, NextHop, OsType, Peering, Rules, SecurityRule, Vnet};
 
 /// A class-E range no real source uses: added to `VirtualNetwork` in the inbound evaluation so

@@ -3,11 +3,10 @@
 //! defined by IP address and VNet.
 
 use std::collections::HashSet;
-
-use crate::engine::FastMap;
 use std::net::IpAddr;
 
 use super::*;
+use crate::engine::FastMap;
 
 /// Backend pool membership of IP configurations, computed once per model.
 #[derive(Default)]

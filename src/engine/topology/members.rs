@@ -1,6 +1,7 @@
-//! The VMs an audit judges, before their topology is built: a topology is built per batch
-//! (docs/decisions.md D53) and dropped with it, so no more than one batch's topologies are
-//! alive at once (100,000 VMs held 100 MB of them when every topology was built up front).
+//! The VMs an audit judges, before their topology is built: a topology is built with its batch
+//! (docs/decisions.md D53) and dropped with it, so no more than two batches' topologies are
+//! alive at once, one being evaluated while the last is finished (100,000 VMs held 100 MB of
+//! them when every topology was built up front).
 
 use rayon::prelude::*;
 

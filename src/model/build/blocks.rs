@@ -135,12 +135,10 @@ pub(super) fn decode_resource(text: &str) -> Decoded {
         Ok(None) => return Decoded::NotJson,
         Err((kind, message)) => return Decoded::Unidentified(kind, message),
     };
-    let id = match resource_id(&head) {
-        Ok(id) => (id, head),
+    let rid = match resource_id(&head) {
+        Ok(id) => ResId::new(&id),
         Err((kind, message)) => return Decoded::Unidentified(kind, message),
     };
-    let (id, head) = id;
-    let rid = ResId::new(&id);
     let kind = match head.kind {
         Some(serde_json::Value::String(t)) => kind_of(&t),
         Some(other) => {
