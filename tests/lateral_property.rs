@@ -20,6 +20,8 @@ enum Addr {
     Internet,
     Subnet(u8),
     Host(u8),
+    /// The application security group `asg0` (NSG rules only; its members: `Estate::asg`).
+    Asg,
 }
 
 fn addr() -> impl Strategy<Value = Addr> {
@@ -30,6 +32,11 @@ fn addr() -> impl Strategy<Value = Addr> {
         (0u8..2).prop_map(Addr::Subnet),
         (0u8..5).prop_map(Addr::Host),
     ]
+}
+
+/// An NSG rule's address: also the ASG (admin rules name no ASGs).
+fn nsg_addr() -> impl Strategy<Value = Addr> {
+    prop_oneof![4 => addr(), 1 => Just(Addr::Asg)]
 }
 
 #[derive(Debug, Clone)]
@@ -45,8 +52,8 @@ fn rule() -> impl Strategy<Value = Rule> {
     (
         any::<bool>(),
         any::<bool>(),
-        addr(),
-        addr(),
+        nsg_addr(),
+        nsg_addr(),
         prop::bool::weighted(0.8),
     )
         .prop_map(|(outbound, allow, src, dst, port_rdp)| Rule {
@@ -104,6 +111,8 @@ struct Estate {
     subnet_nsgs: [Option<Vec<Rule>>; 2],
     /// The VNet's effective security admin rules, both directions.
     admin: Vec<AdminRule>,
+    /// Bit `i`: VM `i`'s NIC is in the ASG `asg0`.
+    asg: u8,
 }
 
 fn rules() -> impl Strategy<Value = Option<Vec<Rule>>> {
@@ -116,11 +125,13 @@ fn estate() -> impl Strategy<Value = Estate> {
         rules(),
         rules(),
         prop::collection::vec(admin_rule(), 0..4),
+        any::<u8>(),
     )
-        .prop_map(|(vms, a, b, admin)| Estate {
+        .prop_map(|(vms, a, b, admin, asg)| Estate {
             vms,
             subnet_nsgs: [a, b],
             admin,
+            asg,
         })
 }
 
@@ -138,6 +149,21 @@ fn addr_text(a: &Addr, e: &Estate) -> String {
             let i = (*h as usize) % e.vms.len();
             ip(i, e.vms[i].0).to_string()
         }
+        Addr::Asg => unreachable!("an ASG is not a prefix"),
+    }
+}
+
+const ASG: &str = "Microsoft.Network/applicationSecurityGroups/asg0";
+
+fn in_asg(vm: usize, e: &Estate) -> bool {
+    e.asg & (1 << vm) != 0
+}
+
+/// An NSG rule's side: a prefix, or the ASG.
+fn nsg_side(a: &Addr, e: &Estate) -> (Value, Value) {
+    match a {
+        Addr::Asg => (Value::Null, json!([{"id": format!("{SUB}/{ASG}")}])),
+        _ => (json!(addr_text(a, e)), Value::Null),
     }
 }
 
@@ -151,6 +177,7 @@ fn covers(a: &Addr, x: Ipv4Addr, e: &Estate) -> bool {
             let i = (*h as usize) % e.vms.len();
             ip(i, e.vms[i].0) == x
         }
+        Addr::Asg => (0..e.vms.len()).any(|i| ip(i, e.vms[i].0) == x && in_asg(i, e)),
     }
 }
 
@@ -218,14 +245,24 @@ fn nsg_json(name: &str, rules: &[Rule], e: &Estate) -> Value {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            json!({"name": format!("r{i}"), "properties": {
+            let ((src, src_asgs), (dst, dst_asgs)) = (nsg_side(&r.src, e), nsg_side(&r.dst, e));
+            let mut p = json!({
                 "protocol": "Tcp", "sourcePortRange": "*",
                 "destinationPortRange": if r.port_rdp { "3389" } else { "22" },
-                "sourceAddressPrefix": addr_text(&r.src, e),
-                "destinationAddressPrefix": addr_text(&r.dst, e),
                 "access": if r.allow { "Allow" } else { "Deny" },
                 "priority": 100 + i as u32 * 10,
-                "direction": if r.outbound { "Outbound" } else { "Inbound" }}})
+                "direction": if r.outbound { "Outbound" } else { "Inbound" }});
+            for (key, v) in [
+                ("sourceAddressPrefix", src),
+                ("sourceApplicationSecurityGroups", src_asgs),
+                ("destinationAddressPrefix", dst),
+                ("destinationApplicationSecurityGroups", dst_asgs),
+            ] {
+                if !v.is_null() {
+                    p[key] = v;
+                }
+            }
+            json!({"name": format!("r{i}"), "properties": p})
         })
         .collect();
     json!({"id": format!("{SUB}/Microsoft.Network/networkSecurityGroups/{name}"),
@@ -252,6 +289,10 @@ fn snapshot(e: &Estate) -> Value {
         let mut np = json!({"ipConfigurations": [{"name": "c", "id": format!("{nic}/ipConfigurations/c"), "properties": {
             "privateIPAddress": ip(i, *s).to_string(),
             "subnet": {"id": format!("{SUB}/Microsoft.Network/virtualNetworks/v/subnets/s{s}")}}}]});
+        if in_asg(i, e) {
+            np["ipConfigurations"][0]["properties"]["applicationSecurityGroups"] =
+                json!([{"id": format!("{SUB}/{ASG}")}]);
+        }
         if let Some(r) = nsg {
             res.push(nsg_json(&format!("nsg-nic{i}"), r, e));
             np["networkSecurityGroup"] =
@@ -264,6 +305,10 @@ fn snapshot(e: &Estate) -> Value {
                 "networkProfile": {"networkInterfaces": [{"id": nic}]},
                 "instanceView": {"statuses": [{"code": "PowerState/running"}]}}}));
     }
+    res.push(
+        json!({"id": format!("{SUB}/{ASG}"), "type": "Microsoft.Network/applicationSecurityGroups",
+        "name": "asg0", "properties": {}}),
+    );
     json!({"schema": "rdpaudit.snapshot/1", "resources": res, "securityAdminRules": admin_json(e)})
 }
 
@@ -332,6 +377,7 @@ fn an_outbound_deny_on_the_source_cuts_only_its_own_flows() {
         vms: vec![(0, Some(vec![deny_out])), (0, None), (1, None)],
         subnet_nsgs: [None, None],
         admin: Vec::new(),
+        asg: 0,
     };
     let got = computed(&e);
     assert!(!got.iter().any(|(a, _)| a == "vm0"), "{got:?}");
@@ -369,6 +415,7 @@ fn an_admin_deny_cuts_east_west_and_always_allow_skips_the_nsgs() {
                 port_rdp: true,
             },
         ],
+        asg: 0,
     };
     let got = computed(&e);
     assert_graph_names_the_always_allow(&e);
@@ -409,6 +456,7 @@ fn admin_rules_not_read_make_every_east_west_flow_unknown() {
         vms: vec![(0, None), (1, None)],
         subnet_nsgs: [None, Some(vec![deny_in])],
         admin: Vec::new(),
+        asg: 0,
     };
     let mut snap = snapshot(&e);
     snap["securityAdminRules"] = json!({});
@@ -468,4 +516,27 @@ fn assert_graph_names_the_always_allow(e: &Estate) {
         .filter_map(Value::as_str)
         .collect();
     assert!(rules.iter().any(|r| r.contains("delivers it")), "{rules:?}");
+}
+
+/// VMs alike in subnet and NSGs but not in ASG membership are judged apart: a subnet NSG's deny
+/// to the ASG cuts RDP to its member only.
+#[test]
+fn an_asg_rule_sets_its_members_apart() {
+    let deny_asg = Rule {
+        outbound: false,
+        allow: false,
+        src: Addr::Any,
+        dst: Addr::Asg,
+        port_rdp: true,
+    };
+    let e = Estate {
+        vms: vec![(0, None), (0, None), (1, None)],
+        subnet_nsgs: [Some(vec![deny_asg]), None],
+        admin: Vec::new(),
+        asg: 0b001,
+    };
+    let got = computed(&e);
+    assert!(!got.iter().any(|(_, b)| b == "vm0"), "{got:?}");
+    assert!(got.contains(&("vm2".into(), "vm1".into())), "{got:?}");
+    assert_eq!(got, oracle(&e));
 }

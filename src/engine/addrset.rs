@@ -153,19 +153,74 @@ impl<T: Addr> RangeSet<T> {
         RangeSet { ranges: out }
     }
 
+    /// `self` without `other`, in one walk of both (no complement built first).
     pub(crate) fn difference(&self, other: &Self) -> Self {
         if other.is_empty() || self.is_empty() {
             return self.clone();
         }
-        self.intersect(&other.complement())
+        let b = &other.ranges;
+        let mut out = Vec::with_capacity(self.ranges.len());
+        let mut j = 0;
+        for &(lo, hi) in &self.ranges {
+            // What is left of [lo, hi] starts at `from`; `None`: nothing is left.
+            let mut from = Some(lo);
+            // Ranges of `other` wholly below this one cannot cut any later one either.
+            while b.get(j).is_some_and(|r| r.1 < lo) {
+                j += 1;
+            }
+            let mut k = j;
+            while let (Some(f), Some(&(blo, bhi))) = (from, b.get(k)) {
+                if blo > hi {
+                    break;
+                }
+                if blo > f {
+                    out.push((f, blo.pred()));
+                }
+                from = if bhi >= hi { None } else { Some(bhi.succ()) };
+                k += 1;
+            }
+            if let Some(f) = from {
+                out.push((f, hi));
+            }
+        }
+        RangeSet { ranges: out }
     }
 
+    /// Whether every member of `self` is in `other`, without building the difference: the
+    /// ranges of `other` are disjoint and non-adjacent, so a range of `self` they cover lies
+    /// inside one of them.
     pub(crate) fn is_subset(&self, other: &Self) -> bool {
-        self.difference(other).is_empty()
+        let b = &other.ranges;
+        let mut j = 0;
+        self.ranges.iter().all(|&(lo, hi)| {
+            while b.get(j).is_some_and(|r| r.1 < lo) {
+                j += 1;
+            }
+            b.get(j).is_some_and(|&(blo, bhi)| blo <= lo && hi <= bhi)
+        })
     }
 
+    /// Whether the sets share a member, without building the intersection.
     pub(crate) fn intersects(&self, other: &Self) -> bool {
-        !self.intersect(other).is_empty()
+        let (a, b) = (&self.ranges, &other.ranges);
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(alo, ahi)), Some(&(blo, bhi))) = (a.get(i), b.get(j)) {
+            if ahi < blo {
+                i += 1;
+            } else if bhi < alo {
+                j += 1;
+            } else {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether the set has a member in `[lo, hi]`.
+    fn meets(&self, lo: T, hi: T) -> bool {
+        // The first range that does not end below `lo`.
+        let idx = self.ranges.partition_point(|r| r.1 < lo);
+        self.ranges.get(idx).is_some_and(|r| r.0 <= hi)
     }
 }
 
@@ -314,8 +369,20 @@ impl AddrSet {
         widened
             .to_cidrs()
             .into_iter()
-            .filter(|net| AddrSet::from_net(net).intersects(&target))
+            .filter(|net| target.meets_net(net))
             .collect()
+    }
+
+    /// Whether the set has an address in `net`.
+    pub(crate) fn meets_net(&self, net: &IpNet) -> bool {
+        match net {
+            IpNet::V4(n) => self
+                .v4
+                .meets(u32::from(n.network()), u32::from(n.broadcast())),
+            IpNet::V6(n) => self
+                .v6
+                .meets(u128::from(n.network()), u128::from(n.broadcast())),
+        }
     }
 
     pub(crate) fn complement(&self) -> Self {
@@ -382,6 +449,34 @@ mod tests {
             .map(|n| n.to_string())
             .collect();
         assert_eq!(v, vec!["203.0.113.0/24"]);
+    }
+
+    /// Ends near both edges of the space and anywhere between.
+    fn end() -> impl proptest::strategy::Strategy<Value = u32> {
+        use proptest::prelude::*;
+        prop_oneof![0u32..10, (u32::MAX - 10)..=u32::MAX, any::<u32>()]
+    }
+
+    fn range_set() -> impl proptest::strategy::Strategy<Value = RangeSet<u32>> {
+        use proptest::prelude::*;
+        proptest::collection::vec((end(), end()), 0..6).prop_map(|v| {
+            RangeSet::from_ranges(v.into_iter().map(|(a, b)| (a.min(b), a.max(b))).collect())
+        })
+    }
+
+    proptest::proptest! {
+        /// The walks that build no intermediate set answer as the set algebra they replaced
+        /// (difference through the complement, subset and overlap through a built set).
+        #[test]
+        fn walks_agree_with_the_set_algebra(a in range_set(), b in range_set(), lo in end(), hi in end()) {
+            let (lo, hi) = (lo.min(hi), lo.max(hi));
+            let through_complement = a.intersect(&b.complement());
+            proptest::prop_assert_eq!(a.difference(&b), through_complement.clone());
+            proptest::prop_assert_eq!(a.is_subset(&b), through_complement.is_empty());
+            proptest::prop_assert_eq!(a.intersects(&b), !a.intersect(&b).is_empty());
+            let span = RangeSet::range(lo, hi);
+            proptest::prop_assert_eq!(a.meets(lo, hi), !a.intersect(&span).is_empty());
+        }
     }
 
     #[test]

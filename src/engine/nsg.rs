@@ -172,6 +172,29 @@ enum Match {
     Maybe(String, bool),
 }
 
+/// How the fixed point of `t` (its address and ASGs) matches each of `specs` (the rules'
+/// [`Side::point_spec`]), one entry per rule appended to `out`. [`evaluate_rules`] reads the
+/// fixed point only through this match, so two targets alike in port and tag sets and in this
+/// signature get the same parts: east-west contexts share one evaluation on it.
+pub(crate) fn point_signature<'s>(
+    specs: impl IntoIterator<Item = &'s AddrSpec>,
+    t: &Target<'_>,
+    out: &mut Vec<u8>,
+) {
+    for spec in specs {
+        match match_destination(spec, t) {
+            Match::No => out.push(0),
+            Match::Yes => out.push(1),
+            // The reason is part of the parts a maybe makes: it is part of the signature.
+            Match::Maybe(why, opaque) => {
+                out.push(2 + u8::from(opaque));
+                out.extend_from_slice(why.as_bytes());
+                out.push(0xFF); // never a byte of UTF-8 text
+            }
+        }
+    }
+}
+
 fn match_destination(spec: &AddrSpec, t: &Target<'_>) -> Match {
     if spec.any {
         return Match::Yes;
@@ -266,7 +289,7 @@ impl Side {
     }
 
     /// The side of the rule the fixed point is matched against.
-    fn point_spec(self, r: &SecurityRule) -> &AddrSpec {
+    pub(crate) fn point_spec(self, r: &SecurityRule) -> &AddrSpec {
         match self {
             Side::Inbound => &r.destination,
             Side::Outbound => &r.source,

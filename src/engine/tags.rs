@@ -31,19 +31,28 @@ fn nets(list: &[&str]) -> AddrSet {
 
 /// The public address space: IPv4 minus the reserved ranges, IPv6 global unicast (2000::/3).
 pub fn public_space() -> AddrSet {
-    // Computed once: every path and proof asks for it (≈ 5 % of an audit's cycles when built
-    // from the prefix list each time).
+    public().clone()
+}
+
+/// [`public_space`], computed once: every path and proof asks for it (≈ 5 % of an audit's
+/// cycles when built from the prefix list each time).
+fn public() -> &'static AddrSet {
     static SPACE: std::sync::OnceLock<AddrSet> = std::sync::OnceLock::new();
-    SPACE
-        .get_or_init(|| {
-            let v4 = AddrSet::all().difference(&nets(NOT_INTERNET_V4));
-            let v6 = nets(&["2000::/3"]);
-            AddrSet {
-                v4: v4.v4,
-                v6: v6.v6,
-            }
-        })
-        .clone()
+    SPACE.get_or_init(|| {
+        let v4 = AddrSet::all().difference(&nets(NOT_INTERNET_V4));
+        let v6 = nets(&["2000::/3"]);
+        AddrSet {
+            v4: v4.v4,
+            v6: v6.v6,
+        }
+    })
+}
+
+/// Every address outside [`public_space`], computed once (each finding's message describes a
+/// set with it).
+fn not_public() -> &'static AddrSet {
+    static REST: std::sync::OnceLock<AddrSet> = std::sync::OnceLock::new();
+    REST.get_or_init(|| public().complement())
 }
 
 /// `Internet` for a VNet: the public space minus the VNet's own address space.
@@ -113,9 +122,8 @@ pub(crate) fn tag_sets<'a>(
 /// addresses (the Internet, a `--client-ip`), non-public ranges may fill gaps, so admitting the
 /// whole Internet prints as `0.0.0.0/0`; private candidates (a Bastion subnet) print exactly.
 pub(crate) fn minimal_cidrs(set: &AddrSet, candidates: &AddrSet) -> Vec<IpNet> {
-    let public = public_space();
-    if candidates.is_subset(&public) {
-        set.to_cidrs_within(candidates, &public.complement())
+    if candidates.is_subset(public()) {
+        set.to_cidrs_within(candidates, not_public())
     } else {
         set.intersect(candidates).to_cidrs()
     }

@@ -1,11 +1,12 @@
 //! East-west: which VMs can open RDP to which (docs/decisions.md D45, D46).
 //!
-//! VMs are grouped by *context*: a target context is (subnet, NIC NSG, subnet NSG, ASGs, port,
-//! and the private IP only when a rule names destination prefixes); a source context likewise
-//! for outbound rules. Each inbound context is evaluated once over every address, each source
-//! context once per port over every address; an edge A → B is then a look-up of A's address in
-//! B's inbound parts and of B's address in A's outbound parts, plus the route from A's subnet to
-//! B's address. Sources only meet targets in their own VNet, its peers, and the VNets an
+//! VMs are grouped by *context*: a target context is (subnet, NIC NSG, subnet NSG, port, and
+//! how each rule's destination matches the endpoint's private IP and ASGs: a rule naming one
+//! VM's address sets that VM apart, an ASG only the rules that name it); a source context is
+//! (subnet, NSGs, ASGs, and the private IP when an outbound rule names source prefixes). Each
+//! inbound context is evaluated once over every address, each source context once per port over
+//! every address; an edge A → B is then a look-up of A's address in B's inbound parts and of B's
+//! address in A's outbound parts, plus the route from A's subnet to B's address. Sources only meet targets in their own VNet, its peers, and the VNets an
 //! appliance on their routes can forward to.
 
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ use super::super::addrset::AddrSet;
 use super::super::admin::{self, AdminOutcome};
 use super::super::analysis::VmAnalysis;
 use super::super::evaluate::{net_eval_admin, Nsgs, Reply};
-use super::super::nsg::{Outcome, Part, TagSets, Target};
+use super::super::nsg::{point_signature, Outcome, Part, Side as RuleSide, TagSets, Target};
 use super::super::tags;
 use super::super::types::{NetEval, PathPart, Slot, Unknown, Verdict};
 use super::outbound::{self, AdminDecided, OutEval, OutPart};
@@ -132,27 +133,19 @@ fn asg_key(e: &Endpoint<'_>) -> String {
     v.join(",")
 }
 
-fn names_prefixes(slot: &Slot<'_>, outbound: bool) -> bool {
+/// Whether the NSG's outbound rules name source prefixes: then a source's private IP is part of
+/// its context.
+fn names_source_prefixes(slot: &Slot<'_>) -> bool {
     let Slot::Present(n) = slot else { return false };
-    if outbound {
-        n.outbound.iter().any(|r| !r.source.prefixes.is_empty())
-    } else {
-        n.inbound.iter().any(|r| !r.destination.prefixes.is_empty())
-    }
+    n.outbound.iter().any(|r| !r.source.prefixes.is_empty())
 }
 
-/// Whether the admin rules of the endpoint's VNet name prefixes on the endpoint's own side
-/// (inbound: destinations, outbound: sources): then its private IP is part of its context.
-fn admin_names_prefixes(model: &Model, e: &Endpoint<'_>, outbound: bool) -> bool {
-    let rules = if outbound {
-        admin::rules_out_for(model, e.vnet)
-    } else {
-        admin::rules_for(model, Some((e.vnet, e.subnet)))
-    };
-    rules.iter().any(|r| {
-        let own = if outbound { &r.source } else { &r.destination };
-        !own.prefixes.is_empty()
-    })
+/// Whether the outbound admin rules of the endpoint's VNet name source prefixes: then its
+/// private IP is part of its context.
+fn admin_names_source_prefixes(model: &Model, e: &Endpoint<'_>) -> bool {
+    admin::rules_out_for(model, e.vnet)
+        .iter()
+        .any(|r| !r.source.prefixes.is_empty())
 }
 
 /// The tag sets of an endpoint's subnet, `VirtualNetwork` widened by the open marker.
@@ -164,6 +157,43 @@ pub(crate) fn tag_sets_for<'a>(
     let mut t = tags::tag_sets(model, Some((e.vnet, e.subnet)), asgs);
     t.virtual_network = t.virtual_network.union(&marker());
     t
+}
+
+/// What of an endpoint's own address and ASGs the rules of [`inbound_eval`] read: how each
+/// admin rule's and each NSG rule's destination matches it (`nsg::point_signature`), per list.
+/// Endpoints of one subnet, NSGs, ASGs and port with the same signature are evaluated alike,
+/// whatever their addresses: a rule naming one VM's address splits only that VM off.
+fn inbound_signature(
+    model: &Model,
+    e: &Endpoint<'_>,
+    port: u16,
+    tags: &TagSets<'_>,
+    out: &mut Vec<u8>,
+) {
+    let place = Some((e.vnet, e.subnet));
+    if admin::missing(model, place).is_some() {
+        return; // every address unknown, whatever the rules
+    }
+    let t = Target {
+        dest_ip: Some(e.ip),
+        dest_port: port,
+        dest_asgs: &e.ipc.asgs,
+        tags,
+    };
+    let admin = admin::rules_for(model, place)
+        .iter()
+        .map(|r| &r.destination);
+    point_signature(admin, &t, out);
+    for slot in [&e.subnet_nsg, &e.nic_nsg] {
+        out.push(b'|');
+        if let Slot::Present(n) = slot {
+            point_signature(
+                n.inbound.iter().map(|r| RuleSide::Inbound.point_spec(r)),
+                &t,
+                out,
+            );
+        }
+    }
 }
 
 /// B's VNet's security admin rules, then B's subnet NSG then NIC NSG, for every address
@@ -270,28 +300,26 @@ impl Inbound {
         eps: &[Endpoint<'_>],
         asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
     ) -> Inbound {
-        let mut index: Fast<String, usize> = Fast::default();
+        let mut index: Fast<Vec<u8>, usize> = Fast::default();
         // The first endpoint of each context, in order.
         let mut firsts = Vec::new();
         let mut context_of = Vec::with_capacity(eps.len());
+        // Each subnet's tag sets once: the signatures match rules' tags against them.
+        let mut tags: Fast<&str, TagSets<'_>> = Fast::default();
         for e in eps {
             let port = vms[e.vm].port;
-            let by_ip = names_prefixes(&e.nic_nsg, false)
-                || names_prefixes(&e.subnet_nsg, false)
-                || admin_names_prefixes(model, e, false);
-            let key = format!(
-                "{}|{}|{}|{}|{}|{}",
+            let mut key = format!(
+                "{}|{}|{}|{}|",
                 e.subnet.id.key,
                 slot_key(&e.nic_nsg),
                 slot_key(&e.subnet_nsg),
-                asg_key(e),
                 port,
-                if by_ip {
-                    e.ip.to_string()
-                } else {
-                    String::new()
-                }
-            );
+            )
+            .into_bytes();
+            let t = tags
+                .entry(e.subnet.id.key.as_str())
+                .or_insert_with(|| tag_sets_for(model, e, &asg_members));
+            inbound_signature(model, e, port, t, &mut key);
             let next = firsts.len();
             let at = *index.entry(key).or_insert(next);
             if at == next {
@@ -299,6 +327,7 @@ impl Inbound {
             }
             context_of.push(at);
         }
+        drop(tags);
         // Each context once, on every core.
         let evals = firsts
             .par_iter()
@@ -559,7 +588,8 @@ pub(crate) fn near_vnet_keys(
 }
 
 /// Every edge (`full`), or only those from VMs whose own RDP is reachable from the Internet.
-/// Returns (target VM index, edge), at most one edge per (source, target): the best.
+/// Returns (target VM index, edge), at most one edge per (source, target), the best, in no
+/// particular order.
 pub(crate) fn edges<'m>(
     model: &'m Model,
     vms: &[VmAnalysis<'m>],
@@ -580,9 +610,9 @@ pub(crate) fn edges<'m>(
         if !full && !exposed[e.vm] {
             continue;
         }
-        let by_ip = names_prefixes(&e.nic_nsg, true)
-            || names_prefixes(&e.subnet_nsg, true)
-            || admin_names_prefixes(model, e, true);
+        let by_ip = names_source_prefixes(&e.nic_nsg)
+            || names_source_prefixes(&e.subnet_nsg)
+            || admin_names_source_prefixes(model, e);
         let key = format!(
             "{}|{}|{}|{}|{}",
             e.subnet.id.key,
@@ -614,17 +644,17 @@ pub(crate) fn edges<'m>(
             cx.edges_from(members)
         })
         .collect();
-    let mut best: Fast<(usize, usize), Edge<'m>> = Fast::default();
+    // Sized once: growing it moved every (large) edge again.
+    let mut best: Fast<(usize, usize), Edge<'m>> =
+        Fast::with_capacity_and_hasher(found.iter().map(|g| g.len()).sum(), Default::default());
     for group in found {
         for (k, edge) in group {
             keep_best(&mut best, k, edge);
         }
     }
-    let mut out: Vec<(usize, Edge<'m>)> = best.into_iter().map(|((to, _), e)| (to, e)).collect();
-    // One edge per (target, source): the order is total, and an unstable sort moves (large)
-    // edges less.
-    out.sort_unstable_by_key(|(to, e)| (*to, e.from));
-    out
+    // One edge per (target, source), in no order: the caller sorts each target's edges by
+    // source, which orders them totally.
+    best.into_iter().map(|((to, _), e)| (to, e)).collect()
 }
 
 /// Keeps `edge` for `k` unless one is kept already: a certain edge replaces an uncertain one.
