@@ -8,7 +8,6 @@
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use super::auth::Authenticator;
 use super::error::ErrorBody;
 pub(crate) use super::error::{ArmError, ErrorKind};
 use super::request::same_origin;
-use crate::model::{DiagLevel, Diagnostic};
+use crate::model::Diagnostic;
 
 /// Where bearer tokens come from.
 #[derive(Clone)]
@@ -99,10 +98,10 @@ impl Default for RetryPolicy {
 /// One page of an ARM list. A page without `value` is not an empty page: it is an answer the
 /// client does not understand (or an error body under HTTP 200), and must not read as "none".
 #[derive(Deserialize)]
-struct Page {
-    value: Option<Vec<Box<RawValue>>>,
+pub(super) struct Page {
+    pub(super) value: Option<Vec<Box<RawValue>>>,
     #[serde(rename = "nextLink")]
-    next_link: Option<String>,
+    pub(super) next_link: Option<String>,
     error: Option<super::error::ErrorDetail>,
 }
 
@@ -479,68 +478,6 @@ impl ArmClient {
             None,
         )
     }
-
-    /// Follows `nextLink` verbatim, but only on the ARM origin, at most [`MAX_PAGES`] pages, and
-    /// never the same link twice. A refused or looping link stops paging with a diagnostic that
-    /// names the page that gave it. A page without its `value` array fails the list.
-    pub(crate) async fn list(&self, first: &Url, scope: &str) -> Result<Listed, ArmError> {
-        self.list_each(first, scope, |_| {}).await
-    }
-
-    /// [`ArmClient::list`], handing each page's items to `on_page` as the page arrives (so
-    /// they are read while the next page downloads).
-    pub(crate) async fn list_each(
-        &self,
-        first: &Url,
-        scope: &str,
-        mut on_page: impl FnMut(&[Box<RawValue>]),
-    ) -> Result<Listed, ArmError> {
-        let mut out = Listed::default();
-        let mut seen: HashSet<String> = HashSet::from([first.to_string()]);
-        let mut url = first.clone();
-        loop {
-            let body = self.get(&url).await?;
-            let page = parse_page(&url, &body)?;
-            out.pages += 1;
-            let items = page.value.unwrap_or_default();
-            on_page(&items);
-            out.items.extend(items);
-            let Some(next) = page.next_link.filter(|s| !s.trim().is_empty()) else {
-                return Ok(out);
-            };
-            let stop = |why: String| Diagnostic {
-                level: DiagLevel::Warning,
-                scope: Some(scope.to_string()),
-                message: format!("GET {url}: {why}; the list may be incomplete"),
-                status: None,
-                code: Some("PagingStopped".into()),
-                request_id: None,
-            };
-            let next_url = match Url::parse(&next) {
-                Ok(u) => u,
-                Err(_) => {
-                    out.stopped = Some(stop(format!("nextLink \"{next}\" is not a URL")));
-                    return Ok(out);
-                }
-            };
-            if !same_origin(&self.base, &next_url) {
-                out.stopped = Some(stop(format!(
-                    "refused a nextLink to {} (not the ARM endpoint): nothing was sent there",
-                    next_url.host_str().unwrap_or("?")
-                )));
-                return Ok(out);
-            }
-            if !seen.insert(next_url.to_string()) {
-                out.stopped = Some(stop("nextLink repeats an earlier page (loop)".into()));
-                return Ok(out);
-            }
-            if out.pages >= MAX_PAGES {
-                out.stopped = Some(stop(format!("more than {MAX_PAGES} pages")));
-                return Ok(out);
-            }
-            url = next_url;
-        }
-    }
 }
 
 /// The page parser on arbitrary bytes, for `crate::fuzzing`: whether they are a list page.
@@ -554,7 +491,7 @@ pub(crate) fn fuzz_page(body: &[u8]) -> bool {
 
 /// A list page, or why it is not one: not JSON, an ARM error body under HTTP 200, or no `value`
 /// array (`{}`, `{"value": null}`).
-fn parse_page(url: &Url, body: &[u8]) -> Result<Page, ArmError> {
+pub(super) fn parse_page(url: &Url, body: &[u8]) -> Result<Page, ArmError> {
     let malformed = |m: String| ArmError {
         status: Some(200),
         ..ArmError::new(ErrorKind::Malformed, "GET", url, m)

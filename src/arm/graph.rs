@@ -23,6 +23,7 @@ use super::collect::{self, CollectError, Collected, Scope};
 use super::collect_doors::{AdminRules, VnetSender};
 use super::error::{ArmError, ErrorKind};
 use super::graph_quota::Quota;
+use super::paging::Ahead;
 use super::request::{ResourceType, PRIVATE_REACH_TYPES, TYPES};
 use crate::model::refs::Index;
 use crate::model::{decode_each, DecodedBlock, DiagLevel, Diagnostic};
@@ -141,8 +142,8 @@ struct Queried {
 }
 
 async fn run_query(
-    client: &ArmClient,
-    quota: &Quota,
+    client: &Arc<ArmClient>,
+    quota: &Arc<Quota>,
     scope: &GraphScope,
     (q, label): (&str, &str),
     early: &VnetSender,
@@ -153,7 +154,6 @@ async fn run_query(
         decoded: decode.then(DecodedBlock::default),
         ..Queried::default()
     };
-    let mut token: Option<String> = None;
     let mut seen: HashSet<String> = HashSet::new();
     let mut pages = 0usize;
     let stop = |why: String| Diagnostic {
@@ -164,12 +164,18 @@ async fn run_query(
         code: Some("PagingStopped".into()),
         request_id: None,
     };
+    let send = |token: Option<&str>| {
+        let (client, quota) = (client.clone(), quota.clone());
+        let (endpoint, body) = (endpoint.clone(), body(scope, q, token));
+        async move {
+            let ticket = quota.ticket().await;
+            let (bytes, headers) = client.post(&endpoint, &body).await?;
+            ticket.answered(&headers);
+            Ok(bytes)
+        }
+    };
+    let mut bytes = send(None).await?;
     loop {
-        let ticket = quota.ticket().await;
-        let (bytes, headers) = client
-            .post(&endpoint, &body(scope, q, token.as_deref()))
-            .await?;
-        ticket.answered(&headers);
         pages += 1;
         let malformed = |m: &str| ArmError {
             status: Some(200),
@@ -184,10 +190,25 @@ async fn run_query(
             ));
             break;
         };
+        // The next page is asked for now, and downloads while this one is read.
+        let (next, stopped) = match r.skip_token.filter(|t| !t.is_empty()) {
+            None => (None, None),
+            Some(t) if !seen.insert(t.clone()) => (
+                None,
+                Some(stop("$skipToken repeats an earlier page (loop)".into())),
+            ),
+            Some(_) if pages >= MAX_PAGES => (
+                None,
+                Some(stop(format!(
+                    "a $skipToken is still present after {MAX_PAGES} pages"
+                ))),
+            ),
+            Some(t) => (Some(Ahead::spawn("POST", &endpoint, send(Some(&t)))), None),
+        };
         let page: Vec<Box<RawValue>> = serde_json::from_str(d.get()).map_err(|_| {
             malformed("`data` is not an array (resultFormat objectArray was asked)")
         })?;
-        // Read while the next page downloads; VMs' VNets go to the admin-rule reader now.
+        // VMs' VNets go to the admin-rule reader now.
         let piece = Index::of(&page);
         early.read(piece.attached_vnets());
         out.index.merge(piece);
@@ -200,20 +221,10 @@ async fn run_query(
                 "Resource Graph says resultTruncated: the rows are cut".into(),
             ));
         }
-        match r.skip_token.filter(|t| !t.is_empty()) {
+        out.stopped.extend(stopped);
+        match next {
+            Some(ahead) => bytes = ahead.answer().await?,
             None => break,
-            Some(t) if !seen.insert(t.clone()) => {
-                out.stopped
-                    .push(stop("$skipToken repeats an earlier page (loop)".into()));
-                break;
-            }
-            Some(_) if pages >= MAX_PAGES => {
-                out.stopped.push(stop(format!(
-                    "a $skipToken is still present after {MAX_PAGES} pages"
-                )));
-                break;
-            }
-            Some(t) => token = Some(t),
         }
     }
     tracing::debug!(%label, rows = out.rows.len(), pages, "Resource Graph query done");
