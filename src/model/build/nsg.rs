@@ -10,21 +10,27 @@ pub(super) fn nsg(
     rid: &ResId,
     env: Envelope<wire::NsgProps>,
 ) -> Result<(), String> {
-    let (head, p) = props(env)?;
+    let (head, mut p) = props(env)?;
+    let has_defaults = p.default_security_rules.is_some();
     // [inbound, outbound] × [custom, default]
     let mut lists: [[Vec<SecurityRule>; 2]; 2] = Default::default();
+    // Taken, not borrowed: each rule's name moves into the model instead of being copied.
     for (list, is_default, rules) in [
-        ("securityRules", false, &p.security_rules),
-        ("defaultSecurityRules", true, &p.default_security_rules),
+        ("securityRules", false, p.security_rules.take()),
+        (
+            "defaultSecurityRules",
+            true,
+            p.default_security_rules.take(),
+        ),
     ] {
-        for (i, r) in rules.iter().flatten().enumerate() {
+        for (i, r) in rules.into_iter().flatten().enumerate() {
             let (direction, rule) = security_rule(list, i, is_default, r)?;
             let side = usize::from(direction == Direction::Outbound);
             lists[side][usize::from(is_default)].push(rule);
         }
     }
     let [[mut custom_in, mut default_in], [mut custom_out, mut default_out]] = lists;
-    if p.default_security_rules.is_none() {
+    if !has_defaults {
         // The platform always applies the default rules, even when a body omits them.
         default_in = default_inbound_rules();
         default_out = default_outbound_rules();
@@ -82,9 +88,9 @@ pub(super) fn security_rule(
     list: &str,
     i: usize,
     is_default: bool,
-    r: &Child<wire::RuleProps>,
+    r: Child<wire::RuleProps>,
 ) -> Result<(Direction, SecurityRule), String> {
-    let name = r.name.clone().unwrap_or_else(|| format!("{list}[{i}]"));
+    let name = r.name.unwrap_or_else(|| format!("{list}[{i}]"));
     let at = |field: &str| format!("{list}[{i}] ({name}): field `properties.{field}`");
     let Some(p) = &r.properties else {
         return Err(format!(
@@ -93,7 +99,8 @@ pub(super) fn security_rule(
     };
     let direction = required(
         &p.direction,
-        &at("direction"),
+        &at,
+        "direction",
         "direction",
         Direction::parse,
     )?;
@@ -112,8 +119,8 @@ pub(super) fn security_rule(
             if is_default { "1-65535" } else { "100-4096" }
         ));
     }
-    let access = required(&p.access, &at("access"), "access", Access::parse)?;
-    let protocol = required(&p.protocol, &at("protocol"), "protocol", Protocol::parse)?;
+    let access = required(&p.access, &at, "access", "access", Access::parse)?;
+    let protocol = required(&p.protocol, &at, "protocol", "protocol", Protocol::parse)?;
     let source_ports = rule_ports(&at, &p.source_port_range, &p.source_port_ranges, "source")?;
     let destination_ports = rule_ports(
         &at,
@@ -151,15 +158,19 @@ pub(super) fn security_rule(
     ))
 }
 
-/// A required enum-like string field; `at` names the field for the message.
+/// A required field (`field`, a `what`) parsed; `at` spells out where it is, for an error only
+/// (this runs for every field of every rule).
 fn required<T>(
     v: &Option<String>,
-    at: &str,
+    at: &dyn Fn(&str) -> String,
+    field: &str,
     what: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<T, String> {
-    let s = v.as_deref().ok_or_else(|| format!("{at} is missing"))?;
-    parse(s).ok_or_else(|| format!("{at}: unknown {what} \"{s}\""))
+    let s = v
+        .as_deref()
+        .ok_or_else(|| format!("{} is missing", at(field)))?;
+    parse(s).ok_or_else(|| format!("{}: unknown {what} \"{s}\"", at(field)))
 }
 
 /// `{side}PortRange` and `{side}PortRanges` together (grammar in `model::net`).
