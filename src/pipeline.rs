@@ -202,9 +202,10 @@ impl<'m> Audit<'m> {
         }
     }
 
-    /// The same audit whose report leaves each VM's paths and each finding's remediation and
-    /// fix out: proofs compare findings only, and describing every path of every re-audited VM
-    /// cost them a sixth of their time; the summary table reads verdicts and findings.
+    /// The same audit whose report leaves each VM's paths, its verdict's explanation and each
+    /// finding's remediation and fix out: proofs compare findings only, and describing every
+    /// path of every re-audited VM cost them a sixth of their time; the summary table reads
+    /// verdicts and findings.
     pub(crate) fn findings_only(self) -> Audit<'m> {
         self.with_detail(false)
     }

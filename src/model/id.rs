@@ -46,6 +46,13 @@ impl fmt::Debug for ResId {
     }
 }
 
+/// Serialised as the id as printed (a report names resources by it).
+impl serde::Serialize for ResId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.id)
+    }
+}
+
 impl fmt::Display for ResId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.id)
@@ -58,6 +65,12 @@ impl ResId {
     pub fn new(id: &str) -> ResId {
         let trimmed = id.trim().trim_end_matches('/');
         ResId::interned(trimmed, || ResId::fresh(trimmed))
+    }
+
+    /// Text kept exactly as given (not trimmed), for a finding naming a resource the model
+    /// holds under no id of its own (a rule, a resource the data lacks).
+    pub(crate) fn verbatim(text: &str) -> ResId {
+        ResId::fresh(text)
     }
 
     fn fresh(trimmed: &str) -> ResId {
@@ -273,6 +286,22 @@ thread_local! {
 
 #[cfg(test)]
 mod tests {
+
+    /// A report names a resource by its id as printed; text a finding names verbatim stays
+    /// as given.
+    #[test]
+    fn an_id_serialises_as_printed() {
+        let id = ResId::new(" /subscriptions/S/resourceGroups/RG/providers/X/y/Z/ ");
+        assert_eq!(
+            serde_json::to_string(&id).ok().as_deref(),
+            Some("\"/subscriptions/S/resourceGroups/RG/providers/X/y/Z\"")
+        );
+        let text = ResId::verbatim("rule 7 ");
+        assert_eq!(
+            serde_json::to_string(&text).ok().as_deref(),
+            Some("\"rule 7 \"")
+        );
+    }
     use super::*;
 
     #[test]

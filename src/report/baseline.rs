@@ -256,7 +256,7 @@ pub(crate) fn apply(report: &mut Report, baseline: &Baseline) {
     };
     for vm in &mut report.vms {
         for f in &mut vm.findings {
-            let k = key(&vm.id, f.rule_id, &f.resource_id);
+            let k = key(&vm.id, f.rule_id, &f.resource_id.id);
             let matched = remaining.get_mut(&k).and_then(|v| v.pop()).is_some();
             f.change = Some(if matched {
                 Change::Unchanged
@@ -317,7 +317,7 @@ pub(crate) fn apply(report: &mut Report, baseline: &Baseline) {
             let (Some(now), was) = (cur_vms.get(&id), names.get(&id)) else {
                 continue;
             };
-            vm.change = Some(vm_change(now, was.copied()));
+            vm.change = Some(Box::new(vm_change(now, was.copied())));
         }
         summary.scope_warning = scope_warning(old, &cur);
     }

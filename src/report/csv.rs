@@ -93,7 +93,7 @@ pub(crate) fn rows(report: &Report) -> Vec<Vec<String>> {
                 f.rule_id.to_string(),
                 f.severity.as_str().to_string(),
                 f.message.clone(),
-                f.resource_id.clone(),
+                f.resource_id.id.clone(),
                 f.suppressed.to_string(),
             ]);
             if with_change {

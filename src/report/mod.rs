@@ -168,9 +168,10 @@ pub struct VmReport {
     pub rdp: Rdp,
     /// What the rules found.
     pub findings: Vec<FindingReport>,
-    /// `--baseline`: how this VM changed since the earlier report.
+    /// `--baseline`: how this VM changed since the earlier report (boxed: most reports have no
+    /// baseline, and it was a fifth of every VM's report).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<baseline::VmChange>,
+    pub change: Option<Box<baseline::VmChange>>,
     /// `--lateral`: the source classes and VMs that can reach its RDP.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lateral: Option<Box<lateral::LateralReport>>,
@@ -183,7 +184,8 @@ pub struct Rdp {
     pub port: u16,
     /// The VM's verdict over all paths.
     pub verdict: Verdict,
-    /// One line: the deciding hop, or where RDP is open from.
+    /// One line: the deciding hop, or where RDP is open from (empty in a brief report:
+    /// `Audit::findings_only`).
     pub explanation: String,
     /// Each way in: public IP, NAT rule, classic endpoint, Bastion.
     pub paths: Vec<PathReport>,
@@ -307,8 +309,8 @@ pub struct FindingReport {
     pub title: &'static str,
     /// What was found, specific to this VM.
     pub message: String,
-    /// The resource to change.
-    pub resource_id: String,
+    /// The resource to change (shared with the model: one id names many findings).
+    pub resource_id: crate::model::ResId,
     /// What to do about it: the fix in the chosen `--fix-format`, or the rule's advice.
     pub remediation: String,
     /// The typed fix and its proof (absent: the rule has advice only, in `remediation`).
@@ -547,7 +549,12 @@ fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>, paths: bool) -> V
         rdp: Rdp {
             port: a.port,
             verdict: a.verdict,
-            explanation: words::explain(a),
+            // A brief report (the summary table, proofs) prints and compares no explanation.
+            explanation: if paths {
+                words::explain(a)
+            } else {
+                String::new()
+            },
             paths: if paths {
                 a.paths
                     .iter()

@@ -79,13 +79,13 @@ pub(crate) fn render(report: &Report) -> String {
                 "message": {"text": f.message},
                 // Code-scanning services require a physical location: the resource id as a URI.
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": format!("azure://{}", f.resource_id.trim_start_matches('/'))},
+                    "artifactLocation": {"uri": format!("azure://{}", f.resource_id.id.trim_start_matches('/'))},
                     "region": {"startLine": 1}
                 }, "logicalLocations": [
                     {"fullyQualifiedName": f.resource_id, "kind": "resource"},
                     {"fullyQualifiedName": vm.id, "name": vm.name, "kind": "virtualMachine"}
                 ]}],
-                "partialFingerprints": {"rdpaudit/v1": format!("{}|{}|{}", f.rule_id, vm.id.to_lowercase(), f.resource_id.to_lowercase())},
+                "partialFingerprints": {"rdpaudit/v1": format!("{}|{}|{}", f.rule_id, vm.id.to_lowercase(), f.resource_id.id.to_lowercase())},
                 "properties": {"remediation": f.remediation, "verdict": vm.rdp.verdict, "tags": f.compliance},
             });
             if let Some(c) = f.change {

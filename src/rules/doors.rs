@@ -78,7 +78,7 @@ pub(crate) fn whole_internet(
         let d = p.dnat.as_ref()?;
         return Some(cx.finding(
             rule,
-            &d.firewall.id.id,
+            &d.firewall.id,
             format!(
                 "{} from any address (the NSGs see only the firewall)",
                 dnat_text(p)?

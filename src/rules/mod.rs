@@ -68,7 +68,7 @@ pub(crate) use phrases::{client_text, rule_text};
 use crate::engine::nsg::{Outcome, Part};
 use crate::engine::types::{NetEval, Slot};
 use crate::engine::{Hop, PathAnalysis, VmAnalysis};
-use crate::model::{Model, Nsg};
+use crate::model::{Model, Nsg, ResId};
 
 /// One finding of one rule on one VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +76,8 @@ pub(crate) struct Finding {
     pub(crate) rule: &'static RuleMeta,
     /// One sentence naming the resource and the deciding rule, no trailing period.
     pub(crate) message: String,
-    /// The resource to fix.
-    pub(crate) resource_id: String,
+    /// The resource to fix: the model's own id when it has one (shared, not copied).
+    pub(crate) resource_id: ResId,
     /// The rule's remediation with this VM's names filled in.
     pub(crate) remediation: String,
     pub(crate) suppressed: bool,
@@ -125,7 +125,7 @@ impl Cx<'_, '_> {
     pub(crate) fn finding(
         &self,
         rule: &'static RuleMeta,
-        resource_id: &str,
+        resource: impl Resource,
         message: String,
         extra: &[(&str, &str)],
     ) -> Finding {
@@ -147,7 +147,7 @@ impl Cx<'_, '_> {
         Finding {
             rule,
             message,
-            resource_id: resource_id.to_string(),
+            resource_id: resource.rid(),
             remediation,
             suppressed: false,
             cause: None,
@@ -156,8 +156,31 @@ impl Cx<'_, '_> {
         }
     }
 
-    pub(crate) fn vm_id(&self) -> &str {
-        &self.vm.id.id
+    pub(crate) fn vm_id(&self) -> &ResId {
+        &self.vm.id
+    }
+}
+
+/// What a finding names as the resource to change: one of the model's ids (shared), or text.
+pub(crate) trait Resource {
+    fn rid(self) -> ResId;
+}
+
+impl Resource for &ResId {
+    fn rid(self) -> ResId {
+        self.clone()
+    }
+}
+
+impl Resource for &str {
+    fn rid(self) -> ResId {
+        ResId::verbatim(self)
+    }
+}
+
+impl Resource for &String {
+    fn rid(self) -> ResId {
+        ResId::verbatim(self)
     }
 }
 
@@ -481,7 +504,7 @@ mod tests {
         let f = |m: &'static RuleMeta| Finding {
             rule: m,
             message: m.id.into(),
-            resource_id: String::new(),
+            resource_id: ResId::verbatim(""),
             remediation: String::new(),
             suppressed: false,
             cause: None,

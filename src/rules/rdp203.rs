@@ -41,7 +41,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             continue;
         };
         let (resource, owner) = match p.public_ip {
-            Some(pip) => (pip.id.id.as_str(), pip.name.as_str()),
+            Some(pip) => (&pip.id, pip.name.as_str()),
             None => (cx.vm_id(), cx.vm.name.as_str()),
         };
         let answers: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();

@@ -55,7 +55,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     "{target} accepted a TCP connection from this machine, but the data says {} is blocked",
                     cx.vm.name
                 ),
-                &[("<address>", &addr), ("<nic>", &nic), ("<vm resource id>", cx.vm_id())],
+                &[("<address>", &addr), ("<nic>", &nic), ("<vm resource id>", cx.vm_id().id.as_str())],
             );
             Some(Finding { cause: stop, ..finding })
         })

@@ -72,7 +72,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     vec![cx
         .finding(
             &RULE,
-            &nsg.id.id,
+            &nsg.id,
             format!(
                 "{} ({}) denies tcp/{} from {} by {}",
                 nsg.name,

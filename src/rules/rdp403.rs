@@ -55,7 +55,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             });
             let finding = cx.finding(
                 &RULE,
-                &lb.id.id,
+                &lb.id,
                 format!(
                     "{} maps port {} to {}, and {} {} {} but not {} (NSGs see the backend port)",
                     via,

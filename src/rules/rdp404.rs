@@ -50,7 +50,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                 {
                     let f = cx.finding(
                         &RULE,
-                        &nsg.id.id,
+                        &nsg.id,
                         format!(
                             "{} ({}) rule {} (priority {}) names the public IP {} as destination; NSGs see the private IP {}, so it never matches",
                             nsg.name,

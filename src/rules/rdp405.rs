@@ -37,7 +37,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             Some(
                 cx.finding(
                     &RULE,
-                    &nsg.id.id,
+                    &nsg.id,
                     format!(
                         "{} ({}) rule {} (priority {}) admits RDP only from some source ports: {}",
                         nsg.name,

@@ -37,7 +37,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let rule = part.rule.as_ref().filter(|r| super::is_jit(&r.name))?;
             Some(cx.finding(
                 &RULE,
-                &nsg.id.id,
+                &nsg.id,
                 format!(
                     "{} ({}) closes RDP with just-in-time rule {} (priority {}): request access instead of editing the NSG",
                     nsg.name,

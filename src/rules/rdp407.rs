@@ -78,7 +78,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let fill: Vec<(&str, &str)> = fill.iter().map(|(k, v)| (*k, v.as_str())).collect();
             Some(cx.finding(
                 &RULE,
-                &nsg.id.id,
+                &nsg.id,
                 format!(
                     "{} ({}) rule {} (priority {}) decides RDP for {} but {}",
                     nsg.name,

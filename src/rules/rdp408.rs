@@ -37,7 +37,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             seen.push(nsg.id.key.clone());
             let mut f = cx.finding(
                 &RULE,
-                &nsg.id.id,
+                &nsg.id,
                 format!(
                     "{} ({}) is in provisioning state {}: its rules may not be in effect",
                     nsg.name,

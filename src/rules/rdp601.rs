@@ -43,7 +43,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     };
     let mut f = cx.finding(
         &RULE,
-        vm.id.id.as_str(),
+        &vm.id,
         format!(
             "{} has no public IP, NAT rule or endpoint: RDP works only from its network{}",
             vm.name, bastion

@@ -54,7 +54,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
                     .is_some()
                 {
                     let (vm, ip) = (
-                        super::fix::scope_of(cx.vm_id()),
+                        super::fix::scope_of(&cx.vm_id().id),
                         super::fix::scope_of(&b.resource),
                     );
                     let name = super::fix::quote(&super::fix::parts(&b.resource).2);

@@ -39,13 +39,13 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .filter_map(|p| p.public_ip)
         .filter(|p| p.dynamic)
     {
-        if out.iter().any(|f| f.resource_id == pip.id.id) {
+        if out.iter().any(|f| f.resource_id == pip.id) {
             continue;
         }
         out.push(
             cx.finding(
                 &RULE,
-                &pip.id.id,
+                &pip.id,
                 format!(
                     "public IP {} of {} is dynamic: its address changes after a deallocation",
                     pip.name, cx.vm.name

@@ -36,7 +36,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let pip = p.public_ip.map(|x| x.name.as_str()).unwrap_or("a public IP");
             let mut f = cx.finding(
                 &RULE,
-                &nic.id.id,
+                &nic.id,
                 format!("{pip} is on {}, a secondary NIC of {}: replies leave through the primary NIC and are dropped", nic.name, cx.vm.name),
                 &[("<nic>", &nic.name)],
             );

@@ -69,7 +69,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         let fix = narrow_dnat(cx, d);
         let f = cx.finding(
             &RULE,
-            &d.firewall.id.id,
+            &d.firewall.id,
             format!(
                 "{text} for {}; the NSGs of {} see only the firewall's addresses {}",
                 super::phrases::describe_set(&d.clients, &all),

@@ -45,7 +45,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let table = p.route_table?;
             Some(cx.finding(
                 &RULE,
-                &table.id.id,
+                &table.id,
                 format!(
                     "route {} ({} → {}{}) in {} sends replies to {} away from the path RDP came in: asymmetric routing drops them",
                     r.route.clone().unwrap_or_default(),

@@ -40,7 +40,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             Some(
                 cx.finding(
                     &RULE,
-                    &table.id.id,
+                    &table.id,
                     format!(
                         "route {} ({} → {}) in {} drops replies to {}",
                         r.route.clone().unwrap_or_default(),

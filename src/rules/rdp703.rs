@@ -58,7 +58,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     }
     let f = cx.finding(
         &RULE,
-        &vnet.id.id,
+        &vnet.id,
         format!(
             "{} {} and subnet {} propagates gateway routes: a default route learned over BGP could divert RDP replies",
             vnet.name,

@@ -47,7 +47,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             Some((nsg, _, rule)) => cx
                 .finding(
                     &RULE,
-                    &nsg.id.id,
+                    &nsg.id,
                     format!(
                         "{} rule {} (priority {}) admits tcp/{} to {} from any address",
                         nsg.name, rule.name, rule.priority, p.delivered_port, cx.vm.name
@@ -90,7 +90,7 @@ fn door_fix(cx: &Cx<'_, '_>, p: &crate::engine::PathAnalysis<'_>, f: Finding) ->
             None => f,
         };
     }
-    let rule = f.resource_id.clone();
+    let rule = f.resource_id.id.clone();
     f.with_fix(super::Fix::SetAdminRuleAccess {
         rule,
         access: super::AdminAccess::Allow,

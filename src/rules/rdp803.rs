@@ -42,7 +42,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             let nic = p.nic.map(|n| n.name.clone()).unwrap_or_default();
             let mut f = cx.finding(
                 &RULE,
-                &pip.id.id,
+                &pip.id,
                 format!("{} has Basic public IP {} and no NSG on its subnet or NIC {}: every port is open", cx.vm.name, pip.name, nic),
                 &[("<nic>", &nic)],
             );

@@ -52,9 +52,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         };
         let f = cx.finding(
             &RULE,
-            rule.as_ref()
-                .map(|(n, _, _)| n.id.id.as_str())
-                .unwrap_or(cx.vm_id()),
+            rule.as_ref().map(|(n, _, _)| &n.id).unwrap_or(cx.vm_id()),
             format!(
                 "RDP on {} is open to {} by a standing rule, {}, not just-in-time access",
                 cx.vm.name,

@@ -37,7 +37,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .map(|(b, port)| {
             cx.finding(
                 &RULE,
-                &b.id.id,
+                &b.id,
                 format!(
                     "Bastion {} has shareable links enabled and reaches {} on tcp/{port}: anyone \
                      holding a link gets its login page from the Internet, without Azure \

@@ -36,7 +36,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .map(|(b, port)| {
             cx.finding(
                 &RULE,
-                &b.id.id,
+                &b.id,
                 format!(
                     "Bastion {} has IP-based connection enabled and reaches {} on tcp/{port} by \
                      its private address: its reach is any routable private address, not only \
