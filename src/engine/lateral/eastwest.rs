@@ -6,8 +6,9 @@
 //! (subnet, NSGs, ASGs, and the private IP when an outbound rule names source prefixes). Each
 //! inbound context is evaluated once over every address, each source context once per port over
 //! every address; an edge A → B is then a look-up of A's address in B's inbound parts and of B's
-//! address in A's outbound parts, plus the route from A's subnet to B's address. Sources only meet targets in their own VNet, its peers, and the VNets an
-//! appliance on their routes can forward to.
+//! address in A's outbound parts, plus the route from A's subnet to B's address. Sources only
+//! meet targets in their own VNet, its peers, and the VNets an appliance on their routes can
+//! forward to.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -161,8 +162,9 @@ pub(crate) fn tag_sets_for<'a>(
 
 /// What of an endpoint's own address and ASGs the rules of [`inbound_eval`] read: how each
 /// admin rule's and each NSG rule's destination matches it (`nsg::point_signature`), per list.
-/// Endpoints of one subnet, NSGs, ASGs and port with the same signature are evaluated alike,
-/// whatever their addresses: a rule naming one VM's address splits only that VM off.
+/// Endpoints of one subnet, NSGs and port with the same signature are evaluated alike, whatever
+/// their addresses and ASGs: a rule naming one VM's address (or an ASG) splits only the VMs it
+/// names off.
 fn inbound_signature(
     model: &Model,
     e: &Endpoint<'_>,
