@@ -444,22 +444,26 @@ fn stepping_stones<'m>(
     stones: &Stones,
     in_scope: &[VmRef<'m>],
 ) -> Vec<VmRef<'m>> {
-    if matches!(stones, Stones::InScope) {
-        return Vec::new();
-    }
-    let scoped: std::collections::HashSet<&str> =
-        in_scope.iter().map(|a| a.id().key.as_str()).collect();
+    // The keys in scope, built only when stones are looked for (not for a whole-estate audit).
+    let scoped = || -> std::collections::HashSet<&str> {
+        in_scope.iter().map(|a| a.id().key.as_str()).collect()
+    };
     match stones {
         Stones::InScope => Vec::new(),
-        Stones::All => VmRef::every(model)
-            .into_iter()
-            .filter(|t| !scoped.contains(t.id().key.as_str()))
-            .collect(),
-        Stones::Only(keys) => keys
-            .iter()
-            .filter(|k| !scoped.contains(k.as_str()))
-            .filter_map(|k| by_key(&model.vms, k, |v| &v.id).map(VmRef::Arm))
-            .collect(),
+        Stones::All => {
+            let scoped = scoped();
+            VmRef::every(model)
+                .into_iter()
+                .filter(|t| !scoped.contains(t.id().key.as_str()))
+                .collect()
+        }
+        Stones::Only(keys) => {
+            let scoped = scoped();
+            keys.iter()
+                .filter(|k| !scoped.contains(k.as_str()))
+                .filter_map(|k| by_key(&model.vms, k, |v| &v.id).map(VmRef::Arm))
+                .collect()
+        }
     }
 }
 

@@ -48,6 +48,17 @@ struct Rule {
     port_rdp: bool,
 }
 
+/// A rule on RDP's port (`outbound`, `allow`, from `src` to `dst`).
+fn rdp_rule(outbound: bool, allow: bool, src: Addr, dst: Addr) -> Rule {
+    Rule {
+        outbound,
+        allow,
+        src,
+        dst,
+        port_rdp: true,
+    }
+}
+
 fn rule() -> impl Strategy<Value = Rule> {
     (
         any::<bool>(),
@@ -366,13 +377,7 @@ proptest! {
 
 #[test]
 fn an_outbound_deny_on_the_source_cuts_only_its_own_flows() {
-    let deny_out = Rule {
-        outbound: true,
-        allow: false,
-        src: Addr::Any,
-        dst: Addr::Any,
-        port_rdp: true,
-    };
+    let deny_out = rdp_rule(true, false, Addr::Any, Addr::Any);
     let e = Estate {
         vms: vec![(0, Some(vec![deny_out])), (0, None), (1, None)],
         subnet_nsgs: [None, None],
@@ -387,13 +392,7 @@ fn an_outbound_deny_on_the_source_cuts_only_its_own_flows() {
 
 #[test]
 fn an_admin_deny_cuts_east_west_and_always_allow_skips_the_nsgs() {
-    let deny_in = Rule {
-        outbound: false,
-        allow: false,
-        src: Addr::Any,
-        dst: Addr::Any,
-        port_rdp: true,
-    };
+    let deny_in = rdp_rule(false, false, Addr::Any, Addr::Any);
     // Subnet 1's NSG denies all RDP in; an AlwaysAllow from subnet 0 to subnet 1 skips it, and
     // an inbound admin Deny to vm0 (subnet 0) cuts every flow to it.
     let e = Estate {
@@ -445,13 +444,7 @@ fn an_admin_deny_cuts_east_west_and_always_allow_skips_the_nsgs() {
 /// and never left out as if blocked (docs/decisions.md D45).
 #[test]
 fn admin_rules_not_read_make_every_east_west_flow_unknown() {
-    let deny_in = Rule {
-        outbound: false,
-        allow: false,
-        src: Addr::Any,
-        dst: Addr::Any,
-        port_rdp: true,
-    };
+    let deny_in = rdp_rule(false, false, Addr::Any, Addr::Any);
     let e = Estate {
         vms: vec![(0, None), (1, None)],
         subnet_nsgs: [None, Some(vec![deny_in])],
@@ -522,13 +515,7 @@ fn assert_graph_names_the_always_allow(e: &Estate) {
 /// to the ASG cuts RDP to its member only.
 #[test]
 fn an_asg_rule_sets_its_members_apart() {
-    let deny_asg = Rule {
-        outbound: false,
-        allow: false,
-        src: Addr::Any,
-        dst: Addr::Asg,
-        port_rdp: true,
-    };
+    let deny_asg = rdp_rule(false, false, Addr::Any, Addr::Asg);
     let e = Estate {
         vms: vec![(0, None), (0, None), (1, None)],
         subnet_nsgs: [Some(vec![deny_asg]), None],

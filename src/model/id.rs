@@ -137,16 +137,30 @@ impl ResId {
     /// For a child id `…/networkInterfaces/nic/ipConfigurations/ipc`, the parent id and the
     /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
     pub(crate) fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
-        let lower = format!("/{}/", child_type.to_ascii_lowercase());
-        let pos = self.key.rfind(&lower)?;
+        let (pos, name) = self.child_at(child_type)?;
         // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
         // invariant rather than a panic if it ever stops being true.
         let parent = self.id.get(..pos)?;
-        let name = self.id.get(pos + lower.len()..)?;
-        if name.is_empty() || name.contains('/') {
-            return None;
-        }
+        let name = self.id.get(name..)?;
         Some((ResId::new(parent), name.to_string()))
+    }
+
+    /// The case-folded key of [`ResId::split_child`]'s parent, read off this id's key without
+    /// building the parent id (a look-up per IP configuration needs only the key).
+    pub(crate) fn parent_key(&self, child_type: &str) -> Option<String> {
+        let (pos, _) = self.child_at(child_type)?;
+        // What `ResId::new` would make of the parent's text.
+        let parent = self.key.get(..pos)?.trim().trim_end_matches('/');
+        Some(parent.to_string())
+    }
+
+    /// Where the last `/{child_type}/` segment starts in the key, and where the child's name
+    /// (non-empty, the last segment) starts.
+    fn child_at(&self, child_type: &str) -> Option<(usize, usize)> {
+        let lower = format!("/{}/", child_type.to_ascii_lowercase());
+        let pos = self.key.rfind(&lower)?;
+        let name = self.key.get(pos + lower.len()..)?;
+        (!name.is_empty() && !name.contains('/')).then_some((pos, pos + lower.len()))
     }
 
     /// Whether two ids share their text (for tests of the sharing itself).
@@ -286,6 +300,33 @@ thread_local! {
 
 #[cfg(test)]
 mod tests {
+
+    /// A parent's key read off a child's key is what `split_child` makes of the child, odd ids
+    /// included.
+    #[test]
+    fn a_parent_key_is_split_childs_parents() {
+        for id in [
+            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/A",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v//subnets/a",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/Subnets/a/x",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+            "/subnets/a",
+        ] {
+            let rid = ResId::new(id);
+            let split = rid.split_child("subnets").map(|(v, _)| v.into_key());
+            assert_eq!(rid.parent_key("subnets"), split, "{id}");
+        }
+        let rid = ResId::new(
+            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/A",
+        );
+        assert_eq!(
+            rid.parent_key("Subnets").as_deref(),
+            Some(
+                "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v"
+            )
+        );
+    }
 
     /// A report names a resource by its id as printed; text a finding names verbatim stays
     /// as given.

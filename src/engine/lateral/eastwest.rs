@@ -201,22 +201,22 @@ fn inbound_signature(
 /// B's VNet's security admin rules, then B's subnet NSG then NIC NSG, for every address
 /// (stateful: the reply is assumed). Admin rules not read make every address unknown (an
 /// `AlwaysAllow` there could skip the NSGs, a `Deny` drop it; docs/decisions.md D45).
+/// `tags`: the endpoint's subnet's ([`tag_sets_for`]).
 pub(crate) fn inbound_eval(
     model: &Model,
     e: &Endpoint<'_>,
     port: u16,
-    asgs: &HashMap<String, AddrSet>,
+    tags: &TagSets<'_>,
 ) -> NetEval {
     let place = Some((e.vnet, e.subnet));
     if admin::missing(model, place).is_some() {
         return all_unknown();
     }
-    let tags = tag_sets_for(model, e, asgs);
     let target = Target {
         dest_ip: Some(e.ip),
         dest_port: port,
         dest_asgs: &e.ipc.asgs,
-        tags: &tags,
+        tags,
     };
     let nsgs = Nsgs {
         subnet: &e.subnet_nsg,
@@ -306,8 +306,9 @@ impl Inbound {
         // The first endpoint of each context, in order.
         let mut firsts = Vec::new();
         let mut context_of = Vec::with_capacity(eps.len());
-        // Each subnet's tag sets once: the signatures match rules' tags against them.
-        let mut tags: Fast<&str, TagSets<'_>> = Fast::default();
+        // Each subnet's tag sets once, for the signatures and the evaluations.
+        let mut subnet_tags: Fast<&str, usize> = Fast::default();
+        let mut tags: Vec<TagSets<'_>> = Vec::new();
         for e in eps {
             let port = vms[e.vm].port;
             let mut key = format!(
@@ -318,22 +319,25 @@ impl Inbound {
                 port,
             )
             .into_bytes();
-            let t = tags
+            let t = *subnet_tags
                 .entry(e.subnet.id.key.as_str())
-                .or_insert_with(|| tag_sets_for(model, e, &asg_members));
-            inbound_signature(model, e, port, t, &mut key);
+                .or_insert_with(|| {
+                    tags.push(tag_sets_for(model, e, &asg_members));
+                    tags.len() - 1
+                });
+            // `t` was handed out by `tags` itself.
+            inbound_signature(model, e, port, &tags[t], &mut key);
             let next = firsts.len();
             let at = *index.entry(key).or_insert(next);
             if at == next {
-                firsts.push(e);
+                firsts.push((e, t));
             }
             context_of.push(at);
         }
-        drop(tags);
         // Each context once, on every core.
         let evals = firsts
             .par_iter()
-            .map(|e| inbound_eval(model, e, vms[e.vm].port, &asg_members))
+            .map(|&(e, t)| inbound_eval(model, e, vms[e.vm].port, &tags[t]))
             .collect();
         Inbound {
             context_of,

@@ -7,7 +7,9 @@ use super::super::addrset::AddrSet;
 use super::super::analysis::VmAnalysis;
 use super::super::nsg::{Outcome, Part};
 use super::super::types::{Slot, Verdict};
-use super::eastwest::{inbound_eval, inbound_side, outbound_eval, outbound_side, route_to};
+use super::eastwest::{
+    inbound_eval, inbound_side, outbound_eval, outbound_side, route_to, tag_sets_for,
+};
 use super::eastwest::{AdminAt, RouteFate, Side};
 use super::{endpoints, Endpoint};
 use crate::model::{Model, Nsg};
@@ -133,7 +135,7 @@ pub(crate) fn trace<'m>(
     };
     t.to_ip = Some(b.ip);
     let port = vms[to].port;
-    let inbound = inbound_eval(model, b, port, &asgs);
+    let inbound = inbound_eval(model, b, port, &tag_sets_for(model, b, &asgs));
     match source {
         TraceSource::Vm(a_index) => {
             let Some(a) = eps.iter().find(|e| e.vm == a_index) else {

@@ -101,22 +101,9 @@ fn push<K: std::hash::Hash + Eq>(map: &mut FastMap<K, Vec<String>>, k: K, pool: 
 }
 
 /// The key of the VNet of an IP configuration's subnet.
-/// The case-folded id of the IP configuration's VNet: its subnet's key up to `/subnets/`
-/// (as `ResId::split_child` reads it, without building an id for every look-up).
+/// The case-folded id of the IP configuration's VNet.
 fn vnet_key(ipc: &IpConfig) -> Option<String> {
-    vnet_of_subnet(&ipc.subnet.as_ref()?.key)
-}
-
-/// A subnet's case-folded key → its VNet's.
-fn vnet_of_subnet(key: &str) -> Option<String> {
-    const SEP: &str = "/subnets/";
-    let pos = key.rfind(SEP)?;
-    let name = key.get(pos + SEP.len()..)?;
-    if name.is_empty() || name.contains('/') {
-        return None;
-    }
-    let vnet = key.get(..pos)?.trim().trim_end_matches('/');
-    Some(vnet.to_string())
+    ipc.subnet.as_ref()?.parent_key("subnets")
 }
 
 impl PathTopology<'_> {
@@ -228,35 +215,5 @@ impl<'m> Builder<'m, '_> {
         }
         delivery_blocks(&mut path, nic, a);
         Some(path)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::model::ResId;
-
-    /// The VNet of a subnet read off its key is what `ResId::split_child` makes of it.
-    #[test]
-    fn a_subnets_vnet_is_what_split_child_reads() {
-        for id in [
-            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/A",
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v//subnets/a",
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/Subnets/a/x",
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
-            "/subnets/a",
-        ] {
-            let rid = ResId::new(id);
-            let split = rid.split_child("subnets").map(|(v, _)| v.into_key());
-            assert_eq!(super::vnet_of_subnet(&rid.key), split, "{id}");
-        }
-        let rid = ResId::new(
-            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/A",
-        );
-        assert_eq!(
-            super::vnet_of_subnet(&rid.key).as_deref(),
-            Some(
-                "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v"
-            )
-        );
     }
 }

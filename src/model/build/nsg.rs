@@ -97,13 +97,7 @@ pub(super) fn security_rule(
             "{list}[{i}] ({name}): field `properties` is missing or null"
         ));
     };
-    let direction = required(
-        &p.direction,
-        &at,
-        "direction",
-        "direction",
-        Direction::parse,
-    )?;
+    let direction = required(&p.direction, &at, "direction", Direction::parse)?;
     let priority = p
         .priority
         .ok_or_else(|| format!("{} is missing", at("priority")))?;
@@ -119,8 +113,8 @@ pub(super) fn security_rule(
             if is_default { "1-65535" } else { "100-4096" }
         ));
     }
-    let access = required(&p.access, &at, "access", "access", Access::parse)?;
-    let protocol = required(&p.protocol, &at, "protocol", "protocol", Protocol::parse)?;
+    let access = required(&p.access, &at, "access", Access::parse)?;
+    let protocol = required(&p.protocol, &at, "protocol", Protocol::parse)?;
     let source_ports = rule_ports(&at, &p.source_port_range, &p.source_port_ranges, "source")?;
     let destination_ports = rule_ports(
         &at,
@@ -158,19 +152,18 @@ pub(super) fn security_rule(
     ))
 }
 
-/// A required field (`field`, a `what`) parsed; `at` spells out where it is, for an error only
-/// (this runs for every field of every rule).
+/// A required field parsed (`field` names it and what it holds); `at` spells out where it is,
+/// for an error only (this runs for every field of every rule).
 fn required<T>(
     v: &Option<String>,
     at: &dyn Fn(&str) -> String,
     field: &str,
-    what: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<T, String> {
     let s = v
         .as_deref()
         .ok_or_else(|| format!("{} is missing", at(field)))?;
-    parse(s).ok_or_else(|| format!("{}: unknown {what} \"{s}\"", at(field)))
+    parse(s).ok_or_else(|| format!("{}: unknown {field} \"{s}\"", at(field)))
 }
 
 /// `{side}PortRange` and `{side}PortRanges` together (grammar in `model::net`).
@@ -400,5 +393,37 @@ mod tests {
         );
         let port = |r: &SecurityRule| r.destination_ports.to_string();
         assert_eq!(b.inbound.iter().map(port).collect::<Vec<_>>(), ["3389"]);
+    }
+
+    /// A rule whose required field is missing or unknown is an error naming the list, the
+    /// rule and the field (the field's place is spelled out only then).
+    #[test]
+    fn a_wrong_rule_field_is_named() {
+        let body = |rule: &str| {
+            format!(
+                r#"{{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n",
+                "type": "Microsoft.Network/networkSecurityGroups", "name": "n",
+                "properties": {{"securityRules": [{{"name": "r1", "properties": {{"priority": 100,
+                "sourceAddressPrefix": "*", "destinationAddressPrefix": "*",
+                "sourcePortRange": "*", "destinationPortRange": "3389", {rule}}}}}]}}}}"#
+            )
+        };
+        let why = |rule: &str| {
+            let raw = RawValue::from_string(body(rule)).expect("JSON");
+            let model = crate::model::build(&[raw.as_ref()]);
+            model.diagnostics.first().map(|d| d.message.clone())
+        };
+        assert_eq!(
+            why(r#""access": "Allow", "protocol": "Tcp""#).as_deref(),
+            Some("securityRules[0] (r1): field `properties.direction` is missing")
+        );
+        assert_eq!(
+            why(r#""direction": "Inbound", "access": "Maybe", "protocol": "Tcp""#).as_deref(),
+            Some("securityRules[0] (r1): field `properties.access`: unknown access \"Maybe\"")
+        );
+        assert_eq!(
+            why(r#""direction": "Inbound", "access": "Allow", "protocol": "Tcp""#),
+            None
+        );
     }
 }
