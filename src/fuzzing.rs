@@ -59,11 +59,13 @@ pub fn arm_page(data: &[u8]) {
 pub fn resource_id(data: &[u8]) {
     let s = String::from_utf8_lossy(data);
     let id = ResId::new(&s);
+    let folded = id.key().folded();
     assert_eq!(
-        id.key,
-        id.key.to_ascii_lowercase(),
-        "keys are case-folded (ARM ids: ASCII)"
+        id.key(),
+        crate::model::Key::of(&folded),
+        "a key equals its case-folded text (ARM ids: ASCII)"
     );
+    assert_eq!(folded, folded.to_ascii_lowercase());
     let _ = (id.name(), id.subscription(), id.resource_group());
     for child in [
         "subnets",
@@ -72,7 +74,10 @@ pub fn resource_id(data: &[u8]) {
         "ipConfigurations",
     ] {
         if let Some((parent, name)) = id.split_child(child) {
-            assert!(id.key.starts_with(&parent.key), "{id:?} under {parent:?}");
+            assert!(
+                id.key().starts_with(parent.key()),
+                "{id:?} under {parent:?}"
+            );
             assert!(!name.contains('/'), "{name}");
         }
     }

@@ -44,8 +44,8 @@ impl Scope {
     pub(crate) fn includes(&self, id: &ResId) -> bool {
         match self {
             Scope::All => true,
-            Scope::Vm(v) => ResId::new(v).key == id.key,
-            Scope::Keys(keys) => keys.contains(&id.key),
+            Scope::Vm(v) => ResId::new(v).key() == id.key(),
+            Scope::Keys(keys) => keys.contains(&id.key().folded()),
         }
     }
 }
@@ -161,7 +161,7 @@ impl<'m> Audit<'m> {
                 let classic = (keys.iter())
                     .filter_map(|k| by_key(&model.classic_vms, k, |v| &v.id).map(VmRef::Classic));
                 let mut v: Vec<VmRef<'m>> = arm.chain(classic).collect();
-                v.sort_by(|a, b| a.id().key.cmp(&b.id().key));
+                v.sort_by(|a, b| a.id().key().cmp(&b.id().key()));
                 v
             }
         };
@@ -310,7 +310,7 @@ impl<'m> Audit<'m> {
                 .filter(|(a, _)| a.vm.os != OsType::Linux)
                 .map(|(a, &place)| {
                     let hits = a.findings.iter().map(|f| (f.rule.id, f.rule.category));
-                    (place, (a.vm.id.key.clone(), hits.collect()))
+                    (place, (a.vm.id.key().folded(), hits.collect()))
                 })
                 .collect::<Vec<_>>()
         });
@@ -445,8 +445,8 @@ fn stepping_stones<'m>(
     in_scope: &[VmRef<'m>],
 ) -> Vec<VmRef<'m>> {
     // The keys in scope, built only when stones are looked for (not for a whole-estate audit).
-    let scoped = || -> std::collections::HashSet<&str> {
-        in_scope.iter().map(|a| a.id().key.as_str()).collect()
+    let scoped = || -> std::collections::HashSet<crate::model::Key<'m>> {
+        in_scope.iter().map(|a| a.id().key()).collect()
     };
     match stones {
         Stones::InScope => Vec::new(),
@@ -454,13 +454,13 @@ fn stepping_stones<'m>(
             let scoped = scoped();
             VmRef::every(model)
                 .into_iter()
-                .filter(|t| !scoped.contains(t.id().key.as_str()))
+                .filter(|t| !scoped.contains(&t.id().key()))
                 .collect()
         }
         Stones::Only(keys) => {
             let scoped = scoped();
             keys.iter()
-                .filter(|k| !scoped.contains(k.as_str()))
+                .filter(|k| !scoped.contains(&crate::model::Key::of(k)))
                 .filter_map(|k| by_key(&model.vms, k, |v| &v.id).map(VmRef::Arm))
                 .collect()
         }
@@ -470,7 +470,7 @@ fn stepping_stones<'m>(
 /// The VM of `list` (sorted by key, as the model keeps its VM lists) whose id has this key.
 fn by_key<'m, T>(list: &'m [T], key: &str, id: impl Fn(&T) -> &ResId) -> Option<&'m T> {
     let i = list
-        .binary_search_by(|v| id(v).key.as_str().cmp(key))
+        .binary_search_by(|v| id(v).key().cmp(&crate::model::Key::of(key)))
         .ok()?;
     list.get(i)
 }
@@ -691,7 +691,7 @@ mod tests {
             .flat_map(|(to, l)| l.edges.iter().map(move |e| (e.from, to)))
             .collect();
         let across = |&(from, to): &(usize, usize)| {
-            let vnet = |i: usize| analyses[i].place.map(|(v, _)| v.id.key.clone());
+            let vnet = |i: usize| analyses[i].place.map(|(v, _)| v.id.key());
             vnet(from) != vnet(to)
         };
         assert!(edges.iter().any(across), "the demo has edges across VNets");

@@ -5,7 +5,6 @@
 
 use ipnet::IpNet;
 use proptest::prelude::*;
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use rdpaudit::engine::{net_eval_admin, AddrSet, Nsgs, Outcome, Reply, Slot, TagSets, Target};
@@ -148,7 +147,7 @@ proptest! {
         has_nic in any::<bool>(),
         cand_mask in 1u8..8,
     ) {
-        let asgs = HashMap::new();
+        let asgs = Default::default();
         let space = [parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())];
         let t = nsg_oracle::tag_sets(&space, &asgs);
         let subnet = nsg("subnet", &subnet_rules);
@@ -259,7 +258,7 @@ proptest! {
         has_nic in any::<bool>(),
         cand_mask in 1u8..8,
     ) {
-        let asgs = HashMap::new();
+        let asgs = Default::default();
         let space = [parse_prefix("10.0.0.0/16").unwrap_or_else(|| unreachable!())];
         let t = nsg_oracle::tag_sets(&space, &asgs);
         let mut admin: Vec<AdminRule> = admin_specs

@@ -477,7 +477,7 @@ pub(crate) async fn collect_vm(
     // the later rounds, the admin rules of the NICs' VNets (one POST each): four rounds, unless a
     // base policy lives in another subscription.
     let policies = out.index().policies();
-    let mut listed: HashSet<String> = policies.iter().map(|p| p.key.clone()).collect();
+    let mut listed: HashSet<String> = policies.iter().map(|p| p.key().folded()).collect();
     let groups = tokio::spawn(super::collect_doors::groups_of(client.clone(), policies));
     follow_rounds(&client, &mut out, Some(&id), 1).await;
     let vnets = out.index().vm_vnets();
@@ -524,7 +524,7 @@ async fn firewall_groups(
             .index()
             .policies()
             .into_iter()
-            .filter(|p| listed.insert(p.key.clone()))
+            .filter(|p| listed.insert(p.key().folded()))
             .collect();
         if policies.is_empty() {
             break;
@@ -775,6 +775,6 @@ mod tests {
             digest(&model),
             digest(&crate::model::build(&out.resource_refs()))
         );
-        assert!(model.nsgs.keys().any(|k| k.ends_with("/z")));
+        assert!(model.nsgs.keys().any(|k| k.id.ends_with("/z")));
     }
 }

@@ -169,7 +169,7 @@ impl AdminRules {
                 tokio::select! {
                     next = rx.recv() => match next {
                         Some(Msg::Vnet(v)) => {
-                            if asked.insert(v.key.clone()) {
+                            if asked.insert(v.key().folded()) {
                                 let c = client.clone();
                                 set.spawn(async move {
                                     let res = vnet_rules(&c, &v).await;

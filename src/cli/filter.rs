@@ -52,7 +52,7 @@ pub(crate) fn scope(args: &ScopeArgs, model: &Model) -> Result<Scope, CliError> 
     let keys: BTreeSet<String> = vms
         .iter()
         .filter(|(id, name)| in_groups(id) && (args.vms.is_empty() || globs.is_match(name)))
-        .map(|(id, _)| id.key.clone())
+        .map(|(id, _)| id.key().folded())
         .collect();
     if keys.is_empty() {
         return Err(CliError::BadArgs(format!(

@@ -24,7 +24,7 @@ pub(crate) fn rules_for<'m>(model: &'m Model, place: Option<(&Vnet, &Subnet)>) -
     let Some(((vnet, _), section)) = place.zip(model.admin_rules.as_ref()) else {
         return &[];
     };
-    match section.get(&vnet.id.key) {
+    match section.get(&vnet.id.key()) {
         Some(VnetAdminRules::Rules(r)) => r,
         _ => &[],
     }
@@ -39,11 +39,8 @@ pub(crate) fn missing(model: &Model, place: Option<(&Vnet, &Subnet)>) -> Option<
 }
 
 /// Why `vnet`'s list in a present section cannot be used, if it cannot.
-fn unread(
-    section: &std::collections::HashMap<String, VnetAdminRules>,
-    vnet: &Vnet,
-) -> Option<Unknown> {
-    match section.get(&vnet.id.key) {
+fn unread(section: &crate::model::IdMap<VnetAdminRules>, vnet: &Vnet) -> Option<Unknown> {
+    match section.get(&vnet.id.key()) {
         None => Some(Unknown::AdminRulesNotRead {
             vnet: vnet.name.clone(),
         }),
@@ -307,7 +304,7 @@ pub(crate) fn rules_out_for<'m>(model: &'m Model, vnet: &Vnet) -> &'m [AdminRule
     match model
         .admin_rules_out
         .as_ref()
-        .and_then(|s| s.get(&vnet.id.key))
+        .and_then(|s| s.get(&vnet.id.key()))
     {
         Some(VnetAdminRules::Rules(r)) => r,
         _ => &[],

@@ -382,13 +382,13 @@ fn fw_rules<'m>(model: &'m Model, fw: &'m Firewall) -> FwRules<'m> {
         push(None, None, c, (0, 0, c.priority));
     }
     for (depth, policy) in policy_chain(model, fw, &mut gaps).into_iter().enumerate() {
-        let mut found: HashSet<&str> = HashSet::new();
-        for g in model
-            .rule_groups
-            .iter()
-            .filter(|g| g.policy.as_ref().is_some_and(|p| p.key == policy.id.key))
-        {
-            found.insert(&g.id.key);
+        let mut found: HashSet<crate::model::Key<'_>> = HashSet::new();
+        for g in model.rule_groups.iter().filter(|g| {
+            g.policy
+                .as_ref()
+                .is_some_and(|p| p.key() == policy.id.key())
+        }) {
+            found.insert(g.id.key());
             for c in &g.collections {
                 push(
                     Some(policy),
@@ -398,11 +398,7 @@ fn fw_rules<'m>(model: &'m Model, fw: &'m Firewall) -> FwRules<'m> {
                 );
             }
         }
-        for gid in policy
-            .groups
-            .iter()
-            .filter(|g| !found.contains(g.key.as_str()))
-        {
+        for gid in policy.groups.iter().filter(|g| !found.contains(&g.key())) {
             let why = Unusable::of(model, gid, ResourceKind::RuleCollectionGroup);
             gaps.push(DnatGap::Resource(why));
         }
@@ -411,7 +407,7 @@ fn fw_rules<'m>(model: &'m Model, fw: &'m Firewall) -> FwRules<'m> {
     let mut public = fw.hub_public.clone();
     let mut complete = fw.hub.is_none() || !fw.hub_public.is_empty();
     for pid in &fw.public_ips {
-        match model.public_ips.get(&pid.key).and_then(|p| p.address) {
+        match model.public_ips.get(&pid.key()).and_then(|p| p.address) {
             Some(a) => public.push(a),
             None => complete = false,
         }
@@ -431,7 +427,7 @@ fn fw_rules<'m>(model: &'m Model, fw: &'m Firewall) -> FwRules<'m> {
         .management
         .iter()
         .filter_map(|mg| mg.public_ip.as_ref())
-        .filter_map(|pid| model.public_ips.get(&pid.key).and_then(|p| p.address))
+        .filter_map(|pid| model.public_ips.get(&pid.key()).and_then(|p| p.address))
         .collect();
     FwRules {
         fw,
@@ -459,7 +455,7 @@ fn forced_tunnel(model: &Model, fw: &Firewall) -> Option<ForcedTunnel> {
     fw.subnets.iter().find_map(|s| {
         let (_, subnet) = model.subnet(s)?;
         let rt = subnet.route_table.as_ref()?;
-        let table = model.route_tables.get(&rt.key)?;
+        let table = model.route_tables.get(&rt.key())?;
         let route = table
             .routes
             .iter()
@@ -485,10 +481,10 @@ fn policy_chain<'m>(
     let mut seen = HashSet::new();
     let mut next = fw.policy.clone();
     while let Some(id) = next {
-        if !seen.insert(id.key.clone()) {
+        if !seen.insert(id.key().folded()) {
             break; // a cycle: each policy once
         }
-        match model.firewall_policies.get(&id.key) {
+        match model.firewall_policies.get(&id.key()) {
             Some(p) => {
                 chain.push(p);
                 next = p.base.clone();
@@ -511,7 +507,7 @@ fn clients_of(model: &Model, r: &DnatRule) -> (AddrSet, Vec<Unusable>) {
     let mut set = to_set(&r.sources);
     let mut missing = Vec::new();
     for g in &r.source_groups {
-        match model.ip_groups.get(&g.key) {
+        match model.ip_groups.get(&g.key()) {
             Some(ig) => set = set.union(&to_set(&ig.addresses)),
             None => missing.push(Unusable::of(model, g, ResourceKind::IpGroup)),
         }
@@ -529,9 +525,9 @@ fn reach(model: &Model, fw: &Firewall) -> Option<HashSet<String>> {
         let Some((v, _)) = s.split_child("subnets") else {
             continue;
         };
-        if let Some(vnet) = model.vnets.get(&v.key) {
+        if let Some(vnet) = model.vnets.get(&v.key()) {
             for p in vnet.peerings.iter().filter(|p| p.connected) {
-                set.extend(p.remote_vnet.as_ref().map(|r| r.key.clone()));
+                set.extend(p.remote_vnet.as_ref().map(|r| r.key().folded()));
             }
         }
         set.insert(v.into_key());

@@ -2,7 +2,6 @@
 //! Internet (NSG sets, SKU, reply routing, classic ACLs), then the VM's power and guest and what
 //! `--probe` saw; the verdicts and the typed hops.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::addrset::AddrSet;
@@ -24,7 +23,7 @@ pub(crate) struct Evaluator<'m> {
     model: &'m Model,
     options: &'m Options,
     observations: &'m Observations,
-    asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
+    asg_members: std::sync::Arc<crate::model::IdMap<AddrSet>>,
 }
 
 impl<'m> Evaluator<'m> {
@@ -45,7 +44,7 @@ impl<'m> Evaluator<'m> {
     }
 
     /// The ASG member sets this evaluator uses (shared, computed once).
-    pub(crate) fn asg_members(&self) -> std::sync::Arc<HashMap<String, AddrSet>> {
+    pub(crate) fn asg_members(&self) -> std::sync::Arc<crate::model::IdMap<AddrSet>> {
         self.asg_members.clone()
     }
 

@@ -73,9 +73,9 @@ pub(crate) fn gateways_for<'m>(
         let mut gws: Vec<&'m VnetGateway> = model
             .gateways
             .values()
-            .filter(|g| g.vnet.as_ref().is_some_and(|gv| gv.key == v.key))
+            .filter(|g| g.vnet.as_ref().is_some_and(|gv| gv.key() == v.key()))
             .collect();
-        gws.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        gws.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
         gws
     };
     out.extend(on(&vnet.id).into_iter().map(|g| (g, None)));
@@ -87,12 +87,16 @@ pub(crate) fn gateways_for<'m>(
         let Some(remote) = &p.remote_vnet else {
             continue;
         };
-        let transit = match model.vnets.get(&remote.key) {
+        let transit = match model.vnets.get(&remote.key()) {
             // The hub's side must allow transit; a side missing from the data is assumed to.
             Some(hub) => hub
                 .peerings
                 .iter()
-                .filter(|q| q.remote_vnet.as_ref().is_some_and(|r| r.key == vnet.id.key))
+                .filter(|q| {
+                    q.remote_vnet
+                        .as_ref()
+                        .is_some_and(|r| r.key() == vnet.id.key())
+                })
                 .all(|q| q.allow_gateway_transit),
             None => true,
         };
@@ -125,7 +129,7 @@ pub(crate) fn sources_for<'m>(model: &'m Model, vnet: &Vnet) -> Vec<GatewaySourc
         let conns = model
             .connections
             .iter()
-            .filter(|c| c.gateway1.as_ref().is_some_and(|x| x.key == g.id.key));
+            .filter(|c| c.gateway1.as_ref().is_some_and(|x| x.key() == g.id.key()));
         for c in conns {
             out.push(connection_source(model, &base, g, c));
         }
@@ -149,7 +153,7 @@ fn connection_source<'m>(
             let local = c
                 .local_gateway2
                 .as_ref()
-                .and_then(|l| model.local_gateways.get(&l.key));
+                .and_then(|l| model.local_gateways.get(&l.key()));
             match local {
                 Some(l) => {
                     s.local = Some(l);
@@ -171,9 +175,9 @@ fn connection_source<'m>(
             let remote = c
                 .gateway2
                 .as_ref()
-                .and_then(|r| model.gateways.get(&r.key))
+                .and_then(|r| model.gateways.get(&r.key()))
                 .and_then(|rg| rg.vnet.as_ref())
-                .and_then(|v| model.vnets.get(&v.key));
+                .and_then(|v| model.vnets.get(&v.key()));
             match remote {
                 Some(v) => s.prefixes = v.address_space.clone(),
                 None => {
@@ -206,9 +210,9 @@ pub(crate) fn prefixes_for<'m>(model: &'m Model, vnet: &Vnet) -> &'m [IpNet] {
                     .into_iter()
                     .flat_map(|s| s.prefixes)
                     .collect();
-                (v.id.key.clone(), p)
+                (crate::model::IdKey::from(&v.id), p)
             })
             .collect()
     });
-    all.get(&vnet.id.key).map(Vec::as_slice).unwrap_or(&[])
+    all.get(&vnet.id.key()).map(Vec::as_slice).unwrap_or(&[])
 }

@@ -122,7 +122,7 @@ pub struct TagSets<'a> {
     /// `AzureLoadBalancer`: the load balancer health probe source.
     pub azure_load_balancer: AddrSet,
     /// Private addresses of members of each ASG (key → set), computed once per model.
-    pub asg_members: &'a std::collections::HashMap<String, AddrSet>,
+    pub asg_members: &'a crate::model::IdMap<AddrSet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -202,7 +202,7 @@ fn match_destination(spec: &AddrSpec, t: &Target<'_>) -> Match {
     if spec
         .asgs
         .iter()
-        .any(|a| t.dest_asgs.iter().any(|m| m.key == a.key))
+        .any(|a| t.dest_asgs.iter().any(|m| m.key() == a.key()))
     {
         return Match::Yes;
     }
@@ -262,7 +262,7 @@ fn source_sets(spec: &AddrSpec, t: &Target<'_>) -> (AddrSet, AddrSet, Option<Str
         }
     }
     for asg in &spec.asgs {
-        if let Some(members) = t.tags.asg_members.get(&asg.key) {
+        if let Some(members) = t.tags.asg_members.get(&asg.key()) {
             definite = definite.union(members);
         }
     }

@@ -14,12 +14,12 @@ use crate::model::{GuestFacts, Probes, ResId};
 pub struct Observations {
     /// Guest facts by VM id key (case-folded); shared, so that the many audits proving fixes
     /// copy no per-VM data (a copy per audit grew with the square of the estate).
-    guest: Arc<HashMap<String, GuestFacts>>,
+    guest: Arc<crate::model::IdMap<GuestFacts>>,
     /// `--probe` results; `None` when no probe ran.
     probes: Option<Probes>,
     /// The ASG member sets, when computed once for many audits of models with the same NICs
     /// (proving fixes: docs/performance.md); `None`: each evaluation computes them.
-    asg_members: Option<Arc<HashMap<String, AddrSet>>>,
+    asg_members: Option<Arc<crate::model::IdMap<AddrSet>>>,
 }
 
 impl Observations {
@@ -29,7 +29,7 @@ impl Observations {
             guest: Arc::new(
                 guest
                     .into_iter()
-                    .map(|(id, facts)| (ResId::new(&id).into_key(), facts))
+                    .map(|(id, facts)| (crate::model::IdKey::from(ResId::new(&id)), facts))
                     .collect(),
             ),
             probes: None,
@@ -39,7 +39,10 @@ impl Observations {
 
     /// The same observations, with ASG member sets computed once (`tags::asg_members` of a
     /// model whose NICs are those of every model these observations will meet).
-    pub(crate) fn sharing_asg_members(self, asgs: Arc<HashMap<String, AddrSet>>) -> Observations {
+    pub(crate) fn sharing_asg_members(
+        self,
+        asgs: Arc<crate::model::IdMap<AddrSet>>,
+    ) -> Observations {
         Observations {
             asg_members: Some(asgs),
             ..self
@@ -47,7 +50,7 @@ impl Observations {
     }
 
     /// The shared ASG member sets, if any.
-    pub(crate) fn asg_members(&self) -> Option<&Arc<HashMap<String, AddrSet>>> {
+    pub(crate) fn asg_members(&self) -> Option<&Arc<crate::model::IdMap<AddrSet>>> {
         self.asg_members.as_ref()
     }
 
@@ -58,7 +61,7 @@ impl Observations {
     }
 
     pub(crate) fn guest(&self, vm: &ResId) -> Option<&GuestFacts> {
-        self.guest.get(&vm.key)
+        self.guest.get(&vm.key())
     }
 
     pub(crate) fn probes(&self) -> Option<&Probes> {

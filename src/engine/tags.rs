@@ -1,7 +1,6 @@
 //! Service-tag expansion for one subnet (docs/decisions.md D8).
 
 use ipnet::IpNet;
-use std::collections::HashMap;
 
 use super::addrset::AddrSet;
 use super::nsg::TagSets;
@@ -74,7 +73,7 @@ pub(crate) fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -
     if let Some(rt) = subnet
         .route_table
         .as_ref()
-        .and_then(|r| model.route_tables.get(&r.key))
+        .and_then(|r| model.route_tables.get(&r.key()))
     {
         v.extend(rt.routes.iter().filter_map(|r| r.prefix));
     }
@@ -85,13 +84,15 @@ pub(crate) fn virtual_network_for(model: &Model, vnet: &Vnet, subnet: &Subnet) -
 }
 
 /// Private addresses of the members of every ASG (membership lives on NIC IP configurations).
-pub(crate) fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
-    let mut m: HashMap<String, Vec<IpNet>> = HashMap::new();
+pub(crate) fn asg_members(model: &Model) -> crate::model::IdMap<AddrSet> {
+    let mut m: crate::model::IdMap<Vec<IpNet>> = crate::model::IdMap::default();
     for nic in model.nics.values() {
         for c in &nic.ip_configs {
             let Some(ip) = c.private_ip else { continue };
             for a in &c.asgs {
-                m.entry(a.key.clone()).or_default().push(IpNet::from(ip));
+                m.entry(crate::model::IdKey::from(a))
+                    .or_default()
+                    .push(IpNet::from(ip));
             }
         }
     }
@@ -104,7 +105,7 @@ pub(crate) fn asg_members(model: &Model) -> HashMap<String, AddrSet> {
 pub(crate) fn tag_sets<'a>(
     model: &Model,
     place: Option<(&Vnet, &Subnet)>,
-    asgs: &'a HashMap<String, AddrSet>,
+    asgs: &'a crate::model::IdMap<AddrSet>,
 ) -> TagSets<'a> {
     let host = nets(&[AZURE_HOST]);
     TagSets {

@@ -135,43 +135,37 @@ impl<'m> VmTopology<'m> {
 /// NAT rules by the IP configuration they are bound to (rule side, or pool members as the load
 /// balancer lists them), and by backend pool: (load balancer key, rule index).
 #[derive(Default)]
-struct NatLinks {
-    by_ip_config: FastMap<String, Vec<(String, usize)>>,
-    by_pool: FastMap<String, Vec<(String, usize)>>,
+struct NatLinks<'m> {
+    by_ip_config: FastMap<Key<'m>, Vec<(Key<'m>, usize)>>,
+    by_pool: FastMap<Key<'m>, Vec<(Key<'m>, usize)>>,
 }
 
-impl NatLinks {
-    fn new(model: &Model) -> NatLinks {
+impl<'m> NatLinks<'m> {
+    fn new(model: &'m Model) -> NatLinks<'m> {
         let mut links = NatLinks::default();
         for lb in model.load_balancers.values() {
             for (idx, r) in lb.nat_rules.iter().enumerate() {
-                links.add(lb, r, (lb.id.key.clone(), idx));
+                links.add(lb, r, (lb.id.key(), idx));
             }
         }
         links
     }
 
-    fn add(&mut self, lb: &LoadBalancer, r: &NatRule, entry: (String, usize)) {
+    fn add(&mut self, lb: &'m LoadBalancer, r: &'m NatRule, entry: (Key<'m>, usize)) {
         if let Some(c) = &r.backend_ip_config {
-            self.push_ip_config(&c.key, &entry);
+            self.push_ip_config(c.key(), entry);
         }
         let Some(pool) = &r.backend_pool else { return };
-        self.by_pool
-            .entry(pool.key.clone())
-            .or_default()
-            .push(entry.clone());
-        for (_, members) in lb.pools.iter().filter(|(pid, _)| pid.key == pool.key) {
+        self.by_pool.entry(pool.key()).or_default().push(entry);
+        for (_, members) in lb.pools.iter().filter(|(pid, _)| pid.key() == pool.key()) {
             for m in members {
-                self.push_ip_config(&m.key, &entry);
+                self.push_ip_config(m.key(), entry);
             }
         }
     }
 
-    fn push_ip_config(&mut self, key: &str, entry: &(String, usize)) {
-        self.by_ip_config
-            .entry(key.to_string())
-            .or_default()
-            .push(entry.clone());
+    fn push_ip_config(&mut self, key: Key<'m>, entry: (Key<'m>, usize)) {
+        self.by_ip_config.entry(key).or_default().push(entry);
     }
 }
 
@@ -188,8 +182,8 @@ pub(crate) struct Builder<'m, 'o> {
 /// firewalls, their policies and IP groups, and the firewall subnets' route tables — never from
 /// NSGs or VMs, so proofs of NSG and VM changes share one copy (src/remedy).
 pub(crate) struct Indexes<'m> {
-    links: NatLinks,
-    pools: lb::Pools,
+    links: NatLinks<'m>,
+    pools: lb::Pools<'m>,
     dnat: super::dnat::Index<'m>,
     bastions: bastion::BastionIndex,
 }
@@ -273,7 +267,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             vm.power.clone(),
         );
         a.arm = Some(vm);
-        if m.broken.contains_key(&vm.id.key) {
+        if m.broken.contains_key(&vm.id.key()) {
             let why = Unusable::of(m, &vm.id, ResourceKind::VirtualMachine);
             a.problems
                 .push(Self::problem(&vm.id, ProblemReason::Unusable(why)));
@@ -317,11 +311,11 @@ impl<'m, 'o> Builder<'m, 'o> {
         let nic_flagged = || {
             vm.nics
                 .iter()
-                .position(|(id, _)| m.nics.get(&id.key).and_then(|n| n.primary) == Some(true))
+                .position(|(id, _)| m.nics.get(&id.key()).and_then(|n| n.primary) == Some(true))
         };
         let primary_idx = flagged.or_else(nic_flagged).unwrap_or(0);
         for (i, (nid, _)) in vm.nics.iter().enumerate() {
-            let nic = m.nics.get(&nid.key);
+            let nic = m.nics.get(&nid.key());
             if nic.is_none() {
                 let why = Unusable::of(m, nid, ResourceKind::NetworkInterface);
                 a.problems
@@ -341,7 +335,7 @@ impl<'m, 'o> Builder<'m, 'o> {
         let m = self.model;
         let Some(pid) = &ipc.public_ip else { return };
         let mut path = self.new_path(PathKind::PublicIp, a.port, nic, ipc, primary);
-        match m.public_ips.get(&pid.key) {
+        match m.public_ips.get(&pid.key()) {
             None => path.unknowns.push(Unknown::Resource(Unusable::of(
                 m,
                 pid,
@@ -420,7 +414,7 @@ impl<'m, 'o> Builder<'m, 'o> {
             .ix
             .links
             .by_ip_config
-            .get(&ipc.id.key)
+            .get(&ipc.id.key())
             .into_iter()
             .chain(by_pool);
         for (lb_key, idx) in linked.flatten() {
@@ -430,11 +424,11 @@ impl<'m, 'o> Builder<'m, 'o> {
             let Some(r) = lb.nat_rules.get(*idx) else {
                 continue;
             };
-            if !rules.iter().any(|(_, x)| x.id.key == r.id.key) {
+            if !rules.iter().any(|(_, x)| x.id.key() == r.id.key()) {
                 rules.push((lb, r));
             }
         }
-        rules.sort_by(|x, y| x.1.id.key.cmp(&y.1.id.key));
+        rules.sort_by(|x, y| x.1.id.key().cmp(&y.1.id.key()));
         rules
     }
 
@@ -524,7 +518,7 @@ impl<'m, 'o> Builder<'m, 'o> {
         }
         let slot = |r: Option<&ResId>| match r {
             None => Slot::None,
-            Some(id) => match m.nsgs.get(&id.key) {
+            Some(id) => match m.nsgs.get(&id.key()) {
                 Some(n) => Slot::Present(n),
                 None => Slot::Unusable(
                     id.clone(),
@@ -535,7 +529,7 @@ impl<'m, 'o> Builder<'m, 'o> {
         let subnet_nsg = slot(place.and_then(|(_, s)| s.nsg.as_ref()));
         let nic_nsg = slot(nic.nsg.as_ref());
         let table_id = place.and_then(|(_, s)| s.route_table.as_ref());
-        let route_table = table_id.and_then(|r| m.route_tables.get(&r.key));
+        let route_table = table_id.and_then(|r| m.route_tables.get(&r.key()));
         if let (Some(r), None) = (table_id, route_table) {
             let why = Unusable::of(m, r, ResourceKind::RouteTable);
             unknowns.push(Unknown::RouteTable(why));
@@ -603,15 +597,15 @@ impl<'m, 'o> Builder<'m, 'o> {
     /// Bastions in the VM's network or a connected peer.
     fn bastions_for(&self, vnet: Option<&'m Vnet>) -> Vec<&'m Bastion> {
         let Some(vnet) = vnet else { return Vec::new() };
-        let peers: Vec<&str> = vnet
+        let peers: Vec<Key<'_>> = vnet
             .peerings
             .iter()
             .filter(|p| p.connected)
-            .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.as_str()))
+            .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key()))
             .collect();
         self.ix
             .bastions
-            .serving(&vnet.id.key, &peers)
+            .serving(vnet.id.key(), &peers)
             .into_iter()
             .filter_map(|i| self.model.bastions.get(i))
             .collect()
@@ -636,7 +630,7 @@ fn delivery_blocks(path: &mut PathTopology<'_>, nic: &Nic, a: &VmTopology<'_>) {
 
 /// A load-balancer path's frontend public IP: its address, or why the path has none.
 fn lb_public_ip<'m>(m: &'m Model, path: &mut PathTopology<'m>, pid: &ResId, lb: &LoadBalancer) {
-    let Some(pip) = m.public_ips.get(&pid.key) else {
+    let Some(pip) = m.public_ips.get(&pid.key()) else {
         let why = Unusable::of(m, pid, ResourceKind::PublicIp);
         path.unknowns.push(Unknown::Resource(why));
         return;

@@ -154,7 +154,7 @@ impl Unusable {
         Unusable {
             what,
             name: id.name().to_string(),
-            state: match model.broken.get(&id.key) {
+            state: match model.broken.get(&id.key()) {
                 Some(why) => UnusableState::Malformed(why.clone()),
                 None => UnusableState::Dangling(id.id.clone()),
             },

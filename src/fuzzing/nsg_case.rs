@@ -3,7 +3,6 @@
 //! protocols), the target and the tag expansions. Every byte string decodes to some case
 //! (missing bytes read as 0), so the fuzzer's mutations all reach the evaluator.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
@@ -195,7 +194,7 @@ pub(crate) struct Case {
     pub(crate) dest_ip: Option<IpAddr>,
     pub(crate) dest_asgs: Vec<ResId>,
     pub(crate) vnet_space: Vec<IpNet>,
-    pub(crate) asg_members: HashMap<String, AddrSet>,
+    pub(crate) asg_members: crate::model::IdMap<AddrSet>,
 }
 
 /// The VNet's usual space, `10.0.0.0/16`.
@@ -223,9 +222,9 @@ pub(crate) fn decode(data: &[u8]) -> Case {
         2 => vec![b.net()],
         _ => vec![vnet(), b.net()],
     };
-    let mut asg_members = HashMap::new();
+    let mut asg_members = crate::model::IdMap::default();
     for name in &ASGS[..2] {
-        asg_members.insert(asg_id(name).into_key(), AddrSet::from_nets(&[b.net()]));
+        asg_members.insert(asg_id(name).into(), AddrSet::from_nets(&[b.net()]));
     }
     let dest_asgs = ASGS
         .iter()

@@ -7,7 +7,7 @@
 //! computed by probing instead of by counting. Where both agree on every address that matters
 //! (each range end of every set involved and the addresses just outside), they agree everywhere.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
@@ -79,7 +79,7 @@ pub fn nsg_with(name: &str, custom: Vec<SecurityRule>, defaults: bool) -> Nsg {
 
 /// Tag expansions for a VNet of address space `space`: `VirtualNetwork` is the space and the
 /// Azure host, `Internet` the public space outside it, `AzureLoadBalancer` the Azure host.
-pub fn tag_sets<'a>(space: &[IpNet], asgs: &'a HashMap<String, AddrSet>) -> TagSets<'a> {
+pub fn tag_sets<'a>(space: &[IpNet], asgs: &'a crate::model::IdMap<AddrSet>) -> TagSets<'a> {
     let vnet = AddrSet::from_nets(space);
     let host = AddrSet::from_nets(&[IpNet::from(IpAddr::V4(AZURE_HOST))]);
     TagSets {
@@ -125,7 +125,7 @@ fn destination(spec: &AddrSpec, t: &Target<'_>) -> Option<bool> {
         || spec
             .asgs
             .iter()
-            .any(|a| t.dest_asgs.iter().any(|m| m.key == a.key))
+            .any(|a| t.dest_asgs.iter().any(|m| m.key() == a.key()))
     {
         return Some(true);
     }
@@ -181,7 +181,7 @@ pub fn brute_one(n: &Nsg, x: IpAddr, t: &Target<'_>) -> Outcome {
             || s.asgs.iter().any(|a| {
                 t.tags
                     .asg_members
-                    .get(&a.key)
+                    .get(&a.key())
                     .is_some_and(|m| m.contains(x))
             });
         let maybe_src = !certain_src

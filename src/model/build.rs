@@ -205,11 +205,11 @@ impl Building {
             m.diagnostics.push(d);
         }
         avnm::exempt_denies(&mut m);
-        m.vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-        m.classic_vms.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-        m.bastions.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-        m.firewalls.sort_by(|a, b| a.id.key.cmp(&b.id.key));
-        m.rule_groups.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+        m.vms.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
+        m.classic_vms.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
+        m.bastions.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
+        m.firewalls.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
+        m.rule_groups.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
         shrink(&mut m);
         m
     }
@@ -255,7 +255,7 @@ fn add_resource(m: &mut Model, sink: &mut Sink, shared: &mut Defaults, d: Decode
         Decoded::BadType(rid, why) => {
             sink.push(Diagnostic::error(rid.id.clone(), why));
             m.broken
-                .insert(rid.key.clone(), "field `type` is not a string".into());
+                .insert(rid.into(), "field `type` is not a string".into());
             return;
         }
         Decoded::Ignored => {
@@ -267,7 +267,7 @@ fn add_resource(m: &mut Model, sink: &mut Sink, shared: &mut Defaults, d: Decode
     };
     if let Err(why) = body.and_then(|b| add_body(m, shared, &rid, b)) {
         sink.push(Diagnostic::error(rid.id.clone(), why.clone()));
-        m.broken.insert(rid.key.clone(), why);
+        m.broken.insert(rid.into(), why);
     }
 }
 
@@ -287,7 +287,7 @@ fn add_body(m: &mut Model, shared: &mut Defaults, rid: &ResId, body: Body) -> Re
         Body::Connection(e) => gateways::connection(m, rid, e),
         Body::Peering(e) => gateways::peering(m, rid, e),
         Body::Asg => {
-            m.asgs.insert(rid.key.clone(), rid.clone());
+            m.asgs.insert(rid.into(), rid.clone());
             Ok(())
         }
         Body::Firewall(e) => firewall::firewall(m, rid, e),

@@ -3,7 +3,6 @@
 //! (docs/decisions.md D25–D36).
 
 use ipnet::IpNet;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::types::{AddrSpec, PortSet, Protocol};
@@ -199,4 +198,4 @@ pub(crate) enum VnetAdminRules {
 }
 
 /// The `securityAdminRules` section: `None` when the data was collected without it.
-pub(crate) type AdminSection = Option<HashMap<String, VnetAdminRules>>;
+pub(crate) type AdminSection = Option<crate::model::IdMap<VnetAdminRules>>;

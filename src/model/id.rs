@@ -1,30 +1,32 @@
 //! Resource ids: read once, shared by every resource that refers to them.
 //!
 //! An estate names each resource many times (a subnet by every NIC in it, a NIC by its VM and
-//! by load-balancer pools, …). Each mention used to be two strings of its own, the id and its
-//! case-folded key: at 10,000 VMs the ids were most of the model. A [`ResId`] is now a pointer
-//! to one shared [`IdText`], and while a model is built ([`Interner`]) every mention of the
-//! same id text becomes the same pointer. Sharing changes no comparison: two ids are equal,
-//! ordered and hashed by their text exactly as before.
+//! by load-balancer pools, …). A [`ResId`] is a pointer to one shared text, and while a model is
+//! built ([`Interner`]) every mention of the same id text becomes the same pointer. Sharing
+//! changes no comparison: two ids are equal, ordered and hashed by their text exactly as
+//! before.
+//!
+//! The case-folded key that joins compare is not stored: [`Key`] reads the printed text and
+//! folds it as it hashes and compares (ids are ASCII in every byte that ARM case-folds). At
+//! 100,000 VMs a stored key was a second copy of about 470,000 ids of 150 bytes.
 
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// A resource id as ARM printed it, plus its case-folded key for joins (ids compare
-/// case-insensitively: ARM and Resource Graph differ in case, even inside one body).
+/// A resource id as ARM printed it; joins compare it case-insensitively through
+/// [`ResId::key`] (ARM and Resource Graph differ in case, even inside one body).
 ///
-/// Cloning is a reference-count increment; `rid.key` and `rid.id` read the shared text.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Cloning is a reference-count increment; `rid.id` reads the shared text.
+#[derive(Clone)]
 pub struct ResId(Arc<IdText>);
 
 /// The text of a [`ResId`].
-#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug)]
 pub struct IdText {
-    /// The case-folded id, for joins.
-    pub key: String,
     /// The id as ARM printed it (trimmed, without a trailing `/`).
     pub id: String,
 }
@@ -37,11 +39,41 @@ impl Deref for ResId {
     }
 }
 
+/// Two ids are equal when their text is (another spelling is another id, equal in key only).
+impl PartialEq for ResId {
+    fn eq(&self, other: &ResId) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.id == other.id
+    }
+}
+
+impl Eq for ResId {}
+
+impl Hash for ResId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+/// Ordered by key, then by text: the order of the (key, text) pair it used to hold.
+impl Ord for ResId {
+    fn cmp(&self, other: &ResId) -> Ordering {
+        self.key()
+            .cmp(&other.key())
+            .then_with(|| self.id.cmp(&other.id))
+    }
+}
+
+impl PartialOrd for ResId {
+    fn partial_cmp(&self, other: &ResId) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl fmt::Debug for ResId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResId")
-            .field("key", &self.0.key)
-            .field("id", &self.0.id)
+            .field("key", &self.key().folded())
+            .field("id", &&*self.id)
             .finish()
     }
 }
@@ -75,9 +107,13 @@ impl ResId {
 
     fn fresh(trimmed: &str) -> ResId {
         ResId(Arc::new(IdText {
-            key: trimmed.to_ascii_lowercase(),
             id: trimmed.to_string(),
         }))
+    }
+
+    /// The case-folded key joins compare.
+    pub fn key(&self) -> Key<'_> {
+        Key(&self.0.id)
     }
 
     /// This id, or the equal one already shared while a model is built on this thread.
@@ -94,20 +130,14 @@ impl ResId {
         })
     }
 
-    /// The key, taken out when nothing else shares this id.
+    /// The case-folded key, as text of its own.
     pub(crate) fn into_key(self) -> String {
-        match Arc::try_unwrap(self.0) {
-            Ok(text) => text.key,
-            Err(shared) => shared.key.clone(),
-        }
+        self.key().folded()
     }
 
-    /// The id as printed, taken out when nothing else shares this id.
+    /// The id as printed, as text of its own.
     pub(crate) fn into_id(self) -> String {
-        match Arc::try_unwrap(self.0) {
-            Ok(text) => text.id,
-            Err(shared) => shared.id.clone(),
-        }
+        self.0.id.to_string()
     }
 
     /// The last path segment (the resource name).
@@ -138,29 +168,31 @@ impl ResId {
     /// child's name (`child_type` is the segment before the child name, e.g. `ipConfigurations`).
     pub(crate) fn split_child(&self, child_type: &str) -> Option<(ResId, String)> {
         let (pos, name) = self.child_at(child_type)?;
-        // `key` is `id` ASCII-lower-cased, so byte positions agree; `get` keeps that an
-        // invariant rather than a panic if it ever stops being true.
         let parent = self.id.get(..pos)?;
         let name = self.id.get(name..)?;
         Some((ResId::new(parent), name.to_string()))
     }
 
-    /// The case-folded key of [`ResId::split_child`]'s parent, read off this id's key without
-    /// building the parent id (a look-up per IP configuration needs only the key).
-    pub(crate) fn parent_key(&self, child_type: &str) -> Option<String> {
+    /// The key of [`ResId::split_child`]'s parent, read off this id without building the
+    /// parent id (a look-up per IP configuration needs only the key).
+    pub(crate) fn parent_key(&self, child_type: &str) -> Option<Key<'_>> {
         let (pos, _) = self.child_at(child_type)?;
         // What `ResId::new` would make of the parent's text.
-        let parent = self.key.get(..pos)?.trim().trim_end_matches('/');
-        Some(parent.to_string())
+        let parent = self.id.get(..pos)?.trim().trim_end_matches('/');
+        Some(Key(parent))
     }
 
-    /// Where the last `/{child_type}/` segment starts in the key, and where the child's name
-    /// (non-empty, the last segment) starts.
+    /// Where the last `/{child_type}/` segment (in any case) starts, and where the child's
+    /// name (non-empty, the last segment) starts.
     fn child_at(&self, child_type: &str) -> Option<(usize, usize)> {
-        let lower = format!("/{}/", child_type.to_ascii_lowercase());
-        let pos = self.key.rfind(&lower)?;
-        let name = self.key.get(pos + lower.len()..)?;
-        (!name.is_empty() && !name.contains('/')).then_some((pos, pos + lower.len()))
+        let sep = format!("/{child_type}/");
+        let pos = self
+            .id
+            .as_bytes()
+            .windows(sep.len())
+            .rposition(|w| w.eq_ignore_ascii_case(sep.as_bytes()))?;
+        let name = self.id.get(pos + sep.len()..)?;
+        (!name.is_empty() && !name.contains('/')).then_some((pos, pos + sep.len()))
     }
 
     /// Whether two ids share their text (for tests of the sharing itself).
@@ -170,15 +202,106 @@ impl ResId {
     }
 }
 
-/// A resource id as a map key: equal, ordered and hashed by its case-folded key alone (as the
-/// `String` keys it replaced were), so maps are still looked up by `&String` or `&str` keys. It
-/// shares the id's text instead of holding a copy of the key.
+/// An id's case-folded key, read off its text: equal, ordered and hashed as the ASCII
+/// lower-cased text would be, without making that text.
+#[derive(Clone, Copy)]
+pub struct Key<'a>(&'a str);
+
+impl<'a> Key<'a> {
+    /// The key of any id text (as [`ResId::new`] would trim it, the caller's business).
+    pub fn of(text: &'a str) -> Key<'a> {
+        Key(text)
+    }
+
+    /// The key as lower-cased text.
+    pub fn folded(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
+    /// Whether the key starts with `prefix`'s key.
+    pub(crate) fn starts_with(&self, prefix: Key<'_>) -> bool {
+        let (a, b) = (self.0.as_bytes(), prefix.0.as_bytes());
+        a.len() >= b.len() && a[..b.len()].eq_ignore_ascii_case(b)
+    }
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        // Most keys compared are spelt alike: one `memcmp` before the byte-wise fold.
+        self.0.len() == other.0.len() && (self.0 == other.0 || self.0.eq_ignore_ascii_case(other.0))
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl Ord for Key<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        let n = a.len().min(b.len());
+        // Ids share long prefixes spelt alike: skip them eight bytes at a time.
+        let mut same = 0;
+        while same + 8 <= n && a[same..same + 8] == b[same..same + 8] {
+            same += 8;
+        }
+        for (x, y) in a[same..n].iter().zip(&b[same..n]) {
+            match x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase()) {
+                Ordering::Equal => {}
+                unequal => return unequal,
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+}
+
+impl PartialOrd for Key<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Hashes each byte with its 0x20 bit set (a lower-case letter for either case; other bytes
+/// that become alike only collide, and equality still decides), then `str`'s terminator.
+impl Hash for Key<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 256];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            let folded = &mut buf[..chunk.len()];
+            for (f, c) in folded.iter_mut().zip(chunk) {
+                *f = c | 0x20;
+            }
+            state.write(folded);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.folded(), f)
+    }
+}
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.folded())
+    }
+}
+
+/// A map is looked up by any id's key.
+impl hashbrown::Equivalent<IdKey> for Key<'_> {
+    fn equivalent(&self, key: &IdKey) -> bool {
+        *self == key.0.key()
+    }
+}
+
+/// A resource id as a map key: equal, ordered and hashed by its case-folded key alone, so a
+/// map is looked up by any spelling's [`Key`].
 #[derive(Clone)]
 pub struct IdKey(ResId);
 
 /// A map by case-folded id. foldhash: every join hashes an id of ≈ 150 bytes, and SipHash was
 /// 3 % of an audit's time.
-pub(crate) type IdMap<V> = std::collections::HashMap<IdKey, V, foldhash::fast::RandomState>;
+pub type IdMap<V> = hashbrown::HashMap<IdKey, V, foldhash::fast::RandomState>;
 
 impl From<&ResId> for IdKey {
     fn from(rid: &ResId) -> IdKey {
@@ -193,55 +316,43 @@ impl From<ResId> for IdKey {
 }
 
 impl Deref for IdKey {
-    type Target = String;
+    type Target = ResId;
 
-    fn deref(&self) -> &String {
-        &self.0.key
+    fn deref(&self) -> &ResId {
+        &self.0
     }
 }
 
 impl PartialEq for IdKey {
     fn eq(&self, other: &Self) -> bool {
-        self.0.key == other.0.key
+        self.0.key() == other.0.key()
     }
 }
 
 impl Eq for IdKey {}
 
 impl PartialOrd for IdKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for IdKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.key.cmp(&other.0.key)
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.key().cmp(&other.0.key())
     }
 }
 
 impl Hash for IdKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // Hashes as the `String` and `str` it borrows as.
-        self.0.key.hash(state);
-    }
-}
-
-impl std::borrow::Borrow<String> for IdKey {
-    fn borrow(&self) -> &String {
-        &self.0.key
-    }
-}
-
-impl std::borrow::Borrow<str> for IdKey {
-    fn borrow(&self) -> &str {
-        &self.0.key
+        // Hashes as the `Key` a map is looked up by.
+        self.0.key().hash(state);
     }
 }
 
 impl fmt::Debug for IdKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0.key, f)
+        fmt::Debug::fmt(&self.0.key(), f)
     }
 }
 
@@ -260,7 +371,7 @@ impl Interner {
     /// The id already read with this text, else `make`'s, kept from now on.
     fn intern(&mut self, text: &str, make: impl FnOnce() -> ResId) -> ResId {
         let hash = self.hasher.hash_one(text);
-        if let Some((_, found)) = self.seen.find(hash, |(_, r)| r.id == text) {
+        if let Some((_, found)) = self.seen.find(hash, |(_, r)| &*r.id == text) {
             return found.clone();
         }
         let rid = make();
@@ -301,6 +412,36 @@ thread_local! {
 #[cfg(test)]
 mod tests {
 
+    proptest::proptest! {
+        /// A key compares, orders and hashes as the lower-cased text it no longer stores
+        /// (texts drawn from letters of both cases and the bytes the hash's 0x20 bit folds
+        /// together: `@` and `` ` ``, `[` and `{`, `-` and `\r`).
+        #[test]
+        fn a_key_is_its_lower_cased_text(
+            a in "[aAbB/@`\\[{\r-]{0,40}",
+            b in "[aAbB/@`\\[{\r-]{0,40}",
+            // The 8-byte skip of a shared prefix, and the hash's 256-byte chunks.
+            prefix in proptest::sample::select(vec![0usize, 7, 8, 9, 300]),
+        ) {
+            let stem = "/subscriptions/S/".repeat(20);
+            let (a, b) = (format!("{}{a}", &stem[..prefix]), format!("{}{b}", &stem[..prefix]));
+            let (la, lb) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+            let (ka, kb) = (Key::of(&a), Key::of(&b));
+            proptest::prop_assert_eq!(ka == kb, la == lb);
+            proptest::prop_assert_eq!(ka.cmp(&kb), la.cmp(&lb));
+            proptest::prop_assert_eq!(ka.folded(), la.clone());
+            let h = foldhash::fast::FixedState::with_seed(7);
+            proptest::prop_assert_eq!(h.hash_one(ka), h.hash_one(Key::of(&la)));
+            if la == lb {
+                proptest::prop_assert_eq!(h.hash_one(ka), h.hash_one(kb));
+            }
+            let (ra, rb) = (ResId::verbatim(&a), ResId::verbatim(&b));
+            proptest::prop_assert_eq!(IdKey::from(&ra) == IdKey::from(&rb), la == lb);
+            proptest::prop_assert_eq!(h.hash_one(IdKey::from(&ra)), h.hash_one(ka));
+            proptest::prop_assert_eq!(ra.cmp(&rb), (&la, &a).cmp(&(&lb, &b)));
+        }
+    }
+
     /// A parent's key read off a child's key is what `split_child` makes of the child, odd ids
     /// included.
     #[test]
@@ -315,13 +456,14 @@ mod tests {
         ] {
             let rid = ResId::new(id);
             let split = rid.split_child("subnets").map(|(v, _)| v.into_key());
-            assert_eq!(rid.parent_key("subnets"), split, "{id}");
+            let read = rid.parent_key("subnets").map(|k| k.folded());
+            assert_eq!(read, split, "{id}");
         }
         let rid = ResId::new(
             "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/V/subnets/A",
         );
         assert_eq!(
-            rid.parent_key("Subnets").as_deref(),
+            rid.parent_key("Subnets").map(|k| k.folded()).as_deref(),
             Some(
                 "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v"
             )
@@ -360,7 +502,7 @@ mod tests {
         // Another spelling is another id, equal in key only.
         assert!(!ResId::same_text(&a, &c));
         assert_ne!(a, c);
-        assert_eq!(a.key, c.key);
+        assert_eq!(a.key(), c.key());
         assert_eq!(a.id, "/subscriptions/S/resourceGroups/rg/x");
         // Outside, nothing is shared; a later building starts from what it kept.
         let e = ResId::new("/subscriptions/S/resourceGroups/rg/x");
@@ -383,11 +525,15 @@ mod tests {
         // Another spelling of the same id is the same key: it replaces the first.
         assert_eq!(map.insert(IdKey::from(b.clone()), 2), Some(1));
         assert_eq!(map.len(), 1);
-        assert_eq!(map.get(&b.key), Some(&2));
-        assert_eq!(map.get("/subscriptions/s/x/nic"), Some(&2));
-        assert_eq!(map.get("/subscriptions/S/x/NIC"), None);
+        assert_eq!(map.get(&b.key()), Some(&2));
+        // Any spelling's key finds it; another id does not.
+        assert_eq!(map.get(&Key::of("/subscriptions/s/x/nic")), Some(&2));
+        assert_eq!(map.get(&Key::of("/SUBSCRIPTIONS/S/X/NIC")), Some(&2));
+        assert_eq!(map.get(&Key::of("/subscriptions/s/x/nic2")), None);
+        assert_eq!(map.get(&Key::of("/subscriptions/s/x/ni")), None);
+        // The first spelling stays the entry's key.
         let (k, _) = map.iter().next().expect("one entry");
-        assert_eq!(k.as_str(), "/subscriptions/s/x/nic");
+        assert_eq!(k.id, "/subscriptions/S/x/NIC");
         assert_eq!(
             IdKey::from(&a).cmp(&IdKey::from(&b)),
             std::cmp::Ordering::Equal

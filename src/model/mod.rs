@@ -26,8 +26,9 @@ pub use build::{
     build, build_with, decode_each, Background, Building, DecodedBlock, Incomplete, Texts,
 };
 pub use doors::{AdminAccess, AdminRule};
-pub use id::{IdKey, IdText, ResId};
-pub(crate) use id::{IdMap, Interner};
+pub use id::IdMap;
+pub(crate) use id::Interner;
+pub use id::{IdKey, IdText, Key, ResId};
 pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use rules::{Rules, RulesIter};
 pub use types::*;
@@ -509,7 +510,7 @@ pub struct Model {
     pub load_balancers: IdMap<LoadBalancer>,
     pub(crate) route_tables: IdMap<RouteTable>,
     pub(crate) bastions: Vec<Bastion>,
-    pub(crate) asgs: HashMap<String, ResId>,
+    pub(crate) asgs: IdMap<ResId>,
     /// ipconfig key → (NIC key, index in `Nic::ip_configs`).
     pub(crate) ip_configs: IdMap<(IdKey, usize)>,
     /// NAT rule key → (LB key, index in `LoadBalancer::nat_rules`).
@@ -517,7 +518,7 @@ pub struct Model {
     /// LB frontend key → (LB key, index in `LoadBalancer::frontends`).
     pub(crate) frontends: IdMap<(IdKey, usize)>,
     /// Resources that were present but could not be understood: key → what was wrong.
-    pub(crate) broken: HashMap<String, String>,
+    pub(crate) broken: IdMap<String>,
     /// What could not be read while building the model.
     pub diagnostics: Vec<Diagnostic>,
     /// Resources of types rdpaudit does not read (not an error).
@@ -525,27 +526,27 @@ pub struct Model {
     /// Azure Firewalls (docs/decisions.md D25–D31), sorted by id.
     pub(crate) firewalls: Vec<doors::Firewall>,
     /// Firewall Policies by id key.
-    pub(crate) firewall_policies: HashMap<String, doors::FirewallPolicy>,
+    pub(crate) firewall_policies: IdMap<doors::FirewallPolicy>,
     /// Firewall Policy rule collection groups.
     pub(crate) rule_groups: Vec<doors::RuleGroup>,
     /// IP Groups by id key.
-    pub(crate) ip_groups: HashMap<String, doors::IpGroup>,
+    pub(crate) ip_groups: IdMap<doors::IpGroup>,
     /// Security admin rules by VNet key (docs/decisions.md D32–D36); `None`: not collected.
     pub(crate) admin_rules: doors::AdminSection,
     /// Virtual network gateways by id key.
-    pub(crate) gateways: HashMap<String, VnetGateway>,
+    pub(crate) gateways: IdMap<VnetGateway>,
     /// Local network gateways by id key.
-    pub(crate) local_gateways: HashMap<String, LocalGateway>,
+    pub(crate) local_gateways: IdMap<LocalGateway>,
     /// Gateway connections, sorted by id key.
     pub(crate) connections: Vec<Connection>,
     /// Peerings read as their own resources, by VNet key, until `build` gives them to the VNet.
-    pub(crate) loose_peerings: Vec<(String, Peering)>,
+    pub(crate) loose_peerings: Vec<(ResId, Peering)>,
     /// Outbound security admin rules by VNet key, for east-west flows leaving a VNet
     /// (docs/decisions.md D45); `None`: not collected.
     pub(crate) admin_rules_out: doors::AdminSection,
     /// The prefixes each VNet's gateways bring in (`engine::gateways`), computed on first use:
     /// every tag expansion needs them, and a hub's peerings are many.
-    pub(crate) gateway_prefixes: std::sync::OnceLock<HashMap<String, Vec<IpNet>>>,
+    pub(crate) gateway_prefixes: std::sync::OnceLock<IdMap<Vec<IpNet>>>,
 }
 
 /// A virtual network gateway (VPN or ExpressRoute), docs/decisions.md D44.
@@ -598,19 +599,19 @@ pub(crate) struct Connection {
 
 impl Model {
     pub(crate) fn subnet(&self, id: &ResId) -> Option<(&Vnet, &Subnet)> {
-        let (vk, idx) = self.subnets.get(&id.key)?;
+        let (vk, idx) = self.subnets.get(&id.key())?;
         let vnet = self.vnets.get(vk)?;
         Some((vnet, vnet.subnets.get(*idx)?))
     }
 
     pub(crate) fn nat_rule(&self, id: &ResId) -> Option<(&LoadBalancer, &NatRule)> {
-        let (lk, idx) = self.nat_rules.get(&id.key)?;
+        let (lk, idx) = self.nat_rules.get(&id.key())?;
         let lb = self.load_balancers.get(lk)?;
         Some((lb, lb.nat_rules.get(*idx)?))
     }
 
     pub(crate) fn frontend(&self, id: &ResId) -> Option<(&LoadBalancer, &Frontend)> {
-        let (lk, idx) = self.frontends.get(&id.key)?;
+        let (lk, idx) = self.frontends.get(&id.key())?;
         let lb = self.load_balancers.get(lk)?;
         Some((lb, lb.frontends.get(*idx)?))
     }

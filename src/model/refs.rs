@@ -317,7 +317,7 @@ impl Index {
             return;
         };
         let rid = ResId::new(id);
-        self.present.insert(rid.key.clone());
+        self.present.insert(rid.key().folded());
         let kind = match &head.kind {
             Some(serde_json::Value::String(t)) => kind_of(t),
             Some(_) => Kind::Other,
@@ -418,7 +418,8 @@ impl Index {
                     .flat_map(|p| refs(&p.ip_configurations))
                     .filter_map(|c| parent(&c, "ipConfigurations"))
                     .filter(|g| {
-                        g.key
+                        g.key()
+                            .folded()
                             .contains("/providers/microsoft.network/virtualnetworkgateways/")
                     });
                 self.gateways.extend(gateways);
@@ -457,7 +458,7 @@ impl Index {
         let ix = self;
         let mut want: BTreeSet<String> = BTreeSet::new();
         let mut add = |id: &ResId| {
-            if !ix.present.contains(&id.key) {
+            if !ix.present.contains(&id.key().folded()) {
                 want.insert(id.id.clone());
             }
         };
@@ -466,11 +467,11 @@ impl Index {
         let vms = ix
             .vms
             .iter()
-            .filter(|(k, _)| focus.is_none_or(|f| f.key == *k));
+            .filter(|(k, _)| focus.is_none_or(|f| f.key() == crate::model::Key::of(k)));
         for (_, nics) in vms {
             for nic_id in nics {
                 add(nic_id);
-                let Some(nic) = ix.nics.get(&nic_id.key) else {
+                let Some(nic) = ix.nics.get(&nic_id.key().folded()) else {
                     continue;
                 };
                 if let Some(n) = &nic.nsg {
@@ -478,7 +479,7 @@ impl Index {
                 }
                 for (subnet, pip, lb_refs) in &nic.configs {
                     if let Some(s) = subnet {
-                        subnets.insert(s.key.clone());
+                        subnets.insert(s.key().folded());
                         if let Some(v) = parent(s, "subnets") {
                             add(&v);
                         }
@@ -490,7 +491,7 @@ impl Index {
                         let lb = parent(r, "inboundNatRules")
                             .or_else(|| parent(r, "backendAddressPools"));
                         if let Some(lb) = lb {
-                            lbs.insert(lb.key.clone());
+                            lbs.insert(lb.key().folded());
                             add(&lb);
                         }
                     }
@@ -515,15 +516,15 @@ impl Index {
         let mut near: HashSet<String> = HashSet::new();
         for s in &subnets {
             if let Some(v) = parent(&ResId::new(s), "subnets") {
-                if let Some((_, peers)) = ix.vnets.get(&v.key) {
-                    near.extend(peers.iter().map(|r| r.key.clone()));
+                if let Some((_, peers)) = ix.vnets.get(&v.key().folded()) {
+                    near.extend(peers.iter().map(|r| r.key().folded()));
                 }
                 near.insert(v.into_key());
             }
         }
         for b in &ix.bastions {
             for v in b {
-                if focus.is_none() || near.contains(&v.key) {
+                if focus.is_none() || near.contains(&v.key().folded()) {
                     add(v);
                 }
             }
@@ -542,10 +543,10 @@ impl Index {
     /// lists, or that name their VM. Sorted by key, each once.
     pub(crate) fn vm_vnets(&self) -> Vec<ResId> {
         let ix = self;
-        let listed: HashSet<&str> = ix
+        let listed: HashSet<String> = ix
             .vms
             .iter()
-            .flat_map(|(_, nics)| nics.iter().map(|n| n.key.as_str()))
+            .flat_map(|(_, nics)| nics.iter().map(|n| n.key().folded()))
             .collect();
         let mut out: Vec<ResId> = ix
             .nics
@@ -554,8 +555,8 @@ impl Index {
             .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
             .filter_map(|s| parent(s, "subnets"))
             .collect();
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        out.dedup_by(|a, b| a.key == b.key);
+        out.sort_by(|a, b| a.key().cmp(&b.key()));
+        out.dedup_by(|a, b| a.key() == b.key());
         out
     }
 

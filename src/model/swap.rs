@@ -18,7 +18,7 @@ impl Model {
             undo.route_tables.push((k.clone(), old));
         }
         for vm in &changed.vms {
-            if let Some(i) = self.vms.iter().position(|x| x.id.key == vm.id.key) {
+            if let Some(i) = self.vms.iter().position(|x| x.id.key() == vm.id.key()) {
                 undo.vms
                     .push((i, std::mem::replace(&mut self.vms[i], vm.clone())));
             }
@@ -35,19 +35,23 @@ impl Model {
             undo.public_ips.push((k.clone(), old));
         }
         for b in &changed.bastions {
-            if let Some(i) = self.bastions.iter().position(|x| x.id.key == b.id.key) {
+            if let Some(i) = self.bastions.iter().position(|x| x.id.key() == b.id.key()) {
                 undo.bastions
                     .push((i, std::mem::replace(&mut self.bastions[i], b.clone())));
             }
         }
         for f in &changed.firewalls {
-            if let Some(i) = self.firewalls.iter().position(|x| x.id.key == f.id.key) {
+            if let Some(i) = self.firewalls.iter().position(|x| x.id.key() == f.id.key()) {
                 undo.firewalls
                     .push((i, std::mem::replace(&mut self.firewalls[i], f.clone())));
             }
         }
         for g in &changed.rule_groups {
-            if let Some(i) = self.rule_groups.iter().position(|x| x.id.key == g.id.key) {
+            if let Some(i) = self
+                .rule_groups
+                .iter()
+                .position(|x| x.id.key() == g.id.key())
+            {
                 undo.rule_groups
                     .push((i, std::mem::replace(&mut self.rule_groups[i], g.clone())));
             }

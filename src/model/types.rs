@@ -504,7 +504,7 @@ mod tests {
         let (parent, child) = a.split_child("ipConfigurations").unwrap();
         assert_eq!(child, "ipconfig1");
         assert_eq!(
-            parent.key,
+            parent.key().folded(),
             "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/nic1"
         );
         assert_eq!(a.resource_group(), Some("RG"));

@@ -229,11 +229,11 @@ fn vm_addresses(model: &Model) -> HashMap<std::net::IpAddr, Vec<String>> {
     let mut out: HashMap<std::net::IpAddr, Vec<String>> = HashMap::new();
     for vm in &model.vms {
         for (nic, _) in &vm.nics {
-            let Some(n) = model.nics.get(&nic.key) else {
+            let Some(n) = model.nics.get(&nic.key()) else {
                 continue;
             };
             for ip in n.ip_configs.iter().filter_map(|c| c.private_ip) {
-                out.entry(ip).or_default().push(vm.id.key.clone());
+                out.entry(ip).or_default().push(vm.id.key().folded());
             }
         }
     }
@@ -281,8 +281,9 @@ fn try_fix(
     let changed = pipeline::build_model(&[patch.resource.as_ref()]);
     let undo = scratch.swap_in(&changed);
     let patched: &Model = scratch;
-    let key = ResId::new(fix.resource().unwrap_or_default()).into_key();
-    let mut affected = served.get(&key).cloned().unwrap_or_default();
+    let rid = ResId::new(fix.resource().unwrap_or_default());
+    let key = rid.key();
+    let mut affected = served.get(&key.folded()).cloned().unwrap_or_default();
     let mut keys: BTreeSet<String> = affected.iter().map(|(k, _)| k.clone()).collect();
     keys.extend(targets.vms);
     affected.retain(|(k, _)| keys.contains(k));
@@ -314,7 +315,7 @@ fn try_fix(
         || estate
             .model
             .vms
-            .binary_search_by(|v| v.id.key.as_str().cmp(&key))
+            .binary_search_by(|v| v.id.key().cmp(&key))
             .is_ok();
     let after_ix = if keeps_indexes {
         shared_ix.clone()
@@ -426,27 +427,31 @@ fn served_index(model: &Model) -> HashMap<String, Vec<(String, String)>> {
     // (position in the model, key, name): the VMs keep the model's order.
     let mut out: HashMap<String, BTreeSet<(usize, String, String)>> = HashMap::new();
     for (i, vm) in model.vms.iter().enumerate() {
-        let me = (i, vm.id.key.clone(), vm.name.clone());
-        out.entry(vm.id.key.clone()).or_default().insert(me.clone());
+        let me = (i, vm.id.key().folded(), vm.name.clone());
+        out.entry(vm.id.key().folded())
+            .or_default()
+            .insert(me.clone());
         for (nic, _) in &vm.nics {
-            let Some(n) = model.nics.get(&nic.key) else {
+            let Some(n) = model.nics.get(&nic.key()) else {
                 continue;
             };
             if let Some(x) = &n.nsg {
-                out.entry(x.key.clone()).or_default().insert(me.clone());
+                out.entry(x.key().folded()).or_default().insert(me.clone());
             }
             for pip in n.ip_configs.iter().filter_map(|c| c.public_ip.as_ref()) {
-                out.entry(pip.key.clone()).or_default().insert(me.clone());
+                out.entry(pip.key().folded())
+                    .or_default()
+                    .insert(me.clone());
             }
             for c in &n.ip_configs {
                 let subnet = c
                     .subnet
                     .as_ref()
-                    .and_then(|s| model.subnets.get(&s.key))
+                    .and_then(|s| model.subnets.get(&s.key()))
                     .and_then(|(v, i)| model.vnets.get(v)?.subnets.get(*i));
                 let Some(s) = subnet else { continue };
                 for x in [&s.nsg, &s.route_table].into_iter().flatten() {
-                    out.entry(x.key.clone()).or_default().insert(me.clone());
+                    out.entry(x.key().folded()).or_default().insert(me.clone());
                 }
             }
         }
@@ -470,7 +475,9 @@ fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str)
         Err(e) => return advice(format!("could not apply it to the data: {e}")),
     };
     let vm_of = |r: &'_ Report| -> Option<usize> {
-        r.vms.iter().position(|v| ResId::new(&v.id).key == vm_key)
+        r.vms
+            .iter()
+            .position(|v| ResId::new(&v.id).key() == crate::model::Key::of(vm_key))
     };
     let has = |r: &Report| {
         vm_of(r).is_some_and(|i| r.vms[i].findings.iter().any(|f| f.rule_id == rule_id))

@@ -404,7 +404,7 @@ fn deciding_in<'p, 'm>(
 pub(crate) fn bastions_reaching<'a, 'm>(
     cx: &'a Cx<'a, 'm>,
 ) -> impl Iterator<Item = (&'m crate::model::Bastion, u16)> + 'a {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<crate::model::Key<'m>> = Vec::new();
     cx.vm
         .paths
         .iter()
@@ -412,8 +412,8 @@ pub(crate) fn bastions_reaching<'a, 'm>(
         .filter(|p| !p.client.reachable.is_empty() || !p.client.unknown.is_empty())
         .filter_map(|p| Some((p.bastion?, p.delivered_port)))
         .filter(move |(b, _)| {
-            let fresh = !seen.contains(&b.id.key.as_str());
-            seen.push(&b.id.key);
+            let fresh = !seen.contains(&b.id.key());
+            seen.push(b.id.key());
             fresh
         })
 }

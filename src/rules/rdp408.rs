@@ -31,10 +31,10 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     for p in cx.vm.paths.iter() {
         for (nsg, level) in super::path_nsgs(p) {
             let state = nsg.provisioning_state.as_deref().unwrap_or("Succeeded");
-            if state.eq_ignore_ascii_case("succeeded") || seen.contains(&nsg.id.key) {
+            if state.eq_ignore_ascii_case("succeeded") || seen.contains(&nsg.id.key()) {
                 continue;
             }
-            seen.push(nsg.id.key.clone());
+            seen.push(nsg.id.key());
             let mut f = cx.finding(
                 &RULE,
                 &nsg.id,

@@ -65,7 +65,7 @@ fn advice(cx: &Cx<'_, '_>) -> Option<String> {
         .iter()
         .find(|(_, p)| *p == Some(true))
         .or(arm.nics.first())
-        .and_then(|(id, _)| cx.model.nics.get(&id.key))?;
+        .and_then(|(id, _)| cx.model.nics.get(&id.key()))?;
     let ipc = nic
         .ip_configs
         .iter()

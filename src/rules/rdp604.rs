@@ -62,7 +62,7 @@ fn advice(
         .iter()
         .find(|(_, pr)| *pr == Some(true))
         .or(arm.nics.first())
-        .and_then(|(id, _)| cx.model.nics.get(&id.key))?;
+        .and_then(|(id, _)| cx.model.nics.get(&id.key()))?;
     let pipc = primary
         .ip_configs
         .iter()

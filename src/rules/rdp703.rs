@@ -52,7 +52,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
     let table = subnet
         .route_table
         .as_ref()
-        .and_then(|r| cx.model.route_tables.get(&r.key));
+        .and_then(|r| cx.model.route_tables.get(&r.key()));
     if table.is_some_and(|t| t.disable_bgp_propagation) {
         return Vec::new();
     }

@@ -116,7 +116,7 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         let below = gw
             .iter()
             .flat_map(|c| c.rules.iter())
-            .filter(|x| x.nsg.id.key == d.nsg.id.key)
+            .filter(|x| x.nsg.id.key() == d.nsg.id.key())
             .filter_map(|x| x.part.rule.as_ref())
             .min_by_key(|r| r.priority)
             .map(|r| (r.name.clone(), r.priority));

@@ -213,7 +213,7 @@ fn deny_stones(
         .iter()
         .flat_map(|e| [e.inbound.nic.as_ref(), e.inbound.subnet.as_ref()])
         .flatten()
-        .filter(|x| x.nsg.id.key == at.nsg.id.key)
+        .filter(|x| x.nsg.id.key() == at.nsg.id.key())
         .filter_map(|x| x.rule)
         .min_by_key(|r| r.priority);
     let below = admitting.map_or(65000, |r| r.priority);

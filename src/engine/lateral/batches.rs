@@ -12,34 +12,34 @@ use crate::engine::FastMap as Fast;
 
 use super::super::topology::VmRef;
 use super::eastwest::near_vnet_keys;
-use crate::model::Model;
+use crate::model::{Key, Model};
 
 /// Groups the VMs (indices into `vms`) into batches of whole components, each batch at least
 /// `target` VMs (bar the last) and sorted; batches in the order of their first VM. `target` 0,
 /// or no fewer than `vms.len()`: one batch of every VM.
-pub(crate) fn batches(model: &Model, vms: &[VmRef<'_>], target: usize) -> Vec<Vec<usize>> {
+pub(crate) fn batches<'m>(model: &'m Model, vms: &[VmRef<'m>], target: usize) -> Vec<Vec<usize>> {
     if target == 0 || vms.len() <= target {
         return vec![(0..vms.len()).collect()];
     }
     let mut sets = Sets::new(vms.len());
-    let mut vnets: Fast<String, usize> = Fast::default();
-    let mut node = |sets: &mut Sets, key: &str| -> usize {
-        if let Some(&n) = vnets.get(key) {
+    let mut vnets: Fast<Key<'m>, usize> = Fast::default();
+    let mut node = |sets: &mut Sets, key: Key<'m>| -> usize {
+        if let Some(&n) = vnets.get(&key) {
             return n;
         }
         let n = sets.add();
-        vnets.insert(key.to_string(), n);
+        vnets.insert(key, n);
         n
     };
     // Near VNets per subnet: every VM of a subnet shares its VNet and route table.
-    let mut near: Fast<&str, Vec<String>> = Fast::default();
+    let mut near: Fast<Key<'m>, Vec<Key<'m>>> = Fast::default();
     for (i, vm) in vms.iter().enumerate() {
         let Some(arm) = vm.arm() else { continue };
         // The endpoints `super::endpoints` finds: a private address in a subnet of the data.
         let subnets = arm
             .nics
             .iter()
-            .filter_map(|(id, _)| model.nics.get(&id.key))
+            .filter_map(|(id, _)| model.nics.get(&id.key()))
             .flat_map(|nic| nic.ip_configs.iter())
             .filter(|ipc| ipc.private_ip.is_some())
             .filter_map(|ipc| ipc.subnet.as_ref());
@@ -47,17 +47,17 @@ pub(crate) fn batches(model: &Model, vms: &[VmRef<'_>], target: usize) -> Vec<Ve
             let Some((vnet, subnet)) = model.subnet(sid) else {
                 continue;
             };
-            let own = node(&mut sets, &vnet.id.key);
+            let own = node(&mut sets, vnet.id.key());
             sets.join(i, own);
-            let keys = near.entry(subnet.id.key.as_str()).or_insert_with(|| {
+            let keys = near.entry(subnet.id.key()).or_insert_with(|| {
                 let table = subnet
                     .route_table
                     .as_ref()
-                    .and_then(|r| model.route_tables.get(&r.key));
+                    .and_then(|r| model.route_tables.get(&r.key()));
                 near_vnet_keys(model, vnet, table)
             });
             for k in keys.iter() {
-                let other = node(&mut sets, k);
+                let other = node(&mut sets, *k);
                 sets.join(own, other);
             }
         }

@@ -3,7 +3,6 @@
 
 use super::super::addrset::AddrSet;
 use super::super::analysis::VmAnalysis;
-use std::collections::HashMap;
 
 use super::super::gateways::{self, GatewayClass, GatewaySource, OpenReason};
 use super::super::nsg::{Outcome, Part};
@@ -157,7 +156,7 @@ pub(crate) fn classes_for<'m>(
     at: Option<usize>,
     eps: &[Endpoint<'m>],
     inbound: &Inbound,
-    gateways: &HashMap<String, Vec<GatewaySource<'m>>>,
+    gateways: &crate::engine::FastMap<crate::model::Key<'m>, Vec<GatewaySource<'m>>>,
 ) -> Vec<ClassReach<'m>> {
     let mut out = internet_and_bastion(vm);
     let Some((at, e)) = at.and_then(|i| Some((i, eps.get(i)?))) else {
@@ -175,7 +174,7 @@ pub(crate) fn classes_for<'m>(
     }
     out.extend(peered(model, e.vnet, ev, e));
     let computed;
-    let sources = match gateways.get(&e.vnet.id.key) {
+    let sources = match gateways.get(&e.vnet.id.key()) {
         Some(s) => s,
         None => {
             computed = gateways::sources_for(model, e.vnet);
@@ -262,11 +261,13 @@ fn peered<'m>(model: &Model, vnet: &Vnet, ev: &NetEval, e: &Endpoint<'m>) -> Vec
         let far = p
             .remote_vnet
             .as_ref()
-            .and_then(|r| model.vnets.get(&r.key))
+            .and_then(|r| model.vnets.get(&r.key()))
             .and_then(|v| {
-                v.peerings
-                    .iter()
-                    .find(|q| q.remote_vnet.as_ref().is_some_and(|r| r.key == vnet.id.key))
+                v.peerings.iter().find(|q| {
+                    q.remote_vnet
+                        .as_ref()
+                        .is_some_and(|r| r.key() == vnet.id.key())
+                })
             });
         if far.is_some_and(|q| !q.allow_access || !q.connected) {
             continue; // the peer's VMs may not come here

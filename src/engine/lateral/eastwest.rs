@@ -10,7 +10,6 @@
 //! meet targets in their own VNet, its peers, and the VNets an appliance on their routes can
 //! forward to.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -26,7 +25,7 @@ use super::super::types::{NetEval, PathPart, Slot, Unknown, Verdict};
 use super::outbound::{self, AdminDecided, OutEval, OutPart};
 use super::{slot_key, Endpoint};
 use crate::engine::FastMap as Fast;
-use crate::model::{AdminRule, Model, NextHop, OsType, Peering, Rules, SecurityRule, Vnet};
+use crate::model::{AdminRule, Key, Model, NextHop, OsType, Peering, Rules, SecurityRule, Vnet};
 
 /// A class-E range no real source uses: added to `VirtualNetwork` in the inbound evaluation so
 /// that whether prefixes learned over BGP (inside `VirtualNetwork` by definition, D42) would be
@@ -125,11 +124,11 @@ pub(crate) struct Inbound {
     pub(crate) context_of: Vec<usize>,
     /// Per context: the evaluation over every address (and the open marker).
     pub(crate) evals: Vec<NetEval>,
-    pub(crate) asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
+    pub(crate) asg_members: std::sync::Arc<crate::model::IdMap<AddrSet>>,
 }
 
 fn asg_key(e: &Endpoint<'_>) -> String {
-    let mut v: Vec<&str> = e.ipc.asgs.iter().map(|a| a.key.as_str()).collect();
+    let mut v: Vec<String> = e.ipc.asgs.iter().map(|a| a.key().folded()).collect();
     v.sort_unstable();
     v.join(",")
 }
@@ -153,7 +152,7 @@ fn admin_names_source_prefixes(model: &Model, e: &Endpoint<'_>) -> bool {
 pub(crate) fn tag_sets_for<'a>(
     model: &Model,
     e: &Endpoint<'_>,
-    asgs: &'a HashMap<String, AddrSet>,
+    asgs: &'a crate::model::IdMap<AddrSet>,
 ) -> TagSets<'a> {
     let mut t = tags::tag_sets(model, Some((e.vnet, e.subnet)), asgs);
     t.virtual_network = t.virtual_network.union(&marker());
@@ -248,7 +247,7 @@ pub(crate) fn outbound_eval(
     model: &Model,
     e: &Endpoint<'_>,
     port: u16,
-    asgs: &HashMap<String, AddrSet>,
+    asgs: &crate::model::IdMap<AddrSet>,
 ) -> OutEval {
     let all = AddrSet::all();
     if let Some(why) = admin::missing_out(model, e.vnet) {
@@ -300,31 +299,29 @@ impl Inbound {
         model: &Model,
         vms: &[VmAnalysis<'_>],
         eps: &[Endpoint<'_>],
-        asg_members: std::sync::Arc<HashMap<String, AddrSet>>,
+        asg_members: std::sync::Arc<crate::model::IdMap<AddrSet>>,
     ) -> Inbound {
         let mut index: Fast<Vec<u8>, usize> = Fast::default();
         // The first endpoint of each context, in order.
         let mut firsts = Vec::new();
         let mut context_of = Vec::with_capacity(eps.len());
         // Each subnet's tag sets once, for the signatures and the evaluations.
-        let mut subnet_tags: Fast<&str, usize> = Fast::default();
+        let mut subnet_tags: Fast<Key<'_>, usize> = Fast::default();
         let mut tags: Vec<TagSets<'_>> = Vec::new();
         for e in eps {
             let port = vms[e.vm].port;
             let mut key = format!(
                 "{}|{}|{}|{}|",
-                e.subnet.id.key,
+                e.subnet.id.key(),
                 slot_key(&e.nic_nsg),
                 slot_key(&e.subnet_nsg),
                 port,
             )
             .into_bytes();
-            let t = *subnet_tags
-                .entry(e.subnet.id.key.as_str())
-                .or_insert_with(|| {
-                    tags.push(tag_sets_for(model, e, &asg_members));
-                    tags.len() - 1
-                });
+            let t = *subnet_tags.entry(e.subnet.id.key()).or_insert_with(|| {
+                tags.push(tag_sets_for(model, e, &asg_members));
+                tags.len() - 1
+            });
             // `t` was handed out by `tags` itself.
             inbound_signature(model, e, port, &tags[t], &mut key);
             let next = firsts.len();
@@ -444,7 +441,7 @@ pub(crate) fn route_to(model: &Model, from: &Endpoint<'_>, to: &Endpoint<'_>) ->
         }
     };
     for p in from.vnet.address_space.iter().filter(|p| p.contains(&ip)) {
-        let same = to.vnet.id.key == from.vnet.id.key;
+        let same = to.vnet.id.key() == from.vnet.id.key();
         consider(p.prefix_len(), false, same.then_some(RouteFate::Direct));
     }
     for peer in from.vnet.peerings.iter().filter(|p| p.connected) {
@@ -462,7 +459,9 @@ pub(crate) fn route_to(model: &Model, from: &Endpoint<'_>, to: &Endpoint<'_>) ->
         };
         let fate = match &r.next_hop {
             NextHop::None => None,
-            NextHop::VnetLocal => (to.vnet.id.key == from.vnet.id.key).then_some(RouteFate::Direct),
+            NextHop::VnetLocal => {
+                (to.vnet.id.key() == from.vnet.id.key()).then_some(RouteFate::Direct)
+            }
             NextHop::VirtualAppliance => {
                 appliance_fate(model, from, to, r.name.clone(), r.next_hop_ip.as_deref())
             }
@@ -494,15 +493,23 @@ fn peering_fate(model: &Model, from: &Vnet, peer: &Peering, to: &Vnet) -> Option
     if !peer.allow_access {
         return None;
     }
-    if peer.remote_vnet.as_ref().is_none_or(|r| r.key != to.id.key) {
+    if peer
+        .remote_vnet
+        .as_ref()
+        .is_none_or(|r| r.key() != to.id.key())
+    {
         return None;
     }
     let back = model
         .vnets
-        .get(&to.id.key)
+        .get(&to.id.key())
         .into_iter()
         .flat_map(|v| v.peerings.iter())
-        .find(|q| q.remote_vnet.as_ref().is_some_and(|r| r.key == from.id.key));
+        .find(|q| {
+            q.remote_vnet
+                .as_ref()
+                .is_some_and(|r| r.key() == from.id.key())
+        });
     match back {
         Some(q) if !q.connected => None,
         Some(q) if !q.allow_access => Some(RouteFate::PeeringRemoteDenies(q.name.clone())),
@@ -530,13 +537,13 @@ fn appliance_fate(
     let Some(nva_vnet) = vnet_holding(model, from.vnet, ip) else {
         return Some(fate);
     };
-    if nva_vnet.id.key == to.vnet.id.key {
+    if nva_vnet.id.key() == to.vnet.id.key() {
         return Some(fate);
     }
     let to_nva = to.vnet.peerings.iter().find(|q| {
         q.remote_vnet
             .as_ref()
-            .is_some_and(|r| r.key == nva_vnet.id.key)
+            .is_some_and(|r| r.key() == nva_vnet.id.key())
     })?;
     (to_nva.connected && to_nva.allow_forwarded).then_some(fate)
 }
@@ -549,29 +556,29 @@ fn vnet_holding<'m>(model: &'m Model, own: &'m Vnet, ip: IpAddr) -> Option<&'m V
     own.peerings
         .iter()
         .filter_map(|p| p.remote_vnet.as_ref())
-        .filter_map(|r| model.vnets.get(&r.key))
+        .filter_map(|r| model.vnets.get(&r.key()))
         .find(|v| v.address_space.iter().any(|p| p.contains(&ip)))
 }
 
 /// The VNets a source may reach: its own, its connected peers, and those an appliance on its
 /// routes forwards to (the appliance's VNet and that VNet's peers).
-fn near_vnets(model: &Model, e: &Endpoint<'_>) -> Vec<String> {
+fn near_vnets<'m>(model: &'m Model, e: &Endpoint<'m>) -> Vec<Key<'m>> {
     near_vnet_keys(model, e.vnet, e.table)
 }
 
 /// [`near_vnets`] of a source in `vnet` whose subnet routes by `table` (case-folded keys,
 /// sorted): also what splits an estate into independent batches (`super::batches`).
-pub(crate) fn near_vnet_keys(
-    model: &Model,
-    vnet: &Vnet,
-    table: Option<&crate::model::RouteTable>,
-) -> Vec<String> {
-    let mut out = vec![vnet.id.key.clone()];
-    let peers = |v: &Vnet| -> Vec<String> {
+pub(crate) fn near_vnet_keys<'m>(
+    model: &'m Model,
+    vnet: &'m Vnet,
+    table: Option<&'m crate::model::RouteTable>,
+) -> Vec<Key<'m>> {
+    let mut out = vec![vnet.id.key()];
+    let peers = |v: &'m Vnet| -> Vec<Key<'m>> {
         v.peerings
             .iter()
             .filter(|p| p.connected)
-            .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key.clone()))
+            .filter_map(|p| p.remote_vnet.as_ref().map(|r| r.key()))
             .collect()
     };
     out.extend(peers(vnet));
@@ -584,7 +591,7 @@ pub(crate) fn near_vnet_keys(
             .as_deref()
             .and_then(|s| s.trim().parse::<IpAddr>().ok());
         if let Some(v) = ip.and_then(|ip| vnet_holding(model, vnet, ip)) {
-            out.push(v.id.key.clone());
+            out.push(v.id.key());
             out.extend(peers(v));
         }
     }
@@ -604,10 +611,10 @@ pub(crate) fn edges<'m>(
     full: bool,
 ) -> Vec<(usize, Edge<'m>)> {
     let exposed: Vec<bool> = vms.iter().map(|a| a.is_exposed()).collect();
-    let mut by_vnet: Fast<&str, Vec<usize>> = Fast::default();
+    let mut by_vnet: Fast<Key<'m>, Vec<usize>> = Fast::default();
     for (i, e) in eps.iter().enumerate() {
         if vms[e.vm].os != OsType::Linux {
-            by_vnet.entry(e.vnet.id.key.as_str()).or_default().push(i);
+            by_vnet.entry(e.vnet.id.key()).or_default().push(i);
         }
     }
     // Source contexts: endpoints sharing subnet, NSGs and ASGs (and IP when a rule needs it).
@@ -621,7 +628,7 @@ pub(crate) fn edges<'m>(
             || admin_names_source_prefixes(model, e);
         let key = format!(
             "{}|{}|{}|{}|{}",
-            e.subnet.id.key,
+            e.subnet.id.key(),
             slot_key(&e.nic_nsg),
             slot_key(&e.subnet_nsg),
             asg_key(e),
@@ -683,7 +690,7 @@ struct Sources<'a, 'm> {
     vms: &'a [VmAnalysis<'m>],
     eps: &'a [Endpoint<'m>],
     inbound: &'a Inbound,
-    by_vnet: &'a Fast<&'a str, Vec<usize>>,
+    by_vnet: &'a Fast<Key<'m>, Vec<usize>>,
 }
 
 impl<'m> Sources<'_, 'm> {
@@ -694,7 +701,7 @@ impl<'m> Sources<'_, 'm> {
         let rep = &eps[members[0]];
         let mut outs: Fast<u16, OutEval> = Fast::default();
         for vnet in near_vnets(model, rep) {
-            for &b in self.by_vnet.get(vnet.as_str()).into_iter().flatten() {
+            for &b in self.by_vnet.get(&vnet).into_iter().flatten() {
                 let to = &eps[b];
                 let Some(route) = route_to(model, rep, to) else {
                     continue;

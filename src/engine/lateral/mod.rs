@@ -83,7 +83,7 @@ pub(crate) fn analyse<'m>(
     model: &'m Model,
     vms: &[VmAnalysis<'m>],
     full: bool,
-    asgs: std::sync::Arc<std::collections::HashMap<String, crate::engine::AddrSet>>,
+    asgs: std::sync::Arc<crate::model::IdMap<crate::engine::AddrSet>>,
 ) -> Lateral<'m> {
     let endpoints = endpoints(model, vms);
     let mut out: Vec<VmLateral<'m>> = vec![VmLateral::default(); vms.len()];
@@ -93,10 +93,10 @@ pub(crate) fn analyse<'m>(
         first[e.vm] = Some(i);
     }
     // Each VNet's gateway sources once, then every VM's classes on every core.
-    let mut gateways = std::collections::HashMap::new();
+    let mut gateways = crate::engine::FastMap::default();
     for e in first.iter().flatten().filter_map(|&i| endpoints.get(i)) {
         gateways
-            .entry(e.vnet.id.key.clone())
+            .entry(e.vnet.id.key())
             .or_insert_with(|| crate::engine::gateways::sources_for(model, e.vnet));
     }
     let classes: Vec<_> = vms
@@ -122,7 +122,7 @@ pub(crate) fn endpoints<'m>(model: &'m Model, vms: &[VmAnalysis<'m>]) -> Vec<End
     for (i, a) in vms.iter().enumerate() {
         let Some(vm) = a.arm else { continue };
         for (nic_id, _) in &vm.nics {
-            let Some(nic) = model.nics.get(&nic_id.key) else {
+            let Some(nic) = model.nics.get(&nic_id.key()) else {
                 continue;
             };
             for ipc in &nic.ip_configs {
@@ -143,7 +143,7 @@ pub(crate) fn endpoints<'m>(model: &'m Model, vms: &[VmAnalysis<'m>]) -> Vec<End
                     table: subnet
                         .route_table
                         .as_ref()
-                        .and_then(|r| model.route_tables.get(&r.key)),
+                        .and_then(|r| model.route_tables.get(&r.key())),
                 });
             }
         }
@@ -154,7 +154,7 @@ pub(crate) fn endpoints<'m>(model: &'m Model, vms: &[VmAnalysis<'m>]) -> Vec<End
 fn slot<'m>(model: &'m Model, r: Option<&ResId>) -> Slot<'m> {
     match r {
         None => Slot::None,
-        Some(id) => match model.nsgs.get(&id.key) {
+        Some(id) => match model.nsgs.get(&id.key()) {
             Some(n) => Slot::Present(n),
             None => Slot::Unusable(
                 id.clone(),
@@ -167,7 +167,7 @@ fn slot<'m>(model: &'m Model, r: Option<&ResId>) -> Slot<'m> {
 fn slot_key(s: &Slot<'_>) -> String {
     match s {
         Slot::None => String::new(),
-        Slot::Present(n) => n.id.key.clone(),
-        Slot::Unusable(id, _) => format!("!{}", id.key),
+        Slot::Present(n) => n.id.key().folded(),
+        Slot::Unusable(id, _) => format!("!{}", id.key()),
     }
 }

@@ -101,10 +101,10 @@ fn admin_step<'m>(hop: TraceHop, side: &Side<'m>) -> Option<TraceStep<'m>> {
 /// Resolves `--from`: a VM by resource id or name, else an IP or CIDR.
 pub(crate) fn resolve(vms: &[VmAnalysis<'_>], text: &str) -> TraceSource {
     let t = text.trim();
-    let key = crate::model::ResId::new(t).into_key();
+    let rid = crate::model::ResId::new(t);
     if let Some(i) = vms
         .iter()
-        .position(|v| v.id.key == key || v.name.eq_ignore_ascii_case(t))
+        .position(|v| v.id.key() == rid.key() || v.name.eq_ignore_ascii_case(t))
     {
         return TraceSource::Vm(i);
     }
@@ -193,7 +193,7 @@ fn vm_steps<'m>(
     b: &Endpoint<'m>,
     port: u16,
     inbound: &crate::engine::types::NetEval,
-    asgs: &std::collections::HashMap<String, AddrSet>,
+    asgs: &crate::model::IdMap<AddrSet>,
 ) {
     let exposed = source.exposed();
     if !exposed.is_empty() {

@@ -2,7 +2,6 @@
 //! NSG on AzureBastionSubnet, which must admit the clients' 443 and let RDP out to the VM
 //! (D40). A subnet NSG that denies either is a typed block on the Bastion path.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
@@ -64,12 +63,12 @@ impl Builder<'_, '_> {
         port: u16,
     ) {
         let m = self.model;
-        let no_asgs: HashMap<String, AddrSet> = HashMap::new();
+        let no_asgs: crate::model::IdMap<AddrSet> = crate::model::IdMap::default();
         for sid in &b.subnets {
             let Some((vnet, subnet)) = m.subnet(sid) else {
                 continue;
             };
-            let Some(n) = subnet.nsg.as_ref().and_then(|id| m.nsgs.get(&id.key)) else {
+            let Some(n) = subnet.nsg.as_ref().and_then(|id| m.nsgs.get(&id.key())) else {
                 continue;
             };
             let t = tags::tag_sets(m, Some((vnet, subnet)), &no_asgs);
@@ -129,8 +128,8 @@ impl Builder<'_, '_> {
 /// once per VM audit; a scan of every Bastion per VM grew with the square of the estate.
 #[derive(Debug, Default)]
 pub(crate) struct BastionIndex {
-    by_subnet_vnet: HashMap<String, Vec<usize>>,
-    developer: HashMap<String, Vec<usize>>,
+    by_subnet_vnet: crate::model::IdMap<Vec<usize>>,
+    developer: crate::model::IdMap<Vec<usize>>,
 }
 
 impl BastionIndex {
@@ -140,13 +139,16 @@ impl BastionIndex {
             for s in &b.subnets {
                 if let Some((vnet, _)) = s.split_child("subnets") {
                     ix.by_subnet_vnet
-                        .entry(vnet.into_key())
+                        .entry(crate::model::IdKey::from(vnet))
                         .or_default()
                         .push(i);
                 }
             }
             if let (true, Some(v)) = (b.developer(), &b.vnet) {
-                ix.developer.entry(v.key.clone()).or_default().push(i);
+                ix.developer
+                    .entry(crate::model::IdKey::from(v))
+                    .or_default()
+                    .push(i);
             }
         }
         ix
@@ -154,10 +156,10 @@ impl BastionIndex {
 
     /// Bastions in `vnet` or in one of `peers` (keys); the Developer SKU serves its own VNet
     /// only, never a peer (docs/decisions.md D39). In the model's order.
-    pub(super) fn serving(&self, vnet: &str, peers: &[&str]) -> Vec<usize> {
-        let mut at: Vec<usize> = self.developer.get(vnet).cloned().unwrap_or_default();
+    pub(super) fn serving(&self, vnet: Key<'_>, peers: &[Key<'_>]) -> Vec<usize> {
+        let mut at: Vec<usize> = self.developer.get(&vnet).cloned().unwrap_or_default();
         for k in std::iter::once(vnet).chain(peers.iter().copied()) {
-            at.extend(self.by_subnet_vnet.get(k).into_iter().flatten());
+            at.extend(self.by_subnet_vnet.get(&k).into_iter().flatten());
         }
         at.sort_unstable();
         at.dedup();

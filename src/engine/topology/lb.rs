@@ -10,33 +10,33 @@ use crate::engine::FastMap;
 
 /// Backend pool membership of IP configurations, computed once per model.
 #[derive(Default)]
-pub(super) struct Pools {
-    /// Pool key → its load balancer's key.
-    owner: FastMap<String, String>,
+pub(super) struct Pools<'m> {
+    /// Pool key → its load balancer.
+    owner: FastMap<Key<'m>, &'m LoadBalancer>,
     /// IP configuration key → pool keys (the pool's own member list, resolved addresses).
-    by_ip_config: FastMap<String, Vec<String>>,
+    by_ip_config: FastMap<Key<'m>, Vec<Key<'m>>>,
     /// (VNet key, address) → pool keys (IP-based pools, docs/decisions.md D22).
-    by_address: FastMap<(String, IpAddr), Vec<String>>,
+    by_address: FastMap<(Key<'m>, IpAddr), Vec<Key<'m>>>,
 }
 
-impl Pools {
-    pub(super) fn new(model: &Model) -> Pools {
+impl<'m> Pools<'m> {
+    pub(super) fn new(model: &'m Model) -> Pools<'m> {
         let mut p = Pools::default();
         for lb in model.load_balancers.values() {
             for (pool, members) in &lb.pools {
-                p.owner.insert(pool.key.clone(), lb.id.key.clone());
+                p.owner.insert(pool.key(), lb);
                 for m in members {
-                    push(&mut p.by_ip_config, m.key.clone(), &pool.key);
+                    push(&mut p.by_ip_config, m.key(), pool.key());
                 }
             }
             for (pool, addrs) in &lb.pool_addresses {
-                p.owner.insert(pool.key.clone(), lb.id.key.clone());
+                p.owner.insert(pool.key(), lb);
                 for a in addrs {
                     if let Some(c) = &a.ip_config {
-                        push(&mut p.by_ip_config, c.key.clone(), &pool.key);
+                        push(&mut p.by_ip_config, c.key(), pool.key());
                     }
                     if let (Some(ip), Some(v)) = (a.ip, &a.vnet) {
-                        push(&mut p.by_address, (v.key.clone(), ip), &pool.key);
+                        push(&mut p.by_address, (v.key(), ip), pool.key());
                     }
                 }
             }
@@ -45,11 +45,11 @@ impl Pools {
     }
 
     /// The keys of every pool the IP configuration is in, from any side, sorted.
-    pub(super) fn of(&self, ipc: &IpConfig) -> Vec<String> {
-        let mut out: Vec<String> = ipc.backend_pools.iter().map(|p| p.key.clone()).collect();
+    pub(super) fn of(&self, ipc: &'m IpConfig) -> Vec<Key<'m>> {
+        let mut out: Vec<Key<'m>> = ipc.backend_pools.iter().map(|p| p.key()).collect();
         out.extend(
             self.by_ip_config
-                .get(&ipc.id.key)
+                .get(&ipc.id.key())
                 .into_iter()
                 .flatten()
                 .cloned(),
@@ -78,14 +78,19 @@ impl Pools {
     ) -> Option<u16> {
         let pool = rule.backend_pool.as_ref()?;
         let vnet = vnet_key(ipc);
-        let (_, addrs) = lb.pool_addresses.iter().find(|(p, _)| p.key == pool.key)?;
+        let (_, addrs) = lb
+            .pool_addresses
+            .iter()
+            .find(|(p, _)| p.key() == pool.key())?;
         addrs
             .iter()
             .filter(|a| {
-                a.ip_config.as_ref().is_some_and(|c| c.key == ipc.id.key)
+                a.ip_config
+                    .as_ref()
+                    .is_some_and(|c| c.key() == ipc.id.key())
                     || (a.ip.is_some()
                         && a.ip == ipc.private_ip
-                        && a.vnet.as_ref().map(|v| &v.key) == vnet.as_ref())
+                        && a.vnet.as_ref().map(|v| v.key()) == vnet)
             })
             .flat_map(|a| a.nat_ports.iter())
             .find(|(name, _)| name.eq_ignore_ascii_case(&rule.name))
@@ -93,16 +98,15 @@ impl Pools {
     }
 }
 
-fn push<K: std::hash::Hash + Eq>(map: &mut FastMap<K, Vec<String>>, k: K, pool: &str) {
+fn push<'m, K: std::hash::Hash + Eq>(map: &mut FastMap<K, Vec<Key<'m>>>, k: K, pool: Key<'m>) {
     let v = map.entry(k).or_default();
-    if !v.iter().any(|x| x == pool) {
-        v.push(pool.to_string());
+    if !v.contains(&pool) {
+        v.push(pool);
     }
 }
 
 /// The key of the VNet of an IP configuration's subnet.
-/// The case-folded id of the IP configuration's VNet.
-fn vnet_key(ipc: &IpConfig) -> Option<String> {
+fn vnet_key(ipc: &IpConfig) -> Option<Key<'_>> {
     ipc.subnet.as_ref()?.parent_key("subnets")
 }
 
@@ -126,12 +130,12 @@ impl<'m> Builder<'m, '_> {
     ) {
         let m = self.model;
         for pool in &ipc.backend_pools {
-            if self.ix.pools.owner.contains_key(&pool.key) {
+            if self.ix.pools.owner.contains_key(&pool.key()) {
                 continue;
             }
             let lb_id = pool.split_child("backendAddressPools").map(|(lb, _)| lb);
             let lb = match &lb_id {
-                Some(id) if m.load_balancers.contains_key(&id.key) => Unusable {
+                Some(id) if m.load_balancers.contains_key(&id.key()) => Unusable {
                     what: ResourceKind::BackendPool,
                     name: pool.name().to_string(),
                     state: UnusableState::Dangling(pool.id.clone()),
@@ -145,19 +149,13 @@ impl<'m> Builder<'m, '_> {
             };
             a.problems.push(Self::problem(pool, reason));
         }
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashSet<Key<'_>> = HashSet::new();
         for pool in self.ix.pools.of(ipc) {
-            let Some(lb) = self
-                .ix
-                .pools
-                .owner
-                .get(&pool)
-                .and_then(|k| m.load_balancers.get(k))
-            else {
+            let Some(&lb) = self.ix.pools.owner.get(&pool) else {
                 continue;
             };
             for rule in &lb.lb_rules {
-                if !rule.pools.iter().any(|p| p.key == pool) || !seen.insert(&rule.id.key) {
+                if !rule.pools.iter().any(|p| p.key() == pool) || !seen.insert(rule.id.key()) {
                     continue;
                 }
                 if let Some(path) = self.lb_rule_path(a, lb, rule, nic, ipc, primary) {

@@ -44,7 +44,7 @@ impl<'m> VmRef<'m> {
         let mut out: Vec<VmRef<'m>> = arm
             .chain(model.classic_vms.iter().map(VmRef::Classic))
             .collect();
-        out.sort_by(|a, b| a.id().key.cmp(&b.id().key));
+        out.sort_by(|a, b| a.id().key().cmp(&b.id().key()));
         out
     }
 }

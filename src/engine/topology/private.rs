@@ -30,7 +30,7 @@ impl<'m> Builder<'m, '_> {
         let m = self.model;
         let vnet = subnet
             .and_then(|s| s.split_child("subnets"))
-            .and_then(|(v, _)| m.vnets.get(&v.key))
+            .and_then(|(v, _)| m.vnets.get(&v.key()))
             .or(fallback.map(|(v, _)| v));
         vnet.map(|v| private_reach(m, v)).unwrap_or_default()
     }

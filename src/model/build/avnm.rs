@@ -85,7 +85,7 @@ pub(crate) fn exempt_denies(m: &mut Model) {
     };
     let mut notes = Vec::new();
     for vnet in m.vnets.values() {
-        let Some(VnetAdminRules::Rules(rules)) = section.get_mut(&vnet.id.key) else {
+        let Some(VnetAdminRules::Rules(rules)) = section.get_mut(&vnet.id.key()) else {
             continue;
         };
         let Some(service) = vnet
@@ -130,10 +130,10 @@ pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
                     json_kind_of_text(raw.get())
                 ),
             ));
-            return Some(HashMap::new());
+            return Some(crate::model::IdMap::default());
         }
     };
-    let mut out = HashMap::new();
+    let mut out = crate::model::IdMap::default();
     for (vnet, list) in by_vnet {
         let rid = ResId::new(&vnet);
         let rules = match vnet_rules(m, &rid, list, Direction::Inbound) {
@@ -146,7 +146,7 @@ pub(crate) fn section(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
                 VnetAdminRules::Broken(why)
             }
         };
-        out.insert(rid.into_key(), rules);
+        out.insert(rid.into(), rules);
     }
     Some(out)
 }
@@ -248,9 +248,9 @@ fn vnet_rules(
 pub(crate) fn section_outbound(m: &mut Model, raw: Option<&RawValue>) -> AdminSection {
     let raw = raw.filter(|r| r.get().trim() != "null")?;
     let Ok(by_vnet) = serde_json::from_str::<HashMap<String, &RawValue>>(raw.get()) else {
-        return Some(HashMap::new());
+        return Some(crate::model::IdMap::default());
     };
-    let mut out = HashMap::new();
+    let mut out = crate::model::IdMap::default();
     for (vnet, list) in by_vnet {
         let rid = ResId::new(&vnet);
         let rules = match vnet_rules(m, &rid, list, Direction::Outbound) {
@@ -268,7 +268,7 @@ pub(crate) fn section_outbound(m: &mut Model, raw: Option<&RawValue>) -> AdminSe
                 VnetAdminRules::Broken(why)
             }
         };
-        out.insert(rid.into_key(), rules);
+        out.insert(rid.into(), rules);
     }
     Some(out)
 }

@@ -350,7 +350,7 @@ pub(super) fn firewall(
 pub(super) fn policy(m: &mut Model, rid: &ResId, env: Envelope<PolicyProps>) -> Result<(), String> {
     let (head, p) = props(env)?;
     m.firewall_policies.insert(
-        rid.key.clone(),
+        rid.into(),
         FirewallPolicy {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -405,6 +405,6 @@ pub(super) fn ip_group(
         push_addr(&mut addresses, s)
             .map_err(|why| format!("field `properties.ipAddresses[{i}]`: {why}"))?;
     }
-    m.ip_groups.insert(rid.key.clone(), IpGroup { addresses });
+    m.ip_groups.insert(rid.into(), IpGroup { addresses });
     Ok(())
 }

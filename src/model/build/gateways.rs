@@ -22,7 +22,7 @@ pub(super) fn gateway(
         .and_then(|c| c.vpn_client_address_pool.as_ref())
         .and_then(|a| a.address_prefixes.clone());
     m.gateways.insert(
-        rid.key.clone(),
+        rid.into(),
         VnetGateway {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -49,7 +49,7 @@ pub(super) fn local_gateway(
         .as_ref()
         .and_then(|a| a.address_prefixes.clone());
     m.local_gateways.insert(
-        rid.key.clone(),
+        rid.into(),
         LocalGateway {
             id: rid.clone(),
             name: name_of(&head, rid),
@@ -103,14 +103,14 @@ pub(super) fn peering(
         return Err("the id does not name its virtual network".into());
     };
     let peering = super::network::peering_of("properties", name_of(&head, rid), &pp)?;
-    m.loose_peerings.push((vnet.into_key(), peering));
+    m.loose_peerings.push((vnet, peering));
     Ok(())
 }
 
 /// Gives each loose peering to its VNet (once the VNets are read); sorts connections.
 pub(super) fn finish(m: &mut Model) {
     for (vnet, p) in std::mem::take(&mut m.loose_peerings) {
-        if let Some(v) = m.vnets.get_mut(&vnet) {
+        if let Some(v) = m.vnets.get_mut(&vnet.key()) {
             if !v
                 .peerings
                 .iter()
@@ -120,7 +120,7 @@ pub(super) fn finish(m: &mut Model) {
             }
         }
     }
-    m.connections.sort_by(|a, b| a.id.key.cmp(&b.id.key));
+    m.connections.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
 }
 
 /// `…/virtualNetworks/{v}/subnets/{s}` or `…/virtualNetworks/{v}/virtualNetworkPeerings/{p}` → the VNet id.
@@ -217,6 +217,6 @@ mod tests {
             "{:?}",
             m.diagnostics
         );
-        assert!(m.broken.keys().any(|k| k.ends_with("/connections/c2")));
+        assert!(m.broken.keys().any(|k| k.id.ends_with("/connections/c2")));
     }
 }

@@ -380,7 +380,7 @@ mod tests {
         let model = crate::model::build(&refs);
         let get = |n: &str| {
             let key = format!("/subscriptions/s/resourcegroups/g/providers/microsoft.network/networksecuritygroups/{n}");
-            model.nsgs.get(&key).expect("read")
+            model.nsgs.get(&crate::model::Key::of(&key)).expect("read")
         };
         let (a, b, c) = (get("a"), get("b"), get("c"));
         assert!(Arc::ptr_eq(a.inbound.defaults(), c.inbound.defaults()));
