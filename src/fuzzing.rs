@@ -33,7 +33,7 @@ pub fn snapshot(data: &[u8]) {
         Ok(r) => r,
         Err(e) => panic!("an audit of every VM cannot fail: {e}"),
     };
-    let ids: Vec<String> = report.vms.iter().map(|v| v.id.to_lowercase()).collect();
+    let ids: Vec<String> = report.vms.iter().map(|v| v.id.id.to_lowercase()).collect();
     assert!(ids.windows(2).all(|w| w[0] <= w[1]), "VMs are sorted by id");
     let json = report::json::render(&report);
     assert!(

@@ -71,10 +71,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
                 if LATERAL.contains(&f.rule_id) {
                     lateral.insert(key.clone());
                 }
-                targets
-                    .entry(key)
-                    .or_default()
-                    .insert(ResId::new(&vm.id).into_key());
+                targets.entry(key).or_default().insert(vm.id.key().folded());
             }
         }
     }
@@ -107,7 +104,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
     // only the verdicts are kept, not every run's reports.
     let mut uses: HashMap<Key, Vec<(String, &'static str, FixReport)>> = HashMap::new();
     for vm in &report.vms {
-        let vm_key = ResId::new(&vm.id).into_key();
+        let vm_key = vm.id.key().folded();
         for f in &vm.findings {
             if let Some(fr) = &f.fix {
                 uses.entry((fr.change.clone(), stand_in(fr)))
@@ -145,7 +142,7 @@ pub fn prove(report: &mut Report, estate: &Estate<'_>) {
         })
         .collect();
     for vm in &mut report.vms {
-        let vm_key = ResId::new(&vm.id).into_key();
+        let vm_key = vm.id.key().folded();
         for f in &mut vm.findings {
             let Some(fr) = f.fix.as_mut() else { continue };
             let key = (fr.change.clone(), stand_in(fr));
@@ -477,7 +474,7 @@ fn judge(fr: &FixReport, run: &Result<Run, String>, vm_key: &str, rule_id: &str)
     let vm_of = |r: &'_ Report| -> Option<usize> {
         r.vms
             .iter()
-            .position(|v| ResId::new(&v.id).key() == crate::model::Key::of(vm_key))
+            .position(|v| v.id.key() == crate::model::Key::of(vm_key))
     };
     let has = |r: &Report| {
         vm_of(r).is_some_and(|i| r.vms[i].findings.iter().any(|f| f.rule_id == rule_id))
@@ -600,7 +597,7 @@ fn new_exposure(run: &Run) -> Vec<(String, &'static str)> {
     };
     let mut out: BTreeSet<(String, &'static str)> = BTreeSet::new();
     for v in &run.after.vms {
-        let key = ResId::new(&v.id).into_key();
+        let key = v.id.key().folded();
         for f in v
             .findings
             .iter()

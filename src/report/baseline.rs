@@ -256,7 +256,7 @@ pub(crate) fn apply(report: &mut Report, baseline: &Baseline) {
     };
     for vm in &mut report.vms {
         for f in &mut vm.findings {
-            let k = key(&vm.id, f.rule_id, &f.resource_id.id);
+            let k = key(&vm.id.id, f.rule_id, &f.resource_id.id);
             let matched = remaining.get_mut(&k).and_then(|v| v.pop()).is_some();
             f.change = Some(if matched {
                 Change::Unchanged
@@ -298,7 +298,7 @@ pub(crate) fn apply(report: &mut Report, baseline: &Baseline) {
     let now_ids: BTreeSet<String> = report
         .vms
         .iter()
-        .map(|v| v.id.to_ascii_lowercase())
+        .map(|v| v.id.id.to_ascii_lowercase())
         .collect();
     summary.removed_vms = old
         .vms
@@ -313,7 +313,7 @@ pub(crate) fn apply(report: &mut Report, baseline: &Baseline) {
             .map(|v| (v.id.to_ascii_lowercase(), v))
             .collect();
         for vm in &mut report.vms {
-            let id = vm.id.to_ascii_lowercase();
+            let id = vm.id.id.to_ascii_lowercase();
             let (Some(now), was) = (cur_vms.get(&id), names.get(&id)) else {
                 continue;
             };

@@ -69,7 +69,7 @@ pub(crate) fn rows(report: &Report) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     for vm in &report.vms {
         let base = vec![
-            vm.id.clone(),
+            vm.id.id.to_string(),
             vm.name.clone(),
             vm.resource_group.clone(),
             vm.subscription_id.clone(),

@@ -170,7 +170,7 @@ pub(crate) fn csv_rows(report: &Report) -> Vec<Vec<String>> {
         .flat_map(|vm| rows_of(report, vm))
         .map(|r| {
             vec![
-                r.target.id.clone(),
+                r.target.id.id.to_string(),
                 r.target.name.clone(),
                 r.kind.to_string(),
                 r.source.to_string(),

@@ -63,18 +63,18 @@ impl Graph {
         let mut class_ids: BTreeMap<(String, String), String> = BTreeMap::new();
         for vm in &report.vms {
             let id = format!("vm{}", vm_ids.len() + 1);
-            vm_ids.insert(vm.id.to_ascii_lowercase(), id.clone());
+            vm_ids.insert(vm.id.id.to_ascii_lowercase(), id.clone());
             g.nodes.push(Node {
                 id,
                 kind: "vm".into(),
                 label: vm.name.clone(),
-                resource_id: Some(vm.id.clone()),
+                resource_id: Some(vm.id.id.to_string()),
                 verdict: Some(vm.rdp.verdict),
             });
         }
         for vm in &report.vms {
             let Some(l) = &vm.lateral else { continue };
-            let to = vm_ids[&vm.id.to_ascii_lowercase()].clone();
+            let to = vm_ids[&vm.id.id.to_ascii_lowercase()].clone();
             for c in &l.sources {
                 let key = (c.class.to_string(), c.name.clone());
                 let next = format!("c{}", class_ids.len() + 1);

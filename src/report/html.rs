@@ -286,7 +286,7 @@ fn vm_detail(out: &mut String, i: usize, vm: &VmReport, client: &str) {
         out,
         "<article class=\"vm\" id=\"vm-{i}\">\n<h3>{} <span class=\"v {v}\">{v}</span></h3>\n<code>{}</code>\n<p>{} · power {} · RDP port {}</p>",
         esc(&vm.name),
-        esc(&vm.id),
+        esc(&vm.id.id),
         esc(&vm.rdp.explanation),
         esc(&vm.power_state),
         vm.rdp.port

@@ -66,7 +66,7 @@ pub(crate) fn render(report: &Report) -> String {
         out.push_str(&format!(
             "\n## {}\n\n`{}`\n\n",
             cell(&vm.name),
-            code(&vm.id)
+            code(&vm.id.id)
         ));
         out.push_str("| Severity | Rule | Finding | Fix |\n|---|---|---|---|\n");
         for f in &vm.findings {

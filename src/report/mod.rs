@@ -147,7 +147,7 @@ impl SeverityCounts {
 #[serde(rename_all = "camelCase")]
 pub struct VmReport {
     /// The VM's resource id.
-    pub id: String,
+    pub id: crate::model::ResId,
     /// The VM's name.
     pub name: String,
     /// Its resource group.
@@ -535,7 +535,7 @@ pub(crate) fn assemble(
 /// `paths: false` leaves the paths out (proofs compare findings only).
 fn vm_report(a: &VmAnalysis<'_>, findings: Vec<FindingReport>, paths: bool) -> VmReport {
     VmReport {
-        id: a.id.id.clone(),
+        id: a.id.clone(),
         name: a.name.clone(),
         resource_group: a.resource_group.clone(),
         subscription_id: a.subscription.clone(),

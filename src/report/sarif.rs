@@ -85,7 +85,7 @@ pub(crate) fn render(report: &Report) -> String {
                     {"fullyQualifiedName": f.resource_id, "kind": "resource"},
                     {"fullyQualifiedName": vm.id, "name": vm.name, "kind": "virtualMachine"}
                 ]}],
-                "partialFingerprints": {"rdpaudit/v1": format!("{}|{}|{}", f.rule_id, vm.id.to_lowercase(), f.resource_id.id.to_lowercase())},
+                "partialFingerprints": {"rdpaudit/v1": format!("{}|{}|{}", f.rule_id, vm.id.id.to_lowercase(), f.resource_id.id.to_lowercase())},
                 "properties": {"remediation": f.remediation, "verdict": vm.rdp.verdict, "tags": f.compliance},
             });
             if let Some(c) = f.change {

@@ -122,7 +122,7 @@ impl Suppressions {
             for f in &mut vm.findings {
                 for (i, (e, glob)) in active.iter().enumerate() {
                     if e.rule.eq_ignore_ascii_case(f.rule_id)
-                        && (glob.is_match(&f.resource_id.id) || glob.is_match(&vm.id))
+                        && (glob.is_match(&f.resource_id.id) || glob.is_match(&vm.id.id))
                     {
                         used[i] = true;
                         f.suppressed = true;
