@@ -227,9 +227,25 @@ impl<'a> Key<'a> {
 
 impl PartialEq for Key<'_> {
     fn eq(&self, other: &Self) -> bool {
-        // Most keys compared are spelt alike: one `memcmp` before the byte-wise fold.
-        self.0.len() == other.0.len() && (self.0 == other.0 || self.0.eq_ignore_ascii_case(other.0))
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        // Keys compared are mostly spelt alike up to where they differ, if they do.
+        let same = same_prefix(a, b);
+        a[same..].eq_ignore_ascii_case(&b[same..])
     }
+}
+
+/// How many leading bytes `a` and `b` share exactly, counted eight at a time (a multiple of
+/// eight, at most the shorter length): what precedes it needs no case-folding.
+fn same_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut same = 0;
+    while same + 8 <= n && a[same..same + 8] == b[same..same + 8] {
+        same += 8;
+    }
+    same
 }
 
 impl Eq for Key<'_> {}
@@ -238,11 +254,8 @@ impl Ord for Key<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
         let n = a.len().min(b.len());
-        // Ids share long prefixes spelt alike: skip them eight bytes at a time.
-        let mut same = 0;
-        while same + 8 <= n && a[same..same + 8] == b[same..same + 8] {
-            same += 8;
-        }
+        // Ids share long prefixes spelt alike.
+        let same = same_prefix(a, b);
         for (x, y) in a[same..n].iter().zip(&b[same..n]) {
             match x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase()) {
                 Ordering::Equal => {}

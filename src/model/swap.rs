@@ -18,7 +18,9 @@ impl Model {
             undo.route_tables.push((k.clone(), old));
         }
         for vm in &changed.vms {
-            if let Some(i) = self.vms.iter().position(|x| x.id.key() == vm.id.key()) {
+            // The VMs are sorted by key (`build`): the first of that key, as a scan finds.
+            let i = self.vms.partition_point(|x| x.id.key() < vm.id.key());
+            if self.vms.get(i).is_some_and(|x| x.id.key() == vm.id.key()) {
                 undo.vms
                     .push((i, std::mem::replace(&mut self.vms[i], vm.clone())));
             }
