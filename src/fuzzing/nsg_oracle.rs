@@ -29,7 +29,7 @@ pub fn nsg_with(name: &str, custom: Vec<SecurityRule>, defaults: bool) -> Nsg {
     let mut inbound = Vec::new();
     if defaults {
         let tag = |t: ServiceTag| AddrSpec {
-            tags: vec![t],
+            tags: thin_vec::thin_vec![t],
             ..AddrSpec::default()
         };
         let any = AddrSpec {

@@ -331,7 +331,8 @@ fn reference(r: &Option<wire::Ref>) -> Option<ResId> {
         .map(ResId::new)
 }
 
-fn references(v: &Option<Vec<wire::Ref>>) -> Vec<ResId> {
+/// The ids of a list of references, as a `Vec` or the `ThinVec` a model field holds.
+fn references<C: FromIterator<ResId>>(v: &Option<Vec<wire::Ref>>) -> C {
     v.iter()
         .flatten()
         .filter_map(|r| r.id.as_deref())

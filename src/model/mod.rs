@@ -272,9 +272,9 @@ pub(crate) struct IpConfig {
     pub(crate) private_ip: Option<IpAddr>,
     pub(crate) subnet: Option<ResId>,
     pub(crate) public_ip: Option<ResId>,
-    pub(crate) asgs: Vec<ResId>,
-    pub(crate) nat_rules: Vec<ResId>,
-    pub(crate) backend_pools: Vec<ResId>,
+    pub(crate) asgs: thin_vec::ThinVec<ResId>,
+    pub(crate) nat_rules: thin_vec::ThinVec<ResId>,
+    pub(crate) backend_pools: thin_vec::ThinVec<ResId>,
 }
 
 /// A network security group.

@@ -50,7 +50,7 @@ pub(super) fn lb_rules(
             }
         };
         let mut pools: Vec<ResId> = reference(&rp.backend_address_pool).into_iter().collect();
-        for p in references(&rp.backend_address_pools) {
+        for p in references::<Vec<ResId>>(&rp.backend_address_pools) {
             if !pools.iter().any(|x| x.key() == p.key()) {
                 pools.push(p);
             }
