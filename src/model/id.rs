@@ -7,8 +7,9 @@
 //! before.
 //!
 //! The case-folded key that joins compare is not stored: [`Key`] reads the printed text and
-//! folds it as it hashes and compares (ids are ASCII in every byte that ARM case-folds). At
-//! 100,000 VMs a stored key was a second copy of about 470,000 ids of 150 bytes.
+//! folds ASCII letters as it hashes and compares (other bytes compare as they are, as the
+//! stored `to_ascii_lowercase` key did). At 100,000 VMs a stored key was a second copy of about
+//! 470,000 ids of 150 bytes.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -135,9 +136,12 @@ impl ResId {
         self.key().folded()
     }
 
-    /// The id as printed, as text of its own.
+    /// The id as printed, taken out when nothing else shares this id.
     pub(crate) fn into_id(self) -> String {
-        self.0.id.to_string()
+        match Arc::try_unwrap(self.0) {
+            Ok(text) => text.id,
+            Err(shared) => shared.id.clone(),
+        }
     }
 
     /// The last path segment (the resource name).
