@@ -116,10 +116,10 @@ pub struct Audit<'m> {
 }
 
 /// The VMs an audit judges at a time by default: a batch's evaluation takes a few kB per VM;
-/// on 10,000 VMs, batches of 256 to 1,024 took the same time, 4,096 took 60 MB more memory,
-/// and since two batches are judged at once (one evaluated, one finished) 256 peak 10-20 MB
-/// below 512 (docs/performance.md).
-pub const BATCH_VMS: usize = 256;
+/// on 10,000 VMs, batches of 128 to 1,024 took the same time, 4,096 took 60 MB more memory,
+/// and since two batches are judged at once (one evaluated, one finished) smaller batches peak
+/// lower: 256 10-20 MB below 512, 128 20 MB below 256 at 100,000 VMs (docs/performance.md).
+pub const BATCH_VMS: usize = 128;
 
 impl<'m> Audit<'m> {
     /// An audit of the VMs in scope (sorted by id). An unknown VM for `Scope::Vm` is an error
