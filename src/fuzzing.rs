@@ -65,7 +65,6 @@ pub fn resource_id(data: &[u8]) {
         crate::model::Key::of(&folded),
         "a key equals its case-folded text (ARM ids: ASCII)"
     );
-    assert_eq!(folded, folded.to_ascii_lowercase());
     let _ = (id.name(), id.subscription(), id.resource_group());
     for child in [
         "subnets",

@@ -48,7 +48,7 @@ struct FwRules<'m> {
     /// What makes every path of this firewall unknown (missing policy or group, SNAT range).
     gaps: Vec<DnatGap>,
     /// The VNets the firewall can forward into (its own and connected peers); `None`: any (hub).
-    vnets: Option<HashSet<String>>,
+    vnets: Option<crate::model::IdSet>,
     public: Vec<IpAddr>,
     /// Every public IP of the firewall is in the data with its address.
     complete: bool,
@@ -105,11 +105,7 @@ impl<'m> Index<'m> {
         main: bool,
         vm: &ResId,
     ) -> Vec<DnatMatch<'m>> {
-        let vnet = ipc
-            .subnet
-            .as_ref()
-            .and_then(|s| s.split_child("subnets"))
-            .map(|(v, _)| v.into_key());
+        let vnet = ipc.subnet.as_ref().and_then(|s| s.parent_key("subnets"));
         let mut out = Vec::new();
         for f in &self.firewalls {
             let reaches = match (&f.vnets, &vnet) {
@@ -516,21 +512,21 @@ fn clients_of(model: &Model, r: &DnatRule) -> (AddrSet, Vec<Unusable>) {
 }
 
 /// The VNets a VNet firewall forwards into: its own and its connected peers.
-fn reach(model: &Model, fw: &Firewall) -> Option<HashSet<String>> {
+fn reach(model: &Model, fw: &Firewall) -> Option<crate::model::IdSet> {
     if fw.hub.is_some() {
         return None;
     }
-    let mut set = HashSet::new();
+    let mut set = crate::model::IdSet::default();
     for s in &fw.subnets {
         let Some((v, _)) = s.split_child("subnets") else {
             continue;
         };
         if let Some(vnet) = model.vnets.get(&v.key()) {
             for p in vnet.peerings.iter().filter(|p| p.connected) {
-                set.extend(p.remote_vnet.as_ref().map(|r| r.key().folded()));
+                set.extend(p.remote_vnet.as_ref().map(crate::model::IdKey::from));
             }
         }
-        set.insert(v.into_key());
+        set.insert(v.into());
     }
     Some(set)
 }

@@ -131,11 +131,6 @@ impl ResId {
         })
     }
 
-    /// The case-folded key, as text of its own.
-    pub(crate) fn into_key(self) -> String {
-        self.key().folded()
-    }
-
     /// The id as printed, taken out when nothing else shares this id.
     pub(crate) fn into_id(self) -> String {
         match Arc::try_unwrap(self.0) {
@@ -320,6 +315,9 @@ pub struct IdKey(ResId);
 /// 3 % of an audit's time.
 pub type IdMap<V> = hashbrown::HashMap<IdKey, V, foldhash::fast::RandomState>;
 
+/// A set of case-folded ids, looked up as an [`IdMap`] is.
+pub(crate) type IdSet = hashbrown::HashSet<IdKey, foldhash::fast::RandomState>;
+
 impl From<&ResId> for IdKey {
     fn from(rid: &ResId) -> IdKey {
         IdKey(rid.clone())
@@ -472,7 +470,7 @@ mod tests {
             "/subnets/a",
         ] {
             let rid = ResId::new(id);
-            let split = rid.split_child("subnets").map(|(v, _)| v.into_key());
+            let split = rid.split_child("subnets").map(|(v, _)| v.key().folded());
             let read = rid.parent_key("subnets").map(|k| k.folded());
             assert_eq!(read, split, "{id}");
         }

@@ -27,8 +27,8 @@ pub use build::{
 };
 pub use doors::{AdminAccess, AdminRule};
 pub use id::IdMap;
-pub(crate) use id::Interner;
 pub use id::{IdKey, IdText, Key, ResId};
+pub(crate) use id::{IdSet, Interner};
 pub use net::{parse_port, parse_port_item, parse_prefix};
 pub use rules::{Rules, RulesIter};
 pub use types::*;

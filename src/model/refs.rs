@@ -9,9 +9,9 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
-use super::ResId;
+use super::{IdKey, IdMap, IdSet, ResId};
 
 #[derive(Deserialize, Default)]
 struct Ref {
@@ -242,21 +242,21 @@ struct NicRefs {
 }
 
 /// A VNet's subnets (key, with their NSG and route table) and its peers.
-type VnetRefs = (Vec<(String, Vec<ResId>)>, Vec<ResId>);
+type VnetRefs = (Vec<(ResId, Vec<ResId>)>, Vec<ResId>);
 
 /// The references of every collected resource on the network path, by kind. Built a piece at a
 /// time (each list page as it arrives, [`Index::merge`]) so that live collection reads each
 /// resource once, while other pages are still downloading.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    present: HashSet<String>,
-    /// VM key and its NICs.
-    vms: Vec<(String, Vec<ResId>)>,
-    nics: HashMap<String, NicRefs>,
-    /// VNet key → (subnet key, its NSG and route table), and its peers.
-    vnets: HashMap<String, VnetRefs>,
-    /// Load balancer key → its frontends' public IPs.
-    lbs: HashMap<String, Vec<ResId>>,
+    present: IdSet,
+    /// VM and its NICs.
+    vms: Vec<(ResId, Vec<ResId>)>,
+    nics: IdMap<NicRefs>,
+    /// VNet → (subnet, its NSG and route table), and its peers.
+    vnets: IdMap<VnetRefs>,
+    /// Load balancer → its frontends' public IPs.
+    lbs: IdMap<Vec<ResId>>,
     /// Each Bastion's VNets (its subnets' VNets, or a Developer host's VNet).
     bastions: Vec<Vec<ResId>>,
     /// Gateways named by GatewaySubnets and connections, local gateways named by connections
@@ -317,7 +317,7 @@ impl Index {
             return;
         };
         let rid = ResId::new(id);
-        self.present.insert(rid.key().folded());
+        self.present.insert(IdKey::from(&rid));
         let kind = match &head.kind {
             Some(serde_json::Value::String(t)) => kind_of(t),
             Some(_) => Kind::Other,
@@ -336,7 +336,7 @@ impl Index {
                     .flatten()
                     .filter_map(|f| f.get()?.properties.get().and_then(|p| one(&p.public_ip)))
                     .collect();
-                self.lbs.insert(rid.into_key(), pips);
+                self.lbs.insert(rid.into(), pips);
             }
             Kind::Bastion => {
                 let p: BastionProps = parse(raw);
@@ -372,7 +372,7 @@ impl Index {
             .get()
             .map(|n| refs(&n.network_interfaces).collect())
             .unwrap_or_default();
-        self.vms.push((rid.into_key(), nics));
+        self.vms.push((rid, nics));
     }
 
     fn add_nic(&mut self, rid: ResId, p: NicProps) {
@@ -390,7 +390,7 @@ impl Index {
         let nsg = one(&p.network_security_group);
         let attached = one(&p.virtual_machine).is_some();
         self.nics.insert(
-            rid.into_key(),
+            rid.into(),
             NicRefs {
                 nsg,
                 attached,
@@ -428,7 +428,7 @@ impl Index {
                     .flat_map(|p| [one(&p.network_security_group), one(&p.route_table)])
                     .flatten()
                     .collect();
-                (id.into_key(), refs)
+                (id, refs)
             })
             .collect();
         let peers = p
@@ -443,7 +443,7 @@ impl Index {
                     .and_then(|p| one(&p.remote_virtual_network))
             })
             .collect();
-        self.vnets.insert(rid.into_key(), (subnets, peers));
+        self.vnets.insert(rid.into(), (subnets, peers));
     }
 }
 
@@ -458,20 +458,20 @@ impl Index {
         let ix = self;
         let mut want: BTreeSet<String> = BTreeSet::new();
         let mut add = |id: &ResId| {
-            if !ix.present.contains(&id.key().folded()) {
+            if !ix.present.contains(&id.key()) {
                 want.insert(id.id.clone());
             }
         };
-        let mut subnets: HashSet<String> = HashSet::new();
-        let mut lbs: HashSet<String> = HashSet::new();
+        let mut subnets = IdSet::default();
+        let mut lbs = IdSet::default();
         let vms = ix
             .vms
             .iter()
-            .filter(|(k, _)| focus.is_none_or(|f| f.key() == crate::model::Key::of(k)));
+            .filter(|(vm, _)| focus.is_none_or(|f| f.key() == vm.key()));
         for (_, nics) in vms {
             for nic_id in nics {
                 add(nic_id);
-                let Some(nic) = ix.nics.get(&nic_id.key().folded()) else {
+                let Some(nic) = ix.nics.get(&nic_id.key()) else {
                     continue;
                 };
                 if let Some(n) = &nic.nsg {
@@ -479,7 +479,7 @@ impl Index {
                 }
                 for (subnet, pip, lb_refs) in &nic.configs {
                     if let Some(s) = subnet {
-                        subnets.insert(s.key().folded());
+                        subnets.insert(IdKey::from(s));
                         if let Some(v) = parent(s, "subnets") {
                             add(&v);
                         }
@@ -491,7 +491,7 @@ impl Index {
                         let lb = parent(r, "inboundNatRules")
                             .or_else(|| parent(r, "backendAddressPools"));
                         if let Some(lb) = lb {
-                            lbs.insert(lb.key().folded());
+                            lbs.insert(IdKey::from(&lb));
                             add(&lb);
                         }
                     }
@@ -499,32 +499,32 @@ impl Index {
             }
         }
         for (subnet_list, _) in ix.vnets.values() {
-            for (key, refs) in subnet_list {
-                if focus.is_some() && !subnets.contains(key) {
+            for (subnet, refs) in subnet_list {
+                if focus.is_some() && !subnets.contains(&subnet.key()) {
                     continue;
                 }
                 refs.iter().for_each(&mut add);
             }
         }
-        for (key, pips) in &ix.lbs {
-            if focus.is_none() || lbs.contains(key) {
+        for (lb, pips) in &ix.lbs {
+            if focus.is_none() || lbs.contains(lb) {
                 pips.iter().for_each(&mut add);
             }
         }
         // A Bastion matters when it sits in one of the VM's VNets or a peer of them; only then is
         // its VNet (for the AzureBastionSubnet prefix) worth a request in a one-VM check.
-        let mut near: HashSet<String> = HashSet::new();
+        let mut near = IdSet::default();
         for s in &subnets {
-            if let Some(v) = parent(&ResId::new(s), "subnets") {
-                if let Some((_, peers)) = ix.vnets.get(&v.key().folded()) {
-                    near.extend(peers.iter().map(|r| r.key().folded()));
+            if let Some(v) = parent(s, "subnets") {
+                if let Some((_, peers)) = ix.vnets.get(&v.key()) {
+                    near.extend(peers.iter().map(IdKey::from));
                 }
-                near.insert(v.into_key());
+                near.insert(IdKey::from(v));
             }
         }
         for b in &ix.bastions {
             for v in b {
-                if focus.is_none() || near.contains(&v.key().folded()) {
+                if focus.is_none() || near.contains(&v.key()) {
                     add(v);
                 }
             }
@@ -543,19 +543,21 @@ impl Index {
     /// lists, or that name their VM. Sorted by key, each once.
     pub(crate) fn vm_vnets(&self) -> Vec<ResId> {
         let ix = self;
-        let listed: HashSet<String> = ix
+        let listed: IdSet = ix
             .vms
             .iter()
-            .flat_map(|(_, nics)| nics.iter().map(|n| n.key().folded()))
+            .flat_map(|(_, nics)| nics.iter().map(IdKey::from))
             .collect();
         let mut out: Vec<ResId> = ix
             .nics
             .iter()
-            .filter(|(key, nic)| nic.attached || listed.contains(key.as_str()))
+            .filter(|(nic_id, nic)| nic.attached || listed.contains(*nic_id))
             .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
             .filter_map(|s| parent(s, "subnets"))
             .collect();
-        out.sort_by(|a, b| a.key().cmp(&b.key()));
+        // By key, then text: of a VNet spelt two ways the same spelling is kept every run (the
+        // NICs' map iterates in another order each time).
+        out.sort();
         out.dedup_by(|a, b| a.key() == b.key());
         out
     }
@@ -579,13 +581,18 @@ impl Index {
 
     /// The VNets of the NICs that name their VM, known from a single page of NICs (a NIC that
     /// only its VM lists is known at the end: [`Index::vm_vnets`] has both).
+    /// Sorted and each once, as [`Index::vm_vnets`].
     pub(crate) fn attached_vnets(&self) -> Vec<ResId> {
-        self.nics
+        let mut out: Vec<ResId> = self
+            .nics
             .values()
             .filter(|nic| nic.attached)
             .flat_map(|nic| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
             .filter_map(|s| parent(s, "subnets"))
-            .collect()
+            .collect();
+        out.sort();
+        out.dedup_by(|a, b| a.key() == b.key());
+        out
     }
 
     /// How many distinct resource ids were indexed (resources without a usable id are not).
@@ -765,6 +772,20 @@ mod tests {
         assert_eq!(names(ix.vm_vnets()), ["va", "vb"]);
         // Only the NICs' page: the listed NIC's VNet is not known yet.
         assert_eq!(names(Index::of(&e[..3]).vm_vnets()), ["va"]);
+    }
+
+    /// A VNet its NICs spell two ways is read once, under the same spelling whatever order the
+    /// NICs come in (the collected snapshot's admin-rule section is keyed by it).
+    #[test]
+    fn a_vnet_spelt_two_ways_is_read_once_under_one_spelling() {
+        let one = nic("n1", "vnet-a", Some("vm-a"));
+        let two = nic("n2", "VNET-A", Some("vm-b"));
+        for e in [[one.clone(), two.clone()], [two.clone(), one.clone()]] {
+            for _ in 0..8 {
+                assert_eq!(names(Index::of(&e).vm_vnets()), ["VNET-A"]);
+                assert_eq!(names(Index::of(&e).attached_vnets()), ["VNET-A"]);
+            }
+        }
     }
 
     /// An index built a page at a time answers like one built at once.

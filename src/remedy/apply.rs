@@ -3,10 +3,9 @@
 
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 
 pub(crate) use super::apply_error::{stand_in_prefix, ApplyError};
-use crate::model::ResId;
+use crate::model::{IdKey, IdMap, ResId};
 use crate::rules::fix::{Fix, FixAccess, Source};
 
 /// The address that stands in for `<YOUR-PUBLIC-IP>` while a fix is proven: 192.0.2.10 from
@@ -14,7 +13,7 @@ use crate::rules::fix::{Fix, FixAccess, Source};
 pub(crate) const STAND_IN: &str = "192.0.2.10";
 
 /// The raw resources indexed by case-folded id (resources without a readable id are left out).
-pub(crate) fn index(resources: &[&RawValue]) -> HashMap<String, usize> {
+pub(crate) fn index(resources: &[&RawValue]) -> IdMap<usize> {
     #[derive(serde::Deserialize)]
     struct Head {
         id: Option<String>,
@@ -24,7 +23,7 @@ pub(crate) fn index(resources: &[&RawValue]) -> HashMap<String, usize> {
         .enumerate()
         .filter_map(|(i, r)| {
             let h: Head = serde_json::from_str(r.get()).ok()?;
-            Some((ResId::new(&h.id?).into_key(), i))
+            Some((IdKey::from(ResId::new(&h.id?)), i))
         })
         .collect()
 }
@@ -47,7 +46,7 @@ fn text(s: &Source, stand_in: &str) -> String {
 /// Applies `fix` to the resource it changes.
 pub(crate) fn patch(
     resources: &[&RawValue],
-    index: &HashMap<String, usize>,
+    index: &IdMap<usize>,
     fix: &Fix,
     stand_in: &str,
 ) -> Result<Patch, ApplyError> {
@@ -57,9 +56,9 @@ pub(crate) fn patch(
     if let Some(e) = super::apply_more::unprovable(fix) {
         return Err(e);
     }
-    let key = ResId::new(id).into_key();
+    let rid = ResId::new(id);
     let at = *index
-        .get(&key)
+        .get(&rid.key())
         .ok_or_else(|| ApplyError::Missing(id.to_string()))?;
     let mut doc: Value = serde_json::from_str(resources[at].get())
         .map_err(|e| ApplyError::Shape(format!("{id}: {e}")))?;

@@ -177,7 +177,7 @@ struct Shared<'a> {
     /// The guest facts (keyed once) and the ASG member sets: every audit below shares them.
     observed: Observations,
     served: &'a HashMap<String, Vec<(String, String)>>,
-    index: &'a HashMap<String, usize>,
+    index: &'a crate::model::IdMap<usize>,
     /// Every VM's findings before any change, with the audit's own client (`truth`).
     truth: Arc<Seen>,
 }
