@@ -152,6 +152,27 @@ fn the_graph_quota_is_honoured() {
     );
 }
 
+/// A quota smaller than the queries that open their chains side by side before anything is known
+/// (three): the one query past it is answered 429 and waits as told; once an answer has said
+/// the quota, no query runs into it again, and the report is the ARM backend's.
+#[test]
+fn a_quota_below_the_opening_queries_is_waited_out() {
+    let snap = without_guest(serde_json::from_str(rdpaudit::cli::DEMO).expect("demo"));
+    let server = serve(&snap, |c| {
+        c.graph_page_size(10).graph_quota(2, Duration::from_secs(1))
+    });
+    let (_, arm, _) = run(&server, &["--subscription", DEMO_SUB]);
+    let (code, graph, err) = run(&server, &["--subscription", DEMO_SUB, "--backend", "graph"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_same(&comparable(graph), &comparable(arm));
+    let throttled = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == "graph" && r.status == Some(429))
+        .count();
+    assert_eq!(throttled, 1, "429s beyond the opening query past the quota");
+}
+
 #[test]
 fn graph_resource_group_scope_matches_arm() {
     let snap = without_guest(serde_json::from_str(rdpaudit::cli::DEMO).expect("demo"));

@@ -147,7 +147,7 @@ async fn run_query(
     scope: &GraphScope,
     (q, label): (&str, &str),
     early: &VnetSender,
-    decode: bool,
+    (lead, decode): (bool, bool),
 ) -> Result<Queried, ArmError> {
     let endpoint = url(client.base());
     let mut out = Queried {
@@ -167,8 +167,14 @@ async fn run_query(
     let send = |token: Option<&str>| {
         let (client, quota) = (client.clone(), quota.clone());
         let (endpoint, body) = (endpoint.clone(), body(scope, q, token));
+        let opens = lead && token.is_none();
         async move {
-            let ticket = quota.ticket().await;
+            // A lead query's first page may go before the quota is known (`OPENING`).
+            let ticket = if opens {
+                quota.opening_ticket().await
+            } else {
+                quota.ticket().await
+            };
             let (bytes, headers) = client.post(&endpoint, &body).await?;
             ticket.answered(&headers);
             Ok(bytes)
@@ -245,6 +251,9 @@ struct Job {
     scope: usize,
     query: String,
     label: String,
+    /// Reads a type that grows with the estate: its first page may go before the quota is
+    /// known, beside the other such chains.
+    lead: bool,
 }
 
 /// Collects through Resource Graph; what it references outside the scope is read by id via ARM.
@@ -321,6 +330,7 @@ fn jobs(scopes: &[GraphScope], resource_groups: &[String]) -> Vec<Job> {
                 scope: i,
                 query: query(&types, resource_groups),
                 label: format!("{label}, {}", names.join(", ")),
+                lead: part < OWN_QUERY.len(),
             });
         }
         if !resource_groups.is_empty() {
@@ -328,6 +338,7 @@ fn jobs(scopes: &[GraphScope], resource_groups: &[String]) -> Vec<Job> {
                 scope: i,
                 query: bastion_query(),
                 label: format!("{label}, Bastion hosts"),
+                lead: false,
             });
         }
     }
@@ -347,16 +358,25 @@ async fn run_jobs(
     let mut set = JoinSet::new();
     for (n, job) in jobs.iter().enumerate() {
         let (client, quota) = (client.clone(), quota.clone());
-        let (scope, q, label) = (
+        let (scope, q, label, lead) = (
             scopes[job.scope].clone(),
             job.query.clone(),
             job.label.clone(),
+            job.lead,
         );
         let early = early.clone();
         set.spawn(async move {
             (
                 n,
-                run_query(&client, &quota, &scope, (&q, &label), &early, decode).await,
+                run_query(
+                    &client,
+                    &quota,
+                    &scope,
+                    (&q, &label),
+                    &early,
+                    (lead, decode),
+                )
+                .await,
             )
         });
     }

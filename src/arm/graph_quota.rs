@@ -3,10 +3,11 @@
 //!
 //! Every response says how many queries are left in the window (`x-ms-user-quota-remaining`)
 //! and when the window resets (`x-ms-user-quota-resets-after`, `hh:mm:ss`). A query is sent only
-//! while the last answer leaves room for it beside those already in flight; while no answer is
-//! known (the first query, or a window that has reset since), one query goes alone and the
-//! others wait for its headers (an answer without them lifts that wait). Answers can come back in another order than the service counted
-//! them, so within a window the smallest `remaining` seen stands. Each query holds a [`Ticket`] until its answer arrives; a ticket
+//! while the last answer leaves room for it beside those already in flight. While no answer is
+//! known (the start, or a window that has reset since), at most [`OPENING`] queries that open a
+//! chain of pages go side by side and any other query goes alone; the rest wait for headers (an
+//! answer without them lifts that wait). Answers can come back in another order than the
+//! service counted them, so within a window the smallest `remaining` seen stands. Each query holds a [`Ticket`] until its answer arrives; a ticket
 //! dropped without an answer (an error) frees its place.
 
 use std::sync::Mutex;
@@ -14,6 +15,13 @@ use std::time::Duration;
 use tokio::sync::Notify;
 // tokio's clock, which tests can pause and advance.
 use tokio::time::Instant;
+
+/// Queries that may be in flight before any answer has said what the quota is, when each opens
+/// a chain of pages (`Quota::opening_ticket`). Microsoft's "Query in parallel" sample sends its
+/// groups' first queries side by side with nothing known; three (a fifth of the 15 per 5 s in
+/// Microsoft's example) lets the three chains that grow with the estate start together instead
+/// of one round trip apart, and a 429 there is waited out as `Retry-After` says.
+pub(crate) const OPENING: u64 = 3;
 
 #[derive(Debug, Default)]
 struct State {
@@ -60,6 +68,17 @@ pub(crate) struct Ticket<'q> {
 impl Quota {
     /// Waits until one more query may be sent, and takes its place.
     pub(crate) async fn ticket(&self) -> Ticket<'_> {
+        self.take(1).await
+    }
+
+    /// As [`Quota::ticket`], for the first page of a chain: while nothing is known, up to
+    /// [`OPENING`] such queries go side by side.
+    pub(crate) async fn opening_ticket(&self) -> Ticket<'_> {
+        self.take(OPENING).await
+    }
+
+    /// `unknown`: how many may be in flight while no answer has told the quota.
+    async fn take(&self, unknown: u64) -> Ticket<'_> {
         loop {
             // Registered before the state is read, so an answer in between is not missed.
             let answered = self.answered.notified();
@@ -72,7 +91,7 @@ impl Quota {
                     Some((left, reset)) if reset > now => {
                         (left <= s.in_flight).then_some(Wait::Reset(reset))
                     }
-                    _ => (s.in_flight > 0 && !s.unmetered).then_some(Wait::Answer),
+                    _ => (s.in_flight >= unknown && !s.unmetered).then_some(Wait::Answer),
                 };
                 if wait.is_none() {
                     s.in_flight += 1;
@@ -240,6 +259,35 @@ mod tests {
             sent - start >= Duration::from_secs(4),
             "waited {:?}",
             sent - start
+        );
+    }
+
+    /// Unknown quota: up to `OPENING` queries that open a chain go side by side; one more, of
+    /// either kind, waits for an answer.
+    #[tokio::test(start_paused = true)]
+    async fn chains_open_side_by_side_before_the_quota_is_known() {
+        let q = Arc::new(Quota::default());
+        let mut open = Vec::new();
+        for n in 0..OPENING {
+            let t = tokio::time::timeout(Duration::from_millis(10), q.opening_ticket()).await;
+            open.push(t.unwrap_or_else(|_| panic!("opening query {n} waited")));
+        }
+        let more = tokio::time::timeout(Duration::from_millis(10), q.opening_ticket()).await;
+        assert!(
+            more.is_err(),
+            "more than {OPENING} queries before any answer"
+        );
+        let plain = tokio::time::timeout(Duration::from_millis(10), q.ticket()).await;
+        assert!(
+            plain.is_err(),
+            "a page beside the opening queries before any answer"
+        );
+        let first = open.remove(0);
+        first.answered(&headers(10, "00:00:05"));
+        let after = tokio::time::timeout(Duration::from_millis(10), q.ticket()).await;
+        assert!(
+            after.is_ok(),
+            "still waiting with the quota known and room left"
         );
     }
 
