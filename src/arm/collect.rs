@@ -88,6 +88,17 @@ impl Collected {
         self.built = self.resources.len();
     }
 
+    /// Drops the resources from `len` on (a query that failed after some of its pages were
+    /// added): the index and the model are made again from what is left when next asked for.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len < self.resources.len() {
+            self.resources.truncate(len);
+            self.index = Index::default();
+            self.indexed = 0;
+            self.changed();
+        }
+    }
+
     /// Resources already in the model were changed or dropped: it is built again, from all of
     /// them, when asked for.
     fn changed(&mut self) {

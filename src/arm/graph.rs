@@ -7,6 +7,9 @@
 //! longest type's, as with ARM's per-type lists, not the whole estate's. Pages follow
 //! `$skipToken` with the same query and scopes (the `id` column is projected and ordered, which
 //! keeps paging stable); the per-user quota is shared by the queries in flight ([`Quota`]).
+//! Each page is decoded in its query's task and added to the model in the queries' order as
+//! soon as the queries before it have ended ([`InOrder`]), so little is left once the last page
+//! is in.
 //! Rows come back in Resource Graph shape (lower-case types, power state under
 //! `properties.extended.instanceView`), which the model reads like ARM's.
 
@@ -16,6 +19,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::sync::Arc;
+use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinSet;
 
 use super::client::{ArmClient, MAX_PAGES};
@@ -23,10 +27,11 @@ use super::collect::{self, CollectError, Collected, Scope};
 use super::collect_doors::{AdminRules, VnetSender};
 use super::error::{ArmError, ErrorKind};
 use super::graph_quota::Quota;
+use super::in_order::{Ended, Event, InOrder, Page};
 use super::paging::Ahead;
 use super::request::{ResourceType, PRIVATE_REACH_TYPES, TYPES};
 use crate::model::refs::Index;
-use crate::model::{decode_each, DecodedBlock, DiagLevel, Diagnostic};
+use crate::model::{decode_each, DiagLevel, Diagnostic};
 use crate::snapshot::Subscription;
 
 pub(crate) const API_RESOURCE_GRAPH: &str = "2024-04-01";
@@ -130,32 +135,21 @@ struct Response {
     skip_token: Option<String>,
 }
 
-/// Rows of one query, and why they may not be all (diagnostics naming the request).
-#[derive(Default)]
-struct Queried {
-    rows: Vec<Box<RawValue>>,
-    /// The rows' references, read page by page as they arrive.
-    index: Index,
-    /// The rows decoded for the model, page by page as they arrive (when asked for).
-    decoded: Option<DecodedBlock>,
-    stopped: Vec<Diagnostic>,
-}
-
+/// Runs query `n` to its last page; each page goes to `pages` as it is read (its references
+/// indexed and, when asked, its rows decoded, here in the query's task). Returns why the rows
+/// may not be all (diagnostics naming the request).
 async fn run_query(
     client: &Arc<ArmClient>,
     quota: &Arc<Quota>,
     scope: &GraphScope,
     (q, label): (&str, &str),
-    early: &VnetSender,
+    (early, pages, n): (&VnetSender, &UnboundedSender<Event>, usize),
     (lead, decode): (bool, bool),
-) -> Result<Queried, ArmError> {
+) -> Result<Vec<Diagnostic>, ArmError> {
     let endpoint = url(client.base());
-    let mut out = Queried {
-        decoded: decode.then(DecodedBlock::default),
-        ..Queried::default()
-    };
+    let mut out: Vec<Diagnostic> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut pages = 0usize;
+    let mut page_count = 0usize;
     let stop = |why: String| Diagnostic {
         level: DiagLevel::Warning,
         scope: Some(format!("Resource Graph, {label}")),
@@ -182,7 +176,7 @@ async fn run_query(
     };
     let mut bytes = send(None).await?;
     loop {
-        pages += 1;
+        page_count += 1;
         let malformed = |m: &str| ArmError {
             status: Some(200),
             ..ArmError::new(ErrorKind::Malformed, "POST", &endpoint, m)
@@ -191,7 +185,7 @@ async fn run_query(
             .map_err(|e| malformed(&format!("the response is not a Resource Graph result: {e}")))?;
         // No `data` is not "no rows": Resource Graph always sends the array, empty or not.
         let Some(d) = r.data else {
-            out.stopped.push(stop(
+            out.push(stop(
                 "the response has no `data`; not read as \"no resources\"".into(),
             ));
             break;
@@ -203,7 +197,7 @@ async fn run_query(
                 None,
                 Some(stop("$skipToken repeats an earlier page (loop)".into())),
             ),
-            Some(_) if pages >= MAX_PAGES => (
+            Some(_) if page_count >= MAX_PAGES => (
                 None,
                 Some(stop(format!(
                     "a $skipToken is still present after {MAX_PAGES} pages"
@@ -215,25 +209,30 @@ async fn run_query(
             malformed("`data` is not an array (resultFormat objectArray was asked)")
         })?;
         // VMs' VNets go to the admin-rule reader now.
-        let piece = Index::of(&page);
-        early.read(piece.attached_vnets());
-        out.index.merge(piece);
-        if let Some(d) = &mut out.decoded {
-            d.append(decode_each(page.iter().map(|r| r.as_ref())));
-        }
-        out.rows.extend(page);
+        let index = Index::of(&page);
+        early.read(index.attached_vnets());
+        let decoded = decode.then(|| decode_each(page.iter().map(|r| r.as_ref())));
+        // The collector is gone only when the collection was dropped: nothing to add to.
+        let _ = pages.send(Event::Page(
+            n,
+            Box::new(Page {
+                rows: page,
+                index,
+                decoded,
+            }),
+        ));
         if is_true(r.result_truncated.as_ref()) {
-            out.stopped.push(stop(
+            out.push(stop(
                 "Resource Graph says resultTruncated: the rows are cut".into(),
             ));
         }
-        out.stopped.extend(stopped);
+        out.extend(stopped);
         match next {
             Some(ahead) => bytes = ahead.answer().await?,
             None => break,
         }
     }
-    tracing::debug!(%label, rows = out.rows.len(), pages, "Resource Graph query done");
+    tracing::debug!(%label, pages = page_count, "Resource Graph query done");
     Ok(out)
 }
 
@@ -281,14 +280,20 @@ pub(crate) async fn collect(
     let jobs = jobs(&scopes, &scope.resource_groups);
     // Admin-rule requests start as soon as a page of NICs names a VNet (docs/performance.md).
     let admin = AdminRules::start(client.clone());
-    let results = run_jobs(&client, &scopes, &jobs, admin.sender(), scope.decode).await;
+    let results = run_jobs(
+        &client,
+        &scopes,
+        &jobs,
+        (admin.sender(), scope.decode),
+        &mut out,
+    )
+    .await;
     let (mut answered, mut last_error) = (false, None);
     for (job, result) in jobs.iter().zip(results) {
         match result {
-            Ok(found) => {
+            Ok(stopped) => {
                 answered = true;
-                out.add_indexed(found.rows, found.index, found.decoded);
-                out.diagnostics.extend(found.stopped);
+                out.diagnostics.extend(stopped);
             }
             Err(e) if e.is_auth() => return Err(CollectError::Auth(e)),
             Err(e) => {
@@ -323,7 +328,10 @@ fn jobs(scopes: &[GraphScope], resource_groups: &[String]) -> Vec<Job> {
                 format!("subscriptions batch {} ({} subscriptions)", i + 1, v.len())
             }
         };
-        for part in 0..PARTS {
+        // The shared query first, then the chains that grow with the estate, the longest last:
+        // pages are added in this order (`run_jobs`), so those of the queries that end first
+        // are in the model before the last chain's end.
+        for part in (0..PARTS).rev() {
             let types = part_types(part);
             let names: Vec<&str> = types.iter().map(|t| t.name).collect();
             jobs.push(Job {
@@ -346,62 +354,53 @@ fn jobs(scopes: &[GraphScope], resource_groups: &[String]) -> Vec<Job> {
 }
 
 /// Runs every job side by side (the client's `--concurrency` and the shared quota bound them);
-/// results in the order of `jobs`.
+/// their pages are added to `out` in the order of `jobs` as soon as every job before has ended
+/// ([`InOrder`]), so the model is mostly built when the last page arrives. How each job ended,
+/// in the order of `jobs`.
 async fn run_jobs(
     client: &Arc<ArmClient>,
     scopes: &[GraphScope],
     jobs: &[Job],
-    early: VnetSender,
-    decode: bool,
-) -> Vec<Result<Queried, ArmError>> {
+    (early, decode): (VnetSender, bool),
+    out: &mut Collected,
+) -> Vec<Ended> {
     let quota = Arc::new(Quota::default());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    // Kept until every event is in: dropping a JoinSet aborts its tasks.
     let mut set = JoinSet::new();
     for (n, job) in jobs.iter().enumerate() {
-        let (client, quota) = (client.clone(), quota.clone());
+        let (client, quota, tx, early) = (client.clone(), quota.clone(), tx.clone(), early.clone());
         let (scope, q, label, lead) = (
             scopes[job.scope].clone(),
             job.query.clone(),
             job.label.clone(),
             job.lead,
         );
-        let early = early.clone();
         set.spawn(async move {
-            (
-                n,
-                run_query(
-                    &client,
-                    &quota,
-                    &scope,
-                    (&q, &label),
-                    &early,
-                    (lead, decode),
-                )
-                .await,
-            )
+            let q = (q.as_str(), label.as_str());
+            let ended = run_query(&client, &quota, &scope, q, (&early, &tx, n), (lead, decode));
+            let _ = tx.send(Event::Done(n, ended.await));
         });
     }
-    let mut results: Vec<Option<Result<Queried, ArmError>>> =
-        (0..jobs.len()).map(|_| None).collect();
+    drop((tx, early));
+    let mut order = InOrder::new(jobs.len(), out);
+    while let Some(event) = rx.recv().await {
+        order.take(event, out);
+    }
     while let Some(done) = set.join_next().await {
-        match done {
-            Ok((n, r)) => results[n] = Some(r),
-            Err(e) => tracing::error!(error = %e, "a Resource Graph query task failed"),
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a Resource Graph query task failed");
         }
     }
-    results
-        .into_iter()
-        .zip(jobs)
-        .map(|(r, job)| {
-            r.unwrap_or_else(|| {
-                Err(ArmError::new(
-                    ErrorKind::Malformed,
-                    "POST",
-                    &url(client.base()),
-                    format!("the query task for {} ended without a result", job.label),
-                ))
-            })
-        })
-        .collect()
+    order.finish(out, |n| {
+        let label = jobs.get(n).map_or("a query", |j| j.label.as_str());
+        ArmError::new(
+            ErrorKind::Malformed,
+            "POST",
+            &url(client.base()),
+            format!("the query task for {label} ended without a result"),
+        )
+    })
 }
 
 /// The subscriptions seen in rows (a management-group scope names none up front).

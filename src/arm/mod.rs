@@ -13,6 +13,7 @@ pub(crate) mod collect_named;
 pub(crate) mod error;
 pub(crate) mod graph;
 mod graph_quota;
+mod in_order;
 pub(crate) mod paging;
 pub mod probe;
 pub(crate) mod request;
