@@ -327,15 +327,23 @@ impl<'m> Audit<'m> {
         self,
         mut part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P + Send,
     ) -> Vec<P> {
-        let evaluator = Evaluator::new(self.model, &self.options, &self.observations);
-        let builder = Builder::sharing(self.model, self.options.port, &self.observations, self.ix);
         let in_scope = self.vms.len();
         let mut all = self.vms;
         all.extend(stepping_stones(self.model, &self.stones, &all));
         // The full east-west section and a trace read every VM at once: one batch.
         let whole = self.lateral || self.trace_from.is_some();
         let target = if whole { 0 } else { self.batch };
-        let groups = crate::engine::lateral::batches::batches(self.model, &all, target);
+        // Each of these runs alone on one core: side by side.
+        let (model, options, observations, ix) =
+            (self.model, &self.options, &self.observations, self.ix);
+        let ((evaluator, builder), groups) = rayon::join(
+            || {
+                let evaluator = Evaluator::new(model, options, observations);
+                let builder = Builder::sharing(model, options.port, observations, ix);
+                (evaluator, builder)
+            },
+            || crate::engine::lateral::batches::batches(model, &all, target),
+        );
         let batch = Batch {
             model: self.model,
             evaluator: &evaluator,

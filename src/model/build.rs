@@ -205,7 +205,8 @@ impl Building {
             m.diagnostics.push(d);
         }
         avnm::exempt_denies(&mut m);
-        m.vms.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
+        // Alone on one core here; the VMs are many and large to move.
+        m.vms.par_sort_by(|a, b| a.id.key().cmp(&b.id.key()));
         m.classic_vms.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
         m.bastions.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
         m.firewalls.sort_by(|a, b| a.id.key().cmp(&b.id.key()));
@@ -276,7 +277,8 @@ fn add_body(m: &mut Model, shared: &mut Defaults, rid: &ResId, body: Body) -> Re
         Body::Vm(e) => vm(m, rid, e),
         Body::ClassicVm(e) => classic_vm(m, rid, e),
         Body::Nic(e) => nic(m, rid, e),
-        Body::Nsg(e) => nsg(m, shared, rid, e),
+        Body::Nsg(e) => nsg(m, shared, rid, nsg::prepare(e)?),
+        Body::NsgReady(p) => nsg(m, shared, rid, p),
         Body::PublicIp(e) => public_ip(m, rid, e),
         Body::Vnet(e) => vnet(m, rid, e),
         Body::LoadBalancer(e) => load_balancer(m, rid, e),

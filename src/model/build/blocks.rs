@@ -110,6 +110,8 @@ pub(super) enum Body {
     ClassicVm(Envelope<wire::ClassicVmProps>),
     Nic(Envelope<wire::NicProps>),
     Nsg(Envelope<wire::NsgProps>),
+    /// An NSG's rules read where it was decoded (`nsg::prepare`).
+    NsgReady(super::nsg::Prepared),
     PublicIp(Envelope<wire::PipProps>),
     Vnet(Envelope<wire::VnetProps>),
     LoadBalancer(Envelope<wire::LbProps>),
@@ -152,7 +154,7 @@ pub(super) fn decode_resource(text: &str) -> Decoded {
     };
     match kind {
         None => Decoded::Ignored,
-        Some(kind) => Decoded::Body(rid, decode_kind(kind, text)),
+        Some(kind) => Decoded::Body(rid, decode_kind(kind, text).and_then(ready)),
     }
 }
 
@@ -199,7 +201,16 @@ fn at_once(text: &str) -> Option<Decoded> {
         checked(text, t, &mut id),
         checked::<IgnoredAny>(text, t, &mut id)
     );
-    Some(Decoded::Body(id?, Ok(body)))
+    Some(Decoded::Body(id?, ready(body)))
+}
+
+/// What can be made of a body without the rest of the data is made here, on the decoding
+/// thread, not by the builder that adds resources one at a time: an NSG's rules.
+fn ready(body: Body) -> Result<Body, String> {
+    match body {
+        Body::Nsg(e) => super::nsg::prepare(e).map(Body::NsgReady),
+        other => Ok(other),
+    }
 }
 
 /// `text` as an envelope whose `type` is `t` and whose `id` (put in `id`) is a resource id.

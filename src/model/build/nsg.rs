@@ -4,12 +4,18 @@ use std::sync::Arc;
 
 use super::*;
 
-pub(super) fn nsg(
-    m: &mut Model,
-    shared: &mut Defaults,
-    rid: &ResId,
-    env: Envelope<wire::NsgProps>,
-) -> Result<(), String> {
+/// An NSG with its rules read, as the decoding threads leave it (on every core): the builder,
+/// which runs alone, only shares its default rules and files it ([`nsg`]). Rules were most of
+/// the builder's work.
+pub(super) struct Prepared {
+    head: Envelope<()>,
+    provisioning_state: Option<String>,
+    /// [inbound, outbound] × [custom, default], each by ascending priority.
+    lists: [[Vec<SecurityRule>; 2]; 2],
+}
+
+/// Reads an NSG's rules (on a decoding thread; ids are shared later, by [`nsg`]).
+pub(super) fn prepare(env: Envelope<wire::NsgProps>) -> Result<Prepared, String> {
     let (head, mut p) = props(env)?;
     let has_defaults = p.default_security_rules.is_some();
     // [inbound, outbound] × [custom, default]
@@ -47,12 +53,40 @@ pub(super) fn nsg(
     // Rules are large and grown by doubling: the spare room was a fifth of the model.
     custom_in.shrink_to_fit();
     custom_out.shrink_to_fit();
+    Ok(Prepared {
+        head,
+        provisioning_state: p.provisioning_state.take(),
+        lists: [[custom_in, default_in], [custom_out, default_out]],
+    })
+}
+
+/// Files a prepared NSG: its rules' ASG ids shared with every other mention, its default rules
+/// with other NSGs'.
+pub(super) fn nsg(
+    m: &mut Model,
+    shared: &mut Defaults,
+    rid: &ResId,
+    p: Prepared,
+) -> Result<(), String> {
+    let Prepared {
+        head,
+        provisioning_state,
+        mut lists,
+    } = p;
+    for rule in lists.iter_mut().flatten().flatten() {
+        for side in [&mut rule.source, &mut rule.destination] {
+            for asg in side.asgs.iter_mut() {
+                *asg = asg.clone().shared();
+            }
+        }
+    }
+    let [[custom_in, default_in], [custom_out, default_out]] = lists;
     m.nsgs.insert(
         IdKey::from(rid),
         Nsg {
             id: rid.clone(),
             name: name_of(&head, rid),
-            provisioning_state: p.provisioning_state.clone(),
+            provisioning_state,
             inbound: Rules::with_defaults(custom_in, shared.share(default_in)),
             outbound: Rules::with_defaults(custom_out, shared.share(default_out)),
         },

@@ -214,3 +214,41 @@ fn a_resource_that_is_not_json_in_an_early_block_leaves_the_document_to_the_whol
         Some(3000)
     );
 }
+
+proptest::proptest! {
+    /// The word-at-a-time search finds what a byte-by-byte search finds, wherever the quote or
+    /// backslash sits in a word, with bytes of every value (0x80 and up included) around it.
+    #[test]
+    fn the_word_search_finds_the_first_quote_or_backslash(
+        bytes in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::num::u8::ANY,
+                proptest::strategy::Just(b'"'),
+                proptest::strategy::Just(b'\\'),
+                proptest::strategy::Just(b'a'),
+            ],
+            0..40,
+        )
+    ) {
+        let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\');
+        proptest::prop_assert_eq!(quote_or_backslash(&bytes), naive);
+    }
+}
+
+/// Strings that end, or whose escape sits, at every offset of a word, and across buffer
+/// refills: each resource is found whole.
+#[test]
+fn strings_end_anywhere_in_a_word() {
+    let items: Vec<String> = (0..64)
+        .map(|i| {
+            let pad = "x".repeat(i % 17);
+            format!(r#"{{"id": "/subscriptions/s/x/{i}", "a": "{pad}\"q\\{pad}", "b": ["{pad}"]}}"#)
+        })
+        .collect();
+    let text = format!(r#"{{"resources": [{}]}}"#, items.join(","));
+    for chunk in [1, 7, 64, 4096] {
+        let (seen, rest) = stream(text.as_bytes(), chunk).expect("streamed");
+        assert_eq!(rest.resources, 64, "chunk {chunk}");
+        assert_eq!(seen, items, "chunk {chunk}");
+    }
+}
