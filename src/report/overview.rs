@@ -71,13 +71,24 @@ fn exposure(vm: &VmReport) -> &'static str {
 
 /// `s` cut to `w` characters (a cut ends in `…`), padded to `w`.
 fn cell(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
-        format!("{s}{}", " ".repeat(w - n))
+    let mut c = String::with_capacity(w);
+    push_cell(&mut c, s, w);
+    c
+}
+
+/// [`cell`] written onto `out` (a row is written in place: 10,000 rows made 70,000 strings).
+fn push_cell(out: &mut String, s: &str, w: usize) {
+    let n = if s.is_ascii() {
+        s.len()
     } else {
-        let mut c: String = s.chars().take(w.saturating_sub(1)).collect();
-        c.push('…');
-        c
+        s.chars().count()
+    };
+    if n <= w {
+        out.push_str(s);
+        out.extend(std::iter::repeat_n(' ', w - n));
+    } else {
+        out.extend(s.chars().take(w.saturating_sub(1)));
+        out.push('…');
     }
 }
 
@@ -134,17 +145,23 @@ pub(crate) fn overview(report: &Report, color: bool) -> String {
         let worst = worst(vm)
             .map(|(s, r)| format!("{} {r}", short(s)))
             .unwrap_or_else(|| "-".into());
-        let n = open_findings(vm);
-        let cells = [
-            cell(&vm.name, COLUMNS[0].1),
-            cell(&vm.resource_group, COLUMNS[1].1),
-            cell(&vm.power_state, COLUMNS[2].1),
-            paint(color, tone, &cell(verdict, COLUMNS[3].1)),
-            cell(exposure(vm), COLUMNS[4].1),
-            cell(&worst, COLUMNS[5].1),
-            n.to_string(),
-        ];
-        out.push_str(&cells.join(" "));
+        for (text, (_, w)) in [&vm.name, &vm.resource_group, &vm.power_state]
+            .into_iter()
+            .zip(COLUMNS)
+        {
+            push_cell(&mut out, text, w);
+            out.push(' ');
+        }
+        match color {
+            true => out.push_str(&paint(color, tone, &cell(verdict, COLUMNS[3].1))),
+            false => push_cell(&mut out, verdict, COLUMNS[3].1),
+        }
+        out.push(' ');
+        push_cell(&mut out, exposure(vm), COLUMNS[4].1);
+        out.push(' ');
+        push_cell(&mut out, &worst, COLUMNS[5].1);
+        out.push(' ');
+        out.push_str(&open_findings(vm).to_string());
         out.push('\n');
     }
     out

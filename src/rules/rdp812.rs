@@ -217,13 +217,17 @@ fn deny_stones(
         .filter_map(|x| x.rule)
         .min_by_key(|r| r.priority);
     let below = admitting.map_or(65000, |r| r.priority);
-    let mut sources: Vec<super::Source> = Vec::new();
+    // Each distinct address once, in the stones' order, written only then.
+    let mut ips: Vec<std::net::IpAddr> = Vec::new();
     for e in stones {
-        let s = super::fix::client_source(&e.from_ip.to_string());
-        if !sources.contains(&s) {
-            sources.push(s);
+        if !ips.contains(&e.from_ip) {
+            ips.push(e.from_ip);
         }
     }
+    let sources: Vec<super::Source> = ips
+        .iter()
+        .map(|ip| super::fix::client_source(&ip.to_string()))
+        .collect();
     // The VM's address the stones reach (`*` when they reach more than one).
     let to = match stones.first() {
         Some(f) if stones.iter().all(|e| e.to_ip == f.to_ip) => f.to_ip.to_string(),

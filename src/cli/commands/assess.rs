@@ -124,7 +124,9 @@ pub(super) fn assess(
     if !out.quiet {
         output::print(&render(&report, out, table));
     }
-    Ok(ExitStatus::of_report(&report, out.fail_on, out.fail_on_new))
+    let status = ExitStatus::of_report(&report, out.fail_on, out.fail_on_new);
+    free_aside(report);
+    Ok(status)
 }
 
 /// The report, its fixes proven, and the data it was made from (`rdpaudit fix` patches it).
