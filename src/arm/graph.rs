@@ -128,7 +128,7 @@ pub(crate) fn body(scope: &GraphScope, query: &str, skip_token: Option<&str>) ->
 
 #[derive(Deserialize)]
 struct Response {
-    data: Option<Box<RawValue>>,
+    data: Option<Rows>,
     #[serde(rename = "resultTruncated")]
     result_truncated: Option<serde_json::Value>,
     #[serde(rename = "$skipToken")]
@@ -205,9 +205,11 @@ async fn run_query(
             ),
             Some(t) => (Some(Ahead::spawn("POST", &endpoint, send(Some(&t)))), None),
         };
-        let page: Vec<Box<RawValue>> = serde_json::from_str(d.get()).map_err(|_| {
-            malformed("`data` is not an array (resultFormat objectArray was asked)")
-        })?;
+        let Rows::Array(page) = d else {
+            return Err(malformed(
+                "`data` is not an array (resultFormat objectArray was asked)",
+            ));
+        };
         // VMs' VNets go to the admin-rule reader now.
         let index = Index::of(&page);
         early.read(index.attached_vnets());
@@ -234,6 +236,53 @@ async fn run_query(
     }
     tracing::debug!(%label, pages = page_count, "Resource Graph query done");
     Ok(out)
+}
+
+/// `data` read in the page's one pass: its rows, each kept as its text, or a note that it was
+/// not an array (an error, said where the page is read).
+enum Rows {
+    Array(Vec<Box<RawValue>>),
+    NotArray,
+}
+
+impl<'de> Deserialize<'de> for Rows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rows, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Rows;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("the rows of a Resource Graph result")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Rows, A::Error> {
+                let mut rows = Vec::with_capacity(a.size_hint().unwrap_or(0).min(PAGE as usize));
+                while let Some(row) = a.next_element::<Box<RawValue>>()? {
+                    rows.push(row);
+                }
+                Ok(Rows::Array(rows))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Rows, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Rows::NotArray)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Rows, E> {
+                Ok(Rows::NotArray)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Rows, E> {
+                Ok(Rows::NotArray)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Rows, E> {
+                Ok(Rows::NotArray)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Rows, E> {
+                Ok(Rows::NotArray)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Rows, E> {
+                Ok(Rows::NotArray)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `resultTruncated` is documented as a string (`"true"`/`"false"`); accept a boolean too.
@@ -459,6 +508,39 @@ mod tests {
     }
 
     /// The parts cover every type exactly once.
+    /// `data` is read in the page's one pass: rows kept as their text; a table (an object),
+    /// a scalar or `null` told apart; a row that is not JSON fails the page.
+    #[test]
+    fn data_is_read_as_rows_or_told_apart() {
+        let read = |s: &str| serde_json::from_str::<Response>(s).map(|r| r.data);
+        match read(
+            r#"{"data": [{"id": "/a", "x": [1, {"y": "]"}]}, {"id": "/b"}], "$skipToken": "t"}"#,
+        ) {
+            Ok(Some(Rows::Array(rows))) => {
+                let texts: Vec<&str> = rows.iter().map(|r| r.get()).collect();
+                assert_eq!(
+                    texts,
+                    [r#"{"id": "/a", "x": [1, {"y": "]"}]}"#, r#"{"id": "/b"}"#]
+                );
+            }
+            _ => panic!("rows not read"),
+        }
+        for not_rows in [
+            r#"{"data": {"columns": [], "rows": [[1]]}}"#,
+            r#"{"data": "x"}"#,
+            r#"{"data": 5}"#,
+            r#"{"data": true}"#,
+        ] {
+            assert!(
+                matches!(read(not_rows), Ok(Some(Rows::NotArray))),
+                "{not_rows}"
+            );
+        }
+        assert!(matches!(read(r#"{"data": null}"#), Ok(None)));
+        assert!(matches!(read(r#"{"count": 0}"#), Ok(None)));
+        assert!(read(r#"{"data": [{"id": }]}"#).is_err());
+    }
+
     #[test]
     fn parts_cover_every_type_once() {
         let mut seen: Vec<String> = (0..PARTS)
