@@ -17,7 +17,9 @@ use super::collect_doors::{AdminRules, VnetSender};
 use super::error::{ArmError, ErrorKind};
 use super::request::{self, ResourceType, SUBSCRIPTION_WIDE, TYPES};
 use crate::model::refs::Index;
-use crate::model::{decode_each, Building, DecodedBlock, DiagLevel, Diagnostic, Model, ResId};
+use crate::model::{
+    decode_each, Building, DecodedBlock, DiagLevel, Diagnostic, IdKey, IdSet, Model, ResId,
+};
 use crate::snapshot::Subscription;
 
 /// What to collect (the scope options in README "Usage").
@@ -413,11 +415,8 @@ pub(crate) async fn collect(
             source: e.clone(),
         });
     }
-    if failures.len() == total && total > 0 {
-        let first = failures
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| unreachable!());
+    if let (true, Some(first)) = (failures.len() == total, failures.first()) {
+        let first = first.clone();
         return Err(if first.is_auth() {
             CollectError::Auth(first)
         } else {
@@ -488,7 +487,7 @@ pub(crate) async fn collect_vm(
     // the later rounds, the admin rules of the NICs' VNets (one POST each): four rounds, unless a
     // base policy lives in another subscription.
     let policies = out.index().policies();
-    let mut listed: HashSet<String> = policies.iter().map(|p| p.key().folded()).collect();
+    let mut listed: IdSet = policies.iter().map(IdKey::from).collect();
     let groups = tokio::spawn(super::collect_doors::groups_of(client.clone(), policies));
     follow_rounds(&client, &mut out, Some(&id), 1).await;
     let vnets = out.index().vm_vnets();
@@ -515,7 +514,7 @@ pub(crate) async fn collect_doors(
     focus: Option<&ResId>,
     admin: AdminRules,
 ) {
-    firewall_groups(client, out, focus, &mut HashSet::new()).await;
+    firewall_groups(client, out, focus, &mut IdSet::default()).await;
     admin.read(out.index().vm_vnets());
     let (section, diagnostics) = admin.finish().await;
     out.security_admin_rules = section;
@@ -528,14 +527,14 @@ async fn firewall_groups(
     client: &Arc<ArmClient>,
     out: &mut Collected,
     focus: Option<&ResId>,
-    listed: &mut HashSet<String>,
+    listed: &mut IdSet,
 ) {
     for _round in 0..3 {
         let policies: Vec<ResId> = out
             .index()
             .policies()
             .into_iter()
-            .filter(|p| listed.insert(p.key().folded()))
+            .filter(|p| listed.insert(IdKey::from(p)))
             .collect();
         if policies.is_empty() {
             break;

@@ -144,7 +144,7 @@ impl AdminRules {
     pub(crate) fn start(client: Arc<ArmClient>) -> AdminRules {
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         let task = tokio::spawn(async move {
-            let mut asked = std::collections::HashSet::new();
+            let mut asked = crate::model::IdSet::default();
             let mut set = JoinSet::new();
             let mut section: BTreeMap<String, Vec<Box<RawValue>>> = BTreeMap::new();
             let mut diagnostics = Vec::new();
@@ -169,7 +169,7 @@ impl AdminRules {
                 tokio::select! {
                     next = rx.recv() => match next {
                         Some(Msg::Vnet(v)) => {
-                            if asked.insert(v.key().folded()) {
+                            if asked.insert(crate::model::IdKey::from(&v)) {
                                 let c = client.clone();
                                 set.spawn(async move {
                                     let res = vnet_rules(&c, &v).await;

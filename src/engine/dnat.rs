@@ -474,10 +474,10 @@ fn policy_chain<'m>(
     gaps: &mut Vec<DnatGap>,
 ) -> Vec<&'m FirewallPolicy> {
     let mut chain = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = crate::model::IdSet::default();
     let mut next = fw.policy.clone();
     while let Some(id) = next {
-        if !seen.insert(id.key().folded()) {
+        if !seen.insert(crate::model::IdKey::from(&id)) {
             break; // a cycle: each policy once
         }
         match model.firewall_policies.get(&id.key()) {

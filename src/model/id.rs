@@ -6,10 +6,10 @@
 //! changes no comparison: two ids are equal, ordered and hashed by their text exactly as
 //! before.
 //!
-//! The case-folded key that joins compare is not stored: [`Key`] reads the printed text and
-//! folds ASCII letters as it hashes and compares (other bytes compare as they are, as the
-//! stored `to_ascii_lowercase` key did). At 100,000 VMs a stored key was a second copy of about
-//! 470,000 ids of 150 bytes.
+//! The case-folded key that joins compare is not stored as text: [`Key`] reads the printed text
+//! and folds ASCII letters as it compares (other bytes compare as they are, as the stored
+//! `to_ascii_lowercase` key did); only the key's hash is kept with the id, made once. At
+//! 100,000 VMs a stored key was a second copy of about 470,000 ids of 150 bytes.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;

@@ -109,9 +109,9 @@ pub(super) enum Body {
     Vm(Envelope<wire::VmProps>),
     ClassicVm(Envelope<wire::ClassicVmProps>),
     Nic(Envelope<wire::NicProps>),
-    Nsg(Envelope<wire::NsgProps>),
-    /// An NSG's rules read where it was decoded (`nsg::prepare`).
-    NsgReady(super::nsg::Prepared),
+    /// An NSG's rules are read where it is decoded, on every core, not by the builder that
+    /// adds resources one at a time (`nsg::prepare`); an error in them is the NSG's.
+    Nsg(Result<super::nsg::Prepared, String>),
     PublicIp(Envelope<wire::PipProps>),
     Vnet(Envelope<wire::VnetProps>),
     LoadBalancer(Envelope<wire::LbProps>),
@@ -154,7 +154,7 @@ pub(super) fn decode_resource(text: &str) -> Decoded {
     };
     match kind {
         None => Decoded::Ignored,
-        Some(kind) => Decoded::Body(rid, decode_kind(kind, text).and_then(ready)),
+        Some(kind) => Decoded::Body(rid, decode_kind(kind, text)),
     }
 }
 
@@ -166,7 +166,7 @@ macro_rules! body_of {
             Kind::Vm => Body::Vm($read?),
             Kind::ClassicVm => Body::ClassicVm($read?),
             Kind::Nic => Body::Nic($read?),
-            Kind::Nsg => Body::Nsg($read?),
+            Kind::Nsg => Body::Nsg(super::nsg::prepare($read?)),
             Kind::PublicIp => Body::PublicIp($read?),
             Kind::Vnet => Body::Vnet($read?),
             Kind::LoadBalancer => Body::LoadBalancer($read?),
@@ -201,16 +201,7 @@ fn at_once(text: &str) -> Option<Decoded> {
         checked(text, t, &mut id),
         checked::<IgnoredAny>(text, t, &mut id)
     );
-    Some(Decoded::Body(id?, ready(body)))
-}
-
-/// What can be made of a body without the rest of the data is made here, on the decoding
-/// thread, not by the builder that adds resources one at a time: an NSG's rules.
-fn ready(body: Body) -> Result<Body, String> {
-    match body {
-        Body::Nsg(e) => super::nsg::prepare(e).map(Body::NsgReady),
-        other => Ok(other),
-    }
+    Some(Decoded::Body(id?, Ok(body)))
 }
 
 /// `text` as an envelope whose `type` is `t` and whose `id` (put in `id`) is a resource id.
