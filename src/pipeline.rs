@@ -282,22 +282,21 @@ impl<'m> Audit<'m> {
     /// Evaluates, runs the rules on the Windows VMs, and builds the report, a batch at a time:
     /// each VM's topology is built for its batch and moves into its evaluation.
     pub fn report(self, diagnostics: &[Diagnostic], filter: CategoryFilter) -> Report {
-        let (model, client, reach, full) = (
-            self.model,
-            self.options.client_label(),
-            self.reach,
-            self.full,
-        );
+        let model = self.model;
+        self.judged(filter).report(model, diagnostics)
+    }
+
+    /// [`Audit::report`] without the run's diagnostics: every VM judged and reported, waiting
+    /// for what the run still has to say (a live audit judges while the last admin-rule answers
+    /// arrive, docs/performance.md).
+    pub fn judged(self, filter: CategoryFilter) -> Judged {
+        let (client, reach, full) = (self.options.client_label(), self.reach, self.full);
         let parts = self.judge(|audited, places| report::part(audited, places, filter, full));
-        let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
-        if let Some(text) = report::words::lateral::reach_note(reach) {
-            notes.push(Diagnostic {
-                level: crate::model::DiagLevel::Info,
-                code: Some("TwoHopScope".into()),
-                ..Diagnostic::error("lateral", text)
-            });
+        Judged {
+            parts,
+            client,
+            reach,
         }
-        report::assemble(model, parts, &client, &notes)
     }
 
     /// Each Windows VM's findings as (VM key, [(rule, category)]), without a report: what a
@@ -374,6 +373,31 @@ impl<'m> Audit<'m> {
             out.push(batch.finish(analyses, &places, &mut part));
         }
         out
+    }
+}
+
+/// Every VM of an audit judged and reported ([`Audit::judged`]); [`Judged::report`] adds the
+/// run's diagnostics. It borrows nothing: it may be made on another thread, from a model built
+/// before the run ended, and kept only if the final model is the same.
+pub struct Judged {
+    parts: Vec<report::Part>,
+    client: String,
+    reach: crate::engine::lateral::SearchReach,
+}
+
+impl Judged {
+    /// The report: the judged VMs, `model`'s diagnostics and the run's `diagnostics`. `model`
+    /// is the one the VMs were judged on (or one built from the same data).
+    pub fn report(self, model: &Model, diagnostics: &[Diagnostic]) -> Report {
+        let mut notes: Vec<Diagnostic> = diagnostics.to_vec();
+        if let Some(text) = report::words::lateral::reach_note(self.reach) {
+            notes.push(Diagnostic {
+                level: crate::model::DiagLevel::Info,
+                code: Some("TwoHopScope".into()),
+                ..Diagnostic::error("lateral", text)
+            });
+        }
+        report::assemble(model, self.parts, &self.client, &notes)
     }
 }
 

@@ -33,7 +33,14 @@ pub(crate) struct Scope {
     /// Decode each page for the model as it arrives (an audit builds its model during the
     /// collection; `rdpaudit collect` only writes the resources).
     pub(crate) decode: bool,
+    /// With `decode`: where the model is sent once every resource is in and only admin-rule
+    /// answers are awaited, built as if each were an empty list; [`Collected::speculation_held`]
+    /// says afterwards whether they were (docs/performance.md).
+    pub(crate) early: Option<EarlyModel>,
 }
+
+/// Where a collection sends the model it expects before the last admin-rule answers.
+pub(crate) type EarlyModel = std::sync::mpsc::SyncSender<Model>;
 
 /// What was read: the same shape as a snapshot.
 #[derive(Debug, Default)]
@@ -51,6 +58,8 @@ pub(crate) struct Collected {
     /// The model of `resources[..built]`, built as they arrived ([`Collected::model`]).
     building: Building,
     built: usize,
+    /// The admin-rule section an early model was built with ([`Collected::speculate`]).
+    speculated: Option<Box<RawValue>>,
 }
 
 impl Collected {
@@ -114,6 +123,31 @@ impl Collected {
         self.catch_up();
         let admin = self.security_admin_rules.as_deref();
         std::mem::take(&mut self.building).finish(admin)
+    }
+
+    /// The model of every resource collected, with `section` as its admin rules, made beside
+    /// the one still building: sent on while the admin-rule answers arrive. Remembers `section`
+    /// for [`Collected::speculation_held`].
+    pub(crate) fn speculate(&mut self, section: Box<RawValue>) -> Model {
+        self.catch_up();
+        let model = self.building.clone().finish(Some(&section));
+        self.speculated = Some(section);
+        model
+    }
+
+    /// The model under construction, no longer needed (the early one held): to be freed.
+    pub(crate) fn drop_model(&mut self) -> Building {
+        self.built = 0;
+        std::mem::take(&mut self.building)
+    }
+
+    /// Whether the model [`Collected::speculate`] made is [`Collected::model`]'s: the same
+    /// resources (none is added after it) and, byte for byte, the same admin-rule section.
+    pub(crate) fn speculation_held(&self) -> bool {
+        match (&self.speculated, &self.security_admin_rules) {
+            (Some(guess), Some(read)) => guess.get() == read.get(),
+            _ => false,
+        }
     }
 
     /// Collection is over: the index is no longer needed (it is rebuilt if asked for again).
@@ -435,8 +469,12 @@ pub(crate) async fn collect(
     // Referenced resources the lists did not return (other groups or subscriptions).
     // Then the gateways' connections and what they name; an id is asked for once in all.
     follow_references(&client, &mut out, None).await;
-    collect_doors(&client, &mut out, None, admin).await;
+    let admin = collect_doors(&client, &mut out, None, admin).await;
+    // The gateways' connections go on while the admin rules are read; the admin-rule
+    // diagnostics keep their place before them.
+    let at = out.diagnostics.len();
     add_connections(&client, &mut out).await;
+    finish_admin(&mut out, admin, scope.early.as_ref(), at).await;
     Ok(out.finished())
 }
 
@@ -505,20 +543,44 @@ pub(crate) async fn collect_vm(
     Ok(out.finished())
 }
 
-/// The newer doors after the lists: rule collection groups, what they reference, then the
-/// admin rules of the VMs' VNets that `admin` (started before the lists, which sent it the VNets
-/// their pages showed) has not read yet (docs/performance.md).
+/// The newer doors after the lists: rule collection groups, what they reference, then asks
+/// `admin` (started before the lists, which sent it the VNets their pages showed) for the VMs'
+/// VNets it has not read yet (docs/performance.md); [`finish_admin`] waits for them.
 pub(crate) async fn collect_doors(
     client: &Arc<ArmClient>,
     out: &mut Collected,
     focus: Option<&ResId>,
     admin: AdminRules,
-) {
+) -> AdminRules {
     firewall_groups(client, out, focus, &mut IdSet::default()).await;
     admin.read(out.index().vm_vnets());
+    admin
+}
+
+/// Waits for the admin rules, once every resource is in; their diagnostics go at `at`. With
+/// `early`, the model is first sent there built as if every VNet had no admin rule (most
+/// estates): the audit is judged while the answers arrive, and kept if they say so
+/// ([`Collected::speculation_held`]).
+pub(crate) async fn finish_admin(
+    out: &mut Collected,
+    admin: AdminRules,
+    early: Option<&EarlyModel>,
+    at: usize,
+) {
+    if let Some(tx) = early {
+        let asked = admin.asked().await;
+        if let Some(section) = super::collect_doors::empty_section(&asked) {
+            let model = out.speculate(section);
+            // No one waiting: nothing was judged early.
+            if tx.try_send(model).is_err() {
+                out.speculated = None;
+            }
+        }
+    }
     let (section, diagnostics) = admin.finish().await;
     out.security_admin_rules = section;
-    out.diagnostics.extend(diagnostics);
+    let at = at.min(out.diagnostics.len());
+    out.diagnostics.splice(at..at, diagnostics);
 }
 
 /// Each Firewall Policy's rule collection groups, and what they and base policies reference

@@ -113,6 +113,8 @@ type Section = (Option<Box<RawValue>>, Vec<Diagnostic>);
 
 enum Msg {
     Vnet(ResId),
+    /// Which VNets were asked for, in the order they were first sent.
+    Asked(tokio::sync::oneshot::Sender<Vec<ResId>>),
     /// No more VNets: wait for the requests and hand the section back.
     Done,
 }
@@ -145,6 +147,7 @@ impl AdminRules {
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         let task = tokio::spawn(async move {
             let mut asked = crate::model::IdSet::default();
+            let mut asked_ids: Vec<ResId> = Vec::new();
             let mut set = JoinSet::new();
             let mut section: BTreeMap<String, Vec<Box<RawValue>>> = BTreeMap::new();
             let mut diagnostics = Vec::new();
@@ -170,12 +173,16 @@ impl AdminRules {
                     next = rx.recv() => match next {
                         Some(Msg::Vnet(v)) => {
                             if asked.insert(crate::model::IdKey::from(&v)) {
+                                asked_ids.push(v.clone());
                                 let c = client.clone();
                                 set.spawn(async move {
                                     let res = vnet_rules(&c, &v).await;
                                     (v, res)
                                 });
                             }
+                        }
+                        Some(Msg::Asked(reply)) => {
+                            let _ = reply.send(asked_ids.clone());
                         }
                         Some(Msg::Done) | None => break,
                     },
@@ -203,6 +210,15 @@ impl AdminRules {
         self.sender().read(vnets);
     }
 
+    /// The VNets asked for so far (each once, as first sent); empty if the reader is gone.
+    pub(crate) async fn asked(&self) -> Vec<ResId> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if self.tx.send(Msg::Asked(reply)).is_err() {
+            return Vec::new();
+        }
+        answer.await.unwrap_or_default()
+    }
+
     /// Waits for every request; the section and what could not be read.
     pub(crate) async fn finish(mut self) -> (Option<Box<RawValue>>, Vec<Diagnostic>) {
         let _ = self.tx.send(Msg::Done);
@@ -220,6 +236,12 @@ impl AdminRules {
             ),
         }
     }
+}
+
+/// The section these VNets' answers make if every one is an empty list: what the model is
+/// first built with while the answers arrive ([`super::collect::Collected::speculate`]).
+pub(crate) fn empty_section(vnets: &[ResId]) -> Option<Box<RawValue>> {
+    to_section(vnets.iter().map(|v| (v.id.clone(), Vec::new())).collect())
 }
 
 fn to_section(section: BTreeMap<String, Vec<Box<RawValue>>>) -> Option<Box<RawValue>> {

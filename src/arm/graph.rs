@@ -348,7 +348,9 @@ pub(crate) async fn collect(
     }
     collect::follow_references(&client, &mut out, None).await;
     // Rule collection groups and admin rules are not Resources rows: ARM (docs/performance.md).
-    collect::collect_doors(&client, &mut out, None, admin).await;
+    let admin = collect::collect_doors(&client, &mut out, None, admin).await;
+    let at = out.diagnostics.len();
+    collect::finish_admin(&mut out, admin, scope.early.as_ref(), at).await;
     Ok(out.finished())
 }
 

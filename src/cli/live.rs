@@ -108,12 +108,14 @@ impl Session {
 
     /// Collects from ARM. Authentication failures and "nothing readable" are fatal (exit 2).
     /// Reads `target`; with `model`, each page is decoded for the model as it arrives
-    /// ([`Collected::model`]), while others download.
+    /// ([`Collected::model`]), while others download. With `early` too, a scope's model is sent
+    /// there before the last admin-rule answers ([`collect::Scope::early`]).
     pub(crate) fn collect(
         &self,
         input: &InputArgs,
         target: Target<'_>,
         model: bool,
+        early: Option<collect::EarlyModel>,
     ) -> Result<Collected, CliError> {
         let progress = self.progress_bar("reading Azure Resource Manager…");
         if let Some(bar) = &progress {
@@ -151,6 +153,7 @@ impl Session {
                         resource_groups: s.resource_groups.clone(),
                         default_subscription: default_subscription(),
                         decode: model,
+                        early: early.filter(|_| model),
                     };
                     // A management group can only be enumerated through Resource Graph.
                     let mg = s.management_group.as_deref();

@@ -117,7 +117,7 @@ pub fn build_with(resources: &[&RawValue], admin_rules: Option<&RawValue>) -> Mo
 /// A model built from resources handed over in pieces (a snapshot read in blocks, a live
 /// collection's pages), in their order: the same model as [`build_with`] over all of them at
 /// once.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Building {
     m: Model,
     sink: Sink,

@@ -405,7 +405,7 @@ impl fmt::Debug for IdKey {
 /// The ids read so far while one model is built, found by their exact text (not their key:
 /// ids that differ in case stay two ids, as they always were). It lives as long as the
 /// building, not the model: ids already handed out stay shared after it is dropped.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Interner {
     /// Each id with the hash of its text: the table grows by doubling to a million ids at
     /// 100,000 VMs, and hashing every id again at each growth cost more than the lookups.

@@ -8,11 +8,11 @@ use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs, VmArg
 use crate::cli::output::{self, SnapshotParts};
 use crate::cli::{input, inspect, live, CliError, ExitStatus};
 use crate::engine::lateral::SearchReach;
-use crate::engine::Observations;
+use crate::engine::{Observations, Options};
 use crate::model::{Diagnostic, GuestFacts, Model};
 use crate::pipeline::{self, Scope};
 use crate::remedy;
-use crate::report::{self, Report};
+use crate::report::{self, CategoryFilter, Report};
 use crate::snapshot;
 
 /// What a command looks at.
@@ -200,6 +200,16 @@ pub(super) fn prepare(
     let suppressions = input::suppressions(out.suppress.as_deref())?;
     let baseline = input::baseline(out.baseline.as_deref())?;
     let framework = input::framework(out.framework.as_deref())?;
+    let judging = Judging {
+        input,
+        eval,
+        subject,
+        lateral,
+        options: &opts,
+        filter,
+        // The summary table reads findings and verdicts; only a baseline's changes read paths.
+        detail: proving || baseline.is_some(),
+    };
     let started = std::time::Instant::now();
     let Data {
         model,
@@ -208,13 +218,13 @@ pub(super) fn prepare(
         resources,
         read,
         meta,
+        judged,
     } = if input::is_live(input) {
-        live_data(input, eval, subject, out.quiet, proving || keep_raw)?
+        live_data(input, judging, out.quiet, proving || keep_raw)?
     } else {
         offline_data(input, proving || keep_raw)?
     };
     tracing::info!(elapsed_ms = started.elapsed().as_millis(), "model built");
-    let what = subject.scope(&model)?;
     let mut diagnostics = diagnostics;
     if read == 0 {
         // An empty collection (wrong scope, no permission) must not look like a clean estate.
@@ -227,42 +237,21 @@ pub(super) fn prepare(
             )
         });
     }
-    // Pipeline: topology once; the probe plan comes from it; then evaluation and the report.
-    let (guest_copy, opts_copy) = (guest.clone(), opts.clone());
-    let mut audit = pipeline::Audit::new(&model, opts, Observations::new(guest), &what)?;
-    if eval.probe {
-        let plan = audit.probe_plan();
-        let concurrency = usize::from(input.concurrency);
-        audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
-    }
-    // A filtered audit still looks for stepping stones among every VM of the data; a scoped
-    // live run read only its scope, and says so (docs/decisions.md D47).
-    let reach = if input::is_live(input) && subject.reads_only_its_scope() {
-        SearchReach::CollectedScope
-    } else {
-        SearchReach::Data
+    let guest_copy = guest.clone();
+    let clock = std::time::Instant::now();
+    let judged = match judged {
+        Some(early) => early?,
+        None => judging.judge(&model, guest)?,
     };
-    let audit = audit
-        .with_lateral(lateral.full)
-        .with_all_stones(matches!(what, Scope::Keys(_)))
-        .with_reach(reach)
-        .with_trace_from(lateral.from.map(str::to_string))
-        .with_batch(eval.batch_vms);
-    // The summary table reads findings and verdicts; only a baseline's changes read paths.
-    let audit = match proving || baseline.is_some() {
-        true => audit,
-        false => audit.findings_only(),
-    };
-    let judging = std::time::Instant::now();
-    let mut report = audit.report(&diagnostics, filter);
-    tracing::info!(elapsed_ms = judging.elapsed().as_millis(), "audit judged");
+    let mut report = judged.report(&model, &diagnostics);
+    tracing::info!(elapsed_ms = clock.elapsed().as_millis(), "audit judged");
     // Every typed fix is proven on a patched copy before it is printed (remedy).
     let refs: Vec<&serde_json::value::RawValue> = resources.iter().map(|r| r.as_ref()).collect();
     let estate = remedy::Estate {
         resources: &refs,
         model: &model,
         guest: &guest_copy,
-        options: &opts_copy,
+        options: &opts,
     };
     report::keep_rules(&mut report, &out.rules);
     if proving {
@@ -301,6 +290,64 @@ fn free_aside<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
+/// How the VMs are judged: everything the audit needs but the data.
+#[derive(Clone, Copy)]
+struct Judging<'a> {
+    input: &'a InputArgs,
+    eval: &'a EvalArgs,
+    subject: Subject<'a>,
+    lateral: Lateral<'a>,
+    options: &'a Options,
+    filter: CategoryFilter,
+    /// Each VM's paths and each finding's fix in the report, not only verdicts and findings.
+    detail: bool,
+}
+
+impl Judging<'_> {
+    /// Judges the VMs asked about in `model`. Pipeline: topology once; the probe plan comes
+    /// from it; then evaluation and the report's parts.
+    fn judge(
+        &self,
+        model: &Model,
+        guest: HashMap<String, GuestFacts>,
+    ) -> Result<pipeline::Judged, CliError> {
+        let (input, eval, lateral) = (self.input, self.eval, self.lateral);
+        let what = self.subject.scope(model)?;
+        let observations = Observations::new(guest);
+        let mut audit = pipeline::Audit::new(model, self.options.clone(), observations, &what)?;
+        if eval.probe {
+            let plan = audit.probe_plan();
+            let concurrency = usize::from(input.concurrency);
+            audit = audit.with_probes(inspect::probes(&plan, eval.probe_timeout, concurrency)?);
+        }
+        // A filtered audit still looks for stepping stones among every VM of the data; a scoped
+        // live run read only its scope, and says so (docs/decisions.md D47).
+        let reach = if input::is_live(input) && self.subject.reads_only_its_scope() {
+            SearchReach::CollectedScope
+        } else {
+            SearchReach::Data
+        };
+        let audit = audit
+            .with_lateral(lateral.full)
+            .with_all_stones(matches!(what, Scope::Keys(_)))
+            .with_reach(reach)
+            .with_trace_from(lateral.from.map(str::to_string))
+            .with_batch(eval.batch_vms);
+        let audit = match self.detail {
+            true => audit,
+            false => audit.findings_only(),
+        };
+        Ok(audit.judged(self.filter))
+    }
+
+    /// Whether a live run may judge before its last admin-rule answers: only when nothing the
+    /// judging reads comes later (guest facts, probes) and the subject is a scope (one VM's
+    /// check is a few round trips).
+    fn may_start_early(&self) -> bool {
+        !self.eval.probe && !self.eval.guest.guest && matches!(self.subject, Subject::Scope(_))
+    }
+}
+
 /// What was read: the model (immutable from here on), the guest facts observed next to it, and
 /// what could not be read.
 struct Data {
@@ -313,22 +360,53 @@ struct Data {
     /// How many resources were read.
     read: usize,
     meta: Meta,
+    /// The VMs already judged on this model, while the last admin-rule answers arrived.
+    judged: Option<Result<pipeline::Judged, CliError>>,
 }
 
 /// Reads live Azure (and the guests, with `--guest`); `--save-snapshot` writes what was read.
 fn live_data(
     input: &InputArgs,
-    eval: &EvalArgs,
-    subject: Subject<'_>,
+    judging: Judging<'_>,
     quiet: bool,
     need_raw: bool,
 ) -> Result<Data, CliError> {
+    let (eval, subject) = (judging.eval, judging.subject);
     let target = subject.target()?;
     let session = live::Session::open(input)?.quiet(quiet);
-    let mut collected = session.collect(input, target, true)?;
     // Pipeline: the model (mostly built while the pages arrived), then the guest facts
-    // `--guest` observes beside it.
-    let model = collected.model();
+    // `--guest` observes beside it. When nothing else is awaited, the VMs are judged on a
+    // thread while the last admin-rule answers arrive, on the model those answers make if they
+    // are empty lists; kept only if they were.
+    let (mut collected, early) = std::thread::scope(|s| {
+        if !judging.may_start_early() {
+            return session
+                .collect(input, target, true, None)
+                .map(|c| (c, None));
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Model>(1);
+        let thread = s.spawn(move || {
+            let model = rx.recv().ok()?;
+            let judged = judging.judge(&model, HashMap::new());
+            Some((model, judged))
+        });
+        let collected = session.collect(input, target, true, Some(tx));
+        let early = thread.join().ok().flatten();
+        collected.map(|c| (c, early))
+    })?;
+    let (model, judged) = match early {
+        Some((model, judged)) if collected.speculation_held() => {
+            tracing::debug!("the admin rules were as expected: the VMs judged early stand");
+            free_aside(collected.drop_model());
+            (model, Some(judged))
+        }
+        Some((model, _)) => {
+            tracing::debug!("the admin rules changed the model: judging again");
+            free_aside(model);
+            (collected.model(), None)
+        }
+        None => (collected.model(), None),
+    };
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();
     let admin = collected.security_admin_rules.as_deref();
@@ -371,6 +449,7 @@ fn live_data(
         },
         read,
         meta,
+        judged,
     })
 }
 
@@ -409,6 +488,7 @@ fn offline_data(input: &InputArgs, need_raw: bool) -> Result<Data, CliError> {
         },
         read: snap.resources.len(),
         meta,
+        judged: None,
     })
 }
 
@@ -465,6 +545,7 @@ fn streamed_data(input: &InputArgs, need_raw: bool) -> Result<Option<Data>, CliE
         resources,
         read: rest.resources,
         meta,
+        judged: None,
     }))
 }
 

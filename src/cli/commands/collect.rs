@@ -18,7 +18,8 @@ pub(crate) fn run(c: &CollectArgs) -> Result<ExitStatus, CliError> {
     }
     let session = live::Session::open(&c.input)?;
     // A model only to plan which guests to inspect (`--guest`); otherwise none is built.
-    let mut collected = session.collect(&c.input, live::Target::Scope(&c.scope), c.guest.guest)?;
+    let mut collected =
+        session.collect(&c.input, live::Target::Scope(&c.scope), c.guest.guest, None)?;
     let model = c.guest.guest.then(|| collected.model());
     let refs = collected.resource_refs();
     let mut diagnostics = collected.diagnostics.clone();

@@ -96,7 +96,7 @@ pub(super) fn nsg(
 
 /// The distinct lists of default rules read so far: NSGs whose defaults are the same (nearly
 /// every NSG has Azure's six) share one copy, a fifth of an estate's rules.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Defaults {
     lists: Vec<Arc<[SecurityRule]>>,
 }

@@ -15,12 +15,13 @@ pub(crate) const SHOWN: usize = 10;
 /// Scopes an aggregate names.
 const EXAMPLES: usize = 3;
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Sink {
     groups: Vec<Group>,
     by_kind: HashMap<String, usize>,
 }
 
+#[derive(Clone)]
 struct Group {
     /// For resources without an id, the kind in words ("are not JSON objects"); `None` when the
     /// kind is the message itself (resources with an id).

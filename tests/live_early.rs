@@ -1,0 +1,139 @@
+//! A live audit judges its VMs on a thread while the last admin-rule answers arrive, on the model
+//! those answers make if every one is an empty list (docs/performance.md, "Judging before the
+//! last answer"). These tests run the real binary against mock-arm over HTTP and check both
+//! ways out: the answers were empty and the early judgment stands; or some VNet has admin rules,
+//! or its answer failed, and the VMs are judged again on the model the answers make. Either
+//! way the report is the one the same data gives offline.
+
+mod common;
+
+use assert_cmd::Command;
+use mock_arm::Faults;
+use serde_json::Value;
+
+use common::live::{assert_code, json_of, live, serve};
+
+const STOOD: &str = "the VMs judged early stand";
+const AGAIN: &str = "judging again";
+
+fn offline(doc: &Value) -> Value {
+    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
+    let out = c
+        .env_remove("RDPAUDIT_ARM_ENDPOINT")
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            "-",
+        ])
+        .write_stdin(doc.to_string())
+        .output()
+        .expect("run");
+    json_of(&out)
+}
+
+/// VMs without RDP103: Resource Graph has no VM agent status (docs/backends.md).
+fn without_rdp103(vms: &Value) -> Value {
+    let mut vms = vms.clone();
+    for vm in vms.as_array_mut().into_iter().flatten() {
+        if let Some(f) = vm["findings"].as_array_mut() {
+            f.retain(|x| x["ruleId"] != "RDP103");
+        }
+    }
+    vms
+}
+
+/// A live `audit -vv` of `doc` through mock-arm with `faults`: (exit code, report, stderr).
+fn audit_live(doc: &Value, backend: &str, faults: Faults) -> (Option<i32>, Value, String) {
+    let server = serve(doc, |c| c.page_size(9).faults(faults));
+    let out = live(&server, "audit")
+        .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
+        .args(["--backend", backend, "-vv"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), json_of(&out), stderr)
+}
+
+/// No VNet has an admin rule (the generated estate has no network manager): every answer is an
+/// empty list, the model judged early is the final one, and its judgment is the report.
+#[test]
+fn empty_admin_answers_keep_the_early_judgment() {
+    let snap = common::generated_live(90, 2, 5);
+    let want = offline(&snap);
+    for backend in ["arm", "graph"] {
+        let (code, r, stderr) = audit_live(&snap, backend, Faults::none());
+        assert_eq!(code, Some(0), "{backend}: {stderr}");
+        assert!(stderr.contains(STOOD), "{backend}: {stderr}");
+        assert!(!stderr.contains(AGAIN), "{backend}");
+        assert_eq!(
+            without_rdp103(&r["vms"]),
+            without_rdp103(&want["vms"]),
+            "{backend}"
+        );
+    }
+}
+
+/// Some VNets have admin rules (Deny, AlwaysAllow): the early model is not the final one, so the
+/// VMs are judged again, and the report has what the rules change (RDP409, RDP410).
+#[test]
+fn admin_rules_that_arrive_make_the_vms_judged_again() {
+    let mut snap = common::generated_live(120, 2, 11);
+    mock_arm::generate::add_doors(&mut snap);
+    let want = offline(&snap);
+    for backend in ["arm", "graph"] {
+        let (code, r, stderr) = audit_live(&snap, backend, Faults::none());
+        assert_eq!(code, Some(0), "{backend}: {stderr}");
+        assert!(stderr.contains(AGAIN), "{backend}: {stderr}");
+        assert!(!stderr.contains(STOOD), "{backend}");
+        let got = without_rdp103(&r["vms"]);
+        assert_eq!(got, without_rdp103(&want["vms"]), "{backend}");
+        let text = got.to_string();
+        assert!(
+            text.contains("RDP409") && text.contains("RDP410"),
+            "{backend}"
+        );
+    }
+}
+
+/// An admin-rule answer that fails (403) is not an empty list: the early judgment is dropped and
+/// the VMs are `unknown`, never judged as if the VNet had no admin rule.
+#[test]
+fn a_failed_admin_answer_never_keeps_the_early_judgment() {
+    let snap = common::generated_live(40, 1, 3);
+    let faults = Faults::none().forbid_type("Microsoft.Network/networkManagers");
+    let (code, r, stderr) = audit_live(&snap, "arm", faults);
+    assert_code_is(code, 3, &stderr);
+    assert!(stderr.contains(AGAIN), "{stderr}");
+    assert_eq!(r["complete"], false);
+    for v in r["vms"].as_array().expect("vms") {
+        if v["os"] == "windows" && v["deployment"] == "arm" {
+            assert_eq!(v["rdp"]["verdict"], "unknown", "{}", v["name"]);
+        }
+    }
+}
+
+fn assert_code_is(code: Option<i32>, want: i32, stderr: &str) {
+    assert_eq!(code, Some(want), "{stderr}");
+}
+
+/// `--guest` observes the guests after the collection: nothing is judged before it ends.
+#[test]
+fn nothing_is_judged_early_when_guests_are_inspected_later() {
+    let snap = common::generated_live(12, 1, 7);
+    let server = serve(&snap, |c| c);
+    let out = live(&server, "audit")
+        .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
+        .args(["--guest", "--guest-timeout", "60", "-vv"])
+        .output()
+        .expect("run");
+    assert_code(&out, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains(STOOD) && !stderr.contains(AGAIN),
+        "{stderr}"
+    );
+}
