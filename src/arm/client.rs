@@ -5,6 +5,7 @@
 //! origin. The bearer token goes only to that origin.
 //! <https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling>
 
+use super::permits::{Lane, Permits};
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -12,7 +13,6 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::auth::Authenticator;
@@ -123,7 +123,7 @@ pub(crate) struct ArmClient {
     http: reqwest::Client,
     base: Url,
     credential: Credential,
-    permits: Arc<Semaphore>,
+    permits: Permits,
     policy: RetryPolicy,
     deadline: Option<Instant>,
     sent: AtomicUsize,
@@ -162,7 +162,7 @@ impl ArmClient {
             http,
             base,
             credential,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Permits::new(concurrency),
             deadline: policy.deadline.map(Instant::from_std),
             policy,
             sent: AtomicUsize::new(0),
@@ -212,13 +212,15 @@ impl ArmClient {
 
     /// GET with retries. Refuses (sends nothing) when `url` is not on the ARM origin.
     pub(crate) async fn get(&self, url: &Url) -> Result<Vec<u8>, ArmError> {
-        self.send(url, None, Retry::All).await.map(|r| r.body)
+        self.send(url, None, Retry::All, Lane::Chain)
+            .await
+            .map(|r| r.body)
     }
 
     /// GET with retries, keeping the status and headers (long-running operation polls, where
     /// 202 and 200 mean different things).
     pub(crate) async fn get_reply(&self, url: &Url) -> Result<Reply, ArmError> {
-        self.send(url, None, Retry::All).await
+        self.send(url, None, Retry::All, Lane::Chain).await
     }
 
     /// POST a JSON body (Resource Graph queries are reads sent as POST), with the same retries.
@@ -228,7 +230,7 @@ impl ArmClient {
         url: &Url,
         body: &serde_json::Value,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ArmError> {
-        self.send(url, Some(body), Retry::All)
+        self.send(url, Some(body), Retry::All, Lane::Chain)
             .await
             .map(|r| (r.body, r.headers))
     }
@@ -241,7 +243,8 @@ impl ArmClient {
         url: &Url,
         body: &serde_json::Value,
     ) -> Result<Reply, ArmError> {
-        self.send(url, Some(body), Retry::ThrottledOnly).await
+        self.send(url, Some(body), Retry::ThrottledOnly, Lane::Chain)
+            .await
     }
 
     fn deadline_error(&self, method: &'static str, url: &Url, what: &str) -> ArmError {
@@ -253,11 +256,24 @@ impl ArmClient {
         )
     }
 
+    /// POST [`ArmClient::post`] in the bulk lane: one of many independent requests (the
+    /// admin-rule POSTs), sent after any waiting list page (src/arm/permits.rs).
+    pub(crate) async fn post_bulk(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> Result<Vec<u8>, ArmError> {
+        self.send(url, Some(body), Retry::All, Lane::Bulk)
+            .await
+            .map(|r| r.body)
+    }
+
     async fn send(
         &self,
         url: &Url,
         body: Option<&serde_json::Value>,
         retry: Retry,
+        lane: Lane,
     ) -> Result<Reply, ArmError> {
         let method = if body.is_some() { "POST" } else { "GET" };
         if !same_origin(&self.base, url) {
@@ -276,13 +292,13 @@ impl ArmClient {
         let mut timeouts = 0u32;
         loop {
             let outcome = match self.time_left() {
-                None => self.attempt(url, body, self.policy.timeout).await,
+                None => self.attempt(url, body, self.policy.timeout, lane).await,
                 Some(left) if left.is_zero() => {
                     return Err(self.deadline_error(method, url, "not sent"))
                 }
                 // The permit, the token and the attempt together end at the deadline.
                 Some(left) => {
-                    let attempt = self.attempt(url, body, self.policy.timeout.min(left));
+                    let attempt = self.attempt(url, body, self.policy.timeout.min(left), lane);
                     match tokio::time::timeout(left, attempt).await {
                         Ok(o) => o,
                         Err(_) => return Err(self.deadline_error(method, url, "abandoned")),
@@ -356,16 +372,10 @@ impl ArmClient {
         url: &Url,
         body: Option<&serde_json::Value>,
         timeout: Duration,
+        lane: Lane,
     ) -> Result<Reply, Failure> {
         let method = if body.is_some() { "POST" } else { "GET" };
-        let permit = self.permits.acquire().await.map_err(|_| {
-            Failure::Final(ArmError::new(
-                ErrorKind::Transport,
-                method,
-                url,
-                "the client is shutting down",
-            ))
-        })?;
+        let permit = self.permits.acquire(lane).await;
         let token = self.credential.bearer().await.map_err(|e| {
             Failure::Final(ArmError {
                 status: Some(401),

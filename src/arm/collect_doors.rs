@@ -61,7 +61,7 @@ async fn vnet_rules(client: &ArmClient, vnet: &ResId) -> Result<Vec<Box<RawValue
             Some(t) => json!({ "skipToken": t }),
             None => json!({}),
         };
-        let (bytes, _) = client.post(&url, &body).await?;
+        let bytes = client.post_bulk(&url, &body).await?;
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Page {

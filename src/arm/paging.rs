@@ -46,9 +46,28 @@ impl ArmClient {
         let mut url = first.clone();
         let mut body = self.get(&url).await?;
         loop {
+            // A page that ends with its link has the next one asked for before it is parsed.
+            let early = ahead.and_then(|client| self.early_next(client, &body, &seen, out.pages));
             let page = parse_page(&url, &body)?;
             out.pages += 1;
             let items = page.value.unwrap_or_default();
+            let guessed = match early {
+                Some((link, next, request)) if page.next_link.as_deref() == Some(&*link) => {
+                    seen.insert(next.to_string());
+                    Some((next, request))
+                }
+                // The parsed link is another: the early request is dropped (aborted).
+                _ => None,
+            };
+            if let Some((next, request)) = guessed {
+                // The request task waits in this worker's next-task slot: let it go out first.
+                tokio::task::yield_now().await;
+                on_page(&items);
+                out.items.extend(items);
+                body = request.answer().await?;
+                url = next;
+                continue;
+            }
             let next = match next_page(self.base(), page.next_link, &mut seen, out.pages) {
                 Ok(next) => next,
                 Err(why) => {
@@ -71,6 +90,7 @@ impl ArmClient {
             let fetched = match ahead {
                 Some(client) => {
                     let request = Ahead::get(client, &next);
+                    tokio::task::yield_now().await;
                     on_page(&items);
                     request.answer().await
                 }
@@ -83,6 +103,24 @@ impl ArmClient {
             body = fetched?;
             url = next;
         }
+    }
+}
+
+impl ArmClient {
+    /// The next page's request, sent now if this page's bytes end with a link that passes the
+    /// checks a parsed one must ([`next_page`]): the link as read, its URL, the request.
+    fn early_next(
+        &self,
+        client: &Arc<Self>,
+        body: &[u8],
+        seen: &HashSet<String>,
+        pages: usize,
+    ) -> Option<(String, Url, Ahead<Vec<u8>>)> {
+        let link = super::link_scan::last_member(body, "nextLink")?;
+        let mut trial = seen.clone();
+        let next = next_page(self.base(), Some(link.clone()), &mut trial, pages + 1).ok()??;
+        let request = Ahead::get(client, &next);
+        Some((link, next, request))
     }
 }
 
