@@ -1,14 +1,15 @@
-//! A live audit judges its VMs on a thread while the last admin-rule answers arrive, on the model
-//! those answers make if every one is an empty list (docs/performance.md, "Judging before the
-//! last answer"). These tests run the real binary against mock-arm over HTTP and check both
-//! ways out: the answers were empty and the early judgment stands; or some VNet has admin rules,
-//! or its answer failed, and the VMs are judged again on the model the answers make. Either
-//! way the report is the one the same data gives offline.
+//! A live audit whose lists are done while admin-rule answers are still awaited judges its VMs
+//! on a thread meanwhile, on the model those answers make if every one is an empty list
+//! (docs/performance.md, "Judging before the last answer"). These tests run the real binary
+//! against mock-arm over HTTP, the first admin-rule POST throttled so that an answer is still
+//! awaited, and check both ways out: the answers were empty and the early judgment stands; or
+//! some VNet has admin rules, or its answer failed, and the VMs are judged again on the model
+//! the answers make. Either way the report is the one the same data gives offline.
 
 mod common;
 
 use assert_cmd::Command;
-use mock_arm::Faults;
+use mock_arm::{Faults, Throttle};
 use serde_json::Value;
 
 use common::live::{assert_code, json_of, live, serve};
@@ -46,8 +47,19 @@ fn without_rdp103(vms: &Value) -> Value {
     vms
 }
 
-/// A live `audit -vv` of `doc` through mock-arm with `faults`: (exit code, report, stderr).
+/// The admin-rule POSTs (resource type `networkManagers` in mock-arm).
+const ADMIN: &str = "Microsoft.Network/networkManagers";
+
+/// `faults`, and the first admin-rule POST answered 429 `Retry-After: 1`: one answer is still
+/// awaited when the lists are done (a model is built early only then).
+fn slow_admin(faults: Faults) -> Faults {
+    faults.throttle(Throttle::first(1).only_type(ADMIN))
+}
+
+/// A live `audit -vv` of `doc` through mock-arm with `faults` and [`slow_admin`]: (exit code,
+/// report, stderr).
 fn audit_live(doc: &Value, backend: &str, faults: Faults) -> (Option<i32>, Value, String) {
+    let faults = slow_admin(faults);
     let server = serve(doc, |c| c.page_size(9).faults(faults));
     let out = live(&server, "audit")
         .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
@@ -104,7 +116,7 @@ fn admin_rules_that_arrive_make_the_vms_judged_again() {
 #[test]
 fn a_failed_admin_answer_never_keeps_the_early_judgment() {
     let snap = common::generated_live(40, 1, 3);
-    let faults = Faults::none().forbid_type("Microsoft.Network/networkManagers");
+    let faults = Faults::none().forbid_type(ADMIN);
     let (code, r, stderr) = audit_live(&snap, "arm", faults);
     assert_code_is(code, 3, &stderr);
     assert!(stderr.contains(AGAIN), "{stderr}");
@@ -124,7 +136,7 @@ fn assert_code_is(code: Option<i32>, want: i32, stderr: &str) {
 #[test]
 fn nothing_is_judged_early_when_guests_are_inspected_later() {
     let snap = common::generated_live(12, 1, 7);
-    let server = serve(&snap, |c| c);
+    let server = serve(&snap, |c| c.faults(slow_admin(Faults::none())));
     let out = live(&server, "audit")
         .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
         .args(["--guest", "--guest-timeout", "60", "-vv"])

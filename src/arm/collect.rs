@@ -568,9 +568,17 @@ pub(crate) async fn finish_admin(
     at: usize,
 ) {
     if let Some(tx) = early {
-        let asked = admin.asked().await;
-        if let Some(section) = super::collect_doors::empty_section(&asked) {
+        let (asked, awaited) = admin.asked().await;
+        // Every answer already in: the model is built once, with them.
+        let section = (awaited > 0)
+            .then(|| super::collect_doors::empty_section(&asked))
+            .flatten();
+        if let Some(section) = section {
             let model = out.speculate(section);
+            tracing::debug!(
+                vnets = asked.len(),
+                "model sent before the admin-rule answers"
+            );
             // No one waiting: nothing was judged early.
             if tx.try_send(model).is_err() {
                 out.speculated = None;

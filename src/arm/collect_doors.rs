@@ -113,8 +113,9 @@ type Section = (Option<Box<RawValue>>, Vec<Diagnostic>);
 
 enum Msg {
     Vnet(ResId),
-    /// Which VNets were asked for, in the order they were first sent.
-    Asked(tokio::sync::oneshot::Sender<Vec<ResId>>),
+    /// Which VNets were asked for, in the order they were first sent, and how many answers
+    /// are still awaited.
+    Asked(tokio::sync::oneshot::Sender<(Vec<ResId>, usize)>),
     /// No more VNets: wait for the requests and hand the section back.
     Done,
 }
@@ -182,7 +183,7 @@ impl AdminRules {
                             }
                         }
                         Some(Msg::Asked(reply)) => {
-                            let _ = reply.send(asked_ids.clone());
+                            let _ = reply.send((asked_ids.clone(), set.len()));
                         }
                         Some(Msg::Done) | None => break,
                     },
@@ -210,11 +211,12 @@ impl AdminRules {
         self.sender().read(vnets);
     }
 
-    /// The VNets asked for so far (each once, as first sent); empty if the reader is gone.
-    pub(crate) async fn asked(&self) -> Vec<ResId> {
+    /// The VNets asked for so far (each once, as first sent), and how many answers are still
+    /// awaited; none if the reader is gone.
+    pub(crate) async fn asked(&self) -> (Vec<ResId>, usize) {
         let (reply, answer) = tokio::sync::oneshot::channel();
         if self.tx.send(Msg::Asked(reply)).is_err() {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
         answer.await.unwrap_or_default()
     }

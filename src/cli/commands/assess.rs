@@ -388,6 +388,7 @@ fn live_data(
         let thread = s.spawn(move || {
             let model = rx.recv().ok()?;
             let judged = judging.judge(&model, HashMap::new());
+            tracing::debug!("judged before the admin-rule answers");
             Some((model, judged))
         });
         let collected = session.collect(input, target, true, Some(tx));
@@ -437,16 +438,22 @@ fn live_data(
         security_admin_rules: admin.map(|a| a.to_owned()),
     };
     drop(refs);
+    // Moved, not copied: collection is done with them. What is not kept (30,000 resources at
+    // 10,000 VMs) is freed on a thread of its own.
+    let resources = std::mem::take(&mut collected.resources);
+    let resources = match need_raw {
+        true => resources,
+        false => {
+            free_aside(resources);
+            Vec::new()
+        }
+    };
+    free_aside(collected);
     Ok(Data {
         model,
         guest,
         diagnostics,
-        // Moved, not copied: collection is done with them.
-        resources: if need_raw {
-            collected.resources
-        } else {
-            Vec::new()
-        },
+        resources,
         read,
         meta,
         judged,
