@@ -1,10 +1,11 @@
 //! A live audit whose lists are done while admin-rule answers are still awaited judges its VMs
 //! on a thread meanwhile, on the model those answers make if every one is an empty list
-//! (docs/performance.md, "Judging before the last answer"). These tests run the real binary
-//! against mock-arm over HTTP, the first admin-rule POST throttled so that an answer is still
-//! awaited, and check both ways out: the answers were empty and the early judgment stands; or
-//! some VNet has admin rules, or its answer failed, and the VMs are judged again on the model
-//! the answers make. Either way the report is the one the same data gives offline.
+//! (docs/performance.md, "Live: the chain's next page first, judging before the last admin-rule
+//! answer"). These tests run the real binary against mock-arm over HTTP, the first admin-rule
+//! POST throttled so that an answer is still awaited, and check both ways out: the answers were
+//! empty and the early judgment stands; or some VNet has admin rules, or its answer failed, and
+//! the VMs are judged again on the model the answers make. Either way the report is the one the
+//! same data gives offline.
 
 mod common;
 
