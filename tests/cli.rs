@@ -299,20 +299,7 @@ fn snapshot_from_file_and_stdin_and_other_shapes() {
         resources.clone(),
         serde_json::json!({"data": resources, "count": 1, "totalRecords": 1}),
     ] {
-        let out = rdpaudit()
-            .args([
-                "audit",
-                "-o",
-                "json",
-                "--fail-on",
-                "never",
-                "--snapshot",
-                "-",
-            ])
-            .write_stdin(doc.to_string())
-            .output()
-            .expect("run");
-        let r = json_of(&out.stdout);
+        let r = common::live::audit_offline(&doc);
         assert_eq!(r["summary"]["vms"], 19);
     }
 }
@@ -344,20 +331,7 @@ fn resource_graph_power_state_and_lower_case_types() {
         }
         rows.push(r);
     }
-    let out = rdpaudit()
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .write_stdin(serde_json::json!({"data": rows}).to_string())
-        .output()
-        .expect("run");
-    let r = json_of(&out.stdout);
+    let r = common::live::audit_offline(&serde_json::json!({"data": rows}));
     let dev = vm_named(&r, "dev-01");
     assert_eq!(dev["powerState"], "deallocated");
     // A Resource Graph response carries no guest facts: hr-01's changed port is not known, so

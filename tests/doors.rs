@@ -5,21 +5,14 @@
 
 mod common;
 
-use assert_cmd::Command;
 use mock_arm::Faults;
 use serde_json::{json, Value};
 use std::path::Path;
 
 use common::doc::{first_vm_rule_ids as ids, resource};
-use common::live::{assert_code, json_of, live, serve};
+use common::live::{assert_code, json_of, live, serve, without_rdp103};
 
 const FIXTURES: &str = "tests/fixtures/rules";
-
-fn rdpaudit() -> Command {
-    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    c.env_remove("NO_COLOR").env_remove("RDPAUDIT_ARM_ENDPOINT");
-    c
-}
 
 fn fixture(rel: &str) -> Value {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,19 +23,7 @@ fn fixture(rel: &str) -> Value {
 
 /// `audit -o json` of a snapshot on stdin: (exit code, report).
 fn audit(doc: &Value) -> (Option<i32>, Value) {
-    let out = rdpaudit()
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .write_stdin(doc.to_string())
-        .output()
-        .expect("run");
+    let out = common::live::audit_stdin(doc, &[]);
     (out.status.code(), json_of(&out))
 }
 
@@ -312,15 +293,4 @@ fn generated_doors_live_arm_and_graph_equal_offline() {
             server.unmatched_requests()
         );
     }
-}
-
-/// VMs without RDP103: Resource Graph has no VM agent status (docs/backends.md).
-fn without_rdp103(vms: &Value) -> Value {
-    let mut vms = vms.clone();
-    for vm in vms.as_array_mut().into_iter().flatten() {
-        if let Some(f) = vm["findings"].as_array_mut() {
-            f.retain(|x| x["ruleId"] != "RDP103");
-        }
-    }
-    vms
 }

@@ -1,7 +1,8 @@
 //! The grammar of ports and prefixes (`model::net`): what is accepted, what is rejected, and
 //! that a rejected value in a snapshot is a diagnostic naming the resource and the field.
 
-use assert_cmd::Command;
+mod common;
+
 use rdpaudit::model::{parse_port, parse_port_item, parse_prefix};
 use serde_json::Value;
 
@@ -127,20 +128,7 @@ fn nsg_with(field: &str, value: &str) -> Vec<Value> {
         "id": id, "type": "Microsoft.Network/networkSecurityGroups",
         "properties": {"securityRules": [{"name": "rdp", "properties": rule}]},
     }]);
-    let out = Command::cargo_bin("rdpaudit")
-        .expect("binary")
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .write_stdin(snapshot.to_string())
-        .output()
-        .expect("run");
+    let out = common::live::audit_stdin(&snapshot, &[]);
     let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     r["diagnostics"].as_array().cloned().unwrap_or_default()
 }

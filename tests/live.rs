@@ -46,22 +46,7 @@ fn audit_json(server: &MockServer, extra: &[&str]) -> std::process::Output {
 }
 
 fn offline(snapshot: &Value, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("rdpaudit")
-        .expect("binary")
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .args(extra)
-        .write_stdin(snapshot.to_string())
-        .output()
-        .expect("run");
-    serde_json::from_slice(&out.stdout).expect("json")
+    json_of(&common::live::audit_stdin(snapshot, extra))
 }
 
 fn assert_same_report(live: &Value, offline: &Value) {

@@ -9,44 +9,14 @@
 
 mod common;
 
-use assert_cmd::Command;
 use mock_arm::{Faults, Throttle};
 use serde_json::Value;
 
-use common::live::{assert_code, json_of, live, serve};
+use common::live::audit_offline as offline;
+use common::live::{assert_code, json_of, live, serve, without_rdp103};
 
 const STOOD: &str = "the VMs judged early stand";
 const AGAIN: &str = "judging again";
-
-fn offline(doc: &Value) -> Value {
-    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    let out = c
-        .env_remove("RDPAUDIT_ARM_ENDPOINT")
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .write_stdin(doc.to_string())
-        .output()
-        .expect("run");
-    json_of(&out)
-}
-
-/// VMs without RDP103: Resource Graph has no VM agent status (docs/backends.md).
-fn without_rdp103(vms: &Value) -> Value {
-    let mut vms = vms.clone();
-    for vm in vms.as_array_mut().into_iter().flatten() {
-        if let Some(f) = vm["findings"].as_array_mut() {
-            f.retain(|x| x["ruleId"] != "RDP103");
-        }
-    }
-    vms
-}
 
 /// The admin-rule POSTs (resource type `networkManagers` in mock-arm).
 const ADMIN: &str = "Microsoft.Network/networkManagers";

@@ -64,3 +64,39 @@ pub fn report_of(cmd: &mut Command, code: i32) -> Value {
     assert_code(&out, code);
     json_of(&out)
 }
+
+/// `audit -o json --fail-on never` of `doc` as a snapshot on stdin, with `extra` arguments.
+pub fn audit_stdin(doc: &Value, extra: &[&str]) -> Output {
+    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
+    let args = [
+        "audit",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "--snapshot",
+        "-",
+    ];
+    c.env_remove("RDPAUDIT_ARM_ENDPOINT")
+        .args(args)
+        .args(extra)
+        .write_stdin(doc.to_string())
+        .output()
+        .expect("run")
+}
+
+/// The report of `doc` audited offline: what a live audit of the same data is compared with.
+pub fn audit_offline(doc: &Value) -> Value {
+    json_of(&audit_stdin(doc, &[]))
+}
+
+/// A report's VMs without RDP103: Resource Graph has no VM agent status (docs/backends.md).
+pub fn without_rdp103(vms: &Value) -> Value {
+    let mut vms = vms.clone();
+    for vm in vms.as_array_mut().into_iter().flatten() {
+        if let Some(f) = vm["findings"].as_array_mut() {
+            f.retain(|x| x["ruleId"] != "RDP103");
+        }
+    }
+    vms
+}
