@@ -226,19 +226,7 @@ async fn run_query(
             // The next query waits in this worker's next-task slot: let it go out first.
             tokio::task::yield_now().await;
         }
-        // VMs' VNets go to the admin-rule reader now.
-        let index = Index::of(&page);
-        early.read(index.attached_vnets());
-        let decoded = decode.then(|| decode_each(page.iter().map(|r| r.as_ref())));
-        // The collector is gone only when the collection was dropped: nothing to add to.
-        let _ = pages.send(Event::Page(
-            n,
-            Box::new(Page {
-                rows: page,
-                index,
-                decoded,
-            }),
-        ));
+        hand_over(page, (early, pages, n), decode);
         if is_true(r.result_truncated.as_ref()) {
             out.push(stop(
                 "Resource Graph says resultTruncated: the rows are cut".into(),
@@ -252,6 +240,25 @@ async fn run_query(
     }
     tracing::debug!(%label, pages = page_count, "Resource Graph query done");
     Ok(out)
+}
+
+/// Indexes a page of query `n` (its VMs' VNets go to the admin-rule reader now), decodes its
+/// rows when asked, and sends it to the collector.
+fn hand_over(
+    rows: Vec<Box<RawValue>>,
+    (early, pages, n): (&VnetSender, &UnboundedSender<Event>, usize),
+    decode: bool,
+) {
+    let index = Index::of(&rows);
+    early.read(index.attached_vnets());
+    let decoded = decode.then(|| decode_each(rows.iter().map(|r| r.as_ref())));
+    // The collector is gone only when the collection was dropped: nothing to add to.
+    let page = Page {
+        rows,
+        index,
+        decoded,
+    };
+    let _ = pages.send(Event::Page(n, Box::new(page)));
 }
 
 /// `data` read in the page's one pass: its rows, each kept as its text, or a note that it was a
