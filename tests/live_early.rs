@@ -1,11 +1,17 @@
-//! A live audit whose lists are done while admin-rule answers are still awaited judges its VMs
-//! on a thread meanwhile, on the model those answers make if every one is an empty list
-//! (docs/performance.md, "Live: the chain's next page first, judging before the last admin-rule
-//! answer"). These tests run the real binary against mock-arm over HTTP, the first admin-rule
-//! POST throttled so that an answer is still awaited, and check both ways out: the answers were
-//! empty and the early judgment stands; or some VNet has admin rules, or its answer failed, and
-//! the VMs are judged again on the model the answers make. Either way the report is the one the
-//! same data gives offline.
+//! A live audit starts work before what it waits for has all arrived.
+//!
+//! - Named subscriptions (`--subscription`) are listed while the subscription list is read for
+//!   their names.
+//! - When the lists are done while admin-rule answers are still awaited, the VMs are judged on a
+//!   thread meanwhile, on the model those answers make if every one is an empty list
+//!   (docs/performance.md, "Live: the chain's next page first, judging before the last
+//!   admin-rule answer"); the first admin-rule POST is throttled here so that an answer is still
+//!   awaited. Both ways out are checked: the answers were empty and the early judgment stands;
+//!   or some VNet has admin rules, or its answer failed, and the VMs are judged again on the
+//!   model the answers make.
+//!
+//! The real binary runs against mock-arm over HTTP; every report is the one the same data gives
+//! offline.
 
 mod common;
 
@@ -119,4 +125,49 @@ fn nothing_is_judged_early_when_guests_are_inspected_later() {
         !stderr.contains(STOOD) && !stderr.contains(AGAIN),
         "{stderr}"
     );
+}
+
+/// `--subscription` names what to list: the lists (and Resource Graph queries) go out while the
+/// subscription list is read for the names, here held back a second by a 429. Without a name
+/// (`--all-subscriptions`) nothing is listed before the subscription list has answered. Either
+/// way the report is the offline one.
+#[test]
+fn named_subscriptions_are_listed_while_the_subscription_list_is_read() {
+    let snap = common::generated_live(30, 1, 9);
+    let sub = snap["subscriptions"][0]["subscriptionId"]
+        .as_str()
+        .expect("subscription id")
+        .to_string();
+    let want = offline(&snap);
+    for backend in ["arm", "graph"] {
+        for named in [true, false] {
+            let slow = Throttle::first(1).only_type("Microsoft.Resources/subscriptions");
+            let server = serve(&snap, |c| c.faults(Faults::none().throttle(slow)));
+            let scope = match named {
+                true => vec!["--subscription", sub.as_str()],
+                false => vec!["--all-subscriptions"],
+            };
+            let out = live(&server, "audit")
+                .args(["-o", "json", "--fail-on", "never", "--backend", backend])
+                .args(&scope)
+                .output()
+                .expect("run");
+            assert_code(&out, 0);
+            let r = json_of(&out);
+            let got = without_rdp103(&r["vms"]);
+            assert_eq!(got, without_rdp103(&want["vms"]), "{backend} {named}");
+            let log = server.requests();
+            let answered = (log.iter())
+                .filter(|q| q.route == "listSubscriptions")
+                .map(|q| q.seq)
+                .max()
+                .expect("the subscription list, asked again after its 429");
+            let first_list = (log.iter())
+                .filter(|q| q.route == "list" || q.route == "graph")
+                .map(|q| q.seq)
+                .min()
+                .expect("lists");
+            assert_eq!(first_list < answered, named, "{backend} {named}: {log:?}");
+        }
+    }
 }

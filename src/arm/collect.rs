@@ -196,6 +196,18 @@ struct SubscriptionItem {
     state: Option<String>,
 }
 
+/// The subscriptions the scope names (`--subscription`, else `AZURE_SUBSCRIPTION_ID` unless
+/// `--all-subscriptions`): known before the subscription list, which then only adds their names.
+pub(crate) fn named_subscriptions(scope: &Scope) -> Option<Vec<String>> {
+    if !scope.subscriptions.is_empty() {
+        Some(scope.subscriptions.clone())
+    } else if scope.all_subscriptions {
+        None
+    } else {
+        scope.default_subscription.clone().map(|s| vec![s])
+    }
+}
+
 /// The subscriptions in scope: `--subscription`, else `AZURE_SUBSCRIPTION_ID`, else the one
 /// enabled subscription the identity sees; `--all-subscriptions`: every enabled one. When the
 /// subscription list stopped early (a refused or looping `nextLink`) and it decides the scope,
@@ -237,12 +249,10 @@ pub(crate) async fn resolve_subscriptions(
             .as_deref()
             .is_none_or(|st| st.eq_ignore_ascii_case("enabled"))
     };
-    let wanted: Vec<String> = if !scope.subscriptions.is_empty() {
-        scope.subscriptions.clone()
+    let wanted: Vec<String> = if let Some(named) = named_subscriptions(scope) {
+        named
     } else if scope.all_subscriptions {
         return Ok(visible.iter().filter(enabled).cloned().collect());
-    } else if let Some(s) = &scope.default_subscription {
-        vec![s.clone()]
     } else {
         let en: Vec<&Subscription> = visible.iter().filter(enabled).collect();
         return match en.as_slice() {
@@ -406,25 +416,39 @@ pub(crate) async fn collect(
     scope: &Scope,
 ) -> Result<Collected, CollectError> {
     let mut out = Collected::default();
-    out.subscriptions = resolve_subscriptions(&client, scope, &mut out.diagnostics).await?;
-    let mut jobs = Vec::new();
-    for sub in &out.subscriptions {
-        for t in TYPES {
-            // A Bastion in another group (usually the hub's) can still serve the VMs in scope:
-            // Bastion hosts are listed subscription-wide, like a one-VM check does.
-            if scope.resource_groups.is_empty() || SUBSCRIPTION_WIDE.contains(&t) {
-                jobs.push(Job::List(sub.subscription_id.clone(), t, None));
-            } else {
-                for rg in &scope.resource_groups {
-                    jobs.push(Job::List(sub.subscription_id.clone(), t, Some(rg.clone())));
-                }
-            }
-        }
-    }
-    let total = jobs.len();
     // Admin-rule requests start as soon as a NIC page names a VNet (docs/performance.md).
     let admin = AdminRules::start(client.clone());
-    let failures = run_all_early(&client, jobs, &mut out, Some(admin.sender()), scope.decode).await;
+    let lists = |ids: &[String]| list_jobs(ids, &scope.resource_groups);
+    let (total, failures) = match named_subscriptions(scope) {
+        // Named subscriptions are listed while the subscription list is read for their names
+        // (its diagnostics keep their place first; if it fails, so does the run, as before).
+        Some(named) => {
+            let jobs = lists(&named);
+            let total = jobs.len();
+            let mut notes = Vec::new();
+            let early = Some(admin.sender());
+            let (subscriptions, failures) = tokio::join!(
+                resolve_subscriptions(&client, scope, &mut notes),
+                run_all_early(&client, jobs, &mut out, early, scope.decode)
+            );
+            out.subscriptions = subscriptions?;
+            out.diagnostics.splice(0..0, notes);
+            (total, failures)
+        }
+        None => {
+            out.subscriptions = resolve_subscriptions(&client, scope, &mut out.diagnostics).await?;
+            let ids: Vec<String> = (out.subscriptions.iter())
+                .map(|s| s.subscription_id.clone())
+                .collect();
+            let jobs = lists(&ids);
+            let total = jobs.len();
+            let early = Some(admin.sender());
+            (
+                total,
+                run_all_early(&client, jobs, &mut out, early, scope.decode).await,
+            )
+        }
+    };
     if let Some(e) = failures
         .iter()
         .find(|e| e.code.as_deref() == Some("ResourceGroupNotFound"))
@@ -476,6 +500,26 @@ pub(crate) async fn collect(
     add_connections(&client, &mut out).await;
     finish_admin(&mut out, admin, scope.early.as_ref(), at).await;
     Ok(out.finished())
+}
+
+/// Every list of these subscriptions (in each resource group asked for, but the
+/// subscription-wide types).
+fn list_jobs(subscriptions: &[String], resource_groups: &[String]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for sub in subscriptions {
+        for t in TYPES {
+            // A Bastion in another group (usually the hub's) can still serve the VMs in scope:
+            // Bastion hosts are listed subscription-wide, like a one-VM check does.
+            if resource_groups.is_empty() || SUBSCRIPTION_WIDE.contains(&t) {
+                jobs.push(Job::List(sub.clone(), t, None));
+            } else {
+                for rg in resource_groups {
+                    jobs.push(Job::List(sub.clone(), t, Some(rg.clone())));
+                }
+            }
+        }
+    }
+    jobs
 }
 
 /// Checks one VM: GET it with its instance view (and the subscription's Bastion hosts), then

@@ -320,32 +320,47 @@ pub(crate) async fn collect(
     management_group: Option<&str>,
 ) -> Result<Collected, CollectError> {
     let mut out = Collected::default();
-    let scopes: Vec<GraphScope> = match management_group {
-        Some(mg) => vec![GraphScope::ManagementGroup(mg.to_string())],
-        None => {
+    let chunks = |ids: &[String]| -> Vec<GraphScope> {
+        ids.chunks(BATCH)
+            .map(|c| GraphScope::Subscriptions(c.to_vec()))
+            .collect()
+    };
+    let named = collect::named_subscriptions(scope).filter(|_| management_group.is_none());
+    let scopes: Vec<GraphScope> = match (management_group, &named) {
+        (Some(mg), _) => vec![GraphScope::ManagementGroup(mg.to_string())],
+        (None, Some(ids)) => chunks(ids),
+        (None, None) => {
             out.subscriptions =
                 collect::resolve_subscriptions(&client, scope, &mut out.diagnostics).await?;
-            let ids: Vec<String> = out
-                .subscriptions
-                .iter()
+            let ids: Vec<String> = (out.subscriptions.iter())
                 .map(|s| s.subscription_id.clone())
                 .collect();
-            ids.chunks(BATCH)
-                .map(|c| GraphScope::Subscriptions(c.to_vec()))
-                .collect()
+            chunks(&ids)
         }
     };
     let jobs = jobs(&scopes, &scope.resource_groups);
     // Admin-rule requests start as soon as a page of NICs names a VNet (docs/performance.md).
     let admin = AdminRules::start(client.clone());
-    let results = run_jobs(
+    let run = run_jobs(
         &client,
         &scopes,
         &jobs,
         (admin.sender(), scope.decode),
         &mut out,
-    )
-    .await;
+    );
+    let results = match named {
+        // Named subscriptions are queried while the subscription list is read for their names
+        // (its diagnostics keep their place first; if it fails, so does the run, as before).
+        Some(_) => {
+            let mut notes = Vec::new();
+            let lookup = collect::resolve_subscriptions(&client, scope, &mut notes);
+            let (subscriptions, results) = tokio::join!(lookup, run);
+            out.subscriptions = subscriptions?;
+            out.diagnostics.splice(0..0, notes);
+            results
+        }
+        None => run.await,
+    };
     let (mut answered, mut last_error) = (false, None);
     for (job, result) in jobs.iter().zip(results) {
         match result {
