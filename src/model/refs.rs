@@ -463,6 +463,8 @@ impl Index {
             }
         };
         let mut subnets = IdSet::default();
+        // Each spelling of a subnet once: its VNet is looked up once, not per NIC.
+        let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut lbs = IdSet::default();
         let vms = ix
             .vms
@@ -480,8 +482,10 @@ impl Index {
                 for (subnet, pip, lb_refs) in &nic.configs {
                     if let Some(s) = subnet {
                         subnets.insert(IdKey::from(s));
-                        if let Some(v) = parent(s, "subnets") {
-                            add(&v);
+                        if spelt.insert(s.id.as_str()) {
+                            if let Some(v) = parent(s, "subnets") {
+                                add(&v);
+                            }
                         }
                     }
                     if let Some(p) = pip {
@@ -548,11 +552,15 @@ impl Index {
             .iter()
             .flat_map(|(_, nics)| nics.iter().map(IdKey::from))
             .collect();
+        // Each spelling of a subnet once (NICs share subnets): every spelling of a VNet is still
+        // seen, so the one kept below does not depend on the map's order.
+        let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut out: Vec<ResId> = ix
             .nics
             .iter()
             .filter(|(nic_id, nic)| nic.attached || listed.contains(*nic_id))
             .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
+            .filter(|s| spelt.insert(s.id.as_str()))
             .filter_map(|s| parent(s, "subnets"))
             .collect();
         // By key, then text: of a VNet spelt two ways the same spelling is kept every run (the
@@ -583,11 +591,13 @@ impl Index {
     /// only its VM lists is known at the end: [`Index::vm_vnets`] has both).
     /// Sorted and each once, as [`Index::vm_vnets`].
     pub(crate) fn attached_vnets(&self) -> Vec<ResId> {
+        let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut out: Vec<ResId> = self
             .nics
             .values()
             .filter(|nic| nic.attached)
             .flat_map(|nic| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
+            .filter(|s| spelt.insert(s.id.as_str()))
             .filter_map(|s| parent(s, "subnets"))
             .collect();
         out.sort();

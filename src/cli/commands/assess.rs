@@ -449,6 +449,8 @@ fn live_data(
         }
     };
     free_aside(collected);
+    // Shutting the HTTP runtime down (its workers, 64 idle connections) took ≈ 13 ms here.
+    free_aside(session);
     Ok(Data {
         model,
         guest,
