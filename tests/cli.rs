@@ -432,19 +432,7 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
         ),
     ];
     for (edit, msg) in cases {
-        let out = rdpaudit()
-            .args([
-                "audit",
-                "-o",
-                "json",
-                "--fail-on",
-                "never",
-                "--snapshot",
-                "-",
-            ])
-            .write_stdin(demo_with(edit))
-            .output()
-            .expect("run");
+        let out = common::live::audit_stdin(demo_with(edit), &[]);
         assert_eq!(
             out.status.code(),
             Some(3),
@@ -463,23 +451,14 @@ fn malformed_resources_become_diagnostics_and_unknown_verdicts() {
         assert_eq!(web["rdp"]["verdict"], "unknown", "{msg}");
     }
     // A resource without an id cannot be identified: a diagnostic, the rest still audited.
-    let out = rdpaudit()
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .write_stdin(demo_with(|d| {
+    let out = common::live::audit_stdin(
+        demo_with(|d| {
             if let Some(o) = find_resource(d, "pip-web-01").as_object_mut() {
                 o.remove("id");
             }
-        }))
-        .output()
-        .expect("run");
+        }),
+        &[],
+    );
     let r = json_of(&out.stdout);
     assert!(r["diagnostics"]
         .to_string()
@@ -615,19 +594,7 @@ fn a_missing_referenced_resource_makes_the_audit_incomplete() {
             a.retain(|r| r["name"] != "web-01-nsg");
         }
     });
-    let out = rdpaudit()
-        .args([
-            "audit",
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-            "--snapshot",
-            "-",
-        ])
-        .write_stdin(snapshot)
-        .output()
-        .expect("run");
+    let out = common::live::audit_stdin(snapshot, &[]);
     assert_eq!(out.status.code(), Some(3));
     let r = json_of(&out.stdout);
     assert_eq!(r["complete"], false);

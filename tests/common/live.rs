@@ -65,8 +65,9 @@ pub fn report_of(cmd: &mut Command, code: i32) -> Value {
     json_of(&out)
 }
 
-/// `audit -o json --fail-on never` of `doc` as a snapshot on stdin, with `extra` arguments.
-pub fn audit_stdin(doc: &Value, extra: &[&str]) -> Output {
+/// `audit -o json --fail-on never` of `doc` (a JSON value or its text) as a snapshot on stdin,
+/// with `extra` arguments.
+pub fn audit_stdin(doc: impl std::fmt::Display, extra: &[&str]) -> Output {
     let mut c = Command::cargo_bin("rdpaudit").expect("binary");
     let args = [
         "audit",
