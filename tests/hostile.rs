@@ -3,6 +3,8 @@
 //!
 //! Small cases live in `tests/fixtures/snapshots-hostile/`; big ones are generated here.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,15 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// `audit -o json` on a snapshot given as a file path or as text on stdin: (exit code, report).
 fn audit(path: Option<&Path>, stdin: Option<String>) -> (i32, Value) {
-    let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    c.env_remove("RDPAUDIT_ARM_ENDPOINT").args([
-        "audit",
-        "-o",
-        "json",
-        "--fail-on",
-        "never",
-        "--snapshot",
-    ]);
+    let mut c = common::live::audit_json();
     match (path, stdin) {
         (Some(p), _) => c.arg(p),
         (None, Some(text)) => c.arg("-").write_stdin(text),

@@ -178,13 +178,20 @@ async fn run_query(
     loop {
         page_count += 1;
         // A page that names its token before its rows has the next page asked for before it
-        // is parsed; kept only if the parsed page names the same token (arm::link_scan).
-        let guess = super::link_scan::member_before(&bytes, "$skipToken", "data")
-            .filter(|t| !t.is_empty() && !seen.contains(t) && page_count < MAX_PAGES)
-            .map(|t| {
-                let request = Ahead::spawn("POST", &endpoint, send(Some(&t)));
-                (t, request)
-            });
+        // is parsed (arm::link_scan), if the token passes the checks a parsed one must (on a
+        // copy of what was seen); kept only if the parsed page names the same token.
+        let guess = super::link_scan::member_before(&bytes, "$skipToken", "data").and_then(|t| {
+            next_token(Some(t), &mut seen.clone(), page_count)
+                .ok()
+                .flatten()
+        });
+        let guess = match guess {
+            Some(t) => {
+                let request = Ahead::spawn("POST", &endpoint, send(Some(&t))).sent().await;
+                Some((t, request))
+            }
+            None => None,
+        };
         let malformed = |m: &str| ArmError {
             status: Some(200),
             ..ArmError::new(ErrorKind::Malformed, "POST", &endpoint, m)
@@ -198,34 +205,22 @@ async fn run_query(
             ));
             break;
         };
-        // The next page is asked for now (if not already), and downloads while this one is read.
-        let (next, stopped) = match r.skip_token.filter(|t| !t.is_empty()) {
-            Some(t) if guess.as_ref().is_some_and(|(g, _)| *g == t) => {
-                seen.insert(t);
-                (guess.map(|(_, request)| request), None)
-            }
-            None => (None, None),
-            Some(t) if !seen.insert(t.clone()) => (
-                None,
-                Some(stop("$skipToken repeats an earlier page (loop)".into())),
-            ),
-            Some(_) if page_count >= MAX_PAGES => (
-                None,
-                Some(stop(format!(
-                    "a $skipToken is still present after {MAX_PAGES} pages"
-                ))),
-            ),
-            Some(t) => (Some(Ahead::spawn("POST", &endpoint, send(Some(&t)))), None),
+        // The next page is asked for now (unless the guess already did), and downloads while
+        // this one is read; a guess for another token is dropped (aborted).
+        let (token, stopped) = match next_token(r.skip_token, &mut seen, page_count) {
+            Ok(token) => (token, None),
+            Err(why) => (None, Some(stop(why))),
+        };
+        let next = match (token, guess) {
+            (Some(t), Some((g, request))) if g == t => Some(request),
+            (Some(t), _) => Some(Ahead::spawn("POST", &endpoint, send(Some(&t))).sent().await),
+            (None, _) => None,
         };
         let Rows::Array(page) = d else {
             return Err(malformed(
                 "`data` is not an array (resultFormat objectArray was asked)",
             ));
         };
-        if next.is_some() {
-            // The next query waits in this worker's next-task slot: let it go out first.
-            tokio::task::yield_now().await;
-        }
         hand_over(page, (early, pages, n), decode);
         if is_true(r.result_truncated.as_ref()) {
             out.push(stop(
@@ -240,6 +235,25 @@ async fn run_query(
     }
     tracing::debug!(%label, pages = page_count, "Resource Graph query done");
     Ok(out)
+}
+
+/// The token of the page after this one (the `page_count`th): none at the end, or why paging
+/// stops here (a token seen before, or the page budget spent).
+fn next_token(
+    token: Option<String>,
+    seen: &mut HashSet<String>,
+    page_count: usize,
+) -> Result<Option<String>, String> {
+    match token.filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) if !seen.insert(t.clone()) => {
+            Err("$skipToken repeats an earlier page (loop)".into())
+        }
+        Some(_) if page_count >= MAX_PAGES => Err(format!(
+            "a $skipToken is still present after {MAX_PAGES} pages"
+        )),
+        Some(t) => Ok(Some(t)),
+    }
 }
 
 /// Indexes a page of query `n` (its VMs' VNets go to the admin-rule reader now), decodes its

@@ -47,27 +47,13 @@ impl ArmClient {
         let mut body = self.get(&url).await?;
         loop {
             // A page that ends with its link has the next one asked for before it is parsed.
-            let early = ahead.and_then(|client| self.early_next(client, &body, &seen, out.pages));
+            let early = match ahead.and_then(|c| self.early_next(c, &body, &seen, out.pages)) {
+                Some((url, request)) => Some((url, request.sent().await)),
+                None => None,
+            };
             let page = parse_page(&url, &body)?;
             out.pages += 1;
             let items = page.value.unwrap_or_default();
-            let guessed = match early {
-                Some((link, next, request)) if page.next_link.as_deref() == Some(&*link) => {
-                    seen.insert(next.to_string());
-                    Some((next, request))
-                }
-                // The parsed link is another: the early request is dropped (aborted).
-                _ => None,
-            };
-            if let Some((next, request)) = guessed {
-                // The request task waits in this worker's next-task slot: let it go out first.
-                tokio::task::yield_now().await;
-                on_page(&items);
-                out.items.extend(items);
-                body = request.answer().await?;
-                url = next;
-                continue;
-            }
             let next = match next_page(self.base(), page.next_link, &mut seen, out.pages) {
                 Ok(next) => next,
                 Err(why) => {
@@ -87,10 +73,16 @@ impl ArmClient {
                 out.items.extend(items);
                 return Ok(out);
             };
-            let fetched = match ahead {
-                Some(client) => {
-                    let request = Ahead::get(client, &next);
-                    tokio::task::yield_now().await;
+            // The early request is kept if it went to the page the parsed link names; else it
+            // is dropped (aborted).
+            let early = early.filter(|(sent, _)| *sent == next).map(|(_, r)| r);
+            let request = match (early, ahead) {
+                (Some(request), _) => Some(request),
+                (None, Some(client)) => Some(Ahead::get(client, &next).sent().await),
+                (None, None) => None,
+            };
+            let fetched = match request {
+                Some(request) => {
                     on_page(&items);
                     request.answer().await
                 }
@@ -108,19 +100,19 @@ impl ArmClient {
 
 impl ArmClient {
     /// The next page's request, sent now if this page's bytes end with a link that passes the
-    /// checks a parsed one must ([`next_page`]): the link as read, its URL, the request.
+    /// checks a parsed one must ([`next_page`]): the page's URL and the request.
     fn early_next(
         &self,
         client: &Arc<Self>,
         body: &[u8],
         seen: &HashSet<String>,
         pages: usize,
-    ) -> Option<(String, Url, Ahead<Vec<u8>>)> {
+    ) -> Option<(Url, Ahead<Vec<u8>>)> {
         let link = super::link_scan::last_member(body, "nextLink")?;
         let mut trial = seen.clone();
-        let next = next_page(self.base(), Some(link.clone()), &mut trial, pages + 1).ok()??;
+        let next = next_page(self.base(), Some(link), &mut trial, pages + 1).ok()??;
         let request = Ahead::get(client, &next);
-        Some((link, next, request))
+        Some((next, request))
     }
 }
 
@@ -181,6 +173,14 @@ impl<T: Send + 'static> Ahead<T> {
             method,
             url: url.clone(),
         }
+    }
+
+    /// The same request, once it has gone out: a task spawned on a runtime worker waits in
+    /// that worker's next-task slot (no other worker takes it) until the spawner yields, and a
+    /// page read or decoded meanwhile kept the next page's request waiting 5-15 ms.
+    pub(crate) async fn sent(self) -> Ahead<T> {
+        tokio::task::yield_now().await;
+        self
     }
 
     /// Its answer, or why there is none.

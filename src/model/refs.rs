@@ -542,6 +542,23 @@ impl Index {
     }
 }
 
+/// The VNets of these NICs' subnets, sorted and each once.
+fn vnets_of<'a, K>(nics: impl Iterator<Item = (K, &'a NicRefs)>) -> Vec<ResId> {
+    // Each spelling of a subnet once (NICs share subnets): every spelling of a VNet is still
+    // seen, so the one kept below does not depend on the map's order.
+    let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut out: Vec<ResId> = nics
+        .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
+        .filter(|s| spelt.insert(s.id.as_str()))
+        .filter_map(|s| parent(s, "subnets"))
+        .collect();
+    // By key, then text: of a VNet spelt two ways the same spelling is kept every run (the
+    // NICs' map iterates in another order each time).
+    out.sort();
+    out.dedup_by(|a, b| a.key() == b.key());
+    out
+}
+
 impl Index {
     /// The VNets of the VMs' NICs (whose effective security admin rules are read): NICs a VM
     /// lists, or that name their VM. Sorted by key, each once.
@@ -552,22 +569,8 @@ impl Index {
             .iter()
             .flat_map(|(_, nics)| nics.iter().map(IdKey::from))
             .collect();
-        // Each spelling of a subnet once (NICs share subnets): every spelling of a VNet is still
-        // seen, so the one kept below does not depend on the map's order.
-        let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        let mut out: Vec<ResId> = ix
-            .nics
-            .iter()
-            .filter(|(nic_id, nic)| nic.attached || listed.contains(*nic_id))
-            .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
-            .filter(|s| spelt.insert(s.id.as_str()))
-            .filter_map(|s| parent(s, "subnets"))
-            .collect();
-        // By key, then text: of a VNet spelt two ways the same spelling is kept every run (the
-        // NICs' map iterates in another order each time).
-        out.sort();
-        out.dedup_by(|a, b| a.key() == b.key());
-        out
+        let nics = ix.nics.iter();
+        vnets_of(nics.filter(|(nic_id, nic)| nic.attached || listed.contains(*nic_id)))
     }
 
     /// `(subscription, resource group)` of every virtual network gateway present, sorted: where
@@ -591,18 +594,7 @@ impl Index {
     /// only its VM lists is known at the end: [`Index::vm_vnets`] has both).
     /// Sorted and each once, as [`Index::vm_vnets`].
     pub(crate) fn attached_vnets(&self) -> Vec<ResId> {
-        let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        let mut out: Vec<ResId> = self
-            .nics
-            .values()
-            .filter(|nic| nic.attached)
-            .flat_map(|nic| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
-            .filter(|s| spelt.insert(s.id.as_str()))
-            .filter_map(|s| parent(s, "subnets"))
-            .collect();
-        out.sort();
-        out.dedup_by(|a, b| a.key() == b.key());
-        out
+        vnets_of(self.nics.iter().filter(|(_, nic)| nic.attached))
     }
 
     /// How many distinct resource ids were indexed (resources without a usable id are not).

@@ -65,21 +65,24 @@ pub fn report_of(cmd: &mut Command, code: i32) -> Value {
     json_of(&out)
 }
 
-/// `audit -o json --fail-on never` of `doc` (a JSON value or its text) as a snapshot on stdin,
-/// with `extra` arguments.
-pub fn audit_stdin(doc: impl std::fmt::Display, extra: &[&str]) -> Output {
+/// `rdpaudit audit -o json --fail-on never --snapshot`, the snapshot's path or `-` still to add.
+pub fn audit_json() -> Command {
     let mut c = Command::cargo_bin("rdpaudit").expect("binary");
-    let args = [
+    c.env_remove("RDPAUDIT_ARM_ENDPOINT").args([
         "audit",
         "-o",
         "json",
         "--fail-on",
         "never",
         "--snapshot",
-        "-",
-    ];
-    c.env_remove("RDPAUDIT_ARM_ENDPOINT")
-        .args(args)
+    ]);
+    c
+}
+
+/// [`audit_json`] of `doc` (a JSON value or its text) on stdin, with `extra` arguments.
+pub fn audit_stdin(doc: impl std::fmt::Display, extra: &[&str]) -> Output {
+    audit_json()
+        .arg("-")
         .args(extra)
         .write_stdin(doc.to_string())
         .output()
