@@ -18,6 +18,7 @@
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::engine::topology::{Builder, Indexes, VmRef};
@@ -299,6 +300,21 @@ impl<'m> Audit<'m> {
         }
     }
 
+    /// [`Audit::judged`], given up between two batches once `stop` is set: `None` then (a live
+    /// run's early judgment, on a model the last admin-rule answers proved wrong, frees both
+    /// cores for the right one).
+    pub fn judged_unless(self, filter: CategoryFilter, stop: &AtomicBool) -> Option<Judged> {
+        let (client, reach, full) = (self.options.client_label(), self.reach, self.full);
+        let parts = self.judge_unless(stop, |audited, places| {
+            report::part(audited, places, filter, full)
+        })?;
+        Some(Judged {
+            parts,
+            client,
+            reach,
+        })
+    }
+
     /// Each Windows VM's findings as (VM key, [(rule, category)]), without a report: what a
     /// proof compares with (`remedy`), at a fraction of a report's memory.
     pub(crate) fn rule_hits(self) -> Vec<(String, Vec<(&'static str, rules::Category)>)> {
@@ -322,10 +338,18 @@ impl<'m> Audit<'m> {
     /// at a time (docs/decisions.md D53: no east-west edge leaves a component, so each batch is
     /// judged as it would be among every VM), and hands each batch's VMs in scope to `part`
     /// with their places in the scope's order. Only what `part` returns outlives its batch.
-    fn judge<P: Send>(
+    fn judge<P: Send>(self, part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P + Send) -> Vec<P> {
+        // Nothing sets this flag: every batch is judged.
+        self.judge_unless(&AtomicBool::new(false), part)
+            .unwrap_or_default()
+    }
+
+    /// [`Audit::judge`], given up (`None`) between two batches once `stop` is set.
+    fn judge_unless<P: Send>(
         self,
+        stop: &AtomicBool,
         mut part: impl FnMut(&[Audited<'_, '_>], &[usize]) -> P + Send,
-    ) -> Vec<P> {
+    ) -> Option<Vec<P>> {
         let in_scope = self.vms.len();
         let mut all = self.vms;
         all.extend(stepping_stones(self.model, &self.stones, &all));
@@ -355,6 +379,9 @@ impl<'m> Audit<'m> {
         // stretches (the lateral picture's merges), and the evaluation fills the other core.
         let mut evaluated: Option<(Vec<VmAnalysis<'_>>, Vec<usize>)> = None;
         for group in groups {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
             let members: Vec<VmRef<'m>> =
                 group.iter().filter_map(|&i| all.get(i).copied()).collect();
             // Batches are sorted and the VMs in scope come first: they lead each batch.
@@ -372,7 +399,7 @@ impl<'m> Audit<'m> {
         if let Some((analyses, places)) = evaluated {
             out.push(batch.finish(analyses, &places, &mut part));
         }
-        out
+        Some(out)
     }
 }
 
@@ -689,6 +716,22 @@ mod tests {
             .err()
             .expect("not found");
         assert!(matches!(err, PipelineError::VmNotFound { count: 0, .. }));
+    }
+
+    /// A stop set before judging gives nothing (no partial report can be taken for a whole
+    /// one); unset, the judgment is [`Audit::judged`]'s.
+    #[test]
+    fn judging_gives_nothing_once_stopped_and_the_whole_report_otherwise() {
+        let snap = crate::snapshot::parse(DEMO).expect("demo parses");
+        let model = build_model(&snap.resources);
+        let audit = || whole(&model, &snap).with_batch(1);
+        let json = |j: Judged| serde_json::to_string(&j.report(&model, &[])).expect("serialises");
+        let stop = AtomicBool::new(true);
+        assert!(audit().judged_unless(CategoryFilter::All, &stop).is_none());
+        stop.store(false, Ordering::Relaxed);
+        let judged = audit().judged_unless(CategoryFilter::All, &stop);
+        let whole = json(audit().judged(CategoryFilter::All));
+        assert_eq!(judged.map(json), Some(whole));
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! - Named subscriptions (`--subscription`) are listed while the subscription list is read for
 //!   their names.
 //! - When the lists are done while admin-rule answers are still awaited, the VMs are judged on a
-//!   thread meanwhile, on the model those answers make if every one is an empty list
-//!   (docs/performance.md, "Live: the chain's next page first, judging before the last
-//!   admin-rule answer"); the first admin-rule POST is throttled here so that an answer is still
-//!   awaited. Both ways out are checked: the answers were empty and the early judgment stands;
-//!   or some VNet has admin rules, or its answer failed, and the VMs are judged again on the
-//!   model the answers make.
+//!   thread meanwhile, on the model the answers make if every one still awaited is an empty list
+//!   (the answers already in as they are; docs/performance.md, "Live: the chain's next page
+//!   first, judging before the last admin-rule answer"); an admin-rule POST is throttled here so
+//!   that an answer is still awaited. Both ways out are checked: the late answers were empty and
+//!   the early judgment stands (with the admin rules that came in time); or a late answer has
+//!   admin rules, or failed, and the VMs are judged again on the model the answers make.
 //!
 //! The real binary runs against mock-arm over HTTP; every report is the one the same data gives
 //! offline.
@@ -36,8 +36,19 @@ fn slow_admin(faults: Faults) -> Faults {
 /// A live `audit -vv` of `doc` through mock-arm with `faults` and [`slow_admin`]: (exit code,
 /// report, stderr).
 fn audit_live(doc: &Value, backend: &str, faults: Faults) -> (Option<i32>, Value, String) {
-    let faults = slow_admin(faults);
-    let server = serve(doc, |c| c.page_size(9).faults(faults));
+    audit_throttled(doc, backend, slow_admin(faults))
+}
+
+/// A live `audit -vv` of `doc` through mock-arm with `faults`, the lists 5 items a page at
+/// 20 ms a request (ARM and Resource Graph alike): (exit code, report, stderr).
+fn audit_throttled(doc: &Value, backend: &str, faults: Faults) -> (Option<i32>, Value, String) {
+    let server = serve(doc, |c| {
+        c.page_size(5)
+            .graph_page_size(5)
+            .graph_quota(1000, std::time::Duration::from_secs(1))
+            .latency(std::time::Duration::from_millis(20))
+            .faults(faults)
+    });
     let out = live(&server, "audit")
         .args(["-o", "json", "--fail-on", "never", "--all-subscriptions"])
         .args(["--backend", backend, "-vv"])
@@ -58,10 +69,15 @@ fn empty_admin_answers_keep_the_early_judgment() {
 /// Audits `snap` live on both backends: each run exits 0, logs `way` and not `other`, and has
 /// the offline report's VMs (without RDP103). Returns the last run's VMs.
 fn judged_on_both_backends(snap: &Value, way: &str, other: &str) -> Value {
+    judged_throttled(snap, slow_admin(Faults::none()), way, other)
+}
+
+/// [`judged_on_both_backends`] with `faults` instead of [`slow_admin`].
+fn judged_throttled(snap: &Value, faults: Faults, way: &str, other: &str) -> Value {
     let want = without_rdp103(&offline(snap)["vms"]);
     let mut got = Value::Null;
     for backend in ["arm", "graph"] {
-        let (code, r, stderr) = audit_live(snap, backend, Faults::none());
+        let (code, r, stderr) = audit_throttled(snap, backend, faults.clone());
         assert_eq!(code, Some(0), "{backend}: {stderr}");
         assert!(stderr.contains(way), "{backend}: {stderr}");
         assert!(!stderr.contains(other), "{backend}");
@@ -71,14 +87,93 @@ fn judged_on_both_backends(snap: &Value, way: &str, other: &str) -> Value {
     got
 }
 
-/// Some VNets have admin rules (Deny, AlwaysAllow): the early model is not the final one, so the
-/// VMs are judged again, and the report has what the rules change (RDP409, RDP410).
+/// A VNet with admin rules answers late: the early model, which took it for a VNet without any,
+/// is not the final one, so the VMs are judged again, and the report has what the rules change
+/// (RDP409 for the `Deny`s, RDP410 for the `AlwaysAllow`s).
 #[test]
-fn admin_rules_that_arrive_make_the_vms_judged_again() {
+fn admin_rules_that_arrive_late_make_the_vms_judged_again() {
     let mut snap = common::generated_live(120, 2, 11);
     mock_arm::generate::add_doors(&mut snap);
-    let text = judged_on_both_backends(&snap, AGAIN, STOOD).to_string();
+    let vnets = vm_vnets(&snap);
+    let ruled = (vnets.iter())
+        .find(|v| !admin_rules_of(&snap, v).is_empty())
+        .expect("a VNet with VMs and admin rules");
+    let text = judged_throttled(&snap, slow_vnet(ruled), AGAIN, STOOD).to_string();
     assert!(text.contains("RDP409") && text.contains("RDP410"));
+}
+
+/// The admin rules arrive early, on the first VM's VNet (asked for from the first NIC page),
+/// while another VNet's answer, an empty list, is late: the early model has the rules that came
+/// and takes the late answer for the empty list it is, so the VMs judged early stand — with
+/// what the rules change (RDP409, RDP410).
+#[test]
+fn admin_rules_already_in_are_part_of_the_early_model() {
+    let mut snap = common::generated_live(60, 1, 13);
+    mock_arm::generate::add_doors(&mut snap);
+    let vnets = vm_vnets(&snap);
+    let (first, late) = (&vnets[0], vnets.last().expect("VNets"));
+    assert_ne!(first, late);
+    let section = snap["securityAdminRules"].as_object_mut().expect("section");
+    let rules: Vec<Value> = (section.values())
+        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+        .collect();
+    let deny = rules.iter().find(|r| r["properties"]["access"] == "Deny");
+    let always = rules
+        .iter()
+        .find(|r| r["properties"]["access"] == "AlwaysAllow");
+    let both: Vec<Value> = deny.into_iter().chain(always).cloned().collect();
+    assert_eq!(both.len(), 2);
+    for (vnet, list) in section.iter_mut() {
+        *list = if vnet == first {
+            Value::Array(both.clone())
+        } else {
+            Value::Array(Vec::new())
+        };
+    }
+    let text = judged_throttled(&snap, slow_vnet(late), STOOD, AGAIN).to_string();
+    assert!(text.contains("RDP409") && text.contains("RDP410"));
+}
+
+/// The admin-rule POST of `vnet` (an id) answered 429 `Retry-After: 1` once.
+fn slow_vnet(vnet: &str) -> Faults {
+    let name = vnet.rsplit('/').next().unwrap_or(vnet);
+    let only = Throttle::first(1).only_type(ADMIN);
+    Faults::none().throttle(only.only_path(format!("/virtualNetworks/{name}/")))
+}
+
+/// The VNets of the NICs attached to VMs, in the order the NICs are listed (each once).
+fn vm_vnets(snap: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in snap["resources"].as_array().expect("resources") {
+        let nic = r["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case(NIC));
+        if !nic || r["properties"]["virtualMachine"].is_null() {
+            continue;
+        }
+        let subnet = r["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
+            .as_str()
+            .expect("subnet");
+        let vnet = subnet
+            .split("/subnets/")
+            .next()
+            .unwrap_or(subnet)
+            .to_string();
+        if !out.contains(&vnet) {
+            out.push(vnet);
+        }
+    }
+    out
+}
+
+const NIC: &str = "Microsoft.Network/networkInterfaces";
+
+/// The admin rules `snap` gives `vnet`.
+fn admin_rules_of(snap: &Value, vnet: &str) -> Vec<Value> {
+    snap["securityAdminRules"][vnet]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// An admin-rule answer that fails (403) is not an empty list: the early judgment is dropped and

@@ -70,12 +70,20 @@ impl FaultState {
         n <= self.cfg.drop_first || chance(rng, self.cfg.drop_rate)
     }
 
-    /// Whether request `n` (for `resource_type`, lower-cased, if known) is throttled, and with
-    /// which `Retry-After` value.
-    pub fn throttle(&self, resource_type: Option<&str>) -> Option<String> {
+    /// Whether request `n` (for `resource_type`, lower-cased, if known; at `path`) is
+    /// throttled, and with which `Retry-After` value.
+    pub fn throttle(&self, resource_type: Option<&str>, path: &str) -> Option<String> {
         let t: &Throttle = self.cfg.throttle.as_ref()?;
         if let Some(only) = &t.resource_type {
             if !resource_type.is_some_and(|rt| rt.eq_ignore_ascii_case(only)) {
+                return None;
+            }
+        }
+        if let Some(text) = &t.path_contains {
+            if !path
+                .to_ascii_lowercase()
+                .contains(&text.to_ascii_lowercase())
+            {
                 return None;
             }
         }
@@ -282,21 +290,39 @@ mod tests {
             1,
         );
         assert!(st
-            .throttle(Some("microsoft.compute/virtualmachines"))
+            .throttle(Some("microsoft.compute/virtualmachines"), "")
             .is_none());
         assert!(st
-            .throttle(Some("microsoft.network/networkinterfaces"))
+            .throttle(Some("microsoft.network/networkinterfaces"), "")
             .is_some());
         assert!(st
-            .throttle(Some("microsoft.network/networkinterfaces"))
+            .throttle(Some("microsoft.network/networkinterfaces"), "")
             .is_some());
         assert!(st
-            .throttle(Some("microsoft.network/networkinterfaces"))
+            .throttle(Some("microsoft.network/networkinterfaces"), "")
             .is_none());
 
         let st = FaultState::new(Faults::none().throttle(Throttle::every(3)), 1);
-        let hits: Vec<bool> = (0..6).map(|_| st.throttle(None).is_some()).collect();
+        let hits: Vec<bool> = (0..6).map(|_| st.throttle(None, "").is_some()).collect();
         assert_eq!(hits, [false, false, true, false, false, true]);
+    }
+
+    #[test]
+    fn a_throttle_limited_to_a_path_counts_only_requests_there() {
+        let only = Throttle::first(1).only_type("t").only_path("VNet-B/");
+        let st = FaultState::new(Faults::none().throttle(only), 1);
+        assert!(st
+            .throttle(Some("t"), "/x/virtualNetworks/vnet-a/list")
+            .is_none());
+        assert!(st
+            .throttle(Some("u"), "/x/virtualNetworks/vnet-b/list")
+            .is_none());
+        assert!(st
+            .throttle(Some("t"), "/x/virtualNetworks/vnet-b/list")
+            .is_some());
+        assert!(st
+            .throttle(Some("t"), "/x/virtualNetworks/vnet-b/list")
+            .is_none());
     }
 
     #[test]

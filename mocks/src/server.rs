@@ -479,7 +479,7 @@ fn answer(
     } else if *route == Route::Graph {
         let who = caller.bearer.unwrap_or_default();
         graph_request(state, ctx, who, caller.n, rng)
-    } else if let Some(retry_after) = state.faults.throttle(caller.resource_type) {
+    } else if let Some(retry_after) = state.faults.throttle(caller.resource_type, ctx.raw_path) {
         throttled(state, route, ctx.method, retry_after)
     } else if let Some(status) = state.faults.server_error(caller.n, rng) {
         server_error(status, route, ctx.correlation)
@@ -510,7 +510,7 @@ fn graph_request(
         )
         .with_fault("graphQuota"),
         Decision::Allowed { .. } => {
-            if let Some(retry_after) = state.faults.throttle(Some(GRAPH_TYPE)) {
+            if let Some(retry_after) = state.faults.throttle(Some(GRAPH_TYPE), ctx.raw_path) {
                 graph::rate_limited(ctx.correlation, retry_after).with_fault("throttle")
             } else if let Some(status) = state.faults.server_error(n, rng) {
                 server_error(status, &Route::Graph, ctx.correlation)

@@ -34,8 +34,8 @@ pub(crate) struct Scope {
     /// collection; `rdpaudit collect` only writes the resources).
     pub(crate) decode: bool,
     /// With `decode`: where the model is sent once every resource is in and only admin-rule
-    /// answers are awaited, built as if each were an empty list; [`Collected::speculation_held`]
-    /// says afterwards whether they were (docs/performance.md).
+    /// answers are awaited, built with those in and an empty list for each one awaited;
+    /// [`Collected::speculation_held`] says afterwards whether they were (docs/performance.md).
     pub(crate) early: Option<EarlyModel>,
 }
 
@@ -602,8 +602,9 @@ pub(crate) async fn collect_doors(
 }
 
 /// Waits for the admin rules, once every resource is in; their diagnostics go at `at`. With
-/// `early`, the model is first sent there built as if every VNet had no admin rule (most
-/// estates): the audit is judged while the answers arrive, and kept if they say so
+/// `early`, the model is first sent there built with the answers in and as if every VNet still
+/// awaited had no admin rule (most VNets): the audit is judged while the answers arrive, and
+/// kept if they say so
 /// ([`Collected::speculation_held`]).
 pub(crate) async fn finish_admin(
     out: &mut Collected,
@@ -612,17 +613,11 @@ pub(crate) async fn finish_admin(
     at: usize,
 ) {
     if let Some(tx) = early {
-        let (asked, awaited) = admin.asked().await;
+        let (guess, awaited) = admin.guess().await;
         // Every answer already in: the model is built once, with them.
-        let section = (awaited > 0)
-            .then(|| super::collect_doors::empty_section(&asked))
-            .flatten();
-        if let Some(section) = section {
+        if let Some(section) = guess.filter(|_| awaited > 0) {
             let model = out.speculate(section);
-            tracing::debug!(
-                vnets = asked.len(),
-                "model sent before the admin-rule answers"
-            );
+            tracing::debug!(awaited, "model sent before the admin-rule answers");
             // No one waiting: nothing was judged early.
             if tx.try_send(model).is_err() {
                 out.speculated = None;

@@ -11,7 +11,7 @@
 
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -113,9 +113,9 @@ type Section = (Option<Box<RawValue>>, Vec<Diagnostic>);
 
 enum Msg {
     Vnet(ResId),
-    /// Which VNets were asked for, in the order they were first sent, and how many answers
+    /// The section the answers make if every one still awaited is an empty list, and how many
     /// are still awaited.
-    Asked(tokio::sync::oneshot::Sender<(Vec<ResId>, usize)>),
+    Guess(tokio::sync::oneshot::Sender<(Option<Box<RawValue>>, usize)>),
     /// No more VNets: wait for the requests and hand the section back.
     Done,
 }
@@ -151,24 +151,29 @@ impl AdminRules {
             let mut asked_ids: Vec<ResId> = Vec::new();
             let mut set = JoinSet::new();
             let mut section: BTreeMap<String, Vec<Box<RawValue>>> = BTreeMap::new();
+            // The VNets whose answer failed: in no section, guessed or final.
+            let mut failed: HashSet<String> = HashSet::new();
             let mut diagnostics = Vec::new();
-            let mut take =
-                |done: Result<(ResId, Result<_, ArmError>), tokio::task::JoinError>,
-                 section: &mut BTreeMap<String, Vec<Box<RawValue>>>| {
-                    match done {
-                        Ok((vnet, Ok(items))) => {
-                            section.insert(vnet.id.clone(), items);
-                        }
-                        Ok((vnet, Err(e))) => diagnostics.push(e.diagnostic(
+            let mut take = |done: Result<(ResId, Result<_, ArmError>), tokio::task::JoinError>,
+                            section: &mut BTreeMap<String, Vec<Box<RawValue>>>,
+                            failed: &mut HashSet<String>| {
+                match done {
+                    Ok((vnet, Ok(items))) => {
+                        section.insert(vnet.id.clone(), items);
+                    }
+                    Ok((vnet, Err(e))) => {
+                        failed.insert(vnet.id.clone());
+                        diagnostics.push(e.diagnostic(
                             DiagLevel::Error,
                             &format!("{} security admin rules", vnet.id),
-                        )),
-                        Err(e) => diagnostics.push(Diagnostic::error(
-                            "security admin rules",
-                            format!("a request task failed: {e}; a VNet's admin rules are missing"),
-                        )),
+                        ));
                     }
-                };
+                    Err(e) => diagnostics.push(Diagnostic::error(
+                        "security admin rules",
+                        format!("a request task failed: {e}; a VNet's admin rules are missing"),
+                    )),
+                }
+            };
             loop {
                 tokio::select! {
                     next = rx.recv() => match next {
@@ -182,16 +187,19 @@ impl AdminRules {
                                 });
                             }
                         }
-                        Some(Msg::Asked(reply)) => {
-                            let _ = reply.send((asked_ids.clone(), set.len()));
+                        Some(Msg::Guess(reply)) => {
+                            let guess = guess_section(&section, &asked_ids, &failed);
+                            let _ = reply.send((guess, set.len()));
                         }
                         Some(Msg::Done) | None => break,
                     },
-                    Some(done) = set.join_next(), if !set.is_empty() => take(done, &mut section),
+                    Some(done) = set.join_next(), if !set.is_empty() => {
+                        take(done, &mut section, &mut failed);
+                    }
                 }
             }
             while let Some(done) = set.join_next().await {
-                take(done, &mut section);
+                take(done, &mut section, &mut failed);
             }
             (to_section(section), diagnostics)
         });
@@ -211,12 +219,12 @@ impl AdminRules {
         self.sender().read(vnets);
     }
 
-    /// The VNets asked for so far (each once, as first sent), and how many answers are still
-    /// awaited; none if the reader is gone.
-    pub(crate) async fn asked(&self) -> (Vec<ResId>, usize) {
+    /// The section the answers make if each one still awaited is an empty list (the answers
+    /// already in as they are), and how many are still awaited; none if the reader is gone.
+    pub(crate) async fn guess(&self) -> (Option<Box<RawValue>>, usize) {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        if self.tx.send(Msg::Asked(reply)).is_err() {
-            return (Vec::new(), 0);
+        if self.tx.send(Msg::Guess(reply)).is_err() {
+            return (None, 0);
         }
         answer.await.unwrap_or_default()
     }
@@ -240,10 +248,22 @@ impl AdminRules {
     }
 }
 
-/// The section these VNets' answers make if every one is an empty list: what the model is
-/// first built with while the answers arrive ([`super::collect::Collected::speculate`]).
-pub(crate) fn empty_section(vnets: &[ResId]) -> Option<Box<RawValue>> {
-    to_section(vnets.iter().map(|v| (v.id.clone(), Vec::new())).collect())
+/// The section the answers make if every VNet of `asked` not yet answered (in `answered`) nor
+/// failed gets an empty list: what the model is first built with while the answers arrive
+/// ([`super::collect::Collected::speculate`]). Byte for byte the final section when the late
+/// answers are empty lists.
+pub(crate) fn guess_section(
+    answered: &BTreeMap<String, Vec<Box<RawValue>>>,
+    asked: &[ResId],
+    failed: &HashSet<String>,
+) -> Option<Box<RawValue>> {
+    let mut guess = answered.clone();
+    for v in asked {
+        if !failed.contains(&v.id) {
+            guess.entry(v.id.clone()).or_default();
+        }
+    }
+    to_section(guess)
 }
 
 fn to_section(section: BTreeMap<String, Vec<Box<RawValue>>>) -> Option<Box<RawValue>> {
@@ -258,4 +278,37 @@ fn to_section(section: BTreeMap<String, Vec<Box<RawValue>>>) -> Option<Box<RawVa
         })
         .collect();
     serde_json::value::to_raw_value(&value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_string()).expect("JSON")
+    }
+
+    /// The guess keeps the answers in, takes each VNet still awaited for an empty list, leaves a
+    /// failed one out, and is byte for byte the final section when the late answers are empty.
+    #[test]
+    fn the_guess_is_the_answers_in_and_empty_lists_for_the_rest() {
+        let (a, b, c) = (
+            "/x/virtualNetworks/a",
+            "/x/virtualNetworks/b",
+            "/x/virtualNetworks/c",
+        );
+        let asked = [ResId::new(a), ResId::new(b), ResId::new(c)];
+        let rule = r#"{"id":"/x/rules/deny","properties":{"access":"Deny"}}"#;
+        let answered = BTreeMap::from([(a.to_string(), vec![raw(rule)])]);
+        let failed = HashSet::from([c.to_string()]);
+        let guess = guess_section(&answered, &asked, &failed).expect("a section");
+        let want = format!(r#"{{"{a}":[{rule}],"{b}":[]}}"#);
+        let value = |t: &str| serde_json::from_str::<Value>(t).expect("JSON");
+        assert_eq!(value(guess.get()), value(&want));
+        // B's answer comes: an empty list. C stays failed.
+        let mut done = answered;
+        done.insert(b.to_string(), Vec::new());
+        let last = to_section(done).expect("a section");
+        assert_eq!(guess.get(), last.get());
+    }
 }

@@ -450,6 +450,8 @@ pub struct Throttle {
     /// Only requests for this resource type are eligible (and counted). `None`: all ARM
     /// requests.
     pub resource_type: Option<String>,
+    /// Only requests whose path holds this text (any case) are eligible, e.g. one VNet's name.
+    pub path_contains: Option<String>,
 }
 
 impl Throttle {
@@ -459,6 +461,7 @@ impl Throttle {
             mode: ThrottleMode::First(k),
             retry_after: RetryAfter::Seconds(1),
             resource_type: None,
+            path_contains: None,
         }
     }
 
@@ -468,6 +471,7 @@ impl Throttle {
             mode: ThrottleMode::Every(n),
             retry_after: RetryAfter::Seconds(1),
             resource_type: None,
+            path_contains: None,
         }
     }
 
@@ -480,6 +484,12 @@ impl Throttle {
     /// Limits throttling to one resource type.
     pub fn only_type(mut self, resource_type: impl Into<String>) -> Self {
         self.resource_type = Some(resource_type.into());
+        self
+    }
+
+    /// Limits throttling to requests whose path holds `text` (any case).
+    pub fn only_path(mut self, text: impl Into<String>) -> Self {
+        self.path_contains = Some(text.into());
         self
     }
 }

@@ -3,6 +3,7 @@
 //! and say how the run ended. They differ only in what they look at and in their table.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::args::{EvalArgs, Format, InputArgs, OutputArgs, ScopeArgs, VmArgs};
 use crate::cli::output::{self, SnapshotParts};
@@ -311,6 +312,25 @@ impl Judging<'_> {
         model: &Model,
         guest: HashMap<String, GuestFacts>,
     ) -> Result<pipeline::Judged, CliError> {
+        Ok(self.audit(model, guest)?.judged(self.filter))
+    }
+
+    /// [`Judging::judge`], given up between two batches once `stop` is set (`Ok(None)`).
+    fn judge_unless(
+        &self,
+        model: &Model,
+        guest: HashMap<String, GuestFacts>,
+        stop: &AtomicBool,
+    ) -> Result<Option<pipeline::Judged>, CliError> {
+        Ok(self.audit(model, guest)?.judged_unless(self.filter, stop))
+    }
+
+    /// The audit of the VMs asked about in `model`, with what the command asks for.
+    fn audit<'m>(
+        &self,
+        model: &'m Model,
+        guest: HashMap<String, GuestFacts>,
+    ) -> Result<pipeline::Audit<'m>, CliError> {
         let (input, eval, lateral) = (self.input, self.eval, self.lateral);
         let what = self.subject.scope(model)?;
         let observations = Observations::new(guest);
@@ -333,11 +353,10 @@ impl Judging<'_> {
             .with_reach(reach)
             .with_trace_from(lateral.from.map(str::to_string))
             .with_batch(eval.batch_vms);
-        let audit = match self.detail {
+        Ok(match self.detail {
             true => audit,
             false => audit.findings_only(),
-        };
-        Ok(audit.judged(self.filter))
+        })
     }
 
     /// Whether a live run may judge before its last admin-rule answers: only when nothing the
@@ -377,7 +396,8 @@ fn live_data(
     // Pipeline: the model (mostly built while the pages arrived), then the guest facts
     // `--guest` observes beside it. When nothing else is awaited, the VMs are judged on a
     // thread while the last admin-rule answers arrive, on the model those answers make if they
-    // are empty lists; kept only if they were.
+    // are empty lists (the answers already in as they are); kept only if they were.
+    let stop = AtomicBool::new(false);
     let (mut collected, early) = std::thread::scope(|s| {
         if !judging.may_start_early() {
             return session
@@ -385,18 +405,30 @@ fn live_data(
                 .map(|c| (c, None));
         }
         let (tx, rx) = std::sync::mpsc::sync_channel::<Model>(1);
+        let stop = &stop;
         let thread = s.spawn(move || {
             let model = rx.recv().ok()?;
-            let judged = judging.judge(&model, HashMap::new());
-            tracing::debug!("judged before the admin-rule answers");
+            // The model goes back either way: freeing it here would hold up the join.
+            let judged = judging
+                .judge_unless(&model, HashMap::new(), stop)
+                .transpose();
+            match judged {
+                Some(_) => tracing::debug!("judged before the admin-rule answers"),
+                None => tracing::debug!("early judging stopped: the admin rules differ"),
+            }
             Some((model, judged))
         });
         let collected = session.collect(input, target, true, Some(tx));
+        // The answers proved the early model wrong: its judging stops at the next batch and
+        // leaves both cores to the right one.
+        if !collected.as_ref().is_ok_and(|c| c.speculation_held()) {
+            stop.store(true, Ordering::Relaxed);
+        }
         let early = thread.join().ok().flatten();
         collected.map(|c| (c, early))
     })?;
     let (model, judged) = match early {
-        Some((model, judged)) if collected.speculation_held() => {
+        Some((model, Some(judged))) if collected.speculation_held() => {
             tracing::debug!("the admin rules were as expected: the VMs judged early stand");
             free_aside(collected.drop_model());
             (model, Some(judged))
