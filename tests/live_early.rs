@@ -113,6 +113,32 @@ fn admin_rules_already_in_are_part_of_the_early_model() {
     let vnets = vm_vnets(&snap);
     let (first, late) = (&vnets[0], vnets.last().expect("VNets"));
     assert_ne!(first, late);
+    keep_rules_only_on(&mut snap, first);
+    let text = judged_throttled(&snap, slow_vnet(late), STOOD, AGAIN).to_string();
+    assert!(text.contains("RDP409") && text.contains("RDP410"));
+}
+
+/// Only the late VNet has admin rules: every answer in was an empty list, so the model under
+/// construction went early whole (not copied); the late rules prove it wrong, and the model is
+/// built again from the resources read — the report is the offline one, rules and all.
+#[test]
+fn a_late_admin_rule_after_empty_answers_has_the_model_built_again() {
+    let mut snap = common::generated_live(60, 1, 17);
+    mock_arm::generate::add_doors(&mut snap);
+    let vnets = vm_vnets(&snap);
+    let late = vnets.last().expect("VNets").clone();
+    keep_rules_only_on(&mut snap, &late);
+    let text = judged_throttled(&snap, slow_vnet(&late), AGAIN, STOOD).to_string();
+    assert!(text.contains("RDP409") && text.contains("RDP410"));
+}
+
+/// Gives `vnet` a `Deny` and an `AlwaysAllow` admin rule (from those `add_doors` wrote) and every
+/// other VNet of the section an empty list.
+fn keep_rules_only_on(snap: &mut Value, vnet: &str) {
+    let named = |s: &Value| {
+        (s.as_object().into_iter().flat_map(|o| o.keys())).any(|k| k.eq_ignore_ascii_case(vnet))
+    };
+    assert!(named(&snap["securityAdminRules"]), "{vnet} in the section");
     let section = snap["securityAdminRules"].as_object_mut().expect("section");
     let rules: Vec<Value> = (section.values())
         .flat_map(|v| v.as_array().cloned().unwrap_or_default())
@@ -123,15 +149,14 @@ fn admin_rules_already_in_are_part_of_the_early_model() {
         .find(|r| r["properties"]["access"] == "AlwaysAllow");
     let both: Vec<Value> = deny.into_iter().chain(always).cloned().collect();
     assert_eq!(both.len(), 2);
-    for (vnet, list) in section.iter_mut() {
-        *list = if vnet == first {
-            Value::Array(both.clone())
-        } else {
-            Value::Array(Vec::new())
+    for (id, list) in section.iter_mut() {
+        // ARM ids ignore case; the generator spells some references in other cases.
+        let rules = match id.eq_ignore_ascii_case(vnet) {
+            true => both.clone(),
+            false => Vec::new(),
         };
+        *list = Value::Array(rules);
     }
-    let text = judged_throttled(&snap, slow_vnet(late), STOOD, AGAIN).to_string();
-    assert!(text.contains("RDP409") && text.contains("RDP410"));
 }
 
 /// The admin-rule POST of `vnet` (an id) answered 429 `Retry-After: 1` once.
@@ -170,9 +195,10 @@ const NIC: &str = "Microsoft.Network/networkInterfaces";
 
 /// The admin rules `snap` gives `vnet`.
 fn admin_rules_of(snap: &Value, vnet: &str) -> Vec<Value> {
-    snap["securityAdminRules"][vnet]
-        .as_array()
-        .cloned()
+    let section = snap["securityAdminRules"].as_object();
+    (section.into_iter().flatten())
+        .find(|(id, _)| id.eq_ignore_ascii_case(vnet))
+        .and_then(|(_, rules)| rules.as_array().cloned())
         .unwrap_or_default()
 }
 

@@ -113,11 +113,21 @@ type Section = (Option<Box<RawValue>>, Vec<Diagnostic>);
 
 enum Msg {
     Vnet(ResId),
-    /// The section the answers make if every one still awaited is an empty list, and how many
-    /// are still awaited.
-    Guess(tokio::sync::oneshot::Sender<(Option<Box<RawValue>>, usize)>),
+    /// What the section may be while answers are still awaited.
+    Guess(tokio::sync::oneshot::Sender<Guess>),
     /// No more VNets: wait for the requests and hand the section back.
     Done,
+}
+
+/// The admin-rule section as the answers in make it ([`AdminRules::guess`]).
+#[derive(Debug, Default)]
+pub(crate) struct Guess {
+    /// The answers in as they are, and an empty list for each VNet still awaited.
+    pub(crate) section: Option<Box<RawValue>>,
+    /// How many answers are still awaited.
+    pub(crate) awaited: usize,
+    /// Whether an answer in has admin rules (then a late one may well have some too).
+    pub(crate) ruled: bool,
 }
 
 /// Where list pages send the VNets they find (cheap to clone; sending never waits).
@@ -188,8 +198,11 @@ impl AdminRules {
                             }
                         }
                         Some(Msg::Guess(reply)) => {
-                            let guess = guess_section(&section, &asked_ids, &failed);
-                            let _ = reply.send((guess, set.len()));
+                            let _ = reply.send(Guess {
+                                section: guess_section(&section, &asked_ids, &failed),
+                                awaited: set.len(),
+                                ruled: section.values().any(|rules| !rules.is_empty()),
+                            });
                         }
                         Some(Msg::Done) | None => break,
                     },
@@ -220,11 +233,11 @@ impl AdminRules {
     }
 
     /// The section the answers make if each one still awaited is an empty list (the answers
-    /// already in as they are), and how many are still awaited; none if the reader is gone.
-    pub(crate) async fn guess(&self) -> (Option<Box<RawValue>>, usize) {
+    /// already in as they are); none if the reader is gone.
+    pub(crate) async fn guess(&self) -> Guess {
         let (reply, answer) = tokio::sync::oneshot::channel();
         if self.tx.send(Msg::Guess(reply)).is_err() {
-            return (None, 0);
+            return Guess::default();
         }
         answer.await.unwrap_or_default()
     }
