@@ -165,12 +165,24 @@ fn a_quota_below_the_opening_queries_is_waited_out() {
     let (code, graph, err) = run(&server, &["--subscription", DEMO_SUB, "--backend", "graph"]);
     assert_eq!(code, Some(0), "{err}");
     assert_same(&comparable(graph), &comparable(arm));
-    let throttled = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.route == "graph" && r.status == Some(429))
-        .count();
-    assert_eq!(throttled, 1, "429s beyond the opening query past the quota");
+    let mut graph: Vec<_> = (server.requests().into_iter())
+        .filter(|r| r.route == "graph")
+        .collect();
+    graph.sort_by_key(|r| r.seq);
+    let throttled = graph.iter().filter(|r| r.status == Some(429)).count();
+    let at: Vec<_> = graph.iter().map(|r| r.at).collect();
+    assert!(
+        throttled <= 1,
+        "429s beyond the opening query past the quota: {at:?}"
+    );
+    // The mock's window opens at the first query: the third opening query is past the quota
+    // when it arrives within that second. On a loaded machine the first answer, with the quota
+    // in its headers, can come before the third query leaves: rdpaudit then holds it until the
+    // reset, as it should, and nothing is answered 429 (seen once in CI).
+    let third_within_the_window = at.len() >= 3 && at[2] - at[0] < Duration::from_millis(900);
+    if third_within_the_window {
+        assert_eq!(throttled, 1, "the opening query past the quota: {at:?}");
+    }
 }
 
 #[test]
