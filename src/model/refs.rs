@@ -447,6 +447,9 @@ impl Index {
     }
 }
 
+/// Spellings of ids seen (exact text), hashed fast: tens of thousands per collection.
+type Spellings<'a> = hashbrown::HashSet<&'a str, foldhash::fast::RandomState>;
+
 fn parent(id: &ResId, child: &str) -> Option<ResId> {
     id.split_child(child).map(|(p, _)| p)
 }
@@ -464,7 +467,7 @@ impl Index {
         };
         let mut subnets = IdSet::default();
         // Each spelling of a subnet once: its VNet is looked up once, not per NIC.
-        let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut spelt: Spellings<'_> = Spellings::default();
         let mut lbs = IdSet::default();
         let vms = ix
             .vms
@@ -546,7 +549,7 @@ impl Index {
 fn vnets_of<'a, K>(nics: impl Iterator<Item = (K, &'a NicRefs)>) -> Vec<ResId> {
     // Each spelling of a subnet once (NICs share subnets): every spelling of a VNet is still
     // seen, so the one kept below does not depend on the map's order.
-    let mut spelt: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut spelt: Spellings<'_> = Spellings::default();
     let mut out: Vec<ResId> = nics
         .flat_map(|(_, nic)| nic.configs.iter().filter_map(|(s, _, _)| s.as_ref()))
         .filter(|s| spelt.insert(s.id.as_str()))
