@@ -92,14 +92,11 @@ fn judged_throttled(snap: &Value, faults: Faults, way: &str, other: &str) -> Val
 /// (RDP409 for the `Deny`s, RDP410 for the `AlwaysAllow`s).
 #[test]
 fn admin_rules_that_arrive_late_make_the_vms_judged_again() {
-    let mut snap = common::generated_live(120, 2, 11);
-    mock_arm::generate::add_doors(&mut snap);
-    let vnets = vm_vnets(&snap);
+    let (snap, vnets) = with_doors(120, 2, 11);
     let ruled = (vnets.iter())
         .find(|v| !admin_rules_of(&snap, v).is_empty())
         .expect("a VNet with VMs and admin rules");
-    let text = judged_throttled(&snap, slow_vnet(ruled), AGAIN, STOOD).to_string();
-    assert!(text.contains("RDP409") && text.contains("RDP410"));
+    judged_with_rules(&snap, ruled, AGAIN, STOOD);
 }
 
 /// The admin rules arrive early, on the first VM's VNet (asked for from the first NIC page),
@@ -108,14 +105,11 @@ fn admin_rules_that_arrive_late_make_the_vms_judged_again() {
 /// what the rules change (RDP409, RDP410).
 #[test]
 fn admin_rules_already_in_are_part_of_the_early_model() {
-    let mut snap = common::generated_live(60, 1, 13);
-    mock_arm::generate::add_doors(&mut snap);
-    let vnets = vm_vnets(&snap);
+    let (mut snap, vnets) = with_doors(60, 1, 13);
     let (first, late) = (&vnets[0], vnets.last().expect("VNets"));
     assert_ne!(first, late);
     keep_rules_only_on(&mut snap, first);
-    let text = judged_throttled(&snap, slow_vnet(late), STOOD, AGAIN).to_string();
-    assert!(text.contains("RDP409") && text.contains("RDP410"));
+    judged_with_rules(&snap, late, STOOD, AGAIN);
 }
 
 /// Only the late VNet has admin rules: every answer in was an empty list, so the model under
@@ -123,12 +117,25 @@ fn admin_rules_already_in_are_part_of_the_early_model() {
 /// built again from the resources read — the report is the offline one, rules and all.
 #[test]
 fn a_late_admin_rule_after_empty_answers_has_the_model_built_again() {
-    let mut snap = common::generated_live(60, 1, 17);
+    let (mut snap, vnets) = with_doors(60, 1, 17);
+    let late = vnets.last().expect("VNets");
+    keep_rules_only_on(&mut snap, late);
+    judged_with_rules(&snap, late, AGAIN, STOOD);
+}
+
+/// A generated estate with the newer doors (`add_doors`: a firewall hub and admin rules), and
+/// the VNets of its VM NICs in list order.
+fn with_doors(vms: usize, subscriptions: usize, seed: u64) -> (Value, Vec<String>) {
+    let mut snap = common::generated_live(vms, subscriptions, seed);
     mock_arm::generate::add_doors(&mut snap);
     let vnets = vm_vnets(&snap);
-    let late = vnets.last().expect("VNets").clone();
-    keep_rules_only_on(&mut snap, &late);
-    let text = judged_throttled(&snap, slow_vnet(&late), AGAIN, STOOD).to_string();
+    (snap, vnets)
+}
+
+/// [`judged_throttled`] with `late`'s admin-rule POST held back; the report has what the admin
+/// rules change (RDP409 for a `Deny`, RDP410 for an `AlwaysAllow`).
+fn judged_with_rules(snap: &Value, late: &str, way: &str, other: &str) {
+    let text = judged_throttled(snap, slow_vnet(late), way, other).to_string();
     assert!(text.contains("RDP409") && text.contains("RDP410"));
 }
 
