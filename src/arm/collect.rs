@@ -614,8 +614,7 @@ pub(crate) async fn collect_doors(
 /// Waits for the admin rules, once every resource is in; their diagnostics go at `at`. With
 /// `early`, the model is first sent there built with the answers in and as if every VNet still
 /// awaited had no admin rule (most VNets): the audit is judged while the answers arrive, and
-/// kept if they say so
-/// ([`Collected::speculation_held`]).
+/// kept if they say so ([`Collected::speculation_held`]).
 pub(crate) async fn finish_admin(
     out: &mut Collected,
     admin: AdminRules,
