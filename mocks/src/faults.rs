@@ -129,10 +129,9 @@ impl FaultState {
         }
         match route {
             Route::List { .. } => {
-                let shape = self
-                    .cfg
-                    .empty_pages
-                    .iter()
+                let later = ctx.query.get("$skiptoken").is_some();
+                let shape = (self.cfg.empty_pages.iter())
+                    .chain(self.cfg.later_empty_pages.iter().filter(|_| later))
                     .find(|(t, _)| type_matches(t, rt.as_deref()))
                     .map(|(_, s)| *s);
                 match shape {

@@ -9,6 +9,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::sync::Arc;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinSet;
 
 use super::client::ArmClient;
@@ -16,9 +17,10 @@ use super::collect_doors::{AdminRules, VnetSender};
 use super::collected::dedup;
 pub(crate) use super::collected::Collected;
 use super::error::{ArmError, ErrorKind};
+use super::in_order::{Event, InOrder, Page};
 use super::request::{self, ResourceType, SUBSCRIPTION_WIDE, TYPES};
 use crate::model::refs::Index;
-use crate::model::{decode_each, DecodedBlock, DiagLevel, Diagnostic, IdKey, IdSet, Model, ResId};
+use crate::model::{decode_each, DiagLevel, Diagnostic, IdKey, IdSet, Model, ResId};
 use crate::snapshot::Subscription;
 
 /// What to collect (the scope options in README "Usage").
@@ -163,48 +165,35 @@ enum Job {
     Get(String),
 }
 
-enum JobResult {
-    Items(
-        Vec<Box<RawValue>>,
-        Box<Index>,
-        Option<DecodedBlock>,
-        Option<Diagnostic>,
-    ),
-    Failed(ArmError, String),
-}
-
 /// One job; a list indexes each page as it arrives and sends the VNets of its VMs' NICs to
-/// `early` (the admin-rule reader), so those requests start while the lists go on.
+/// `early` (the admin-rule reader), so those requests start while the lists go on. Each page
+/// (decoded, when the collection decodes) goes to the collector as job `n`'s, then how the job
+/// ended.
 async fn run_job(
     client: Arc<ArmClient>,
     job: Job,
     early: Option<VnetSender>,
     decode: bool,
-) -> JobResult {
-    match job {
+    (events, n): (UnboundedSender<Event>, usize),
+) {
+    let send = |rows: Vec<Box<RawValue>>| {
+        let page = Page {
+            index: Index::of(&rows),
+            decoded: decode.then(|| decode_each(rows.iter().map(|r| r.as_ref()))),
+            rows,
+        };
+        if let Some(tx) = &early {
+            tx.read(page.index.attached_vnets());
+        }
+        let _ = events.send(Event::Page(n, Box::new(page)));
+    };
+    let ended = match job {
         Job::List(sub, t, rg) => {
             let url = request::list(client.base(), &sub, rg.as_deref(), &t);
-            let scope = match &rg {
-                Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg} {}", t.full_name()),
-                None => format!("/subscriptions/{sub} {}", t.full_name()),
-            };
-            let mut ix = Index::default();
-            let mut decoded = decode.then(DecodedBlock::default);
-            let listed = client
-                .list_each(&url, &scope, |page| {
-                    let piece = Index::of(page);
-                    if let Some(tx) = &early {
-                        tx.read(piece.attached_vnets());
-                    }
-                    ix.merge(piece);
-                    if let Some(d) = &mut decoded {
-                        d.append(decode_each(page.iter().map(|r| r.as_ref())));
-                    }
-                })
-                .await;
-            match listed {
-                Ok(l) => JobResult::Items(l.items, Box::new(ix), decoded, l.stopped),
-                Err(e) => JobResult::Failed(e, scope),
+            let scope = job_scope(&sub, t, rg.as_deref());
+            match client.list_each(&url, &scope, send).await {
+                Ok(l) => Ok(l.stopped.into_iter().collect()),
+                Err(e) => Err(e),
             }
         }
         Job::Get(id) => {
@@ -213,22 +202,48 @@ async fn run_job(
             match client.get(&url).await {
                 Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
                     Ok(raw) => {
-                        let ix = Index::of(std::slice::from_ref(&raw));
-                        let decoded = decode.then(|| decode_each([raw.as_ref()]));
-                        JobResult::Items(vec![raw], Box::new(ix), decoded, None)
+                        send(vec![raw]);
+                        Ok(Vec::new())
                     }
-                    Err(e) => JobResult::Failed(
-                        ArmError::new(
-                            ErrorKind::Malformed,
-                            "GET",
-                            &url,
-                            format!("the response is not JSON: {e}"),
-                        ),
-                        id,
-                    ),
+                    Err(e) => Err(ArmError::new(
+                        ErrorKind::Malformed,
+                        "GET",
+                        &url,
+                        format!("the response is not JSON: {e}"),
+                    )),
                 },
-                Err(e) => JobResult::Failed(e, id),
+                Err(e) => Err(e),
             }
+        }
+    };
+    let _ = events.send(Event::Done(n, ended));
+}
+
+/// How a list is named in diagnostics.
+fn job_scope(sub: &str, t: ResourceType, rg: Option<&str>) -> String {
+    match rg {
+        Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg} {}", t.full_name()),
+        None => format!("/subscriptions/{sub} {}", t.full_name()),
+    }
+}
+
+impl Job {
+    fn scope(&self) -> String {
+        match self {
+            Job::List(sub, t, rg) => job_scope(sub, *t, rg.as_deref()),
+            Job::Get(id) => id.clone(),
+        }
+    }
+
+    /// Where the job's pages join the collection: the lists whose chains grow with the estate
+    /// last, the VMs' (the longest) after all, so each page of the chain being added joins the
+    /// model as it arrives and little is left when the last one is in ([`InOrder`]).
+    fn rank(&self) -> u8 {
+        match self {
+            Job::List(_, t, _) if *t == request::VIRTUAL_MACHINES => 3,
+            Job::List(_, t, _) if *t == request::NETWORK_INTERFACES => 2,
+            Job::List(_, t, _) if *t == request::PUBLIC_IP_ADDRESSES => 1,
+            _ => 0,
         }
     }
 }
@@ -243,40 +258,61 @@ async fn run_all(client: &Arc<ArmClient>, jobs: Vec<Job>, out: &mut Collected) -
     run_all_early(client, jobs, out, None, true).await
 }
 
-/// [`run_all`], sending the VNets of VMs' NICs to the admin-rule reader as pages arrive.
+/// [`run_all`], sending the VNets of VMs' NICs to the admin-rule reader as pages arrive. The
+/// pages join `out` in the jobs' [`Job::rank`] order as soon as every job before has ended
+/// ([`InOrder`]): the model is built while the chains download, and the resources keep one
+/// order whatever order the answers arrive in. A list that fails takes its pages back out.
 async fn run_all_early(
     client: &Arc<ArmClient>,
-    jobs: Vec<Job>,
+    mut jobs: Vec<Job>,
     out: &mut Collected,
     early: Option<VnetSender>,
     decode: bool,
 ) -> Vec<ArmError> {
+    jobs.sort_by_key(Job::rank);
+    let scopes: Vec<String> = jobs.iter().map(Job::scope).collect();
+    let (tx, mut rx) = unbounded_channel();
+    // Kept until every event is in: dropping a JoinSet aborts its tasks.
     let mut set = JoinSet::new();
-    for job in jobs {
-        set.spawn(run_job(client.clone(), job, early.clone(), decode));
+    for (n, job) in jobs.into_iter().enumerate() {
+        set.spawn(run_job(
+            client.clone(),
+            job,
+            early.clone(),
+            decode,
+            (tx.clone(), n),
+        ));
     }
-    drop(early);
-    let mut failures = Vec::new();
+    drop((tx, early));
+    let mut order = InOrder::new(scopes.len(), out);
+    while let Some(event) = rx.recv().await {
+        order.take(event, out);
+    }
     while let Some(done) = set.join_next().await {
-        match done {
-            Ok(JobResult::Items(items, ix, decoded, stopped)) => {
-                out.add_indexed(items, *ix, decoded);
-                out.diagnostics.extend(stopped);
-            }
-            Ok(JobResult::Failed(e, scope)) => {
-                if e.means_none() {
-                    // A type the subscription does not have (provider not registered, 404), or a
-                    // referenced resource that no longer exists (the model reports it dangling).
-                    tracing::debug!(%scope, "none here: {}", e);
-                    continue;
-                }
-                out.diagnostics.push(e.diagnostic(DiagLevel::Error, &scope));
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a collection task failed");
+        }
+    }
+    let ended = order.finish(out, |n| {
+        let scope = scopes.get(n).map_or("a list", String::as_str);
+        ArmError::new(
+            ErrorKind::Malformed,
+            "GET",
+            client.base(),
+            format!("the collection task for {scope} ended without a result"),
+        )
+    });
+    let mut failures = Vec::new();
+    for (ended, scope) in ended.into_iter().zip(&scopes) {
+        match ended {
+            Ok(stopped) => out.diagnostics.extend(stopped),
+            // A type the subscription does not have (provider not registered, 404), or a
+            // referenced resource that no longer exists (the model reports it dangling).
+            Err(e) if e.means_none() => tracing::debug!(%scope, "none here: {}", e),
+            Err(e) => {
+                out.diagnostics.push(e.diagnostic(DiagLevel::Error, scope));
                 failures.push(e);
             }
-            Err(join) => out.diagnostics.push(Diagnostic::error(
-                "collection",
-                format!("a collection task failed: {join}"),
-            )),
         }
     }
     failures

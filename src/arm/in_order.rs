@@ -8,7 +8,7 @@
 
 use serde_json::value::RawValue;
 
-use super::collect::Collected;
+use super::collected::Collected;
 use super::error::ArmError;
 use crate::model::refs::Index;
 use crate::model::{DecodedBlock, Diagnostic};

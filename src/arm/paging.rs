@@ -18,17 +18,23 @@ impl ArmClient {
     /// never the same link twice. A refused or looping link stops paging with a diagnostic that
     /// names the page that gave it. A page without its `value` array fails the list.
     pub(crate) async fn list(&self, first: &Url, scope: &str) -> Result<Listed, ArmError> {
-        self.pages(first, scope, None, |_| {}).await
+        let mut items = Vec::new();
+        let mut listed = self
+            .pages(first, scope, None, |page| items.extend(page))
+            .await?;
+        listed.items = items;
+        Ok(listed)
     }
 
     /// [`ArmClient::list`], handing each page's items to `on_page` while the next page
     /// downloads: the next page's request is sent, on a task of its own, before `on_page` reads
-    /// this one, so reading the pages adds nothing to the chain's length.
+    /// this one, so reading the pages adds nothing to the chain's length. `on_page` keeps the
+    /// items: the list returned has none.
     pub(crate) async fn list_each(
         self: &Arc<Self>,
         first: &Url,
         scope: &str,
-        on_page: impl FnMut(&[Box<RawValue>]),
+        on_page: impl FnMut(Vec<Box<RawValue>>),
     ) -> Result<Listed, ArmError> {
         self.pages(first, scope, Some(self), on_page).await
     }
@@ -39,7 +45,7 @@ impl ArmClient {
         first: &Url,
         scope: &str,
         ahead: Option<&Arc<Self>>,
-        mut on_page: impl FnMut(&[Box<RawValue>]),
+        mut on_page: impl FnMut(Vec<Box<RawValue>>),
     ) -> Result<Listed, ArmError> {
         let mut out = Listed::default();
         let mut seen: HashSet<String> = HashSet::from([first.to_string()]);
@@ -69,8 +75,7 @@ impl ArmClient {
                 }
             };
             let Some(next) = next else {
-                on_page(&items);
-                out.items.extend(items);
+                on_page(items);
                 return Ok(out);
             };
             // The early request is kept if it went to the page the parsed link names; else it
@@ -81,17 +86,11 @@ impl ArmClient {
                 (None, Some(client)) => Some(Ahead::get(client, &next).sent().await),
                 (None, None) => None,
             };
+            on_page(items);
             let fetched = match request {
-                Some(request) => {
-                    on_page(&items);
-                    request.answer().await
-                }
-                None => {
-                    on_page(&items);
-                    self.get(&next).await
-                }
+                Some(request) => request.answer().await,
+                None => self.get(&next).await,
             };
-            out.items.extend(items);
             body = fetched?;
             url = next;
         }
@@ -253,8 +252,10 @@ mod tests {
         let client =
             Arc::new(ArmClient::new(base, credential, 4, RetryPolicy::default()).expect("client"));
         let mut seen_while_reading = Vec::new();
+        let mut items = 0;
         let listed = client
             .list_each(&first, "test", |page| {
+                items += page.len();
                 let start = Instant::now();
                 while !asked.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(5) {
                     std::thread::sleep(Duration::from_millis(5));
@@ -263,7 +264,8 @@ mod tests {
             })
             .await
             .expect("lists");
-        assert_eq!(listed.items.len(), 2);
+        assert_eq!(items, 2);
+        assert!(listed.items.is_empty(), "the pages' items went to on_page");
         assert_eq!(listed.pages, 2);
         assert_eq!(seen_while_reading, vec![(1, true), (1, true)]);
     }

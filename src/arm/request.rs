@@ -38,6 +38,10 @@ const fn t(namespace: &'static str, name: &'static str, api_version: &'static st
 pub(crate) const VIRTUAL_MACHINES: ResourceType =
     t("Microsoft.Compute", "virtualMachines", API_COMPUTE);
 pub(crate) const BASTION_HOSTS: ResourceType = t("Microsoft.Network", "bastionHosts", API_NETWORK);
+pub(crate) const NETWORK_INTERFACES: ResourceType =
+    t("Microsoft.Network", "networkInterfaces", API_NETWORK);
+pub(crate) const PUBLIC_IP_ADDRESSES: ResourceType =
+    t("Microsoft.Network", "publicIPAddresses", API_NETWORK);
 
 pub(crate) const AZURE_FIREWALLS: ResourceType =
     t("Microsoft.Network", "azureFirewalls", API_NETWORK);
@@ -53,9 +57,9 @@ pub(crate) const SUBSCRIPTION_WIDE: [ResourceType; 4] =
 /// Every type a subscription audit lists, one paged list each.
 pub(crate) const TYPES: [ResourceType; 13] = [
     VIRTUAL_MACHINES,
-    t("Microsoft.Network", "networkInterfaces", API_NETWORK),
+    NETWORK_INTERFACES,
     t("Microsoft.Network", "networkSecurityGroups", API_NETWORK),
-    t("Microsoft.Network", "publicIPAddresses", API_NETWORK),
+    PUBLIC_IP_ADDRESSES,
     t("Microsoft.Network", "virtualNetworks", API_NETWORK),
     t("Microsoft.Network", "loadBalancers", API_NETWORK),
     t("Microsoft.Network", "routeTables", API_NETWORK),

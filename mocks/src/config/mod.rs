@@ -319,6 +319,8 @@ pub struct Faults {
     pub subscriptions_next_link: Option<NextLinkFault>,
     /// Lists of a resource type answered HTTP 200 without their array: (type, shape).
     pub empty_pages: Vec<(String, EmptyPage)>,
+    /// The same, from a type's second page on: a list that fails after pages were read.
+    pub later_empty_pages: Vec<(String, EmptyPage)>,
     /// How successful Resource Graph answers misbehave.
     pub graph_page: Option<GraphPageFault>,
     /// Requests for this resource type (`*`: every ARM request) are accepted and never answered.
@@ -397,6 +399,12 @@ impl Faults {
     /// Answers this type's lists with HTTP 200 and no `value` array.
     pub fn empty_page(mut self, resource_type: impl Into<String>, shape: EmptyPage) -> Self {
         self.empty_pages.push((resource_type.into(), shape));
+        self
+    }
+
+    /// Answers this type's lists' pages after the first with HTTP 200 and no `value` array.
+    pub fn later_empty_page(mut self, resource_type: impl Into<String>, shape: EmptyPage) -> Self {
+        self.later_empty_pages.push((resource_type.into(), shape));
         self
     }
 
