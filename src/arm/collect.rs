@@ -478,7 +478,7 @@ pub(crate) async fn collect_vm(
     let mut listed: IdSet = policies.iter().map(IdKey::from).collect();
     let groups = tokio::spawn(super::collect_doors::groups_of(client.clone(), policies));
     follow_rounds(&client, &mut out, Some(&id), 1).await;
-    let vnets = out.index().vm_vnets();
+    let vnets = out.vm_vnets();
     let admin = tokio::spawn(super::collect_doors::admin_rules(client.clone(), vnets));
     if let Ok((items, diagnostics)) = groups.await {
         out.resources.extend(items);
@@ -503,7 +503,7 @@ pub(crate) async fn collect_doors(
     admin: AdminRules,
 ) -> AdminRules {
     firewall_groups(client, out, focus, &mut IdSet::default()).await;
-    admin.read(out.index().vm_vnets());
+    admin.read(out.vm_vnets());
     admin
 }
 
@@ -582,7 +582,6 @@ async fn follow_rounds(
     // in the next round, nor by a later call.
     for _round in 0..rounds {
         let missing: Vec<String> = out
-            .index()
             .missing(focus)
             .into_iter()
             .filter(|id| !out.asked.contains(&id.to_ascii_lowercase()))

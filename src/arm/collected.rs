@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use std::collections::HashSet;
 
 use crate::model::refs::Index;
-use crate::model::{Building, DecodedBlock, Diagnostic, Model};
+use crate::model::{Building, DecodedBlock, Diagnostic, Model, ResId};
 use crate::snapshot::Subscription;
 
 /// What was read: the same shape as a snapshot.
@@ -27,6 +27,10 @@ pub(crate) struct Collected {
     built: usize,
     /// The admin-rule section an early model was built with ([`Collected::speculate`]).
     speculated: Option<Box<RawValue>>,
+    /// Counts the changes of `index` (merged, replaced): what was found in it before is stale.
+    index_changes: u64,
+    /// The VMs' VNets and the `index_changes` they were found at ([`Collected::missing`]).
+    vm_vnets: Option<(u64, Vec<ResId>)>,
 }
 
 impl Collected {
@@ -47,6 +51,7 @@ impl Collected {
     ) {
         if self.indexed == self.resources.len() {
             self.index.merge(index);
+            self.index_changes += 1;
             self.indexed += items.len();
         }
         if let Some(block) = decoded {
@@ -72,6 +77,7 @@ impl Collected {
         if len < self.resources.len() {
             self.resources.truncate(len);
             self.index = Index::default();
+            self.index_changes += 1;
             self.indexed = 0;
             self.changed();
         }
@@ -136,6 +142,7 @@ impl Collected {
     /// Collection is over: the index is no longer needed (it is rebuilt if asked for again).
     pub(crate) fn finished(mut self) -> Collected {
         self.index = Index::default();
+        self.index_changes += 1;
         self.indexed = 0;
         self
     }
@@ -146,9 +153,30 @@ impl Collected {
         if self.indexed < self.resources.len() {
             let more = Index::of(&self.resources[self.indexed..]);
             self.index.merge(more);
+            self.index_changes += 1;
             self.indexed = self.resources.len();
         }
         &self.index
+    }
+
+    /// The top-level ids referenced but not collected ([`Index::missing`]). The VMs' VNets are
+    /// found beside them, on the other core, for [`Collected::vm_vnets`]: both walk every
+    /// resource's references (≈ 6 and 3 ms at 10,000 VMs, between the last page and judging).
+    pub(crate) fn missing(&mut self, focus: Option<&ResId>) -> Vec<String> {
+        let ix = self.index();
+        let (missing, vnets) = rayon::join(|| ix.missing(focus), || ix.vm_vnets());
+        self.vm_vnets = Some((self.index_changes, vnets));
+        missing
+    }
+
+    /// The VNets of the VMs' NICs ([`Index::vm_vnets`]): those [`Collected::missing`] found
+    /// unless the index changed since.
+    pub(crate) fn vm_vnets(&mut self) -> Vec<ResId> {
+        self.index();
+        match self.vm_vnets.take() {
+            Some((at, vnets)) if at == self.index_changes => vnets,
+            _ => self.index.vm_vnets(),
+        }
     }
 }
 
@@ -197,6 +225,64 @@ mod tests {
             &json!({"id": id, "type": "Microsoft.Network/networkSecurityGroups", "properties": {}}),
         )
         .unwrap_or_else(|_| unreachable!())
+    }
+
+    /// A VM with its NIC in `vnet` (the NIC names its VM, as ARM's do).
+    fn vm_in(name: &str, vnet: &str) -> Vec<Box<RawValue>> {
+        let rg = "/subscriptions/s/resourceGroups/rg/providers";
+        let nic = format!("{rg}/Microsoft.Network/networkInterfaces/nic-{name}");
+        let vm = format!("{rg}/Microsoft.Compute/virtualMachines/{name}");
+        let subnet = format!("{rg}/Microsoft.Network/virtualNetworks/{vnet}/subnets/s");
+        [
+            json!({"id": vm, "type": "Microsoft.Compute/virtualMachines",
+                "properties": {"networkProfile": {"networkInterfaces": [{"id": nic}]}}}),
+            json!({"id": nic, "type": "Microsoft.Network/networkInterfaces",
+                "properties": {"virtualMachine": {"id": vm},
+                    "ipConfigurations": [{"name": "c", "properties": {"subnet": {"id": subnet}}}]}}),
+        ]
+        .iter()
+        .map(|v| serde_json::value::to_raw_value(v).unwrap_or_else(|_| unreachable!()))
+        .collect()
+    }
+
+    fn names(vnets: &[ResId]) -> Vec<String> {
+        vnets.iter().map(|v| v.name().to_string()).collect()
+    }
+
+    /// The VNets found beside the missing references are the index's while it stays as it
+    /// was; a page added after, or a list taken back out, has them found again.
+    #[test]
+    fn the_vnets_found_beside_the_references_are_kept_only_while_the_index_stands() {
+        let mut out = Collected::default();
+        let first = vm_in("a", "va");
+        out.add_indexed(first.clone(), Index::of(&first), None);
+        assert!(out
+            .missing(None)
+            .iter()
+            .any(|id| id.ends_with("/virtualNetworks/va")));
+        assert_eq!(names(&out.vm_vnets()), ["va"]);
+        out.missing(None);
+        let more = vm_in("b", "vb");
+        out.add_indexed(more.clone(), Index::of(&more), None);
+        assert_eq!(
+            names(&out.vm_vnets()),
+            ["va", "vb"],
+            "the page added after counts"
+        );
+        out.missing(None);
+        out.truncate(2);
+        assert_eq!(
+            names(&out.vm_vnets()),
+            ["va"],
+            "the list taken back out does not"
+        );
+        out.missing(None);
+        out.resources.extend(vm_in("c", "vc"));
+        assert_eq!(
+            names(&out.vm_vnets()),
+            ["va", "vc"],
+            "nor do resources not yet indexed"
+        );
     }
 
     /// Dropping a duplicate among the indexed resources keeps the index in step: a resource
