@@ -373,6 +373,7 @@ impl<'m> Audit<'m> {
             builder: &builder,
             lateral: self.lateral,
             trace_from: self.trace_from.as_deref(),
+            full: self.full,
         };
         let mut out = Vec::with_capacity(groups.len());
         // A batch is evaluated while the one before is finished: the finishing has serial
@@ -435,6 +436,8 @@ struct Batch<'a, 'm> {
     builder: &'a Builder<'m, 'a>,
     lateral: bool,
     trace_from: Option<&'a str>,
+    /// Whether the report carries each finding's remediation ([`Audit::with_detail`]).
+    full: bool,
 }
 
 impl<'m> Batch<'_, 'm> {
@@ -482,7 +485,7 @@ impl<'m> Batch<'_, 'm> {
                     vm,
                     findings: match vm.os {
                         OsType::Linux => Vec::new(), // skipped by the report
-                        _ => rules::check_vm_with(vm, model, cx),
+                        _ => rules::check_vm_with(vm, model, cx, self.full),
                     },
                     lateral: cx.filter(|_| self.lateral),
                 }
@@ -732,6 +735,51 @@ mod tests {
         let judged = audit().judged_unless(CategoryFilter::All, &stop);
         let whole = json(audit().judged(CategoryFilter::All));
         assert_eq!(judged.map(json), Some(whole));
+    }
+
+    /// Every VM's findings as rule, message, resource and whether suppressed, in order.
+    fn findings_of(audit: Audit<'_>) -> Vec<Vec<(&'static str, String, String, bool)>> {
+        let parts = audit.judge(|audited, _| {
+            (audited.iter())
+                .map(|a| {
+                    (a.findings.iter())
+                        .map(|f| {
+                            (
+                                f.rule.id,
+                                f.message.clone(),
+                                f.resource_id.id.to_string(),
+                                f.suppressed,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        });
+        parts.into_iter().flatten().collect()
+    }
+
+    /// A findings-only audit leaves the advice out, and keeps the very findings of the whole
+    /// one: on the demo and on generated estates (with and without hubs, where two-hop
+    /// findings name stepping stones).
+    #[test]
+    fn findings_without_their_advice_are_the_findings_with_it() {
+        let generated = |hub_spoke| {
+            mock_arm::generate::generate(&mock_arm::generate::GenerateOptions {
+                vms: 300,
+                seed: 5,
+                subscriptions: 2,
+                hub_spoke,
+            })
+            .to_string()
+        };
+        for text in [DEMO.to_string(), generated(false), generated(true)] {
+            let snap = crate::snapshot::parse(&text).expect("parses");
+            let model = build_model(&snap.resources);
+            let full = findings_of(whole(&model, &snap));
+            let brief = findings_of(whole(&model, &snap).findings_only());
+            assert!(full.iter().map(Vec::len).sum::<usize>() > 0);
+            assert_eq!(brief, full);
+        }
     }
 
     #[test]

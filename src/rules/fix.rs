@@ -415,6 +415,9 @@ pub(crate) fn deny_on_new_nsg(
     mut f: super::Finding,
     sources: &[Source],
 ) -> super::Finding {
+    if cx.brief {
+        return f;
+    }
     if let Some((nic, _)) = cx.vm.arm.and_then(|v| v.nics.first()) {
         f.remediation = new_nsg_advice(
             nic,
