@@ -158,12 +158,6 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
         .map(|at| (at.nsg.id.id.clone(), at.nsg.name.clone()))
         .unwrap_or_else(|| (cx.vm_id().to_string(), String::new()));
     let ip = e.from_ip.to_string();
-    let fix = e
-        .inbound
-        .nic
-        .as_ref()
-        .or(e.inbound.subnet.as_ref())
-        .map(|at| deny_stones(at, &stone.name, &stones, cx.vm.port));
     let f = cx.finding(
         &RULE,
         &nsg_id,
@@ -184,6 +178,16 @@ pub(crate) fn check(cx: &Cx<'_, '_>) -> Vec<Finding> {
             ("<stone-ip>", &ip),
         ],
     );
+    // The fix is advice too: not read without it (`Cx::brief`).
+    if cx.brief {
+        return vec![f];
+    }
+    let fix = e
+        .inbound
+        .nic
+        .as_ref()
+        .or(e.inbound.subnet.as_ref())
+        .map(|at| deny_stones(at, &stone.name, &stones, cx.vm.port));
     vec![match fix {
         Some(x) => f.with_fix(x),
         None => {
