@@ -191,29 +191,21 @@ async fn run_job(
         Job::List(sub, t, rg) => {
             let url = request::list(client.base(), &sub, rg.as_deref(), &t);
             let scope = job_scope(&sub, t, rg.as_deref());
-            match client.list_each(&url, &scope, send).await {
-                Ok(l) => Ok(l.stopped.into_iter().collect()),
-                Err(e) => Err(e),
-            }
+            let listed = client.list_each(&url, &scope, send).await;
+            listed.map(|l| l.stopped.into_iter().collect())
         }
         Job::Get(id) => {
             let expand = is_vm_id(&id).then_some("instanceView");
             let url = request::get(client.base(), &id, expand);
-            match client.get(&url).await {
-                Ok(body) => match serde_json::from_slice::<Box<RawValue>>(&body) {
-                    Ok(raw) => {
-                        send(vec![raw]);
-                        Ok(Vec::new())
-                    }
-                    Err(e) => Err(ArmError::new(
-                        ErrorKind::Malformed,
-                        "GET",
-                        &url,
-                        format!("the response is not JSON: {e}"),
-                    )),
-                },
-                Err(e) => Err(e),
-            }
+            let body = client.get(&url).await;
+            body.and_then(|body| {
+                let raw = serde_json::from_slice::<Box<RawValue>>(&body).map_err(|e| {
+                    let why = format!("the response is not JSON: {e}");
+                    ArmError::new(ErrorKind::Malformed, "GET", &url, why)
+                })?;
+                send(vec![raw]);
+                Ok(Vec::new())
+            })
         }
     };
     let _ = events.send(Event::Done(n, ended));
