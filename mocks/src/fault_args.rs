@@ -20,6 +20,9 @@ pub struct FaultArgs {
     /// (repeatable; TYPE `*` for every list).
     #[arg(long, value_name = "TYPE=SHAPE")]
     pub empty_page: Vec<String>,
+    /// The same from each list's second page on: a list that fails after pages were read.
+    #[arg(long, value_name = "TYPE=SHAPE")]
+    pub later_empty_page: Vec<String>,
     /// Accept requests for this type (`*`: every ARM request) and never answer.
     #[arg(long, value_name = "TYPE")]
     pub hang: Option<String>,
@@ -51,6 +54,21 @@ fn pick<T: Copy>(what: &str, s: &str, names: &[(&str, T)]) -> Result<T, String> 
         })
 }
 
+/// `TYPE=SHAPE` of `--empty-page` and `--later-empty-page`.
+fn page_shape(e: &str) -> Result<(String, EmptyPage), String> {
+    let (ty, shape) = type_and(e, "SHAPE")?;
+    let shape = pick(
+        "a page shape",
+        &shape,
+        &[
+            ("no-value", EmptyPage::NoValue),
+            ("null-value", EmptyPage::NullValue),
+            ("error-body", EmptyPage::ErrorBody),
+        ],
+    )?;
+    Ok((ty, shape))
+}
+
 fn type_and(s: &str, what: &str) -> Result<(String, String), String> {
     let (ty, rest) = s
         .rsplit_once('=')
@@ -68,17 +86,12 @@ impl FaultArgs {
             f = f.chaos(self.fault_rate, Chaos::parse_modes(modes)?);
         }
         for e in &self.empty_page {
-            let (ty, shape) = type_and(e, "SHAPE")?;
-            let shape = pick(
-                "a page shape",
-                &shape,
-                &[
-                    ("no-value", EmptyPage::NoValue),
-                    ("null-value", EmptyPage::NullValue),
-                    ("error-body", EmptyPage::ErrorBody),
-                ],
-            )?;
+            let (ty, shape) = page_shape(e)?;
             f = f.empty_page(ty, shape);
+        }
+        for e in &self.later_empty_page {
+            let (ty, shape) = page_shape(e)?;
+            f = f.later_empty_page(ty, shape);
         }
         if let Some(ty) = &self.hang {
             f = f.hang(ty.trim());
@@ -135,6 +148,7 @@ mod tests {
                 "Microsoft.Network/networkSecurityGroups=null-value".into(),
                 "*=error-body".into(),
             ],
+            later_empty_page: vec!["Microsoft.Network/networkInterfaces=no-value".into()],
             hang: Some("Microsoft.Network/bastionHosts".into()),
             oversized: Some("*=1048576".into()),
             subscriptions_next_link: Some("self-loop".into()),
@@ -155,6 +169,13 @@ mod tests {
                 ),
                 ("*".to_owned(), EmptyPage::ErrorBody)
             ]
+        );
+        assert_eq!(
+            f.later_empty_pages,
+            [(
+                "Microsoft.Network/networkInterfaces".to_owned(),
+                EmptyPage::NoValue
+            )]
         );
         assert_eq!(f.hang.as_deref(), Some("Microsoft.Network/bastionHosts"));
         assert_eq!(f.oversized, Some(("*".to_owned(), 1 << 20)));

@@ -149,3 +149,34 @@ fn individual_fault_flags_reach_their_faults() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("flood"));
 }
+
+/// `--later-empty-page`: a list's first page is whole, and the page its `nextLink` names comes
+/// without its array (a list that fails after pages were read).
+#[test]
+fn a_later_empty_page_spares_the_first() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/demo-subscription.json");
+    let server = serve_binary(Command::new(BIN).args(["serve", "--snapshot", demo]).args([
+        "--page-size",
+        "2",
+        "--later-empty-page",
+        "Microsoft.Network/publicIPAddresses=no-value",
+    ]));
+    let snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo).expect("demo")).expect("JSON");
+    let sub = snap["subscriptions"][0]["subscriptionId"]
+        .as_str()
+        .expect("a subscription");
+    let client = reqwest::blocking::Client::new();
+    let get = |url: &str| -> Value {
+        (client.get(url).bearer_auth("t").send())
+            .and_then(|r| r.json())
+            .expect("page")
+    };
+    let first = get(&format!(
+        "{}/subscriptions/{sub}/providers/Microsoft.Network/publicIPAddresses?api-version=2025-07-01",
+        server.url
+    ));
+    assert_eq!(first["value"].as_array().map(Vec::len), Some(2), "{first}");
+    let next = first["nextLink"].as_str().expect("a second page");
+    assert_eq!(get(next), serde_json::json!({}));
+}
